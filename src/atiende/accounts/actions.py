@@ -1,0 +1,152 @@
+"""The only code that changes accounts state."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from atiende.core import clock
+from atiende.core.errors import Forbidden, NotFound, ValidationFailed
+
+from .models import ApiToken, Organization, Role, Team, TeamMembership, User
+
+TOKEN_PREFIX = "atd_"
+
+
+def hash_token(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    email: str = "",
+    password: str | None = None,
+    role: str = Role.REQUESTER,
+    first_name: str = "",
+    last_name: str = "",
+    organization_name: str | None = None,
+    team_name: str | None = None,
+    is_organization_manager: bool = False,
+    sees_all_tickets: bool = False,
+    language: str = "",
+    time_zone: str = "UTC",
+    check_password: bool = True,
+) -> User:
+    """Create a user; a missing organisation or team named here is created too."""
+    username = (username or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not username:
+        errors["username"] = [_("A username is required.")]
+    elif User.objects.filter(username__iexact=username).exists():
+        errors["username"] = [_("This username is already taken.")]
+    if role not in Role.values:
+        errors["role"] = [_("Unknown role.")]
+    if password and check_password:
+        try:
+            validate_password(password)
+        except ValidationError as exc:
+            errors["password"] = list(exc.messages)
+    if errors:
+        raise ValidationFailed(errors=errors)
+    organization = None
+    if organization_name:
+        organization, _created = Organization.objects.get_or_create(name=organization_name)
+    user = User(
+        username=username,
+        email=email,
+        role=role,
+        first_name=first_name,
+        last_name=last_name,
+        organization=organization,
+        is_organization_manager=is_organization_manager,
+        sees_all_tickets=sees_all_tickets,
+        language=language,
+        time_zone=time_zone,
+        is_staff=role == Role.ADMIN,
+        is_superuser=role == Role.ADMIN,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    if team_name:
+        team, _created = Team.objects.get_or_create(name=team_name)
+        TeamMembership.objects.get_or_create(team=team, user=user)
+    return user
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    secret: str
+
+
+@transaction.atomic
+def api_token_create(*, actor: User, user: User, name: str = "") -> IssuedToken:
+    if actor.pk != user.pk and not actor.is_admin:
+        raise Forbidden()
+    name = (name or "").strip()[:100] or _("Personal token")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=secret[:12], digest=hash_token(secret)
+    )
+    return IssuedToken(token=token, secret=secret)
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token_id: int) -> ApiToken:
+    tokens = ApiToken.objects.select_for_update()
+    if not actor.is_admin:
+        tokens = tokens.filter(user=actor)
+    token = tokens.filter(pk=token_id).first()
+    if token is None:
+        raise NotFound()
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def api_token_authenticate(secret: str) -> User | None:
+    """The active user behind a bearer token, or None. Touches last_used_at at most per minute."""
+    if not secret or not secret.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=hash_token(secret), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = clock.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+@transaction.atomic
+def preferences_update(*, actor: User, language: str, time_zone: str) -> User:
+    errors: dict[str, list[str]] = {}
+    if language and language not in ("en", "es"):
+        errors["language"] = [_("Unknown language.")]
+    try:
+        from .models import validate_time_zone
+
+        validate_time_zone(time_zone)
+    except ValidationError:
+        errors["time_zone"] = [_("Unknown time zone.")]
+    if errors:
+        raise ValidationFailed(errors=errors)
+    actor.language = language
+    actor.time_zone = time_zone
+    actor.save(update_fields=["language", "time_zone"])
+    return actor

@@ -1,0 +1,54 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import ApiToken, Organization, Team, TeamMembership, User
+
+
+class MembershipInline(admin.TabularInline):
+    model = TeamMembership
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "email", "first_name", "last_name", "role", "organization"]
+    list_filter = ["role", "organization", "is_active"]
+    list_select_related = ["organization"]
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        (
+            _("Service desk"),
+            {
+                "fields": (
+                    "role",
+                    "organization",
+                    "is_organization_manager",
+                    "sees_all_tickets",
+                    "language",
+                    "time_zone",
+                )
+            },
+        ),
+    )
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+    list_display = ["name", "created_at"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+    inlines = [MembershipInline]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_select_related = ["user"]
+    readonly_fields = ["prefix", "digest", "created_at", "last_used_at"]
+    search_fields = ["name", "user__username", "prefix"]

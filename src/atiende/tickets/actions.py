@@ -1,0 +1,545 @@
+"""The only code that changes tickets. Every function: keyword-only, one transaction, access
+checked, input validated, the timeline event written in the same transaction, side effects
+published after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat
+from django.utils.translation import gettext as _
+
+from atiende.accounts.models import Team, User
+from atiende.accounts.selectors import agents_visible_to
+from atiende.core import clock, events
+from atiende.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from atiende.core.sanitize import clean_text
+
+from . import search, workflow
+from .attachments import check_upload, cleanup_on_error, guess_type, new_storage_key, safe_filename
+from .models import (
+    NUMBER_PREFIX,
+    Attachment,
+    Category,
+    DeskSettings,
+    EventType,
+    Impact,
+    Kind,
+    PendingReason,
+    ResolutionCode,
+    Status,
+    Ticket,
+    TicketCounter,
+    TicketEvent,
+    TicketSearchDocument,
+    Urgency,
+)
+from .priority import compute_priority
+from .selectors import tickets_visible_to
+
+REQUESTER_KINDS = (Kind.INCIDENT, Kind.REQUEST, Kind.QUESTION)
+TITLE_MAX = 200
+BODY_MAX = 100_000
+
+# Fields an agent may change with ticket_update, and how each is shown in the timeline.
+EDITABLE_FIELDS = ("kind", "title", "category", "impact", "urgency", "team", "assignee")
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _next_number(kind: str) -> str:
+    """Issue the next number of `kind` under a row lock: unique under concurrency."""
+    TicketCounter.objects.get_or_create(kind=kind)
+    counter = TicketCounter.objects.select_for_update().get(kind=kind)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{NUMBER_PREFIX[Kind(kind)]}-{counter.last:06d}"
+
+
+def _locked_ticket(actor: User, ticket_id: int) -> Ticket:
+    ticket = tickets_visible_to(actor).select_for_update().filter(pk=ticket_id).first()
+    if ticket is None:
+        raise NotFound()
+    return ticket
+
+
+def _require_agent(actor: User) -> None:
+    if not actor.is_agent:
+        raise Forbidden(_("Only agents can do this."))
+
+
+def _check_version(ticket: Ticket, version: int | None) -> None:
+    if version is not None and int(version) != ticket.version:
+        raise Conflict(
+            _("This ticket was changed by someone else (version %(current)d, you had %(yours)d).")
+            % {"current": ticket.version, "yours": int(version)},
+            current_version=ticket.version,
+        )
+
+
+def _event(ticket: Ticket, actor: User | None, type_: str, *, at, public: bool = True, **data) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket, actor=actor, type=type_, created_at=at, public=public, **data
+    )
+
+
+def _choice(value: Any, choices: Sequence[Any], field: str, message: str) -> Any:
+    if value not in choices:
+        raise ValidationFailed.field(field, message)
+    return value
+
+
+def _int_choice(value: Any, enum: type, field: str) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = -1
+    return _choice(number, enum.values, field, _("Choose 1 (high), 2 (medium) or 3 (low)."))
+
+
+def _clean_title(title: str) -> str:
+    title = clean_text(title).replace("\n", " ").replace("\r", " ")
+    if not title:
+        raise ValidationFailed.field("title", _("A title is required."))
+    if len(title) > TITLE_MAX:
+        raise ValidationFailed.field(
+            "title", _("Keep the title under %(max)d characters.") % {"max": TITLE_MAX}
+        )
+    return title
+
+
+def _clean_body(body: str, field: str, *, required: bool) -> str:
+    body = clean_text(body)
+    if required and not body:
+        raise ValidationFailed.field(field, _("Write something first."))
+    if len(body) > BODY_MAX:
+        raise ValidationFailed.field(field, _("This text is too long."))
+    return body
+
+
+def _category(category_id: int | None) -> Category | None:
+    if category_id in (None, ""):
+        return None
+    category = Category.objects.filter(pk=category_id, is_active=True).first()
+    if category is None:
+        raise ValidationFailed.field("category", _("Unknown category."))
+    return category
+
+
+def _team(team_id: int | None) -> Team | None:
+    if team_id in (None, ""):
+        return None
+    team = Team.objects.filter(pk=team_id).first()
+    if team is None:
+        raise ValidationFailed.field("team", _("Unknown team."))
+    return team
+
+
+def _agent(actor: User, user_id: int | None) -> User | None:
+    if user_id in (None, ""):
+        return None
+    agent = agents_visible_to(actor).filter(pk=user_id).first()
+    if agent is None:
+        raise ValidationFailed.field("assignee", _("Unknown agent."))
+    return agent
+
+
+def _index_text(ticket: Ticket, text: str, *, public: bool) -> None:
+    new_terms = search.terms(text)
+    if not new_terms:
+        return
+    column = "public_terms" if public else "internal_terms"
+    TicketSearchDocument.objects.filter(ticket=ticket).update(
+        **{column: Concat(F(column), Value(" " + new_terms))}
+    )
+
+
+def _display(field: str, value: Any) -> str:
+    """How a field value is kept in the timeline: codes for choices, names for people."""
+    if value is None:
+        return ""
+    if isinstance(value, User):
+        return value.display_name
+    return str(value)
+
+
+def _store_files(
+    ticket: Ticket,
+    files: Sequence[UploadedFile],
+    *,
+    actor: User,
+    at,
+    public: bool,
+    event: TicketEvent | None,
+    written: list[str],
+) -> list[Attachment]:
+    stored = []
+    for upload in files:
+        filename = safe_filename(upload.name or "")
+        attachment = Attachment(
+            ticket=ticket,
+            event=event,
+            public=public,
+            storage_key=new_storage_key(filename),
+            filename=filename,
+            content_type=guess_type(filename),
+            size=upload.size or 0,
+            uploaded_by=actor,
+            created_at=at,
+        )
+        attachment.file.save(attachment.storage_key, upload, save=False)
+        written.append(attachment.file.name)
+        attachment.save()
+        stored.append(attachment)
+    return stored
+
+
+# --- create -------------------------------------------------------------------------------------
+
+
+def ticket_create(
+    *,
+    actor: User,
+    title: str,
+    description: str = "",
+    kind: str = Kind.INCIDENT,
+    category_id: int | None = None,
+    impact: int = Impact.LOW,
+    urgency: int = Urgency.LOW,
+    requester_id: int | None = None,
+    team_id: int | None = None,
+    assignee_id: int | None = None,
+    attachments: Sequence[UploadedFile] = (),
+) -> Ticket:
+    """Open a ticket. Requesters open their own incidents, requests and questions; agents may
+    open any kind, on behalf of any active user, already routed and assigned."""
+    for upload in attachments:
+        check_upload(upload)
+    title = _clean_title(title)
+    description = _clean_body(description, "description", required=False)
+    impact = _int_choice(impact, Impact, "impact")
+    urgency = _int_choice(urgency, Urgency, "urgency")
+    if actor.is_agent:
+        kind = _choice(kind, Kind.values, "kind", _("Unknown kind."))
+    else:
+        kind = _choice(kind, REQUESTER_KINDS, "kind", _("Choose incident, request or question."))
+        if requester_id not in (None, actor.pk) or team_id or assignee_id:
+            raise Forbidden(_("Only agents can choose the requester, team or assignee."))
+        if kind != Kind.INCIDENT:
+            impact = Impact.LOW
+    category = _category(category_id)
+    requester = actor
+    if actor.is_agent and requester_id not in (None, "", actor.pk):
+        requester = User.objects.filter(pk=requester_id, is_active=True).first()
+        if requester is None:
+            raise ValidationFailed.field("requester", _("Unknown requester."))
+    team = _team(team_id) if actor.is_agent else None
+    assignee = _agent(actor, assignee_id) if actor.is_agent else None
+
+    with transaction.atomic(), cleanup_on_error() as written:
+        if team is None:
+            team = (category.team if category else None) or DeskSettings.load().default_team
+        now = clock.now()
+        ticket = Ticket.objects.create(
+            number=_next_number(kind),
+            kind=kind,
+            title=title,
+            description=description,
+            status=workflow.status_after_assignment(Status.NEW, assignee.pk if assignee else None),
+            impact=impact,
+            urgency=urgency,
+            priority=compute_priority(impact, urgency),
+            requester=requester,
+            organization_id=requester.organization_id,
+            team=team,
+            assignee=assignee,
+            category=category,
+            created_at=now,
+            updated_at=now,
+        )
+        event = _event(ticket, actor, EventType.CREATED, at=now)
+        TicketSearchDocument.objects.create(
+            ticket=ticket, public_terms=search.terms(f"{ticket.number} {title} {description}")
+        )
+        _store_files(
+            ticket, attachments, actor=actor, at=now, public=True, event=event, written=written
+        )
+        events.publish("ticket.created", ticket_id=ticket.pk, actor_id=actor.pk)
+    return ticket
+
+
+# --- update -------------------------------------------------------------------------------------
+
+
+def ticket_update(*, actor: User, ticket_id: int, version: int | None, changes: dict[str, Any]) -> Ticket:
+    """Change agent-editable fields. A stale `version` is refused with Conflict (409)."""
+    _require_agent(actor)
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed(
+            errors={name: [_("This field cannot be changed here.")] for name in sorted(unknown)}
+        )
+    with transaction.atomic():
+        ticket = _locked_ticket(actor, ticket_id)
+        _check_version(ticket, version)
+        new: dict[str, Any] = {}
+        if "kind" in changes:
+            new["kind"] = _choice(changes["kind"], Kind.values, "kind", _("Unknown kind."))
+        if "title" in changes:
+            new["title"] = _clean_title(changes["title"])
+        if "category" in changes:
+            new["category"] = _category(changes["category"])
+        if "impact" in changes:
+            new["impact"] = _int_choice(changes["impact"], Impact, "impact")
+        if "urgency" in changes:
+            new["urgency"] = _int_choice(changes["urgency"], Urgency, "urgency")
+        if "team" in changes:
+            new["team"] = _team(changes["team"])
+        if "assignee" in changes:
+            new["assignee"] = _agent(actor, changes["assignee"])
+        if not ticket.is_open and ({"team", "assignee"} & set(new)):
+            raise ValidationFailed.field(
+                "assignee", _("Reopen the ticket before reassigning it.")
+            )
+        now = clock.now()
+        changed = _apply_changes(ticket, actor, new, at=now)
+        if not changed:
+            return ticket
+        ticket.updated_at = now
+        ticket.version += 1
+        ticket.save()
+        events.publish("ticket.updated", ticket_id=ticket.pk, actor_id=actor.pk, fields=changed)
+    return ticket
+
+
+def _apply_changes(ticket: Ticket, actor: User, new: dict[str, Any], *, at) -> list[str]:
+    changed: list[str] = []
+    for field, value in new.items():
+        old = getattr(ticket, field)
+        if old == value:
+            continue
+        setattr(ticket, field, value)
+        changed.append(field)
+        _event(
+            ticket,
+            actor,
+            EventType.FIELD,
+            at=at,
+            public=field in ("kind", "title", "category"),
+            field=field,
+            old_value=_display(field, old),
+            new_value=_display(field, value),
+        )
+    if {"impact", "urgency"} & set(changed):
+        priority = compute_priority(ticket.impact, ticket.urgency)
+        if priority != ticket.priority:
+            _event(
+                ticket, actor, EventType.FIELD, at=at, public=False, field="priority",
+                old_value=str(ticket.priority), new_value=str(priority),
+            )  # fmt: skip
+            ticket.priority = priority
+            changed.append("priority")
+    if "assignee" in changed:
+        status = workflow.status_after_assignment(
+            ticket.status, ticket.assignee.pk if ticket.assignee else None
+        )
+        if status != ticket.status:
+            _event(
+                ticket, actor, EventType.STATUS, at=at, field="status",
+                old_value=ticket.status, new_value=status,
+            )  # fmt: skip
+            ticket.status = status
+            changed.append("status")
+    if "title" in changed:
+        _index_text(ticket, ticket.title, public=True)
+    return changed
+
+
+# --- transitions --------------------------------------------------------------------------------
+
+
+def ticket_transition(
+    *,
+    actor: User,
+    ticket_id: int,
+    to: str,
+    version: int | None = None,
+    resolution_code: str = "",
+    resolution_notes: str = "",
+    pending_reason: str = "",
+    comment: str = "",
+) -> Ticket:
+    """Move a ticket along its workflow. Resolving needs a resolution code and a note;
+    pending needs a reason; requesters may only confirm (-> closed) or reopen."""
+    if to not in Status.values:
+        raise ValidationFailed.field("to", _("Unknown status."))
+    with transaction.atomic():
+        ticket = _locked_ticket(actor, ticket_id)
+        _check_version(ticket, version)
+        if not actor.is_agent and ticket.requester_id != actor.pk and not actor.is_organization_manager:
+            raise Forbidden()
+        if not workflow.can_transition(ticket.status, to, is_agent=actor.is_agent):
+            raise ValidationFailed.field(
+                "to",
+                _("A ticket cannot go from “%(from)s” to “%(to)s”.")
+                % {"from": Status(ticket.status).label, "to": Status(to).label},
+            )
+        now = clock.now()
+        reopening = workflow.is_reopen(ticket.status, to)
+        if reopening:
+            if not workflow.within_reopen_period(
+                ticket.resolved_at, now, DeskSettings.load().reopen_days
+            ):
+                raise ValidationFailed.field(
+                    "to", _("The reopen period is over; please open a new ticket.")
+                )
+            to = workflow.reopen_status(ticket.assignee_id) if not actor.is_agent else to
+        old_status = ticket.status
+        if to == Status.RESOLVED:
+            codes = set(ResolutionCode.objects.filter(is_active=True).values_list("code", flat=True))
+            errors = {}
+            if resolution_code not in codes:
+                errors["resolution_code"] = [_("Choose a resolution code.")]
+            notes = clean_text(resolution_notes)
+            if not notes:
+                errors["resolution_notes"] = [_("Describe the resolution.")]
+            if errors:
+                raise ValidationFailed(errors=errors)
+            ticket.resolution_code = resolution_code
+            ticket.resolution_notes = notes
+            ticket.resolved_at = now
+        if to == Status.PENDING:
+            ticket.pending_reason = _choice(
+                pending_reason, PendingReason.values, "pending_reason", _("Choose why it is pending.")
+            )
+        elif ticket.pending_reason:
+            ticket.pending_reason = ""
+        if to == Status.CLOSED:
+            ticket.closed_at = now
+        if reopening:
+            ticket.resolved_at = None
+            ticket.closed_at = None
+            ticket.resolution_code = ""
+            ticket.resolution_notes = ""
+        if to == Status.ASSIGNED and ticket.assignee_id is None:
+            raise ValidationFailed.field("to", _("Choose an assignee first."))
+        ticket.status = to
+        _event(
+            ticket, actor, EventType.STATUS, at=now, field="status",
+            old_value=old_status, new_value=to,
+            body=ticket.resolution_notes if to == Status.RESOLVED else "",
+        )  # fmt: skip
+        if comment.strip():
+            body = _clean_body(comment, "comment", required=True)
+            _event(ticket, actor, EventType.COMMENT, at=now, body=body)
+            _index_text(ticket, body, public=True)
+        ticket.updated_at = now
+        ticket.version += 1
+        ticket.save()
+        events.publish(
+            "ticket.status_changed", ticket_id=ticket.pk, actor_id=actor.pk, old=old_status, new=to
+        )
+    return ticket
+
+
+# --- replies and notes --------------------------------------------------------------------------
+
+
+def comment_add(
+    *,
+    actor: User,
+    ticket_id: int,
+    body: str,
+    public: bool = True,
+    attachments: Sequence[UploadedFile] = (),
+) -> TicketEvent:
+    """A public reply or (agents only) an internal note, with optional attachments.
+    Attachments of an internal note are internal too."""
+    for upload in attachments:
+        check_upload(upload)
+    if not public and not actor.is_agent:
+        raise Forbidden(_("Only agents can write internal notes."))
+    body = _clean_body(body, "body", required=not attachments)
+    with transaction.atomic(), cleanup_on_error() as written:
+        ticket = _locked_ticket(actor, ticket_id)
+        now = clock.now()
+        event = _event(
+            ticket, actor, EventType.COMMENT if public else EventType.NOTE, at=now, public=public, body=body
+        )
+        _store_files(
+            ticket, attachments, actor=actor, at=now, public=public, event=event, written=written
+        )
+        _index_text(ticket, body, public=public)
+        ticket.updated_at = now
+        ticket.save(update_fields=["updated_at"])
+        events.publish(
+            "ticket.commented", ticket_id=ticket.pk, event_id=event.pk, actor_id=actor.pk, public=public
+        )
+    return event
+
+
+def attachment_add(*, actor: User, ticket_id: int, file: UploadedFile, public: bool = True) -> Attachment:
+    check_upload(file)
+    if not public and not actor.is_agent:
+        raise Forbidden(_("Only agents can add internal attachments."))
+    with transaction.atomic(), cleanup_on_error() as written:
+        ticket = _locked_ticket(actor, ticket_id)
+        now = clock.now()
+        event = _event(
+            ticket, actor, EventType.ATTACHMENT, at=now, public=public,
+            new_value=safe_filename(file.name or ""),
+        )  # fmt: skip
+        (attachment,) = _store_files(
+            ticket, [file], actor=actor, at=now, public=public, event=event, written=written
+        )
+        ticket.updated_at = now
+        ticket.save(update_fields=["updated_at"])
+    return attachment
+
+
+# --- bulk ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class BulkResult:
+    done: list[int]
+    failed: dict[int, str]
+
+
+def bulk_update(*, actor: User, ticket_ids: Sequence[int], changes: dict[str, Any]) -> BulkResult:
+    """Apply the same field changes to each ticket; each ticket is its own transaction."""
+    _require_agent(actor)
+    result = BulkResult(done=[], failed={})
+    for ticket_id in ticket_ids:
+        try:
+            ticket_update(actor=actor, ticket_id=ticket_id, version=None, changes=changes)
+            result.done.append(ticket_id)
+        except DomainError as exc:
+            result.failed[ticket_id] = _first_message(exc)
+    return result
+
+
+def bulk_transition(*, actor: User, ticket_ids: Sequence[int], to: str, **details: str) -> BulkResult:
+    _require_agent(actor)
+    result = BulkResult(done=[], failed={})
+    for ticket_id in ticket_ids:
+        try:
+            ticket_transition(actor=actor, ticket_id=ticket_id, to=to, **details)
+            result.done.append(ticket_id)
+        except DomainError as exc:
+            result.failed[ticket_id] = _first_message(exc)
+    return result
+
+
+def _first_message(exc: DomainError) -> str:
+    for messages in exc.errors.values():
+        if messages:
+            return messages[0]
+    return exc.detail
+

@@ -1,0 +1,377 @@
+"""Tickets: one table for every kind, with an immutable timeline that is also the audit trail."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    INCIDENT = "incident", _("Incident")
+    REQUEST = "request", _("Service request")
+    QUESTION = "question", _("Question")
+    PROBLEM = "problem", _("Problem")
+    CHANGE = "change", _("Change")
+
+
+NUMBER_PREFIX = {
+    Kind.INCIDENT: "INC",
+    Kind.REQUEST: "REQ",
+    Kind.QUESTION: "QRY",
+    Kind.PROBLEM: "PRB",
+    Kind.CHANGE: "CHG",
+}
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    ASSIGNED = "assigned", _("Assigned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    PENDING = "pending", _("Pending")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+OPEN_STATUSES = (Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.PENDING)
+
+
+class Impact(models.IntegerChoices):
+    HIGH = 1, _("High")
+    MEDIUM = 2, _("Medium")
+    LOW = 3, _("Low")
+
+
+class Urgency(models.IntegerChoices):
+    HIGH = 1, _("High")
+    MEDIUM = 2, _("Medium")
+    LOW = 3, _("Low")
+
+
+class Priority(models.IntegerChoices):
+    CRITICAL = 1, _("Critical")
+    HIGH = 2, _("High")
+    MEDIUM = 3, _("Medium")
+    LOW = 4, _("Low")
+    PLANNING = 5, _("Planning")
+
+
+class PendingReason(models.TextChoices):
+    REQUESTER = "requester", _("Awaiting requester")
+    THIRD_PARTY = "third_party", _("Awaiting third party")
+    CHANGE = "change", _("Awaiting change")
+    OTHER = "other", _("Other")
+
+
+class Category(models.Model):
+    """A node of the category tree (e.g. Hardware > Printers)."""
+
+    name = models.CharField(_("name"), max_length=120)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    full_path = models.CharField(_("path"), max_length=500, editable=False, default="")
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("New tickets in this category go to this team."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["full_path"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="unique_category_per_parent")
+        ]
+
+    def __str__(self) -> str:
+        return self.full_path or self.name
+
+    def save(self, *args, **kwargs):
+        # The path is derived data kept for sorting and display; children follow renames.
+        self.full_path = f"{self.parent.full_path} › {self.name}" if self.parent else self.name
+        super().save(*args, **kwargs)
+        for child in self.children.all():
+            child.save()
+
+
+class PriorityRule(models.Model):
+    """One cell of the impact x urgency -> priority matrix."""
+
+    impact = models.PositiveSmallIntegerField(_("impact"), choices=Impact)
+    urgency = models.PositiveSmallIntegerField(_("urgency"), choices=Urgency)
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority)
+
+    class Meta:
+        ordering = ["impact", "urgency"]
+        verbose_name = _("priority matrix cell")
+        verbose_name_plural = _("priority matrix")
+        constraints = [
+            models.UniqueConstraint(fields=["impact", "urgency"], name="unique_matrix_cell")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_impact_display()} × {self.get_urgency_display()} → {self.get_priority_display()}"
+
+
+class ResolutionCode(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=120)
+    name_es = models.CharField(_("name (Spanish)"), max_length=120)
+    is_active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("resolution code")
+        verbose_name_plural = _("resolution codes")
+
+    def __str__(self) -> str:
+        return self.label()
+
+    def label(self, language: str | None = None) -> str:
+        from django.utils.translation import get_language
+
+        lang = (language or get_language() or "en")[:2]
+        return self.name_es if lang == "es" and self.name_es else self.name_en
+
+
+class DeskSettings(models.Model):
+    """Desk-wide settings: a single row (pk=1)."""
+
+    reopen_days = models.PositiveSmallIntegerField(
+        _("reopen period (days)"),
+        default=7,
+        help_text=_("How long after resolution a requester may reopen a ticket."),
+    )
+    default_team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("default team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("New tickets whose category names no team go to this team."),
+    )
+
+    class Meta:
+        verbose_name = _("desk settings")
+        verbose_name_plural = _("desk settings")
+
+    def __str__(self) -> str:
+        return str(_("Desk settings"))
+
+    @classmethod
+    def load(cls) -> DeskSettings:
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class TicketCounter(models.Model):
+    """The last number issued per kind; incremented under a row lock."""
+
+    kind = models.CharField(max_length=16, choices=Kind, primary_key=True)
+    last = models.PositiveBigIntegerField(default=0)
+
+
+class Ticket(models.Model):
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind, default=Kind.INCIDENT)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.NEW)
+    pending_reason = models.CharField(
+        _("pending reason"), max_length=16, choices=PendingReason, blank=True
+    )
+    impact = models.PositiveSmallIntegerField(_("impact"), choices=Impact, default=Impact.LOW)
+    urgency = models.PositiveSmallIntegerField(_("urgency"), choices=Urgency, default=Urgency.LOW)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority, default=Priority.PLANNING
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requester"),
+        on_delete=models.PROTECT,
+        related_name="requested_tickets",
+    )
+    organization = models.ForeignKey(
+        "accounts.Organization",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+    )
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+    )
+    resolution_code = models.CharField(_("resolution code"), max_length=40, blank=True)
+    resolution_notes = models.TextField(_("resolution notes"), blank=True)
+    created_at = models.DateTimeField(_("created"), db_index=False)
+    updated_at = models.DateTimeField(_("updated"))
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        # Every queue is "a filter, newest activity first": one index per common filter,
+        # each ending in (updated_at, id) so a page is an index range scan, never a sort.
+        indexes = [
+            models.Index(fields=["-updated_at", "-id"], name="ticket_recent"),
+            models.Index(fields=["status", "-updated_at", "-id"], name="ticket_status_recent"),
+            models.Index(fields=["team", "status", "-updated_at", "-id"], name="ticket_team_recent"),
+            models.Index(
+                fields=["assignee", "status", "-updated_at", "-id"], name="ticket_assignee_recent"
+            ),
+            models.Index(fields=["requester", "-updated_at", "-id"], name="ticket_requester_recent"),
+            models.Index(
+                fields=["organization", "-updated_at", "-id"], name="ticket_org_recent"
+            ),
+            models.Index(fields=["kind", "status", "-updated_at"], name="ticket_kind_recent"),
+            models.Index(fields=["priority", "status", "-updated_at"], name="ticket_prio_recent"),
+            models.Index(fields=["category", "-updated_at"], name="ticket_category_recent"),
+            models.Index(
+                fields=["team", "-updated_at", "-id"],
+                name="ticket_team_unassigned",
+                condition=Q(assignee__isnull=True, status__in=["new", "assigned"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class EventType(models.TextChoices):
+    CREATED = "created", _("Created")
+    COMMENT = "comment", _("Reply")
+    NOTE = "note", _("Internal note")
+    FIELD = "field", _("Field changed")
+    STATUS = "status", _("Status changed")
+    ATTACHMENT = "attachment", _("Attachment added")
+
+
+class TicketEvent(models.Model):
+    """One immutable entry of a ticket's timeline: reply, note or field change (audit trail)."""
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket")
+    )
+    type = models.CharField(_("type"), max_length=16, choices=EventType)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("time"))
+    public = models.BooleanField(_("public"), default=True)
+    body = models.TextField(_("body"), blank=True)
+    field = models.CharField(_("field"), max_length=40, blank=True)
+    old_value = models.TextField(_("old value"), blank=True)
+    new_value = models.TextField(_("new value"), blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+        indexes = [models.Index(fields=["ticket", "created_at", "id"], name="event_ticket_time")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}:{self.type}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # Stored under a random name; the user's file name is kept only as data.
+    return f"tickets/{instance.ticket_id}/{instance.storage_key}"
+
+
+class Attachment(models.Model):
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("ticket")
+    )
+    event = models.ForeignKey(
+        TicketEvent,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        verbose_name=_("event"),
+    )
+    public = models.BooleanField(_("public"), default=True)
+    storage_key = models.CharField(max_length=64, unique=True)
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=300)
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=120)
+    size = models.PositiveBigIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded"))
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class TicketSearchDocument(models.Model):
+    """Normalised search terms of a ticket: accent-folded Spanish and English stems.
+
+    `public_terms` holds what a requester may search (title, description, public replies);
+    `internal_terms` what only agents may (internal notes). SQLite indexes these columns in
+    an FTS5 table, PostgreSQL in GIN indexes over tsvectors (see the search migration).
+    """
+
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+    )
+    public_terms = models.TextField(blank=True)
+    internal_terms = models.TextField(blank=True)

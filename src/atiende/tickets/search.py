@@ -1,0 +1,98 @@
+"""Full-text search, the same on SQLite and PostgreSQL.
+
+Text is reduced to terms in Python: lower-cased, accents folded, each word replaced by its
+Spanish and its English Snowball stem (PyStemmer). Documents and queries go through the same
+function, so "impresion" finds "impresión" and "impresoras" finds "impresora" in both
+languages. The database only matches terms: FTS5 on SQLite, a GIN-indexed tsvector with the
+'simple' configuration on PostgreSQL (see migration 0002_search_index).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import Stemmer
+from django.db import connection
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
+from unidecode import unidecode
+
+WORD = re.compile(r"[a-z0-9]+")
+MAX_QUERY_WORDS = 8
+_stemmers = {lang: Stemmer.Stemmer(lang) for lang in ("spanish", "english")}
+
+
+@lru_cache(maxsize=50_000)
+def word_terms(word: str) -> tuple[str, ...]:
+    """The distinct stems of one folded word, in both languages."""
+    stems = {stemmer.stemWord(word) for stemmer in _stemmers.values()}
+    return tuple(sorted(s for s in stems if s))
+
+
+def words(text: str) -> list[str]:
+    return WORD.findall(unidecode(text or "").lower())
+
+
+def terms(text: str) -> str:
+    """A space-separated list of the stems in `text`, for storage in a search document."""
+    seen: dict[str, None] = {}
+    for word in words(text):
+        for term in word_terms(word):
+            seen.setdefault(term, None)
+    return " ".join(seen)
+
+
+def query_groups(query: str) -> list[tuple[str, ...]]:
+    """One group of alternative stems per query word; every group must match."""
+    groups: list[tuple[str, ...]] = []
+    for word in words(query)[:MAX_QUERY_WORDS]:
+        group = word_terms(word)
+        if group and group not in groups:
+            groups.append(group)
+    return groups
+
+
+# The exact expressions of the two GIN indexes; queries must repeat them to use the index.
+PG_VECTORS = {
+    False: "to_tsvector('simple', public_terms)",
+    True: "to_tsvector('simple', public_terms || ' ' || internal_terms)",
+}
+
+
+def _fts5_expression(groups: list[tuple[str, ...]], columns: tuple[str, ...]) -> str:
+    column_filter = "{" + " ".join(columns) + "}"
+    parts = []
+    for group in groups:
+        alternatives = " OR ".join(f'"{term}"*' if len(term) >= 4 else f'"{term}"' for term in group)
+        parts.append(f"{column_filter} : ({alternatives})")
+    return " AND ".join(parts)
+
+
+def _tsquery(groups: list[tuple[str, ...]]) -> str:
+    return " & ".join(
+        "(" + " | ".join(f"{term}:*" if len(term) >= 4 else term for term in group) + ")"
+        for group in groups
+    )
+
+
+def filter_by_search(tickets: QuerySet, query: str, *, include_internal: bool) -> QuerySet:
+    """Narrow `tickets` to those whose text matches `query` (all words, any language).
+
+    Requesters never match on internal notes: their searches read `public_terms` only.
+    """
+    groups = query_groups(query)
+    if not groups:
+        return tickets
+    columns = ("public_terms", "internal_terms") if include_internal else ("public_terms",)
+    if connection.vendor == "postgresql":
+        tsquery = _tsquery(groups)
+        vectors = PG_VECTORS[include_internal]
+        sql = (
+            "SELECT ticket_id FROM tickets_ticketsearchdocument "
+            f"WHERE {vectors} @@ to_tsquery('simple', %s)"
+        )
+        return tickets.filter(id__in=RawSQL(sql, [tsquery]))  # noqa: S611 - params bound
+    expression = _fts5_expression(groups, columns)
+    sql = "SELECT rowid FROM tickets_search_fts WHERE tickets_search_fts MATCH %s"
+    return tickets.filter(id__in=RawSQL(sql, [expression]))  # noqa: S611 - params bound

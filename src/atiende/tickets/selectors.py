@@ -1,0 +1,136 @@
+"""Who sees what: `tickets_visible_to` is the one definition, used by every list, page,
+search, attachment download, export and API call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from atiende.accounts.models import User
+from atiende.accounts.selectors import team_ids_of
+from atiende.core.errors import NotFound
+from atiende.core.pagination import Page, paginate
+
+from . import search
+from .models import OPEN_STATUSES, Attachment, Category, ResolutionCode, Ticket, TicketEvent
+
+LIST_RELATED = ("requester", "assignee", "team", "category", "organization")
+
+
+def tickets_visible_to(actor: User) -> QuerySet[Ticket]:
+    if actor is None or not actor.is_authenticated or not actor.is_active:
+        return Ticket.objects.none()
+    if actor.is_admin or (actor.is_agent and actor.sees_all_tickets):
+        return Ticket.objects.all()
+    if actor.is_agent:
+        return Ticket.objects.filter(
+            Q(team_id__in=team_ids_of(actor)) | Q(assignee_id=actor.pk) | Q(requester_id=actor.pk)
+        )
+    if actor.is_organization_manager and actor.organization_id:
+        return Ticket.objects.filter(
+            Q(requester_id=actor.pk) | Q(organization_id=actor.organization_id)
+        )
+    return Ticket.objects.filter(requester_id=actor.pk)
+
+
+def ticket_get(actor: User, ticket_id: int | str) -> Ticket:
+    """One visible ticket by id or number; NotFound for missing and denied alike."""
+    tickets = tickets_visible_to(actor).select_related(*LIST_RELATED)
+    key = str(ticket_id)
+    ticket = (
+        tickets.filter(pk=int(key)).first() if key.isdigit() else tickets.filter(number=key.upper()).first()
+    )
+    if ticket is None:
+        raise NotFound()
+    return ticket
+
+
+SORTS: dict[str, list[str]] = {
+    "-updated": ["-updated_at", "-id"],
+    "updated": ["updated_at", "id"],
+    "-created": ["-created_at", "-id"],
+    "created": ["created_at", "id"],
+    "priority": ["priority", "-updated_at", "-id"],
+    "-priority": ["-priority", "-updated_at", "-id"],
+}
+
+
+@dataclass
+class TicketFilters:
+    kind: str | None = None
+    status: list[str] = field(default_factory=list)
+    open_only: bool = False
+    priority: int | None = None
+    team: int | None = None
+    assignee: int | None = None
+    unassigned: bool = False
+    requester: int | None = None
+    category: int | None = None
+    organization: int | None = None
+    q: str = ""
+    sort: str = "-updated"
+
+
+def tickets_filtered(actor: User, filters: TicketFilters) -> QuerySet[Ticket]:
+    tickets = tickets_visible_to(actor)
+    if filters.kind:
+        tickets = tickets.filter(kind=filters.kind)
+    if filters.status:
+        tickets = tickets.filter(status__in=filters.status)
+    elif filters.open_only:
+        tickets = tickets.filter(status__in=OPEN_STATUSES)
+    if filters.priority:
+        tickets = tickets.filter(priority=filters.priority)
+    if filters.team:
+        tickets = tickets.filter(team_id=filters.team)
+    if filters.unassigned:
+        tickets = tickets.filter(assignee__isnull=True)
+    elif filters.assignee:
+        tickets = tickets.filter(assignee_id=filters.assignee)
+    if filters.requester:
+        tickets = tickets.filter(requester_id=filters.requester)
+    if filters.category:
+        tickets = tickets.filter(category_id=filters.category)
+    if filters.organization:
+        tickets = tickets.filter(organization_id=filters.organization)
+    if filters.q.strip():
+        tickets = search.filter_by_search(tickets, filters.q, include_internal=actor.is_agent)
+    return tickets
+
+
+def ticket_page(actor: User, filters: TicketFilters, *, cursor: str | None, limit: int = 25) -> Page:
+    order = SORTS.get(filters.sort, SORTS["-updated"])
+    tickets = tickets_filtered(actor, filters).select_related(*LIST_RELATED)
+    return paginate(tickets, order=order, cursor=cursor, limit=limit)
+
+
+def timeline_for(actor: User, ticket: Ticket) -> QuerySet[TicketEvent]:
+    """The ticket's events the actor may read: requesters never get internal notes or
+    internal field changes."""
+    events = ticket.events.select_related("actor").prefetch_related(
+        Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
+    )
+    if not actor.is_agent:
+        events = events.filter(public=True)
+    return events.order_by("created_at", "id")
+
+
+def attachment_get(actor: User, attachment_id: int) -> Attachment:
+    attachments = Attachment.objects.select_related("ticket").filter(
+        pk=attachment_id, ticket__in=tickets_visible_to(actor)
+    )
+    if not actor.is_agent:
+        attachments = attachments.filter(public=True)
+    attachment = attachments.first()
+    if attachment is None:
+        raise NotFound()
+    return attachment
+
+
+def categories_active() -> QuerySet[Category]:
+    return Category.objects.filter(is_active=True).order_by("full_path")
+
+
+def resolution_codes_active() -> QuerySet[ResolutionCode]:
+    return ResolutionCode.objects.filter(is_active=True).order_by("position", "code")

@@ -1,0 +1,13 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("desk/", include("atiende.tickets.urls_desk")),
+    path("portal/", include("atiende.tickets.urls_portal")),
+    path("account/", include("atiende.accounts.urls")),
+]
