@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from atiende.tickets.views import attachments
+
 from . import views
 
 urlpatterns = [
@@ -10,4 +12,5 @@ urlpatterns = [
     path("desk/", include("atiende.tickets.urls_desk")),
     path("portal/", include("atiende.tickets.urls_portal")),
     path("account/", include("atiende.accounts.urls")),
+    path("attachments/<int:attachment_id>/", attachments.download, name="attachment"),
 ]

@@ -1,0 +1,95 @@
+"""Display helpers shared by the desk and the portal."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+
+from atiende.core.sanitize import render_markdown
+
+from ..models import Impact, Kind, PendingReason, Priority, ResolutionCode, Status, Urgency
+
+register = template.Library()
+
+FIELD_LABELS = {
+    "kind": lambda: _("Kind"),
+    "title": lambda: _("Title"),
+    "category": lambda: _("Category"),
+    "impact": lambda: _("Impact"),
+    "urgency": lambda: _("Urgency"),
+    "priority": lambda: _("Priority"),
+    "team": lambda: _("Team"),
+    "assignee": lambda: _("Assignee"),
+    "status": lambda: _("Status"),
+}
+CHOICE_FIELDS = {
+    "kind": Kind,
+    "status": Status,
+    "impact": Impact,
+    "urgency": Urgency,
+    "priority": Priority,
+    "pending_reason": PendingReason,
+}
+
+
+@register.filter
+def markdown(text: str) -> SafeString:
+    return render_markdown(text)
+
+
+@register.filter
+def field_label(field: str) -> str:
+    label = FIELD_LABELS.get(field)
+    return label() if label else field
+
+
+@register.simple_tag
+def field_value(field: str, value: str) -> str:
+    """A timeline value in the reader's language: choice codes become their labels."""
+    if value in ("", None):
+        return "—"
+    enum = CHOICE_FIELDS.get(field)
+    if enum is not None:
+        try:
+            return str(enum(int(value) if enum in (Impact, Urgency, Priority) else value).label)
+        except (ValueError, KeyError):
+            return value
+    return value
+
+
+@register.simple_tag
+def status_badge(status: str) -> SafeString:
+    try:
+        label = Status(status).label
+    except ValueError:
+        label = status
+    return format_html('<span class="badge status-{}">{}</span>', status, label)
+
+
+@register.simple_tag
+def priority_badge(priority: int) -> SafeString:
+    try:
+        label = Priority(int(priority)).label
+    except (ValueError, TypeError):
+        return format_html("{}", priority)
+    return format_html('<span class="prio prio-{}">P{} · {}</span>', priority, priority, label)
+
+
+@register.simple_tag
+def resolution_label(code: str) -> str:
+    if not code:
+        return ""
+    found = ResolutionCode.objects.filter(code=code).first()
+    return found.label() if found else code
+
+
+@register.filter
+def filesize(size: int) -> str:
+    size = int(size or 0)
+    for unit in ("B", "KB", "MB"):
+        if size < 1024:
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024  # type: ignore[assignment]
+    return f"{size:.1f} GB"
