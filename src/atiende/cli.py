@@ -1,11 +1,11 @@
 """The `atiende` command.
 
-    atiende run [--demo] [--host H] [--port P]   migrate, (demo data), serve: the embedded desk
-    atiende serve [--host H] [--port P] [--workers N]   production server (gunicorn)
-    atiende demo                                  load demo data into an empty database
-    atiende createuser USERNAME --email E --password P --role R [--organization O] [--team T]
-    atiende token create USERNAME [--name NAME]   print a new API token (alone on the last line)
-    atiende manage ARGS...                        any Django management command
+atiende run [--demo] [--host H] [--port P]   migrate, (demo data), serve: the embedded desk
+atiende serve [--host H] [--port P] [--workers N]   production server (gunicorn)
+atiende demo                                  load demo data into an empty database
+atiende createuser USERNAME --email E --password P --role R [--organization O] [--team T]
+atiende token create USERNAME [--name NAME]   print a new API token (alone on the last line)
+atiende manage ARGS...                        any Django management command
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def _gunicorn(host: str, port: int, workers: int, threads: int) -> int:
         "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
         "--worker-class", "gthread", "--access-logfile", "-", "--graceful-timeout", "10",
     ]  # fmt: skip
-    os.execv(sys.executable, args)
+    os.execv(sys.executable, args)  # noqa: S606 - our own interpreter, fixed arguments
     return 0  # pragma: no cover - execv does not return
 
 
@@ -133,7 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="production web server (gunicorn)")
     serve.add_argument("--host", default=os.environ.get("ATIENDE_HOST", "0.0.0.0"))  # noqa: S104
     serve.add_argument("--port", type=int, default=int(os.environ.get("ATIENDE_PORT", "8000")))
-    serve.add_argument("--workers", type=int, default=int(os.environ.get("ATIENDE_WEB_WORKERS", "0")))
+    serve.add_argument(
+        "--workers", type=int, default=int(os.environ.get("ATIENDE_WEB_WORKERS", "0"))
+    )
     serve.add_argument("--threads", type=int, default=4)
     serve.set_defaults(func=cmd_serve)
 
@@ -144,7 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("username")
     create.add_argument("--email", default="")
     create.add_argument("--password", default=None)
-    create.add_argument("--role", default="requester", choices=["requester", "agent", "manager", "admin"])
+    create.add_argument(
+        "--role", default="requester", choices=["requester", "agent", "manager", "admin"]
+    )
     create.add_argument("--organization", default=None)
     create.add_argument("--team", default=None)
     create.set_defaults(func=cmd_createuser)

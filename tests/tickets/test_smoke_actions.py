@@ -5,8 +5,12 @@ from atiende.tickets.selectors import TicketFilters
 from ..factories import make_ticket
 
 
-def test_requester_ticket_reaches_default_team_and_is_searchable(requester, agent, desk_default_team):
-    ticket = make_ticket(requester, title="La impresión sale borrosa", description="Impresoras del piso 2")
+def test_requester_ticket_reaches_default_team_and_is_searchable(
+    requester, agent, desk_default_team
+):
+    ticket = make_ticket(
+        requester, title="La impresión sale borrosa", description="Impresoras del piso 2"
+    )
     assert ticket.number == "INC-000001"
     assert ticket.team == desk_default_team
     assert ticket.priority == 5
@@ -17,7 +21,10 @@ def test_requester_ticket_reaches_default_team_and_is_searchable(requester, agen
     assert list(selectors.tickets_filtered(agent, TicketFilters(q="secreto"))) == [ticket]
     assert list(selectors.tickets_filtered(requester, TicketFilters(q="secreto"))) == []
     resolved = actions.ticket_transition(
-        actor=agent, ticket_id=ticket.pk, to=Status.RESOLVED, resolution_code="solved",
+        actor=agent,
+        ticket_id=ticket.pk,
+        to=Status.RESOLVED,
+        resolution_code="solved",
         resolution_notes="Cambiado el tóner",
     )
     assert resolved.status == Status.RESOLVED

@@ -19,8 +19,10 @@ def team_ids_of(user: User) -> list[int]:
 def agents_visible_to(actor: User) -> QuerySet[User]:
     if not actor.is_agent:
         return User.objects.none()
-    return User.objects.filter(is_active=True).exclude(role=Role.REQUESTER).order_by(
-        "first_name", "last_name", "username"
+    return (
+        User.objects.filter(is_active=True)
+        .exclude(role=Role.REQUESTER)
+        .order_by("first_name", "last_name", "username")
     )
 
 

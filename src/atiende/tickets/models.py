@@ -186,6 +186,9 @@ class TicketCounter(models.Model):
     kind = models.CharField(max_length=16, choices=Kind, primary_key=True)
     last = models.PositiveBigIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.last}"
+
 
 class Ticket(models.Model):
     number = models.CharField(_("number"), max_length=20, unique=True)
@@ -255,14 +258,16 @@ class Ticket(models.Model):
         indexes = [
             models.Index(fields=["-updated_at", "-id"], name="ticket_recent"),
             models.Index(fields=["status", "-updated_at", "-id"], name="ticket_status_recent"),
-            models.Index(fields=["team", "status", "-updated_at", "-id"], name="ticket_team_recent"),
+            models.Index(
+                fields=["team", "status", "-updated_at", "-id"], name="ticket_team_recent"
+            ),
             models.Index(
                 fields=["assignee", "status", "-updated_at", "-id"], name="ticket_assignee_recent"
             ),
-            models.Index(fields=["requester", "-updated_at", "-id"], name="ticket_requester_recent"),
             models.Index(
-                fields=["organization", "-updated_at", "-id"], name="ticket_org_recent"
+                fields=["requester", "-updated_at", "-id"], name="ticket_requester_recent"
             ),
+            models.Index(fields=["organization", "-updated_at", "-id"], name="ticket_org_recent"),
             models.Index(fields=["kind", "status", "-updated_at"], name="ticket_kind_recent"),
             models.Index(fields=["priority", "status", "-updated_at"], name="ticket_prio_recent"),
             models.Index(fields=["category", "-updated_at"], name="ticket_category_recent"),
@@ -375,3 +380,6 @@ class TicketSearchDocument(models.Model):
     )
     public_terms = models.TextField(blank=True)
     internal_terms = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return str(self.ticket_id)
