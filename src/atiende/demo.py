@@ -5,6 +5,7 @@ goes through the domain actions, so the demo shows exactly what real use produce
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from django.db import transaction
 
@@ -15,7 +16,7 @@ from atiende.tickets.models import Category, DeskSettings, Kind, Status, Ticket
 
 PASSWORD = "atiende-demo"
 
-PEOPLE = [
+PEOPLE: list[tuple[str, str, str, Role, str | None, str | None, dict[str, Any]]] = [
     # username, first, last, role, organisation, team, extra
     ("admin", "Ada", "Admin", Role.ADMIN, None, None, {}),
     ("manager", "Marta", "Gómez", Role.MANAGER, None, "Service Desk", {"sees_all_tickets": True}),

@@ -17,7 +17,7 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "organization", "is_active"]
     list_select_related = ["organization"]
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         (
             _("Service desk"),
             {
