@@ -63,6 +63,7 @@ class TicketFilters:
     open_only: bool = False
     priority: int | None = None
     team: int | None = None
+    teams: list[int] | None = None  # any of these teams; [] matches nothing
     assignee: int | None = None
     unassigned: bool = False
     requester: int | None = None
@@ -84,6 +85,8 @@ def tickets_filtered(actor: User, filters: TicketFilters) -> QuerySet[Ticket]:
         tickets = tickets.filter(priority=filters.priority)
     if filters.team:
         tickets = tickets.filter(team_id=filters.team)
+    if filters.teams is not None:
+        tickets = tickets.filter(team_id__in=filters.teams)
     if filters.unassigned:
         tickets = tickets.filter(assignee__isnull=True)
     elif filters.assignee:
