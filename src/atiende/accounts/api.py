@@ -1,18 +1,18 @@
+"""The accounts API: who am I, my API tokens, and the teams agents route tickets to."""
+
 from __future__ import annotations
 
+from datetime import datetime
+
 from ninja import Router, Schema
+from pydantic import Field
+
+from atiende.api.schemas import InputSchema, OrganizationRef, TeamRef, errors
+from atiende.core.errors import NotFound
+
+from . import actions, selectors
 
 router = Router(tags=["accounts"])
-
-
-class OrganizationOut(Schema):
-    id: int
-    name: str
-
-
-class TeamRef(Schema):
-    id: int
-    name: str
 
 
 class MeOut(Schema):
@@ -23,11 +23,29 @@ class MeOut(Schema):
     role: str
     language: str
     time_zone: str
-    organization: OrganizationOut | None
+    organization: OrganizationRef | None
     teams: list[TeamRef]
 
 
-@router.get("/me", response=MeOut, summary="The signed-in user")
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    active: bool
+
+
+class TokenCreatedOut(TokenOut):
+    secret: str = Field(description="Shown only in this answer; store it now.")
+
+
+class TokenIn(InputSchema):
+    name: str = Field(default="", max_length=100)
+
+
+@router.get("/me", response={200: MeOut, **errors(401)}, summary="The signed-in user")
 def me(request):
     user = request.user
     return {
@@ -41,3 +59,63 @@ def me(request):
         "organization": user.organization,
         "teams": list(user.teams.all()),
     }
+
+
+def _token_data(token) -> dict:
+    return {
+        "id": token.pk,
+        "name": token.name,
+        "prefix": token.prefix,
+        "created_at": token.created_at,
+        "last_used_at": token.last_used_at,
+        "revoked_at": token.revoked_at,
+        "active": token.is_active,
+    }
+
+
+@router.get(
+    "/me/tokens",
+    response={200: list[TokenOut], **errors(401)},
+    url_name="token_list",
+    summary="My API tokens (never their secrets)",
+)
+def token_list(request):
+    return [_token_data(token) for token in selectors.tokens_of(request.user)]
+
+
+@router.post(
+    "/me/tokens",
+    response={201: TokenCreatedOut, **errors(400, 401, 422)},
+    url_name="token_create",
+    summary="Create an API token; the secret is in this answer only",
+)
+def token_create(request, payload: TokenIn):
+    issued = actions.api_token_create(actor=request.user, user=request.user, name=payload.name)
+    return 201, {**_token_data(issued.token), "secret": issued.secret}
+
+
+@router.delete(
+    "/me/tokens/{token_id}",
+    response={204: None, **errors(401, 404)},
+    url_name="token_revoke",
+    summary="Revoke one of my API tokens",
+)
+def token_revoke(request, token_id: int):
+    # Only the caller's own tokens: an admin revokes other people's tokens in the admin site.
+    if (
+        not 0 < token_id < 2**31
+        or not selectors.tokens_of(request.user).filter(pk=token_id).exists()
+    ):
+        raise NotFound()
+    actions.api_token_revoke(actor=request.user, token_id=token_id)
+    return 204, None
+
+
+@router.get(
+    "/teams",
+    response={200: list[TeamRef], **errors(401)},
+    url_name="team_list",
+    summary="Teams tickets can be routed to (agents; empty for requesters)",
+)
+def team_list(request):
+    return [{"id": t.pk, "name": t.name} for t in selectors.teams_visible_to(request.user)]

@@ -1,11 +1,13 @@
 """The NinjaAPI object: authentication, the error format, and each domain's router.
 
-Errors always have the shape {"detail": "...", "errors": {field: [messages]}}.
+Errors always have the shape {"detail": "...", "errors": {field: [messages]}}, whatever
+raised them: a domain rule, request validation, authentication, or a body that is not JSON.
 """
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -23,6 +25,10 @@ api = NinjaAPI(
     auth=AUTH,
 )
 
+# Where ninja says a value came from; not part of the field name a client sees.
+LOCATIONS = {"body", "query", "path", "form", "payload", "file", "header", "cookie"}
+UNPARSEABLE_BODY = "Cannot parse request body"
+
 
 def error_body(detail: str, errors: dict[str, list[str]] | None = None, **extra) -> dict:
     return {"detail": detail, "errors": errors or {}, **extra}
@@ -36,13 +42,20 @@ def domain_error(request: HttpRequest, exc: DomainError):
     )
 
 
+def _field_name(location: tuple) -> str:
+    parts = [str(part) for part in location]
+    # The first elements are the parameter's source and the argument name (e.g. body, payload).
+    while parts and parts[0] in LOCATIONS:
+        parts.pop(0)
+    return ".".join(parts) or "__all__"
+
+
 @api.exception_handler(NinjaValidationError)
 def validation_error(request: HttpRequest, exc: NinjaValidationError):
     errors: dict[str, list[str]] = {}
     for error in exc.errors:
-        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "form", "payload")]
-        field = ".".join(location) or "__all__"
-        errors.setdefault(field, []).append(str(error.get("msg", _("Invalid value."))))
+        field = _field_name(tuple(error.get("loc", ())))
+        errors.setdefault(field, []).append(str(error.get("msg") or _("Invalid value.")))
     return api.create_response(
         request, error_body(_("Some fields are not valid."), errors), status=422
     )
@@ -50,14 +63,34 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError):
 
 @api.exception_handler(AuthenticationError)
 def authentication_error(request: HttpRequest, exc: AuthenticationError):
-    return api.create_response(
-        request, error_body(_("Authentication required.")), status=401
-    )
+    return api.create_response(request, error_body(_("Authentication required.")), status=401)
 
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError):
-    return api.create_response(request, error_body(str(exc)), status=exc.status_code)
+    message = str(exc)
+    if exc.status_code == 400 and message.startswith(UNPARSEABLE_BODY):
+        detail = _("The request body is not valid JSON.")
+        return api.create_response(request, error_body(detail, {"__all__": [detail]}), status=400)
+    if exc.status_code == 403 and "CSRF" in message:
+        message = _("CSRF check failed: send the X-CSRFToken header, or use a bearer token.")
+    return api.create_response(request, error_body(message), status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404):
+    return api.create_response(request, error_body(_("Not found.")), status=404)
+
+
+@api.exception_handler(RequestDataTooBig)
+def request_too_big(request: HttpRequest, exc: RequestDataTooBig):
+    detail = _("The request body is too large.")
+    return api.create_response(request, error_body(detail), status=413)
+
+
+@api.exception_handler(SuspiciousOperation)
+def bad_request(request: HttpRequest, exc: SuspiciousOperation):
+    return api.create_response(request, error_body(_("Bad request.")), status=400)
 
 
 def _mount_routers() -> None:

@@ -1,5 +1,371 @@
+"""The tickets API: thin handlers that parse, call a selector or an action, and shape the
+answer. Who sees what is decided by the selectors alone; every change goes through actions."""
+
 from __future__ import annotations
 
-from ninja import Router
+from typing import Any
+
+from django.http import FileResponse, HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
+from pydantic import Field
+
+from atiende.api.schemas import Id, errors
+from atiende.core.errors import NotFound, ValidationFailed
+from atiende.core.pagination import _decode as decode_cursor
+
+from . import actions, selectors
+from .models import Attachment, EventType, Kind, Status, Ticket, TicketEvent
+from .schemas import (
+    AttachmentOut,
+    CategoryOut,
+    CommentIn,
+    EventOut,
+    ResolutionCodeOut,
+    TicketCreateIn,
+    TicketOut,
+    TicketPageOut,
+    TicketPatchIn,
+    TransitionIn,
+)
 
 router = Router(tags=["tickets"])
+
+# PATCH fields that may be set to null (meaning "none"); the others need a value.
+CLEARABLE = {"category", "team", "assignee"}
+
+
+class TicketQuery(Schema):
+    kind: str | None = None
+    status: list[str] = Field(default=[], description="Repeat or separate with commas.")
+    priority: int | None = Field(default=None, ge=1, le=5)
+    team: Id | None = None
+    assignee: str | None = Field(default=None, description="An agent id, or `none`.")
+    requester: Id | None = None
+    category: Id | None = None
+    organization: Id | None = None
+    q: str = Field(default="", max_length=500, description="Full-text search.")
+    sort: str = Field(default="-updated", description=", ".join(selectors.SORTS))
+    cursor: str | None = Field(default=None, max_length=2000)
+    limit: int = Field(default=25, ge=1, le=100)
+
+
+# --- shaping answers --------------------------------------------------------------------------
+
+
+def _person(user) -> dict[str, Any] | None:
+    return None if user is None else {"id": user.pk, "display_name": user.display_name}
+
+
+def _named(obj, name: str = "name") -> dict[str, Any] | None:
+    return None if obj is None else {"id": obj.pk, "name": getattr(obj, name)}
+
+
+TICKET_FIELDS = (
+    "id", "number", "kind", "title", "description", "status", "pending_reason", "impact",
+    "urgency", "priority", "resolution_code", "resolution_notes", "created_at", "updated_at",
+    "resolved_at", "closed_at", "version",
+)  # fmt: skip
+
+
+def ticket_data(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
+    return {
+        **{field: getattr(ticket, field) for field in TICKET_FIELDS},
+        "requester": _person(ticket.requester),
+        "assignee": _person(ticket.assignee),
+        "team": _named(ticket.team),
+        "category": _named(ticket.category, "full_path"),
+        "organization": _named(ticket.organization),
+        "url": request.build_absolute_uri(
+            reverse("api:ticket_get", kwargs={"ticket_id": ticket.pk})
+        ),
+    }
+
+
+def attachment_data(request: HttpRequest, attachment: Attachment) -> dict[str, Any]:
+    return {
+        "id": attachment.pk,
+        "filename": attachment.filename,
+        "size": attachment.size,
+        "content_type": attachment.content_type,
+        "public": attachment.public,
+        "url": request.build_absolute_uri(
+            reverse("api:attachment_download", kwargs={"attachment_id": attachment.pk})
+        ),
+    }
+
+
+def event_data(request: HttpRequest, event: TicketEvent) -> dict[str, Any]:
+    return {
+        "id": event.pk,
+        "type": event.type,
+        "actor": _person(event.actor),
+        "created_at": event.created_at,
+        "public": event.public,
+        "body": event.body,
+        "field": event.field,
+        "old_value": event.old_value,
+        "new_value": event.new_value,
+        "attachments": [attachment_data(request, a) for a in event.attachments.all()],
+    }
+
+
+# --- parsing requests -------------------------------------------------------------------------
+
+
+def _filters(query: TicketQuery) -> selectors.TicketFilters:
+    problems: dict[str, list[str]] = {}
+    statuses = [s.strip() for value in query.status for s in value.split(",") if s.strip()]
+    if any(status not in Status.values for status in statuses):
+        problems["status"] = [_("Unknown status.")]
+    if query.kind and query.kind not in Kind.values:
+        problems["kind"] = [_("Unknown kind.")]
+    if query.sort not in selectors.SORTS:
+        problems["sort"] = [_("Unknown sort order.")]
+    assignee, unassigned = None, False
+    if query.assignee is not None:
+        value = query.assignee.strip().lower()
+        if value == "none":
+            unassigned = True
+        elif value.isascii() and value.isdigit() and 0 < int(value) < 2**31:
+            assignee = int(value)
+        else:
+            problems["assignee"] = [_("Give an agent id, or “none”.")]
+    if query.cursor and decode_cursor(query.cursor, selectors.SORTS.get(query.sort, [])) is None:
+        problems["cursor"] = [_("This cursor is not valid; start again from the first page.")]
+    if problems:
+        raise ValidationFailed(errors=problems)
+    return selectors.TicketFilters(
+        kind=query.kind or None,
+        status=statuses,
+        priority=query.priority,
+        team=query.team,
+        assignee=assignee,
+        unassigned=unassigned,
+        requester=query.requester,
+        category=query.category,
+        organization=query.organization,
+        q=query.q,
+        sort=query.sort,
+    )
+
+
+def _next_url(request: HttpRequest, cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    params = request.GET.copy()
+    params["cursor"] = cursor
+    return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+
+
+def _visible(request: HttpRequest, ticket_id: str) -> Ticket:
+    return selectors.ticket_get(request.user, ticket_id.strip())
+
+
+# --- tickets ----------------------------------------------------------------------------------
+
+
+@router.get(
+    "/tickets",
+    response={200: TicketPageOut, **errors(401, 422)},
+    url_name="ticket_list",
+    summary="Tickets the caller may see, filtered, newest activity first",
+)
+def ticket_list(request, query: Query[TicketQuery]):
+    page = selectors.ticket_page(
+        request.user, _filters(query), cursor=query.cursor, limit=query.limit
+    )
+    return {
+        "items": [ticket_data(request, ticket) for ticket in page.items],
+        "count": page.count,
+        "count_exact": page.count_exact,
+        "next": _next_url(request, page.next_cursor),
+    }
+
+
+@router.post(
+    "/tickets",
+    response={201: TicketOut, **errors(400, 401, 403, 422)},
+    url_name="ticket_create",
+    summary="Open a ticket",
+)
+def ticket_create(request, payload: TicketCreateIn):
+    ticket = actions.ticket_create(
+        actor=request.user,
+        kind=payload.kind,
+        title=payload.title,
+        description=payload.description,
+        category_id=payload.category,
+        impact=payload.impact,
+        urgency=payload.urgency,
+        requester_id=payload.requester,
+        team_id=payload.team,
+        assignee_id=payload.assignee,
+    )
+    return 201, ticket_data(request, ticket)
+
+
+@router.get(
+    "/tickets/{ticket_id}",
+    response={200: TicketOut, **errors(401, 404)},
+    url_name="ticket_get",
+    summary="One ticket, by id or by number (e.g. INC-000123)",
+)
+def ticket_get(request, ticket_id: str):
+    return ticket_data(request, _visible(request, ticket_id))
+
+
+@router.patch(
+    "/tickets/{ticket_id}",
+    response={200: TicketOut, **errors(400, 401, 403, 404, 409, 422)},
+    url_name="ticket_update",
+    summary="Change fields (agents); `version` is the one you read",
+)
+def ticket_update(request, ticket_id: str, payload: TicketPatchIn):
+    ticket = _visible(request, ticket_id)
+    changes = payload.model_dump(exclude_unset=True, exclude={"version"})
+    nulls = sorted(
+        name for name, value in changes.items() if value is None and name not in CLEARABLE
+    )
+    if nulls:
+        raise ValidationFailed(errors={name: [_("This field cannot be empty.")] for name in nulls})
+    ticket = actions.ticket_update(
+        actor=request.user, ticket_id=ticket.pk, version=payload.version, changes=changes
+    )
+    return ticket_data(request, ticket)
+
+
+@router.post(
+    "/tickets/{ticket_id}/transition",
+    response={200: TicketOut, **errors(400, 401, 403, 404, 409, 422)},
+    url_name="ticket_transition",
+    summary="Move a ticket along its workflow (requesters: close or reopen)",
+)
+def ticket_transition(request, ticket_id: str, payload: TransitionIn):
+    ticket = _visible(request, ticket_id)
+    ticket = actions.ticket_transition(
+        actor=request.user, ticket_id=ticket.pk, **payload.model_dump()
+    )
+    return ticket_data(request, ticket)
+
+
+# --- timeline ---------------------------------------------------------------------------------
+
+
+@router.get(
+    "/tickets/{ticket_id}/comments",
+    response={200: list[EventOut], **errors(401, 404)},
+    url_name="ticket_comments",
+    summary="Replies and (agents only) internal notes",
+)
+def comment_list(request, ticket_id: str):
+    ticket = _visible(request, ticket_id)
+    events = selectors.timeline_for(request.user, ticket).filter(
+        type__in=[EventType.COMMENT, EventType.NOTE]
+    )
+    return [event_data(request, event) for event in events]
+
+
+@router.post(
+    "/tickets/{ticket_id}/comments",
+    response={201: EventOut, **errors(400, 401, 403, 404, 422)},
+    url_name="ticket_comment_add",
+    summary="Reply (public) or write an internal note (agents, public=false)",
+)
+def comment_add(request, ticket_id: str, payload: CommentIn):
+    ticket = _visible(request, ticket_id)
+    event = actions.comment_add(
+        actor=request.user, ticket_id=ticket.pk, body=payload.body, public=payload.public
+    )
+    return 201, event_data(request, event)
+
+
+@router.get(
+    "/tickets/{ticket_id}/events",
+    response={200: list[EventOut], **errors(401, 404)},
+    url_name="ticket_events",
+    summary="The audit timeline the caller may read",
+)
+def event_list(request, ticket_id: str):
+    ticket = _visible(request, ticket_id)
+    return [event_data(request, event) for event in selectors.timeline_for(request.user, ticket)]
+
+
+# --- attachments ------------------------------------------------------------------------------
+
+
+@router.post(
+    "/tickets/{ticket_id}/attachments",
+    response={201: AttachmentOut, **errors(400, 401, 403, 404, 413, 422)},
+    url_name="ticket_attachment_add",
+    summary="Attach a file (multipart field `file`; `public=false` for agents' internal files)",
+)
+def attachment_add(request, ticket_id: str, file: File[UploadedFile], public: Form[bool] = True):
+    ticket = _visible(request, ticket_id)
+    attachment = actions.attachment_add(
+        actor=request.user, ticket_id=ticket.pk, file=file, public=public
+    )
+    return 201, attachment_data(request, attachment)
+
+
+@router.get(
+    "/attachments/{attachment_id}",
+    response={200: None, **errors(401, 404)},
+    url_name="attachment_download",
+    summary="Download an attachment",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file, as an attachment.",
+                "content": {
+                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                },
+            }
+        }
+    },
+)
+def attachment_download(request, attachment_id: int):
+    if not 0 < attachment_id < 2**31:
+        raise NotFound()
+    attachment = selectors.attachment_get(request.user, attachment_id)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise NotFound() from exc
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# --- reference data ---------------------------------------------------------------------------
+
+
+@router.get(
+    "/categories",
+    response={200: list[CategoryOut], **errors(401)},
+    url_name="category_list",
+    summary="Active categories (name is the full path)",
+)
+def category_list(request):
+    return [
+        {"id": c.pk, "name": c.full_path, "parent_id": c.parent_id}
+        for c in selectors.categories_active()
+    ]
+
+
+@router.get(
+    "/resolution-codes",
+    response={200: list[ResolutionCodeOut], **errors(401)},
+    url_name="resolution_code_list",
+    summary="Active resolution codes, named in the caller's language",
+)
+def resolution_code_list(request):
+    return [{"code": c.code, "name": c.label()} for c in selectors.resolution_codes_active()]

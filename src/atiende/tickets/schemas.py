@@ -1,0 +1,127 @@
+"""Input and output schemas of the tickets API (see DESIGN.md, "REST API")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Schema
+
+from atiende.api.schemas import Id, InputSchema, OrganizationRef, PersonRef, TeamRef
+
+from .models import Impact, Kind, Urgency
+
+# --- output ---------------------------------------------------------------------------------
+
+
+class CategoryRef(Schema):
+    id: int
+    name: str
+
+
+class TicketOut(Schema):
+    id: int
+    number: str
+    kind: str
+    title: str
+    description: str
+    status: str
+    pending_reason: str
+    impact: int
+    urgency: int
+    priority: int
+    requester: PersonRef
+    assignee: PersonRef | None
+    team: TeamRef | None
+    category: CategoryRef | None
+    organization: OrganizationRef | None
+    resolution_code: str
+    resolution_notes: str
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    version: int
+    url: str
+
+
+class TicketPageOut(Schema):
+    items: list[TicketOut]
+    count: int
+    count_exact: bool
+    next: str | None
+
+
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    size: int
+    content_type: str
+    public: bool
+    url: str
+
+
+class EventOut(Schema):
+    id: int
+    type: str
+    actor: PersonRef | None
+    created_at: datetime
+    public: bool
+    body: str
+    field: str
+    old_value: str
+    new_value: str
+    attachments: list[AttachmentOut]
+
+
+class CategoryOut(Schema):
+    id: int
+    name: str
+    parent_id: int | None
+
+
+class ResolutionCodeOut(Schema):
+    code: str
+    name: str
+
+
+# --- input ----------------------------------------------------------------------------------
+
+
+class TicketCreateIn(InputSchema):
+    kind: str = Kind.INCIDENT.value
+    title: str
+    description: str = ""
+    category: Id | None = None
+    impact: int = Impact.LOW.value
+    urgency: int = Urgency.LOW.value
+    # Agents only: open on behalf of someone, already routed and assigned.
+    requester: Id | None = None
+    team: Id | None = None
+    assignee: Id | None = None
+
+
+class TicketPatchIn(InputSchema):
+    """Only the fields present are changed; null clears category, team or assignee."""
+
+    version: int
+    kind: str | None = None
+    title: str | None = None
+    category: Id | None = None
+    impact: int | None = None
+    urgency: int | None = None
+    team: Id | None = None
+    assignee: Id | None = None
+
+
+class TransitionIn(InputSchema):
+    to: str
+    resolution_code: str = ""
+    resolution_notes: str = ""
+    pending_reason: str = ""
+    comment: str = ""
+    version: int | None = None
+
+
+class CommentIn(InputSchema):
+    body: str
+    public: bool = True
