@@ -1,5 +1,101 @@
-from django.http import HttpResponse
+"""The profile page: language, time zone and personal API tokens. For every role."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from atiende.core.errors import DomainError, NotFound
+
+from . import actions, selectors
+from .forms import PreferencesForm, TokenCreateForm
 
 
-def profile(request):
-    return HttpResponse("profile")
+def _render_profile(
+    request: HttpRequest,
+    *,
+    preferences_form: PreferencesForm | None = None,
+    token_form: TokenCreateForm | None = None,
+    new_secret: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = request.user
+    context = {
+        "nav": "profile",
+        "preferences_form": preferences_form
+        or PreferencesForm(initial={"language": user.language, "time_zone": user.time_zone}),
+        "token_form": token_form or TokenCreateForm(),
+        "tokens": selectors.tokens_of(user),
+        "new_secret": new_secret,
+    }
+    response = render(request, "accounts/profile.html", context, status=status)
+    if new_secret:
+        # The secret is shown once: never cache this page.
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    return _render_profile(request)
+
+
+@login_required
+@require_POST
+def preferences(request: HttpRequest) -> HttpResponse:
+    form = PreferencesForm(request.POST)
+    if not form.is_valid():
+        return _render_profile(request, preferences_form=form, status=422)
+    try:
+        user = actions.preferences_update(
+            actor=request.user,
+            language=form.cleaned_data["language"],
+            time_zone=form.cleaned_data["time_zone"],
+        )
+    except DomainError as exc:
+        for field, field_messages in exc.errors.items():
+            for message in field_messages:
+                form.add_error(field if field in form.fields else None, message)
+        return _render_profile(request, preferences_form=form, status=exc.status_code)
+    # Confirm in the language just chosen (the middleware activated the old one).
+    with translation.override(user.language or translation.get_language()):
+        messages.success(request, _("Your preferences were saved."))
+    response = redirect("accounts:profile")
+    if user.language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax", httponly=True
+        )
+    else:
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+    return response
+
+
+@login_required
+@require_POST
+def token_create(request: HttpRequest) -> HttpResponse:
+    form = TokenCreateForm(request.POST)
+    if not form.is_valid():
+        return _render_profile(request, token_form=form, status=422)
+    issued = actions.api_token_create(
+        actor=request.user, user=request.user, name=form.cleaned_data["name"]
+    )
+    return _render_profile(request, new_secret=issued.secret, status=201)
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    try:
+        token = actions.api_token_revoke(actor=request.user, token_id=token_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    messages.success(
+        request, _("The token “%(name)s” was revoked; it no longer works.") % {"name": token.name}
+    )
+    return redirect("accounts:profile")

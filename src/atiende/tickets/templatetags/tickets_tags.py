@@ -93,3 +93,26 @@ def filesize(size: int) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024  # type: ignore[assignment]
     return f"{size:.1f} GB"
+
+
+# --- Portal: the status in the requester's words ------------------------------------------
+
+REQUESTER_STATUS = {
+    Status.NEW: lambda: _("Received"),
+    Status.ASSIGNED: lambda: _("A technician has it"),
+    Status.IN_PROGRESS: lambda: _("Being worked on"),
+    Status.PENDING: lambda: _("Waiting"),
+    Status.RESOLVED: lambda: _("Solved: please confirm"),
+    Status.CLOSED: lambda: _("Closed"),
+    Status.CANCELLED: lambda: _("Cancelled"),
+}
+
+
+@register.simple_tag
+def requester_status(ticket) -> SafeString:
+    """A status badge in plain words; 'waiting for you' when the desk awaits the requester."""
+    if ticket.status == Status.PENDING and ticket.pending_reason == PendingReason.REQUESTER:
+        label = _("Waiting for your answer")
+    else:
+        label = REQUESTER_STATUS.get(ticket.status, lambda: ticket.status)()
+    return format_html('<span class="badge status-{}">{}</span>', ticket.status, label)

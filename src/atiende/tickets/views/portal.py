@@ -1,9 +1,248 @@
-from django.http import HttpResponse
+"""The requester portal: my tickets, a new ticket, one ticket with replies, confirm or reopen.
+
+Thin views: forms shape the input, tickets.actions change state, tickets.selectors decide what
+the requester sees (a ticket they may not see is a 404, exactly like a missing one).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from atiende.core import clock
+from atiende.core.errors import DomainError, NotFound, PayloadTooLarge
+
+from .. import actions, selectors, workflow
+from ..forms.portal import ConfirmForm, PortalTicketForm, ReopenForm, ReplyForm
+from ..models import OPEN_STATUSES, DeskSettings, Kind, Status, Ticket
+from ..selectors import TicketFilters
+
+PAGE_SIZE = 20
+ACTIVE_STATUSES = [*OPEN_STATUSES, Status.RESOLVED]
+FINISHED_STATUSES = [Status.CLOSED, Status.CANCELLED]
 
 
-def home(request):
-    return HttpResponse("portal")
+def requester_area(view):
+    """Signed-in users only; agents work in the desk and are sent there."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if request.user.is_agent:
+            return redirect(_desk_url(kwargs.get("number")))
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
-def new_ticket(request):
-    return HttpResponse("new")
+def _desk_url(number: str | None) -> str:
+    if number:
+        try:
+            return reverse("desk:ticket", args=[number])
+        except NoReverseMatch:
+            pass
+    return reverse("desk:queue")
+
+
+def _visible_ticket(request: HttpRequest, number: str) -> Ticket:
+    try:
+        return selectors.ticket_get(request.user, number)
+    except NotFound as exc:
+        raise Http404 from exc
+
+
+def _apply_domain_errors(form, exc: DomainError, *, file_field: str = "attachments") -> None:
+    """Show an action's refusal on the form, next to the field it is about."""
+    if isinstance(exc, PayloadTooLarge):
+        form.add_error(file_field, exc.detail)
+        return
+    placed = False
+    for field, field_messages in exc.errors.items():
+        name = file_field if field == "file" else field
+        for message in field_messages:
+            form.add_error(name if name in form.fields else None, message)
+            placed = True
+    if not placed:
+        form.add_error(None, exc.detail)
+
+
+# --- list -------------------------------------------------------------------------------------
+
+
+@requester_area
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    state = "closed" if request.GET.get("state") == "closed" else "open"
+    manages_org = bool(user.is_organization_manager and user.organization_id)
+    scope = "org" if manages_org and request.GET.get("scope") == "org" else "mine"
+    q = (request.GET.get("q") or "").strip()[:200]
+    filters = TicketFilters(
+        status=list(FINISHED_STATUSES if state == "closed" else ACTIVE_STATUSES),
+        requester=user.pk if scope == "mine" else None,
+        q=q,
+    )
+    page = selectors.ticket_page(user, filters, cursor=request.GET.get("cursor"), limit=PAGE_SIZE)
+    return render(
+        request,
+        "tickets/portal/home.html",
+        {
+            "nav": "mine",
+            "page": page,
+            "state": state,
+            "scope": scope,
+            "manages_org": manages_org,
+            "q": q,
+            "kinds": [Kind.INCIDENT, Kind.REQUEST, Kind.QUESTION],
+        },
+    )
+
+
+# --- new ticket ---------------------------------------------------------------------------------
+
+
+@requester_area
+def new_ticket(request: HttpRequest) -> HttpResponse:
+    status = 200
+    if request.method == "POST":
+        form = PortalTicketForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                ticket = actions.ticket_create(actor=request.user, **form.action_arguments())
+            except DomainError as exc:
+                _apply_domain_errors(form, exc)
+                status = exc.status_code
+            else:
+                messages.success(
+                    request,
+                    _("Thank you! We received your ticket %(number)s and will get back to you.")
+                    % {"number": ticket.number},
+                )
+                return redirect("portal:ticket", number=ticket.number)
+        else:
+            status = 422
+    else:
+        initial = {}
+        if request.GET.get("kind") in (Kind.INCIDENT, Kind.REQUEST, Kind.QUESTION):
+            initial["kind"] = request.GET["kind"]
+        form = PortalTicketForm(initial=initial)
+    return render(request, "tickets/portal/new.html", {"nav": "new", "form": form}, status=status)
+
+
+# --- one ticket ---------------------------------------------------------------------------------
+
+
+def _reopen_state(ticket: Ticket) -> dict:
+    """Whether the requester may still reopen, and until when."""
+    if ticket.status not in (Status.RESOLVED, Status.CLOSED) or ticket.resolved_at is None:
+        return {"can_reopen": False, "reopen_until": None}
+    days = DeskSettings.load().reopen_days
+    return {
+        "can_reopen": workflow.within_reopen_period(ticket.resolved_at, clock.now(), days),
+        "reopen_until": ticket.resolved_at + timedelta(days=days),
+    }
+
+
+def _render_ticket(
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    reply_form: ReplyForm | None = None,
+    reopen_form: ReopenForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "nav": "mine",
+        "ticket": ticket,
+        "events": selectors.timeline_for(request.user, ticket),
+        "reply_form": reply_form or ReplyForm(),
+        "reopen_form": reopen_form or ReopenForm(initial={"version": ticket.version}),
+        "can_reply": ticket.status not in FINISHED_STATUSES,
+        "can_confirm": ticket.status == Status.RESOLVED,
+        "others_ticket": ticket.requester_id != request.user.pk,
+        **_reopen_state(ticket),
+    }
+    return render(request, "tickets/portal/ticket.html", context, status=status)
+
+
+@requester_area
+def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
+    return _render_ticket(request, _visible_ticket(request, number))
+
+
+@requester_area
+@require_POST
+def reply(request: HttpRequest, number: str) -> HttpResponse:
+    ticket = _visible_ticket(request, number)
+    form = ReplyForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_ticket(request, ticket, reply_form=form, status=422)
+    try:
+        event = actions.comment_add(
+            actor=request.user,
+            ticket_id=ticket.pk,
+            body=form.cleaned_data["body"],
+            public=True,
+            attachments=form.cleaned_data["attachments"],
+        )
+    except DomainError as exc:
+        _apply_domain_errors(form, exc)
+        return _render_ticket(request, ticket, reply_form=form, status=exc.status_code)
+    messages.success(request, _("Your reply was sent."))
+    return redirect(reverse("portal:ticket", args=[ticket.number]) + f"#event-{event.pk}")
+
+
+@requester_area
+@require_POST
+def confirm(request: HttpRequest, number: str) -> HttpResponse:
+    """'Yes, it's fixed': the requester closes a resolved ticket."""
+    ticket = _visible_ticket(request, number)
+    form = ConfirmForm(request.POST)
+    version = form.cleaned_data.get("version") if form.is_valid() else None
+    try:
+        actions.ticket_transition(
+            actor=request.user, ticket_id=ticket.pk, to=Status.CLOSED, version=version
+        )
+    except DomainError as exc:
+        messages.error(request, _first_message(exc))
+        return redirect("portal:ticket", number=ticket.number)
+    messages.success(request, _("Thank you for confirming. The ticket is now closed."))
+    return redirect("portal:ticket", number=ticket.number)
+
+
+@requester_area
+@require_POST
+def reopen(request: HttpRequest, number: str) -> HttpResponse:
+    """'No, it's still broken': back to work, within the reopen period only."""
+    ticket = _visible_ticket(request, number)
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        return _render_ticket(request, ticket, reopen_form=form, status=422)
+    try:
+        actions.ticket_transition(
+            actor=request.user,
+            ticket_id=ticket.pk,
+            to=Status.IN_PROGRESS,
+            version=form.cleaned_data.get("version"),
+            comment=form.cleaned_data.get("comment") or "",
+        )
+    except DomainError as exc:
+        _apply_domain_errors(form, exc)
+        ticket.refresh_from_db()
+        return _render_ticket(request, ticket, reopen_form=form, status=exc.status_code)
+    messages.success(request, _("We reopened your ticket and will look at it again."))
+    return redirect("portal:ticket", number=ticket.number)
+
+
+def _first_message(exc: DomainError) -> str:
+    for field_messages in exc.errors.values():
+        if field_messages:
+            return field_messages[0]
+    return exc.detail

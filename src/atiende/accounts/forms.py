@@ -1,0 +1,52 @@
+"""Forms of the account pages and sign-in. They shape input; accounts.actions decides."""
+
+from __future__ import annotations
+
+import zoneinfo
+from functools import cache
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+LANGUAGE_CHOICES = [
+    ("", _("Same as my browser")),
+    ("en", "English"),
+    ("es", "Español"),
+]
+
+
+@cache
+def time_zone_choices() -> list[tuple[str, str]]:
+    names = sorted(
+        name for name in zoneinfo.available_timezones() if "/" in name or name == "UTC"
+    )
+    return [(name, name.replace("_", " ")) for name in names]
+
+
+class PreferencesForm(forms.Form):
+    language = forms.ChoiceField(label=_("Language"), choices=LANGUAGE_CHOICES, required=False)
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=time_zone_choices,
+        help_text=_("Dates and times are shown in this time zone."),
+    )
+
+
+class TokenCreateForm(forms.Form):
+    name = forms.CharField(
+        label=_("Token name"),
+        max_length=100,
+        required=False,
+        help_text=_("What the token is for, e.g. “Monitoring script”."),
+    )
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": _(
+            "That username and password do not match. Check them (capital letters count) "
+            "and try again."
+        ),
+        "inactive": _("This account is disabled. Ask your administrator."),
+    }
