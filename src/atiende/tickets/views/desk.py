@@ -1,9 +1,450 @@
-from django.http import HttpResponse
+"""The agent desk: queues with bulk actions, the ticket page and new tickets.
+
+Thin views: forms parse input, selectors read (scoped to the agent), actions write. A refused
+write re-renders the page with the error on the right field and the DomainError's status code
+(422 invalid, 409 stale version, 413 file too large); nothing is lost silently.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from atiende.accounts.selectors import team_ids_of
+from atiende.core.errors import Conflict, DomainError, NotFound
+
+from .. import actions, selectors, workflow
+from ..forms.desk import (
+    UNASSIGNED,
+    VIEWS,
+    BulkForm,
+    DeskChoices,
+    NewTicketForm,
+    QueueFilterForm,
+    ReplyForm,
+    TicketFieldsForm,
+    TransitionForm,
+    apply_domain_error,
+)
+from ..models import Status, Ticket
+from ..selectors import TicketFilters
+
+PAGE_SIZE = 25
+DEFAULT_VIEW = "mine"
+OTHER_TICKETS_SHOWN = 5
+# Statuses that need more than a click: their forms ask for the details.
+DETAILED_TARGETS = (Status.RESOLVED, Status.PENDING)
 
 
+def agent_required(*, requester_gets_404: bool = False):
+    """Desk pages are for agents. Requesters are sent to the portal, or get a plain 404
+    on ticket URLs (so the desk does not reveal which tickets exist)."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs):
+            if not request.user.is_agent:
+                if requester_gets_404:
+                    raise Http404
+                return redirect("portal:home")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+# --- queue --------------------------------------------------------------------------------------
+
+
+def _filters_for(user, data: dict) -> tuple[str, TicketFilters]:
+    """The predefined view's base filters, narrowed by the filters the agent chose."""
+    view = data.get("view") or ("recent" if data.get("q") else DEFAULT_VIEW)
+    filters = TicketFilters(q=data.get("q") or "", sort=data.get("sort") or "-updated")
+    if view == "mine":
+        filters.assignee, filters.open_only = user.pk, True
+    elif view == "unassigned":
+        filters.teams, filters.unassigned, filters.open_only = team_ids_of(user), True, True
+    elif view == "open":
+        filters.open_only = True
+    if data.get("kind"):
+        filters.kind = data["kind"]
+    if data.get("status"):
+        filters.status = [data["status"]]
+    for name in ("priority", "team", "category", "organization"):
+        if data.get(name) is not None:
+            setattr(filters, name, data[name])
+    assignee = data.get("assignee")
+    if assignee == UNASSIGNED:
+        filters.assignee, filters.unassigned = None, True
+    elif assignee:
+        filters.assignee, filters.unassigned = int(assignee), False
+    return view, filters
+
+
+def _render_queue(request, *, bulk_form: BulkForm | None = None, status: int = 200):
+    user = request.user
+    choices = DeskChoices(user)
+    filter_form = QueueFilterForm(request.GET, choices=choices)
+    view, filters = _filters_for(user, filter_form.valid_data())
+    if filter_form.errors and status == 200:
+        status = 400
+    page = selectors.ticket_page(
+        user, filters, cursor=request.GET.get("cursor") or None, limit=PAGE_SIZE
+    )
+    active_filters = [
+        name
+        for name in ("kind", "status", "priority", "team", "assignee", "category", "organization")
+        if request.GET.get(name)
+    ]
+    context = {
+        "nav": "queue",
+        "views": VIEWS,
+        "view": view,
+        "view_label": VIEWS.get(view, ""),
+        "filter_form": filter_form,
+        "active_filters": active_filters,
+        "bulk_form": bulk_form or BulkForm(choices=choices),
+        "page": page,
+        "sort": filters.sort,
+        "selected_ids": set(bulk_form.cleaned_data.get("ticket_ids", []))
+        if bulk_form is not None and hasattr(bulk_form, "cleaned_data")
+        else set(),
+    }
+    return render(request, "tickets/desk/queue.html", context, status=status)
+
+
+def _queue_url(request) -> str:
+    """Back to the queue the agent was looking at (only a local URL is trusted)."""
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("desk:queue")
+
+
+def _report_bulk(request, result: actions.BulkResult) -> None:
+    if result.done:
+        messages.success(
+            request,
+            ngettext("%(n)d ticket updated.", "%(n)d tickets updated.", len(result.done))
+            % {"n": len(result.done)},
+        )
+    if result.failed:
+        numbers = dict(
+            selectors.tickets_visible_to(request.user)
+            .filter(pk__in=list(result.failed))
+            .values_list("pk", "number")
+        )
+        details = "; ".join(
+            f"{numbers.get(pk, '#' + str(pk))}: {reason}" for pk, reason in result.failed.items()
+        )
+        messages.error(
+            request,
+            ngettext(
+                "%(n)d ticket was not changed — %(details)s",
+                "%(n)d tickets were not changed — %(details)s",
+                len(result.failed),
+            )
+            % {"n": len(result.failed), "details": details},
+        )
+
+
+@agent_required()
 def queue(request):
-    return HttpResponse("desk")
+    if request.method != "POST":
+        return _render_queue(request)
+    # Bulk actions post back to the queue URL (with its filters in the query string).
+    form = BulkForm(request.POST, choices=DeskChoices(request.user))
+    if not form.is_valid():
+        return _render_queue(request, bulk_form=form, status=422)
+    ids = form.cleaned_data["ticket_ids"]
+    if form.cleaned_data["action"] == "assign":
+        result = actions.bulk_update(actor=request.user, ticket_ids=ids, changes=form.changes())
+    else:
+        result = actions.bulk_transition(
+            actor=request.user,
+            ticket_ids=ids,
+            to=form.cleaned_data["status"],
+            **form.transition_details(),
+        )
+    _report_bulk(request, result)
+    return redirect(_queue_url(request))
 
 
+# --- ticket page --------------------------------------------------------------------------------
+
+
+def _ticket_or_404(user, number: str) -> Ticket:
+    try:
+        return selectors.ticket_get(user, number)
+    except NotFound as exc:
+        raise Http404 from exc
+
+
+def _render_ticket(
+    request,
+    ticket: Ticket,
+    *,
+    status: int = 200,
+    fields_form: TicketFieldsForm | None = None,
+    transition_form: TransitionForm | None = None,
+    transition_error: str = "",
+    reply_form: ReplyForm | None = None,
+    conflict: list[tuple[str, str]] | None = None,
+):
+    user = request.user
+    choices = DeskChoices(user)
+    targets = workflow.allowed_targets(ticket.status, is_agent=True)
+    failed_target = transition_form.data.get("to") if transition_form is not None else None
+
+    def transition_for(target: str) -> TransitionForm:
+        if transition_form is not None and failed_target == target:
+            return transition_form
+        return TransitionForm(
+            choices=choices,
+            auto_id=f"{target}_%s",
+            initial={"to": target, "version": ticket.version},
+        )
+
+    other_tickets = (
+        selectors.tickets_filtered(user, TicketFilters(requester=ticket.requester_id))
+        .exclude(pk=ticket.pk)
+        .only("id", "number", "title", "status", "updated_at")
+        .order_by("-updated_at", "-id")[:OTHER_TICKETS_SHOWN]
+    )
+    context = {
+        "nav": "queue",
+        "ticket": ticket,
+        "events": selectors.timeline_for(user, ticket),
+        "fields_form": fields_form or TicketFieldsForm(choices=choices, ticket=ticket),
+        "simple_targets": [
+            (s.value, s.label) for s in Status if s in targets and s not in DETAILED_TARGETS
+        ],
+        "resolve_form": transition_for(Status.RESOLVED) if Status.RESOLVED in targets else None,
+        "pending_form": transition_for(Status.PENDING) if Status.PENDING in targets else None,
+        "failed_target": failed_target,
+        "transition_error": transition_error,
+        "reply_form": reply_form or ReplyForm(),
+        "conflict": conflict,
+        "other_tickets": other_tickets,
+        "can_assign_to_me": ticket.is_open and ticket.assignee_id != user.pk,
+    }
+    return render(request, "tickets/desk/ticket.html", context, status=status)
+
+
+def _back_to_ticket(ticket: Ticket, anchor: str = "") -> HttpResponse:
+    url = reverse("desk:ticket", args=[ticket.number])
+    return redirect(f"{url}#{anchor}" if anchor else url, permanent=False)
+
+
+def _conflict_response(request, number: str, exc: Conflict, unsaved=None):
+    ticket = _ticket_or_404(request.user, number)
+    return _render_ticket(request, ticket, status=exc.status_code, conflict=unsaved or [])
+
+
+@agent_required(requester_gets_404=True)
+def ticket_detail(request, number: str):
+    return _render_ticket(request, _ticket_or_404(request.user, number))
+
+
+@require_POST
+@agent_required(requester_gets_404=True)
+def ticket_update(request, number: str):
+    ticket = _ticket_or_404(request.user, number)
+    form = TicketFieldsForm(request.POST, choices=DeskChoices(request.user), ticket=ticket)
+    if not form.is_valid():
+        if form.has_error("version"):
+            # A missing or garbled version cannot be checked: treat it as stale.
+            return _conflict_response(
+                request, number, Conflict(current_version=ticket.version), []
+            )
+        return _render_ticket(request, ticket, status=422, fields_form=form)
+    changes = form.changes()
+    if form.cleaned_data["version"] != ticket.version:
+        # Refuse before comparing: the form was read from an older state of the ticket.
+        exc = Conflict(current_version=ticket.version)
+        return _conflict_response(request, number, exc, form.describe_changes())
+    if not changes:
+        messages.info(request, _("Nothing to save: no field was changed."))
+        return _back_to_ticket(ticket)
+    try:
+        actions.ticket_update(
+            actor=request.user,
+            ticket_id=ticket.pk,
+            version=form.cleaned_data["version"],
+            changes=changes,
+        )
+    except Conflict as exc:
+        return _conflict_response(request, number, exc, form.describe_changes())
+    except NotFound as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        apply_domain_error(form, exc)
+        return _render_ticket(request, ticket, status=exc.status_code, fields_form=form)
+    messages.success(request, _("Ticket updated."))
+    return _back_to_ticket(ticket)
+
+
+@require_POST
+@agent_required(requester_gets_404=True)
+def ticket_assign_me(request, number: str):
+    ticket = _ticket_or_404(request.user, number)
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = 0
+    try:
+        actions.ticket_update(
+            actor=request.user,
+            ticket_id=ticket.pk,
+            version=version,
+            changes={"assignee": request.user.pk},
+        )
+    except Conflict as exc:
+        return _conflict_response(request, number, exc, [(_("Assignee"), _("you"))])
+    except NotFound as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        return _render_ticket(
+            request, ticket, status=exc.status_code, transition_error=_first(exc)
+        )
+    messages.success(request, _("The ticket is now assigned to you."))
+    return _back_to_ticket(ticket)
+
+
+def _first(exc: DomainError) -> str:
+    for msgs in exc.errors.values():
+        if msgs:
+            return msgs[0]
+    return exc.detail
+
+
+@require_POST
+@agent_required(requester_gets_404=True)
+def ticket_transition(request, number: str):
+    ticket = _ticket_or_404(request.user, number)
+    target = request.POST.get("to", "")
+    form = TransitionForm(
+        request.POST, choices=DeskChoices(request.user), auto_id=f"{target}_%s"
+    )
+    if not form.is_valid():
+        if form.has_error("version"):
+            return _conflict_response(request, number, Conflict(current_version=ticket.version))
+        return _render_ticket(
+            request, ticket, status=422, transition_form=form, transition_error=_form_error(form)
+        )
+    data = form.cleaned_data
+    try:
+        actions.ticket_transition(
+            actor=request.user,
+            ticket_id=ticket.pk,
+            to=data["to"],
+            version=data["version"],
+            resolution_code=data["resolution_code"],
+            resolution_notes=data["resolution_notes"],
+            pending_reason=data["pending_reason"],
+            comment=data["comment"],
+        )
+    except Conflict as exc:
+        label = Status(data["to"]).label
+        return _conflict_response(request, number, exc, [(_("Status"), str(label))])
+    except NotFound as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        apply_domain_error(form, exc)
+        error = _first(exc) if data["to"] not in DETAILED_TARGETS else ""
+        return _render_ticket(
+            request,
+            ticket,
+            status=exc.status_code,
+            transition_form=form,
+            transition_error=error or _form_error(form, only_general=True),
+        )
+    messages.success(
+        request, _("Status changed to “%(status)s”.") % {"status": Status(data["to"]).label}
+    )
+    return _back_to_ticket(ticket)
+
+
+def _form_error(form, *, only_general: bool = False) -> str:
+    if only_general:
+        return " ".join(form.non_field_errors())
+    errors = [str(m) for msgs in form.errors.values() for m in msgs]
+    return " ".join(errors)
+
+
+@require_POST
+@agent_required(requester_gets_404=True)
+def ticket_reply(request, number: str):
+    ticket = _ticket_or_404(request.user, number)
+    form = ReplyForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_ticket(request, ticket, status=422, reply_form=form)
+    try:
+        event = actions.comment_add(
+            actor=request.user,
+            ticket_id=ticket.pk,
+            body=form.cleaned_data["body"],
+            public=form.is_public,
+            attachments=form.cleaned_data["attachments"],
+        )
+    except NotFound as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        apply_domain_error(form, exc, rename={"file": "attachments"})
+        return _render_ticket(request, ticket, status=exc.status_code, reply_form=form)
+    messages.success(
+        request, _("Reply sent.") if form.is_public else _("Internal note added.")
+    )
+    return _back_to_ticket(ticket, f"event-{event.pk}")
+
+
+# --- new ticket ---------------------------------------------------------------------------------
+
+
+@agent_required()
 def new_ticket(request):
-    return HttpResponse("new")
+    choices = DeskChoices(request.user)
+    if request.method != "POST":
+        form = NewTicketForm(choices=choices)
+        return render(request, "tickets/desk/new.html", {"nav": "new", "form": form})
+    form = NewTicketForm(request.POST, request.FILES, choices=choices)
+    status = 422
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            ticket = actions.ticket_create(
+                actor=request.user,
+                requester_id=data["requester"],
+                kind=data["kind"],
+                title=data["title"],
+                description=data["description"],
+                category_id=data["category"],
+                impact=data["impact"],
+                urgency=data["urgency"],
+                team_id=data["team"],
+                assignee_id=data["assignee"],
+                attachments=data["attachments"],
+            )
+        except DomainError as exc:
+            apply_domain_error(form, exc, rename={"file": "attachments"})
+            status = exc.status_code
+        else:
+            messages.success(
+                request, _("Ticket %(number)s created.") % {"number": ticket.number}
+            )
+            return _back_to_ticket(ticket)
+    return render(request, "tickets/desk/new.html", {"nav": "new", "form": form}, status=status)
+

@@ -1,0 +1,408 @@
+"""Forms of the agent desk. They only parse and shape input; tickets.actions validates the
+domain rules and decides. Option lists come from `DeskChoices`, which runs each look-up once
+per request however many forms show it."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from atiende.accounts.models import Organization, User
+from atiende.accounts.selectors import agents_visible_to, teams_visible_to
+from atiende.core.errors import DomainError
+
+from ..models import Impact, Kind, PendingReason, Priority, Status, Urgency
+from ..selectors import SORTS, categories_active, resolution_codes_active
+
+BULK_MAX = 500
+UNASSIGNED = "none"
+
+VIEWS = {
+    "mine": _("My open tickets"),
+    "unassigned": _("My teams' unassigned"),
+    "open": _("All open tickets I may see"),
+    "recent": _("Recently updated"),
+}
+SORT_LABELS = {
+    "-updated": _("Recently updated first"),
+    "updated": _("Least recently updated first"),
+    "-created": _("Newest first"),
+    "created": _("Oldest first"),
+    "priority": _("Highest priority first"),
+    "-priority": _("Lowest priority first"),
+}
+
+
+class DeskChoices:
+    """Option lists for the desk forms, each loaded at most once (one query each)."""
+
+    def __init__(self, user: User):
+        self.user = user
+
+    @cached_property
+    def teams(self) -> list[tuple[int, str]]:
+        return [(t.pk, t.name) for t in teams_visible_to(self.user).only("id", "name")]
+
+    @cached_property
+    def agents(self) -> list[tuple[int, str]]:
+        people = agents_visible_to(self.user).only("id", "username", "first_name", "last_name")
+        return [(a.pk, a.display_name) for a in people]
+
+    @cached_property
+    def categories(self) -> list[tuple[int, str]]:
+        return [(c.pk, c.full_path) for c in categories_active().only("id", "full_path")]
+
+    @cached_property
+    def organisations(self) -> list[tuple[int, str]]:
+        return list(Organization.objects.order_by("name").values_list("id", "name"))
+
+    @cached_property
+    def resolution_codes(self) -> list[tuple[str, str]]:
+        return [(c.code, c.label()) for c in resolution_codes_active()]
+
+    @cached_property
+    def requesters(self) -> list[tuple[int, str]]:
+        people = (
+            User.objects.filter(is_active=True)
+            .select_related("organization")
+            .order_by("first_name", "last_name", "username")
+        )
+        return [(u.pk, _requester_label(u)) for u in people]
+
+
+def _requester_label(user: User) -> str:
+    parts = [user.display_name]
+    if user.email:
+        parts.append(f"<{user.email}>")
+    if user.organization_id:
+        parts.append(f"· {user.organization.name}")
+    return " ".join(parts)
+
+
+def _with_blank(blank_label, choices) -> list[tuple[Any, Any]]:
+    return [("", blank_label), *choices]
+
+
+def _id_choice(label) -> forms.TypedChoiceField:
+    """An optional choice of a row by id; the options are set per request."""
+    return forms.TypedChoiceField(label=label, coerce=int, empty_value=None, required=False)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Zero or more uploaded files under one field name."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if not data:
+            return []
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(item, initial) for item in files]
+
+
+class IdListField(forms.Field):
+    """The ticket ids ticked in a list (checkboxes named ticket_ids)."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "required": _("Select at least one ticket."),
+        "invalid": _("The selection is not valid; reload the page and try again."),
+        "too_many": _("Select at most %(max)d tickets at once."),
+    }
+
+    def to_python(self, value) -> list[int]:
+        ids: list[int] = []
+        for item in value or []:
+            try:
+                ids.append(int(item))
+            except (TypeError, ValueError) as exc:
+                raise ValidationError(self.error_messages["invalid"], code="invalid") from exc
+        return list(dict.fromkeys(ids))
+
+    def validate(self, value) -> None:
+        if self.required and not value:
+            raise ValidationError(self.error_messages["required"], code="required")
+        if len(value) > BULK_MAX:
+            raise ValidationError(
+                self.error_messages["too_many"], code="too_many", params={"max": BULK_MAX}
+            )
+
+
+def apply_domain_error(form: forms.Form, exc: DomainError, rename: dict[str, str] | None = None):
+    """Show a DomainError on the form: field errors on their fields, the rest on top."""
+    rename = rename or {}
+    placed = False
+    for name, messages in exc.errors.items():
+        field = rename.get(name, name)
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)
+            placed = True
+    if not placed:
+        form.add_error(None, exc.detail)
+
+
+# --- queue --------------------------------------------------------------------------------------
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's view, filters, search and sort (GET). Every field is optional."""
+
+    view = forms.ChoiceField(label=_("View"), required=False, choices=list(VIEWS.items()))
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    priority = forms.TypedChoiceField(
+        label=_("Priority"), required=False, coerce=int, empty_value=None
+    )
+    team = _id_choice(_("Team"))
+    assignee = forms.ChoiceField(label=_("Assignee"), required=False)
+    category = _id_choice(_("Category"))
+    organization = _id_choice(_("Organisation"))
+    sort = forms.ChoiceField(label=_("Sort by"), required=False)
+
+    def __init__(self, *args, choices: DeskChoices, **kwargs):
+        kwargs.setdefault("auto_id", "filter_%s")
+        super().__init__(*args, **kwargs)
+        f = self.fields
+        f["kind"].choices = _with_blank(_("Any kind"), Kind.choices)
+        f["status"].choices = _with_blank(_("Default for the view"), Status.choices)
+        f["priority"].choices = _with_blank(
+            _("Any priority"), [(p.value, f"P{p.value} · {p.label}") for p in Priority]
+        )
+        f["team"].choices = _with_blank(_("Any team"), choices.teams)
+        f["assignee"].choices = [
+            ("", _("Anyone")),
+            (UNASSIGNED, _("Unassigned")),
+            *[(str(pk), name) for pk, name in choices.agents],
+        ]
+        f["category"].choices = _with_blank(_("Any category"), choices.categories)
+        f["organization"].choices = _with_blank(_("Any organisation"), choices.organisations)
+        f["sort"].choices = [(key, SORT_LABELS[key]) for key in SORTS]
+
+    def valid_data(self) -> dict[str, Any]:
+        """The cleaned values of the fields that are valid; invalid ones are left out."""
+        self.is_valid()
+        return {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
+
+
+class BulkForm(forms.Form):
+    """One form for both bulk actions; the pressed button (`action`) says which applies."""
+
+    ticket_ids = IdListField(label=_("Tickets"))
+    action = forms.ChoiceField(
+        choices=[("assign", _("Assign")), ("status", _("Change status"))],
+        error_messages={"required": _("Choose an action.")},
+    )
+    assignee = forms.ChoiceField(label=_("Assign to agent"), required=False)
+    team = _id_choice(_("Move to team"))
+    status = forms.ChoiceField(label=_("New status"), required=False)
+    resolution_code = forms.ChoiceField(label=_("Resolution code"), required=False)
+    resolution_notes = forms.CharField(
+        label=_("Resolution note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    pending_reason = forms.ChoiceField(label=_("Pending reason"), required=False)
+
+    def __init__(self, *args, choices: DeskChoices, **kwargs):
+        kwargs.setdefault("auto_id", "bulk_%s")
+        super().__init__(*args, **kwargs)
+        f = self.fields
+        f["assignee"].choices = [
+            ("", _("Keep the assignee")),
+            (UNASSIGNED, _("Nobody (unassign)")),
+            *[(str(pk), name) for pk, name in choices.agents],
+        ]
+        f["team"].choices = _with_blank(_("Keep the team"), choices.teams)
+        f["status"].choices = _with_blank(_("Choose a status"), Status.choices)
+        f["resolution_code"].choices = _with_blank(_("Choose…"), choices.resolution_codes)
+        f["pending_reason"].choices = _with_blank(_("Choose…"), PendingReason.choices)
+
+    def clean(self):
+        data = super().clean()
+        action = data.get("action")
+        if action == "assign" and not data.get("assignee") and data.get("team") is None:
+            self.add_error("assignee", _("Choose an agent or a team to assign to."))
+        if action == "status":
+            status = data.get("status")
+            if not status:
+                self.add_error("status", _("Choose the new status."))
+            elif status == Status.RESOLVED:
+                if not data.get("resolution_code"):
+                    self.add_error("resolution_code", _("Choose a resolution code."))
+                if not (data.get("resolution_notes") or "").strip():
+                    self.add_error("resolution_notes", _("Describe the resolution."))
+            elif status == Status.PENDING and not data.get("pending_reason"):
+                self.add_error("pending_reason", _("Choose why it is pending."))
+        return data
+
+    def changes(self) -> dict[str, Any]:
+        changes: dict[str, Any] = {}
+        assignee = self.cleaned_data.get("assignee")
+        if assignee == UNASSIGNED:
+            changes["assignee"] = None
+        elif assignee:
+            changes["assignee"] = int(assignee)
+        if self.cleaned_data.get("team") is not None:
+            changes["team"] = self.cleaned_data["team"]
+        return changes
+
+    def transition_details(self) -> dict[str, str]:
+        data = self.cleaned_data
+        details = {}
+        if data["status"] == Status.RESOLVED:
+            details["resolution_code"] = data["resolution_code"]
+            details["resolution_notes"] = data["resolution_notes"]
+        if data["status"] == Status.PENDING:
+            details["pending_reason"] = data["pending_reason"]
+        return details
+
+
+# --- ticket page --------------------------------------------------------------------------------
+
+
+class TicketFieldsForm(forms.Form):
+    """The side panel: classification and routing. Only the fields the agent changed are
+    sent to the action, together with the version the form was rendered from."""
+
+    EDITABLE = ("kind", "category", "impact", "urgency", "team", "assignee")
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices)
+    category = _id_choice(_("Category"))
+    impact = forms.TypedChoiceField(label=_("Impact"), choices=Impact.choices, coerce=int)
+    urgency = forms.TypedChoiceField(label=_("Urgency"), choices=Urgency.choices, coerce=int)
+    team = _id_choice(_("Team"))
+    assignee = _id_choice(_("Assignee"))
+
+    def __init__(self, *args, choices: DeskChoices, ticket=None, **kwargs):
+        kwargs.setdefault("auto_id", "fields_%s")
+        if ticket is not None:
+            kwargs.setdefault("initial", self.initial_for(ticket))
+        super().__init__(*args, **kwargs)
+        f = self.fields
+        f["impact"].help_text = _("Priority follows from impact and urgency.")
+        f["category"].choices = _with_blank(_("No category"), choices.categories)
+        f["team"].choices = _with_blank(_("No team"), choices.teams)
+        f["assignee"].choices = _with_blank(_("Unassigned"), choices.agents)
+
+    @staticmethod
+    def initial_for(ticket) -> dict[str, Any]:
+        return {
+            "version": ticket.version,
+            "kind": ticket.kind,
+            "category": ticket.category_id,
+            "impact": ticket.impact,
+            "urgency": ticket.urgency,
+            "team": ticket.team_id,
+            "assignee": ticket.assignee_id,
+        }
+
+    def changes(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.changed_data if name in self.EDITABLE}
+
+    def describe_changes(self) -> list[tuple[str, str]]:
+        """(label, chosen value) of each change, to show what a conflict kept from saving."""
+        described = []
+        for name, value in self.changes().items():
+            field = self[name]
+            shown = dict(field.field.choices).get(value, value) if value is not None else "—"
+            described.append((str(field.label), str(shown or "—")))
+        return described
+
+
+class TransitionForm(forms.Form):
+    """Move the ticket to another status; the action enforces what each status needs."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    to = forms.ChoiceField(choices=Status.choices, widget=forms.HiddenInput)
+    resolution_code = forms.ChoiceField(label=_("Resolution code"), required=False)
+    resolution_notes = forms.CharField(
+        label=_("Resolution note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Shown to the requester."),
+    )
+    pending_reason = forms.ChoiceField(label=_("Pending reason"), required=False)
+    comment = forms.CharField(
+        label=_("Public reply (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, choices: DeskChoices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["resolution_code"].choices = _with_blank(
+            _("Choose…"), choices.resolution_codes
+        )
+        self.fields["pending_reason"].choices = _with_blank(_("Choose…"), PendingReason.choices)
+
+
+class ReplyForm(forms.Form):
+    VISIBILITY = [("public", _("Public reply")), ("internal", _("Internal note"))]
+
+    visibility = forms.ChoiceField(
+        label=_("Who can read it"), choices=VISIBILITY, widget=forms.RadioSelect
+    )
+    body = forms.CharField(
+        label=_("Message"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Markdown is supported."),
+    )
+    attachments = MultipleFileField(label=_("Attach files"))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "reply_%s")
+        kwargs.setdefault("initial", {"visibility": "public"})
+        super().__init__(*args, **kwargs)
+
+    @property
+    def is_public(self) -> bool:
+        return self.cleaned_data.get("visibility") == "public"
+
+
+class NewTicketForm(forms.Form):
+    requester = forms.TypedChoiceField(
+        label=_("Requester"),
+        coerce=int,
+        help_text=_("The person the ticket is opened for."),
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices, initial=Kind.INCIDENT)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Markdown is supported."),
+    )
+    category = _id_choice(_("Category"))
+    impact = forms.TypedChoiceField(
+        label=_("Impact"), choices=Impact.choices, coerce=int, initial=Impact.LOW
+    )
+    urgency = forms.TypedChoiceField(
+        label=_("Urgency"), choices=Urgency.choices, coerce=int, initial=Urgency.LOW
+    )
+    team = _id_choice(_("Team"))
+    assignee = _id_choice(_("Assignee"))
+    attachments = MultipleFileField(label=_("Attach files"))
+
+    def __init__(self, *args, choices: DeskChoices, **kwargs):
+        kwargs.setdefault("auto_id", "new_%s")
+        super().__init__(*args, **kwargs)
+        f = self.fields
+        f["requester"].choices = _with_blank(_("Choose a person…"), choices.requesters)
+        f["category"].choices = _with_blank(_("No category"), choices.categories)
+        f["team"].choices = _with_blank(_("From the category"), choices.teams)
+        f["team"].help_text = _("Left empty, the category decides the team.")
+        f["assignee"].choices = _with_blank(_("Unassigned"), choices.agents)
