@@ -18,9 +18,7 @@ LANGUAGE_CHOICES = [
 
 @cache
 def time_zone_choices() -> list[tuple[str, str]]:
-    names = sorted(
-        name for name in zoneinfo.available_timezones() if "/" in name or name == "UTC"
-    )
+    names = sorted(name for name in zoneinfo.available_timezones() if "/" in name or name == "UTC")
     return [(name, name.replace("_", " ")) for name in names]
 
 
