@@ -309,7 +309,9 @@ class TicketFieldsForm(forms.Form):
         }
 
     def changes(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self.changed_data if name in self.EDITABLE}
+        return {
+            name: self.cleaned_data[name] for name in self.changed_data if name in self.EDITABLE
+        }
 
     def describe_changes(self) -> list[tuple[str, str]]:
         """(label, chosen value) of each change, to show what a conflict kept from saving."""
@@ -342,9 +344,7 @@ class TransitionForm(forms.Form):
 
     def __init__(self, *args, choices: DeskChoices, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["resolution_code"].choices = _with_blank(
-            _("Choose…"), choices.resolution_codes
-        )
+        self.fields["resolution_code"].choices = _with_blank(_("Choose…"), choices.resolution_codes)
         self.fields["pending_reason"].choices = _with_blank(_("Choose…"), PendingReason.choices)
 
 

@@ -267,9 +267,7 @@ def ticket_update(request, number: str):
     if not form.is_valid():
         if form.has_error("version"):
             # A missing or garbled version cannot be checked: treat it as stale.
-            return _conflict_response(
-                request, number, Conflict(current_version=ticket.version), []
-            )
+            return _conflict_response(request, number, Conflict(current_version=ticket.version), [])
         return _render_ticket(request, ticket, status=422, fields_form=form)
     changes = form.changes()
     if form.cleaned_data["version"] != ticket.version:
@@ -317,9 +315,7 @@ def ticket_assign_me(request, number: str):
     except NotFound as exc:
         raise Http404 from exc
     except DomainError as exc:
-        return _render_ticket(
-            request, ticket, status=exc.status_code, transition_error=_first(exc)
-        )
+        return _render_ticket(request, ticket, status=exc.status_code, transition_error=_first(exc))
     messages.success(request, _("The ticket is now assigned to you."))
     return _back_to_ticket(ticket)
 
@@ -336,16 +332,14 @@ def _first(exc: DomainError) -> str:
 def ticket_transition(request, number: str):
     ticket = _ticket_or_404(request.user, number)
     target = request.POST.get("to", "")
-    form = TransitionForm(
-        request.POST, choices=DeskChoices(request.user), auto_id=f"{target}_%s"
-    )
+    form = TransitionForm(request.POST, choices=DeskChoices(request.user), auto_id=f"{target}_%s")
     if not form.is_valid():
         if form.has_error("version"):
             return _conflict_response(request, number, Conflict(current_version=ticket.version))
         return _render_ticket(
             request, ticket, status=422, transition_form=form, transition_error=_form_error(form)
         )
-    data = form.cleaned_data
+    data = dict(form.cleaned_data)  # add_error() below removes fields from cleaned_data
     try:
         actions.ticket_transition(
             actor=request.user,
@@ -405,9 +399,7 @@ def ticket_reply(request, number: str):
     except DomainError as exc:
         apply_domain_error(form, exc, rename={"file": "attachments"})
         return _render_ticket(request, ticket, status=exc.status_code, reply_form=form)
-    messages.success(
-        request, _("Reply sent.") if form.is_public else _("Internal note added.")
-    )
+    messages.success(request, _("Reply sent.") if form.is_public else _("Internal note added."))
     return _back_to_ticket(ticket, f"event-{event.pk}")
 
 
@@ -442,9 +434,6 @@ def new_ticket(request):
             apply_domain_error(form, exc, rename={"file": "attachments"})
             status = exc.status_code
         else:
-            messages.success(
-                request, _("Ticket %(number)s created.") % {"number": ticket.number}
-            )
+            messages.success(request, _("Ticket %(number)s created.") % {"number": ticket.number})
             return _back_to_ticket(ticket)
     return render(request, "tickets/desk/new.html", {"nav": "new", "form": form}, status=status)
-
