@@ -8,7 +8,10 @@ from functools import cached_property
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from atiende.accounts.models import Organization, User
@@ -92,6 +95,15 @@ def _id_choice(label) -> forms.TypedChoiceField:
     return forms.TypedChoiceField(label=label, coerce=int, empty_value=None, required=False)
 
 
+def _upload_help_text() -> str:
+    return gettext("You can choose several files, up to %(mb)d MB each.") % {
+        "mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)
+    }
+
+
+_upload_help = lazy(_upload_help_text, str)  # translated when shown, not at import
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -104,6 +116,7 @@ class MultipleFileField(forms.FileField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("required", False)
         super().__init__(*args, **kwargs)
+        self.help_text = _upload_help()
 
     def clean(self, data, initial=None):
         if not data:
@@ -291,7 +304,6 @@ class TicketFieldsForm(forms.Form):
             kwargs.setdefault("initial", self.initial_for(ticket))
         super().__init__(*args, **kwargs)
         f = self.fields
-        f["impact"].help_text = _("Priority follows from impact and urgency.")
         f["category"].choices = _with_blank(_("No category"), choices.categories)
         f["team"].choices = _with_blank(_("No team"), choices.teams)
         f["assignee"].choices = _with_blank(_("Unassigned"), choices.agents)

@@ -116,3 +116,16 @@ def requester_status(ticket) -> SafeString:
     else:
         label = REQUESTER_STATUS.get(ticket.status, lambda: ticket.status)()
     return format_html('<span class="badge status-{}">{}</span>', ticket.status, label)
+
+
+@register.filter
+def time_ago(value) -> str:
+    """A compact relative time ("just now", "5 minutes ago", "3 days ago")."""
+    from django.utils import timezone
+    from django.utils.timesince import timesince
+
+    if not value:
+        return ""
+    if (timezone.now() - value).total_seconds() < 60:
+        return _("just now")
+    return _("%(time)s ago") % {"time": timesince(value, depth=1)}

@@ -206,7 +206,9 @@ def _render_ticket(
 ):
     user = request.user
     choices = DeskChoices(user)
-    targets = workflow.allowed_targets(ticket.status, is_agent=True)
+    targets = set(workflow.allowed_targets(ticket.status, is_agent=True))
+    if ticket.assignee_id is None:
+        targets.discard(Status.ASSIGNED)  # "assigned" needs an assignee: use the panel first
     failed_target = transition_form.data.get("to") if transition_form is not None else None
 
     def transition_for(target: str) -> TransitionForm:
