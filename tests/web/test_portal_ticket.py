@@ -227,3 +227,30 @@ def test_agent_opening_portal_ticket_goes_to_desk(client, agent, ticket):
     response = client.get(_url("ticket", ticket))
     assert response.status_code == 302
     assert response["Location"].startswith("/desk/")
+
+
+def test_internal_file_on_a_public_event_is_still_hidden(client, requester, agent, ticket):
+    """Defence in depth: even if an internal attachment hangs off a public event (e.g. data
+    imported by hand), the portal timeline leaves it out."""
+    event = actions.comment_add(
+        actor=agent, ticket_id=ticket.pk, body="public reply",
+        attachments=[SimpleUploadedFile("leaked-7f3a9.txt", b"x")],
+    )  # fmt: skip
+    Attachment.objects.filter(event=event).update(public=False)
+    client.force_login(requester)
+    html = client.get(_url("ticket", ticket)).content.decode()
+    assert "public reply" in html
+    assert "leaked-7f3a9" not in html
+
+
+@pytest.mark.parametrize("key", ["1", "²", "٣", "INC-٣", "../etc", "INC-1%00"])
+def test_odd_ticket_keys_are_404_never_a_crash(client, requester, ticket, key):
+    client.force_login(requester)
+    response = client.get(f"/portal/tickets/{key}/")
+    assert response.status_code == 404
+
+
+def test_lowercase_number_finds_the_ticket(client, requester, ticket):
+    client.force_login(requester)
+    response = client.get(f"/portal/tickets/{ticket.number.lower()}/")
+    assert response.status_code == 200

@@ -111,8 +111,12 @@ def ticket_page(actor: User, filters: TicketFilters, *, cursor: str | None, limi
 def timeline_for(actor: User, ticket: Ticket) -> QuerySet[TicketEvent]:
     """The ticket's events the actor may read: requesters never get internal notes or
     internal field changes."""
+    attachments = Attachment.objects.order_by("id")
+    if not actor.is_agent:
+        # Belt and braces: even on a public event, an internal file stays hidden.
+        attachments = attachments.filter(public=True)
     events = ticket.events.select_related("actor").prefetch_related(
-        Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
+        Prefetch("attachments", queryset=attachments)
     )
     if not actor.is_agent:
         events = events.filter(public=True)
