@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ninja import Router, Schema
+from ninja import Status as Reply
 from pydantic import Field
 
 from atiende.api.schemas import InputSchema, OrganizationRef, TeamRef, errors
@@ -90,8 +91,9 @@ def token_list(request):
     summary="Create an API token; the secret is in this answer only",
 )
 def token_create(request, payload: TokenIn):
-    issued = actions.api_token_create(actor=request.user, user=request.user, name=payload.name)
-    return 201, {**_token_data(issued.token), "secret": issued.secret}
+    name = payload.name.replace("\x00", "")  # PostgreSQL text cannot hold NUL bytes
+    issued = actions.api_token_create(actor=request.user, user=request.user, name=name)
+    return Reply(201, {**_token_data(issued.token), "secret": issued.secret})
 
 
 @router.delete(
@@ -108,7 +110,7 @@ def token_revoke(request, token_id: int):
     ):
         raise NotFound()
     actions.api_token_revoke(actor=request.user, token_id=token_id)
-    return 204, None
+    return Reply(204, None)
 
 
 @router.get(

@@ -26,7 +26,7 @@ api = NinjaAPI(
 )
 
 # Where ninja says a value came from; not part of the field name a client sees.
-LOCATIONS = {"body", "query", "path", "form", "payload", "file", "header", "cookie"}
+SOURCES = {"body", "query", "path", "form", "file", "header", "cookie"}
 UNPARSEABLE_BODY = "Cannot parse request body"
 
 
@@ -43,10 +43,11 @@ def domain_error(request: HttpRequest, exc: DomainError):
 
 
 def _field_name(location: tuple) -> str:
+    """("body", "payload", "title") -> "title"; ("query", "limit") -> "limit"."""
     parts = [str(part) for part in location]
-    # The first elements are the parameter's source and the argument name (e.g. body, payload).
-    while parts and parts[0] in LOCATIONS:
-        parts.pop(0)
+    source = parts.pop(0) if parts and parts[0] in SOURCES else None
+    if source == "body" and parts:
+        parts.pop(0)  # the handler's argument name, e.g. "payload"
     return ".".join(parts) or "__all__"
 
 

@@ -3,12 +3,14 @@ answer. Who sees what is decided by the selectors alone; every change goes throu
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema
+from ninja import Status as Reply
 from ninja.files import UploadedFile
 from pydantic import Field
 
@@ -160,8 +162,16 @@ def _next_url(request: HttpRequest, cursor: str | None) -> str | None:
     return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
 
 
+# A ticket reference: its id, or its number (INC-000123). Anything else cannot exist, and
+# must not reach the database (a NUL byte or a 30-digit id is an error there, not a miss).
+TICKET_REF = re.compile(r"[0-9]{1,10}|[A-Za-z]{3}-[0-9]{1,12}")
+
+
 def _visible(request: HttpRequest, ticket_id: str) -> Ticket:
-    return selectors.ticket_get(request.user, ticket_id.strip())
+    ticket_id = ticket_id.strip()
+    if not TICKET_REF.fullmatch(ticket_id):
+        raise NotFound()
+    return selectors.ticket_get(request.user, ticket_id)
 
 
 # --- tickets ----------------------------------------------------------------------------------
@@ -204,7 +214,7 @@ def ticket_create(request, payload: TicketCreateIn):
         team_id=payload.team,
         assignee_id=payload.assignee,
     )
-    return 201, ticket_data(request, ticket)
+    return Reply(201, ticket_data(request, ticket))
 
 
 @router.get(
@@ -279,7 +289,7 @@ def comment_add(request, ticket_id: str, payload: CommentIn):
     event = actions.comment_add(
         actor=request.user, ticket_id=ticket.pk, body=payload.body, public=payload.public
     )
-    return 201, event_data(request, event)
+    return Reply(201, event_data(request, event))
 
 
 @router.get(
@@ -307,7 +317,7 @@ def attachment_add(request, ticket_id: str, file: File[UploadedFile], public: Fo
     attachment = actions.attachment_add(
         actor=request.user, ticket_id=ticket.pk, file=file, public=public
     )
-    return 201, attachment_data(request, attachment)
+    return Reply(201, attachment_data(request, attachment))
 
 
 @router.get(
