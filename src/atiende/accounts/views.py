@@ -15,10 +15,17 @@ from atiende.core.errors import DomainError, NotFound
 
 from . import actions, selectors
 from .forms import PreferencesForm, TokenCreateForm
+from .models import User
+
+
+class AuthenticatedRequest(HttpRequest):
+    """What login_required guarantees: request.user is a real User (for type checking)."""
+
+    user: User
 
 
 def _render_profile(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     *,
     preferences_form: PreferencesForm | None = None,
     token_form: TokenCreateForm | None = None,
@@ -42,13 +49,13 @@ def _render_profile(
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedRequest) -> HttpResponse:
     return _render_profile(request)
 
 
 @login_required
 @require_POST
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthenticatedRequest) -> HttpResponse:
     form = PreferencesForm(request.POST)
     if not form.is_valid():
         return _render_profile(request, preferences_form=form, status=422)
@@ -78,7 +85,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_create(request: HttpRequest) -> HttpResponse:
+def token_create(request: AuthenticatedRequest) -> HttpResponse:
     form = TokenCreateForm(request.POST)
     if not form.is_valid():
         return _render_profile(request, token_form=form, status=422)
@@ -90,7 +97,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_revoke(request: AuthenticatedRequest, token_id: int) -> HttpResponse:
     try:
         token = actions.api_token_revoke(actor=request.user, token_id=token_id)
     except NotFound as exc:

@@ -56,7 +56,7 @@ class MultipleFileField(forms.FileField):
 
 def category_choices() -> list[tuple[str, str]]:
     """The active category tree as indented options (one query)."""
-    choices = [("", _("I don't know"))]
+    choices: list[tuple[str, str]] = [("", str(_("I don't know")))]
     for category in categories_active():
         depth = category.full_path.count(" › ")
         choices.append((str(category.pk), "\u2003" * depth + category.name))
@@ -89,7 +89,7 @@ class PortalTicketForm(forms.Form):
         coerce=int,
         initial=Impact.LOW.value,
         required=False,
-        empty_value=Impact.LOW.value,
+        empty_value=None,  # not asked for requests and questions; the view uses "low"
         widget=forms.RadioSelect,
     )
     urgency = forms.TypedChoiceField(

@@ -17,6 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from atiende.accounts.models import User
 from atiende.core import clock
 from atiende.core.errors import DomainError, NotFound, PayloadTooLarge
 
@@ -30,12 +31,18 @@ ACTIVE_STATUSES = [*OPEN_STATUSES, Status.RESOLVED]
 FINISHED_STATUSES = [Status.CLOSED, Status.CANCELLED]
 
 
+class AuthenticatedRequest(HttpRequest):
+    """What login_required guarantees: request.user is a real User (for type checking)."""
+
+    user: User
+
+
 def requester_area(view):
     """Signed-in users only; agents work in the desk and are sent there."""
 
     @wraps(view)
     @login_required
-    def wrapper(request: HttpRequest, *args, **kwargs):
+    def wrapper(request: AuthenticatedRequest, *args, **kwargs):
         if request.user.is_agent:
             return redirect(_desk_url(kwargs.get("number")))
         return view(request, *args, **kwargs)
@@ -52,7 +59,7 @@ def _desk_url(number: str | None) -> str:
     return reverse("desk:queue")
 
 
-def _visible_ticket(request: HttpRequest, number: str) -> Ticket:
+def _visible_ticket(request: AuthenticatedRequest, number: str) -> Ticket:
     try:
         return selectors.ticket_get(request.user, number)
     except NotFound as exc:
@@ -78,7 +85,7 @@ def _apply_domain_errors(form, exc: DomainError, *, file_field: str = "attachmen
 
 
 @requester_area
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     state = "closed" if request.GET.get("state") == "closed" else "open"
     manages_org = bool(user.is_organization_manager and user.organization_id)
@@ -109,7 +116,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @requester_area
-def new_ticket(request: HttpRequest) -> HttpResponse:
+def new_ticket(request: AuthenticatedRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = PortalTicketForm(request.POST, request.FILES)
@@ -151,7 +158,7 @@ def _reopen_state(ticket: Ticket) -> dict:
 
 
 def _render_ticket(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     ticket: Ticket,
     *,
     reply_form: ReplyForm | None = None,
@@ -173,13 +180,13 @@ def _render_ticket(
 
 
 @requester_area
-def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_detail(request: AuthenticatedRequest, number: str) -> HttpResponse:
     return _render_ticket(request, _visible_ticket(request, number))
 
 
 @requester_area
 @require_POST
-def reply(request: HttpRequest, number: str) -> HttpResponse:
+def reply(request: AuthenticatedRequest, number: str) -> HttpResponse:
     ticket = _visible_ticket(request, number)
     form = ReplyForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -201,7 +208,7 @@ def reply(request: HttpRequest, number: str) -> HttpResponse:
 
 @requester_area
 @require_POST
-def confirm(request: HttpRequest, number: str) -> HttpResponse:
+def confirm(request: AuthenticatedRequest, number: str) -> HttpResponse:
     """'Yes, it's fixed': the requester closes a resolved ticket."""
     ticket = _visible_ticket(request, number)
     form = ConfirmForm(request.POST)
@@ -219,7 +226,7 @@ def confirm(request: HttpRequest, number: str) -> HttpResponse:
 
 @requester_area
 @require_POST
-def reopen(request: HttpRequest, number: str) -> HttpResponse:
+def reopen(request: AuthenticatedRequest, number: str) -> HttpResponse:
     """'No, it's still broken': back to work, within the reopen period only."""
     ticket = _visible_ticket(request, number)
     form = ReopenForm(request.POST)
