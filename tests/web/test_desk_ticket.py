@@ -297,7 +297,7 @@ def test_hostile_content_is_rendered_harmless(desk, requester, agent, desk_defau
 def test_ticket_page_query_count_is_constant(
     desk, ticket, agent, requester, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(30) as few:
+    with django_assert_max_num_queries(14) as few:
         desk.get(url(ticket))
     for i in range(15):
         actions.comment_add(
