@@ -17,6 +17,9 @@ custom dates) and minus closures (ranges of aware datetimes, e.g. "closed 2026-1
 
 Every argument is an aware datetime (naive ones are refused with ValueError); every result is
 an aware datetime in UTC. Durations have microsecond resolution and the arithmetic is exact.
+A negative duration, a calendar with no business time within 200 years of the start, and
+instants outside the years 2..9997 raise ValueError instead of looping or overflowing.
+Calendars are immutable values (hashable, comparable); the timeline cache is not part of them.
 
 Conventions
 -----------
@@ -72,6 +75,7 @@ Interval = tuple[time, time | None]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = 1_000_000
 _ONE_US = timedelta(microseconds=1)
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _MIDNIGHT = time(0, 0)
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # A computation that finds no business time this many years ahead gives up (no endless loop
@@ -236,9 +240,17 @@ def _fmt(value: time | None) -> str:
 def _wall_to_us(day: date, wall: time, tz: ZoneInfo, *, last: bool) -> int:
     """The instant (µs since epoch) of wall time `wall` on `day`: for a repeated wall time the
     first occurrence, or the last one when `last`; for a skipped one, the instant of the jump."""
+    # Plain arithmetic on the two candidate offsets (fold=0 and fold=1): timelines are built
+    # from this, so it is kept cheap.
+    naive_us = (
+        (day.toordinal() - _EPOCH_ORDINAL) * 86_400
+        + wall.hour * 3_600
+        + wall.minute * 60
+        + wall.second
+    ) * _US + wall.microsecond
     naive = datetime.combine(day, wall)
-    first_us = _to_us(naive.replace(tzinfo=tz, fold=0))
-    second_us = _to_us(naive.replace(tzinfo=tz, fold=1))
+    first_us = naive_us - _offset_us(tz.utcoffset(naive))
+    second_us = naive_us - _offset_us(tz.utcoffset(naive.replace(fold=1)))
     if first_us == second_us:  # exists exactly once
         return first_us
     if first_us < second_us:  # happens twice (fall back)
@@ -246,6 +258,11 @@ def _wall_to_us(day: date, wall: time, tz: ZoneInfo, *, last: bool) -> int:
     # Skipped (spring forward): fold=1 reads it with the offset after the jump, landing before
     # the jump; fold=0 with the offset before, landing after. The jump lies between them.
     return _transition_us(second_us, first_us, tz)
+
+
+def _offset_us(offset: timedelta | None) -> int:
+    assert offset is not None  # a ZoneInfo always answers
+    return (offset.days * 86_400 + offset.seconds) * _US + offset.microseconds
 
 
 def _transition_us(before_us: int, after_us: int, tz: ZoneInfo) -> int:
@@ -443,7 +460,10 @@ class Calendar:
             produced += 1
 
     def _year_of(self, us: int) -> int:
-        return _from_us(us).astimezone(self.zone).year
+        try:
+            return _from_us(us).astimezone(self.zone).year
+        except OverflowError:  # within hours of datetime.min/max
+            return 1 if us < 0 else 9999
 
     def _horizon(self, us: int) -> int:
         return self._year_of(us) + _HORIZON_YEARS
@@ -457,6 +477,10 @@ class Calendar:
         ):
             return timeline
         first_year, end_year = self._year_of(start_us), self._year_of(end_us) + 1
+        if first_year < _MIN_YEAR or end_year > _MAX_YEAR:
+            raise ValueError(
+                f"business time is computed for the years {_MIN_YEAR}..{_MAX_YEAR - 1} only"
+            )
         if timeline is not None:  # keep what we have, and grow by at least its span
             span = timeline.end_year - timeline.first_year
             if first_year < timeline.first_year:
