@@ -74,16 +74,24 @@ def _require_agent(actor: User) -> None:
         raise Forbidden(_("Only agents can do this."))
 
 
-def _check_version(ticket: Ticket, version: int | None) -> None:
-    if version is not None and int(version) != ticket.version:
+def _check_version(ticket: Ticket, version: int | str | None) -> None:
+    if version is None:
+        return
+    try:
+        yours = int(version)
+    except (TypeError, ValueError):
+        raise ValidationFailed.field("version", _("Send the version number you read.")) from None
+    if yours != ticket.version:
         raise Conflict(
             _("This ticket was changed by someone else (version %(current)d, you had %(yours)d).")
-            % {"current": ticket.version, "yours": int(version)},
+            % {"current": ticket.version, "yours": yours},
             current_version=ticket.version,
         )
 
 
-def _event(ticket: Ticket, actor: User | None, type_: str, *, at, public: bool = True, **data) -> TicketEvent:
+def _event(
+    ticket: Ticket, actor: User | None, type_: str, *, at, public: bool = True, **data
+) -> TicketEvent:
     return TicketEvent.objects.create(
         ticket=ticket, actor=actor, type=type_, created_at=at, public=public, **data
     )
@@ -219,6 +227,8 @@ def ticket_create(
 ) -> Ticket:
     """Open a ticket. Requesters open their own incidents, requests and questions; agents may
     open any kind, on behalf of any active user, already routed and assigned."""
+    if not actor.is_active:
+        raise Forbidden()
     for upload in attachments:
         check_upload(upload)
     title = _clean_title(title)
@@ -277,7 +287,9 @@ def ticket_create(
 # --- update -------------------------------------------------------------------------------------
 
 
-def ticket_update(*, actor: User, ticket_id: int, version: int | None, changes: dict[str, Any]) -> Ticket:
+def ticket_update(
+    *, actor: User, ticket_id: int, version: int | None, changes: dict[str, Any]
+) -> Ticket:
     """Change agent-editable fields. A stale `version` is refused with Conflict (409)."""
     _require_agent(actor)
     unknown = set(changes) - set(EDITABLE_FIELDS)
@@ -304,9 +316,7 @@ def ticket_update(*, actor: User, ticket_id: int, version: int | None, changes: 
         if "assignee" in changes:
             new["assignee"] = _agent(actor, changes["assignee"])
         if not ticket.is_open and ({"team", "assignee"} & set(new)):
-            raise ValidationFailed.field(
-                "assignee", _("Reopen the ticket before reassigning it.")
-            )
+            raise ValidationFailed.field("assignee", _("Reopen the ticket before reassigning it."))
         now = clock.now()
         changed = _apply_changes(ticket, actor, new, at=now)
         if not changed:
@@ -382,27 +392,36 @@ def ticket_transition(
     with transaction.atomic():
         ticket = _locked_ticket(actor, ticket_id)
         _check_version(ticket, version)
-        if not actor.is_agent and ticket.requester_id != actor.pk and not actor.is_organization_manager:
-            raise Forbidden()
+        # Decision: an organisation manager *sees* the tickets of their organisation, but
+        # confirming or reopening speaks for the person who asked, so only the requester
+        # may do it. The manager gets 403 (they can see the ticket, so 404 would lie).
+        if not actor.is_agent and ticket.requester_id != actor.pk:
+            raise Forbidden(_("Only the requester can confirm or reopen this ticket."))
         if not workflow.can_transition(ticket.status, to, is_agent=actor.is_agent):
             raise ValidationFailed.field(
                 "to",
                 _("A ticket cannot go from “%(from)s” to “%(to)s”.")
                 % {"from": Status(ticket.status).label, "to": Status(to).label},
             )
+        if to == Status.ASSIGNED and ticket.assignee_id is None:
+            raise ValidationFailed.field("to", _("Choose an assignee first."))
         now = clock.now()
         reopening = workflow.is_reopen(ticket.status, to)
-        if reopening:
+        if reopening and not actor.is_agent:
+            # The reopen period limits requesters (DeskSettings.reopen_days); agents may
+            # reopen at any time, e.g. when a fix turns out not to hold.
             if not workflow.within_reopen_period(
                 ticket.resolved_at, now, DeskSettings.load().reopen_days
             ):
                 raise ValidationFailed.field(
                     "to", _("The reopen period is over; please open a new ticket.")
                 )
-            to = workflow.reopen_status(ticket.assignee_id) if not actor.is_agent else to
+            to = workflow.reopen_status(ticket.assignee_id)
         old_status = ticket.status
         if to == Status.RESOLVED:
-            codes = set(ResolutionCode.objects.filter(is_active=True).values_list("code", flat=True))
+            codes = set(
+                ResolutionCode.objects.filter(is_active=True).values_list("code", flat=True)
+            )
             errors = {}
             if resolution_code not in codes:
                 errors["resolution_code"] = [_("Choose a resolution code.")]
@@ -416,7 +435,10 @@ def ticket_transition(
             ticket.resolved_at = now
         if to == Status.PENDING:
             ticket.pending_reason = _choice(
-                pending_reason, PendingReason.values, "pending_reason", _("Choose why it is pending.")
+                pending_reason,
+                PendingReason.values,
+                "pending_reason",
+                _("Choose why it is pending."),
             )
         elif ticket.pending_reason:
             ticket.pending_reason = ""
@@ -427,8 +449,6 @@ def ticket_transition(
             ticket.closed_at = None
             ticket.resolution_code = ""
             ticket.resolution_notes = ""
-        if to == Status.ASSIGNED and ticket.assignee_id is None:
-            raise ValidationFailed.field("to", _("Choose an assignee first."))
         ticket.status = to
         _event(
             ticket, actor, EventType.STATUS, at=now, field="status",
@@ -470,7 +490,12 @@ def comment_add(
         ticket = _locked_ticket(actor, ticket_id)
         now = clock.now()
         event = _event(
-            ticket, actor, EventType.COMMENT if public else EventType.NOTE, at=now, public=public, body=body
+            ticket,
+            actor,
+            EventType.COMMENT if public else EventType.NOTE,
+            at=now,
+            public=public,
+            body=body,
         )
         _store_files(
             ticket, attachments, actor=actor, at=now, public=public, event=event, written=written
@@ -479,12 +504,18 @@ def comment_add(
         ticket.updated_at = now
         ticket.save(update_fields=["updated_at"])
         events.publish(
-            "ticket.commented", ticket_id=ticket.pk, event_id=event.pk, actor_id=actor.pk, public=public
+            "ticket.commented",
+            ticket_id=ticket.pk,
+            event_id=event.pk,
+            actor_id=actor.pk,
+            public=public,
         )
     return event
 
 
-def attachment_add(*, actor: User, ticket_id: int, file: UploadedFile, public: bool = True) -> Attachment:
+def attachment_add(
+    *, actor: User, ticket_id: int, file: UploadedFile, public: bool = True
+) -> Attachment:
     check_upload(file)
     if not public and not actor.is_agent:
         raise Forbidden(_("Only agents can add internal attachments."))
@@ -525,7 +556,9 @@ def bulk_update(*, actor: User, ticket_ids: Sequence[int], changes: dict[str, An
     return result
 
 
-def bulk_transition(*, actor: User, ticket_ids: Sequence[int], to: str, **details: str) -> BulkResult:
+def bulk_transition(
+    *, actor: User, ticket_ids: Sequence[int], to: str, **details: str
+) -> BulkResult:
     _require_agent(actor)
     result = BulkResult(done=[], failed={})
     for ticket_id in ticket_ids:
@@ -542,4 +575,3 @@ def _first_message(exc: DomainError) -> str:
         if messages:
             return messages[0]
     return exc.detail
-

@@ -3,6 +3,7 @@ search, attachment download, export and API call."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -34,13 +35,32 @@ def tickets_visible_to(actor: User) -> QuerySet[Ticket]:
     return Ticket.objects.filter(requester_id=actor.pk)
 
 
+MAX_ID = 2**63 - 1  # the largest BigAutoField value: larger ids would crash the database driver
+ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
+def valid_id(value: int | str) -> int | None:
+    """`value` as a primary key, or None when it cannot be one (so callers answer 404)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and ASCII_DIGITS.fullmatch(value):
+        number = int(value)
+    else:
+        return None
+    return number if 0 < number <= MAX_ID else None
+
+
 def ticket_get(actor: User, ticket_id: int | str) -> Ticket:
     """One visible ticket by id or number; NotFound for missing and denied alike."""
     tickets = tickets_visible_to(actor).select_related(*LIST_RELATED)
-    key = str(ticket_id)
-    ticket = (
-        tickets.filter(pk=int(key)).first() if key.isdigit() else tickets.filter(number=key.upper()).first()
-    )
+    key = str(ticket_id).strip()
+    if isinstance(ticket_id, int) or key.isdigit():
+        pk = valid_id(ticket_id if isinstance(ticket_id, int) else key)
+        ticket = tickets.filter(pk=pk).first() if pk is not None else None
+    else:
+        ticket = tickets.filter(number=key.upper()[:20]).first() if key else None
     if ticket is None:
         raise NotFound()
     return ticket
@@ -102,7 +122,9 @@ def tickets_filtered(actor: User, filters: TicketFilters) -> QuerySet[Ticket]:
     return tickets
 
 
-def ticket_page(actor: User, filters: TicketFilters, *, cursor: str | None, limit: int = 25) -> Page:
+def ticket_page(
+    actor: User, filters: TicketFilters, *, cursor: str | None, limit: int = 25
+) -> Page:
     order = SORTS.get(filters.sort, SORTS["-updated"])
     tickets = tickets_filtered(actor, filters).select_related(*LIST_RELATED)
     return paginate(tickets, order=order, cursor=cursor, limit=limit)
@@ -124,8 +146,11 @@ def timeline_for(actor: User, ticket: Ticket) -> QuerySet[TicketEvent]:
 
 
 def attachment_get(actor: User, attachment_id: int) -> Attachment:
+    pk = valid_id(attachment_id)
+    if pk is None:
+        raise NotFound()
     attachments = Attachment.objects.select_related("ticket").filter(
-        pk=attachment_id, ticket__in=tickets_visible_to(actor)
+        pk=pk, ticket__in=tickets_visible_to(actor)
     )
     if not actor.is_agent:
         attachments = attachments.filter(public=True)

@@ -1,0 +1,118 @@
+"""The timeline is the audit trail: every change writes an event (actor, old, new), and no
+action ever modifies or deletes an existing event."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from atiende.tickets import actions
+from atiende.tickets.models import EventType, Status, TicketEvent
+
+from ..factories import CategoryFactory, TeamFactory
+from .conftest import resolve
+
+
+def _events(ticket):
+    return list(TicketEvent.objects.filter(ticket=ticket).order_by("id").values())
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "old_shown", "new_shown", "public"),
+    [
+        (
+            "title",
+            "Printer jammed",
+            "The printer on floor 2 does not print",
+            "Printer jammed",
+            True,
+        ),
+        ("kind", "request", "incident", "request", True),
+        ("impact", 1, "3", "1", False),
+        ("urgency", 2, "3", "2", False),
+    ],
+)
+def test_each_field_change_writes_an_event(
+    ticket, agent, field, value, old_shown, new_shown, public
+):
+    actions.ticket_update(actor=agent, ticket_id=ticket.pk, version=1, changes={field: value})
+    event = TicketEvent.objects.get(ticket=ticket, type=EventType.FIELD, field=field)
+    assert (event.actor, event.old_value, event.new_value, event.public) == (
+        agent, old_shown, new_shown, public
+    )  # fmt: skip
+    assert event.created_at is not None
+
+
+def test_team_assignee_and_category_changes_show_names(ticket, agent):
+    networks = TeamFactory(name="Networks")
+    category = CategoryFactory(name="Printers")
+    actions.ticket_update(
+        actor=agent, ticket_id=ticket.pk, version=1,
+        changes={"team": networks.pk, "assignee": agent.pk, "category": category.pk},
+    )  # fmt: skip
+    shown = {
+        e.field: (e.old_value, e.new_value)
+        for e in TicketEvent.objects.filter(ticket=ticket).exclude(field="")
+    }
+    assert shown["team"] == ("Service Desk", "Networks")
+    assert shown["assignee"] == ("", agent.display_name)
+    assert shown["category"] == ("", "Printers")
+    assert shown["status"] == (Status.NEW, Status.ASSIGNED)
+
+
+def test_transition_writes_a_status_event_with_the_notes(ticket, agent):
+    resolve(agent, ticket, resolution_notes="Replaced the toner.")
+    event = TicketEvent.objects.get(ticket=ticket, type=EventType.STATUS)
+    assert (event.actor, event.old_value, event.new_value, event.body, event.public) == (
+        agent, Status.NEW, Status.RESOLVED, "Replaced the toner.", True
+    )  # fmt: skip
+
+
+def test_transition_comment_is_a_reply_event(ticket, agent):
+    actions.ticket_transition(
+        actor=agent, ticket_id=ticket.pk, to=Status.IN_PROGRESS, comment="On my way"
+    )
+    reply = TicketEvent.objects.get(ticket=ticket, type=EventType.COMMENT)
+    assert (reply.body, reply.public, reply.actor) == ("On my way", True, agent)
+
+
+def test_no_action_modifies_or_deletes_existing_events(ticket, agent, requester):
+    """Run every kind of action; after each, all earlier events are exactly as they were."""
+    steps = [
+        lambda: actions.ticket_update(
+            actor=agent, ticket_id=ticket.pk, version=None, changes={"impact": 1, "title": "New"}
+        ),
+        lambda: actions.ticket_update(
+            actor=agent, ticket_id=ticket.pk, version=None, changes={"assignee": agent.pk}
+        ),
+        lambda: actions.comment_add(actor=agent, ticket_id=ticket.pk, body="reply"),
+        lambda: actions.comment_add(actor=agent, ticket_id=ticket.pk, body="note", public=False),
+        lambda: actions.comment_add(actor=requester, ticket_id=ticket.pk, body="thanks"),
+        lambda: actions.attachment_add(
+            actor=agent, ticket_id=ticket.pk, file=SimpleUploadedFile("a.txt", b"hello")
+        ),
+        lambda: actions.ticket_transition(
+            actor=agent, ticket_id=ticket.pk, to=Status.PENDING, pending_reason="requester"
+        ),
+        lambda: resolve(agent, ticket),
+        lambda: actions.ticket_transition(actor=requester, ticket_id=ticket.pk, to=Status.CLOSED),
+        lambda: actions.ticket_transition(actor=agent, ticket_id=ticket.pk, to=Status.IN_PROGRESS),
+        lambda: actions.bulk_update(actor=agent, ticket_ids=[ticket.pk], changes={"urgency": 1}),
+        lambda: actions.bulk_transition(actor=agent, ticket_ids=[ticket.pk], to=Status.CANCELLED),
+    ]
+    history = _events(ticket)
+    for step in steps:
+        step()
+        now = _events(ticket)
+        assert now[: len(history)] == history
+        assert len(now) > len(history)
+        history = now
+
+
+def test_every_event_has_an_actor(ticket, agent, requester):
+    actions.ticket_update(
+        actor=agent, ticket_id=ticket.pk, version=None, changes={"assignee": agent.pk}
+    )
+    resolve(agent, ticket)
+    assert not TicketEvent.objects.filter(ticket=ticket, actor__isnull=True).exists()
+    assert TicketEvent.objects.get(ticket=ticket, type=EventType.CREATED).actor == requester
