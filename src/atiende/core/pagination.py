@@ -7,11 +7,13 @@ a number; `count_exact` says whether the figure is exact.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 COUNT_CAP = 10_000
@@ -26,19 +28,23 @@ class Page:
     next_cursor: str | None
 
 
-def _encode(values: list[Any]) -> str:
+def _encode(values: list[Any], order: list[str] | None = None) -> str:
     raw = [v.isoformat() if isinstance(v, datetime) else v for v in values]
-    return _signer.sign_object(raw, compress=True)
+    # The sort travels with the values: a cursor taken under one sort means nothing in another.
+    return _signer.sign_object({"o": order or [], "v": raw}, compress=True)
 
 
 def _decode(cursor: str, order: list[str]) -> list[Any] | None:
     try:
         raw = _signer.unsign_object(cursor)
-    except (signing.BadSignature, ValueError, TypeError):
+    except Exception:  # any malformed token (bad signature, base64, zlib, JSON): first page
         return None
-    if not isinstance(raw, list) or len(raw) != len(order):
+    if not isinstance(raw, dict) or raw.get("o") != list(order):
         return None
-    return raw
+    values = raw.get("v")
+    if not isinstance(values, list) or len(values) != len(order):
+        return None
+    return values
 
 
 def _after(order: list[str], values: list[Any]) -> Q:
@@ -48,8 +54,8 @@ def _after(order: list[str], values: list[Any]) -> Q:
         field = order[index].lstrip("-")
         lookup = "lt" if order[index].startswith("-") else "gt"
         step = Q(**{f"{field}__{lookup}": values[index]})
-        condition = step if index == len(order) - 1 else step | (
-            Q(**{field: values[index]}) & condition
+        condition = (
+            step if index == len(order) - 1 else step | (Q(**{field: values[index]}) & condition)
         )
     return condition
 
@@ -62,18 +68,22 @@ def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
 def paginate(
     queryset: QuerySet, *, order: list[str], cursor: str | None, limit: int, with_count: bool = True
 ) -> Page:
-    """`order` must end in a unique field (e.g. ["-updated_at", "-id"])."""
+    """`order` must end in a unique field (e.g. ["-updated_at", "-id"]). A cursor that is
+    not valid for this order is ignored: the first page is shown."""
+    limit = max(1, int(limit))
     ordered = queryset.order_by(*order)
     if cursor:
         values = _decode(cursor, order)
         if values is not None:
-            ordered = ordered.filter(_after(order, values))
+            # Signed but unusable values (e.g. from an older version): the first page.
+            with contextlib.suppress(ValidationError, ValueError, TypeError, OverflowError):
+                ordered = ordered.filter(_after(order, values))
     rows = list(ordered[: limit + 1])
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        next_cursor = _encode([_value(last, f.lstrip("-")) for f in order])
+        next_cursor = _encode([_value(last, f.lstrip("-")) for f in order], order)
     count, exact = capped_count(queryset) if with_count else (len(rows), False)
     return Page(items=rows, count=count, count_exact=exact, next_cursor=next_cursor)
 

@@ -48,7 +48,7 @@ def new_storage_key(filename: str) -> str:
     suffix = ""
     if "." in filename:
         ext = filename.rsplit(".", 1)[1].lower()
-        if ext.isalnum() and len(ext) <= 8:
+        if ext.isascii() and ext.isalnum() and len(ext) <= 8:
             suffix = "." + ext
     return secrets.token_hex(16) + suffix
 
