@@ -4,7 +4,7 @@ answer. Who sees what is decided by the selectors alone; every change goes throu
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
@@ -14,6 +14,7 @@ from ninja import Status as Reply
 from ninja.files import UploadedFile
 from pydantic import Field
 
+from atiende.accounts.models import User
 from atiende.api.schemas import Id, errors
 from atiende.core.errors import NotFound, ValidationFailed
 from atiende.core.pagination import _decode as decode_cursor
@@ -171,7 +172,8 @@ def _visible(request: HttpRequest, ticket_id: str) -> Ticket:
     ticket_id = ticket_id.strip()
     if not TICKET_REF.fullmatch(ticket_id):
         raise NotFound()
-    return selectors.ticket_get(request.user, ticket_id)
+    # The API's authenticators only let signed-in, active users through.
+    return selectors.ticket_get(cast(User, request.user), ticket_id)
 
 
 # --- tickets ----------------------------------------------------------------------------------
