@@ -1,7 +1,10 @@
 """The `atiende` command.
 
-atiende run [--demo] [--host H] [--port P]   migrate, (demo data), serve: the embedded desk
+atiende run [--demo] [--host H] [--port P]   migrate, (demo data), serve: the embedded desk,
+                                              periodic jobs in-process when there is no broker
 atiende serve [--host H] [--port P] [--workers N]   production server (gunicorn)
+atiende worker [--concurrency N] [--queues Q]  Celery worker (needs ATIENDE_BROKER_URL)
+atiende scheduler                             Celery beat: sends the periodic jobs (run one)
 atiende demo                                  load demo data into an empty database
 atiende createuser USERNAME --email E --password P --role R [--organization O] [--team T]
 atiende token create USERNAME [--name NAME]   print a new API token (alone on the last line)
@@ -13,6 +16,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
 
 
 def _setup_django() -> None:
@@ -28,14 +34,75 @@ def _migrate() -> None:
     call_command("migrate", interactive=False, verbosity=0)
 
 
-def _gunicorn(host: str, port: int, workers: int, threads: int) -> int:
-    args = [
-        sys.executable, "-m", "gunicorn", "atiende.wsgi:application",
-        "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
-        "--worker-class", "gthread", "--access-logfile", "-", "--graceful-timeout", "10",
-    ]  # fmt: skip
-    os.execv(sys.executable, args)  # noqa: S606 - our own interpreter, fixed arguments
-    return 0  # pragma: no cover - execv does not return
+def _embedded_hooks() -> dict[str, Any]:
+    """gunicorn hooks that run the periodic jobs in a thread of the (single) worker process.
+
+    Started in the worker after the app loaded, not in the master: forking a process that
+    runs threads is unsafe, and if gunicorn replaces the worker the new one starts its own.
+    """
+    from pathlib import Path
+
+    state: dict[str, Any] = {}
+
+    def post_worker_init(worker: Any) -> None:
+        from django.conf import settings
+
+        from atiende.core.background import embedded_runner
+
+        runner = embedded_runner(lock_path=Path(settings.DATA_DIR) / "background.lock")
+        runner.start()
+        state["runner"] = runner
+
+    def worker_exit(server: Any, worker: Any) -> None:
+        runner = state.pop("runner", None)
+        if runner is not None:
+            runner.stop(timeout=5)
+
+    return {"post_worker_init": post_worker_init, "worker_exit": worker_exit}
+
+
+def _server_options(host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread",
+        "accesslog": "-",
+        "graceful_timeout": 10,
+    }
+
+
+class _Server(BaseApplication):  # type: ignore[misc]
+    """gunicorn run in this process (not exec'd), so `atiende run` can hook its worker."""
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__(prog="atiende")
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from atiende.wsgi import application
+
+        return application
+
+
+def _gunicorn(
+    host: str, port: int, workers: int, threads: int, hooks: dict[str, Any] | None = None
+) -> int:
+    from django.db import connections
+
+    connections.close_all()  # never hand an open database connection to a forked worker
+    _Server({**_server_options(host, port, workers, threads), **(hooks or {})}).run()
+    return 0
+
+
+def _broker_configured() -> bool:
+    from django.conf import settings
+
+    return not settings.CELERY_TASK_ALWAYS_EAGER
 
 
 def cmd_run(opts: argparse.Namespace) -> int:
@@ -53,12 +120,57 @@ def cmd_run(opts: argparse.Namespace) -> int:
     print(f"  Admin:        http://{opts.host}:{opts.port}/admin/")
     if opts.demo:
         print("\n" + demo.logins_text(), flush=True)
-    return _gunicorn(opts.host, opts.port, workers=1, threads=8)
+    if _broker_configured():
+        print("\nATIENDE_BROKER_URL is set: periodic jobs need `atiende worker` and one "
+              "`atiende scheduler`.", flush=True)  # fmt: skip
+        return _gunicorn(opts.host, opts.port, workers=1, threads=8)
+    # One web process, so exactly one copy of the periodic jobs runs.
+    return _gunicorn(opts.host, opts.port, workers=1, threads=8, hooks=_embedded_hooks())
 
 
 def cmd_serve(opts: argparse.Namespace) -> int:
+    _setup_django()
     workers = opts.workers or (os.cpu_count() or 1) * 2 + 1
     return _gunicorn(opts.host, opts.port, workers=workers, threads=opts.threads)
+
+
+CELERY_APP = "atiende.celery:app"
+
+
+def celery_argv(command: str, opts: argparse.Namespace) -> list[str]:
+    """The `celery` command line for `atiende worker` / `atiende scheduler`."""
+    argv = [sys.executable, "-m", "celery", "-A", CELERY_APP, command]
+    argv += ["--loglevel", opts.loglevel]
+    if command == "worker":
+        argv += ["--concurrency", str(opts.concurrency)]
+        if opts.queues:
+            argv += ["--queues", opts.queues]
+        if opts.hostname:
+            argv += ["--hostname", opts.hostname]
+    return argv
+
+
+def _exec_celery(command: str, opts: argparse.Namespace) -> int:
+    _setup_django()
+    if not _broker_configured():
+        print(
+            f"error: `atiende {opts.command}` needs a broker: set ATIENDE_BROKER_URL "
+            "(e.g. redis://127.0.0.1:6379/0). Without one, `atiende run` does the "
+            "background work itself.",
+            file=sys.stderr,
+        )
+        return 2
+    argv = celery_argv(command, opts)
+    os.execv(argv[0], argv)  # noqa: S606 - our own interpreter, fixed arguments
+    return 0  # pragma: no cover - execv does not return
+
+
+def cmd_worker(opts: argparse.Namespace) -> int:
+    return _exec_celery("worker", opts)
+
+
+def cmd_scheduler(opts: argparse.Namespace) -> int:
+    return _exec_celery("beat", opts)
 
 
 def cmd_demo(opts: argparse.Namespace) -> int:
@@ -138,6 +250,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--threads", type=int, default=4)
     serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run background tasks (Celery worker)")
+    worker.add_argument(
+        "--concurrency",
+        type=int,
+        default=int(os.environ.get("ATIENDE_WORKER_CONCURRENCY", "0")) or (os.cpu_count() or 1),
+        help="worker processes (default: ATIENDE_WORKER_CONCURRENCY or the number of CPUs)",
+    )
+    worker.add_argument("--queues", default="", help="comma-separated queues (default: all)")
+    worker.add_argument("--hostname", default="", help="node name, e.g. worker1@%%h")
+    worker.add_argument("--loglevel", default="INFO")
+    worker.set_defaults(func=cmd_worker)
+
+    scheduler = sub.add_parser(
+        "scheduler", help="send the periodic jobs to the workers (Celery beat; run exactly one)"
+    )
+    scheduler.add_argument("--loglevel", default="INFO")
+    scheduler.set_defaults(func=cmd_scheduler)
 
     demo = sub.add_parser("demo", help="load demo data into an empty database")
     demo.set_defaults(func=cmd_demo)

@@ -183,6 +183,32 @@ CACHES = {
     )
 }
 
+# --- Background work (Celery; see docs/background.md) -----------------------------------
+# With ATIENDE_BROKER_URL (Redis), tasks run on `atiende worker` processes and periodic jobs
+# are sent by `atiende scheduler`. Without it, `.delay()` runs the task inline and `atiende run`
+# runs the periodic jobs in a thread of its own process.
+from atiende.core.background import beat_schedule  # noqa: E402 - pure table, no models
+
+BROKER_URL = env("BROKER_URL", "")
+CELERY_BROKER_URL = BROKER_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = False  # a failed side effect is logged, never a 500
+CELERY_RESULT_BACKEND = None  # tasks are fire-and-forget; outcomes live in the database
+CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged after it ran; if its worker dies, Redis hands it to another one
+# (tasks are idempotent, so a second run is harmless).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(env("TASK_VISIBILITY_SECONDS", "3600"))
+}
+CELERY_BEAT_SCHEDULE = beat_schedule()
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # keep Django's LOGGING
+
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "atiende@localhost")
 

@@ -1,0 +1,202 @@
+"""Periodic background jobs: one table, two ways to run it.
+
+`PERIODIC_JOBS` is the only list of periodic work and its intervals.
+
+- With a broker (ATIENDE_BROKER_URL set): `atiende scheduler` (Celery beat) reads the table
+  through settings.CELERY_BEAT_SCHEDULE and sends each job to the `atiende worker` processes.
+- Without one (the embedded default): `atiende run` starts an `EmbeddedRunner` thread inside
+  its web process that calls the same task functions at the same intervals.
+
+This module is imported by settings.py, so it must not import Django models at import time.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import IO, Any
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    task: str  # the Celery task name, e.g. "atiende.sla.sweep"
+    every: timedelta
+
+    def __post_init__(self) -> None:
+        if self.every <= timedelta(0):
+            raise ValueError(f"{self.task}: the interval must be positive")
+
+    @property
+    def seconds(self) -> float:
+        return self.every.total_seconds()
+
+
+PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
+    # Warn and escalate SLA clocks that reached a threshold or their deadline.
+    PeriodicJob("atiende.sla.sweep", timedelta(seconds=60)),
+)
+
+
+def beat_schedule(jobs: Iterable[PeriodicJob] = PERIODIC_JOBS) -> dict[str, dict[str, Any]]:
+    """The Celery beat schedule for `jobs` (settings.CELERY_BEAT_SCHEDULE)."""
+    return {
+        job.task: {
+            "task": job.task,
+            "schedule": job.seconds,
+            # A run still queued when the next one is sent is pointless: let it expire
+            # instead of piling up behind a stalled worker.
+            "options": {"expires": job.seconds},
+        }
+        for job in jobs
+    }
+
+
+def run_task(name: str) -> None:
+    """Call the Celery task `name` in this thread (no broker involved)."""
+    from django.db import close_old_connections, connections
+
+    from atiende.celery import app
+
+    close_old_connections()
+    try:
+        app.tasks[name]()
+    finally:
+        # Database connections are per thread; do not leave this one open between runs.
+        connections.close_all()
+
+
+class EmbeddedRunner:
+    """Runs due periodic jobs in a daemon thread of the current process.
+
+    One pass at a time (a second concurrent `run_pending` returns at once), so a job never
+    overlaps itself; a job that raises is logged and retried at its next interval; `stop`
+    ends the thread between jobs. With `lock_path`, an exclusive file lock makes sure only one
+    process on the machine runs the jobs (a second `atiende run` on the same data directory
+    stays idle until the first one exits).
+    """
+
+    def __init__(
+        self,
+        jobs: Iterable[PeriodicJob] = PERIODIC_JOBS,
+        *,
+        run_job: Callable[[str], None] = run_task,
+        clock: Callable[[], float] = time.monotonic,
+        poll_seconds: float = 1.0,
+        lock_path: Path | None = None,
+    ) -> None:
+        self.jobs = tuple(jobs)
+        self._run_job = run_job
+        self._clock = clock
+        self._poll_seconds = poll_seconds
+        self._lock_path = lock_path
+        self._lock_file: IO[str] | None = None
+        self._next_due: dict[str, float | None] = {job.task: None for job in self.jobs}
+        self._pass_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.failures: dict[str, int] = {job.task: 0 for job in self.jobs}
+
+    # --- one pass ---------------------------------------------------------------------------
+    def run_pending(self) -> list[str]:
+        """Run every job that is due now, one after another; return the names that ran."""
+        if not self._pass_lock.acquire(blocking=False):
+            return []  # a pass is already running in another thread
+        try:
+            if not self._hold_process_lock():
+                return []
+            ran: list[str] = []
+            for job in self.jobs:
+                if self._stop.is_set():
+                    break
+                now = self._clock()
+                due = self._next_due[job.task]
+                if due is not None and now < due:
+                    continue
+                # Measured from the start of this run: a slow run delays nothing else and
+                # never causes a burst of catch-up runs.
+                self._next_due[job.task] = now + job.seconds
+                self._run_one(job)
+                ran.append(job.task)
+            return ran
+        finally:
+            self._pass_lock.release()
+
+    def _run_one(self, job: PeriodicJob) -> None:
+        started = time.monotonic()
+        try:
+            self._run_job(job.task)
+        except Exception:
+            self.failures[job.task] += 1
+            logger.exception("background job %s failed; next try in %ss", job.task, job.seconds)
+        else:
+            logger.debug("background job %s ran in %.3fs", job.task, time.monotonic() - started)
+
+    def _hold_process_lock(self) -> bool:
+        if self._lock_path is None or self._lock_file is not None:
+            return True
+        lock_file = self._lock_path.open("a")
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock_file.close()
+            return False
+        self._lock_file = lock_file
+        return True
+
+    def _release_process_lock(self) -> None:
+        if self._lock_file is not None:
+            self._lock_file.close()  # closing the file releases the lock
+            self._lock_file = None
+
+    # --- the thread -------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        if self.running:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="atiende-background", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> bool:
+        """Ask the thread to stop after the current job; True once it has stopped."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return not self.running
+
+    def _loop(self) -> None:
+        try:
+            while not self._stop.is_set():
+                try:
+                    self.run_pending()
+                except Exception:  # never let the thread die: the next pass may succeed
+                    logger.exception("background runner pass failed")
+                self._stop.wait(self._poll_seconds)
+        finally:
+            with self._pass_lock:
+                self._release_process_lock()
+
+
+def embedded_runner(*, lock_path: Path | None = None) -> EmbeddedRunner:
+    """The runner `atiende run` starts: every job of the table whose task is installed."""
+    from atiende.celery import app
+
+    app.autodiscover_tasks(force=True)  # import each installed app's tasks.py now
+    jobs = []
+    for job in PERIODIC_JOBS:
+        if job.task in app.tasks:
+            jobs.append(job)
+        else:
+            logger.warning("background job %s has no task installed; skipped", job.task)
+    return EmbeddedRunner(jobs, lock_path=lock_path)
