@@ -318,6 +318,7 @@ def ticket_update(
         if not ticket.is_open and ({"team", "assignee"} & set(new)):
             raise ValidationFailed.field("assignee", _("Reopen the ticket before reassigning it."))
         now = clock.now()
+        old_status = ticket.status
         changed = _apply_changes(ticket, actor, new, at=now)
         if not changed:
             return ticket
@@ -325,6 +326,16 @@ def ticket_update(
         ticket.version += 1
         ticket.save()
         events.publish("ticket.updated", ticket_id=ticket.pk, actor_id=actor.pk, fields=changed)
+        if ticket.status != old_status:
+            # (Un)assigning moved the status: subscribers of status changes (SLA clocks,
+            # notifications) must hear about it exactly as for an explicit transition.
+            events.publish(
+                "ticket.status_changed",
+                ticket_id=ticket.pk,
+                actor_id=actor.pk,
+                old=old_status,
+                new=ticket.status,
+            )
     return ticket
 
 
@@ -531,6 +542,13 @@ def attachment_add(
         )
         ticket.updated_at = now
         ticket.save(update_fields=["updated_at"])
+        events.publish(
+            "ticket.attachment_added",
+            ticket_id=ticket.pk,
+            attachment_id=attachment.pk,
+            actor_id=actor.pk,
+            public=public,
+        )
     return attachment
 
 
