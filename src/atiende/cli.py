@@ -251,7 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--threads", type=int, default=4)
     serve.set_defaults(func=cmd_serve)
 
-    worker = sub.add_parser("worker", help="run background tasks (Celery worker)")
+    worker_help = "run background tasks (Celery worker; needs ATIENDE_BROKER_URL)"
+    worker = sub.add_parser("worker", help=worker_help, description=worker_help)
     worker.add_argument(
         "--concurrency",
         type=int,
@@ -263,9 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--loglevel", default="INFO")
     worker.set_defaults(func=cmd_worker)
 
-    scheduler = sub.add_parser(
-        "scheduler", help="send the periodic jobs to the workers (Celery beat; run exactly one)"
-    )
+    scheduler_help = "send the periodic jobs to the workers (Celery beat; run exactly one)"
+    scheduler = sub.add_parser("scheduler", help=scheduler_help, description=scheduler_help)
     scheduler.add_argument("--loglevel", default="INFO")
     scheduler.set_defaults(func=cmd_scheduler)
 

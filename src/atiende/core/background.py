@@ -188,7 +188,7 @@ class EmbeddedRunner:
                 self._release_process_lock()
 
 
-def embedded_runner(*, lock_path: Path | None = None) -> EmbeddedRunner:
+def embedded_runner(*, lock_path: Path | None = None, poll_seconds: float = 1.0) -> EmbeddedRunner:
     """The runner `atiende run` starts: every job of the table whose task is installed."""
     from atiende.celery import app
 
@@ -199,4 +199,4 @@ def embedded_runner(*, lock_path: Path | None = None) -> EmbeddedRunner:
             jobs.append(job)
         else:
             logger.warning("background job %s has no task installed; skipped", job.task)
-    return EmbeddedRunner(jobs, lock_path=lock_path)
+    return EmbeddedRunner(jobs, lock_path=lock_path, poll_seconds=poll_seconds)
