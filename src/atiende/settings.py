@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "atiende.core",
     "atiende.accounts",
     "atiende.tickets",
+    "atiende.sla",
+    "atiende.notifications",
     "atiende.api",
     "atiende.web",
 ]

@@ -293,6 +293,7 @@ class EventType(models.TextChoices):
     FIELD = "field", _("Field changed")
     STATUS = "status", _("Status changed")
     ATTACHMENT = "attachment", _("Attachment added")
+    SLA = "sla", _("Service level")
 
 
 class TicketEvent(models.Model):

@@ -1,0 +1,61 @@
+"""The only code that changes notifications."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+
+from atiende.accounts.models import User
+from atiende.core import clock
+from atiende.core.errors import NotFound
+
+from .messages import MESSAGES
+from .models import Notification
+
+
+def notify(
+    *,
+    user_ids: Iterable[int],
+    verb: str,
+    ticket_id: int | None = None,
+    params: dict[str, Any] | None = None,
+) -> list[Notification]:
+    """Tell each user (once, even if listed twice) `verb` about a ticket. Bulk: one INSERT."""
+    if verb not in MESSAGES:
+        raise ValueError(f"unknown notification {verb!r}")
+    now = clock.now()
+    rows = [
+        Notification(
+            user_id=user_id, ticket_id=ticket_id, verb=verb, params=params or {}, created_at=now
+        )
+        for user_id in dict.fromkeys(u for u in user_ids if u is not None)
+    ]
+    return Notification.objects.bulk_create(rows)
+
+
+def notify_many(rows: Iterable[Notification]) -> int:
+    """Insert prepared notifications in bulk (the SLA sweep builds thousands at once)."""
+    return len(Notification.objects.bulk_create(list(rows), batch_size=1000))
+
+
+def mark_read(*, actor: User, notification_id: int) -> Notification:
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update()
+            .filter(pk=notification_id, user_id=actor.pk)
+            .first()
+        )
+        if notification is None:
+            raise NotFound()
+        if notification.read_at is None:
+            notification.read_at = clock.now()
+            notification.save(update_fields=["read_at"])
+    return notification
+
+
+def mark_all_read(*, actor: User) -> int:
+    return Notification.objects.filter(user_id=actor.pk, read_at__isnull=True).update(
+        read_at=clock.now()
+    )

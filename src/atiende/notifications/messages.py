@@ -1,0 +1,33 @@
+"""The notification texts, by key. Parameters are plain values stored with the notification;
+the text is translated when it is rendered, in the language active for the reader."""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+MESSAGES: dict[str, Promise] = {
+    "sla_warning": _("%(number)s: the %(clock)s target is about to be missed (due %(deadline)s)."),
+    "sla_breach": _("%(number)s: the %(clock)s target was missed (due %(deadline)s)."),
+}
+
+CLOCK_NAMES: dict[str, Promise] = {
+    "first_response": _("first response"),
+    "resolution": _("resolution"),
+    "next_response": _("next response"),
+}
+
+
+def render(verb: str, params: dict) -> str:
+    template = MESSAGES.get(verb)
+    if template is None:
+        return verb
+    values = dict(params)
+    if "clock" in values:
+        values["clock"] = str(CLOCK_NAMES.get(values["clock"], values["clock"]))
+    values.setdefault("number", "")
+    values.setdefault("deadline", "")
+    try:
+        return str(template) % values
+    except (KeyError, TypeError, ValueError):
+        return str(template)

@@ -1,0 +1,511 @@
+"""The only code that changes SLA clocks, and the SLA domain's own audit writes.
+
+Clock actions are called by subscribers.py after a ticket change commits. Each runs in one
+transaction holding row locks on the ticket's clocks (never on the ticket itself, so it cannot
+deadlock with the sweep, which locks clocks and then, for reassignments, the ticket).
+
+`sweep_due` finds clocks due to warn or to breach through the partial indexes, claims them
+with one conditional UPDATE ... RETURNING (a clock already claimed by another worker no
+longer satisfies the WHERE clause, so it is skipped), and in the same transaction writes the
+timeline events, the notifications and the escalations: each warning and breach happens
+exactly once, or not at all if the transaction fails (and then the next sweep retries).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.auth.hashers import make_password
+from django.db import connection, transaction
+
+from atiende.accounts.models import Role, TeamMembership, User
+from atiende.core import clock as wallclock
+from atiende.core.errors import DomainError
+from atiende.notifications.actions import notify_many
+from atiende.notifications.models import Notification
+from atiende.tickets.models import EventType, Status, Ticket, TicketEvent
+
+from . import clocks
+from .calendar import Calendar
+from .models import (
+    ClockKind,
+    ClockState,
+    EscalationAction,
+    SlaClock,
+    SlaEscalation,
+    SlaPolicy,
+    SlaTarget,
+    Trigger,
+)
+
+logger = logging.getLogger(__name__)
+
+SYSTEM_USERNAME = "atiende-system"
+FINISHED = (ClockState.MET, ClockState.STOPPED)
+POLICY_FIELDS = frozenset({"kind", "priority", "team", "category", "organization"})
+CLOCK_FIELDS = [
+    "policy",
+    "target_minutes",
+    "warn_at_percent",
+    "state",
+    "started_at",
+    "running_since",
+    "elapsed",
+    "paused_since",
+    "deadline",
+    "warn_at",
+    "met_at",
+]
+SWEEP_BATCH = 1000
+
+
+# --- the SLA audit trail ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Happening:
+    """One SLA entry of a ticket's timeline. `what` is a code the timeline template labels:
+    started, warning, breach, policy_changed, or an escalation action."""
+
+    ticket_id: int
+    what: str
+    at: datetime
+    clock: str = ""
+    detail: str = ""
+    before: str = ""
+
+
+def record(happenings: Iterable[Happening]) -> list[TicketEvent]:
+    """Write SLA happenings to the ticket timelines (internal, by the system; one INSERT)."""
+    rows = [
+        TicketEvent(
+            ticket_id=h.ticket_id,
+            type=EventType.SLA,
+            actor=None,
+            created_at=h.at,
+            public=False,
+            field=h.clock,
+            old_value=h.before,
+            new_value=h.what,
+            body=h.detail,
+        )
+        for h in happenings
+    ]
+    return TicketEvent.objects.bulk_create(rows, batch_size=2000)
+
+
+def system_actor() -> User:
+    """The user in whose name the sweep changes tickets (reassign, raise priority): an admin
+    so every ticket is visible to it, active because selectors ignore inactive users, with an
+    unusable password and no tokens, so nobody can sign in as it."""
+    user = User.objects.filter(username=SYSTEM_USERNAME).first()
+    if user is None:
+        user, _created = User.objects.get_or_create(
+            username=SYSTEM_USERNAME,
+            defaults={
+                "role": Role.ADMIN,
+                "first_name": "Atiende",
+                "is_active": True,
+                "password": make_password(None),
+            },
+        )
+    return user
+
+
+# --- clocks following the ticket ----------------------------------------------------------------
+
+
+def _calendar(policy: SlaPolicy | None) -> Calendar:
+    return policy.calendar.to_calendar() if policy else Calendar.always_open()
+
+
+def _locked_clocks(ticket_id: int) -> list[SlaClock]:
+    return list(
+        SlaClock.objects.select_for_update(of=("self",))
+        .select_related("policy__calendar")
+        .filter(ticket_id=ticket_id)
+        .order_by("id")
+    )
+
+
+def _save(clock: SlaClock) -> None:
+    clock.save(update_fields=CLOCK_FIELDS)
+
+
+def _new_clock(
+    ticket: Ticket, kind: str, policy: SlaPolicy, minutes: int, at: datetime
+) -> SlaClock:
+    clock = SlaClock(
+        ticket=ticket,
+        kind=kind,
+        policy=policy,
+        target_minutes=minutes,
+        warn_at_percent=policy.warn_at_percent,
+    )
+    clocks.start(clock, _calendar(policy), at)
+    if ticket.status in (policy.pause_statuses or []):
+        clocks.pause(clock, _calendar(policy), at)
+    return clock
+
+
+def _start_clocks(ticket: Ticket, policy: SlaPolicy, target: SlaTarget, at: datetime) -> None:
+    new = [
+        _new_clock(ticket, kind, policy, target.minutes_for(kind), at)
+        for kind in (ClockKind.FIRST_RESPONSE, ClockKind.RESOLUTION)
+    ]
+    SlaClock.objects.bulk_create(new)
+    record(
+        [
+            Happening(
+                ticket.pk,
+                "started",
+                at,
+                clock="policy",
+                detail=f"{policy.name} (P{target.priority})",
+            )
+        ]
+    )
+
+
+def clocks_start(*, ticket_id: int) -> list[SlaClock]:
+    """Start the first-response and resolution clocks of a new ticket under the first
+    matching policy (none if no policy matches). Idempotent."""
+    with transaction.atomic():
+        ticket = Ticket.objects.filter(pk=ticket_id).first()
+        if ticket is None or not ticket.is_open or _locked_clocks(ticket_id):
+            return []
+        matched = clocks.match_policy(clocks.PolicyFacts.of(ticket))
+        if matched is None:
+            return []
+        _start_clocks(ticket, *matched, at=ticket.created_at)
+    return list(SlaClock.objects.filter(ticket_id=ticket_id))
+
+
+def clocks_follow_status(*, ticket_id: int, old: str, new: str) -> None:
+    """Pause in a pausing status, resume when leaving it, meet resolution at resolved, resume
+    resolution on reopen (elapsed time kept), stop everything when cancelled or closed."""
+    now = wallclock.now()
+    with transaction.atomic():
+        for clock in _locked_clocks(ticket_id):
+            calendar = _calendar(clock.policy)
+            pausing = set(clock.policy.pause_statuses or []) if clock.policy else set()
+            changed = False
+            if new == Status.RESOLVED:
+                # Resolving answers the requester too: it meets first and next response.
+                changed = clocks.finish(clock, calendar, now, ClockState.MET)
+            elif new in (Status.CANCELLED, Status.CLOSED):
+                changed = clocks.finish(clock, calendar, now, ClockState.STOPPED)
+            elif old in (Status.RESOLVED, Status.CLOSED):
+                if clock.kind == ClockKind.RESOLUTION:
+                    changed = clocks.reopen(clock, calendar, now)
+                    if changed and new in pausing:
+                        clocks.pause(clock, calendar, now)
+            elif new in pausing and old not in pausing:
+                changed = clocks.pause(clock, calendar, now)
+            elif old in pausing and new not in pausing:
+                changed = clocks.resume(clock, calendar, now)
+            if changed:
+                _save(clock)
+    _act_now(ticket_id, now)
+
+
+def clocks_follow_reply(*, ticket_id: int, actor_id: int | None, public: bool) -> None:
+    """An agent's public reply meets first response (and a running next response); an internal
+    note meets nothing. A requester's public reply starts a next-response clock when the
+    target has one and first response is already met (one running at a time)."""
+    if not public or actor_id is None:
+        return
+    actor = User.objects.filter(pk=actor_id).first()
+    if actor is None:
+        return
+    now = wallclock.now()
+    with transaction.atomic():
+        ticket = Ticket.objects.filter(pk=ticket_id).first()
+        if ticket is None:
+            return
+        existing = _locked_clocks(ticket_id)
+        if actor.is_agent:
+            for clock in existing:
+                answered = clock.kind in (ClockKind.FIRST_RESPONSE, ClockKind.NEXT_RESPONSE)
+                if answered and clocks.finish(clock, _calendar(clock.policy), now, ClockState.MET):
+                    _save(clock)
+            return
+        if not ticket.is_open:
+            return
+        first = next((c for c in existing if c.kind == ClockKind.FIRST_RESPONSE), None)
+        waiting = any(
+            c.kind == ClockKind.NEXT_RESPONSE and c.met_at is None and c.state not in FINISHED
+            for c in existing
+        )
+        if first is None or first.met_at is None or waiting or first.policy is None:
+            return
+        target = first.policy.targets.filter(priority=ticket.priority).first()
+        if target is None or not target.next_response_minutes:
+            return
+        _new_clock(
+            ticket, ClockKind.NEXT_RESPONSE, first.policy, target.next_response_minutes, now
+        ).save()
+
+
+def clocks_follow_policy(*, ticket_id: int) -> None:
+    """Re-match the policy after a change of kind, priority, team, category or organisation.
+
+    The rule (never loses elapsed time): every unfinished clock keeps the business time it has
+    counted; its new deadline is now + (new target - elapsed) in business time, so a clock
+    already past the new target is due at once (the breach is then recorded right away). A
+    recorded warning or breach is never undone. If no policy matches any more, the clocks keep
+    their old policy (a ticket never silently loses its service level)."""
+    now = wallclock.now()
+    with transaction.atomic():
+        ticket = Ticket.objects.filter(pk=ticket_id).first()
+        if ticket is None or not ticket.is_open:
+            return
+        existing = _locked_clocks(ticket_id)
+        matched = clocks.match_policy(clocks.PolicyFacts.of(ticket))
+        if matched is None:
+            return
+        policy, target = matched
+        if not existing:
+            _start_clocks(ticket, policy, target, now)
+            return
+        happenings = []
+        for clock in existing:
+            if clock.state in FINISHED:
+                continue
+            minutes = target.minutes_for(clock.kind)
+            if minutes is None:  # the new target has no next response: stop waiting for one
+                clocks.finish(clock, _calendar(clock.policy), now, ClockState.STOPPED)
+                _save(clock)
+                continue
+            if clock.policy_id == policy.pk and clock.target_minutes == minutes:
+                continue
+            before = f"{clock.policy.name if clock.policy else '-'}: {clock.target_minutes} min"
+            clocks.fold(clock, _calendar(clock.policy), now)  # count on the old calendar
+            clocks.retarget(clock, _calendar(policy), now, policy, minutes)
+            _save(clock)
+            happenings.append(
+                Happening(
+                    ticket_id,
+                    "policy_changed",
+                    now,
+                    clock=clock.kind,
+                    before=before,
+                    detail=f"{policy.name} (P{target.priority}): {minutes} min",
+                )
+            )
+        record(happenings)
+    _act_now(ticket_id, now)
+
+
+def _act_now(ticket_id: int, now: datetime) -> None:
+    """A change may leave a clock already due (e.g. a smaller target): act at once rather
+    than at the next sweep. The same exactly-once claims as the sweep."""
+    for trigger in (Trigger.WARNING, Trigger.BREACH):
+        _sweep_batch(trigger, now, SWEEP_BATCH, SweepResult(), ticket_id=ticket_id)
+
+
+# --- the sweep ----------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    warned: int = 0
+    breached: int = 0
+    escalations: int = 0
+    failed: list[str] = field(default_factory=list)
+
+    @property
+    def processed(self) -> int:
+        return self.warned + self.breached
+
+
+def sweep_due(*, now: datetime | None = None, limit: int = 5000) -> SweepResult:
+    """Warn and breach every clock that is due, at most `limit` of them, each exactly once
+    even with several workers sweeping at the same time. Safe to call at any time."""
+    now = now or wallclock.now()
+    result = SweepResult()
+    for trigger in (Trigger.WARNING, Trigger.BREACH):
+        while result.processed < limit:
+            size = min(SWEEP_BATCH, limit - result.processed)
+            if _sweep_batch(trigger, now, size, result) == 0:
+                break
+    return result
+
+
+def _due(trigger: str, now: datetime, size: int, ticket_id: int | None) -> list[int]:
+    due = SlaClock.objects.filter(state=ClockState.RUNNING)
+    if ticket_id is not None:
+        due = due.filter(ticket_id=ticket_id)
+    if trigger == Trigger.WARNING:
+        # A clock already past its deadline skips the warning and goes straight to breach.
+        due = due.filter(warned_at__isnull=True, warn_at__lte=now, deadline__gt=now)
+        due = due.order_by("warn_at")
+    else:
+        due = due.filter(breached_at__isnull=True, deadline__lte=now).order_by("deadline")
+    return list(due.values_list("pk", flat=True)[:size])
+
+
+def _claim(trigger: str, ids: Sequence[int], now: datetime) -> list[int]:
+    """One conditional UPDATE ... RETURNING: only rows still due are claimed. On PostgreSQL a
+    row being claimed by another transaction is waited for and then re-checked, so two
+    workers never both claim it; SQLite has one writer at a time."""
+    table = connection.ops.quote_name(SlaClock._meta.db_table)
+    at = connection.ops.adapt_datetimefield_value(now)
+    marks = ", ".join(["%s"] * len(ids))  # placeholders only: every value is a parameter
+    if trigger == Trigger.WARNING:
+        sql = (
+            f"UPDATE {table} SET warned_at = %s WHERE id IN ({marks}) AND state = %s "  # noqa: S608
+            "AND warned_at IS NULL AND warn_at <= %s AND deadline > %s RETURNING id"
+        )
+        params = [at, *ids, ClockState.RUNNING.value, at, at]
+    else:
+        sql = (
+            f"UPDATE {table} SET breached_at = %s, state = %s WHERE id IN ({marks}) "  # noqa: S608
+            "AND state = %s AND breached_at IS NULL AND deadline <= %s RETURNING id"
+        )
+        params = [at, ClockState.BREACHED.value, *ids, ClockState.RUNNING.value, at]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _sweep_batch(
+    trigger: str, now: datetime, size: int, result: SweepResult, *, ticket_id: int | None = None
+) -> int:
+    """Claim and act on up to `size` due clocks in one transaction; returns how many were
+    found due (0 means nothing is left)."""
+    with transaction.atomic():
+        ids = _due(trigger, now, size, ticket_id)
+        if not ids:
+            return 0
+        claimed = _claim(trigger, ids, now)
+        if claimed:
+            _escalate(trigger, claimed, now, result)
+    return len(ids)
+
+
+def _escalate(trigger: str, clock_ids: list[int], now: datetime, result: SweepResult) -> None:
+    due = list(
+        SlaClock.objects.filter(pk__in=clock_ids)
+        .select_related("ticket")
+        .only(
+            "id",
+            "kind",
+            "policy_id",
+            "deadline",
+            "ticket__id",
+            "ticket__number",
+            "ticket__team_id",
+            "ticket__assignee_id",
+        )
+    )
+    escalations: dict[int, list[SlaEscalation]] = defaultdict(list)
+    for escalation in SlaEscalation.objects.filter(
+        policy_id__in={c.policy_id for c in due}, trigger=trigger
+    ).order_by("id"):
+        escalations[escalation.policy_id].append(escalation)
+    team_ids = {c.ticket.team_id for c in due if c.ticket.team_id}
+    team_ids |= {e.team_id for group in escalations.values() for e in group if e.team_id}
+    members, managers = _team_people(team_ids)
+
+    verb = "sla_warning" if trigger == Trigger.WARNING else "sla_breach"
+    what = "warning" if trigger == Trigger.WARNING else "breach"
+    happenings: list[Happening] = []
+    notifications: list[Notification] = []
+    ticket_changes: list[tuple[SlaClock, SlaEscalation]] = []
+    for clock in due:
+        ticket = clock.ticket
+        happenings.append(Happening(ticket.pk, what, now, clock=clock.kind))
+        params = {
+            "number": ticket.number,
+            "clock": clock.kind,
+            "deadline": f"{clock.deadline:%Y-%m-%d %H:%M} UTC" if clock.deadline else "",
+        }
+        for escalation in escalations.get(clock.policy_id, ()):
+            if not escalation.applies_to(clock.kind):
+                continue
+            action = escalation.action
+            if action in (EscalationAction.REASSIGN_TEAM, EscalationAction.RAISE_PRIORITY):
+                ticket_changes.append((clock, escalation))
+                continue
+            team_id = escalation.team_id or ticket.team_id
+            if action == EscalationAction.NOTIFY_ASSIGNEE:
+                # Nobody assigned yet: the team is told instead.
+                users = [ticket.assignee_id] if ticket.assignee_id else members.get(team_id, [])
+            elif action == EscalationAction.NOTIFY_TEAM:
+                users = members.get(team_id, [])
+            else:
+                users = managers.get(ticket.team_id, [])
+            users = list(dict.fromkeys(users))
+            notifications.extend(
+                Notification(
+                    user_id=u, ticket_id=ticket.pk, verb=verb, params=params, created_at=now
+                )
+                for u in users
+            )
+            happenings.append(
+                Happening(ticket.pk, action, now, clock=clock.kind, detail=str(len(users)))
+            )
+            result.escalations += 1
+    record(happenings)
+    notify_many(notifications)
+    for clock, escalation in ticket_changes:
+        if _change_ticket(clock, escalation, now):
+            result.escalations += 1
+    if trigger == Trigger.WARNING:
+        result.warned += len(due)
+    else:
+        result.breached += len(due)
+
+
+def _team_people(team_ids: set[int]) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    """Active members of each team, and its leads and managers (one query)."""
+    members: dict[int, list[int]] = defaultdict(list)
+    managers: dict[int, list[int]] = defaultdict(list)
+    if not team_ids:
+        return members, managers
+    rows = TeamMembership.objects.filter(team_id__in=team_ids, user__is_active=True).values_list(
+        "team_id", "user_id", "is_lead", "user__role"
+    )
+    for team_id, user_id, is_lead, role in rows.order_by("team_id", "user_id"):
+        members[team_id].append(user_id)
+        if is_lead or role in (Role.MANAGER, Role.ADMIN):
+            managers[team_id].append(user_id)
+    return members, managers
+
+
+def _change_ticket(clock: SlaClock, escalation: SlaEscalation, now: datetime) -> bool:
+    """Reassign or raise the priority through the ticket actions, as the system user, so the
+    ticket's own rules, version and timeline apply. Raising the priority raises the urgency
+    one step (or the impact when urgency is already high): the matrix then gives the new
+    priority, and the SLA clocks follow it (ticket.updated)."""
+    from atiende.tickets.actions import ticket_update  # tickets' actions import no SLA code
+
+    ticket = Ticket.objects.get(pk=clock.ticket_id)
+    if escalation.action == EscalationAction.REASSIGN_TEAM:
+        if not escalation.team_id or ticket.team_id == escalation.team_id:
+            return False
+        changes: dict = {"team": escalation.team_id}
+        detail = escalation.team.name if escalation.team else ""
+    else:
+        if ticket.urgency > 1:
+            changes = {"urgency": ticket.urgency - 1}
+        elif ticket.impact > 1:
+            changes = {"impact": ticket.impact - 1}
+        else:
+            return False
+        detail = ""
+    try:
+        ticket_update(actor=system_actor(), ticket_id=ticket.pk, version=None, changes=changes)
+    except DomainError as exc:
+        logger.warning("SLA escalation failed", extra={"ticket": ticket.pk, "error": str(exc)})
+        return False
+    ticket.refresh_from_db(fields=["priority"])
+    if escalation.action == EscalationAction.RAISE_PRIORITY:
+        detail = f"P{ticket.priority}"
+    record([Happening(ticket.pk, escalation.action, now, clock=clock.kind, detail=detail)])
+    return True

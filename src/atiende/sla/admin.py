@@ -1,0 +1,104 @@
+"""Admin for service-level configuration: calendars (with a preview of the next working
+periods), policies with their targets and escalations, and read-only clocks."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from atiende.core import clock as wallclock
+
+from .models import (
+    BusinessCalendar,
+    CalendarClosure,
+    CalendarHoliday,
+    SlaClock,
+    SlaEscalation,
+    SlaPolicy,
+    SlaTarget,
+)
+
+PREVIEW_PERIODS = 10
+
+
+class CalendarHolidayInline(admin.TabularInline):
+    model = CalendarHoliday
+    extra = 0
+
+
+class CalendarClosureInline(admin.TabularInline):
+    model = CalendarClosure
+    extra = 0
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(admin.ModelAdmin):
+    list_display = ["name", "time_zone", "country", "subdivision", "is_24x7"]
+    search_fields = ["name"]
+    inlines = [CalendarHolidayInline, CalendarClosureInline]
+    readonly_fields = ["preview"]
+    fields = ["name", "time_zone", "is_24x7", "hours", "country", "subdivision", "preview"]
+
+    @admin.display(description=_("Next working periods"))
+    def preview(self, obj: BusinessCalendar) -> str:
+        if obj.pk is None:
+            return _("Save the calendar to see its next working periods.")
+        try:
+            calendar = obj.to_calendar()
+            periods = calendar.next_open_periods(wallclock.now(), PREVIEW_PERIODS)
+        except ValueError as exc:
+            return _("This calendar cannot be computed: %(error)s") % {"error": exc}
+        if not periods:
+            return _("No working time in the next 200 years.")
+        zone = calendar.zone
+        return format_html_join(
+            "\n",
+            "<div>{} – {}</div>",
+            (
+                (
+                    timezone.localtime(start, zone).strftime("%a %Y-%m-%d %H:%M"),
+                    timezone.localtime(end, zone).strftime("%a %Y-%m-%d %H:%M %Z"),
+                )
+                for start, end in periods
+            ),
+        )
+
+
+class SlaTargetInline(admin.TabularInline):
+    model = SlaTarget
+    extra = 0
+
+
+class SlaEscalationInline(admin.TabularInline):
+    model = SlaEscalation
+    extra = 0
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = ["name", "position", "is_active", "calendar", "warn_at_percent"]
+    list_editable = ["position", "is_active"]
+    list_filter = ["is_active", "calendar"]
+    filter_horizontal = ["organizations", "categories", "teams"]
+    inlines = [SlaTargetInline, SlaEscalationInline]
+
+
+@admin.register(SlaClock)
+class SlaClockAdmin(admin.ModelAdmin):
+    """Clocks are live data kept by the SLA actions: shown, never edited here."""
+
+    list_display = ["ticket", "kind", "state", "target_minutes", "deadline", "breached_at"]
+    list_filter = ["state", "kind"]
+    list_select_related = ["ticket"]
+    raw_id_fields = ["ticket"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

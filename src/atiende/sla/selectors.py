@@ -1,0 +1,65 @@
+"""Reads of SLA clocks, always scoped through `tickets_visible_to`."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.db.models import QuerySet
+
+from atiende.accounts.models import User
+from atiende.core import clock as wallclock
+from atiende.tickets.models import Ticket
+from atiende.tickets.selectors import tickets_visible_to
+
+from . import clocks
+from .calendar import Calendar
+from .models import ClockState, SlaClock
+
+
+def _visible(actor: User) -> QuerySet[SlaClock]:
+    return SlaClock.objects.filter(ticket__in=tickets_visible_to(actor)).select_related(
+        "policy__calendar"
+    )
+
+
+def clocks_for(actor: User, ticket: Ticket | int) -> list[SlaClock]:
+    """The clocks of one ticket, if the actor sees the ticket (else none)."""
+    ticket_id = ticket if isinstance(ticket, int) else ticket.pk
+    return list(_visible(actor).filter(ticket_id=ticket_id).order_by("started_at", "id"))
+
+
+def breaching_soon(actor: User, within: timedelta, *, now: datetime | None = None):
+    """Running clocks of visible tickets whose deadline is within `within` from now (or
+    already past), soonest first: the desk's "breaching soon" view."""
+    now = now or wallclock.now()
+    return (
+        _visible(actor)
+        .filter(state__in=[ClockState.RUNNING, ClockState.BREACHED], running_since__isnull=False)
+        .filter(deadline__lte=now + within)
+        .select_related("ticket", "ticket__assignee", "ticket__team")
+        .order_by("deadline", "id")
+    )
+
+
+def _calendar(clock: SlaClock) -> Calendar:
+    return clock.policy.calendar.to_calendar() if clock.policy else Calendar.always_open()
+
+
+def clock_summary(clock: SlaClock, *, now: datetime | None = None) -> dict:
+    """{kind, state, target_minutes, deadline, remaining_seconds (business),
+    elapsed_seconds (business), breached_at, paused} for the API and the UI."""
+    return clocks.summary(clock, _calendar(clock), now or wallclock.now()).as_dict()
+
+
+def clock_summaries(
+    actor: User, tickets: Iterable[Ticket | int], *, now: datetime | None = None
+) -> dict[int, list[dict]]:
+    """Summaries for a list of tickets in one query (queues, API lists): {ticket_id: [...]}."""
+    ids = [t if isinstance(t, int) else t.pk for t in tickets]
+    now = now or wallclock.now()
+    found: dict[int, list[dict]] = defaultdict(list)
+    for clock in _visible(actor).filter(ticket_id__in=ids).order_by("started_at", "id"):
+        found[clock.ticket_id].append(clock_summary(clock, now=now))
+    return dict(found)

@@ -1,0 +1,32 @@
+"""Reactions to ticket events (registered in SlaConfig.ready, called after commit).
+
+Each handler calls one SLA action. The registry logs and swallows a handler's exception so a
+ticket change never fails because of its clocks; the sweep and the next event then repair
+what can be repaired (e.g. a missing clock is started when the policy is re-matched)."""
+
+from __future__ import annotations
+
+from atiende.core.events import subscribe
+
+from . import actions
+
+
+@subscribe("ticket.created")
+def start_clocks(*, ticket_id: int, **_payload) -> None:
+    actions.clocks_start(ticket_id=ticket_id)
+
+
+@subscribe("ticket.updated")
+def follow_fields(*, ticket_id: int, fields: list[str] = (), **_payload) -> None:
+    if actions.POLICY_FIELDS & set(fields):
+        actions.clocks_follow_policy(ticket_id=ticket_id)
+
+
+@subscribe("ticket.status_changed")
+def follow_status(*, ticket_id: int, old: str, new: str, **_payload) -> None:
+    actions.clocks_follow_status(ticket_id=ticket_id, old=old, new=new)
+
+
+@subscribe("ticket.commented")
+def follow_reply(*, ticket_id: int, actor_id: int | None = None, public: bool = True, **_payload):
+    actions.clocks_follow_reply(ticket_id=ticket_id, actor_id=actor_id, public=public)
