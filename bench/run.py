@@ -37,6 +37,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -167,6 +168,9 @@ class Bench:
 
     def run(self) -> None:
         print(f"  {'scenario':<44} {'median':>8} {'p95':>8} {'SQL':>4}  measured (ms)")
+        if self.args.create_only:
+            self.creation()
+            return
         if self.ready(self.desk_ready):
             for name, path in DESK_PAGES:
                 self.record(name, f"GET {path}", lambda i, path=path: self.get(path))
@@ -344,10 +348,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--create", type=int, default=300, help="tickets to create")
+    parser.add_argument("--create-only", action="store_true", help="only ticket creation")
     parser.add_argument("--explain", action="store_true", help="print every query plan")
     parser.add_argument("--no-write", action="store_true", help="do not append to the doc")
     parser.add_argument("--note", default="", help="a sentence added to the report")
     args = parser.parse_args()
+    # The schema must match the code (new apps add tables that subscribers write to).
+    call_command("migrate", verbosity=0)
     bench = Bench(args)
     info = machine()
     print(f"{info['engine']}, {bench.ticket_count:,} tickets, {info['size']}")
