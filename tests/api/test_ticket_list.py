@@ -153,3 +153,12 @@ def test_list_query_count_does_not_grow_with_tickets(api_as, requester, agent, d
     assert shown == 30
     assert many == few
     assert many <= 6
+
+
+def test_cursor_of_another_sort_is_422(api_as, requester, agent, desk_default_team):
+    for n in range(3):
+        make_ticket(requester, title=f"T{n}")
+    client = api_as(agent)
+    cursor = client.get("/tickets", {"limit": 1}).json()["next"].split("cursor=")[1]
+    assert client.get(f"/tickets?limit=1&cursor={cursor}").status_code == 200
+    assert_error(client.get(f"/tickets?limit=1&sort=created&cursor={cursor}"), 422, "cursor")
