@@ -254,3 +254,17 @@ def test_lowercase_number_finds_the_ticket(client, requester, ticket):
     client.force_login(requester)
     response = client.get(f"/portal/tickets/{ticket.number.lower()}/")
     assert response.status_code == 200
+
+
+def test_organisation_manager_cannot_confirm_a_colleagues_ticket(client, agent, desk_default_team):
+    org = OrganizationFactory(name="Acme")
+    boss = RequesterFactory(organization=org, is_organization_manager=True)
+    colleague = RequesterFactory(organization=org)
+    ticket = make_ticket(colleague, title="Colleague ticket")
+    _resolve(ticket, agent)
+    client.force_login(boss)
+    html = client.get(_url("ticket", ticket)).content.decode()
+    assert _url("confirm", ticket) not in html and _url("reopen", ticket) not in html
+    assert "can confirm or reopen" in html
+    client.post(_url("confirm", ticket))
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.RESOLVED

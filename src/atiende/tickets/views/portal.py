@@ -165,6 +165,10 @@ def _render_ticket(
     reopen_form: ReopenForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    others_ticket = ticket.requester_id != request.user.pk
+    reopen = _reopen_state(ticket)
+    if others_ticket:
+        reopen["can_reopen"] = False
     context = {
         "nav": "mine",
         "ticket": ticket,
@@ -172,9 +176,10 @@ def _render_ticket(
         "reply_form": reply_form or ReplyForm(),
         "reopen_form": reopen_form or ReopenForm(initial={"version": ticket.version}),
         "can_reply": ticket.status not in FINISHED_STATUSES,
-        "can_confirm": ticket.status == Status.RESOLVED,
-        "others_ticket": ticket.requester_id != request.user.pk,
-        **_reopen_state(ticket),
+        "others_ticket": others_ticket,
+        # Only the person who asked confirms or reopens (tickets.actions enforces it too).
+        "can_confirm": ticket.status == Status.RESOLVED and not others_ticket,
+        **reopen,
     }
     return render(request, "tickets/portal/ticket.html", context, status=status)
 
