@@ -43,9 +43,12 @@ typecheck: install
 check: lint typecheck
 	ATIENDE_DATA_DIR=$$(mktemp -d) $(BIN)/atiende manage makemigrations --check --dry-run
 
+# Extract messages, complete the English catalogue (source language), compile both.
+# Spanish translations are written in src/atiende/locale/es/LC_MESSAGES/django.po.
 messages: install
 	cd src/atiende && ../../$(BIN)/atiende manage makemessages -l es -l en --no-obsolete --no-location
-	cd src/atiende && ../../$(BIN)/atiende manage compilemessages
+	$(BIN)/python scripts/fill_english_catalog.py
+	cd src/atiende && ../../$(BIN)/atiende manage compilemessages -l es
 
 bench: install
 	$(BIN)/python bench/run.py
