@@ -13,6 +13,14 @@ CATALOG = Path(__file__).resolve().parents[1] / "src/atiende/locale/en/LC_MESSAG
 
 def main() -> int:
     po = polib.pofile(str(CATALOG))
+    po.metadata.update(
+        {
+            "Project-Id-Version": "Atiende",
+            "Last-Translator": "Atiende developers",
+            "Language-Team": "English",
+            "PO-Revision-Date": po.metadata.get("POT-Creation-Date", ""),
+        }
+    )
     po.metadata["Language"] = "en"
     po.metadata["Plural-Forms"] = "nplurals=2; plural=(n != 1);"
     po.metadata["Content-Type"] = "text/plain; charset=UTF-8"
