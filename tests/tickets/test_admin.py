@@ -151,3 +151,7 @@ def test_new_resolution_code_from_the_admin_is_accepted(admin_client, ticket, ag
         resolution_notes="The vendor replaced it.",
     )  # fmt: skip
     assert resolved.resolution_code == "by_vendor"
+
+
+def test_api_tokens_cannot_be_added_in_the_admin(admin_client):
+    assert admin_client.get(_url(ApiToken, "add")).status_code == 403

@@ -50,5 +50,10 @@ class TeamAdmin(admin.ModelAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
     list_select_related = ["user"]
-    readonly_fields = ["prefix", "digest", "created_at", "last_used_at"]
+    readonly_fields = ["user", "prefix", "digest", "created_at", "last_used_at"]
     search_fields = ["name", "user__username", "prefix"]
+
+    def has_add_permission(self, request):
+        # A token's secret is shown once, by `atiende token` or the profile page; a token
+        # added here would have no secret anyone knows. Admins may rename or revoke.
+        return False
