@@ -79,9 +79,11 @@ def committed(django_capture_on_commit_callbacks):
 
     @contextmanager
     def run(when: datetime):
-        with time_machine.travel(when, tick=False):
-            with django_capture_on_commit_callbacks(execute=True):
-                yield
+        with (
+            time_machine.travel(when, tick=False),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            yield
 
     return run
 
