@@ -27,9 +27,16 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 3, day, hour, minute, tzinfo=UTC)
 
 
+@pytest.fixture
+def seeded_policies(db):
+    """Keep the policies the data migration seeded (other tests start from none)."""
+    return list(SlaPolicy.objects.all())
+
+
 @pytest.fixture(autouse=True)
-def _no_seeded_policies(db):
-    SlaPolicy.objects.all().delete()
+def _no_seeded_policies(request, db):
+    if "seeded_policies" not in request.fixturenames:
+        SlaPolicy.objects.all().delete()
 
 
 @pytest.fixture
