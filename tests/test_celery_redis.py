@@ -1,14 +1,16 @@
 """The real thing: two `celery worker` processes on the Redis server of this machine, sweeping
 the same database, escalate each SLA breach exactly once.
 
-Needs Redis at 127.0.0.1:6379 (.ci/run starts it; override with ATIENDE_TEST_REDIS_URL) and
-PostgreSQL: the workers are other processes, and pytest-django's SQLite test database lives in
-this process's memory, where they cannot reach it.
+Needs Redis at 127.0.0.1:6379 (.ci/run starts it; override with ATIENDE_TEST_REDIS_URL). The
+scenario runs twice: on the PostgreSQL test database pytest-django created (when the suite
+runs on PostgreSQL), and on a SQLite file of its own (always: pytest-django's SQLite test
+database lives in this process's memory, where the worker processes cannot reach it).
 """
 
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import re
 import signal
@@ -16,9 +18,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -31,15 +35,7 @@ from django.utils import timezone
 REDIS_URL = os.environ.get("ATIENDE_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
 STARTUP_SECONDS = 60
 DRAIN_SECONDS = 90
-
-pytestmark = [
-    pytest.mark.postgres_only,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="Celery workers are separate processes and cannot reach pytest-django's "
-        "in-memory SQLite test database; this test runs on PostgreSQL (.ci/run does both).",
-    ),
-]
+ROOT = Path(__file__).resolve().parent.parent
 
 
 # --- Redis ----------------------------------------------------------------------------------
@@ -141,14 +137,14 @@ def wait_ready(workers: list[Worker]) -> None:
         pytest.fail(f"workers not ready after {STARTUP_SECONDS}s:\n{logs}", False)
 
 
-@pytest.fixture
-def two_workers(transactional_db, broker, tmp_path) -> Iterator[list[Worker]]:
-    """Two real `celery worker` processes on the test database, each on its own queue (so
-    both surely take part); always stopped, whatever the test does."""
+@contextmanager
+def two_workers(database: str, tmp_path: Path) -> Iterator[list[Worker]]:
+    """Two real `celery worker` processes on `database`, each on its own queue (so both
+    surely take part); always stopped, whatever the test does."""
     env = {
         **os.environ,
         "ATIENDE_BROKER_URL": REDIS_URL,
-        "ATIENDE_DATABASE_URL": database_url(),
+        "ATIENDE_DATABASE_URL": database,
         "ATIENDE_DATA_DIR": str(tmp_path / "data"),
         "CELERY_SKIP_CHECKS": "1",
         "PYTHONUNBUFFERED": "1",
@@ -162,7 +158,7 @@ def two_workers(transactional_db, broker, tmp_path) -> Iterator[list[Worker]]:
     finally:
         for worker in workers:
             stop(worker)
-        # Drop the workers' database sessions before pytest-django flushes the tables.
+        # No worker may keep a database session open (pytest-django flushes and drops).
         assert all(w.process.poll() is not None for w in workers)
 
 
@@ -210,11 +206,11 @@ TICKETS = 30
 SWEEPS_PER_WORKER = 10
 
 
-@pytest.fixture
-def overdue_tickets(transactional_db):
+def seed() -> dict[str, Any]:
     """TICKETS tickets opened ten hours ago under a 24x7 policy with a one-hour resolution
     target, so every resolution clock is past its deadline and not yet breached. The policy
-    escalates a breach by reassigning the ticket to the Escalations team and notifying it."""
+    escalates a breach by reassigning the ticket to the Escalations team and notifying it.
+    Runs in this process (PostgreSQL) or in a child process (the SQLite file)."""
     from atiende.sla.models import (
         BusinessCalendar,
         ClockKind,
@@ -239,14 +235,11 @@ def overdue_tickets(transactional_db):
             policy=policy, priority=priority, first_response_minutes=6000,
             resolution_minutes=60,
         )  # fmt: skip
-    SlaEscalation.objects.create(
-        policy=policy, trigger=Trigger.BREACH, clock=ClockKind.RESOLUTION,
-        action=EscalationAction.REASSIGN_TEAM, team=escalations,
-    )  # fmt: skip
-    SlaEscalation.objects.create(
-        policy=policy, trigger=Trigger.BREACH, clock=ClockKind.RESOLUTION,
-        action=EscalationAction.NOTIFY_TEAM, team=escalations,
-    )  # fmt: skip
+    for action in (EscalationAction.REASSIGN_TEAM, EscalationAction.NOTIFY_TEAM):
+        SlaEscalation.objects.create(
+            policy=policy, trigger=Trigger.BREACH, clock=ClockKind.RESOLUTION,
+            action=action, team=escalations,
+        )  # fmt: skip
 
     requester = RequesterFactory(username="requester")
     agent = add_to_team(AgentFactory(username="first_line_agent"), first_line)
@@ -255,48 +248,117 @@ def overdue_tickets(transactional_db):
             make_ticket(requester, actor=agent, title=f"Outage {n}", team_id=first_line.pk)
             for n in range(TICKETS)
         ]
-    due = SlaClock.objects.filter(
-        ticket__in=tickets, kind=ClockKind.RESOLUTION, deadline__lte=timezone.now()
-    )
+    ids = [t.pk for t in tickets]
+    due = SlaClock.objects.filter(ticket_id__in=ids, deadline__lte=timezone.now())
     assert due.filter(breached_at__isnull=True).count() == TICKETS, "set-up: clocks not due"
-    return tickets, escalations
+    return {"tickets": ids, "escalations": escalations.pk}
 
 
-def test_two_workers_escalate_each_breach_exactly_once(two_workers, broker, overdue_tickets):
+def outcome(tickets: list[int], escalations: int) -> dict[str, Any]:
+    """What the workers left in the database, as plain JSON-able values."""
+    from django.db.models import Count, Q
+
     from atiende.notifications.models import Notification
-    from atiende.sla.models import ClockKind, ClockState, SlaClock
-    from atiende.tickets.models import EventType, Ticket, TicketEvent
+    from atiende.sla.models import ClockKind, SlaClock
+    from atiende.tickets.models import EventType, Ticket
 
-    tickets, escalations = overdue_tickets
+    sla = Q(events__type=EventType.SLA)
+    per_ticket = (
+        Ticket.objects.filter(pk__in=tickets)
+        .annotate(
+            breach=Count("events", filter=sla & Q(events__new_value="breach")),
+            reassign=Count("events", filter=sla & Q(events__new_value="reassign_team")),
+            notify=Count("events", filter=sla & Q(events__new_value="notify_team")),
+            team_changes=Count("events", filter=Q(events__field="team")),
+        )
+        .values("breach", "reassign", "notify", "team_changes", "team_id")
+    )
+    clocks = SlaClock.objects.filter(ticket_id__in=tickets, kind=ClockKind.RESOLUTION)
+    return {
+        "per_ticket": sorted(
+            (r["breach"], r["reassign"], r["notify"], r["team_changes"], r["team_id"])
+            for r in per_ticket
+        ),
+        "clock_states": sorted(set(clocks.values_list("state", flat=True))),
+        "notifications": Notification.objects.filter(
+            ticket_id__in=tickets, verb="sla_breach"
+        ).count(),
+    }
+
+
+def sweep_with_two_workers(broker: redis.Redis, workers: list[Worker]) -> list[int]:
+    """Send the sweep SWEEPS_PER_WORKER times to each worker, interleaved so both sweep the
+    same due clocks at the same time; wait for all of them; return breaches per worker."""
     producer = client_app()
     try:
-        # Interleaved, so both workers sweep the same due clocks at the same time.
         for _ in range(SWEEPS_PER_WORKER):
-            for worker in two_workers:
+            for worker in workers:
                 producer.send_task("atiende.sla.sweep", queue=worker.queue)
     finally:
         producer.close()
-    wait_drained(broker, two_workers, expected=SWEEPS_PER_WORKER * len(two_workers))
-
-    for worker in two_workers:
+    wait_drained(broker, workers, expected=SWEEPS_PER_WORKER * len(workers))
+    for worker in workers:
         runs = finished(worker)
         assert len(runs) == SWEEPS_PER_WORKER, worker.output()
         assert all("succeeded" in run.group(0) for run in runs), worker.output()
-    # Between them the workers claimed every breach once: never both, never neither.
-    assert sum(breached_by(w) for w in two_workers) == TICKETS, [
-        breached_by(w) for w in two_workers
-    ]
+    return [breached_by(w) for w in workers]
 
-    ids = [t.pk for t in tickets]
-    for ticket_id in ids:
-        sla_events = TicketEvent.objects.filter(ticket_id=ticket_id, type=EventType.SLA)
-        assert sla_events.filter(new_value="breach", field=ClockKind.RESOLUTION).count() == 1
-        assert sla_events.filter(new_value="reassign_team").count() == 1
-        assert sla_events.filter(new_value="notify_team").count() == 1
-    clocks = SlaClock.objects.filter(ticket_id__in=ids, kind=ClockKind.RESOLUTION)
-    assert set(clocks.values_list("state", flat=True)) == {ClockState.BREACHED}
-    assert Ticket.objects.filter(pk__in=ids, team=escalations).count() == TICKETS
-    team_changes = TicketEvent.objects.filter(ticket_id__in=ids, field="team")
-    assert team_changes.count() == TICKETS  # one reassignment per ticket, by the ticket action
-    notified = Notification.objects.filter(ticket_id__in=ids, verb="sla_breach")
-    assert notified.count() == TICKETS  # one member in Escalations, told once per ticket
+
+def assert_escalated_exactly_once(result: dict[str, Any], breaches: list[int], team: int):
+    # Between them the workers claimed every breach once: never both, never neither.
+    assert sum(breaches) == TICKETS, breaches
+    # Each ticket: one breach event, one reassignment (and its one field change by the
+    # ticket action), one team notification; now in the Escalations team.
+    assert result["per_ticket"] == [(1, 1, 1, 1, team)] * TICKETS
+    assert result["clock_states"] == ["breached"]
+    assert result["notifications"] == TICKETS  # one member in Escalations, told once each
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="runs on the PostgreSQL test database (.ci/run does both); the SQLite variant "
+    "below covers SQLite with a file database",
+)
+def test_two_workers_escalate_each_breach_exactly_once_on_postgresql(
+    transactional_db, broker, tmp_path
+):
+    seeded = seed()
+    with two_workers(database_url(), tmp_path) as workers:
+        breaches = sweep_with_two_workers(broker, workers)
+    result = outcome(seeded["tickets"], seeded["escalations"])
+    assert_escalated_exactly_once(result, breaches, seeded["escalations"])
+
+
+def in_child(code: str, env: dict[str, str]) -> Any:
+    """Run `code` (which prints JSON last) in a Django process on env's database."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()\n" + code],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_two_workers_escalate_each_breach_exactly_once_on_a_sqlite_file(broker, tmp_path):
+    database = f"sqlite:///{tmp_path / 'atiende.sqlite3'}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "atiende.settings",
+        "ATIENDE_DATABASE_URL": database,
+        "ATIENDE_DATA_DIR": str(tmp_path / "data"),
+    }
+    env.pop("ATIENDE_BROKER_URL", None)
+    module = "import json, tests.test_celery_redis as t\n"
+    in_child(
+        "from django.core.management import call_command\n"
+        "call_command('migrate', verbosity=0)\nprint('{}')",
+        env,
+    )
+    seeded = in_child(module + "print(json.dumps(t.seed()))", env)
+    with two_workers(database, tmp_path) as workers:
+        breaches = sweep_with_two_workers(broker, workers)
+    call = f"t.outcome({seeded['tickets']!r}, {seeded['escalations']!r})"
+    result = in_child(module + f"print(json.dumps({call}))", env)
+    result["per_ticket"] = [tuple(row) for row in result["per_ticket"]]
+    assert_escalated_exactly_once(result, breaches, seeded["escalations"])
