@@ -37,7 +37,9 @@ def notify(
 
 def notify_many(rows: Iterable[Notification]) -> int:
     """Insert prepared notifications in bulk (the SLA sweep builds thousands at once)."""
-    return len(Notification.objects.bulk_create(list(rows), batch_size=1000))
+    from atiende.sla.bulk import insert  # COPY on PostgreSQL
+
+    return insert(Notification, list(rows))
 
 
 def mark_read(*, actor: User, notification_id: int) -> Notification:

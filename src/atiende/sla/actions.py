@@ -29,7 +29,7 @@ from atiende.notifications.actions import notify_many
 from atiende.notifications.models import Notification
 from atiende.tickets.models import EventType, Status, Ticket, TicketEvent
 
-from . import clocks
+from . import bulk, clocks
 from .calendar import Calendar
 from .models import (
     ClockKind,
@@ -79,8 +79,8 @@ class Happening:
     before: str = ""
 
 
-def record(happenings: Iterable[Happening]) -> list[TicketEvent]:
-    """Write SLA happenings to the ticket timelines (internal, by the system; one INSERT)."""
+def record(happenings: Iterable[Happening]) -> int:
+    """Write SLA happenings to the ticket timelines (internal, by the system; in bulk)."""
     rows = [
         TicketEvent(
             ticket_id=h.ticket_id,
@@ -95,7 +95,7 @@ def record(happenings: Iterable[Happening]) -> list[TicketEvent]:
         )
         for h in happenings
     ]
-    return TicketEvent.objects.bulk_create(rows, batch_size=2000)
+    return bulk.insert(TicketEvent, rows)
 
 
 def system_actor() -> User:
