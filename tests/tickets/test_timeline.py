@@ -116,3 +116,10 @@ def test_every_event_has_an_actor(ticket, agent, requester):
     resolve(agent, ticket)
     assert not TicketEvent.objects.filter(ticket=ticket, actor__isnull=True).exists()
     assert TicketEvent.objects.get(ticket=ticket, type=EventType.CREATED).actor == requester
+
+
+def test_reclassifying_keeps_the_number(ticket, agent):
+    changed = actions.ticket_update(
+        actor=agent, ticket_id=ticket.pk, version=1, changes={"kind": "request"}
+    )
+    assert (changed.kind, changed.number) == ("request", ticket.number)

@@ -47,6 +47,8 @@ TITLE_MAX = 200
 BODY_MAX = 100_000
 
 # Fields an agent may change with ticket_update, and how each is shown in the timeline.
+# Reclassifying (kind) keeps the ticket's number: the number is its identity, quoted in mail
+# and by people, so an incident reclassified as a request stays e.g. INC-000123.
 EDITABLE_FIELDS = ("kind", "title", "category", "impact", "urgency", "team", "assignee")
 
 
