@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -35,11 +35,18 @@ def notify(
     return Notification.objects.bulk_create(rows)
 
 
-def notify_many(rows: Iterable[Notification]) -> int:
-    """Insert prepared notifications in bulk (the SLA sweep builds thousands at once)."""
-    from atiende.sla.bulk import insert  # COPY on PostgreSQL
+ROW_FIELDS = ("user_id", "ticket_id", "verb", "params", "created_at", "read_at")
 
-    return insert(Notification, list(rows))
+
+def notify_many(rows: Sequence[tuple]) -> int:
+    """Insert prepared notifications in bulk (the SLA sweep builds thousands at once): tuples
+    in the order of ROW_FIELDS, verbs from MESSAGES. COPY on PostgreSQL."""
+    from atiende.sla.bulk import insert
+
+    unknown = {row[2] for row in rows} - set(MESSAGES)
+    if unknown:
+        raise ValueError(f"unknown notifications {sorted(unknown)!r}")
+    return insert(Notification, ROW_FIELDS, rows)
 
 
 def mark_read(*, actor: User, notification_id: int) -> Notification:

@@ -26,7 +26,6 @@ from atiende.accounts.models import Role, TeamMembership, User
 from atiende.core import clock as wallclock
 from atiende.core.errors import DomainError
 from atiende.notifications.actions import notify_many
-from atiende.notifications.models import Notification
 from atiende.tickets.models import EventType, Status, Ticket, TicketEvent
 
 from . import bulk, clocks
@@ -79,23 +78,19 @@ class Happening:
     before: str = ""
 
 
+EVENT_FIELDS = (
+    "ticket_id", "type", "actor_id", "created_at", "public", "field", "old_value", "new_value",
+    "body",
+)  # fmt: skip
+
+
 def record(happenings: Iterable[Happening]) -> int:
     """Write SLA happenings to the ticket timelines (internal, by the system; in bulk)."""
     rows = [
-        TicketEvent(
-            ticket_id=h.ticket_id,
-            type=EventType.SLA,
-            actor=None,
-            created_at=h.at,
-            public=False,
-            field=h.clock,
-            old_value=h.before,
-            new_value=h.what,
-            body=h.detail,
-        )
+        (h.ticket_id, EventType.SLA.value, None, h.at, False, h.clock, h.before, h.what, h.detail)
         for h in happenings
     ]
-    return bulk.insert(TicketEvent, rows)
+    return bulk.insert(TicketEvent, EVENT_FIELDS, rows)
 
 
 def system_actor() -> User:
@@ -415,7 +410,7 @@ def _escalate(trigger: str, clock_ids: list[int], now: datetime, result: SweepRe
     verb = "sla_warning" if trigger == Trigger.WARNING else "sla_breach"
     what = "warning" if trigger == Trigger.WARNING else "breach"
     happenings: list[Happening] = []
-    notifications: list[Notification] = []
+    notifications: list[tuple] = []
     ticket_changes: list[tuple[SlaClock, SlaEscalation]] = []
     for clock in due:
         ticket = clock.ticket
@@ -441,12 +436,7 @@ def _escalate(trigger: str, clock_ids: list[int], now: datetime, result: SweepRe
             else:
                 users = managers.get(ticket.team_id, [])
             users = list(dict.fromkeys(users))
-            notifications.extend(
-                Notification(
-                    user_id=u, ticket_id=ticket.pk, verb=verb, params=params, created_at=now
-                )
-                for u in users
-            )
+            notifications.extend((u, ticket.pk, verb, params, now, None) for u in users)
             happenings.append(
                 Happening(ticket.pk, action, now, clock=clock.kind, detail=str(len(users)))
             )
