@@ -12,6 +12,8 @@ from .factories import AgentFactory, RequesterFactory, TeamFactory, UserFactory,
 def _isolated(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.LANGUAGE_CODE = "en"
+    # Users are created by the dozen; real PBKDF2 rounds would dominate the run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
     yield
     cache.clear()

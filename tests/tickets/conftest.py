@@ -24,8 +24,3 @@ def resolve(agent, ticket, **extra):
         **extra,
     )
 
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Users are created by the dozen here; real PBKDF2 rounds would dominate the run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

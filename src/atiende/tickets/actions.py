@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat
 from django.utils.translation import gettext as _
@@ -55,13 +55,21 @@ EDITABLE_FIELDS = ("kind", "title", "category", "impact", "urgency", "team", "as
 # --- helpers ----------------------------------------------------------------------------------
 
 
+# One statement takes the row lock, increments and answers the new value: unique under
+# concurrency on PostgreSQL and SQLite (3.35+ for RETURNING) alike, one round trip.
+_NEXT_NUMBER_SQL = (
+    f"INSERT INTO {TicketCounter._meta.db_table} (kind, last) VALUES (%s, 1) "
+    f"ON CONFLICT (kind) DO UPDATE SET last = {TicketCounter._meta.db_table}.last + 1 "
+    "RETURNING last"
+)
+
+
 def _next_number(kind: str) -> str:
-    """Issue the next number of `kind` under a row lock: unique under concurrency."""
-    TicketCounter.objects.get_or_create(kind=kind)
-    counter = TicketCounter.objects.select_for_update().get(kind=kind)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"{NUMBER_PREFIX[Kind(kind)]}-{counter.last:06d}"
+    """Issue the next number of `kind` (INC-000123): unique under concurrency."""
+    with connection.cursor() as cursor:
+        cursor.execute(_NEXT_NUMBER_SQL, [kind])
+        (last,) = cursor.fetchone()
+    return f"{NUMBER_PREFIX[Kind(kind)]}-{last:06d}"
 
 
 def _locked_ticket(actor: User, ticket_id: int) -> Ticket:

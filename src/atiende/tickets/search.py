@@ -4,7 +4,7 @@ Text is reduced to terms in Python: lower-cased, accents folded, each word repla
 Spanish and its English Snowball stem (PyStemmer). Documents and queries go through the same
 function, so "impresion" finds "impresión" and "impresoras" finds "impresora" in both
 languages. The database only matches terms: FTS5 on SQLite, a GIN-indexed tsvector with the
-'simple' configuration on PostgreSQL (see migration 0002_search_index).
+'simple' configuration on PostgreSQL (migrations 0002 and 0005).
 """
 
 from __future__ import annotations
@@ -53,11 +53,8 @@ def query_groups(query: str) -> list[tuple[str, ...]]:
     return groups
 
 
-# The exact expressions of the two GIN indexes; queries must repeat them to use the index.
-PG_VECTORS = {
-    False: "to_tsvector('simple', public_terms)",
-    True: "to_tsvector('simple', public_terms || ' ' || internal_terms)",
-}
+# Stored, GIN-indexed tsvector columns (migration 0005): requesters search public_tsv only.
+PG_VECTORS = {False: "public_tsv", True: "all_tsv"}
 
 
 def _fts5_expression(groups: list[tuple[str, ...]], columns: tuple[str, ...]) -> str:
