@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import ApiToken, Organization, Team, TeamMembership, User
+from .models import ApiToken, Organization, Role, Team, TeamMembership, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -16,6 +16,25 @@ class UserAdmin(BaseUserAdmin):
     list_display = ["username", "email", "first_name", "last_name", "role", "organization"]
     list_filter = ["role", "organization", "is_active"]
     list_select_related = ["organization"]
+    ADMIN_ONLY_FIELDS = ("is_superuser", "is_staff", "groups", "user_permissions")
+
+    def get_queryset(self, request):
+        users = super().get_queryset(request)
+        if not request.user.is_superuser:
+            # Managers administer the desk's people, never the administrators.
+            users = users.exclude(role=Role.ADMIN).exclude(is_superuser=True)
+        return users
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return fields if request.user.is_superuser else fields + self.ADMIN_ONLY_FIELDS
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        field = super().formfield_for_choice_field(db_field, request, **kwargs)
+        if db_field.name == "role" and not request.user.is_superuser:
+            field.choices = [c for c in field.choices if c[0] != Role.ADMIN]
+        return field
+
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),
         (
