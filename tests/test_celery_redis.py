@@ -314,15 +314,16 @@ def assert_escalated_exactly_once(result: dict[str, Any], breaches: list[int], t
     assert result["notifications"] == TICKETS  # one member in Escalations, told once each
 
 
+# Committed data, so the worker processes see it; serialized_rollback restores the rows the
+# migrations seed (default configuration) in case an earlier transactional test flushed them.
 @pytest.mark.postgres_only
 @pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="runs on the PostgreSQL test database (.ci/run does both); the SQLite variant "
     "below covers SQLite with a file database",
 )
-def test_two_workers_escalate_each_breach_exactly_once_on_postgresql(
-    transactional_db, broker, tmp_path
-):
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_workers_escalate_each_breach_exactly_once_on_postgresql(broker, tmp_path):
     seeded = seed()
     with two_workers(database_url(), tmp_path) as workers:
         breaches = sweep_with_two_workers(broker, workers)
