@@ -82,6 +82,9 @@ class _Server(BaseApplication):  # type: ignore[misc]
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
+        if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 24
+            # Unused, and one fixed path per user: several servers on a host would clash.
+            self.cfg.set("control_socket_disable", True)
 
     def load(self) -> Any:
         from atiende.wsgi import application

@@ -147,6 +147,8 @@ def test_gunicorn_accepts_the_hooks():
     assert server.cfg.worker_exit is hooks["worker_exit"]
     assert server.cfg.workers == 1 and server.cfg.threads == 8
     assert server.cfg.worker_class_str == "gthread"
+    if "control_socket_disable" in server.cfg.settings:
+        assert server.cfg.control_socket_disable is True
 
 
 ticks: list[float] = []
