@@ -176,3 +176,12 @@ def test_sla_events_are_internal(ticket, requester, committed):
         seen = [e.type for e in timeline_for(requester, Ticket.objects.get(pk=ticket.pk))]
     assert "sla" not in seen
     assert SlaClock.objects.filter(ticket=ticket, state="breached").count() == 1
+
+
+def test_celery_task_runs_the_sweep(ticket):
+    from atiende.sla.tasks import sla_sweep
+
+    assert sla_sweep.name == "atiende.sla.sweep"
+    with time_machine.travel(at(2, 10), tick=False):
+        assert sla_sweep() == {"warned": 0, "breached": 1, "escalations": 0}
+        assert sla_sweep() == {"warned": 0, "breached": 0, "escalations": 0}

@@ -138,20 +138,22 @@ def pause(clock: SlaClock, calendar: Calendar, at: datetime) -> bool:
     clock.running_since = None
     clock.paused_since = at
     if clock.state == ClockState.RUNNING:
+        # deadline and warn_at are kept (the sweep skips paused clocks; summaries show no
+        # deadline): a pause without business time in it then changes nothing at all.
         clock.state = ClockState.PAUSED
-        clock.deadline = None
-        clock.warn_at = None
     return True
 
 
 def resume(clock: SlaClock, calendar: Calendar, at: datetime) -> bool:
     if clock.paused_since is None or clock.running_since is not None:
         return False
+    paused_business_time = calendar.business_time_between(clock.paused_since, at)
     clock.paused_since = None
     clock.running_since = at
     if clock.state == ClockState.PAUSED:
         clock.state = ClockState.RUNNING
-        schedule(clock, calendar)
+        if paused_business_time > ZERO or clock.deadline is None:
+            schedule(clock, calendar)
     return True
 
 
@@ -233,7 +235,7 @@ def summary(clock: SlaClock, calendar: Calendar, now: datetime) -> ClockSummary:
         kind=clock.kind,
         state=clock.state,
         target_minutes=clock.target_minutes,
-        deadline=clock.deadline,
+        deadline=None if clock.state == ClockState.PAUSED else clock.deadline,
         remaining_seconds=int((target_of(clock) - elapsed).total_seconds()),
         elapsed_seconds=int(elapsed.total_seconds()),
         breached_at=clock.breached_at,

@@ -307,9 +307,10 @@ class SlaClock(models.Model):
 
     business time counted so far = `elapsed` + business time in [running_since, now) when
     `running_since` is set (it is None while paused or finished). `deadline` and `warn_at`
-    are absolute instants recomputed whenever counting (re)starts; they are None while
-    paused. A breach is never undone: state stays "breached" even if the ticket is then
-    resolved (met_at records when), and the clock keeps counting for reports.
+    are absolute instants recomputed whenever counting resumes after business time was
+    paused; while paused they keep their last values, which the sweep ignores. A breach is
+    never undone: state stays "breached" even if the ticket is then resolved (met_at records
+    when), and the clock keeps counting for reports.
     """
 
     ticket = models.ForeignKey(
