@@ -99,10 +99,10 @@ class Worker:
 
 
 def start_worker(name: str, queue: str, env: dict[str, str], log: Path) -> Worker:
+    # The real command: `atiende worker` execs `celery worker` (prefork, one child process).
     argv = [
-        sys.executable, "-m", "celery", "-A", "atiende.celery:app", "worker",
-        "--pool", "solo", "--hostname", f"{name}@%h", "--queues", queue,
-        "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
+        sys.executable, "-m", "atiende.cli", "worker", "--concurrency", "1",
+        "--queues", queue, "--hostname", f"{name}@%h", "--loglevel", "INFO",
     ]  # fmt: skip
     with log.open("w") as out:
         process = subprocess.Popen(
