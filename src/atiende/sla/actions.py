@@ -149,8 +149,8 @@ def _new_clock(
 
 def _start_clocks(ticket: Ticket, policy: SlaPolicy, target: SlaTarget, at: datetime) -> None:
     new = [
-        _new_clock(ticket, kind, policy, target.minutes_for(kind), at)
-        for kind in (ClockKind.FIRST_RESPONSE, ClockKind.RESOLUTION)
+        _new_clock(ticket, ClockKind.FIRST_RESPONSE, policy, target.first_response_minutes, at),
+        _new_clock(ticket, ClockKind.RESOLUTION, policy, target.resolution_minutes, at),
     ]
     SlaClock.objects.bulk_create(new)
     record(
@@ -420,21 +420,22 @@ def _escalate(trigger: str, clock_ids: list[int], now: datetime, result: SweepRe
             "clock": clock.kind,
             "deadline": f"{clock.deadline:%Y-%m-%d %H:%M} UTC" if clock.deadline else "",
         }
-        for escalation in escalations.get(clock.policy_id, ()):
+        for escalation in escalations.get(clock.policy_id or 0, ()):
             if not escalation.applies_to(clock.kind):
                 continue
             action = escalation.action
             if action in (EscalationAction.REASSIGN_TEAM, EscalationAction.RAISE_PRIORITY):
                 ticket_changes.append((clock, escalation))
                 continue
-            team_id = escalation.team_id or ticket.team_id
+            team_id = escalation.team_id or ticket.team_id or 0
+            users: list[int]
             if action == EscalationAction.NOTIFY_ASSIGNEE:
                 # Nobody assigned yet: the team is told instead.
                 users = [ticket.assignee_id] if ticket.assignee_id else members.get(team_id, [])
             elif action == EscalationAction.NOTIFY_TEAM:
                 users = members.get(team_id, [])
             else:
-                users = managers.get(ticket.team_id, [])
+                users = managers.get(ticket.team_id or 0, [])
             users = list(dict.fromkeys(users))
             notifications.extend((u, ticket.pk, verb, params, now, None) for u in users)
             happenings.append(

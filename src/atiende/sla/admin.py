@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils import timezone
 from django.utils.html import format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from atiende.core import clock as wallclock
@@ -44,14 +45,14 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
     @admin.display(description=_("Next working periods"))
     def preview(self, obj: BusinessCalendar) -> str:
         if obj.pk is None:
-            return _("Save the calendar to see its next working periods.")
+            return gettext("Save the calendar to see its next working periods.")
         try:
             calendar = obj.to_calendar()
             periods = calendar.next_open_periods(wallclock.now(), PREVIEW_PERIODS)
         except ValueError as exc:
-            return _("This calendar cannot be computed: %(error)s") % {"error": exc}
+            return gettext("This calendar cannot be computed: %(error)s") % {"error": exc}
         if not periods:
-            return _("No working time in the next 200 years.")
+            return gettext("No working time in the next 200 years.")
         zone = calendar.zone
         return format_html_join(
             "\n",

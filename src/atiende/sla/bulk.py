@@ -32,8 +32,10 @@ def insert(model: type[models.Model], fields: Sequence[str], rows: Sequence[tupl
     ):
         for row in rows:
             if json_at:
-                row = list(row)
+                values = list(row)
                 for i in json_at:
-                    row[i] = json.dumps(row[i])
-            copy.write_row(row)
+                    values[i] = json.dumps(values[i])
+                copy.write_row(values)
+            else:
+                copy.write_row(row)
     return len(rows)

@@ -17,8 +17,8 @@ def start_clocks(*, ticket_id: int, **_payload) -> None:
 
 
 @subscribe("ticket.updated")
-def follow_fields(*, ticket_id: int, fields: list[str] = (), **_payload) -> None:
-    if actions.POLICY_FIELDS & set(fields):
+def follow_fields(*, ticket_id: int, fields: list[str] | None = None, **_payload) -> None:
+    if actions.POLICY_FIELDS & set(fields or ()):
         actions.clocks_follow_policy(ticket_id=ticket_id)
 
 
