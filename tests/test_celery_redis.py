@@ -1,5 +1,6 @@
-"""The real thing: two `celery worker` processes on the Redis server of this machine, sweeping
-the same database, escalate each SLA breach exactly once.
+"""The real thing, on the Redis server of this machine: two `atiende worker` processes sweeping
+the same database escalate each SLA breach exactly once, and `atiende scheduler` drives the
+sweep on its own.
 
 Needs Redis at 127.0.0.1:6379 (.ci/run starts it; override with ATIENDE_TEST_REDIS_URL). The
 scenario runs twice: on the PostgreSQL test database pytest-django created (when the suite
@@ -14,6 +15,7 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -138,9 +140,11 @@ def wait_ready(workers: list[Worker]) -> None:
 
 
 @contextmanager
-def two_workers(database: str, tmp_path: Path) -> Iterator[list[Worker]]:
-    """Two real `celery worker` processes on `database`, each on its own queue (so both
-    surely take part); always stopped, whatever the test does."""
+def two_workers(
+    database: str, tmp_path: Path, queues: tuple[str, ...] = ("test-w1", "test-w2")
+) -> Iterator[list[Worker]]:
+    """Real `atiende worker` processes on `database`, one per queue (by default two, each on
+    its own queue, so both surely take part); always stopped, whatever the test does."""
     env = {
         **os.environ,
         "ATIENDE_BROKER_URL": REDIS_URL,
@@ -151,8 +155,8 @@ def two_workers(database: str, tmp_path: Path) -> Iterator[list[Worker]]:
     }
     workers: list[Worker] = []
     try:
-        for name in ("w1", "w2"):
-            workers.append(start_worker(name, f"test-{name}", env, tmp_path / f"{name}.log"))
+        for n, queue in enumerate(queues, start=1):
+            workers.append(start_worker(f"w{n}", queue, env, tmp_path / f"w{n}.log"))
         wait_ready(workers)
         yield workers
     finally:
@@ -363,3 +367,64 @@ def test_two_workers_escalate_each_breach_exactly_once_on_a_sqlite_file(broker, 
     result = in_child(module + f"print(json.dumps({call}))", env)
     result["per_ticket"] = [tuple(row) for row in result["per_ticket"]]
     assert_escalated_exactly_once(result, breaches, seeded["escalations"])
+
+
+# --- the production path end to end: scheduler -> Redis -> worker -------------------------
+
+
+def test_the_scheduler_sends_the_sweep_and_a_worker_breaches_on_time(broker, tmp_path):
+    """`atiende scheduler` (Celery beat, from the periodic job table, the interval shortened
+    with ATIENDE_SLA_SWEEP_SECONDS) and one `atiende worker`: overdue clocks get breached
+    with nobody sending anything by hand, and still once each."""
+    db = tmp_path / "atiende.sqlite3"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "atiende.settings",
+        "ATIENDE_DATABASE_URL": f"sqlite:///{db}",
+        "ATIENDE_DATA_DIR": str(tmp_path / "data"),
+    }
+    env.pop("ATIENDE_BROKER_URL", None)
+    in_child(
+        "from django.core.management import call_command\n"
+        "call_command('migrate', verbosity=0)\nprint('{}')",
+        env,
+    )
+    seeded = in_child("import json, tests.test_celery_redis as t\nprint(json.dumps(t.seed()))", env)
+    breaches = "SELECT count(*) FROM tickets_ticketevent WHERE type='sla' AND new_value='breach'"
+
+    def breached() -> int:
+        with sqlite3.connect(db, timeout=20) as conn:
+            return conn.execute(breaches).fetchone()[0]
+
+    sweeps = {**env, "ATIENDE_SLA_SWEEP_SECONDS": "1"}
+    with two_workers(f"sqlite:///{db}", tmp_path, queues=("celery",)) as (worker,):
+        scheduler_log = tmp_path / "scheduler.log"
+        with scheduler_log.open("w") as out:
+            scheduler = subprocess.Popen(
+                [sys.executable, "-m", "atiende.cli", "scheduler"],
+                env={**sweeps, "ATIENDE_BROKER_URL": REDIS_URL, "PYTHONUNBUFFERED": "1"},
+                stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while breached() < TICKETS and time.monotonic() < deadline:
+                assert scheduler.poll() is None, scheduler_log.read_text()
+                time.sleep(0.25)
+            assert breached() == TICKETS, worker.output() + scheduler_log.read_text()
+            wait_for(lambda: len(finished(worker)) >= 2, worker)  # a later sweep: no-op
+        finally:
+            stop(Worker("scheduler", "", scheduler, scheduler_log))
+    assert "Sending due task atiende.sla.sweep" in scheduler_log.read_text()
+    assert breached() == TICKETS
+    call = f"t.outcome({seeded['tickets']!r}, {seeded['escalations']!r})"
+    result = in_child(f"import json, tests.test_celery_redis as t\nprint(json.dumps({call}))", env)
+    result["per_ticket"] = [tuple(row) for row in result["per_ticket"]]
+    assert_escalated_exactly_once(result, [breached_by(worker)], seeded["escalations"])
+
+
+def wait_for(predicate, worker: Worker, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting on {worker.name}:\n{worker.output()}", False)
+        time.sleep(0.2)

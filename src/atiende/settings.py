@@ -191,7 +191,7 @@ CACHES = {
 # With ATIENDE_BROKER_URL (Redis), tasks run on `atiende worker` processes and periodic jobs
 # are sent by `atiende scheduler`. Without it, `.delay()` runs the task inline and `atiende run`
 # runs the periodic jobs in a thread of its own process.
-from atiende.core.background import beat_schedule  # noqa: E402 - pure table, no models
+from atiende.core.background import beat_schedule, periodic_jobs  # noqa: E402 - no models
 
 BROKER_URL = env("BROKER_URL", "")
 CELERY_BROKER_URL = BROKER_URL or "memory://"
@@ -208,7 +208,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(env("TASK_VISIBILITY_SECONDS", "3600"))
 }
-CELERY_BEAT_SCHEDULE = beat_schedule()
+CELERY_BEAT_SCHEDULE = beat_schedule(periodic_jobs())  # ATIENDE_SLA_SWEEP_SECONDS, ...
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # keep Django's LOGGING

@@ -35,12 +35,28 @@ def test_the_sla_sweep_is_a_periodic_job_every_minute():
 
 
 def test_the_beat_schedule_is_built_from_the_same_table():
-    assert beat_schedule(background.PERIODIC_JOBS) == settings.CELERY_BEAT_SCHEDULE
+    assert beat_schedule(background.periodic_jobs()) == settings.CELERY_BEAT_SCHEDULE
     entry = settings.CELERY_BEAT_SCHEDULE["atiende.sla.sweep"]
     assert entry["task"] == "atiende.sla.sweep"
     assert entry["schedule"] == 60.0
     assert entry["options"]["expires"] == 60.0  # a stale run expires instead of piling up
     assert celery_app.conf.beat_schedule == settings.CELERY_BEAT_SCHEDULE
+
+
+def test_an_interval_can_be_set_in_the_environment():
+    (sweep,) = background.periodic_jobs({"ATIENDE_SLA_SWEEP_SECONDS": "15"})
+    assert (sweep.task, sweep.every) == ("atiende.sla.sweep", timedelta(seconds=15))
+    assert background.periodic_jobs({}) == background.PERIODIC_JOBS
+    assert (
+        beat_schedule(background.periodic_jobs({"ATIENDE_SLA_SWEEP_SECONDS": "2.5"}))[
+            "atiende.sla.sweep"
+        ]["schedule"]
+        == 2.5
+    )
+    with pytest.raises(ValueError, match="ATIENDE_SLA_SWEEP_SECONDS must be a number"):
+        background.periodic_jobs({"ATIENDE_SLA_SWEEP_SECONDS": "a minute"})
+    with pytest.raises(ValueError, match="positive"):
+        background.periodic_jobs({"ATIENDE_SLA_SWEEP_SECONDS": "0"})
 
 
 def test_an_interval_must_be_positive():

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import os
 import threading
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
@@ -29,6 +30,7 @@ logger = logging.getLogger(__name__)
 class PeriodicJob:
     task: str  # the Celery task name, e.g. "atiende.sla.sweep"
     every: timedelta
+    setting: str = ""  # ATIENDE_<setting> (seconds) overrides `every`, e.g. "SLA_SWEEP_SECONDS"
 
     def __post_init__(self) -> None:
         if self.every <= timedelta(0):
@@ -41,11 +43,26 @@ class PeriodicJob:
 
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     # Warn and escalate SLA clocks that reached a threshold or their deadline.
-    PeriodicJob("atiende.sla.sweep", timedelta(seconds=60)),
+    PeriodicJob("atiende.sla.sweep", timedelta(seconds=60), setting="SLA_SWEEP_SECONDS"),
 )
 
 
-def beat_schedule(jobs: Iterable[PeriodicJob] = PERIODIC_JOBS) -> dict[str, dict[str, Any]]:
+def periodic_jobs(environ: Mapping[str, str] = os.environ) -> tuple[PeriodicJob, ...]:
+    """The table with the intervals set in the environment (ATIENDE_SLA_SWEEP_SECONDS=30)."""
+    jobs = []
+    for job in PERIODIC_JOBS:
+        value = environ.get(f"ATIENDE_{job.setting}", "") if job.setting else ""
+        if value:
+            try:
+                seconds = float(value)
+            except ValueError:
+                raise ValueError(f"ATIENDE_{job.setting} must be a number of seconds") from None
+            job = replace(job, every=timedelta(seconds=seconds))
+        jobs.append(job)
+    return tuple(jobs)
+
+
+def beat_schedule(jobs: Iterable[PeriodicJob]) -> dict[str, dict[str, Any]]:
     """The Celery beat schedule for `jobs` (settings.CELERY_BEAT_SCHEDULE)."""
     return {
         job.task: {
@@ -194,7 +211,7 @@ def embedded_runner(*, lock_path: Path | None = None, poll_seconds: float = 1.0)
 
     app.autodiscover_tasks(force=True)  # import each installed app's tasks.py now
     jobs = []
-    for job in PERIODIC_JOBS:
+    for job in periodic_jobs():
         if job.task in app.tasks:
             jobs.append(job)
         else:
