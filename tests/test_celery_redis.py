@@ -3,9 +3,9 @@ the same database escalate each SLA breach exactly once, and `atiende scheduler`
 sweep on its own.
 
 Needs Redis at 127.0.0.1:6379 (.ci/run starts it; override with ATIENDE_TEST_REDIS_URL). The
-scenario runs twice: on the PostgreSQL test database pytest-django created (when the suite
-runs on PostgreSQL), and on a SQLite file of its own (always: pytest-django's SQLite test
-database lives in this process's memory, where the worker processes cannot reach it).
+two-worker scenario runs on a SQLite file (always) and on a PostgreSQL database of its own
+(when the suite runs on PostgreSQL). Set-up and checks run in child processes on that
+database (see the `database` fixture for why not pytest-django's test database).
 """
 
 from __future__ import annotations
@@ -75,15 +75,40 @@ def broker(tmp_path_factory) -> Iterator[redis.Redis]:
             client.close()
 
 
-def database_url() -> str:
-    """The test database pytest-django created (test_<name>), as the workers must see it."""
+def postgres_url(name: str) -> str:
+    """A database `name` on the PostgreSQL server the suite runs on."""
     s = connection.settings_dict
     auth = quote(s["USER"] or "", safe="")
     if s["PASSWORD"]:
         auth += ":" + quote(s["PASSWORD"], safe="")
     host = s["HOST"] or "127.0.0.1"
     port = s["PORT"] or "5432"
-    return f"postgres://{auth}@{host}:{port}/{s['NAME']}"
+    return f"postgres://{auth}@{host}:{port}/{name}"
+
+
+@pytest.fixture
+def database(request, tmp_path) -> Iterator[str]:
+    """A database of this test's own, migrated: a SQLite file, or a PostgreSQL database on
+    the suite's server. Not pytest-django's test database: the worker processes could not
+    reach its in-memory SQLite variant, and sharing its PostgreSQL one would need a
+    transactional test whose final flush wipes the configuration the migrations seed for
+    the tests that run after it."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'atiende.sqlite3'}"
+        return
+    if connection.vendor != "postgresql":
+        pytest.skip("the suite runs on SQLite; the PostgreSQL variant runs in the PostgreSQL run")
+    import psycopg
+
+    name = f"atiende_celery_test_{os.getpid()}"
+    admin = psycopg.connect(postgres_url("postgres"), autocommit=True)
+    try:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+        yield postgres_url(name)
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
 
 
 # --- workers --------------------------------------------------------------------------------
@@ -214,7 +239,7 @@ def seed() -> dict[str, Any]:
     """TICKETS tickets opened ten hours ago under a 24x7 policy with a one-hour resolution
     target, so every resolution clock is past its deadline and not yet breached. The policy
     escalates a breach by reassigning the ticket to the Escalations team and notifying it.
-    Runs in this process (PostgreSQL) or in a child process (the SQLite file)."""
+    Runs in a child process on the database under test."""
     from atiende.sla.models import (
         BusinessCalendar,
         ClockKind,
@@ -318,23 +343,6 @@ def assert_escalated_exactly_once(result: dict[str, Any], breaches: list[int], t
     assert result["notifications"] == TICKETS  # one member in Escalations, told once each
 
 
-# Committed data, so the worker processes see it; serialized_rollback restores the rows the
-# migrations seed (default configuration) in case an earlier transactional test flushed them.
-@pytest.mark.postgres_only
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="runs on the PostgreSQL test database (.ci/run does both); the SQLite variant "
-    "below covers SQLite with a file database",
-)
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_workers_escalate_each_breach_exactly_once_on_postgresql(broker, tmp_path):
-    seeded = seed()
-    with two_workers(database_url(), tmp_path) as workers:
-        breaches = sweep_with_two_workers(broker, workers)
-    result = outcome(seeded["tickets"], seeded["escalations"])
-    assert_escalated_exactly_once(result, breaches, seeded["escalations"])
-
-
 def in_child(code: str, env: dict[str, str]) -> Any:
     """Run `code` (which prints JSON last) in a Django process on env's database."""
     done = subprocess.run(
@@ -345,8 +353,7 @@ def in_child(code: str, env: dict[str, str]) -> Any:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_two_workers_escalate_each_breach_exactly_once_on_a_sqlite_file(broker, tmp_path):
-    database = f"sqlite:///{tmp_path / 'atiende.sqlite3'}"
+def django_env(database: str, tmp_path: Path) -> dict[str, str]:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "atiende.settings",
@@ -354,19 +361,32 @@ def test_two_workers_escalate_each_breach_exactly_once_on_a_sqlite_file(broker, 
         "ATIENDE_DATA_DIR": str(tmp_path / "data"),
     }
     env.pop("ATIENDE_BROKER_URL", None)
-    module = "import json, tests.test_celery_redis as t\n"
-    in_child(
-        "from django.core.management import call_command\n"
-        "call_command('migrate', verbosity=0)\nprint('{}')",
-        env,
-    )
-    seeded = in_child(module + "print(json.dumps(t.seed()))", env)
+    return env
+
+
+MIGRATE = "from django.core.management import call_command\ncall_command('migrate', verbosity=0)"
+MODULE = "import json, tests.test_celery_redis as t\n"
+
+
+def seed_in(env: dict[str, str]) -> dict[str, Any]:
+    in_child(MIGRATE + "\nprint('{}')", env)
+    return in_child(MODULE + "print(json.dumps(t.seed()))", env)
+
+
+def outcome_in(env: dict[str, str], seeded: dict[str, Any]) -> dict[str, Any]:
+    call = f"t.outcome({seeded['tickets']!r}, {seeded['escalations']!r})"
+    result = in_child(MODULE + f"print(json.dumps({call}))", env)
+    result["per_ticket"] = [tuple(row) for row in result["per_ticket"]]
+    return result
+
+
+@pytest.mark.parametrize("database", ["postgresql", "sqlite"], indirect=True)
+def test_two_workers_escalate_each_breach_exactly_once(database, broker, tmp_path):
+    env = django_env(database, tmp_path)
+    seeded = seed_in(env)
     with two_workers(database, tmp_path) as workers:
         breaches = sweep_with_two_workers(broker, workers)
-    call = f"t.outcome({seeded['tickets']!r}, {seeded['escalations']!r})"
-    result = in_child(module + f"print(json.dumps({call}))", env)
-    result["per_ticket"] = [tuple(row) for row in result["per_ticket"]]
-    assert_escalated_exactly_once(result, breaches, seeded["escalations"])
+    assert_escalated_exactly_once(outcome_in(env, seeded), breaches, seeded["escalations"])
 
 
 # --- the production path end to end: scheduler -> Redis -> worker -------------------------
@@ -377,19 +397,8 @@ def test_the_scheduler_sends_the_sweep_and_a_worker_breaches_on_time(broker, tmp
     with ATIENDE_SLA_SWEEP_SECONDS) and one `atiende worker`: overdue clocks get breached
     with nobody sending anything by hand, and still once each."""
     db = tmp_path / "atiende.sqlite3"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "atiende.settings",
-        "ATIENDE_DATABASE_URL": f"sqlite:///{db}",
-        "ATIENDE_DATA_DIR": str(tmp_path / "data"),
-    }
-    env.pop("ATIENDE_BROKER_URL", None)
-    in_child(
-        "from django.core.management import call_command\n"
-        "call_command('migrate', verbosity=0)\nprint('{}')",
-        env,
-    )
-    seeded = in_child("import json, tests.test_celery_redis as t\nprint(json.dumps(t.seed()))", env)
+    env = django_env(f"sqlite:///{db}", tmp_path)
+    seeded = seed_in(env)
     breaches = "SELECT count(*) FROM tickets_ticketevent WHERE type='sla' AND new_value='breach'"
 
     def breached() -> int:
@@ -416,9 +425,7 @@ def test_the_scheduler_sends_the_sweep_and_a_worker_breaches_on_time(broker, tmp
             stop(Worker("scheduler", "", scheduler, scheduler_log))
     assert "Sending due task atiende.sla.sweep" in scheduler_log.read_text()
     assert breached() == TICKETS
-    call = f"t.outcome({seeded['tickets']!r}, {seeded['escalations']!r})"
-    result = in_child(f"import json, tests.test_celery_redis as t\nprint(json.dumps({call}))", env)
-    result["per_ticket"] = [tuple(row) for row in result["per_ticket"]]
+    result = outcome_in(env, seeded)
     assert_escalated_exactly_once(result, [breached_by(worker)], seeded["escalations"])
 
 
