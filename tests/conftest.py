@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import importlib
+
 import pytest
+from django.apps import apps as django_apps
 from django.core.cache import cache
 
 from atiende.accounts.models import Role
@@ -17,6 +20,40 @@ def _isolated(settings, tmp_path):
     cache.clear()
     yield
     cache.clear()
+
+
+# Data migrations seed the desk's default configuration (priority matrix, resolution codes,
+# desk settings, calendars and SLA policies). Transactional tests flush every table when they
+# end, so whatever test runs next on that worker gets the seed again, as after `migrate`.
+SEED_MIGRATIONS = (
+    "atiende.tickets.migrations.0003_default_configuration",
+    "atiende.sla.migrations.0002_default_calendars_and_policies",
+)
+
+
+def _seed_default_configuration() -> None:
+    from atiende.sla.models import SlaPolicy
+    from atiende.tickets.models import DeskSettings, ResolutionCode
+
+    if (
+        ResolutionCode.objects.exists()
+        and DeskSettings.objects.exists()
+        and SlaPolicy.objects.filter(name="Standard (office hours)").exists()
+    ):
+        return
+    for name in SEED_MIGRATIONS:
+        importlib.import_module(name).forward(django_apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _default_configuration(request):
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not names & {"db", "transactional_db"}:
+        return
+    transactional = "transactional_db" in names or bool(marker and marker.kwargs.get("transaction"))
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    _seed_default_configuration()
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import close_old_connections, connection, connections
+from django.db import connection, connections
 
 from atiende.tickets import actions
 from atiende.tickets.models import Kind, Ticket, TicketCounter
@@ -67,7 +67,6 @@ def _create_in_threads(requester_id: int, threads: int, per_thread: int) -> list
         worker.start()
     for worker in workers:
         worker.join(timeout=120)
-    close_old_connections()
     return errors
 
 
