@@ -7,6 +7,7 @@ from django.apps import apps as django_apps
 from django.core.cache import cache
 
 from atiende.accounts.models import Role
+from atiende.sla.clocks import forget_policies
 
 from .factories import AgentFactory, RequesterFactory, TeamFactory, UserFactory, add_to_team
 
@@ -18,8 +19,10 @@ def _isolated(settings, tmp_path):
     # Users are created by the dozen; real PBKDF2 rounds would dominate the run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
+    forget_policies()  # flushed tables send no signals
     yield
     cache.clear()
+    forget_policies()
 
 
 # Data migrations seed the desk's default configuration (priority matrix, resolution codes,

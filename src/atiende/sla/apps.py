@@ -10,3 +10,25 @@ class SlaConfig(AppConfig):
     def ready(self) -> None:
         # Registers the reactions to ticket events (core.events registry, after commit).
         from . import subscribers  # noqa: F401
+
+        # Cache invalidation only (not domain logic): any change to SLA configuration
+        # clears the in-process copy of the active policies.
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from . import models
+        from .clocks import forget_policies
+
+        for model in (models.SlaPolicy, models.SlaTarget, models.SlaEscalation,
+                      models.BusinessCalendar, models.CalendarHoliday, models.CalendarClosure):  # fmt: skip
+            post_save.connect(
+                forget_policies, sender=model, dispatch_uid=f"sla-forget-{model.__name__}"
+            )
+            post_delete.connect(
+                forget_policies, sender=model, dispatch_uid=f"sla-del-{model.__name__}"
+            )
+        for field in ("organizations", "categories", "teams"):
+            m2m_changed.connect(
+                forget_policies,
+                sender=getattr(models.SlaPolicy, field).through,
+                dispatch_uid=f"sla-m2m-{field}",
+            )
