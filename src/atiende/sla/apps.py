@@ -9,13 +9,14 @@ class SlaConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the reactions to ticket events (core.events registry, after commit).
-        from . import subscribers  # noqa: F401
-
         # Cache invalidation only (not domain logic): any change to SLA configuration
         # clears the in-process copy of the active policies.
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from . import models
+        from . import (
+            models,
+            subscribers,  # noqa: F401
+        )
         from .clocks import forget_policies
 
         for model in (models.SlaPolicy, models.SlaTarget, models.SlaEscalation,
