@@ -96,10 +96,12 @@ def bad_request(request: HttpRequest, exc: SuspiciousOperation):
 
 def _mount_routers() -> None:
     from atiende.accounts.api import router as accounts_router
+    from atiende.notifications.api import router as notifications_router
     from atiende.tickets.api import router as tickets_router
 
     api.add_router("", accounts_router)
     api.add_router("", tickets_router)
+    api.add_router("", notifications_router)
 
 
 _mount_routers()

@@ -18,6 +18,7 @@ from atiende.accounts.models import User
 from atiende.api.schemas import Id, errors
 from atiende.core.errors import NotFound, ValidationFailed
 from atiende.core.pagination import _decode as decode_cursor
+from atiende.sla.selectors import clock_summaries
 
 from . import actions, selectors
 from .models import Attachment, EventType, Kind, Status, Ticket, TicketEvent
@@ -73,7 +74,12 @@ TICKET_FIELDS = (
 )  # fmt: skip
 
 
-def ticket_data(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
+def ticket_data(
+    request: HttpRequest, ticket: Ticket, sla: list[dict] | None = None
+) -> dict[str, Any]:
+    """`sla`: the ticket's clock summaries when already read for a whole page."""
+    if sla is None:
+        sla = clock_summaries(cast(User, request.user), [ticket]).get(ticket.pk, [])
     return {
         **{field: getattr(ticket, field) for field in TICKET_FIELDS},
         "requester": _person(ticket.requester),
@@ -81,6 +87,7 @@ def ticket_data(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
         "team": _named(ticket.team),
         "category": _named(ticket.category, "full_path"),
         "organization": _named(ticket.organization),
+        "sla": sla,
         "url": request.build_absolute_uri(
             reverse("api:ticket_get", kwargs={"ticket_id": ticket.pk})
         ),
@@ -189,8 +196,9 @@ def ticket_list(request, query: Query[TicketQuery]):
     page = selectors.ticket_page(
         request.user, _filters(query), cursor=query.cursor, limit=query.limit
     )
+    sla = clock_summaries(request.user, page.items)  # one query for the page
     return {
-        "items": [ticket_data(request, ticket) for ticket in page.items],
+        "items": [ticket_data(request, ticket, sla.get(ticket.pk, [])) for ticket in page.items],
         "count": page.count,
         "count_exact": page.count_exact,
         "next": _next_url(request, page.next_cursor),

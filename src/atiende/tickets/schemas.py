@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ninja import Schema
+from pydantic import Field
 
 from atiende.api.schemas import Id, InputSchema, OrganizationRef, PersonRef, TeamRef
 
@@ -16,6 +17,20 @@ from .models import Impact, Kind, Urgency
 class CategoryRef(Schema):
     id: int
     name: str
+
+
+class SlaClockOut(Schema):
+    """A service-level clock of the ticket. Times are business time (the calendar's working
+    hours only); `deadline` is null while the clock is paused."""
+
+    kind: str = Field(description="first_response | resolution | next_response")
+    state: str = Field(description="running | paused | met | breached | stopped")
+    target_minutes: int = Field(description="The target, in business minutes.")
+    deadline: datetime | None
+    remaining_seconds: int = Field(description="Business seconds left; negative when late.")
+    elapsed_seconds: int = Field(description="Business seconds counted so far.")
+    breached_at: datetime | None
+    paused: bool
 
 
 class TicketOut(Schema):
@@ -34,6 +49,7 @@ class TicketOut(Schema):
     team: TeamRef | None
     category: CategoryRef | None
     organization: OrganizationRef | None
+    sla: list[SlaClockOut] = Field(description="Service-level clocks, oldest first.")
     resolution_code: str
     resolution_notes: str
     created_at: datetime

@@ -1,4 +1,7 @@
 from django.conf import settings
+from functools import cache
+
+from atiende.notifications.selectors import unread_count
 
 
 def navigation(request):
@@ -7,5 +10,10 @@ def navigation(request):
     return {
         "is_agent": is_agent,
         "area": "desk" if is_agent else "portal",
+        # One COUNT on a partial index, only if a template shows it (the top bar does).
+        # (templates call it; cached for the request).
+        "unread_notifications": cache(lambda: unread_count(user))
+        if user is not None and user.is_authenticated
+        else 0,
         "attachment_max_mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024),
     }

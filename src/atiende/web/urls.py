@@ -12,5 +12,6 @@ urlpatterns = [
     path("desk/", include("atiende.tickets.urls_desk")),
     path("portal/", include("atiende.tickets.urls_portal")),
     path("account/", include("atiende.accounts.urls")),
+    path("notifications/", include("atiende.notifications.urls")),
     path("attachments/<int:attachment_id>/", attachments.download, name="attachment"),
 ]

@@ -29,6 +29,7 @@ VIEWS = {
     "unassigned": _("My teams' unassigned"),
     "open": _("All open tickets I may see"),
     "recent": _("Recently updated"),
+    "breaching": _("Breaching soon"),
 }
 SORT_LABELS = {
     "-updated": _("Recently updated first"),

@@ -7,6 +7,7 @@ write re-renders the page with the error on the right field and the DomainError'
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import wraps
 
 from django.contrib import messages
@@ -20,7 +21,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from atiende.accounts.selectors import team_ids_of
+from atiende.core import clock
 from atiende.core.errors import Conflict, DomainError, NotFound
+from atiende.sla.selectors import breaching_soon
 
 from .. import actions, selectors, workflow
 from ..forms.desk import (
@@ -37,8 +40,12 @@ from ..forms.desk import (
 )
 from ..models import Status, Ticket
 from ..selectors import TicketFilters
+from . import sla as sla_display
 
 PAGE_SIZE = 25
+# The "breaching soon" view: running clocks due within this time, or already overdue.
+BREACHING_WITHIN = timedelta(hours=4)
+BREACHING_SHOWN = 100
 DEFAULT_VIEW = "mine"
 OTHER_TICKETS_SHOWN = 5
 # Statuses that need more than a click: their forms ask for the details.
@@ -92,8 +99,43 @@ def _filters_for(user, data: dict) -> tuple[str, TicketFilters]:
     return view, filters
 
 
+def _with_sla(user, tickets: list[Ticket]) -> list[tuple[Ticket, sla_display.ClockView | None]]:
+    urgent = sla_display.urgent_by_ticket(user, tickets)  # one query for the page
+    return [(ticket, urgent.get(ticket.pk)) for ticket in tickets]
+
+
+def _render_breaching(request):
+    """Open tickets whose clocks are due within BREACHING_WITHIN (or overdue), soonest
+    deadline first; one row per ticket, for its most pressing clock."""
+    user = request.user
+    now = clock.now()
+    clocks = breaching_soon(user, BREACHING_WITHIN, now=now).select_related(
+        "ticket__requester", "ticket__organization", "ticket__category"
+    )[: BREACHING_SHOWN * 3]
+    rows, seen = [], set()
+    for sla_clock in clocks:
+        if sla_clock.ticket_id in seen:
+            continue
+        seen.add(sla_clock.ticket_id)
+        rows.append((sla_clock.ticket, sla_display.clock_view(sla_clock, now)))
+        if len(rows) == BREACHING_SHOWN:
+            break
+    context = {
+        "nav": "queue",
+        "views": VIEWS,
+        "view": "breaching",
+        "view_label": VIEWS["breaching"],
+        "rows": rows,
+        "within_hours": int(BREACHING_WITHIN.total_seconds() // 3600),
+        "shown_max": BREACHING_SHOWN,
+    }
+    return render(request, "tickets/desk/breaching.html", context)
+
+
 def _render_queue(request, *, bulk_form: BulkForm | None = None, status: int = 200):
     user = request.user
+    if request.GET.get("view") == "breaching" and bulk_form is None:
+        return _render_breaching(request)
     choices = DeskChoices(user)
     filter_form = QueueFilterForm(request.GET, choices=choices)
     view, filters = _filters_for(user, filter_form.valid_data())
@@ -116,6 +158,7 @@ def _render_queue(request, *, bulk_form: BulkForm | None = None, status: int = 2
         "active_filters": active_filters,
         "bulk_form": bulk_form or BulkForm(choices=choices),
         "page": page,
+        "rows": _with_sla(user, page.items),
         "sort": filters.sort,
         "selected_ids": set(bulk_form.cleaned_data.get("ticket_ids", []))
         if bulk_form is not None and hasattr(bulk_form, "cleaned_data")
@@ -242,6 +285,7 @@ def _render_ticket(
         "conflict": conflict,
         "other_tickets": other_tickets,
         "can_assign_to_me": ticket.is_open and ticket.assignee_id != user.pk,
+        "sla_clocks": sla_display.clocks_of_page(user, [ticket]).get(ticket.pk, []),
     }
     return render(request, "tickets/desk/ticket.html", context, status=status)
 

@@ -25,6 +25,7 @@ from .. import actions, selectors, workflow
 from ..forms.portal import ConfirmForm, PortalTicketForm, ReopenForm, ReplyForm
 from ..models import OPEN_STATUSES, DeskSettings, Kind, Status, Ticket
 from ..selectors import TicketFilters
+from .sla import portal_expectations
 
 PAGE_SIZE = 20
 ACTIVE_STATUSES = [*OPEN_STATUSES, Status.RESOLVED]
@@ -179,6 +180,7 @@ def _render_ticket(
         "others_ticket": others_ticket,
         # Only the person who asked confirms or reopens (tickets.actions enforces it too).
         "can_confirm": ticket.status == Status.RESOLVED and not others_ticket,
+        "expectations": portal_expectations(request.user, ticket),
         **reopen,
     }
     return render(request, "tickets/portal/ticket.html", context, status=status)

@@ -1,0 +1,72 @@
+"""The notifications page: the signed-in user's own notifications, newest first."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from atiende.core.errors import NotFound
+from atiende.core.pagination import paginate
+
+from . import actions, selectors
+
+PAGE_SIZE = 30
+
+
+def _ticket_url(user, ticket) -> str | None:
+    if ticket is None:
+        return None
+    area = "desk:ticket" if user.is_agent else "portal:ticket"
+    return reverse(area, args=[ticket.number])
+
+
+@login_required
+def notification_list(request):
+    page = paginate(
+        selectors.notifications_for(request.user),
+        order=["-created_at", "-id"],
+        cursor=request.GET.get("cursor") or None,
+        limit=PAGE_SIZE,
+    )
+    rows = [(n, _ticket_url(request.user, n.ticket)) for n in page.items]
+    return render(
+        request,
+        "notifications/list.html",
+        {"nav": "notifications", "page": page, "rows": rows},
+    )
+
+
+@require_POST
+@login_required
+def notification_read(request, notification_id: int):
+    try:
+        notification = actions.mark_read(actor=request.user, notification_id=notification_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    if request.POST.get("open") and notification.ticket_id:
+        url = _ticket_url(request.user, notification.ticket)
+        if url:
+            return redirect(url)
+    return redirect("notifications:list")
+
+
+@require_POST
+@login_required
+def notification_read_all(request):
+    marked = actions.mark_all_read(actor=request.user)
+    messages.success(
+        request,
+        ngettext(
+            "%(n)d notification marked as read.", "%(n)d notifications marked as read.", marked
+        )
+        % {"n": marked}
+        if marked
+        else _("Nothing to mark: everything was read."),
+    )
+    return redirect("notifications:list")
