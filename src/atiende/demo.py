@@ -263,7 +263,7 @@ def load(seed: int = 7, tickets_per_template: int = 3) -> None:
                 or title[:3] in ("La ", "El ", "Sin", "Alt", "Acc", "Tel", "Las")
             )
             ticket = actions.ticket_create(
-                actor=requester, kind=kind, title=title if round_ == 0 else f"{title} ({round_ + 1})",
+                actor=requester, kind=kind, title=title,
                 description=description, category_id=categories[category].pk,
                 impact=impact if kind == Kind.INCIDENT else 3, urgency=urgency,
             )  # fmt: skip
