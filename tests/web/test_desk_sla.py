@@ -176,7 +176,7 @@ def test_breaching_soon_says_so_when_nothing_is_due(desk, ticket, agent, committ
     assert "Nothing is close to its deadline." in html
     with time_machine.travel(at(2, 13, 30), tick=False):  # 3 h 30 min before 17:00
         html = desk.get(QUEUE, {"view": "breaching"}).content.decode()
-    assert ticket.number in html and "Due soon" in html
+    assert ticket.number in html and "3 h 30 min left" in html
 
 
 # --- ticket page ------------------------------------------------------------------------------
