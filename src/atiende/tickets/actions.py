@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat
 from django.utils.translation import gettext as _
@@ -113,7 +113,7 @@ def _choice(value: Any, choices: Sequence[Any], field: str, message: str) -> Any
     return value
 
 
-def _int_choice(value: Any, enum: type, field: str) -> int:
+def _int_choice(value: Any, enum: type[models.IntegerChoices], field: str) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
@@ -141,28 +141,44 @@ def _clean_body(body: str, field: str, *, required: bool) -> str:
     return body
 
 
-def _category(category_id: int | None) -> Category | None:
-    if category_id in (None, ""):
+def _id_or_none(value: Any, field: str, message: str) -> int | None:
+    """An id from a form or JSON value: None for empty, a 422 for anything not a number."""
+    if value in (None, ""):
         return None
-    category = Category.objects.filter(pk=category_id, is_active=True).first()
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValidationFailed.field(field, message) from None
+    if not 0 < number < 2**63:
+        raise ValidationFailed.field(field, message)
+    return number
+
+
+def _category(category_id: Any) -> Category | None:
+    pk = _id_or_none(category_id, "category", _("Unknown category."))
+    if pk is None:
+        return None
+    category = Category.objects.filter(pk=pk, is_active=True).first()
     if category is None:
         raise ValidationFailed.field("category", _("Unknown category."))
     return category
 
 
-def _team(team_id: int | None) -> Team | None:
-    if team_id in (None, ""):
+def _team(team_id: Any) -> Team | None:
+    pk = _id_or_none(team_id, "team", _("Unknown team."))
+    if pk is None:
         return None
-    team = Team.objects.filter(pk=team_id).first()
+    team = Team.objects.filter(pk=pk).first()
     if team is None:
         raise ValidationFailed.field("team", _("Unknown team."))
     return team
 
 
-def _agent(actor: User, user_id: int | None) -> User | None:
-    if user_id in (None, ""):
+def _agent(actor: User, user_id: Any) -> User | None:
+    pk = _id_or_none(user_id, "assignee", _("Unknown agent."))
+    if pk is None:
         return None
-    agent = agents_visible_to(actor).filter(pk=user_id).first()
+    agent = agents_visible_to(actor).filter(pk=pk).first()
     if agent is None:
         raise ValidationFailed.field("assignee", _("Unknown agent."))
     return agent
@@ -254,11 +270,12 @@ def ticket_create(
         if kind != Kind.INCIDENT:
             impact = Impact.LOW
     category = _category(category_id)
-    requester = actor
-    if actor.is_agent and requester_id not in (None, "", actor.pk):
-        requester = User.objects.filter(pk=requester_id, is_active=True).first()
-        if requester is None:
-            raise ValidationFailed.field("requester", _("Unknown requester."))
+    requester: User | None = actor
+    requester_pk = _id_or_none(requester_id, "requester", _("Unknown requester."))
+    if actor.is_agent and requester_pk is not None and requester_pk != actor.pk:
+        requester = User.objects.filter(pk=requester_pk, is_active=True).first()
+    if requester is None:
+        raise ValidationFailed.field("requester", _("Unknown requester."))
     team = _team(team_id) if actor.is_agent else None
     assignee = _agent(actor, assignee_id) if actor.is_agent else None
 
@@ -585,7 +602,7 @@ def bulk_update(*, actor: User, ticket_ids: Sequence[int], changes: dict[str, An
 
 
 def bulk_transition(
-    *, actor: User, ticket_ids: Sequence[int], to: str, **details: str
+    *, actor: User, ticket_ids: Sequence[int], to: str, **details: Any
 ) -> BulkResult:
     _require_agent(actor)
     result = BulkResult(done=[], failed={})

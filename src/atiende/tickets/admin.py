@@ -79,7 +79,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 class TicketEventInline(admin.TabularInline):
     model = TicketEvent
-    fields = ["created_at", "type", "actor", "public", "field", "old_value", "new_value", "body"]
+    fields = ("created_at", "type", "actor", "public", "field", "old_value", "new_value", "body")
     readonly_fields = fields
     extra = 0
     can_delete = False

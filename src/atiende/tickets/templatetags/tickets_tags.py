@@ -61,8 +61,9 @@ def field_value(field: str, value: str) -> str:
 
 @register.simple_tag
 def status_badge(status: str) -> SafeString:
+    label: str
     try:
-        label = Status(status).label
+        label = str(Status(status).label)
     except ValueError:
         label = status
     return format_html('<span class="badge status-{}">{}</span>', status, label)
