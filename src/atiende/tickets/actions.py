@@ -34,7 +34,6 @@ from .models import (
     ResolutionCode,
     Status,
     Ticket,
-    TicketCounter,
     TicketEvent,
     TicketSearchDocument,
     Urgency,
@@ -58,8 +57,8 @@ EDITABLE_FIELDS = ("kind", "title", "category", "impact", "urgency", "team", "as
 # One statement takes the row lock, increments and answers the new value: unique under
 # concurrency on PostgreSQL and SQLite (3.35+ for RETURNING) alike, one round trip.
 _NEXT_NUMBER_SQL = (
-    f"INSERT INTO {TicketCounter._meta.db_table} (kind, last) VALUES (%s, 1) "
-    f"ON CONFLICT (kind) DO UPDATE SET last = {TicketCounter._meta.db_table}.last + 1 "
+    "INSERT INTO tickets_ticketcounter (kind, last) VALUES (%s, 1) "
+    "ON CONFLICT (kind) DO UPDATE SET last = tickets_ticketcounter.last + 1 "
     "RETURNING last"
 )
 

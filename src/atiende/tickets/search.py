@@ -54,14 +54,21 @@ def query_groups(query: str) -> list[tuple[str, ...]]:
 
 
 # Stored, GIN-indexed tsvector columns (migration 0005): requesters search public_tsv only.
-PG_VECTORS = {False: "public_tsv", True: "all_tsv"}
+PG_SEARCH_SQL = {
+    False: "SELECT ticket_id FROM tickets_ticketsearchdocument "
+    "WHERE public_tsv @@ to_tsquery('simple', %s)",
+    True: "SELECT ticket_id FROM tickets_ticketsearchdocument "
+    "WHERE all_tsv @@ to_tsquery('simple', %s)",
+}
 
 
 def _fts5_expression(groups: list[tuple[str, ...]], columns: tuple[str, ...]) -> str:
     column_filter = "{" + " ".join(columns) + "}"
     parts = []
     for group in groups:
-        alternatives = " OR ".join(f'"{term}"*' if len(term) >= 4 else f'"{term}"' for term in group)
+        alternatives = " OR ".join(
+            f'"{term}"*' if len(term) >= 4 else f'"{term}"' for term in group
+        )
         parts.append(f"{column_filter} : ({alternatives})")
     return " AND ".join(parts)
 
@@ -84,11 +91,7 @@ def filter_by_search(tickets: QuerySet, query: str, *, include_internal: bool) -
     columns = ("public_terms", "internal_terms") if include_internal else ("public_terms",)
     if connection.vendor == "postgresql":
         tsquery = _tsquery(groups)
-        vectors = PG_VECTORS[include_internal]
-        sql = (
-            "SELECT ticket_id FROM tickets_ticketsearchdocument "
-            f"WHERE {vectors} @@ to_tsquery('simple', %s)"
-        )
+        sql = PG_SEARCH_SQL[include_internal]
         return tickets.filter(id__in=RawSQL(sql, [tsquery]))  # noqa: S611 - params bound
     expression = _fts5_expression(groups, columns)
     sql = "SELECT rowid FROM tickets_search_fts WHERE tickets_search_fts MATCH %s"
