@@ -125,15 +125,16 @@ def test_sla_column_adds_no_query_per_ticket(desk, always, requester, agent, des
     with committed(at(2, 9)):
         for i in range(3):
             make_ticket(requester, impact=2, urgency=2, title=f"t{i}")
-    with time_machine.travel(at(2, 9, 30), tick=False):
-        with django_assert_max_num_queries(20) as few:
-            desk.get(QUEUE, {"view": "open"})
+    with time_machine.travel(at(2, 9, 30), tick=False), django_assert_max_num_queries(20) as few:
+        desk.get(QUEUE, {"view": "open"})
     with committed(at(2, 9)):
         for i in range(30):
             make_ticket(requester, impact=2, urgency=2, title=f"more {i}")
-    with time_machine.travel(at(2, 9, 30), tick=False):
-        with django_assert_max_num_queries(len(few.captured_queries)):
-            response = desk.get(QUEUE, {"view": "open"})
+    with (
+        time_machine.travel(at(2, 9, 30), tick=False),
+        django_assert_max_num_queries(len(few.captured_queries)),
+    ):
+        response = desk.get(QUEUE, {"view": "open"})
     cells = sla_cells(response)
     assert len(cells) == 25 and set(cells.values()) == {"30 min left First response"}
 
