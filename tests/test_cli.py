@@ -65,7 +65,10 @@ def test_demo_data_covers_every_status_and_role():
     assert statuses == set(Status.values)
     roles = set(User.objects.values_list("role", flat=True))
     assert roles == set(Role.values)
-    assert User.objects.filter(organization__isnull=False).values("organization").distinct().count() == 2
+    assert (
+        User.objects.filter(organization__isnull=False).values("organization").distinct().count()
+        == 2
+    )
     assert Ticket.objects.filter(events__public=False).exists()  # internal notes
     assert Ticket.objects.filter(events__type="comment").exists()  # replies
     assert not demo.database_is_empty()

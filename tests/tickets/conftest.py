@@ -23,4 +23,3 @@ def resolve(agent, ticket, **extra):
         resolution_notes=extra.pop("resolution_notes", "Replaced the toner."),
         **extra,
     )
-

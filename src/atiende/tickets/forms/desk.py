@@ -82,7 +82,7 @@ def _requester_label(user: User) -> str:
     parts = [user.display_name]
     if user.email:
         parts.append(f"<{user.email}>")
-    if user.organization_id:
+    if user.organization is not None:
         parts.append(f"· {user.organization.name}")
     return " ".join(parts)
 
@@ -189,7 +189,7 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args, choices: DeskChoices, **kwargs):
         kwargs.setdefault("auto_id", "filter_%s")
         super().__init__(*args, **kwargs)
-        f = self.fields
+        f: dict[str, Any] = self.fields  # choice fields, filled in per request
         f["kind"].choices = _with_blank(_("Any kind"), Kind.choices)
         f["status"].choices = _with_blank(_("Default for the view"), Status.choices)
         f["priority"].choices = _with_blank(
@@ -231,7 +231,7 @@ class BulkForm(forms.Form):
     def __init__(self, *args, choices: DeskChoices, **kwargs):
         kwargs.setdefault("auto_id", "bulk_%s")
         super().__init__(*args, **kwargs)
-        f = self.fields
+        f: dict[str, Any] = self.fields  # choice fields, filled in per request
         f["assignee"].choices = [
             ("", _("Keep the assignee")),
             (UNASSIGNED, _("Nobody (unassign)")),
@@ -304,7 +304,7 @@ class TicketFieldsForm(forms.Form):
         if ticket is not None:
             kwargs.setdefault("initial", self.initial_for(ticket))
         super().__init__(*args, **kwargs)
-        f = self.fields
+        f: dict[str, Any] = self.fields  # choice fields, filled in per request
         f["category"].choices = _with_blank(_("No category"), choices.categories)
         f["team"].choices = _with_blank(_("No team"), choices.teams)
         f["assignee"].choices = _with_blank(_("Unassigned"), choices.agents)
@@ -331,7 +331,8 @@ class TicketFieldsForm(forms.Form):
         described = []
         for name, value in self.changes().items():
             field = self[name]
-            shown = dict(field.field.choices).get(value, value) if value is not None else "—"
+            choices = getattr(field.field, "choices", ())
+            shown = dict(choices).get(value, value) if value is not None else "—"
             described.append((str(field.label), str(shown or "—")))
         return described
 
@@ -357,8 +358,9 @@ class TransitionForm(forms.Form):
 
     def __init__(self, *args, choices: DeskChoices, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["resolution_code"].choices = _with_blank(_("Choose…"), choices.resolution_codes)
-        self.fields["pending_reason"].choices = _with_blank(_("Choose…"), PendingReason.choices)
+        f: dict[str, Any] = self.fields  # choice fields, filled in per request
+        f["resolution_code"].choices = _with_blank(_("Choose…"), choices.resolution_codes)
+        f["pending_reason"].choices = _with_blank(_("Choose…"), PendingReason.choices)
 
 
 class ReplyForm(forms.Form):
@@ -413,7 +415,7 @@ class NewTicketForm(forms.Form):
     def __init__(self, *args, choices: DeskChoices, **kwargs):
         kwargs.setdefault("auto_id", "new_%s")
         super().__init__(*args, **kwargs)
-        f = self.fields
+        f: dict[str, Any] = self.fields  # choice fields, filled in per request
         f["requester"].choices = _with_blank(_("Choose a person…"), choices.requesters)
         f["category"].choices = _with_blank(_("No category"), choices.categories)
         f["team"].choices = _with_blank(_("From the category"), choices.teams)

@@ -60,7 +60,7 @@ def agent_required(*, requester_gets_404: bool = False):
         @login_required
         @wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs):
-            if not request.user.is_agent:
+            if not getattr(request.user, "is_agent", False):
                 if requester_gets_404:
                     raise Http404
                 return redirect("portal:home")
