@@ -69,7 +69,7 @@ def html_to_text(html: str) -> str:
     try:
         parser.feed(html)
         parser.close()
-    except Exception:  # noqa: BLE001 - malformed HTML must never stop intake
+    except Exception:  # malformed HTML must never stop intake
         return re.sub(r"<[^>]{0,2000}>", " ", html).strip()
     text = "".join(parser.parts).replace("\xa0", " ")
     lines = [line.strip() for line in text.split("\n")]

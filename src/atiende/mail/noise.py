@@ -50,9 +50,9 @@ def classify(
     is_daemon = _local_part(from_address) in _DAEMON_LOCALPARTS
     is_bounce = is_dsn or _local_part(from_address) in {"mailer-daemon", "mail-daemon"}
 
-    if own_domain and message_id and "@" in message_id:
-        if message_id.rsplit("@", 1)[1].lower() == own_domain.lower().strip():
-            return NoiseReason.OWN_MESSAGE, is_bounce
+    id_domain = message_id.rsplit("@", 1)[1].lower() if message_id and "@" in message_id else ""
+    if own_domain and id_domain == own_domain.lower().strip():
+        return NoiseReason.OWN_MESSAGE, is_bounce
     if is_dsn:
         return NoiseReason.BOUNCE, True
     auto_submitted = (header("Auto-Submitted") or "").strip().lower()

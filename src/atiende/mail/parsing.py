@@ -31,6 +31,12 @@ MAX_PARTS = 500  # a bomb of nested multiparts is cut here, not walked forever
 SYNTHETIC_ID_DOMAIN = "synthetic.atiende.invalid"
 TICKET_NUMBER = re.compile(r"\[\s*(INC|REQ|QRY|PRB|CHG)-(\d{1,12})\s*\]", re.I)
 _MSGID = re.compile(r"<([^<>\s]{1,990})>")
+_UNNAMED = {
+    "message/rfc822": "message.eml",
+    "message/delivery-status": "delivery-status.txt",
+    "text/rfc822-headers": "original-headers.txt",
+}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # "iso-8859-1" labels are windows-1252 in practice (as browsers assume).
 _CHARSET_ALIASES = {"iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252"}
 
@@ -129,16 +135,29 @@ def decode_header_value(value: str | None) -> str:
     if not value:
         return ""
     value = _unescape_raw(str(value)[:MAX_HEADER_CHARS])
+    value = re.sub(r"\r?\n(?=[ \t])", "", value)  # unfold, keeping the whitespace
     try:
-        chunks = decode_header(value)
-    except Exception:  # noqa: BLE001 - a broken encoded word leaves the raw text
+        chunks = decode_header(value) if "=?" in value else [(value, None)]
+    except Exception:  # a broken encoded word leaves the raw text
         chunks = [(value, None)]
     out = []
     for chunk, charset in chunks:
-        out.append(decode_bytes(chunk, charset) if isinstance(chunk, bytes) else chunk)
+        if isinstance(chunk, str):
+            out.append(chunk)
+        elif charset is None:  # plain text between encoded words, as decode_header encoded it
+            out.append(_unencoded(chunk))
+        else:
+            out.append(decode_bytes(chunk, charset))
     text = "".join(out)
     text = "".join(ch if ch.isprintable() else " " for ch in text)
     return re.sub(r"\s+", " ", text).strip()
+
+
+def _unencoded(chunk: bytes) -> str:
+    try:
+        return chunk.decode("raw-unicode-escape")
+    except UnicodeDecodeError:
+        return chunk.decode("latin-1")
 
 
 def _msgid(value: str | None) -> str | None:
@@ -163,7 +182,7 @@ def _addresses(values: list[str]) -> list[tuple[str, str]]:
     raw = [_unescape_raw(v[:MAX_HEADER_CHARS]) for v in values]
     try:
         pairs = getaddresses(raw)
-    except Exception:  # noqa: BLE001
+    except Exception:
         pairs = []
     result = []
     for name, addr in pairs:
@@ -191,7 +210,7 @@ def _date(value: str | None) -> datetime | None:
 def _safe(call, default):  # type: ignore[no-untyped-def]
     try:
         return call()
-    except Exception:  # noqa: BLE001 - malformed MIME: use the default, keep going
+    except Exception:  # malformed MIME: use the default, keep going
         return default
 
 
@@ -222,7 +241,7 @@ def _add_attachment(out: _Collector, part: Message, ctype: str, filename: str) -
     content_id = _msgid(_safe(lambda: part.get("Content-ID"), None))
     if not filename:
         ext = mimetypes.guess_extension(ctype) or ".bin"
-        filename = "message.eml" if ctype == "message/rfc822" else f"attachment{ext}"
+        filename = _UNNAMED.get(ctype, f"attachment{ext}")
     if ctype == "message/rfc822":
         inner = _safe(lambda: part.get_payload(0), None)
         data = _safe(lambda: inner.as_bytes(), b"") if isinstance(inner, Message) else b""
@@ -250,6 +269,9 @@ def _collect(part: Message, out: _Collector, depth: int = 0) -> None:
             if isinstance(child, Message):
                 _collect(child, out, depth + 1)
         return
+    if ctype.startswith("multipart/"):
+        # A multipart whose boundary is missing or never found: keep its body as text.
+        ctype = "text/plain"
     filename = _part_filename(part)
     disposition = _safe(part.get_content_disposition, None)
     is_body_text = ctype in {"text/plain", "text/html"} and not filename
@@ -277,7 +299,7 @@ def parse_message(
         raise UnparseableMessage("empty message")
     try:
         msg = email.message_from_bytes(raw, policy=email.policy.default)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise UnparseableMessage(f"not a message: {exc}") from exc
     assert isinstance(msg, EmailMessage)
     try:
@@ -311,7 +333,7 @@ def _build(msg: EmailMessage, raw: bytes, own_domain: str | None) -> ParsedMessa
     full_text = "\n\n".join(t.strip() for t in out.plain if t.strip())
     if not full_text and html_source:
         full_text = html_to_text(html_source)
-    full_text = full_text.replace("\r\n", "\n").replace("\x00", "")
+    full_text = _CONTROL.sub("", full_text.replace("\r\n", "\n"))
     # The reply stripper reads the HTML-derived text when there is no plain part, so quoted
     # blocks marked "> " there are removed as well.
     text = strip_reply(full_text)
@@ -331,7 +353,7 @@ def _build(msg: EmailMessage, raw: bytes, own_domain: str | None) -> ParsedMessa
         message_id=message_id,
         dedup_key=message_id or _dedup_key(raw),
         in_reply_to=_msgid(header("In-Reply-To")),
-        references=_msgids(" ".join(headers.get("references", []))[:MAX_HEADER_CHARS * 4]),
+        references=_msgids(" ".join(headers.get("references", []))[: MAX_HEADER_CHARS * 4]),
         subject=subject,
         ticket_number=f"{ticket.group(1).upper()}-{ticket.group(2)}" if ticket else None,
         from_address=from_address,
