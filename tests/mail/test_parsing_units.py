@@ -168,3 +168,15 @@ def test_mailer_daemon_and_postmaster_are_automatic(sender):
 def test_subject_that_merely_mentions_holidays_is_not_an_auto_reply():
     msg = parse_message(b"From: a@example.com\r\nSubject: Vacaciones del equipo\r\n\r\nx")
     assert msg.is_automatic is False
+
+
+def test_deeply_nested_html_is_kept_as_escaped_text_quickly():
+    import time
+
+    html = "<div><span>" * 20000 + "<script>x()</script>fin"
+    raw = b"From: a@example.com\r\nContent-Type: text/html\r\n\r\n" + html.encode()
+    started = time.monotonic()
+    msg = parse_message(raw)
+    assert time.monotonic() - started < 5
+    assert msg.text == "fin"
+    assert msg.html == "<p>fin</p>"

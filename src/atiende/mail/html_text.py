@@ -13,6 +13,8 @@ _BLOCK = {
 _SKIP = {"script", "style", "head", "title", "template"}
 # Containers Gmail, Outlook and Thunderbird use for the quoted history of HTML replies.
 _QUOTE_MARKERS = ("gmail_quote", "divrplyfwdmsg", "moz-cite-prefix", "yahoo_quoted")
+# Tags mail clients often leave open; they do not count towards the nesting depth.
+_OFTEN_UNCLOSED = {"p", "li", "td", "th", "tr", "dt", "dd", "option", "font", "img", "br", "hr"}
 
 
 class _TextExtractor(HTMLParser):
@@ -22,6 +24,7 @@ class _TextExtractor(HTMLParser):
         self.skip_depth = 0
         self.quote_depth = 0
         self.stack: list[tuple[str, bool]] = []
+        self.max_depth = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP:
@@ -33,6 +36,8 @@ class _TextExtractor(HTMLParser):
             self.stack.append((tag, is_quote))
             if is_quote:
                 self.quote_depth += 1
+            if tag not in _OFTEN_UNCLOSED:
+                self.max_depth = max(self.max_depth, len(self.stack))
         if tag in _BLOCK:
             self.parts.append("\n")
         if tag == "li":
@@ -65,13 +70,18 @@ class _TextExtractor(HTMLParser):
 
 
 def html_to_text(html: str) -> str:
+    return html_to_text_and_depth(html)[0]
+
+
+def html_to_text_and_depth(html: str) -> tuple[str, int]:
+    """The text, and how deeply the tags nest (deep nesting makes sanitising slow)."""
     parser = _TextExtractor()
     try:
         parser.feed(html)
         parser.close()
     except Exception:  # malformed HTML must never stop intake
-        return re.sub(r"<[^>]{0,2000}>", " ", html).strip()
+        return re.sub(r"<[^>]{0,2000}>", " ", html).strip(), 0
     text = "".join(parser.parts).replace("\xa0", " ")
     lines = [line.strip() for line in text.split("\n")]
     text = "\n".join(lines)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+    return re.sub(r"\n{3,}", "\n\n", text).strip(), parser.max_depth

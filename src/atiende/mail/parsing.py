@@ -17,9 +17,10 @@ from datetime import UTC, datetime
 from email.header import decode_header
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parsedate_to_datetime
+from html import escape
 
 from atiende.core.sanitize import clean_html
-from atiende.mail.html_text import html_to_text
+from atiende.mail.html_text import html_to_text_and_depth
 from atiende.mail.noise import NoiseReason, classify
 from atiende.mail.replies import strip_reply
 from atiende.tickets.attachments import safe_filename
@@ -27,6 +28,7 @@ from atiende.tickets.attachments import safe_filename
 DEFAULT_MAX_BYTES = 40 * 1024 * 1024
 MAX_HEADER_CHARS = 16 * 1024  # longer header values are cut before decoding (a 100 kB Subject)
 MAX_SUBJECT_CHARS = 998  # RFC 5322's line limit; no ticket title needs more
+MAX_HTML_DEPTH = 400  # deeper HTML is kept as text only: the sanitiser is quadratic in depth
 MAX_PARTS = 500  # a bomb of nested multiparts is cut here, not walked forever
 SYNTHETIC_ID_DOMAIN = "synthetic.atiende.invalid"
 TICKET_NUMBER = re.compile(r"\[\s*(INC|REQ|QRY|PRB|CHG)-(\d{1,12})\s*\]", re.I)
@@ -285,6 +287,14 @@ def _collect(part: Message, out: _Collector, depth: int = 0) -> None:
 # --- the message ------------------------------------------------------------------------------
 
 
+def _sanitised_html(source: str, text: str, depth: int) -> str:
+    if not source.strip():
+        return ""
+    if depth > MAX_HTML_DEPTH:  # hostile or broken markup: its text, escaped, as paragraphs
+        return "".join(f"<p>{escape(line)}</p>" for line in text.split("\n") if line.strip())
+    return clean_html(source)
+
+
 def _dedup_key(raw: bytes) -> str:
     return f"{hashlib.sha256(raw).hexdigest()}@{SYNTHETIC_ID_DOMAIN}"
 
@@ -330,9 +340,8 @@ def _build(msg: EmailMessage, raw: bytes, own_domain: str | None) -> ParsedMessa
     out = _Collector()
     _collect(msg, out)
     html_source = "\n".join(out.html)
-    full_text = "\n\n".join(t.strip() for t in out.plain if t.strip())
-    if not full_text and html_source:
-        full_text = html_to_text(html_source)
+    html_text, html_depth = html_to_text_and_depth(html_source) if html_source else ("", 0)
+    full_text = "\n\n".join(t.strip() for t in out.plain if t.strip()) or html_text
     full_text = _CONTROL.sub("", full_text.replace("\r\n", "\n"))
     # The reply stripper reads the HTML-derived text when there is no plain part, so quoted
     # blocks marked "> " there are removed as well.
@@ -364,7 +373,7 @@ def _build(msg: EmailMessage, raw: bytes, own_domain: str | None) -> ParsedMessa
         date=_date(header("Date")),
         text=text,
         full_text=full_text.strip(),
-        html=clean_html(html_source) if html_source.strip() else "",
+        html=_sanitised_html(html_source, html_text, html_depth),
         attachments=tuple(out.attachments),
         is_automatic=reason is not None,
         reason=reason,
