@@ -74,7 +74,7 @@ def main() -> int:
     token = token_for(opts.user)
     server = subprocess.Popen(
         [str(VENV_BIN / "atiende"), "serve", "--host", "127.0.0.1", "--port", str(opts.port),
-         "--workers", str(opts.workers), "--threads", "2"],
+         "--workers", str(opts.workers)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     try:
