@@ -6,11 +6,14 @@ file names, malformed MIME, huge headers. Bad input never raises anything but
 
 from __future__ import annotations
 
+import base64
+import binascii
 import codecs
 import email
 import email.policy
 import hashlib
 import mimetypes
+import quopri
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,6 +35,7 @@ MAX_HTML_DEPTH = 400  # deeper HTML is kept as text only: the sanitiser is quadr
 MAX_PARTS = 500  # a bomb of nested multiparts is cut here, not walked forever
 SYNTHETIC_ID_DOMAIN = "synthetic.atiende.invalid"
 TICKET_NUMBER = re.compile(r"\[\s*(INC|REQ|QRY|PRB|CHG)-(\d{1,12})\s*\]", re.I)
+_ENCODED_WORD = re.compile(r"=\?([^?\s]{1,60})\?([bBqQ])\?([^?\s]{0,2000})\?=")
 _MSGID = re.compile(r"<([^<>\s]{1,990})>")
 _UNNAMED = {
     "message/rfc822": "message.eml",
@@ -140,8 +144,8 @@ def decode_header_value(value: str | None) -> str:
     value = re.sub(r"\r?\n(?=[ \t])", "", value)  # unfold, keeping the whitespace
     try:
         chunks = decode_header(value) if "=?" in value else [(value, None)]
-    except Exception:  # a broken encoded word leaves the raw text
-        chunks = [(value, None)]
+    except Exception:  # one broken encoded word: decode the others one by one
+        return _normalise(_ENCODED_WORD.sub(_decode_word, value))
     out = []
     for chunk, charset in chunks:
         if isinstance(chunk, str):
@@ -150,9 +154,24 @@ def decode_header_value(value: str | None) -> str:
             out.append(_unencoded(chunk))
         else:
             out.append(decode_bytes(chunk, charset))
-    text = "".join(out)
+    return _normalise("".join(out))
+
+
+def _normalise(text: str) -> str:
     text = "".join(ch if ch.isprintable() else " " for ch in text)
     return re.sub(r"\s+", " ", text).strip()
+
+
+def _decode_word(match: re.Match[str]) -> str:
+    charset, encoding, payload = match.group(1), match.group(2).lower(), match.group(3)
+    try:
+        if encoding == "b":
+            data = base64.b64decode(payload + "=" * (-len(payload) % 4), validate=True)
+        else:
+            data = quopri.decodestring(payload.replace("_", " ").encode("ascii"), header=True)
+    except (ValueError, binascii.Error, UnicodeEncodeError):
+        return match.group(0)  # left as it came
+    return decode_bytes(data, charset.split("*")[0])
 
 
 def _unencoded(chunk: bytes) -> str:

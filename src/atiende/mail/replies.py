@@ -10,8 +10,8 @@ import re
 
 # A line that starts the quoted history; everything from it on is dropped.
 _ATTRIBUTION = [
-    re.compile(r"^on\b.{0,300}\bwrote:?$", re.I),  # Gmail, Apple Mail, Thunderbird (en)
-    re.compile(r"^el\b.{0,300}\bescribi[óo]:?$", re.I),  # Gmail, Apple Mail, Thunderbird (es)
+    re.compile(r"^on\b.{0,300}\bwrote:$", re.I),  # Gmail, Apple Mail, Thunderbird (en)
+    re.compile(r"^el\b.{0,300}\bescribi[óo]:$", re.I),  # Gmail, Apple Mail, Thunderbird (es)
     re.compile(r"^-{2,}\s*original message\s*-{2,}$", re.I),
     re.compile(r"^-{2,}\s*mensaje original\s*-{2,}$", re.I),
     re.compile(r"^-{2,}\s*forwarded message\s*-{2,}$", re.I),
