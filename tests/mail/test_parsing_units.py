@@ -180,3 +180,14 @@ def test_deeply_nested_html_is_kept_as_escaped_text_quickly():
     assert time.monotonic() - started < 5
     assert msg.text == "fin"
     assert msg.html == "<p>fin</p>"
+
+
+def test_encoded_display_name_with_a_comma_stays_one_address():
+    raw = b"From: =?utf-8?Q?Garc=C3=ADa=2C_Ana?= <Ana@Example.com>\r\n\r\nx"
+    msg = parse_message(raw)
+    assert (msg.from_name, msg.from_address) == ("García, Ana", "ana@example.com")
+
+
+def test_raw_utf8_display_name():
+    msg = parse_message("From: José Núñez <jn@example.com>\r\n\r\nx".encode())
+    assert msg.from_name == "José Núñez"
