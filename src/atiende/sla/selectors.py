@@ -60,6 +60,8 @@ def clock_summaries(
     ids = [t if isinstance(t, int) else t.pk for t in tickets]
     now = now or wallclock.now()
     found: dict[int, list[dict]] = defaultdict(list)
-    for clock in _visible(actor).filter(ticket_id__in=ids).order_by("started_at", "id"):
+    visible_ids = tickets_visible_to(actor).filter(pk__in=ids).values("pk")  # bounded check
+    clocks = SlaClock.objects.filter(ticket_id__in=visible_ids).select_related("policy__calendar")
+    for clock in clocks.order_by("started_at", "id"):
         found[clock.ticket_id].append(clock_summary(clock, now=now))
     return dict(found)
