@@ -115,3 +115,19 @@ def test_empty_and_none_render_to_empty():
 def test_clean_text_strips_nuls_and_outer_space():
     assert clean_text("  a\x00b \n") == "ab"
     assert clean_text(None) == ""
+
+
+def test_deeply_nested_html_is_escaped_instead_of_sanitised(monkeypatch):
+    from atiende.core import sanitize
+
+    hostile = "<div>" * 20_000 + "<script>alert(1)</script>" + "</div>" * 20_000
+
+    def quadratic_sanitiser(*args, **kwargs):
+        raise AssertionError("deep input must not reach nh3 (its time is quadratic in depth)")
+
+    monkeypatch.setattr(sanitize.nh3, "clean", quadratic_sanitiser)
+    cleaned = sanitize.clean_html(hostile)
+    assert "<script>" not in cleaned and "<div>" not in cleaned
+    assert "&lt;script&gt;" in cleaned
+    monkeypatch.undo()
+    assert sanitize.clean_html("<p><b>ok</b></p>") == "<p><b>ok</b></p>"

@@ -3,8 +3,11 @@ reduced to a safe subset by nh3 (no scripts, no event handlers, no javascript: U
 
 from __future__ import annotations
 
+import re
+
 import markdown
 import nh3
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 ALLOWED_TAGS = {
@@ -16,7 +19,26 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
+# The sanitiser's time grows with the square of tag nesting (20,000 nested tags: ~3 s).
+# Real content never nests deeply; deeper input is shown as escaped text instead.
+MAX_TAG_DEPTH = 400
+_TAG = re.compile(r"<(/?)[a-zA-Z][^>]*?(/?)>")
+
+
+def tag_depth(html: str) -> int:
+    depth = deepest = 0
+    for closing, self_closing in _TAG.findall(html):
+        if closing:
+            depth = max(0, depth - 1)
+        elif not self_closing:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
+
+
 def clean_html(html: str) -> str:
+    if tag_depth(html) > MAX_TAG_DEPTH:
+        return "<p>" + escape(html) + "</p>"
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
