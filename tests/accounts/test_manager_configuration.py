@@ -68,3 +68,13 @@ def test_agents_and_requesters_have_no_configuration_access(client, role, db):
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
     assert reverse("admin:login") in response["Location"]
+
+
+def test_the_system_account_is_never_offered_as_a_person(agent, db):
+    from atiende.accounts.selectors import agents_visible_to, people
+    from atiende.sla.actions import system_actor
+
+    system = system_actor()
+    assert system not in agents_visible_to(agent)
+    assert system not in people()
+    assert agent in agents_visible_to(agent)

@@ -17,6 +17,11 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(_("Unknown time zone.")) from exc
 
 
+# The account in whose name background work changes tickets (SLA escalations). It never
+# appears in people pickers and cannot sign in (unusable password, no tokens).
+SYSTEM_USERNAME = "atiende-system"
+
+
 class Role(models.TextChoices):
     REQUESTER = "requester", _("Requester")
     AGENT = "agent", _("Agent")

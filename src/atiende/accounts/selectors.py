@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from .models import ApiToken, Role, Team, User
+from .models import SYSTEM_USERNAME, ApiToken, Role, Team, User
 
 
 def team_ids_of(user: User) -> list[int]:
@@ -16,14 +16,15 @@ def team_ids_of(user: User) -> list[int]:
     return cached
 
 
+def people() -> QuerySet[User]:
+    """Active people, without the system account: what every people picker lists."""
+    return User.objects.filter(is_active=True).exclude(username=SYSTEM_USERNAME)
+
+
 def agents_visible_to(actor: User) -> QuerySet[User]:
     if not actor.is_agent:
         return User.objects.none()
-    return (
-        User.objects.filter(is_active=True)
-        .exclude(role=Role.REQUESTER)
-        .order_by("first_name", "last_name", "username")
-    )
+    return people().exclude(role=Role.REQUESTER).order_by("first_name", "last_name", "username")
 
 
 def teams_visible_to(actor: User) -> QuerySet[Team]:

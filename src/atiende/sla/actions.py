@@ -22,7 +22,7 @@ from datetime import datetime
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
-from atiende.accounts.models import Role, TeamMembership, User
+from atiende.accounts.models import SYSTEM_USERNAME, Role, TeamMembership, User
 from atiende.core import clock as wallclock
 from atiende.core.errors import DomainError
 from atiende.notifications.actions import notify_many
@@ -43,7 +43,6 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
-SYSTEM_USERNAME = "atiende-system"
 FINISHED = (ClockState.MET, ClockState.STOPPED)
 POLICY_FIELDS = frozenset({"kind", "priority", "team", "category", "organization"})
 CLOCK_FIELDS = [

@@ -14,6 +14,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from atiende.accounts import selectors as accounts_selectors
 from atiende.accounts.models import Organization, User
 from atiende.accounts.selectors import agents_visible_to, teams_visible_to
 from atiende.core.errors import DomainError
@@ -71,7 +72,7 @@ class DeskChoices:
     @cached_property
     def requesters(self) -> list[tuple[int, str]]:
         people = (
-            User.objects.filter(is_active=True)
+            accounts_selectors.people()
             .select_related("organization")
             .order_by("first_name", "last_name", "username")
         )
