@@ -206,12 +206,14 @@ class Ticket(models.Model):
     )
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        db_index=False,  # led by a composite index below
         verbose_name=_("requester"),
         on_delete=models.PROTECT,
         related_name="requested_tickets",
     )
     organization = models.ForeignKey(
         "accounts.Organization",
+        db_index=False,  # led by a composite index below
         verbose_name=_("organisation"),
         on_delete=models.PROTECT,
         null=True,
@@ -220,6 +222,7 @@ class Ticket(models.Model):
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        db_index=False,  # led by a composite index below
         verbose_name=_("assignee"),
         on_delete=models.PROTECT,
         null=True,
@@ -228,6 +231,7 @@ class Ticket(models.Model):
     )
     team = models.ForeignKey(
         "accounts.Team",
+        db_index=False,  # led by a composite index below
         verbose_name=_("team"),
         on_delete=models.PROTECT,
         null=True,
@@ -236,6 +240,7 @@ class Ticket(models.Model):
     )
     category = models.ForeignKey(
         Category,
+        db_index=False,  # led by a composite index below
         verbose_name=_("category"),
         on_delete=models.PROTECT,
         null=True,
@@ -300,7 +305,11 @@ class TicketEvent(models.Model):
     """One immutable entry of a ticket's timeline: reply, note or field change (audit trail)."""
 
     ticket = models.ForeignKey(
-        Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket")
+        Ticket,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("ticket"),
+        db_index=False,  # led by event_ticket_time
     )
     type = models.CharField(_("type"), max_length=16, choices=EventType)
     actor = models.ForeignKey(
