@@ -41,7 +41,7 @@ ROW_FIELDS = ("user_id", "ticket_id", "verb", "params", "created_at", "read_at")
 def notify_many(rows: Sequence[tuple]) -> int:
     """Insert prepared notifications in bulk (the SLA sweep builds thousands at once): tuples
     in the order of ROW_FIELDS, verbs from MESSAGES. COPY on PostgreSQL."""
-    from atiende.sla.bulk import insert
+    from atiende.core.bulk import insert
 
     unknown = {row[2] for row in rows} - set(MESSAGES)
     if unknown:

@@ -23,12 +23,13 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
 from atiende.accounts.models import SYSTEM_USERNAME, Role, TeamMembership, User
+from atiende.core import bulk
 from atiende.core import clock as wallclock
 from atiende.core.errors import DomainError
 from atiende.notifications.actions import notify_many
 from atiende.tickets.models import EventType, Status, Ticket, TicketEvent
 
-from . import bulk, clocks
+from . import clocks
 from .calendar import Calendar
 from .models import (
     ClockKind,

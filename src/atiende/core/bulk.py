@@ -2,8 +2,8 @@
 thousands of timeline events and notifications one sweep writes), bulk_create elsewhere.
 Rows are plain tuples in the order of `fields` (attribute names, e.g. "ticket_id"): building
 tens of thousands of model instances would cost more than the database does. Returns the
-number of rows; callers of a bulk insert never need the new ids. (A shared-kernel helper in
-spirit; it lives here because the SLA sweep is its first user.)"""
+number of rows; callers of a bulk insert never need the new ids. Used by the SLA sweep
+(timeline events) and notifications."""
 
 from __future__ import annotations
 
