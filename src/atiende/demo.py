@@ -269,6 +269,13 @@ def load(seed: int = 7, tickets_per_template: int = 3) -> None:
             )  # fmt: skip
             _play(ticket, requester, statuses[count % len(statuses)], agents_by_team, rng, spanish)
             count += 1
+    # Each domain adds its own demo data, in dependency order.
+    from atiende.changes import demo as changes_demo
+    from atiende.cmdb import demo as cmdb_demo
+    from atiende.mail import demo as mail_demo
+
+    for domain_demo in (mail_demo, cmdb_demo, changes_demo):
+        domain_demo.load(users)
 
 
 def _play(

@@ -67,6 +67,9 @@ INSTALLED_APPS = [
     "atiende.tickets",
     "atiende.sla",
     "atiende.notifications",
+    "atiende.mail",
+    "atiende.cmdb",
+    "atiende.changes",
     "atiende.api",
     "atiende.web",
 ]

@@ -96,12 +96,18 @@ def bad_request(request: HttpRequest, exc: SuspiciousOperation):
 
 def _mount_routers() -> None:
     from atiende.accounts.api import router as accounts_router
+    from atiende.changes.api import router as changes_router
+    from atiende.cmdb.api import router as cmdb_router
+    from atiende.mail.api import router as mail_router
     from atiende.notifications.api import router as notifications_router
     from atiende.tickets.api import router as tickets_router
 
     api.add_router("", accounts_router)
     api.add_router("", tickets_router)
     api.add_router("", notifications_router)
+    api.add_router("", mail_router)
+    api.add_router("", cmdb_router)
+    api.add_router("", changes_router)
 
 
 _mount_routers()

@@ -13,5 +13,8 @@ urlpatterns = [
     path("portal/", include("atiende.tickets.urls_portal")),
     path("account/", include("atiende.accounts.urls")),
     path("notifications/", include("atiende.notifications.urls")),
+    path("mail/", include("atiende.mail.urls")),
+    path("cmdb/", include("atiende.cmdb.urls")),
+    path("changes/", include("atiende.changes.urls")),
     path("attachments/<int:attachment_id>/", attachments.download, name="attachment"),
 ]
