@@ -1,1 +1,341 @@
-"""Tables of the changes domain."""
+"""Tables of the changes domain.
+
+A change IS a `tickets.Ticket` of kind `change` (number CHG-000123, same timeline, same access
+rules); `ChangeDetails` holds what only changes have: type, plans, window, risk and review.
+Approvals are asked of `Board`s according to `ApprovalPolicy` rows; the risk comes from a
+configurable questionnaire (`RiskQuestion`, `RiskChoice`, thresholds in `RiskSettings`).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class ChangeType(models.TextChoices):
+    STANDARD = "standard", _("Standard")
+    NORMAL = "normal", _("Normal")
+    EMERGENCY = "emergency", _("Emergency")
+
+
+class RiskLevel(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+
+
+class ReviewOutcome(models.TextChoices):
+    SUCCESS = "success", _("Successful")
+    PARTIAL = "partial", _("Partially successful")
+    FAILURE = "failure", _("Failed")
+
+
+class ApprovalStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("No longer needed")
+
+
+def _bilingual(en: str, es: str, language: str | None = None) -> str:
+    lang = (language or get_language() or "en")[:2]
+    return es if lang == "es" and es else en
+
+
+class Board(models.Model):
+    """A group of people who approve changes: the change managers, the CAB, the emergency
+    board (ECAB)."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="change_boards", verbose_name=_("members")
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("approval board")
+        verbose_name_plural = _("approval boards")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApprovalPolicy(models.Model):
+    """Who must approve a change of a type and risk: `required` members of `board`.
+
+    Every active policy that matches the change's type and risk (an empty risk matches every
+    risk) applies when the change enters authorisation; all of them must be satisfied.
+    """
+
+    name = models.CharField(_("name"), max_length=120)
+    change_type = models.CharField(_("change type"), max_length=16, choices=ChangeType)
+    risk_level = models.CharField(
+        _("risk"),
+        max_length=8,
+        choices=RiskLevel,
+        blank=True,
+        help_text=_("Leave empty to apply to every risk level."),
+    )
+    board = models.ForeignKey(
+        Board, on_delete=models.PROTECT, related_name="policies", verbose_name=_("board")
+    )
+    required = models.PositiveSmallIntegerField(
+        _("approvals required"),
+        default=1,
+        help_text=_("How many members of the board must approve (0 = all of them)."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["change_type", "risk_level", "name"]
+        verbose_name = _("approval policy")
+        verbose_name_plural = _("approval policies")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChangeTemplate(models.Model):
+    """A pre-approved standard change: the plans are filled in from here."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    implementation_plan = models.TextField(_("implementation plan"), blank=True)
+    backout_plan = models.TextField(_("backout plan"), blank=True)
+    test_plan = models.TextField(_("test plan"), blank=True)
+    risk_level = models.CharField(_("risk"), max_length=8, choices=RiskLevel, default=RiskLevel.LOW)
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("standard change template")
+        verbose_name_plural = _("standard change templates")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RiskQuestion(models.Model):
+    text_en = models.CharField(_("question (English)"), max_length=300)
+    text_es = models.CharField(_("question (Spanish)"), max_length=300)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("risk question")
+        verbose_name_plural = _("risk questions")
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def text(self, language: str | None = None) -> str:
+        return _bilingual(self.text_en, self.text_es, language)
+
+
+class RiskChoice(models.Model):
+    question = models.ForeignKey(
+        RiskQuestion, on_delete=models.CASCADE, related_name="choices", verbose_name=_("question")
+    )
+    text_en = models.CharField(_("answer (English)"), max_length=200)
+    text_es = models.CharField(_("answer (Spanish)"), max_length=200)
+    weight = models.PositiveSmallIntegerField(_("weight"), default=0)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("risk answer")
+        verbose_name_plural = _("risk answers")
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def text(self, language: str | None = None) -> str:
+        return _bilingual(self.text_en, self.text_es, language)
+
+
+class RiskSettings(models.Model):
+    """Thresholds of the risk score: a single row (pk=1)."""
+
+    medium_from = models.PositiveSmallIntegerField(
+        _("medium from"), default=4, help_text=_("A score at least this is medium risk.")
+    )
+    high_from = models.PositiveSmallIntegerField(
+        _("high from"), default=9, help_text=_("A score at least this is high risk.")
+    )
+
+    class Meta:
+        verbose_name = _("risk settings")
+        verbose_name_plural = _("risk settings")
+
+    def __str__(self) -> str:
+        return str(_("Risk settings"))
+
+    @classmethod
+    def load(cls) -> RiskSettings:
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class ChangeDetails(models.Model):
+    """What only a change has; one row per ticket of kind `change`."""
+
+    ticket = models.OneToOneField(
+        "tickets.Ticket",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="change",
+        verbose_name=_("ticket"),
+    )
+    change_type = models.CharField(
+        _("change type"), max_length=16, choices=ChangeType, default=ChangeType.NORMAL
+    )
+    template = models.ForeignKey(
+        ChangeTemplate,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="changes",
+        verbose_name=_("template"),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    implementation_plan = models.TextField(_("implementation plan"), blank=True)
+    backout_plan = models.TextField(_("backout plan"), blank=True)
+    test_plan = models.TextField(_("test plan"), blank=True)
+    planned_start = models.DateTimeField(_("planned start"), null=True, blank=True)
+    planned_end = models.DateTimeField(_("planned end"), null=True, blank=True)
+    actual_start = models.DateTimeField(_("actual start"), null=True, blank=True)
+    actual_end = models.DateTimeField(_("actual end"), null=True, blank=True)
+    implementer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="implemented_changes",
+        verbose_name=_("implementer"),
+    )
+    risk_level = models.CharField(_("risk"), max_length=8, choices=RiskLevel, blank=True)
+    risk_score = models.PositiveSmallIntegerField(_("risk score"), null=True, blank=True)
+    risk_assessed_at = models.DateTimeField(_("risk assessed"), null=True, blank=True)
+    review_outcome = models.CharField(
+        _("review outcome"), max_length=8, choices=ReviewOutcome, blank=True
+    )
+    review_notes = models.TextField(_("review notes"), blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("change details")
+        verbose_name_plural = _("change details")
+        indexes = [
+            # Range queries (calendar, conflicts): planned_start < end AND planned_end > start.
+            models.Index(
+                fields=["planned_start", "planned_end"],
+                name="change_planned_window",
+                condition=Q(planned_start__isnull=False),
+            ),
+            models.Index(
+                fields=["planned_end", "planned_start"],
+                name="change_planned_end",
+                condition=Q(planned_end__isnull=False),
+            ),
+            models.Index(fields=["change_type", "planned_start"], name="change_type_start"),
+            models.Index(fields=["reviewed_at"], name="change_reviewed"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(planned_start__isnull=True)
+                | Q(planned_end__isnull=True)
+                | Q(planned_end__gt=models.F("planned_start")),
+                name="change_planned_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.ticket_id)
+
+
+class RiskAnswer(models.Model):
+    """One answer of a change's risk questionnaire; the weight is kept as answered, so a later
+    edit of the questionnaire does not rewrite past assessments."""
+
+    change = models.ForeignKey(ChangeDetails, on_delete=models.CASCADE, related_name="risk_answers")
+    question = models.ForeignKey(RiskQuestion, on_delete=models.PROTECT, related_name="+")
+    choice = models.ForeignKey(RiskChoice, on_delete=models.PROTECT, related_name="+")
+    weight = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["question__position", "question_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["change", "question"], name="unique_risk_answer")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.change_id}:{self.question_id}"
+
+
+class Approval(models.Model):
+    """One approver's decision on one change, under one policy."""
+
+    change = models.ForeignKey(
+        ChangeDetails,
+        on_delete=models.CASCADE,
+        related_name="approvals",
+        verbose_name=_("change"),
+        db_index=False,  # led by approval_change
+    )
+    policy = models.ForeignKey(
+        ApprovalPolicy,
+        on_delete=models.PROTECT,
+        related_name="approvals",
+        verbose_name=_("policy"),
+    )
+    board = models.ForeignKey(
+        Board, on_delete=models.PROTECT, related_name="approvals", verbose_name=_("board")
+    )
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="change_approvals",
+        verbose_name=_("approver"),
+        db_index=False,  # led by approval_approver_status
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ApprovalStatus, default=ApprovalStatus.PENDING
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("requested"))
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("approval")
+        verbose_name_plural = _("approvals")
+        indexes = [
+            models.Index(fields=["change", "status"], name="approval_change"),
+            models.Index(
+                fields=["approver", "status", "-created_at", "-id"],
+                name="approval_approver_status",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["change", "policy", "approver"],
+                condition=Q(status="pending"),
+                name="unique_pending_approval",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.change_id}:{self.approver_id}:{self.status}"
