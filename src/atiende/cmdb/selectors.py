@@ -1,0 +1,296 @@
+"""Reads of the CMDB, scoped to the actor. `items_visible_to` is the one definition of who
+sees services and CIs: agents (and managers, administrators) see all of them; requesters
+see nothing of the CMDB, and every item answers them 404.
+
+Impact is computed in the database by one recursive query (`WITH RECURSIVE`, the same SQL
+on SQLite and PostgreSQL) over the relations' `cause -> impacted` columns; see
+`impacted_items`, `impacted_services` and `services_by_item`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Q, QuerySet
+
+from atiende.accounts.models import User
+from atiende.core.errors import NotFound
+from atiende.core.pagination import Page, paginate
+from atiende.tickets.models import OPEN_STATUSES, Ticket
+from atiende.tickets.selectors import tickets_visible_to, valid_id
+
+from .models import SERVICE_CLASSES, ConfigurationItem, Relation, TicketItem
+
+# How far impact is followed. Real estates are a handful of layers deep (service ->
+# application -> VM -> host -> storage/network); the bound also makes the walk finish on
+# cyclic graphs (relations may form cycles: nothing forbids A depends_on B depends_on A).
+MAX_DEPTH = 12
+ITEM_RELATED = ("owner_team",)
+
+
+def can_view(actor: User | None) -> bool:
+    return bool(actor and actor.is_authenticated and actor.is_active and actor.is_agent)
+
+
+def can_edit(actor: User | None) -> bool:
+    """Managers and administrators edit services, CIs and relations; agents read them and
+    link them to tickets."""
+    return can_view(actor) and bool(actor and actor.is_manager)
+
+
+def items_visible_to(actor: User | None) -> QuerySet[ConfigurationItem]:
+    if not can_view(actor):
+        return ConfigurationItem.objects.none()
+    return ConfigurationItem.objects.all()
+
+
+def item_get(actor: User, item_id: int | str) -> ConfigurationItem:
+    pk = valid_id(item_id)
+    item = (
+        items_visible_to(actor).select_related(*ITEM_RELATED).filter(pk=pk).first()
+        if pk is not None
+        else None
+    )
+    if item is None:
+        raise NotFound()
+    return item
+
+
+@dataclass
+class ItemFilters:
+    ci_class: list[str] = field(default_factory=list)
+    status: list[str] = field(default_factory=list)
+    environment: list[str] = field(default_factory=list)
+    team: int | None = None
+    services_only: bool = False
+    q: str = ""
+
+
+ORDER = ["name", "id"]
+
+
+def items_filtered(actor: User, filters: ItemFilters) -> QuerySet[ConfigurationItem]:
+    items = items_visible_to(actor)
+    if filters.ci_class:
+        items = items.filter(ci_class__in=filters.ci_class)
+    if filters.services_only:
+        items = items.filter(ci_class__in=SERVICE_CLASSES)
+    if filters.status:
+        items = items.filter(status__in=filters.status)
+    if filters.environment:
+        items = items.filter(environment__in=filters.environment)
+    if filters.team:
+        items = items.filter(owner_team_id=filters.team)
+    q = filters.q.strip()
+    if q:
+        items = items.filter(name__icontains=q[:200])
+    return items
+
+
+def item_page(actor: User, filters: ItemFilters, *, cursor: str | None, limit: int = 50) -> Page:
+    items = items_filtered(actor, filters).select_related(*ITEM_RELATED)
+    return paginate(items, order=ORDER, cursor=cursor, limit=limit)
+
+
+def relations_of(actor: User, item: ConfigurationItem) -> tuple[list[Relation], list[Relation]]:
+    """(outgoing, incoming) relations of a visible item, with the item at the other end."""
+    if not can_view(actor):
+        return [], []
+    outgoing = list(
+        Relation.objects.filter(source=item)
+        .select_related("target")
+        .order_by("type", "target__name", "id")
+    )
+    incoming = list(
+        Relation.objects.filter(target=item)
+        .select_related("source")
+        .order_by("type", "source__name", "id")
+    )
+    return outgoing, incoming
+
+
+def relation_get(actor: User, relation_id: int | str) -> Relation:
+    pk = valid_id(relation_id)
+    relation = (
+        Relation.objects.select_related("source", "target").filter(pk=pk).first()
+        if pk is not None and can_view(actor)
+        else None
+    )
+    if relation is None:
+        raise NotFound()
+    return relation
+
+
+def relations_visible_to(actor: User) -> QuerySet[Relation]:
+    if not can_view(actor):
+        return Relation.objects.none()
+    return Relation.objects.select_related("source", "target")
+
+
+def tickets_of_item(actor: User, item: ConfigurationItem, *, open_only: bool = True, limit=100):
+    """The tickets (incidents, problems, changes ...) the actor may see that affect `item`."""
+    tickets = tickets_visible_to(actor).filter(affected_items__item=item)
+    if open_only:
+        tickets = tickets.filter(status__in=OPEN_STATUSES)
+    return list(
+        tickets.select_related("assignee", "team").order_by("kind", "-updated_at", "-id")[:limit]
+    )
+
+
+def items_of_ticket(actor: User, ticket: Ticket) -> list[TicketItem]:
+    """The services and CIs a (visible) ticket affects; nothing for requesters."""
+    if not can_view(actor):
+        return []
+    return list(
+        TicketItem.objects.filter(ticket=ticket)
+        .select_related("item", "item__owner_team", "created_by")
+        .order_by("item__name", "id")
+    )
+
+
+# --- impact ---------------------------------------------------------------------------------
+
+
+def _clean_ids(item_ids: Iterable[int | str]) -> list[int]:
+    ids = {pk for pk in (valid_id(i) for i in item_ids) if pk is not None}
+    return sorted(ids)
+
+
+def _walk_sql(ids: list[int], *, with_root: bool) -> str:
+    """The recursive walk from `ids`, as SQL. The ids are validated integers and written
+    literally (like sla.selectors does for a page's tickets): the planner then knows them.
+    UNION (not UNION ALL) removes repeated (node, depth) rows, and the depth bound stops the
+    walk on cycles; at most MAX_DEPTH rows per node and root."""
+    items = connection.ops.quote_name(ConfigurationItem._meta.db_table)
+    relations = connection.ops.quote_name(Relation._meta.db_table)
+    id_list = ", ".join(str(int(i)) for i in ids)
+    root_start, root_step = ("id, ", "w.root, ") if with_root else ("", "")
+    columns = "root, id, depth" if with_root else "id, depth"
+    return (
+        f"WITH RECURSIVE walk({columns}) AS ("
+        f" SELECT {root_start}id, 0 FROM {items} WHERE id IN ({id_list})"
+        " UNION"
+        f" SELECT {root_step}r.impacted, w.depth + 1 FROM walk w"
+        f" JOIN {relations} r ON r.cause = w.id AND r.cause IS NOT NULL"
+        f" WHERE w.depth < {MAX_DEPTH}"
+        ")"
+    )
+
+
+def impact_depths(item_ids: Iterable[int | str]) -> dict[int, int]:
+    """{item id: shortest distance} of every item impacted when `item_ids` fail, the
+    starting items included at depth 0. No access check: callers check it."""
+    ids = _clean_ids(item_ids)
+    if not ids:
+        return {}
+    sql = _walk_sql(ids, with_root=False) + " SELECT id, MIN(depth) FROM walk GROUP BY id"
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return dict(cursor.fetchall())
+
+
+@dataclass
+class ImpactRow:
+    item: ConfigurationItem
+    depth: int
+
+
+@dataclass
+class Impact:
+    rows: list[ImpactRow]  # nearest first, then by name; the starting items are not included
+    total: int  # all impacted items (rows may be cut at `limit`)
+    services: list[ConfigurationItem]  # every impacted service (starting services included)
+    edges: list[Relation]  # the relations between the starting and the listed items
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self.rows)
+
+
+def impacted_items(actor: User, item_ids: Iterable[int | str], *, limit: int = 500) -> Impact:
+    """What fails when `item_ids` fail: the items that depend on them, transitively, each
+    with its distance, the impacted services, and the edges of the impact graph (for the
+    diagram). Empty for actors who may not see the CMDB."""
+    if not can_view(actor):
+        return Impact(rows=[], total=0, services=[], edges=[])
+    depths = impact_depths(item_ids)
+    roots = {pk for pk, depth in depths.items() if depth == 0}
+    others = {pk: d for pk, d in depths.items() if d > 0}
+    items = ConfigurationItem.objects.select_related(*ITEM_RELATED).in_bulk(list(depths))
+    ordered = sorted(
+        (pk for pk in others if pk in items), key=lambda pk: (others[pk], items[pk].name, pk)
+    )
+    services = sorted(
+        (items[pk] for pk in depths if pk in items and items[pk].is_service),
+        key=lambda i: (depths[i.pk], i.name, i.pk),
+    )
+    shown = ordered[:limit]
+    nodes = roots | set(shown)
+    edges = list(
+        Relation.objects.filter(cause__in=nodes, impacted__in=nodes).order_by("id")
+        if len(nodes) > 1
+        else []
+    )
+    return Impact(
+        rows=[ImpactRow(item=items[pk], depth=others[pk]) for pk in shown],
+        total=len(ordered),
+        services=services,
+        edges=edges,
+    )
+
+
+def impacted_service_ids(item_ids: Iterable[int | str]) -> set[int]:
+    """Ids of the services impacted when any of `item_ids` fails (a service given among
+    `item_ids` counts: it is impacted by its own failure). One query, whatever the number
+    of ids. No access check: for other domains' internal use (e.g. change conflicts)."""
+    ids = _clean_ids(item_ids)
+    if not ids:
+        return set()
+    items = connection.ops.quote_name(ConfigurationItem._meta.db_table)
+    classes = ", ".join(f"'{c}'" for c in SERVICE_CLASSES)
+    sql = (
+        _walk_sql(ids, with_root=False)
+        + f" SELECT DISTINCT w.id FROM walk w JOIN {items} c ON c.id = w.id"
+        f" WHERE c.ci_class IN ({classes})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return {row[0] for row in cursor.fetchall()}
+
+
+def impacted_services(item_ids: Iterable[int | str]) -> QuerySet[ConfigurationItem]:
+    """The services impacted when any of `item_ids` fails, as a queryset (sorted by name).
+    No access check: for other domains' internal use."""
+    return ConfigurationItem.objects.filter(pk__in=impacted_service_ids(item_ids)).order_by(
+        "name", "id"
+    )
+
+
+def services_by_item(item_ids: Iterable[int | str]) -> dict[int, set[int]]:
+    """{item id: ids of the services its failure impacts} for each of `item_ids`, in one
+    query: what the change calendar needs to tell whether two changes touch CIs that serve
+    a common service. Items that impact no service map to an empty set."""
+    ids = _clean_ids(item_ids)
+    if not ids:
+        return {}
+    items = connection.ops.quote_name(ConfigurationItem._meta.db_table)
+    classes = ", ".join(f"'{c}'" for c in SERVICE_CLASSES)
+    sql = (
+        _walk_sql(ids, with_root=True)
+        + f" SELECT DISTINCT w.root, w.id FROM walk w JOIN {items} c ON c.id = w.id"
+        f" WHERE c.ci_class IN ({classes})"
+    )
+    result: dict[int, set[int]] = {pk: set() for pk in ids}
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        for root, service in cursor.fetchall():
+            result[root].add(service)
+    return result
+
+
+def items_related_q(item_ids: Iterable[int]) -> Q:
+    """Relations touching any of `item_ids` (either end)."""
+    ids = list(item_ids)
+    return Q(source_id__in=ids) | Q(target_id__in=ids)
