@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from django.db import IntegrityError, transaction
 
@@ -93,7 +95,7 @@ def test_cycles_terminate_and_report_the_shortest_distance(db):
 
 def test_depth_is_bounded(db):
     chain = [ItemFactory(name=f"n{i:02d}") for i in range(selectors.MAX_DEPTH + 3)]
-    for lower, upper in zip(chain, chain[1:], strict=False):
+    for lower, upper in itertools.pairwise(chain):
         relate(upper, "depends_on", lower)
     depths = selectors.impact_depths([chain[0].pk])
     assert max(depths.values()) == selectors.MAX_DEPTH
