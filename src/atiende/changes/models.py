@@ -339,3 +339,129 @@ class Approval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.change_id}:{self.approver_id}:{self.status}"
+
+
+# Calendar -------------------------------------------------------------------------------------
+# Blackout windows (freezes), the schedule conflicts found between changes, and the private
+# links of the iCalendar feed (see docs/change-calendar.md).
+
+
+class BlackoutWindow(models.Model):
+    """A freeze: no change may be scheduled inside it, except emergency changes or with an
+    override whose reason is recorded in the change's timeline. An empty scope covers every
+    service and item."""
+
+    name = models.CharField(_("name"), max_length=200)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    reason = models.TextField(_("reason"), blank=True)
+    items = models.ManyToManyField(
+        "cmdb.ConfigurationItem",
+        blank=True,
+        related_name="blackout_windows",
+        verbose_name=_("services and items"),
+        help_text=_("Leave empty to freeze everything."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"))
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        verbose_name = _("blackout window")
+        verbose_name_plural = _("blackout windows")
+        indexes = [models.Index(fields=["starts_at", "ends_at"], name="blackout_window")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="blackout_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConflictKind(models.TextChoices):
+    SAME_ITEM = "same_item", _("Same item")
+    SHARED_SERVICE = "shared_service", _("Shared service")
+    BLACKOUT = "blackout", _("Blackout window")
+
+
+class ChangeConflict(models.Model):
+    """A conflict found when a change was scheduled (recomputed when its window or items
+    change): with another change (stored for both of them) or with a blackout window."""
+
+    change = models.ForeignKey(
+        "tickets.Ticket",
+        on_delete=models.CASCADE,
+        related_name="schedule_conflicts",
+        verbose_name=_("change"),
+        db_index=False,  # led by conflict_change
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=ConflictKind)
+    other = models.ForeignKey(
+        "tickets.Ticket",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("other change"),
+    )
+    blackout = models.ForeignKey(
+        BlackoutWindow,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="conflicts",
+        verbose_name=_("blackout window"),
+    )
+    item_ids = models.JSONField(_("shared items"), default=list, blank=True)
+    service_ids = models.JSONField(_("shared services"), default=list, blank=True)
+    detected_at = models.DateTimeField(_("detected"))
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("schedule conflict")
+        verbose_name_plural = _("schedule conflicts")
+        indexes = [models.Index(fields=["change", "kind"], name="conflict_change")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(other__isnull=False, blackout__isnull=True)
+                | Q(other__isnull=True, blackout__isnull=False),
+                name="conflict_other_xor_blackout",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.change_id}:{self.kind}:{self.other_id or self.blackout_id}"
+
+
+class CalendarFeedToken(models.Model):
+    """The secret in a person's calendar feed URL (calendar applications cannot sign in).
+    Only a SHA-256 digest is stored; a new link revokes the previous one."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_feed_tokens",
+        verbose_name=_("user"),
+    )
+    prefix = models.CharField(_("prefix"), max_length=12)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("calendar feed link")
+        verbose_name_plural = _("calendar feed links")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ({self.prefix}…)"

@@ -1,0 +1,310 @@
+"""Schedule conflicts of changes: the rules over plain data (pure, at the top) and the one
+database read that feeds them (below).
+
+Two scheduled changes conflict when their windows overlap and they touch the same
+configuration item, or items that serve a common service. A change conflicts with a blackout
+window (freeze) when their times overlap and the blackout's scope covers it (an empty scope
+covers everything). Only emergency changes, or an override with a recorded reason, may be
+scheduled inside a blackout.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils.translation import gettext as _
+
+from atiende.accounts.models import User
+from atiende.cmdb.models import TicketItem
+from atiende.cmdb.selectors import services_by_item
+from atiende.core import clock
+from atiende.core.errors import ValidationFailed
+from atiende.tickets.models import EventType, Status, TicketEvent
+
+from .models import BlackoutWindow, ChangeConflict, ChangeDetails, ChangeType
+
+SAME_ITEM = "same_item"
+SHARED_SERVICE = "shared_service"
+BLACKOUT = "blackout"
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A change's planned window and what it touches: its items and the services they serve."""
+
+    change_id: int
+    start: datetime
+    end: datetime
+    item_ids: frozenset[int] = frozenset()
+    service_ids: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class Freeze:
+    """A blackout window; no items and no services in scope means it covers everything."""
+
+    blackout_id: int
+    start: datetime
+    end: datetime
+    item_ids: frozenset[int] = frozenset()
+    service_ids: frozenset[int] = frozenset()
+
+    @property
+    def is_global(self) -> bool:
+        return not self.item_ids and not self.service_ids
+
+
+@dataclass(frozen=True)
+class Found:
+    """One conflict of the subject change: with another change, or with a blackout."""
+
+    kind: str
+    change_id: int | None = None
+    blackout_id: int | None = None
+    item_ids: frozenset[int] = field(default_factory=frozenset)
+    service_ids: frozenset[int] = field(default_factory=frozenset)
+
+
+def overlaps(start: datetime, end: datetime, other_start: datetime, other_end: datetime) -> bool:
+    """Half-open windows [start, end): one ending when the other starts does not overlap."""
+    return start < other_end and other_start < end
+
+
+def change_conflict(subject: Slot, other: Slot) -> Found | None:
+    """The conflict between two changes, or None. Symmetric: the same kind and shared sets
+    whichever of the two is the subject."""
+    if other.change_id == subject.change_id:
+        return None
+    if not overlaps(subject.start, subject.end, other.start, other.end):
+        return None
+    shared_items = subject.item_ids & other.item_ids
+    shared_services = subject.service_ids & other.service_ids
+    if shared_items:
+        return Found(SAME_ITEM, change_id=other.change_id, item_ids=shared_items,
+                     service_ids=shared_services)  # fmt: skip
+    if shared_services:
+        return Found(SHARED_SERVICE, change_id=other.change_id, service_ids=shared_services)
+    return None
+
+
+def blackout_conflict(subject: Slot, freeze: Freeze) -> Found | None:
+    """A change inside a blackout it falls under. A change that names no items is treated as
+    touching everything: a freeze must not be dodged by leaving the items out."""
+    if not overlaps(subject.start, subject.end, freeze.start, freeze.end):
+        return None
+    if freeze.is_global or not (subject.item_ids or subject.service_ids):
+        return Found(BLACKOUT, blackout_id=freeze.blackout_id)
+    items = subject.item_ids & freeze.item_ids
+    services = subject.service_ids & freeze.service_ids
+    if items or services:
+        return Found(BLACKOUT, blackout_id=freeze.blackout_id, item_ids=items,
+                     service_ids=services)  # fmt: skip
+    return None
+
+
+def find_conflicts(subject: Slot, others: Iterable[Slot], freezes: Iterable[Freeze]) -> list[Found]:
+    """Every conflict of `subject`: blackouts first, then changes in start order."""
+    found = [c for f in freezes if (c := blackout_conflict(subject, f)) is not None]
+    ordered = sorted(others, key=lambda s: (s.start, s.change_id))
+    found += [c for o in ordered if (c := change_conflict(subject, o)) is not None]
+    return found
+
+
+# --- reading the schedule and the items graph --------------------------------------------------
+# Everything below reads or writes the database; the rules above stay pure.
+
+# Changes whose planned window holds its slot in the schedule: from assessment until done.
+WINDOW_STATUSES: tuple[str, ...] = (
+    Status.ASSESSMENT,
+    Status.AUTHORISATION,
+    Status.SCHEDULED,
+    Status.IMPLEMENTING,
+)
+OVERRIDE_REASON_MAX = 2000
+
+
+def items_by_change(ticket_ids: list[int]) -> dict[int, frozenset[int]]:
+    found: dict[int, set[int]] = defaultdict(set)
+    rows = TicketItem.objects.filter(ticket_id__in=ticket_ids).values_list("ticket_id", "item_id")
+    for ticket_id, item_id in rows:
+        found[ticket_id].add(item_id)
+    return {ticket_id: frozenset(found.get(ticket_id, ())) for ticket_id in ticket_ids}
+
+
+def _slots(windows: list[tuple[int, _dt.datetime, _dt.datetime]], items: dict) -> list[Slot]:
+    services = services_by_item(frozenset().union(*items.values()) if items else frozenset())
+    slots = []
+    for ticket_id, start, end in windows:
+        its = items.get(ticket_id, frozenset())
+        served = frozenset().union(*(services.get(i, set()) for i in its))
+        slots.append(Slot(ticket_id, start, end, its, served))
+    return slots
+
+
+def freezes_between(start: _dt.datetime, end: _dt.datetime) -> list[Freeze]:
+    windows = BlackoutWindow.objects.filter(starts_at__lt=end, ends_at__gt=start)
+    scope: dict[int, set[int]] = defaultdict(set)
+    through = BlackoutWindow.items.through.objects.filter(blackoutwindow__in=windows)
+    for blackout_id, item_id in through.values_list("blackoutwindow_id", "configurationitem_id"):
+        scope[blackout_id].add(item_id)
+    return [
+        Freeze(b.pk, b.starts_at, b.ends_at, frozenset(scope[b.pk]), frozenset(scope[b.pk]))
+        for b in windows.only("id", "starts_at", "ends_at")
+    ]
+
+
+def overlapping_windows(
+    start: _dt.datetime, end: _dt.datetime, *, exclude: int | None = None
+) -> list[tuple[int, _dt.datetime, _dt.datetime]]:
+    """The in-flight changes whose window overlaps [start, end): one range scan of the
+    (planned_start, planned_end) index."""
+    rows = ChangeDetails.objects.filter(
+        planned_start__lt=end, planned_end__gt=start, ticket__status__in=WINDOW_STATUSES
+    )
+    if exclude is not None:
+        rows = rows.exclude(ticket_id=exclude)
+    return list(rows.values_list("ticket_id", "planned_start", "planned_end"))
+
+
+def compute(
+    ticket_id: int,
+    start: _dt.datetime,
+    end: _dt.datetime,
+    *,
+    item_ids: frozenset[int] | None = None,
+) -> list[Found]:
+    """The conflicts the change would have with the window [start, end)."""
+    others = overlapping_windows(start, end, exclude=ticket_id)
+    own = item_ids if item_ids is not None else items_by_change([ticket_id])[ticket_id]
+    items = items_by_change([o[0] for o in others])
+    items[ticket_id] = frozenset(own)
+    slots = _slots([(ticket_id, start, end), *others], items)
+    return find_conflicts(slots[0], slots[1:], freezes_between(start, end))
+
+
+def store(ticket_id: int, found: list[Found], *, at: _dt.datetime | None = None) -> None:
+    """Replace the stored conflicts of the change (both directions for change pairs)."""
+    at = at or clock.now()
+    ChangeConflict.objects.filter(change_id=ticket_id).delete()
+    ChangeConflict.objects.filter(other_id=ticket_id).delete()
+    rows = []
+    for conflict in found:
+        common = {
+            "kind": conflict.kind,
+            "item_ids": sorted(conflict.item_ids),
+            "service_ids": sorted(conflict.service_ids),
+            "detected_at": at,
+        }
+        if conflict.blackout_id is not None:
+            rows.append(ChangeConflict(change_id=ticket_id, blackout_id=conflict.blackout_id,
+                                       **common))  # fmt: skip
+        else:
+            rows.append(ChangeConflict(change_id=ticket_id, other_id=conflict.change_id, **common))
+            rows.append(ChangeConflict(change_id=conflict.change_id, other_id=ticket_id, **common))
+    ChangeConflict.objects.bulk_create(rows)
+
+
+def refresh(ticket_id: int) -> list[Found]:
+    """Recompute and store the change's conflicts from its saved window, items and status
+    (none when it has no window or is not in flight). Idempotent."""
+    details = (
+        ChangeDetails.objects.filter(ticket_id=ticket_id)
+        .values_list("planned_start", "planned_end", "ticket__status")
+        .first()
+    )
+    found: list[Found] = []
+    if details is not None:
+        start, end, status = details
+        if start is not None and end is not None and status in WINDOW_STATUSES:
+            found = compute(ticket_id, start, end)
+    store(ticket_id, found)
+    return found
+
+
+def refresh_blackout(blackout_id: int) -> None:
+    """After a blackout was created, moved or re-scoped: recompute the changes it touches."""
+    window = BlackoutWindow.objects.filter(pk=blackout_id).values_list("starts_at", "ends_at")
+    affected = set(
+        ChangeConflict.objects.filter(blackout_id=blackout_id).values_list("change_id", flat=True)
+    )
+    first = window.first()
+    if first is not None:
+        affected |= {row[0] for row in overlapping_windows(*first)}
+    for ticket_id in sorted(affected):
+        refresh(ticket_id)
+
+
+@dataclass
+class ScheduleCheck:
+    """What scheduling a change into a window found. `blackouts` are the freezes it falls
+    into; `overridden` tells that it was allowed in by an override reason."""
+
+    conflicts: list[Found]
+    blackouts: list[BlackoutWindow]
+    overridden: bool = False
+
+    @property
+    def change_conflicts(self) -> list[Found]:
+        return [c for c in self.conflicts if c.kind != BLACKOUT]
+
+
+def check_schedule(
+    change: ChangeDetails,
+    start: _dt.datetime,
+    end: _dt.datetime,
+    *,
+    actor: User | None = None,
+    override_reason: str = "",
+    item_ids: frozenset[int] | None = None,
+    record: bool = True,
+) -> ScheduleCheck:
+    """Called by the action that schedules (or moves) a change, inside its transaction.
+
+    Raises ValidationFailed (on `override_reason`) when the window falls inside a blackout
+    and the change is not an emergency and no override reason is given. With an override,
+    writes an internal timeline entry (who, when, why). With `record`, stores the conflicts
+    found so the calendar, change page and CAB agenda show them.
+    """
+    if end <= start:
+        raise ValidationFailed.field("planned_end", _("The end must be after the start."))
+    found = compute(change.ticket_id, start, end, item_ids=item_ids)
+    blackout_ids = [f.blackout_id for f in found if f.kind == BLACKOUT]
+    blackouts = list(BlackoutWindow.objects.filter(pk__in=blackout_ids).order_by("starts_at"))
+    reason = (override_reason or "").strip()
+    overridden = False
+    if blackouts and change.change_type != ChangeType.EMERGENCY:
+        if not reason:
+            names = ", ".join(b.name for b in blackouts)
+            raise ValidationFailed(
+                _("This window falls inside a blackout: %(names)s.") % {"names": names},
+                errors={
+                    "override_reason": [
+                        _(
+                            "Only emergency changes may be scheduled inside a blackout; "
+                            "give a reason to override it."
+                        )
+                    ]
+                },
+            )
+        if len(reason) > OVERRIDE_REASON_MAX:
+            raise ValidationFailed.field("override_reason", _("This text is too long."))
+        overridden = True
+    at = clock.now()
+    if overridden:
+        names = ", ".join(f"“{b.name}”" for b in blackouts)
+        TicketEvent.objects.create(
+            ticket_id=change.ticket_id,
+            actor=actor,
+            type=EventType.NOTE,
+            created_at=at,
+            public=False,
+            body=_("Scheduled inside the blackout window %(names)s. Override reason: %(reason)s")
+            % {"names": names, "reason": reason},
+        )
+    if record:
+        store(change.ticket_id, found, at=at)
+    return ScheduleCheck(conflicts=found, blackouts=blackouts, overridden=overridden)
