@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, models, transaction
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Concat
 from django.utils.translation import gettext as _
 
@@ -26,15 +26,18 @@ from .models import (
     NUMBER_PREFIX,
     Attachment,
     Category,
+    Channel,
     DeskSettings,
     EventType,
     Impact,
     Kind,
+    LinkType,
     PendingReason,
     ResolutionCode,
     Status,
     Ticket,
     TicketEvent,
+    TicketLink,
     TicketSearchDocument,
     Urgency,
 )
@@ -249,11 +252,13 @@ def ticket_create(
     team_id: int | None = None,
     assignee_id: int | None = None,
     attachments: Sequence[UploadedFile] = (),
+    channel: str = Channel.WEB,
 ) -> Ticket:
     """Open a ticket. Requesters open their own incidents, requests and questions; agents may
     open any kind, on behalf of any active user, already routed and assigned."""
     if not actor.is_active:
         raise Forbidden()
+    channel = _choice(channel, Channel.values, "channel", _("Unknown channel."))
     for upload in attachments:
         check_upload(upload)
     title = _clean_title(title)
@@ -285,6 +290,7 @@ def ticket_create(
         ticket = Ticket.objects.create(
             number=_next_number(kind),
             kind=kind,
+            channel=channel,
             title=title,
             description=description,
             status=workflow.status_after_assignment(Status.NEW, assignee.pk if assignee else None),
@@ -619,3 +625,72 @@ def _first_message(exc: DomainError) -> str:
         if messages:
             return messages[0]
     return exc.detail
+
+
+# --- links --------------------------------------------------------------------------------------
+
+
+def _other_ticket(actor: User, other: int | str) -> Ticket:
+    """The ticket to link to, by id or number, among those the actor may see."""
+    from .selectors import ticket_get
+
+    try:
+        return ticket_get(actor, other)
+    except NotFound:
+        raise ValidationFailed.field("other", _("No such ticket.")) from None
+
+
+def ticket_link_add(
+    *, actor: User, ticket_id: int, other: int | str, link_type: str = LinkType.RELATED
+) -> TicketLink:
+    """Link ticket `ticket_id` to `other` (an id or a number such as INC-000123). Agents link
+    tickets they can both see; the link is recorded in both timelines."""
+    _require_agent(actor)
+    link_type = _choice(link_type, LinkType.values, "link_type", _("Unknown link type."))
+    with transaction.atomic():
+        ticket = _locked_ticket(actor, ticket_id)
+        target = _other_ticket(actor, other)
+        if target.pk == ticket.pk:
+            raise ValidationFailed.field("other", _("A ticket cannot be linked to itself."))
+        pair = Q(from_ticket=ticket, to_ticket=target) | Q(from_ticket=target, to_ticket=ticket)
+        if TicketLink.objects.filter(pair).exists():
+            raise ValidationFailed.field("other", _("These tickets are already linked."))
+        now = clock.now()
+        link = TicketLink.objects.create(
+            from_ticket=ticket, to_ticket=target, link_type=link_type, created_by=actor,
+            created_at=now,
+        )  # fmt: skip
+        _link_events(link, actor, now, added=True)
+    events.publish("ticket.linked", ticket_id=ticket.pk, other_id=target.pk, link_id=link.pk)
+    return link
+
+
+def ticket_link_remove(*, actor: User, ticket_id: int, link_id: int) -> None:
+    """Remove a link of ticket `ticket_id` (either direction)."""
+    _require_agent(actor)
+    with transaction.atomic():
+        ticket = _locked_ticket(actor, ticket_id)
+        link = (
+            TicketLink.objects.select_related("from_ticket", "to_ticket")
+            .filter(Q(from_ticket=ticket) | Q(to_ticket=ticket), pk=link_id)
+            .first()
+        )
+        if link is None:
+            raise NotFound()
+        _link_events(link, actor, clock.now(), added=False)
+        link.delete()
+
+
+def _link_events(link: TicketLink, actor: User, at, *, added: bool) -> None:
+    """An internal timeline entry on each side ("Caused by CHG-000004" / "Caused INC-000123"):
+    field "link" reads forward, "link_inverse" backward; the value is "<type> <number>"."""
+    sides = (
+        (link.from_ticket, link.to_ticket, "link"),
+        (link.to_ticket, link.from_ticket, "link_inverse"),
+    )
+    for ticket, other, field in sides:
+        value = f"{link.link_type} {other.number}"
+        TicketEvent.objects.create(
+            ticket=ticket, actor=actor, type=EventType.LINK, created_at=at, public=False,
+            field=field, old_value="" if added else value, new_value=value if added else "",
+        )  # fmt: skip

@@ -21,12 +21,14 @@ from atiende.core.pagination import _decode as decode_cursor
 from atiende.sla.selectors import clock_summaries
 
 from . import actions, selectors
-from .models import Attachment, EventType, Kind, Status, Ticket, TicketEvent
+from .models import Attachment, Channel, EventType, Kind, Status, Ticket, TicketEvent
 from .schemas import (
     AttachmentOut,
     CategoryOut,
     CommentIn,
     EventOut,
+    LinkIn,
+    LinkOut,
     ResolutionCodeOut,
     TicketCreateIn,
     TicketOut,
@@ -68,7 +70,7 @@ def _named(obj, name: str = "name") -> dict[str, Any] | None:
 
 
 TICKET_FIELDS = (
-    "id", "number", "kind", "title", "description", "status", "pending_reason", "impact",
+    "id", "number", "kind", "title", "description", "status", "channel", "pending_reason", "impact",
     "urgency", "priority", "resolution_code", "resolution_notes", "created_at", "updated_at",
     "resolved_at", "closed_at", "version",
 )  # fmt: skip
@@ -223,6 +225,7 @@ def ticket_create(request, payload: TicketCreateIn):
         requester_id=payload.requester,
         team_id=payload.team,
         assignee_id=payload.assignee,
+        channel=Channel.API,
     )
     return Reply(201, ticket_data(request, ticket))
 
@@ -311,6 +314,65 @@ def comment_add(request, ticket_id: str, payload: CommentIn):
 def event_list(request, ticket_id: str):
     ticket = _visible(request, ticket_id)
     return [event_data(request, event) for event in selectors.timeline_for(request.user, ticket)]
+
+
+# --- links ------------------------------------------------------------------------------------
+
+
+def link_data(link: selectors.LinkedTicket) -> dict[str, Any]:
+    other = link.ticket
+    return {
+        "id": link.id,
+        "link_type": link.link_type,
+        "direction": "incoming" if link.inverse else "outgoing",
+        "label": link.label,
+        "ticket": {
+            "id": other.pk, "number": other.number, "kind": other.kind, "title": other.title,
+            "status": other.status,
+        },
+    }  # fmt: skip
+
+
+@router.get(
+    "/tickets/{ticket_id}/links",
+    response={200: list[LinkOut], **errors(401, 404)},
+    url_name="ticket_links",
+    summary="Linked tickets the caller may see (agents; requesters get an empty list)",
+)
+def link_list(request, ticket_id: str):
+    ticket = _visible(request, ticket_id)
+    return [link_data(link) for link in selectors.links_of(request.user, ticket)]
+
+
+@router.post(
+    "/tickets/{ticket_id}/links",
+    response={201: LinkOut, **errors(400, 401, 403, 404, 422)},
+    url_name="ticket_link_add",
+    summary="Link this ticket to another (agents)",
+)
+def link_add(request, ticket_id: str, payload: LinkIn):
+    ticket = _visible(request, ticket_id)
+    link = actions.ticket_link_add(
+        actor=request.user, ticket_id=ticket.pk, other=payload.other, link_type=payload.link_type
+    )
+    linked = selectors.LinkedTicket(
+        id=link.pk, link_type=link.link_type, inverse=False, ticket=link.to_ticket
+    )
+    return Reply(201, link_data(linked))
+
+
+@router.delete(
+    "/tickets/{ticket_id}/links/{link_id}",
+    response={204: None, **errors(401, 403, 404)},
+    url_name="ticket_link_remove",
+    summary="Remove a link (agents)",
+)
+def link_remove(request, ticket_id: str, link_id: int):
+    ticket = _visible(request, ticket_id)
+    if not 0 < link_id < 2**63:
+        raise NotFound()
+    actions.ticket_link_remove(actor=request.user, ticket_id=ticket.pk, link_id=link_id)
+    return Reply(204, None)
 
 
 # --- attachments ------------------------------------------------------------------------------

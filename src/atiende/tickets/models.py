@@ -33,9 +33,48 @@ class Status(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
     CLOSED = "closed", _("Closed")
     CANCELLED = "cancelled", _("Cancelled")
+    # The change lifecycle (tickets of kind "change"; see changes/workflow.py).
+    ASSESSMENT = "assessment", _("Assessment")
+    AUTHORISATION = "authorisation", _("Authorisation")
+    SCHEDULED = "scheduled", _("Scheduled")
+    IMPLEMENTING = "implementing", _("Implementing")
+    REVIEW = "review", _("Review")
+    REJECTED = "rejected", _("Rejected")
+    FAILED = "failed", _("Failed")
 
 
-OPEN_STATUSES = (Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.PENDING)
+# Statuses only tickets of kind "change" take; the other kinds never enter them.
+CHANGE_ONLY_STATUSES = (
+    Status.ASSESSMENT,
+    Status.AUTHORISATION,
+    Status.SCHEDULED,
+    Status.IMPLEMENTING,
+    Status.REVIEW,
+    Status.REJECTED,
+    Status.FAILED,
+)
+
+OPEN_STATUSES = (
+    Status.NEW,
+    Status.ASSIGNED,
+    Status.IN_PROGRESS,
+    Status.PENDING,
+    Status.ASSESSMENT,
+    Status.AUTHORISATION,
+    Status.SCHEDULED,
+    Status.IMPLEMENTING,
+    Status.REVIEW,
+)
+
+
+class Channel(models.TextChoices):
+    """How a ticket reached the desk."""
+
+    WEB = "web", _("Desk")
+    PORTAL = "portal", _("Portal")
+    API = "api", _("API")
+    EMAIL = "email", _("E-mail")
+    PHONE = "phone", _("Phone")
 
 
 class Impact(models.IntegerChoices):
@@ -196,6 +235,7 @@ class Ticket(models.Model):
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.NEW)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel, default=Channel.WEB)
     pending_reason = models.CharField(
         _("pending reason"), max_length=16, choices=PendingReason, blank=True
     )
@@ -299,6 +339,7 @@ class EventType(models.TextChoices):
     STATUS = "status", _("Status changed")
     ATTACHMENT = "attachment", _("Attachment added")
     SLA = "sla", _("Service level")
+    LINK = "link", _("Link")
 
 
 class TicketEvent(models.Model):
@@ -335,6 +376,63 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id}:{self.type}"
+
+
+class LinkType(models.TextChoices):
+    """How one ticket relates to another; each reads forward (label) and backward (inverse)."""
+
+    RELATED = "related", _("Related to")
+    DUPLICATE_OF = "duplicate_of", _("Duplicate of")
+    CAUSED_BY = "caused_by", _("Caused by")
+    FOLLOW_UP_OF = "follow_up_of", _("Follow-up of")
+
+
+LINK_INVERSE_LABELS = {
+    LinkType.RELATED: _("Related to"),
+    LinkType.DUPLICATE_OF: _("Duplicated by"),
+    LinkType.CAUSED_BY: _("Caused"),
+    LinkType.FOLLOW_UP_OF: _("Followed up by"),
+}
+
+
+class TicketLink(models.Model):
+    """A typed, directed link between two tickets (an incident caused by a change, a ticket
+    opened as the follow-up of a closed one, a duplicate…)."""
+
+    from_ticket = models.ForeignKey(
+        Ticket,
+        on_delete=models.CASCADE,
+        related_name="links_out",
+        verbose_name=_("ticket"),
+        db_index=False,  # led by ticketlink_unique
+    )
+    to_ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="links_in", verbose_name=_("linked ticket")
+    )
+    link_type = models.CharField(_("link type"), max_length=16, choices=LinkType)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"))
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("ticket link")
+        verbose_name_plural = _("ticket links")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_ticket", "to_ticket", "link_type"], name="ticketlink_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_ticket=models.F("to_ticket")), name="ticketlink_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_ticket_id} {self.link_type} {self.to_ticket_id}"
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

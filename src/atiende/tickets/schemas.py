@@ -40,6 +40,9 @@ class TicketOut(Schema):
     title: str
     description: str
     status: str
+    channel: str = Field(
+        description="How the ticket reached the desk: web, portal, api, email, phone."
+    )
     pending_reason: str
     impact: int
     urgency: int
@@ -89,6 +92,25 @@ class EventOut(Schema):
     attachments: list[AttachmentOut]
 
 
+class TicketRefOut(Schema):
+    id: int
+    number: str
+    kind: str
+    title: str
+    status: str
+
+
+class LinkOut(Schema):
+    id: int
+    link_type: str = Field(description="related, duplicate_of, caused_by or follow_up_of.")
+    direction: str = Field(
+        description="`outgoing`: this ticket is the link's subject "
+        "(e.g. caused by the other); `incoming`: the other way round."
+    )
+    label: str = Field(description="How the link reads from this ticket, in your language.")
+    ticket: TicketRefOut
+
+
 class CategoryOut(Schema):
     id: int
     name: str
@@ -127,6 +149,13 @@ class TicketPatchIn(InputSchema):
     urgency: int | None = None
     team: Id | None = None
     assignee: Id | None = None
+
+
+class LinkIn(InputSchema):
+    other: str = Field(
+        description="The other ticket: its id or its number (INC-000123).", max_length=40
+    )
+    link_type: str = "related"
 
 
 class TransitionIn(InputSchema):

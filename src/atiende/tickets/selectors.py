@@ -14,7 +14,17 @@ from atiende.core.errors import NotFound
 from atiende.core.pagination import Page, paginate
 
 from . import search
-from .models import OPEN_STATUSES, Attachment, Category, ResolutionCode, Ticket, TicketEvent
+from .models import (
+    LINK_INVERSE_LABELS,
+    OPEN_STATUSES,
+    Attachment,
+    Category,
+    LinkType,
+    ResolutionCode,
+    Ticket,
+    TicketEvent,
+    TicketLink,
+)
 
 LIST_RELATED = ("requester", "assignee", "team", "category", "organization")
 
@@ -143,6 +153,46 @@ def timeline_for(actor: User, ticket: Ticket) -> QuerySet[TicketEvent]:
     if not actor.is_agent:
         events = events.filter(public=True)
     return events.order_by("created_at", "id")
+
+
+@dataclass(frozen=True)
+class LinkedTicket:
+    """A link as seen from one ticket: its label reads from that side."""
+
+    id: int
+    link_type: str
+    inverse: bool
+    ticket: Ticket
+
+    @property
+    def label(self) -> str:
+        kind = LinkType(self.link_type)
+        return str(LINK_INVERSE_LABELS[kind] if self.inverse else kind.label)
+
+
+def links_of(actor: User, ticket: Ticket) -> list[LinkedTicket]:
+    """The tickets linked to `ticket` that the actor may see (agents only; a requester sees
+    no links, which could reveal other people's tickets). One query."""
+    if not actor.is_agent:
+        return []
+    visible = tickets_visible_to(actor).values("pk")
+    links = (
+        TicketLink.objects.filter(
+            Q(from_ticket=ticket, to_ticket__in=visible)
+            | Q(to_ticket=ticket, from_ticket__in=visible)
+        )
+        .select_related("from_ticket", "to_ticket")
+        .order_by("created_at", "id")
+    )
+    return [
+        LinkedTicket(
+            id=link.pk,
+            link_type=link.link_type,
+            inverse=link.to_ticket_id == ticket.pk,
+            ticket=link.from_ticket if link.to_ticket_id == ticket.pk else link.to_ticket,
+        )
+        for link in links
+    ]
 
 
 def attachment_get(actor: User, attachment_id: int) -> Attachment:

@@ -9,7 +9,17 @@ from django.utils.translation import gettext as _
 
 from atiende.core.sanitize import render_markdown
 
-from ..models import Impact, Kind, PendingReason, Priority, ResolutionCode, Status, Urgency
+from ..models import (
+    LINK_INVERSE_LABELS,
+    Impact,
+    Kind,
+    LinkType,
+    PendingReason,
+    Priority,
+    ResolutionCode,
+    Status,
+    Urgency,
+)
 
 register = template.Library()
 
@@ -57,6 +67,22 @@ def field_value(field: str, value: str) -> str:
         except (ValueError, KeyError):
             return value
     return value
+
+
+def link_label(link_type: str, *, inverse: bool) -> str:
+    """How a link reads from one side: "Caused by" forward, "Caused" backward."""
+    try:
+        kind = LinkType(link_type)
+    except ValueError:
+        return link_type
+    return str(LINK_INVERSE_LABELS[kind] if inverse else kind.label)
+
+
+@register.simple_tag
+def link_text(field: str, value: str) -> str:
+    """A link event's value ("caused_by INC-000123") in the reader's language."""
+    link_type, _sep, number = value.partition(" ")
+    return f"{link_label(link_type, inverse=field == 'link_inverse')} {number}"
 
 
 @register.simple_tag

@@ -38,7 +38,7 @@ from ..forms.desk import (
     TransitionForm,
     apply_domain_error,
 )
-from ..models import Status, Ticket
+from ..models import LinkType, Status, Ticket
 from ..selectors import TicketFilters
 from . import sla as sla_display
 
@@ -246,6 +246,7 @@ def _render_ticket(
     transition_error: str = "",
     reply_form: ReplyForm | None = None,
     conflict: list[tuple[str, str]] | None = None,
+    link_error: str = "",
 ):
     user = request.user
     choices = DeskChoices(user)
@@ -286,6 +287,10 @@ def _render_ticket(
         "other_tickets": other_tickets,
         "can_assign_to_me": ticket.is_open and ticket.assignee_id != user.pk,
         "sla_clocks": sla_display.clocks_of_page(user, [ticket]).get(ticket.pk, []),
+        "links": selectors.links_of(user, ticket),
+        "link_types": LinkType.choices,
+        "link_error": link_error,
+        "link_form_data": request.POST if link_error else {},
     }
     return render(request, "tickets/desk/ticket.html", context, status=status)
 
@@ -364,6 +369,37 @@ def ticket_assign_me(request, number: str):
         return _render_ticket(request, ticket, status=exc.status_code, transition_error=_first(exc))
     messages.success(request, _("The ticket is now assigned to you."))
     return _back_to_ticket(ticket)
+
+
+@require_POST
+@agent_required(requester_gets_404=True)
+def ticket_link_add(request, number: str):
+    ticket = _ticket_or_404(request.user, number)
+    try:
+        actions.ticket_link_add(
+            actor=request.user,
+            ticket_id=ticket.pk,
+            other=request.POST.get("other", "").strip()[:40],
+            link_type=request.POST.get("link_type", ""),
+        )
+    except NotFound as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        return _render_ticket(request, ticket, status=exc.status_code, link_error=_first(exc))
+    messages.success(request, _("Tickets linked."))
+    return _back_to_ticket(ticket, "links")
+
+
+@require_POST
+@agent_required(requester_gets_404=True)
+def ticket_link_remove(request, number: str, link_id: int):
+    ticket = _ticket_or_404(request.user, number)
+    try:
+        actions.ticket_link_remove(actor=request.user, ticket_id=ticket.pk, link_id=link_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    messages.success(request, _("Link removed."))
+    return _back_to_ticket(ticket, "links")
 
 
 def _first(exc: DomainError) -> str:

@@ -23,7 +23,7 @@ from atiende.core.errors import DomainError, NotFound, PayloadTooLarge
 
 from .. import actions, selectors, workflow
 from ..forms.portal import ConfirmForm, PortalTicketForm, ReopenForm, ReplyForm
-from ..models import OPEN_STATUSES, DeskSettings, Kind, Status, Ticket
+from ..models import OPEN_STATUSES, Channel, DeskSettings, Kind, Status, Ticket
 from ..selectors import TicketFilters
 from .sla import portal_expectations
 
@@ -123,7 +123,9 @@ def new_ticket(request: AuthenticatedRequest) -> HttpResponse:
         form = PortalTicketForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                ticket = actions.ticket_create(actor=request.user, **form.action_arguments())
+                ticket = actions.ticket_create(
+                    actor=request.user, channel=Channel.PORTAL, **form.action_arguments()
+                )
             except DomainError as exc:
                 _apply_domain_errors(form, exc)
                 status = exc.status_code
