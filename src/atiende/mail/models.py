@@ -235,3 +235,106 @@ class MessageReference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} -> {self.ticket_id}"
+
+
+# --- Outbound: the transactional outbox -------------------------------------------------------
+
+
+class OutboundKind(models.TextChoices):
+    ACKNOWLEDGEMENT = "ack", _("Acknowledgement of a new ticket")
+    REPLY = "reply", _("Public reply")
+    RESOLUTION = "resolution", _("Resolution")
+    SLA_WARNING = "sla_warning", _("SLA warning")
+    SLA_BREACH = "sla_breach", _("SLA breach")
+    NOTICE = "notice", _("Notice about a refused message")
+
+
+# Automatic replies to incoming mail: they could loop, so they are rate-limited per address.
+AUTO_REPLY_KINDS = (OutboundKind.ACKNOWLEDGEMENT, OutboundKind.NOTICE)
+
+
+class OutboundStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    SUPPRESSED = "suppressed", _("Not sent (loop rules or no address)")
+
+
+class OutboundMessage(models.Model):
+    """One mail to send, written in the same transaction as the change it tells about. It
+    stores what to send, not the text: the text is rendered at delivery in the recipient's
+    language and time zone. `message_id` is fixed at queue time (a MessageReference row points
+    it at the ticket, so replies thread even before it is sent). Claimed by a delivery run
+    with a conditional UPDATE (status sending, `claim` token, `next_attempt_at` = lease end),
+    so a crashed run's message becomes due again when its lease ends."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=OutboundKind)
+    status = models.CharField(
+        _("status"), max_length=10, choices=OutboundStatus, default=OutboundStatus.QUEUED
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        verbose_name=_("ticket"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recipient = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # users are never deleted while mail is waiting
+    )
+    to_address = models.CharField(
+        _("to"),
+        max_length=254,
+        blank=True,
+        help_text=_("The recipient's address when it was sent (or the address of a notice)."),
+    )
+    event = models.ForeignKey(
+        "tickets.TicketEvent",
+        verbose_name=_("reply"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # timeline events are never deleted on their own
+    )
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("queued"))
+    next_attempt_at = models.DateTimeField(_("next attempt"))
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    claim = models.CharField(max_length=32, blank=True, editable=False)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("outgoing message")
+        verbose_name_plural = _("outgoing messages")
+        indexes = [
+            # What a delivery run claims: queued, or sending with an expired lease.
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                name="outbound_due",
+                condition=Q(status__in=["queued", "sending"]),
+            ),
+            # The per-address rate limit of automatic replies.
+            models.Index(
+                fields=["to_address", "sent_at"],
+                name="outbound_auto_sent",
+                condition=Q(status="sent", kind__in=["ack", "notice"]),
+            ),
+            models.Index(fields=["status", "-created_at"], name="outbound_status_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.to_address or self.recipient_id} ({self.status})"
