@@ -1,0 +1,501 @@
+"""Inbound mail: raw bytes in, a ticket or a reply out. The one code path behind the MTA
+gateway (`atiende mail receive`), the IMAP collector and the failed-mail retry.
+
+Never twice: the InboundMessage row is inserted first, in the same transaction as everything
+the message writes; its unique message_id is the claim. A second copy (another collector, a
+re-fetch after a crash, the MTA retrying) hits the unique index and is a no-op; if the first
+transaction rolls back, the claim goes with it and the next copy is processed.
+
+Never lost: whatever goes wrong while turning the message into a ticket is rolled back to a
+savepoint, and the row is kept as `failed` with the raw bytes and the error, for an admin to
+retry. Only a database outage escapes (the caller answers "try again later")."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.utils.translation import gettext as _
+
+from atiende.accounts.actions import user_create
+from atiende.accounts.models import User
+from atiende.core import clock
+from atiende.core.errors import DomainError
+from atiende.tickets import actions as ticket_actions
+from atiende.tickets import workflow
+from atiende.tickets.models import Channel, DeskSettings, LinkType, Status, Ticket
+from atiende.tickets.selectors import tickets_visible_to
+
+from . import threading as mail_threading
+from .models import (
+    Direction,
+    InboundMessage,
+    InboundSource,
+    InboundStatus,
+    Mailbox,
+    MessageReference,
+    UnknownSender,
+)
+from .noise import NoiseReason
+from .parsing import (
+    SYNTHETIC_ID_DOMAIN,
+    MessageTooLarge,
+    ParsedMessage,
+    UnparseableMessage,
+    parse_message,
+)
+from .trust import agent_mail_trusted
+
+logger = logging.getLogger(__name__)
+
+# Never a ticket or a reply: delivery reports, our own mail coming back, mailer daemons.
+ALWAYS_IGNORED = frozenset(
+    {NoiseReason.OWN_MESSAGE, NoiseReason.BOUNCE, NoiseReason.MAILER_DAEMON}
+)
+# Automatic answers (vacation notices) join the ticket they answer, but never open one.
+IGNORED_UNLESS_THREADED = frozenset(
+    {NoiseReason.AUTO_SUBMITTED, NoiseReason.NULL_RETURN_PATH, NoiseReason.AUTO_REPLY_SUBJECT}
+)
+TITLE_MAX = ticket_actions.TITLE_MAX
+HEADER_BYTES_MAX = 256 * 1024
+TEMPORARY_ERRORS = (OperationalError, InterfaceError)
+_current: ContextVar[InboundMessage | None] = ContextVar("atiende_mail_inbound", default=None)
+
+
+def current_inbound() -> InboundMessage | None:
+    """The message being turned into a ticket or reply right now, for in-transaction
+    subscribers of ticket events (the outbox: no acknowledgement of automatic mail). Its
+    `auto_generated`, `from_address` and `message_id` are set; its `ticket` is not yet."""
+    return _current.get()
+
+
+@contextmanager
+def _processing(row: InboundMessage) -> Iterator[None]:
+    token = _current.set(row)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+class Outcome(StrEnum):
+    CREATED = "created"  # a new ticket
+    COMMENTED = "commented"  # a reply on an open ticket
+    REOPENED = "reopened"  # a reply that reopened a resolved/closed ticket
+    FOLLOW_UP = "follow_up"  # a reply to a ticket closed for too long: a new, linked ticket
+    DUPLICATE = "duplicate"  # already received (same Message-ID): nothing done
+    IGNORED = "ignored"  # automatic mail that is no ticket (bounce, own mail, vacation)
+    REJECTED = "rejected"  # unknown sender refused with a polite reply
+    TOO_LARGE = "too_large"  # over the mailbox limit; the sender is told
+    FAILED = "failed"  # kept raw in the failed-mail list
+    UNPARSEABLE = "unparseable"  # not an e-mail message at all; kept raw as failed
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    outcome: Outcome
+    message_id: int | None = None  # the InboundMessage row
+    ticket_id: int | None = None
+    error: str = ""
+
+    @property
+    def accepted(self) -> bool:
+        return self.outcome != Outcome.UNPARSEABLE
+
+
+class IntakeFailed(DomainError):
+    """The message cannot become a ticket (e.g. it has no sender); kept as failed."""
+
+
+def own_domain() -> str | None:
+    """The domain of the Message-IDs Atiende writes: our own mail coming back is ignored."""
+    return getattr(settings, "MAIL_MESSAGE_ID_DOMAIN", None) or None
+
+
+def synthetic_key(raw: bytes) -> str:
+    return f"{hashlib.sha256(raw).hexdigest()}@{SYNTHETIC_ID_DOMAIN}"
+
+
+# --- the entry point ----------------------------------------------------------------------------
+
+
+def receive(raw: bytes, *, mailbox: Mailbox, source: str = InboundSource.OTHER) -> IntakeResult:
+    """Take one message for `mailbox`. Raises only on a database outage (try again later)."""
+    if len(raw) > mailbox.max_message_bytes:
+        return _too_large(raw, mailbox=mailbox, source=source)
+    try:
+        parsed = parse_message(raw, max_bytes=mailbox.max_message_bytes, own_domain=own_domain())
+    except MessageTooLarge:
+        return _too_large(raw, mailbox=mailbox, source=source)
+    except UnparseableMessage as exc:
+        return _unparseable(raw, str(exc), mailbox=mailbox, source=source)
+
+    with transaction.atomic():
+        row = _claim(
+            InboundMessage(
+                mailbox=mailbox,
+                message_id=parsed.dedup_key,
+                source=source,
+                raw=raw,
+                size=len(raw),
+                from_address=(parsed.from_address or "")[:320],
+                subject=parsed.subject[:1000],
+                received_at=clock.now(),
+                status=InboundStatus.FAILED,
+                auto_generated=parsed.is_automatic,
+                noise_reason=str(parsed.reason or ""),
+            )
+        )
+        if row is None:
+            return IntakeResult(Outcome.DUPLICATE)
+        return _process_claimed(row, parsed, raw, mailbox)
+
+
+def retry(row: InboundMessage) -> IntakeResult:
+    """Run a failed message through intake again (the caller holds the row lock)."""
+    raw = bytes(row.raw)
+    mailbox = row.mailbox or Mailbox.objects.filter(is_default=True).first()
+    if mailbox is None:
+        raise IntakeFailed(_("There is no mailbox to receive this message."))
+    row.attempts += 1
+    try:
+        parsed = parse_message(raw, max_bytes=mailbox.max_message_bytes, own_domain=own_domain())
+    except (UnparseableMessage, MessageTooLarge) as exc:
+        row.error = str(exc)
+        row.save(update_fields=["attempts", "error"])
+        return IntakeResult(Outcome.FAILED, row.pk, error=row.error)
+    row.auto_generated = parsed.is_automatic
+    row.noise_reason = str(parsed.reason or "")
+    row.from_address = (parsed.from_address or "")[:320]
+    row.subject = parsed.subject[:1000]
+    return _process_claimed(row, parsed, raw, mailbox)
+
+
+def _claim(row: InboundMessage) -> InboundMessage | None:
+    try:
+        with transaction.atomic():
+            row.save(force_insert=True)
+    except IntegrityError:
+        return None
+    return row
+
+
+def _process_claimed(
+    row: InboundMessage, parsed: ParsedMessage, raw: bytes, mailbox: Mailbox
+) -> IntakeResult:
+    try:
+        with transaction.atomic(), _processing(row):
+            outcome = _process(row, parsed, raw, mailbox)
+    except TEMPORARY_ERRORS:
+        raise
+    except Exception as exc:  # anything else: rolled back, kept raw in the failed list
+        if not isinstance(exc, DomainError):
+            logger.exception("mail intake failed", extra={"message_id": row.message_id})
+        row.status = InboundStatus.FAILED
+        row.ticket = None
+        row.error = _describe(exc)
+        row.save()
+        return IntakeResult(Outcome.FAILED, row.pk, error=row.error)
+    row.error = ""
+    row.processed_at = clock.now()
+    row.save()
+    return IntakeResult(outcome, row.pk, row.ticket_id)
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, DomainError):
+        details = [f"{field}: {'; '.join(msgs)}" for field, msgs in exc.errors.items()]
+        return " ".join([exc.detail, *details])[:4000]
+    return f"{type(exc).__name__}: {exc}"[:4000]
+
+
+# --- messages that are no ticket ----------------------------------------------------------------
+
+
+def _header_block(raw: bytes) -> bytes:
+    head = raw[:HEADER_BYTES_MAX]
+    for separator in (b"\r\n\r\n", b"\n\n"):
+        if separator in head:
+            return head.split(separator, 1)[0] + b"\r\n\r\n"
+    return head + b"\r\n\r\n"
+
+
+def _too_large(raw: bytes, *, mailbox: Mailbox, source: str) -> IntakeResult:
+    """Keep the headers only, and tell the sender (unless the message is automatic)."""
+    headers = _header_block(raw)
+    try:
+        parsed: ParsedMessage | None = parse_message(headers, own_domain=own_domain())
+    except (UnparseableMessage, MessageTooLarge):
+        parsed = None
+    key = parsed.message_id if parsed and parsed.message_id else synthetic_key(raw)
+    error = _("The message is %(size)d bytes; this mailbox accepts at most %(limit)d.") % {
+        "size": len(raw),
+        "limit": mailbox.max_message_bytes,
+    }
+    with transaction.atomic():
+        row = _claim(
+            InboundMessage(
+                mailbox=mailbox,
+                message_id=key,
+                source=source,
+                raw=headers,
+                size=len(raw),
+                from_address=(parsed.from_address or "")[:320] if parsed else "",
+                subject=parsed.subject[:1000] if parsed else "",
+                received_at=clock.now(),
+                processed_at=clock.now(),
+                status=InboundStatus.TOO_LARGE,
+                error=error,
+                auto_generated=bool(parsed and parsed.is_automatic),
+                noise_reason=str(parsed.reason or "") if parsed else "",
+            )
+        )
+        if row is None:
+            return IntakeResult(Outcome.DUPLICATE)
+        if parsed is not None and parsed.from_address and not parsed.is_automatic:
+            _queue_notice("too_large", mailbox=mailbox, row=row, parsed=parsed)
+    return IntakeResult(Outcome.TOO_LARGE, row.pk, error=error)
+
+
+def _unparseable(raw: bytes, error: str, *, mailbox: Mailbox, source: str) -> IntakeResult:
+    with transaction.atomic():
+        row = _claim(
+            InboundMessage(
+                mailbox=mailbox,
+                message_id=synthetic_key(raw),
+                source=source,
+                raw=raw,
+                size=len(raw),
+                received_at=clock.now(),
+                status=InboundStatus.FAILED,
+                error=error[:4000],
+            )
+        )
+    if row is None:
+        return IntakeResult(Outcome.DUPLICATE)
+    return IntakeResult(Outcome.UNPARSEABLE, row.pk, error=error)
+
+
+def _queue_notice(notice: str, *, mailbox: Mailbox, row: InboundMessage, parsed: ParsedMessage):
+    """A notice to the sender through the outbox, in this transaction (mailout's
+    `outbound.queue_notice` applies the loop rules and rate limits)."""
+    try:
+        from . import outbound
+    except ImportError:  # pragma: no cover - the outbound half is not installed
+        logger.warning("no outbound mail: %s notice to %s not sent", notice, parsed.from_address)
+        return
+    outbound.queue_notice(notice=notice, mailbox=mailbox, inbound=row, parsed=parsed)  # type: ignore[attr-defined]
+
+
+# --- turning a message into a ticket or a reply -------------------------------------------------
+
+
+@dataclass
+class _Sender:
+    user: User | None
+    address: str
+    name: str
+    trusted_agent: bool
+
+    def label(self) -> str:
+        return f"{self.name} <{self.address}>" if self.name else self.address
+
+
+def _process(row: InboundMessage, parsed: ParsedMessage, raw: bytes, mailbox: Mailbox) -> Outcome:
+    if parsed.reason in ALWAYS_IGNORED or parsed.is_bounce:
+        row.status = InboundStatus.IGNORED
+        return Outcome.IGNORED
+    if not parsed.from_address:
+        raise IntakeFailed(_("The message has no sender address."))
+    sender = _sender(parsed, raw, mailbox)
+
+    ticket = mail_threading.ticket_by_references(parsed.thread_ids)
+    if ticket is None and parsed.ticket_number:
+        ticket = _ticket_by_number_for(sender, parsed.ticket_number)
+    if ticket is None and parsed.reason in IGNORED_UNLESS_THREADED:
+        row.status = InboundStatus.IGNORED
+        return Outcome.IGNORED
+
+    if sender.user is None:
+        if mailbox.unknown_sender == UnknownSender.REFUSE:
+            row.status = InboundStatus.REJECTED
+            row.error = _("Unknown sender refused by the mailbox's policy.")
+            if not parsed.is_automatic:
+                _queue_notice("unknown_sender", mailbox=mailbox, row=row, parsed=parsed)
+            return Outcome.REJECTED
+        sender.user = _create_requester(parsed)
+    elif not sender.user.is_active:
+        row.status = InboundStatus.REJECTED
+        row.error = _("The sender's account is deactivated.")
+        if not parsed.is_automatic:
+            _queue_notice("unknown_sender", mailbox=mailbox, row=row, parsed=parsed)
+        return Outcome.REJECTED
+
+    if ticket is None:
+        outcome, ticket = Outcome.CREATED, _new_ticket(parsed, sender, mailbox)
+    elif ticket.is_open:
+        outcome = Outcome.COMMENTED
+        _reply(ticket, parsed, sender)
+    elif ticket.status in (Status.RESOLVED, Status.CLOSED) and _reopenable(ticket):
+        outcome = Outcome.REOPENED
+        _reopen(ticket, sender)
+        _reply(ticket, parsed, sender)
+    else:
+        old = ticket
+        outcome, ticket = Outcome.FOLLOW_UP, _new_ticket(parsed, sender, mailbox)
+        ticket_actions.ticket_link_add(
+            actor=_system(),
+            ticket_id=ticket.pk,
+            other=old.pk,
+            link_type=LinkType.FOLLOW_UP_OF,
+        )
+    MessageReference.objects.get_or_create(
+        message_id=parsed.dedup_key,
+        ticket=ticket,
+        defaults={"direction": Direction.INBOUND, "created_at": clock.now()},
+    )
+    row.ticket = ticket
+    row.status = InboundStatus.PROCESSED
+    return outcome
+
+
+def _system() -> User:
+    from atiende.sla.actions import system_actor
+
+    return system_actor()
+
+
+def _sender(parsed: ParsedMessage, raw: bytes, mailbox: Mailbox) -> _Sender:
+    address = parsed.from_address or ""
+    users = list(User.objects.filter(email__iexact=address).order_by("-is_active", "pk")[:1])
+    user = users[0] if users else None
+    trusted = bool(user and user.is_agent and agent_mail_trusted(mailbox, raw, address))
+    return _Sender(user=user, address=address, name=parsed.from_name, trusted_agent=trusted)
+
+
+def _acts_as_self(sender: _Sender) -> bool:
+    """May the sender's own account be the actor? Requesters yes (their mail is as good as
+    e-mail gets); agents only when the mailbox's trust check passed."""
+    return sender.user is not None and (not sender.user.is_agent or sender.trusted_agent)
+
+
+def _ticket_by_number_for(sender: _Sender, number: str) -> Ticket | None:
+    """A number in the subject is guessable: it threads only for someone who may see the
+    ticket (an agent only when trusted; otherwise as its requester)."""
+    ticket = mail_threading.ticket_by_number(number)
+    if ticket is None or sender.user is None or not sender.user.is_active:
+        return None
+    if ticket.requester_id == sender.user.pk:
+        return ticket
+    if _acts_as_self(sender) and tickets_visible_to(sender.user).filter(pk=ticket.pk).exists():
+        return ticket
+    return None
+
+
+def _create_requester(parsed: ParsedMessage) -> User:
+    address = parsed.from_address or ""
+    username = address[:150]
+    if User.objects.filter(username__iexact=username).exists():
+        username = f"{address[:140]}-{hashlib.sha256(address.encode()).hexdigest()[:8]}"
+    first, _sep, last = parsed.from_name.strip().partition(" ")
+    return user_create(
+        username=username, email=address, first_name=first[:150], last_name=last[:150]
+    )
+
+
+def _uploads(parsed: ParsedMessage) -> tuple[list[SimpleUploadedFile], list[str]]:
+    """The attachments the desk can keep, and the names of those it cannot (too large or
+    empty); the raw message keeps them all."""
+    kept, dropped = [], []
+    for att in parsed.attachments:
+        if not att.payload or len(att.payload) > settings.ATTACHMENT_MAX_BYTES:
+            dropped.append(att.filename)
+            continue
+        kept.append(SimpleUploadedFile(att.filename, att.payload, att.content_type))
+    return kept, dropped
+
+
+def _body(parsed: ParsedMessage, dropped: list[str], *, prefix: str = "") -> str:
+    text = (parsed.text or parsed.full_text).strip()
+    parts = [prefix] if prefix else []
+    if text:
+        parts.append(text)
+    if dropped:
+        parts.append(
+            _("Attachments not kept (empty or too large): %(names)s")
+            % {"names": ", ".join(dropped)}
+        )
+    body = "\n\n".join(parts)
+    return body[: ticket_actions.BODY_MAX]
+
+
+def _title(parsed: ParsedMessage) -> str:
+    title = mail_threading.strip_subject(parsed.subject)
+    if not title:
+        first = next((line for line in parsed.text.splitlines() if line.strip()), "")
+        title = first.strip() or _("(no subject)")
+    return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1].rstrip() + "…"
+
+
+def _new_ticket(parsed: ParsedMessage, sender: _Sender, mailbox: Mailbox) -> Ticket:
+    uploads, dropped = _uploads(parsed)
+    assert sender.user is not None
+    return ticket_actions.ticket_create(
+        actor=_system(),
+        title=_title(parsed),
+        description=_body(parsed, dropped),
+        kind=mailbox.default_kind,
+        category_id=mailbox.default_category_id,
+        team_id=mailbox.default_team_id,
+        requester_id=sender.user.pk,
+        attachments=uploads,
+        channel=Channel.EMAIL,
+    )
+
+
+def _reply(ticket: Ticket, parsed: ParsedMessage, sender: _Sender) -> None:
+    """A public reply by the sender when they may act as themselves on this ticket; otherwise
+    by the system account, naming the sender (never an internal note, never agent powers)."""
+    uploads, dropped = _uploads(parsed)
+    user = sender.user
+    if (
+        user is not None
+        and _acts_as_self(sender)
+        and tickets_visible_to(user).filter(pk=ticket.pk).exists()
+    ):
+        actor, prefix = user, ""
+    else:
+        actor = _system()
+        if user is not None and user.is_agent:
+            prefix = _("Message from %(sender)s (sender not verified):") % {
+                "sender": sender.label()
+            }
+        else:
+            prefix = _("Message from %(sender)s:") % {"sender": sender.label()}
+    body = _body(parsed, dropped, prefix=prefix)
+    if not body and not uploads:
+        body = _("(The message had no text.)")
+    ticket_actions.comment_add(
+        actor=actor, ticket_id=ticket.pk, body=body, public=True, attachments=uploads
+    )
+
+
+def _reopenable(ticket: Ticket) -> bool:
+    return workflow.within_reopen_period(
+        ticket.resolved_at, clock.now(), DeskSettings.load().reopen_days
+    )
+
+
+def _reopen(ticket: Ticket, sender: _Sender) -> None:
+    user = sender.user
+    is_requester = user is not None and ticket.requester_id == user.pk and not user.is_agent
+    actor = user if is_requester and user is not None else _system()
+    ticket_actions.ticket_transition(actor=actor, ticket_id=ticket.pk, to=Status.IN_PROGRESS)
