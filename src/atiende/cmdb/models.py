@@ -224,3 +224,48 @@ class TicketItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} -> {self.item_id}"
+
+
+class ItemAction(models.TextChoices):
+    CREATED = "created", _("Created")
+    UPDATED = "updated", _("Updated")
+    DELETED = "deleted", _("Deleted")
+    RELATION_ADDED = "relation_added", _("Relation added")
+    RELATION_REMOVED = "relation_removed", _("Relation removed")
+    IMPORTED = "imported", _("Imported")
+
+
+class ItemEvent(models.Model):
+    """The audit trail of services and CIs: who changed what, when (immutable). Kept when
+    the item is deleted (`item` becomes NULL; `item_name` still says which one it was)."""
+
+    item = models.ForeignKey(
+        ConfigurationItem,
+        db_index=False,  # led by cmdb_itemevent_item
+        verbose_name=_("configuration item"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+    )
+    item_name = models.CharField(_("name"), max_length=200)
+    action = models.CharField(_("action"), max_length=20, choices=ItemAction)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("time"))
+    # {"field": [old, new]} for updates; {"type": ..., "other": name} for relations.
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("configuration item event")
+        verbose_name_plural = _("configuration item events")
+        indexes = [models.Index(fields=["item", "-created_at", "-id"], name="cmdb_itemevent_item")]
+
+    def __str__(self) -> str:
+        return f"{self.item_name}: {self.action}"
