@@ -1,8 +1,9 @@
-"""The change calendar: which days a month or week view shows, and how changes fall into them.
+"""The change calendar: which days a month or week view shows, how changes fall into them,
+and the one query that reads them.
 
-Pure grid arithmetic at the top (dates, ranges in the viewer's time zone, per-day buckets with
-"+N more"); the queries that fill the grid live in `selectors_calendar`... kept here below
-the grid code so one module answers "what does the calendar show".
+Pure grid arithmetic first (dates, ranges in the viewer's time zone, per-day buckets with
+"+N more"), then the reads: the changes of a range (only the columns a calendar shows, one
+range scan of the planned-window index), blackouts of a range, and the CAB agenda.
 """
 
 from __future__ import annotations
@@ -12,6 +13,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Generic, TypeVar
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from atiende.accounts.models import User
+from atiende.cmdb.models import IMPACT_DIRECTION, Relation, TicketItem
+from atiende.cmdb.selectors import MAX_DEPTH
+from atiende.tickets.models import Status, Ticket
+
+from .models import BlackoutWindow, ChangeConflict, ChangeType
+from .selectors import changes_visible_to
 
 MONTH = "month"
 WEEK = "week"
@@ -112,3 +123,125 @@ def bucket(
 
 def weeks(cells: list[Cell[T]]) -> list[list[Cell[T]]]:
     return [cells[i : i + 7] for i in range(0, len(cells), 7)]
+
+
+# --- reads -----------------------------------------------------------------------------------
+
+
+@dataclass
+class CalendarFilters:
+    service: int | None = None
+    team: int | None = None
+    change_type: str | None = None
+    status: list[str] = field(default_factory=list)
+
+
+# Shown unless the status filter asks for them: they will not happen.
+HIDDEN_BY_DEFAULT = (Status.CANCELLED, Status.REJECTED)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One change as the calendar shows it (no model instance: a month may hold 10,000)."""
+
+    id: int
+    number: str
+    title: str
+    status: str
+    change_type: str
+    risk_level: str
+    start: datetime
+    end: datetime
+    team_id: int | None
+    has_conflict: bool
+
+    @property
+    def status_label(self) -> str:
+        return str(Status(self.status).label) if self.status in Status.values else self.status
+
+    @property
+    def type_label(self) -> str:
+        return str(ChangeType(self.change_type).label) if self.change_type else ""
+
+
+ENTRY_COLUMNS = (
+    "pk", "number", "title", "status", "change__change_type", "change__risk_level",
+    "change__planned_start", "change__planned_end", "team_id", "has_conflict",
+)  # fmt: skip
+
+
+def items_serving(service_id: int) -> set[int]:
+    """The service and every item whose failure impacts it (walking the relations against
+    the impact direction, level by level, each level one indexed query)."""
+    found = {service_id}
+    frontier = {service_id}
+    upward = [t for t, side in IMPACT_DIRECTION.items() if side == "source"]
+    downward = [t for t, side in IMPACT_DIRECTION.items() if side == "target"]
+    for _depth in range(MAX_DEPTH):
+        ids = list(frontier)
+        causes = set(
+            Relation.objects.filter(source_id__in=ids, type__in=upward).values_list(
+                "target_id", flat=True
+            )
+        ) | set(
+            Relation.objects.filter(target_id__in=ids, type__in=downward).values_list(
+                "source_id", flat=True
+            )
+        )
+        frontier = causes - found
+        if not frontier:
+            break
+        found |= frontier
+    return found
+
+
+def changes_in_range(
+    actor: User, start: datetime, end: datetime, filters: CalendarFilters | None = None
+) -> QuerySet[Ticket]:
+    """The visible changes whose planned window overlaps [start, end)."""
+    filters = filters or CalendarFilters()
+    changes = changes_visible_to(actor).filter(
+        change__planned_start__lt=end, change__planned_end__gt=start
+    )
+    if filters.status:
+        changes = changes.filter(status__in=filters.status)
+    else:
+        changes = changes.exclude(status__in=HIDDEN_BY_DEFAULT)
+    if filters.team:
+        changes = changes.filter(team_id=filters.team)
+    if filters.change_type:
+        changes = changes.filter(change__change_type=filters.change_type)
+    if filters.service:
+        serving = items_serving(filters.service)
+        changes = changes.filter(
+            pk__in=TicketItem.objects.filter(item_id__in=serving).values("ticket_id")
+        )
+    return changes
+
+
+def entries(
+    actor: User,
+    start: datetime,
+    end: datetime,
+    filters: CalendarFilters | None = None,
+    *,
+    limit: int | None = None,
+) -> list[Entry]:
+    """The changes of a range, earliest first, as plain entries: one query."""
+    rows = (
+        changes_in_range(actor, start, end, filters)
+        .annotate(has_conflict=Exists(ChangeConflict.objects.filter(change_id=OuterRef("pk"))))
+        .order_by("change__planned_start", "pk")
+        .values_list(*ENTRY_COLUMNS)
+    )
+    if limit is not None:
+        rows = rows[:limit]
+    return [Entry(*row) for row in rows]
+
+
+def blackouts_in_range(start: datetime, end: datetime) -> list[BlackoutWindow]:
+    return list(
+        BlackoutWindow.objects.filter(starts_at__lt=end, ends_at__gt=start)
+        .prefetch_related("items")
+        .order_by("starts_at", "id")
+    )

@@ -146,14 +146,22 @@ def _slots(windows: list[tuple[int, _dt.datetime, _dt.datetime]], items: dict) -
 
 
 def freezes_between(start: _dt.datetime, end: _dt.datetime) -> list[Freeze]:
-    windows = BlackoutWindow.objects.filter(starts_at__lt=end, ends_at__gt=start)
+    windows = list(
+        BlackoutWindow.objects.filter(starts_at__lt=end, ends_at__gt=start).values_list(
+            "id", "starts_at", "ends_at"
+        )
+    )
     scope: dict[int, set[int]] = defaultdict(set)
-    through = BlackoutWindow.items.through.objects.filter(blackoutwindow__in=windows)
-    for blackout_id, item_id in through.values_list("blackoutwindow_id", "configurationitem_id"):
-        scope[blackout_id].add(item_id)
+    if windows:
+        through = BlackoutWindow.items.through.objects.filter(
+            blackoutwindow_id__in=[w[0] for w in windows]
+        ).values_list("blackoutwindow_id", "configurationitem_id")
+        for blackout_id, item_id in through:
+            scope[blackout_id].add(item_id)
+    # The scope holds services and items alike (one table): it is matched against both.
     return [
-        Freeze(b.pk, b.starts_at, b.ends_at, frozenset(scope[b.pk]), frozenset(scope[b.pk]))
-        for b in windows.only("id", "starts_at", "ends_at")
+        Freeze(pk, starts, ends, frozenset(scope[pk]), frozenset(scope[pk]))
+        for pk, starts, ends in windows
     ]
 
 
@@ -179,9 +187,9 @@ def compute(
 ) -> list[Found]:
     """The conflicts the change would have with the window [start, end)."""
     others = overlapping_windows(start, end, exclude=ticket_id)
-    own = item_ids if item_ids is not None else items_by_change([ticket_id])[ticket_id]
-    items = items_by_change([o[0] for o in others])
-    items[ticket_id] = frozenset(own)
+    items = items_by_change([ticket_id, *(o[0] for o in others)])
+    if item_ids is not None:  # the items about to be saved with the window
+        items[ticket_id] = frozenset(item_ids)
     slots = _slots([(ticket_id, start, end), *others], items)
     return find_conflicts(slots[0], slots[1:], freezes_between(start, end))
 
