@@ -305,6 +305,8 @@ def ticket_create(
             created_at=now,
             updated_at=now,
         )
+        if User.organization.is_cached(requester):  # spare the answer a query for it
+            ticket.organization = requester.organization
         event = _event(ticket, actor, EventType.CREATED, at=now)
         TicketSearchDocument.objects.create(
             ticket=ticket, public_terms=search.terms(f"{ticket.number} {title} {description}")
@@ -312,7 +314,8 @@ def ticket_create(
         _store_files(
             ticket, attachments, actor=actor, at=now, public=True, event=event, written=written
         )
-        events.publish("ticket.created", ticket_id=ticket.pk, actor_id=actor.pk)
+        # `ticket` is for in-transaction handlers (SLA clocks, mail outbox): the row they see.
+        events.publish("ticket.created", ticket_id=ticket.pk, actor_id=actor.pk, ticket=ticket)
     return ticket
 
 
@@ -335,6 +338,12 @@ def ticket_update(
         new: dict[str, Any] = {}
         if "kind" in changes:
             new["kind"] = _choice(changes["kind"], Kind.values, "kind", _("Unknown kind."))
+            if new["kind"] != ticket.kind and (
+                workflow.has_own_lifecycle(new["kind"]) or workflow.has_own_lifecycle(ticket.kind)
+            ):
+                raise ValidationFailed.field(
+                    "kind", _("A ticket cannot become a change or stop being one: link them.")
+                )
         if "title" in changes:
             new["title"] = _clean_title(changes["title"])
         if "category" in changes:
@@ -440,6 +449,10 @@ def ticket_transition(
         # may do it. The manager gets 403 (they can see the ticket, so 404 would lie).
         if not actor.is_agent and ticket.requester_id != actor.pk:
             raise Forbidden(_("Only the requester can confirm or reopen this ticket."))
+        if workflow.has_own_lifecycle(ticket.kind):
+            raise ValidationFailed.field(
+                "to", _("A change moves along its own lifecycle: use the change's page.")
+            )
         if not workflow.can_transition(ticket.status, to, is_agent=actor.is_agent):
             raise ValidationFailed.field(
                 "to",

@@ -29,6 +29,14 @@ REQUESTER_TRANSITIONS: dict[str, frozenset[str]] = {
 
 REOPEN_FROM = frozenset({S.RESOLVED, S.CLOSED})
 
+# Kinds with a lifecycle of their own: changes move only through changes/workflow.py and
+# changes.actions.change_transition, never through the tables above.
+OWN_LIFECYCLE_KINDS = frozenset({"change"})
+
+
+def has_own_lifecycle(kind: str) -> bool:
+    return kind in OWN_LIFECYCLE_KINDS
+
 
 def is_reopen(current: str, target: str) -> bool:
     return current in REOPEN_FROM and target not in (S.CLOSED, S.RESOLVED, S.CANCELLED)

@@ -1,0 +1,279 @@
+"""Reads of the changes domain, always scoped to the actor.
+
+Who sees a change: agents who see the ticket (`tickets.selectors.tickets_visible_to`), plus
+anyone asked to approve it (an approver must be able to read what they approve). Requesters
+never see the change pages or API, whatever ticket they requested (404).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from atiende.accounts.models import User
+from atiende.core.errors import NotFound
+from atiende.core.pagination import Page, paginate
+from atiende.tickets.models import Kind, Ticket
+from atiende.tickets.selectors import tickets_visible_to, valid_id
+
+from . import approvals as approval_rules
+from . import risk as risk_rules
+from .models import (
+    Approval,
+    ApprovalStatus,
+    ChangeDetails,
+    ChangeTemplate,
+    ChangeType,
+    ReviewOutcome,
+    RiskAnswer,
+    RiskChoice,
+    RiskQuestion,
+)
+
+LIST_RELATED = (
+    "requester",
+    "assignee",
+    "team",
+    "change",
+    "change__implementer",
+    "change__template",
+)
+
+
+def changes_visible_to(actor: User) -> QuerySet[Ticket]:
+    if actor is None or not actor.is_authenticated or not actor.is_active or not actor.is_agent:
+        return Ticket.objects.none()
+    visible = tickets_visible_to(actor)
+    if not (actor.is_admin or actor.sees_all_tickets):
+        asked = Ticket.objects.filter(
+            pk__in=Approval.objects.filter(approver=actor).values("change_id")
+        )
+        visible = visible | asked
+    return visible.filter(kind=Kind.CHANGE)
+
+
+def details_of(ticket: Ticket) -> ChangeDetails:
+    """The change details of a change ticket; an unsaved blank row for a change opened through
+    the generic ticket form before it was given any (actions create it on first write)."""
+    try:
+        return ticket.change
+    except ChangeDetails.DoesNotExist:
+        return ChangeDetails(ticket=ticket)
+
+
+def change_get(actor: User, change_id: int | str) -> Ticket:
+    """One visible change by id or number (CHG-000123); NotFound for missing and denied."""
+    changes = changes_visible_to(actor).select_related(*LIST_RELATED)
+    key = str(change_id).strip()
+    if isinstance(change_id, int) or key.isdigit():
+        pk = valid_id(change_id if isinstance(change_id, int) else key)
+        ticket = changes.filter(pk=pk).first() if pk is not None else None
+    else:
+        ticket = changes.filter(number=key.upper()[:20]).first() if key else None
+    if ticket is None:
+        raise NotFound()
+    return ticket
+
+
+@dataclass
+class ChangeFilters:
+    change_type: str | None = None
+    status: list[str] = field(default_factory=list)
+    risk: str | None = None
+    open_only: bool = False
+    mine: bool = False  # assigned to me or implemented by me
+    q: str = ""
+
+
+def changes_filtered(actor: User, filters: ChangeFilters) -> QuerySet[Ticket]:
+    from .workflow import OPEN
+
+    changes = changes_visible_to(actor)
+    if filters.change_type:
+        changes = changes.filter(change__change_type=filters.change_type)
+    if filters.status:
+        changes = changes.filter(status__in=filters.status)
+    elif filters.open_only:
+        changes = changes.filter(status__in=OPEN)
+    if filters.risk:
+        changes = changes.filter(change__risk_level=filters.risk)
+    if filters.mine:
+        changes = changes.filter(Q(assignee=actor) | Q(change__implementer=actor))
+    q = filters.q.strip()
+    if q:
+        changes = changes.filter(Q(number__iexact=q) | Q(title__icontains=q[:200]))
+    return changes
+
+
+def change_page(
+    actor: User, filters: ChangeFilters, *, cursor: str | None, limit: int = 25
+) -> Page:
+    changes = changes_filtered(actor, filters).select_related(*LIST_RELATED)
+    return paginate(changes, order=["-updated_at", "-id"], cursor=cursor, limit=limit)
+
+
+# --- risk -------------------------------------------------------------------------------------
+
+
+def risk_questionnaire() -> list[RiskQuestion]:
+    """The active questions with their answers, in order: two queries."""
+    choices = RiskChoice.objects.order_by("position", "id")
+    return list(
+        RiskQuestion.objects.filter(is_active=True)
+        .order_by("position", "id")
+        .prefetch_related(Prefetch("choices", queryset=choices))
+    )
+
+
+def risk_answers_of(details: ChangeDetails) -> list[RiskAnswer]:
+    if details.pk is None:
+        return []
+    return list(
+        RiskAnswer.objects.filter(change=details)
+        .select_related("question", "choice")
+        .order_by("question__position", "question_id")
+    )
+
+
+def risk_reasons_of(details: ChangeDetails) -> list[risk_rules.Reason]:
+    """The answers that raised the change's risk, heaviest first, in the reader's language."""
+    return risk_rules.reasons(
+        (a.question.text(), a.choice.text(), a.weight) for a in risk_answers_of(details)
+    )
+
+
+# --- approvals --------------------------------------------------------------------------------
+
+
+def approvals_of(details: ChangeDetails) -> list[Approval]:
+    """Every approval of the change, newest round first."""
+    if details.pk is None:
+        return []
+    return list(
+        Approval.objects.filter(change=details)
+        .select_related("approver", "board", "policy")
+        .order_by("-created_at", "policy__name", "id")
+    )
+
+
+def current_round(approvals: list[Approval]) -> list[Approval]:
+    """The approvals of the latest request (one round shares its created_at)."""
+    if not approvals:
+        return []
+    latest = max(a.created_at for a in approvals)
+    return [a for a in approvals if a.created_at == latest]
+
+
+def requirements_of(approvals: list[Approval]) -> list[approval_rules.Requirement]:
+    return approval_rules.requirements(
+        approval_rules.Vote(
+            policy_id=a.policy_id,
+            policy_name=a.policy.name,
+            board=a.board.name,
+            policy_required=a.policy.required,
+            status=a.status,
+        )
+        for a in current_round(approvals)
+        if a.status != ApprovalStatus.WITHDRAWN
+    )
+
+
+def approvals_for(actor: User, *, pending_only: bool = True) -> QuerySet[Approval]:
+    """The approvals asked of `actor` ("My approvals"), newest first: one query."""
+    if actor is None or not actor.is_authenticated or not actor.is_agent:
+        return Approval.objects.none()
+    approvals = Approval.objects.filter(approver=actor)
+    if pending_only:
+        approvals = approvals.filter(status=ApprovalStatus.PENDING)
+    return approvals.select_related(
+        "board",
+        "policy",
+        "change",
+        "change__ticket",
+        "change__ticket__requester",
+    ).order_by("-created_at", "-id")
+
+
+def approval_page(actor: User, *, pending_only: bool, cursor: str | None, limit: int = 25) -> Page:
+    return paginate(
+        approvals_for(actor, pending_only=pending_only),
+        order=["-created_at", "-id"],
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+def approval_get(actor: User, approval_id: int | str) -> Approval:
+    """An approval the actor may see: theirs, or one of a change they can see."""
+    pk = valid_id(approval_id)
+    if pk is None:
+        raise NotFound()
+    approval = (
+        Approval.objects.filter(pk=pk)
+        .filter(Q(approver=actor) | Q(change__ticket__in=changes_visible_to(actor)))
+        .select_related("change__ticket", "board", "policy", "approver")
+        .first()
+    )
+    if approval is None or not actor.is_agent:
+        raise NotFound()
+    return approval
+
+
+def templates_active() -> QuerySet[ChangeTemplate]:
+    return ChangeTemplate.objects.filter(is_active=True).order_by("name")
+
+
+# --- metrics ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChangeMetrics:
+    start: datetime
+    end: datetime
+    reviewed: int
+    successful: int
+    partial: int
+    failed: int
+    created: int
+    emergency: int
+
+    @property
+    def success_rate(self) -> float | None:
+        """Share of the changes reviewed in the period that succeeded (None: none reviewed)."""
+        return self.successful / self.reviewed if self.reviewed else None
+
+    @property
+    def emergency_ratio(self) -> float | None:
+        """Share of the changes raised in the period that were emergency changes."""
+        return self.emergency / self.created if self.created else None
+
+
+def change_metrics(actor: User, period: tuple[datetime, datetime]) -> ChangeMetrics:
+    """Change success rate (reviews in the period) and emergency-change ratio (changes raised
+    in the period), over the changes the actor can see: two aggregate queries."""
+    start, end = period
+    visible = changes_visible_to(actor)
+    reviewed = ChangeDetails.objects.filter(
+        ticket__in=visible, reviewed_at__gte=start, reviewed_at__lt=end
+    ).aggregate(
+        total=Count("pk"),
+        success=Count("pk", filter=Q(review_outcome=ReviewOutcome.SUCCESS)),
+        partial=Count("pk", filter=Q(review_outcome=ReviewOutcome.PARTIAL)),
+        failure=Count("pk", filter=Q(review_outcome=ReviewOutcome.FAILURE)),
+    )
+    created = visible.filter(created_at__gte=start, created_at__lt=end).aggregate(
+        total=Count("pk"),
+        emergency=Count("pk", filter=Q(change__change_type=ChangeType.EMERGENCY)),
+    )
+    return ChangeMetrics(
+        start=start,
+        end=end,
+        reviewed=reviewed["total"],
+        successful=reviewed["success"],
+        partial=reviewed["partial"],
+        failed=reviewed["failure"],
+        created=created["total"],
+        emergency=created["emergency"],
+    )
