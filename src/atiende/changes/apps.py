@@ -6,3 +6,7 @@ class ChangesConfig(AppConfig):
     name = "atiende.changes"
     label = "changes"
     verbose_name = _("Changes")
+
+    def ready(self) -> None:
+        # Registers the calendar's reactions to change and item events (core.events).
+        from . import conflicts  # noqa: F401

@@ -23,6 +23,7 @@ from atiende.cmdb.models import TicketItem
 from atiende.cmdb.selectors import services_by_item
 from atiende.core import clock
 from atiende.core.errors import ValidationFailed
+from atiende.core.events import subscribe
 from atiende.tickets.models import EventType, Status, TicketEvent
 
 from .models import BlackoutWindow, ChangeConflict, ChangeDetails, ChangeType
@@ -316,3 +317,26 @@ def check_schedule(
     if record:
         store(change.ticket_id, found, at=at)
     return ScheduleCheck(conflicts=found, blackouts=blackouts, overridden=overridden)
+
+
+# --- keeping stored conflicts current ----------------------------------------------------------
+# In-transaction subscribers (core.events): the stored conflicts change together with the
+# change's window, status or items, or not at all. Scheduling itself stores them through
+# check_schedule. Registered when the app is ready (ChangesConfig.ready imports this module).
+
+
+@subscribe("change.transitioned", in_transaction=True)
+def _on_transition(*, ticket_id: int, new: str = "", **_payload: object) -> None:
+    if new != Status.SCHEDULED:  # check_schedule already stored them
+        refresh(ticket_id)
+
+
+@subscribe("change.updated", in_transaction=True)
+def _on_update(*, ticket_id: int, fields: list[str] | tuple[str, ...] = (), **_: object) -> None:
+    if {"planned_start", "planned_end"} & set(fields):
+        refresh(ticket_id)
+
+
+@subscribe("ticket.items_changed", in_transaction=True)
+def _on_items_changed(*, ticket_id: int, **_payload: object) -> None:
+    refresh(ticket_id)  # a ticket that is not a change has no details: nothing is stored
