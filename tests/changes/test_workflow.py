@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from atiende.changes import workflow as w
@@ -18,7 +20,7 @@ FACTS = dict(
 
 def test_the_normal_path_is_allowed_step_by_step():
     path = [w.NEW, w.ASSESSMENT, w.AUTHORISATION, w.SCHEDULED, w.IMPLEMENTING, w.REVIEW, w.CLOSED]
-    for current, target in zip(path, path[1:], strict=False):
+    for current, target in itertools.pairwise(path):
         assert w.can_transition(w.NORMAL, current, target), (current, target)
         assert w.can_transition(w.EMERGENCY, current, target), (current, target)
 

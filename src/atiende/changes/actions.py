@@ -4,7 +4,7 @@ timeline written in the same transaction, side effects published after commit.""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,7 +36,7 @@ from .models import (
     RiskQuestion,
     RiskSettings,
 )
-from .selectors import approvals_of, changes_visible_to, requirements_of
+from .selectors import approvals_of, changes_visible_to, facts_of, lifecycle_status, requirements_of
 
 PLAN_MAX = 50_000
 PLAN_FIELDS = ("reason", "implementation_plan", "backout_plan", "test_plan")
@@ -58,8 +58,6 @@ LONG_TEXT_FIELDS = frozenset({"description", *PLAN_FIELDS})
 TITLE_MAX = 200
 APPROVED_CONTENT = frozenset({"change_type", "description", *PLAN_FIELDS})
 EDITABLE_UNTIL_AUTHORISATION = (workflow.NEW, workflow.ASSESSMENT)
-# Generic ticket statuses a change may have when it was opened through the ticket form.
-LEGACY_STATUSES = (Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.PENDING)
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -68,10 +66,6 @@ LEGACY_STATUSES = (Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.PENDI
 def _require_agent(actor: User) -> None:
     if actor is None or not actor.is_active or not actor.is_agent:
         raise NotFound()  # requesters see nothing of changes: denied looks like missing
-
-
-def _lifecycle_status(status: str) -> str:
-    return workflow.NEW if status in LEGACY_STATUSES else status
 
 
 def _locked(actor: User, ticket_id: int | str) -> tuple[Ticket, ChangeDetails]:
@@ -215,7 +209,7 @@ def change_create(
     title: str,
     change_type: str = ChangeType.NORMAL,
     description: str = "",
-    template_id: int | None = None,
+    template_id: int | str | None = None,
     reason: str = "",
     implementation_plan: str = "",
     backout_plan: str = "",
@@ -235,10 +229,7 @@ def change_create(
     change_type = _change_type(change_type)
     template: ChangeTemplate | None = None
     if change_type == ChangeType.STANDARD:
-        try:
-            pk = int(template_id) if template_id not in (None, "") else 0
-        except (TypeError, ValueError):
-            pk = 0
+        pk = valid_id(template_id) if template_id is not None else None
         template = ChangeTemplate.objects.filter(pk=pk, is_active=True).first() if pk else None
         if template is None:
             raise ValidationFailed.field(
@@ -311,7 +302,7 @@ def change_update(
     with transaction.atomic():
         ticket, details = _locked(actor, ticket_id)
         _check_version(ticket, version)
-        status = _lifecycle_status(ticket.status)
+        status = lifecycle_status(ticket.status)
         if status not in workflow.OPEN:
             raise ValidationFailed.field("status", _("A closed change cannot be changed."))
         content = APPROVED_CONTENT & set(changes)
@@ -431,7 +422,7 @@ def risk_assess(
     with transaction.atomic():
         ticket, details = _locked(actor, ticket_id)
         _check_version(ticket, version)
-        status = _lifecycle_status(ticket.status)
+        status = lifecycle_status(ticket.status)
         if status not in EDITABLE_UNTIL_AUTHORISATION:
             raise ValidationFailed.field(
                 "answers", _("Send the change back to assessment to assess its risk again.")
@@ -469,25 +460,6 @@ def risk_assess(
 # --- transitions ------------------------------------------------------------------------------
 
 
-def facts_of(ticket: Ticket, details: ChangeDetails) -> workflow.Facts:
-    return workflow.Facts(
-        change_type=details.change_type,
-        has_plans=bool(details.implementation_plan.strip() and details.backout_plan.strip()),
-        risk_assessed=bool(details.risk_level),
-        has_window=details.planned_start is not None and details.planned_end is not None,
-        approvals_satisfied=_approvals_satisfied(details, ticket),
-        reviewed=bool(details.review_outcome),
-    )
-
-
-def _approvals_satisfied(details: ChangeDetails, ticket: Ticket) -> bool:
-    if details.pk is None or _lifecycle_status(ticket.status) != workflow.AUTHORISATION:
-        return _lifecycle_status(ticket.status) not in (workflow.NEW, workflow.ASSESSMENT)
-    from .approvals import satisfied
-
-    return satisfied(requirements_of(approvals_of(details)))
-
-
 GUARD_MESSAGES = {
     "plans": lambda: _("Write the implementation and backout plans first."),
     "risk": lambda: _("Assess the risk first."),
@@ -516,7 +488,7 @@ def change_transition(
     with transaction.atomic():
         ticket, details = _locked(actor, ticket_id)
         _check_version(ticket, version)
-        current = _lifecycle_status(ticket.status)
+        current = lifecycle_status(ticket.status)
         if to == workflow.REJECTED:
             raise ValidationFailed.field("to", _("A change is rejected by an approver's decision."))
         if not workflow.can_transition(details.change_type, current, to):
@@ -757,7 +729,7 @@ def review_record(
     ticket_id: int | str,
     outcome: str,
     notes: str = "",
-    caused_incidents: list[int | str] | tuple[int | str, ...] = (),
+    caused_incidents: Sequence[int | str] = (),
     version: int | None = None,
 ) -> ChangeDetails:
     """The post-implementation review: outcome, notes, and the incidents the change caused

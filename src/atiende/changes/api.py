@@ -1,3 +1,447 @@
-from ninja import Router
+"""The changes API: requests for change, risk, approvals, review and metrics. Thin handlers:
+parse, call a selector or an action, shape the answer. Requesters get 404 everywhere."""
 
-router = Router()
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+from ninja import Status as Reply
+from pydantic import Field
+
+from atiende.accounts.models import User
+from atiende.api.schemas import errors
+from atiende.core import clock
+from atiende.core.errors import NotFound, ValidationFailed
+from atiende.core.pagination import _decode as decode_cursor
+from atiende.tickets.models import Ticket
+
+from . import actions, selectors, workflow
+from .models import Approval, ChangeType, RiskLevel
+from .schemas import (
+    ApprovalOut,
+    ApprovalPageOut,
+    ChangeCreateIn,
+    ChangeOut,
+    ChangePageOut,
+    ChangePatchIn,
+    ChangeTransitionIn,
+    DecisionIn,
+    MetricsOut,
+    ReviewIn,
+    RiskIn,
+    RiskQuestionOut,
+)
+
+router = Router(tags=["changes"])
+
+CHANGE_REF = re.compile(r"[0-9]{1,10}|[Cc][Hh][Gg]-[0-9]{1,12}")
+PAGE_ORDER = ["-updated_at", "-id"]
+
+
+def _actor(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _person(user) -> dict[str, Any] | None:
+    return None if user is None else {"id": user.pk, "display_name": user.display_name}
+
+
+def _visible(request: HttpRequest, change_id: str) -> Ticket:
+    change_id = change_id.strip()
+    if not CHANGE_REF.fullmatch(change_id):
+        raise NotFound()
+    return selectors.change_get(_actor(request), change_id)
+
+
+def summary_data(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
+    details = selectors.details_of(ticket)
+    return {
+        "id": ticket.pk,
+        "number": ticket.number,
+        "title": ticket.title,
+        "status": selectors.lifecycle_status(ticket.status),
+        "change_type": details.change_type,
+        "risk_level": details.risk_level,
+        "planned_start": details.planned_start,
+        "planned_end": details.planned_end,
+        "requester": _person(ticket.requester),
+        "assignee": _person(ticket.assignee),
+        "implementer": _person(details.implementer),
+        "team": None if ticket.team is None else {"id": ticket.team.pk, "name": ticket.team.name},
+        "updated_at": ticket.updated_at,
+        "version": ticket.version,
+        "url": request.build_absolute_uri(
+            reverse("api:change_get", kwargs={"change_id": ticket.pk})
+        ),
+    }
+
+
+def change_data(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
+    view = selectors.change_view(_actor(request), ticket)
+    details = view.details
+    return {
+        **summary_data(request, ticket),
+        "description": ticket.description,
+        "template": None
+        if details.template is None
+        else {"id": details.template.pk, "name": details.template.name},
+        "reason": details.reason,
+        "implementation_plan": details.implementation_plan,
+        "backout_plan": details.backout_plan,
+        "test_plan": details.test_plan,
+        "actual_start": details.actual_start,
+        "actual_end": details.actual_end,
+        "impact": ticket.impact,
+        "urgency": ticket.urgency,
+        "priority": ticket.priority,
+        "risk": {
+            "level": details.risk_level,
+            "score": details.risk_score,
+            "assessed_at": details.risk_assessed_at,
+            "reasons": [vars(r) for r in view.risk_reasons],
+        },
+        "approvals": [
+            {
+                "policy": r.name,
+                "board": r.board,
+                "required": r.required,
+                "approved": r.approved,
+                "pending": r.pending,
+                "rejected": r.rejected,
+                "satisfied": r.satisfied,
+            }
+            for r in view.requirements
+        ],
+        "approvals_satisfied": view.approvals_satisfied,
+        "review": {
+            "outcome": details.review_outcome,
+            "notes": details.review_notes,
+            "reviewed_at": details.reviewed_at,
+        },
+        "transitions": view.transitions,
+        "created_at": ticket.created_at,
+        "closed_at": ticket.closed_at,
+    }
+
+
+def approval_data(approval: Approval) -> dict[str, Any]:
+    ticket = approval.change.ticket
+    return {
+        "id": approval.pk,
+        "status": approval.status,
+        "board": approval.board.name,
+        "policy": approval.policy.name,
+        "approver": _person(approval.approver),
+        "comment": approval.comment,
+        "created_at": approval.created_at,
+        "decided_at": approval.decided_at,
+        "change": {
+            "id": ticket.pk,
+            "number": ticket.number,
+            "title": ticket.title,
+            "status": selectors.lifecycle_status(ticket.status),
+            "change_type": approval.change.change_type,
+            "risk_level": approval.change.risk_level,
+        },
+    }
+
+
+def _next_url(request: HttpRequest, cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    params = request.GET.copy()
+    params["cursor"] = cursor
+    return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+
+
+# --- changes ----------------------------------------------------------------------------------
+
+
+class ChangeQuery(Schema):
+    type: str | None = Field(default=None, description="standard | normal | emergency")
+    status: list[str] = Field(default=[], description="Repeat or separate with commas.")
+    risk: str | None = Field(default=None, description="low | medium | high")
+    open: bool = Field(default=False, description="Only changes not closed, rejected or cancelled.")
+    mine: bool = Field(default=False, description="Only changes I own or implement.")
+    q: str = Field(default="", max_length=200, description="A number or words of the title.")
+    cursor: str | None = Field(default=None, max_length=2000)
+    limit: int = Field(default=25, ge=1, le=100)
+
+
+def _filters(query: ChangeQuery) -> selectors.ChangeFilters:
+    problems: dict[str, list[str]] = {}
+    statuses = [s.strip() for value in query.status for s in value.split(",") if s.strip()]
+    if any(status not in workflow.STATUSES for status in statuses):
+        problems["status"] = [_("Unknown status.")]
+    if query.type and query.type not in ChangeType.values:
+        problems["type"] = [_("Choose standard, normal or emergency.")]
+    if query.risk and query.risk not in RiskLevel.values:
+        problems["risk"] = [_("Choose low, medium or high.")]
+    if query.cursor and decode_cursor(query.cursor, PAGE_ORDER) is None:
+        problems["cursor"] = [_("This cursor is not valid; start again from the first page.")]
+    if problems:
+        raise ValidationFailed(errors=problems)
+    return selectors.ChangeFilters(
+        change_type=query.type or None,
+        status=statuses,
+        risk=query.risk or None,
+        open_only=query.open,
+        mine=query.mine,
+        q=query.q,
+    )
+
+
+@router.get(
+    "/changes",
+    response={200: ChangePageOut, **errors(401, 404, 422)},
+    url_name="change_list",
+    summary="Changes the caller may see, newest activity first",
+)
+def change_list(request, query: Query[ChangeQuery]):
+    if not _actor(request).is_agent:
+        raise NotFound()
+    page = selectors.change_page(
+        _actor(request), _filters(query), cursor=query.cursor, limit=query.limit
+    )
+    return {
+        "items": [summary_data(request, t) for t in page.items],
+        "count": page.count,
+        "count_exact": page.count_exact,
+        "next": _next_url(request, page.next_cursor),
+    }
+
+
+@router.post(
+    "/changes",
+    response={201: ChangeOut, **errors(400, 401, 404, 422)},
+    url_name="change_create",
+    summary="Raise a request for change (agents)",
+)
+def change_create(request, payload: ChangeCreateIn):
+    data = payload.model_dump()
+    ticket = actions.change_create(
+        actor=_actor(request),
+        title=data["title"],
+        change_type=data["change_type"],
+        template_id=data["template"],
+        description=data["description"],
+        reason=data["reason"],
+        implementation_plan=data["implementation_plan"],
+        backout_plan=data["backout_plan"],
+        test_plan=data["test_plan"],
+        planned_start=data["planned_start"],
+        planned_end=data["planned_end"],
+        implementer_id=data["implementer"],
+        impact=data["impact"],
+        urgency=data["urgency"],
+        team_id=data["team"],
+        assignee_id=data["assignee"],
+        channel="api",
+    )
+    return Reply(201, change_data(request, selectors.change_get(_actor(request), ticket.pk)))
+
+
+@router.get(
+    "/changes/{change_id}",
+    response={200: ChangeOut, **errors(401, 404)},
+    url_name="change_get",
+    summary="One change by id or number (CHG-000123), with risk, approvals and review",
+)
+def change_get(request, change_id: str):
+    return change_data(request, _visible(request, change_id))
+
+
+@router.patch(
+    "/changes/{change_id}",
+    response={200: ChangeOut, **errors(400, 401, 404, 409, 422)},
+    url_name="change_update",
+    summary="Change fields of a change (with the version you read)",
+)
+def change_update(request, change_id: str, payload: ChangePatchIn):
+    ticket = _visible(request, change_id)
+    changes = payload.model_dump(exclude_unset=True)
+    version = changes.pop("version")
+    for required in ("title", "change_type", "description", *actions.PLAN_FIELDS):
+        if required in changes and changes[required] is None:
+            raise ValidationFailed.field(required, _("This field cannot be empty."))
+    actions.change_update(
+        actor=_actor(request), ticket_id=ticket.pk, version=version, changes=changes
+    )
+    return change_data(request, selectors.change_get(_actor(request), ticket.pk))
+
+
+@router.post(
+    "/changes/{change_id}/transition",
+    response={200: ChangeOut, **errors(400, 401, 404, 409, 422)},
+    url_name="change_transition",
+    summary="Move a change along its lifecycle",
+)
+def change_transition(request, change_id: str, payload: ChangeTransitionIn):
+    ticket = _visible(request, change_id)
+    actions.change_transition(actor=_actor(request), ticket_id=ticket.pk, **payload.model_dump())
+    return change_data(request, selectors.change_get(_actor(request), ticket.pk))
+
+
+@router.post(
+    "/changes/{change_id}/risk",
+    response={200: ChangeOut, **errors(400, 401, 404, 409, 422)},
+    url_name="change_risk",
+    summary="Answer the risk questionnaire (every active question)",
+)
+def change_risk(request, change_id: str, payload: RiskIn):
+    ticket = _visible(request, change_id)
+    actions.risk_assess(
+        actor=_actor(request),
+        ticket_id=ticket.pk,
+        answers=payload.answers,
+        version=payload.version,
+    )
+    return change_data(request, selectors.change_get(_actor(request), ticket.pk))
+
+
+@router.post(
+    "/changes/{change_id}/review",
+    response={200: ChangeOut, **errors(400, 401, 404, 409, 422)},
+    url_name="change_review",
+    summary="Record the post-implementation review",
+)
+def change_review(request, change_id: str, payload: ReviewIn):
+    ticket = _visible(request, change_id)
+    actions.review_record(
+        actor=_actor(request),
+        ticket_id=ticket.pk,
+        outcome=payload.outcome,
+        notes=payload.notes,
+        caused_incidents=payload.caused_incidents,
+        version=payload.version,
+    )
+    return change_data(request, selectors.change_get(_actor(request), ticket.pk))
+
+
+@router.get(
+    "/changes/{change_id}/approvals",
+    response={200: list[ApprovalOut], **errors(401, 404)},
+    url_name="change_approvals",
+    summary="Every approval of a change, newest round first",
+)
+def change_approvals(request, change_id: str):
+    ticket = _visible(request, change_id)
+    details = selectors.details_of(ticket)
+    approvals = selectors.approvals_of(details)
+    for approval in approvals:
+        approval.change = details
+    return [approval_data(a) for a in approvals]
+
+
+@router.get(
+    "/risk-questions",
+    response={200: list[RiskQuestionOut], **errors(401, 404)},
+    url_name="risk_questions",
+    summary="The risk questionnaire, in your language",
+)
+def risk_questions(request):
+    if not _actor(request).is_agent:
+        raise NotFound()
+    return [
+        {
+            "id": q.pk,
+            "text": q.text(),
+            "choices": [
+                {"id": c.pk, "text": c.text(), "weight": c.weight} for c in q.choices.all()
+            ],
+        }
+        for q in selectors.risk_questionnaire()
+    ]
+
+
+# --- approvals --------------------------------------------------------------------------------
+
+
+class ApprovalQuery(Schema):
+    mine: bool = Field(default=True, description="Approvals asked of me (the only list).")
+    pending: bool = Field(default=True, description="Only those still awaiting my decision.")
+    cursor: str | None = Field(default=None, max_length=2000)
+    limit: int = Field(default=25, ge=1, le=100)
+
+
+@router.get(
+    "/approvals",
+    response={200: ApprovalPageOut, **errors(401, 404, 422)},
+    url_name="approval_list",
+    summary="My approvals: those asked of me, newest first",
+)
+def approval_list(request, query: Query[ApprovalQuery]):
+    actor = _actor(request)
+    if not actor.is_agent:
+        raise NotFound()
+    if not query.mine:
+        raise ValidationFailed.field(
+            "mine", _("Only your own approvals are listed; see a change for all of its own.")
+        )
+    if query.cursor and decode_cursor(query.cursor, ["-created_at", "-id"]) is None:
+        raise ValidationFailed.field(
+            "cursor", _("This cursor is not valid; start again from the first page.")
+        )
+    page = selectors.approval_page(
+        actor, pending_only=query.pending, cursor=query.cursor, limit=query.limit
+    )
+    for approval in page.items:
+        approval.approver = actor
+    return {
+        "items": [approval_data(a) for a in page.items],
+        "count": page.count,
+        "count_exact": page.count_exact,
+        "next": _next_url(request, page.next_cursor),
+    }
+
+
+@router.post(
+    "/approvals/{approval_id}/decision",
+    response={200: ApprovalOut, **errors(400, 401, 403, 404, 422)},
+    url_name="approval_decide",
+    summary="Approve or reject a change (the approver only; never the change's requester)",
+)
+def approval_decide(request, approval_id: str, payload: DecisionIn):
+    if not approval_id.strip().isdigit():
+        raise NotFound()
+    approval = actions.approval_decide(
+        actor=_actor(request),
+        approval_id=approval_id.strip(),
+        decision=payload.decision,
+        comment=payload.comment,
+    )
+    return approval_data(selectors.approval_get(_actor(request), approval.pk))
+
+
+# --- metrics ----------------------------------------------------------------------------------
+
+
+class MetricsQuery(Schema):
+    start: datetime | None = Field(default=None, description="Default: 30 days ago.")
+    end: datetime | None = Field(default=None, description="Default: now.")
+
+
+@router.get(
+    "/change-metrics",
+    response={200: MetricsOut, **errors(401, 404, 422)},
+    url_name="change_metrics",
+    summary="Change success rate and emergency-change ratio over a period",
+)
+def change_metrics(request, query: Query[MetricsQuery]):
+    actor = _actor(request)
+    if not actor.is_agent:
+        raise NotFound()
+    end = query.end or clock.now()
+    start = query.start or end - timedelta(days=30)
+    if end <= start:
+        raise ValidationFailed.field("end", _("The end must be after the start."))
+    metrics = selectors.change_metrics(actor, (start, end))
+    return {
+        **{k: getattr(metrics, k) for k in MetricsOut.model_fields},
+    }

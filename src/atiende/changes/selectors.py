@@ -20,6 +20,7 @@ from atiende.tickets.selectors import tickets_visible_to, valid_id
 
 from . import approvals as approval_rules
 from . import risk as risk_rules
+from . import workflow
 from .models import (
     Approval,
     ApprovalStatus,
@@ -88,15 +89,13 @@ class ChangeFilters:
 
 
 def changes_filtered(actor: User, filters: ChangeFilters) -> QuerySet[Ticket]:
-    from .workflow import OPEN
-
     changes = changes_visible_to(actor)
     if filters.change_type:
         changes = changes.filter(change__change_type=filters.change_type)
     if filters.status:
         changes = changes.filter(status__in=filters.status)
     elif filters.open_only:
-        changes = changes.filter(status__in=OPEN)
+        changes = changes.filter(status__in=workflow.OPEN)
     if filters.risk:
         changes = changes.filter(change__risk_level=filters.risk)
     if filters.mine:
@@ -276,4 +275,70 @@ def change_metrics(actor: User, period: tuple[datetime, datetime]) -> ChangeMetr
         failed=reviewed["failure"],
         created=created["total"],
         emergency=created["emergency"],
+    )
+
+
+# --- the change as a whole --------------------------------------------------------------------
+
+# Generic ticket statuses a change may have when it was opened through the ticket form: for
+# the change lifecycle they are all "new".
+LEGACY_STATUSES = ("new", "assigned", "in_progress", "pending")
+
+
+def lifecycle_status(status: str) -> str:
+    return workflow.NEW if status in LEGACY_STATUSES else status
+
+
+def facts_of(
+    ticket: Ticket, details: ChangeDetails, approvals: list[Approval] | None = None
+) -> workflow.Facts:
+    status = lifecycle_status(ticket.status)
+    if status == workflow.AUTHORISATION:
+        if approvals is None:
+            approvals = approvals_of(details)
+        satisfied = approval_rules.satisfied(requirements_of(approvals))
+    else:
+        satisfied = status not in (workflow.NEW, workflow.ASSESSMENT)
+    return workflow.Facts(
+        change_type=details.change_type,
+        has_plans=bool(details.implementation_plan.strip() and details.backout_plan.strip()),
+        risk_assessed=bool(details.risk_level),
+        has_window=details.planned_start is not None and details.planned_end is not None,
+        approvals_satisfied=satisfied,
+        reviewed=bool(details.review_outcome),
+    )
+
+
+@dataclass
+class ChangeView:
+    """Everything a change page or API answer shows about one change (a handful of queries)."""
+
+    ticket: Ticket
+    details: ChangeDetails
+    risk_reasons: list[risk_rules.Reason]
+    approvals: list[Approval]
+    requirements: list[approval_rules.Requirement]
+    approvals_satisfied: bool
+    transitions: list[str]
+    missing: dict[str, list[str]]  # target status -> guard names still missing
+
+
+def change_view(actor: User, ticket: Ticket) -> ChangeView:
+    details = details_of(ticket)
+    approvals = approvals_of(details)
+    facts = facts_of(ticket, details, approvals)
+    targets = [
+        t
+        for t in workflow.STATUSES
+        if workflow.can_transition(details.change_type, lifecycle_status(ticket.status), t)
+    ]
+    return ChangeView(
+        ticket=ticket,
+        details=details,
+        risk_reasons=risk_reasons_of(details),
+        approvals=approvals,
+        requirements=requirements_of(approvals),
+        approvals_satisfied=facts.approvals_satisfied,
+        transitions=targets,
+        missing={t: workflow.missing_for(facts, t) for t in targets},
     )
