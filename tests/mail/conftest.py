@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from atiende.mail.models import Mailbox
 
+from .imap_server import dovecot  # noqa: F401  (a session fixture: a private Dovecot)
+
 
 @pytest.fixture
 def mailbox(db, team):

@@ -123,7 +123,9 @@ def test_reply_after_the_reopen_period_opens_a_linked_follow_up(mailbox, mail, a
     assert Ticket.objects.get(pk=first.ticket_id).status == Status.RESOLVED
     assert Ticket.objects.get(pk=reply.ticket_id).title == "La impresora"
     # The next reply in the thread (References nearest last) joins the follow-up.
-    again = receive(mail(in_reply_to="<b@x.org>", references="<a@x.org> <b@x.org>"), mailbox=mailbox)
+    again = receive(
+        mail(in_reply_to="<b@x.org>", references="<a@x.org> <b@x.org>"), mailbox=mailbox
+    )
     later.stop()
     assert again.outcome == Outcome.COMMENTED and again.ticket_id == reply.ticket_id
 
@@ -155,7 +157,7 @@ def test_unknown_sender_refused_by_policy_creates_nothing(mailbox, mail):
 
 
 def test_bounces_and_our_own_mail_are_ignored(mailbox, mail, settings):
-    settings.MAIL_MESSAGE_ID_DOMAIN = "atiende.example"
+    settings.MAIL_DOMAIN = "atiende.example"
     own = receive(mail(message_id="<n1@atiende.example>"), mailbox=mailbox)
     daemon = receive(mail(sender="MAILER-DAEMON@mx.example.org", name=""), mailbox=mailbox)
     assert own.outcome == daemon.outcome == Outcome.IGNORED
@@ -251,3 +253,18 @@ def test_inactive_sender_is_refused(mailbox, mail):
     RequesterFactory(email="gone@example.org", is_active=False)
     result = receive(mail(sender="gone@example.org"), mailbox=mailbox)
     assert result.outcome == Outcome.REJECTED and not Ticket.objects.exists()
+
+
+def test_refusal_and_oversize_notices_go_through_the_outbox(mailbox, mail):
+    from atiende.mail.models import OutboundMessage
+
+    mailbox.unknown_sender = "refuse"
+    mailbox.max_message_bytes = 3000
+    mailbox.save()
+    receive(mail(sender="nobody@example.net", subject="Hola"), mailbox=mailbox)
+    receive(mail(sender="big@example.net", body="x" * 5000), mailbox=mailbox)
+    # Automatic mail is never answered, even with a notice.
+    receive(mail(sender="bot@example.net", headers={"Auto-Submitted": "auto-generated"}),
+            mailbox=mailbox)  # fmt: skip
+    notices = {m.to_address: m.params["reason"] for m in OutboundMessage.objects.all()}
+    assert notices == {"nobody@example.net": "unknown_sender", "big@example.net": "too_large"}

@@ -55,7 +55,10 @@ def test_a_forged_authentication_results_below_the_servers_own_is_ignored(
     raw = _agent_reply(mail)
     raw = (
         b"Authentication-Results: mx.example.com; dmarc=fail header.from=example.org\r\n"
-        + b"Authentication-Results: " + PASS.encode() + b"\r\n" + raw
+        + b"Authentication-Results: "
+        + PASS.encode()
+        + b"\r\n"
+        + raw
     )
     receive(raw, mailbox=mailbox)
     assert thread.events.get(type=EventType.COMMENT).actor != agent
@@ -93,4 +96,6 @@ def test_always_trusted_mailbox(mailbox, mail, thread, agent):
     ],
 )
 def test_dmarc_verdict(value, expected):
-    assert dmarc_passed(value, authserv_id="mx.example.com", from_address="a@example.org") is expected
+    assert (
+        dmarc_passed(value, authserv_id="mx.example.com", from_address="a@example.org") is expected
+    )

@@ -44,6 +44,10 @@ class PeriodicJob:
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     # Warn and escalate SLA clocks that reached a threshold or their deadline.
     PeriodicJob("atiende.sla.sweep", timedelta(seconds=60), setting="SLA_SWEEP_SECONDS"),
+    # Send the mail outbox (notifications, acknowledgements) over SMTP, with retries.
+    PeriodicJob("atiende.mail.deliver", timedelta(seconds=15), setting="MAIL_DELIVER_SECONDS"),
+    # Fetch new mail from the IMAP mailboxes (mail/imap.py).
+    PeriodicJob("atiende.mail.poll", timedelta(seconds=60), setting="MAIL_POLL_SECONDS"),
 )
 
 

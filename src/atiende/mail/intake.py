@@ -57,9 +57,7 @@ from .trust import agent_mail_trusted
 logger = logging.getLogger(__name__)
 
 # Never a ticket or a reply: delivery reports, our own mail coming back, mailer daemons.
-ALWAYS_IGNORED = frozenset(
-    {NoiseReason.OWN_MESSAGE, NoiseReason.BOUNCE, NoiseReason.MAILER_DAEMON}
-)
+ALWAYS_IGNORED = frozenset({NoiseReason.OWN_MESSAGE, NoiseReason.BOUNCE, NoiseReason.MAILER_DAEMON})
 # Automatic answers (vacation notices) join the ticket they answer, but never open one.
 IGNORED_UNLESS_THREADED = frozenset(
     {NoiseReason.AUTO_SUBMITTED, NoiseReason.NULL_RETURN_PATH, NoiseReason.AUTO_REPLY_SUBJECT}
@@ -117,7 +115,7 @@ class IntakeFailed(DomainError):
 
 def own_domain() -> str | None:
     """The domain of the Message-IDs Atiende writes: our own mail coming back is ignored."""
-    return getattr(settings, "MAIL_MESSAGE_ID_DOMAIN", None) or None
+    return settings.MAIL_DOMAIN or None
 
 
 def synthetic_key(raw: bytes) -> str:
@@ -130,11 +128,11 @@ def synthetic_key(raw: bytes) -> str:
 def receive(raw: bytes, *, mailbox: Mailbox, source: str = InboundSource.OTHER) -> IntakeResult:
     """Take one message for `mailbox`. Raises only on a database outage (try again later)."""
     if len(raw) > mailbox.max_message_bytes:
-        return _too_large(raw, mailbox=mailbox, source=source)
+        return receive_too_large(raw[:HEADER_BYTES_MAX], len(raw), mailbox=mailbox, source=source)
     try:
         parsed = parse_message(raw, max_bytes=mailbox.max_message_bytes, own_domain=own_domain())
     except MessageTooLarge:
-        return _too_large(raw, mailbox=mailbox, source=source)
+        return receive_too_large(raw[:HEADER_BYTES_MAX], len(raw), mailbox=mailbox, source=source)
     except UnparseableMessage as exc:
         return _unparseable(raw, str(exc), mailbox=mailbox, source=source)
 
@@ -228,16 +226,19 @@ def _header_block(raw: bytes) -> bytes:
     return head + b"\r\n\r\n"
 
 
-def _too_large(raw: bytes, *, mailbox: Mailbox, source: str) -> IntakeResult:
-    """Keep the headers only, and tell the sender (unless the message is automatic)."""
-    headers = _header_block(raw)
+def receive_too_large(
+    head: bytes, size: int, *, mailbox: Mailbox, source: str = InboundSource.OTHER
+) -> IntakeResult:
+    """A message over the mailbox's limit, of which the caller read only the first bytes
+    (`head`) and counted `size`: keep its headers, tell the sender (unless it is automatic)."""
+    headers = _header_block(head)
     try:
         parsed: ParsedMessage | None = parse_message(headers, own_domain=own_domain())
     except (UnparseableMessage, MessageTooLarge):
         parsed = None
-    key = parsed.message_id if parsed and parsed.message_id else synthetic_key(raw)
+    key = parsed.message_id if parsed and parsed.message_id else synthetic_key(head)
     error = _("The message is %(size)d bytes; this mailbox accepts at most %(limit)d.") % {
-        "size": len(raw),
+        "size": size,
         "limit": mailbox.max_message_bytes,
     }
     with transaction.atomic():
@@ -247,7 +248,7 @@ def _too_large(raw: bytes, *, mailbox: Mailbox, source: str) -> IntakeResult:
                 message_id=key,
                 source=source,
                 raw=headers,
-                size=len(raw),
+                size=size,
                 from_address=(parsed.from_address or "")[:320] if parsed else "",
                 subject=parsed.subject[:1000] if parsed else "",
                 received_at=clock.now(),
@@ -260,7 +261,7 @@ def _too_large(raw: bytes, *, mailbox: Mailbox, source: str) -> IntakeResult:
         )
         if row is None:
             return IntakeResult(Outcome.DUPLICATE)
-        if parsed is not None and parsed.from_address and not parsed.is_automatic:
+        if parsed is not None and parsed.from_address:
             _queue_notice("too_large", mailbox=mailbox, row=row, parsed=parsed)
     return IntakeResult(Outcome.TOO_LARGE, row.pk, error=error)
 
@@ -284,15 +285,30 @@ def _unparseable(raw: bytes, error: str, *, mailbox: Mailbox, source: str) -> In
     return IntakeResult(Outcome.UNPARSEABLE, row.pk, error=error)
 
 
-def _queue_notice(notice: str, *, mailbox: Mailbox, row: InboundMessage, parsed: ParsedMessage):
-    """A notice to the sender through the outbox, in this transaction (mailout's
-    `outbound.queue_notice` applies the loop rules and rate limits)."""
-    try:
-        from . import outbound
-    except ImportError:  # pragma: no cover - the outbound half is not installed
-        logger.warning("no outbound mail: %s notice to %s not sent", notice, parsed.from_address)
-        return
-    outbound.queue_notice(notice=notice, mailbox=mailbox, inbound=row, parsed=parsed)  # type: ignore[attr-defined]
+def _queue_notice(
+    reason: str,
+    *,
+    mailbox: Mailbox,
+    row: InboundMessage,
+    parsed: ParsedMessage,
+    user: User | None = None,
+) -> None:
+    """A polite notice to the sender through the outbox, in this transaction; the outbox
+    applies the loop rules (never to automatic mail, machines or ourselves) and rate limits.
+    `reason` is one of outbound.NoticeReason."""
+    from . import outbound  # the outbound half imports intake's models; import it late
+
+    outbound.queue_notice(
+        to_address=parsed.from_address or "",
+        reason=reason,
+        auto_generated=parsed.is_automatic,
+        original_subject=parsed.subject,
+        original_message_id=parsed.message_id,
+        mailbox_id=mailbox.pk,
+        language=user.language if user is not None else "",
+        size=row.size,
+        limit=mailbox.max_message_bytes,
+    )
 
 
 # --- turning a message into a ticket or a reply -------------------------------------------------
@@ -328,15 +344,13 @@ def _process(row: InboundMessage, parsed: ParsedMessage, raw: bytes, mailbox: Ma
         if mailbox.unknown_sender == UnknownSender.REFUSE:
             row.status = InboundStatus.REJECTED
             row.error = _("Unknown sender refused by the mailbox's policy.")
-            if not parsed.is_automatic:
-                _queue_notice("unknown_sender", mailbox=mailbox, row=row, parsed=parsed)
+            _queue_notice("unknown_sender", mailbox=mailbox, row=row, parsed=parsed)
             return Outcome.REJECTED
         sender.user = _create_requester(parsed)
     elif not sender.user.is_active:
         row.status = InboundStatus.REJECTED
         row.error = _("The sender's account is deactivated.")
-        if not parsed.is_automatic:
-            _queue_notice("unknown_sender", mailbox=mailbox, row=row, parsed=parsed)
+        _queue_notice("refused", mailbox=mailbox, row=row, parsed=parsed, user=sender.user)
         return Outcome.REJECTED
 
     if ticket is None:

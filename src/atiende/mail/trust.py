@@ -22,7 +22,7 @@ _COMMENT = re.compile(r"\([^()]*\)")
 
 
 def first_authentication_results(raw: bytes) -> str | None:
-    headers = BytesHeaderParser(policy=compat32).parsebytes(raw[:256 * 1024])
+    headers = BytesHeaderParser(policy=compat32).parsebytes(raw[: 256 * 1024])
     values = headers.get_all("Authentication-Results") or []
     return str(values[0]) if values else None
 
