@@ -9,19 +9,27 @@ range scan of the planned-window index), blackouts of a range, and the CAB agend
 from __future__ import annotations
 
 import calendar as pycalendar
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Generic, TypeVar
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from atiende.accounts.models import User
-from atiende.cmdb.models import IMPACT_DIRECTION, Relation, TicketItem
-from atiende.cmdb.selectors import MAX_DEPTH
+from atiende.cmdb.models import IMPACT_DIRECTION, ConfigurationItem, Relation, TicketItem
+from atiende.cmdb.selectors import MAX_DEPTH, services_by_item
 from atiende.tickets.models import Status, Ticket
 
-from .models import BlackoutWindow, ChangeConflict, ChangeType
+from .models import (
+    Approval,
+    ApprovalStatus,
+    BlackoutWindow,
+    ChangeConflict,
+    ChangeDetails,
+    ChangeType,
+)
 from .selectors import changes_visible_to
 
 MONTH = "month"
@@ -244,4 +252,149 @@ def blackouts_in_range(start: datetime, end: datetime) -> list[BlackoutWindow]:
         BlackoutWindow.objects.filter(starts_at__lt=end, ends_at__gt=start)
         .prefetch_related("items")
         .order_by("starts_at", "id")
+    )
+
+
+# --- conflicts of a change ---------------------------------------------------------------------
+
+
+@dataclass
+class ConflictView:
+    conflict: ChangeConflict
+    items: list[ConfigurationItem]
+    services: list[ConfigurationItem]
+
+
+@dataclass
+class ChangeConflicts:
+    shown: list[ConflictView]
+    hidden: int  # conflicts with changes the actor may not see (counted, never described)
+
+    @property
+    def total(self) -> int:
+        return len(self.shown) + self.hidden
+
+
+def conflicts_of(actor: User, ticket: Ticket) -> ChangeConflicts:
+    """The stored conflicts of a change the actor can see (three queries)."""
+    rows = list(
+        ChangeConflict.objects.filter(change_id=ticket.pk)
+        .select_related("other", "blackout")
+        .order_by("kind", "id")
+    )
+    others = [r.other_id for r in rows if r.other_id is not None]
+    visible = set(changes_visible_to(actor).filter(pk__in=others).values_list("pk", flat=True))
+    shown = [r for r in rows if r.other_id is None or r.other_id in visible]
+    ids = {i for r in shown for i in (*r.item_ids, *r.service_ids)}
+    named = ConfigurationItem.objects.in_bulk(list(ids)) if ids else {}
+    views = [
+        ConflictView(
+            conflict=r,
+            items=[named[i] for i in r.item_ids if i in named],
+            services=[named[i] for i in r.service_ids if i in named],
+        )
+        for r in shown
+    ]
+    return ChangeConflicts(shown=views, hidden=len(rows) - len(shown))
+
+
+# --- CAB agenda --------------------------------------------------------------------------------
+
+AGENDA_DAYS = 14
+AGENDA_MAX_DAYS = 90
+AGENDA_LIMIT = 200
+
+
+@dataclass
+class AgendaItem:
+    ticket: Ticket
+    conflicts: list[ChangeConflict]
+    services: list[ConfigurationItem]
+    approvals: list[Approval]
+
+    @property
+    def details(self) -> ChangeDetails:
+        return self.ticket.change
+
+    def approvals_with(self, status: str) -> int:
+        return sum(1 for a in self.approvals if a.status == status)
+
+    @property
+    def approved(self) -> int:
+        return self.approvals_with(ApprovalStatus.APPROVED)
+
+    @property
+    def pending(self) -> int:
+        return self.approvals_with(ApprovalStatus.PENDING)
+
+    @property
+    def rejected(self) -> int:
+        return self.approvals_with(ApprovalStatus.REJECTED)
+
+
+@dataclass
+class Agenda:
+    awaiting: list[AgendaItem]  # in authorisation, earliest window first
+    upcoming: list[AgendaItem]  # scheduled to start within `days`
+    days: int
+    until: datetime
+
+
+def cab_agenda(actor: User, *, now: datetime, days: int = AGENDA_DAYS) -> Agenda:
+    """The changes awaiting authorisation and those scheduled in the next `days`, each with
+    its risk, conflicts, impacted services and approvals: six queries whatever the count."""
+    until = now + timedelta(days=days)
+    tickets = list(
+        changes_visible_to(actor)
+        .filter(
+            Q(status=Status.AUTHORISATION)
+            | Q(
+                status=Status.SCHEDULED,
+                change__planned_start__gte=now,
+                change__planned_start__lt=until,
+            )
+        )
+        .select_related("change", "requester", "team", "assignee")
+        .order_by(F("change__planned_start").asc(nulls_last=True), "pk")[:AGENDA_LIMIT]
+    )
+    ids = [t.pk for t in tickets]
+    conflicts: dict[int, list[ChangeConflict]] = defaultdict(list)
+    for row in (
+        ChangeConflict.objects.filter(change_id__in=ids)
+        .select_related("other", "blackout")
+        .order_by("kind", "id")
+    ):
+        conflicts[row.change_id].append(row)
+    items: dict[int, set[int]] = defaultdict(set)
+    for ticket_id, item_id in TicketItem.objects.filter(ticket_id__in=ids).values_list(
+        "ticket_id", "item_id"
+    ):
+        items[ticket_id].add(item_id)
+    served = services_by_item({i for its in items.values() for i in its})
+    service_ids = {s for its in served.values() for s in its}
+    services = ConfigurationItem.objects.in_bulk(list(service_ids)) if service_ids else {}
+    approvals: dict[int, list[Approval]] = defaultdict(list)
+    for approval in (
+        Approval.objects.filter(change_id__in=ids)
+        .exclude(status=ApprovalStatus.WITHDRAWN)
+        .select_related("approver", "board")
+        .order_by("created_at", "id")
+    ):
+        approvals[approval.change_id].append(approval)
+
+    def item(ticket: Ticket) -> AgendaItem:
+        ids_ = {s for i in items[ticket.pk] for s in served.get(i, ())}
+        return AgendaItem(
+            ticket=ticket,
+            conflicts=conflicts[ticket.pk],
+            services=sorted((services[s] for s in ids_ if s in services), key=lambda c: c.name),
+            approvals=approvals[ticket.pk],
+        )
+
+    agenda = [item(t) for t in tickets]
+    return Agenda(
+        awaiting=[a for a in agenda if a.ticket.status == Status.AUTHORISATION],
+        upcoming=[a for a in agenda if a.ticket.status == Status.SCHEDULED],
+        days=days,
+        until=until,
     )
