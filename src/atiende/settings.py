@@ -219,6 +219,34 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # keep Django's LOGGING
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "atiende@localhost")
 
+# --- Outbound e-mail: the outbox and its delivery (see docs/mail.md) -----------------------
+# With ATIENDE_SMTP_HOST the outbox is delivered over SMTP. Without it (and without an explicit
+# ATIENDE_EMAIL_BACKEND) nothing is sent: notifications stay queued, nothing is lost, and the
+# admin's outbox page says why; they go out once SMTP is configured.
+SMTP_HOST = env("SMTP_HOST", "")
+if SMTP_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = SMTP_HOST
+    EMAIL_PORT = int(env("SMTP_PORT", "587"))
+    EMAIL_HOST_USER = env("SMTP_USER", "")
+    EMAIL_HOST_PASSWORD = env("SMTP_PASSWORD", "")
+    _smtp_tls = env("SMTP_TLS", "starttls").strip().lower()  # starttls | ssl | none
+    EMAIL_USE_TLS = _smtp_tls == "starttls"
+    EMAIL_USE_SSL = _smtp_tls == "ssl"
+EMAIL_TIMEOUT = int(env("SMTP_TIMEOUT", "30"))
+OUTBOX_DELIVERY = bool(SMTP_HOST or env("EMAIL_BACKEND", ""))
+OUTBOX_MAX_ATTEMPTS = int(env("MAIL_MAX_ATTEMPTS", "8"))  # refusals by the server, then failed
+OUTBOX_RETRY_SECONDS = int(env("MAIL_RETRY_SECONDS", "60"))  # first retry; doubles each time
+OUTBOX_RETRY_MAX_SECONDS = int(env("MAIL_RETRY_MAX_SECONDS", "3600"))
+OUTBOX_BATCH = int(env("MAIL_SEND_BATCH", "200"))  # messages per delivery run
+MAIL_AUTO_PER_HOUR = int(env("MAIL_AUTO_PER_HOUR", "10"))  # automatic mail per address per hour
+MAIL_FROM_NAME = env("MAIL_FROM_NAME", "Atiende")  # display name of the desk's mail
+MAIL_SLA_NOTIFICATIONS = env_bool("MAIL_SLA_NOTIFICATIONS", True)  # SLA warnings by e-mail too
+MAIL_REPLY_HISTORY = int(env("MAIL_REPLY_HISTORY", "3"))  # earlier replies quoted in a reply mail
+# The domain of the Message-IDs Atiende generates (how our own mail is recognised when it
+# comes back); by default the domain of the sender address.
+MAIL_DOMAIN = env("MAIL_DOMAIN", "") or DEFAULT_FROM_EMAIL.rpartition("@")[2] or "atiende.invalid"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -6,3 +6,12 @@ class MailConfig(AppConfig):
     name = "atiende.mail"
     label = "mail"
     verbose_name = _("E-mail")
+
+    def ready(self) -> None:
+        # The outbox: notification handlers (core.events, in-transaction phase) and the
+        # delivery task (a module of its own, so Celery and the embedded runner find it).
+        from . import (
+            notify,  # noqa: F401
+            outbound_admin,  # noqa: F401 - the outbox in Django admin
+            outbound_tasks,  # noqa: F401
+        )

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from atiende.accounts.models import User
-from atiende.core import clock
+from atiende.core import clock, events
 from atiende.core.errors import NotFound
 
 from .messages import MESSAGES
@@ -32,7 +32,9 @@ def notify(
         )
         for user_id in dict.fromkeys(u for u in user_ids if u is not None)
     ]
-    return Notification.objects.bulk_create(rows)
+    created = Notification.objects.bulk_create(rows)
+    _published([(n.user_id, ticket_id, verb, n.params) for n in created])
+    return created
 
 
 ROW_FIELDS = ("user_id", "ticket_id", "verb", "params", "created_at", "read_at")
@@ -46,7 +48,16 @@ def notify_many(rows: Sequence[tuple]) -> int:
     unknown = {row[2] for row in rows} - set(MESSAGES)
     if unknown:
         raise ValueError(f"unknown notifications {sorted(unknown)!r}")
-    return insert(Notification, ROW_FIELDS, rows)
+    count = insert(Notification, ROW_FIELDS, rows)
+    _published([(row[0], row[1], row[2], row[3]) for row in rows])
+    return count
+
+
+def _published(rows: list[tuple]) -> None:
+    """Other channels (e-mail) follow the in-app notifications: `notifications.created` with
+    (user_id, ticket_id, verb, params) rows, in the same transaction (core.events)."""
+    if rows:
+        events.publish("notifications.created", rows=rows)
 
 
 def mark_read(*, actor: User, notification_id: int) -> Notification:

@@ -1,0 +1,78 @@
+"""Who gets which mail on which domain event.
+
+Every handler runs in core.events' in-transaction phase, inside the action that changed the
+ticket, so its outbox row commits (or rolls back) with the change. They only write rows; the
+decision of what a message says is taken at delivery.
+
+- ticket.created: acknowledgement to the requester (any channel). Suppressed at delivery when
+  the ticket was opened by an automatic message (InboundMessage.auto_generated), and subject
+  to the per-address rate limit of automatic replies.
+- ticket.commented, public, by someone other than the requester: the reply to the requester.
+  Internal notes never produce mail.
+- ticket.status_changed to resolved: the resolution, with the confirm and reopen links.
+- notifications.created with SLA verbs: the same people the SLA escalation told in the app
+  (the escalation decides who is told; this only adds the e-mail channel).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+from atiende.core.events import subscribe
+from atiende.tickets.models import Status, Ticket
+
+from . import outbound
+from .models import OutboundKind
+
+SLA_VERBS = {"sla_warning": OutboundKind.SLA_WARNING, "sla_breach": OutboundKind.SLA_BREACH}
+
+
+@subscribe("ticket.created", in_transaction=True)
+def acknowledge(*, ticket_id: int, **_payload: Any) -> None:
+    outbound.queue(kind=OutboundKind.ACKNOWLEDGEMENT, ticket_id=ticket_id)
+
+
+@subscribe("ticket.commented", in_transaction=True)
+def public_reply(
+    *,
+    ticket_id: int,
+    event_id: int,
+    actor_id: int | None = None,
+    public: bool = True,
+    **_payload: Any,
+) -> None:
+    if not public:
+        return  # an internal note: never mailed
+    requester_id = (
+        Ticket.objects.filter(pk=ticket_id).values_list("requester_id", flat=True).first()
+    )
+    if requester_id is None or requester_id == actor_id:
+        return  # the requester's own words are not sent back to them
+    outbound.queue(
+        kind=OutboundKind.REPLY, ticket_id=ticket_id, recipient_id=requester_id, event_id=event_id
+    )
+
+
+@subscribe("ticket.status_changed", in_transaction=True)
+def resolved(*, ticket_id: int, new: str, **_payload: Any) -> None:
+    if new == Status.RESOLVED:
+        outbound.queue(kind=OutboundKind.RESOLUTION, ticket_id=ticket_id)
+
+
+@subscribe("notifications.created", in_transaction=True)
+def sla_mail(*, rows: list[tuple[int, int | None, str, dict]], **_payload: Any) -> None:
+    """`rows`: (user_id, ticket_id, verb, params) of the in-app notifications just written."""
+    if not getattr(settings, "MAIL_SLA_NOTIFICATIONS", True):
+        return
+    outbound.queue_many(
+        {
+            "kind": SLA_VERBS[verb],
+            "recipient_id": user_id,
+            "ticket_id": ticket_id,
+            "params": {k: v for k, v in params.items() if k in ("clock", "deadline")},
+        }
+        for user_id, ticket_id, verb, params in rows
+        if verb in SLA_VERBS and ticket_id is not None
+    )
