@@ -46,8 +46,6 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("atiende.sla.sweep", timedelta(seconds=60), setting="SLA_SWEEP_SECONDS"),
     # Send the mail outbox (notifications, acknowledgements) over SMTP, with retries.
     PeriodicJob("atiende.mail.deliver", timedelta(seconds=15), setting="MAIL_DELIVER_SECONDS"),
-    # Send the mail outbox (notifications, acknowledgements) over SMTP, with retries.
-    PeriodicJob("atiende.mail.deliver", timedelta(seconds=15), setting="MAIL_DELIVER_SECONDS"),
     # Fetch new mail from the IMAP mailboxes (mail/imap.py).
     PeriodicJob("atiende.mail.poll", timedelta(seconds=60), setting="MAIL_POLL_SECONDS"),
 )
