@@ -8,6 +8,8 @@ atiende scheduler                             Celery beat: sends the periodic jo
 atiende demo                                  load demo data into an empty database
 atiende createuser USERNAME --email E --password P --role R [--organization O] [--team T]
 atiende token create USERNAME [--name NAME]   print a new API token (alone on the last line)
+atiende mail receive [--mailbox NAME] < m.eml  MTA gateway: one message from stdin (sysexits)
+atiende mail fetch [--mailbox NAME]           poll the IMAP mailboxes once
 atiende manage ARGS...                        any Django management command
 """
 
@@ -229,6 +231,37 @@ def cmd_token_create(opts: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mail_receive(opts: argparse.Namespace) -> int:
+    """Exit codes: see atiende.mail.gateway (0 accepted, 65/67 permanent, 75 try later)."""
+    try:
+        _setup_django()
+        from atiende.mail.gateway import receive_from
+    except Exception as exc:  # not even configured: the MTA keeps the message and retries
+        print(f"atiende: temporary failure ({exc})", file=sys.stderr)
+        return 75
+    return receive_from(sys.stdin.buffer, mailbox_name=opts.mailbox, out=sys.stderr)
+
+
+def cmd_mail_fetch(opts: argparse.Namespace) -> int:
+    _setup_django()
+    from atiende.mail.imap import collect, collect_all
+    from atiende.mail.models import Mailbox
+
+    if opts.mailbox:
+        mailbox = Mailbox.objects.filter(name=opts.mailbox).first()
+        if mailbox is None or not mailbox.uses_imap:
+            print(f"error: no IMAP mailbox named {opts.mailbox!r}", file=sys.stderr)
+            return 2
+        results = [collect(mailbox)]
+    else:
+        results = collect_all()
+    for result in results:
+        counts = sorted(result.outcomes.items())
+        outcomes = ", ".join(f"{k} {v}" for k, v in counts) or "nothing new"
+        print(f"{result.mailbox}: {result.error or outcomes}")
+    return 1 if any(r.error for r in results) else 0
+
+
 def cmd_manage(opts: argparse.Namespace) -> int:
     _setup_django()
     from django.core.management import execute_from_command_line
@@ -296,6 +329,17 @@ def build_parser() -> argparse.ArgumentParser:
     token_create.add_argument("username")
     token_create.add_argument("--name", default="")
     token_create.set_defaults(func=cmd_token_create)
+
+    mail = sub.add_parser("mail", help="the e-mail channel")
+    mail_sub = mail.add_subparsers(dest="mail_command", required=True)
+    receive = mail_sub.add_parser(
+        "receive", help="read one message from stdin (for the MTA); exit codes per sysexits"
+    )
+    receive.add_argument("--mailbox", default=None, help="mailbox name (default: the default)")
+    receive.set_defaults(func=cmd_mail_receive)
+    fetch = mail_sub.add_parser("fetch", help="poll the IMAP mailboxes once")
+    fetch.add_argument("--mailbox", default=None, help="only this mailbox")
+    fetch.set_defaults(func=cmd_mail_fetch)
 
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("args", nargs=argparse.REMAINDER)
