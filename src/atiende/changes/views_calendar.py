@@ -348,13 +348,15 @@ class AgendaForm(forms.Form):
 def cab_agenda(request: HttpRequest) -> HttpResponse:
     form = AgendaForm(request.GET)
     if not form.is_valid():
-        return render(request, "changes/cab_agenda.html", {"form": form, "nav": "cab"}, status=400)
+        context = {"form": form, "nav": "cab", "default_days": calendar.AGENDA_DAYS}
+        return render(request, "changes/cab_agenda.html", context, status=400)
     days = form.cleaned_data.get("days") or calendar.AGENDA_DAYS
     now = clock.now()
     agenda = calendar.cab_agenda(request.user, now=now, days=days)
     context = {
         "form": form,
         "nav": "cab",
+        "default_days": calendar.AGENDA_DAYS,
         "agenda": agenda,
         "now": now,
         "change_url": change_url_pattern(),
