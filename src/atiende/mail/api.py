@@ -1,3 +1,190 @@
-from ninja import Router
+"""The mail API: the failed-mail list (inspect, download raw, retry, discard) and the health
+of the mailboxes, for managers and admins. For anyone else these do not exist (404)."""
 
-router = Router()
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+
+from atiende.api.schemas import errors
+from atiende.core.errors import ValidationFailed
+from atiende.core.pagination import _decode as decode_cursor
+
+from . import actions, selectors
+from .models import InboundMessage
+
+router = Router(tags=["mail"])
+
+
+class InboundOut(Schema):
+    id: int
+    mailbox: str | None = Field(description="The mailbox's name.")
+    message_id: str = Field(description="The Message-ID, or a hash of the raw message.")
+    source: str = Field(description="gateway | imap | other")
+    size: int = Field(description="Size of the raw message in bytes.")
+    from_address: str
+    subject: str
+    received_at: datetime
+    status: str = Field(
+        description="processed | failed | ignored | rejected | too_large | discarded"
+    )
+    error: str = Field(description="Why it failed (empty when it did not).")
+    attempts: int
+    auto_generated: bool = Field(description="Sent by a machine: never answered automatically.")
+    ticket: int | None = Field(default=None, description="The ticket it became or joined.")
+    raw_url: str = Field(description="Download of the raw message (.eml).")
+
+
+class InboundPageOut(Schema):
+    items: list[InboundOut]
+    count: int
+    count_exact: bool
+    next: str | None
+
+
+class FailedQuery(Schema):
+    cursor: str | None = Field(default=None, max_length=2000)
+    limit: int = Field(default=25, ge=1, le=100)
+
+
+class RetryOut(Schema):
+    outcome: str = Field(
+        description="created | commented | reopened | follow_up | ignored | rejected | failed ..."
+    )
+    message: InboundOut
+
+
+class MailboxHealthOut(Schema):
+    id: int
+    name: str
+    address: str
+    is_active: bool
+    uses_imap: bool
+    state: str = Field(description="ok | error | waiting | gateway (no IMAP) | inactive")
+    last_polled_at: datetime | None
+    last_success_at: datetime | None
+    last_error: str
+    last_error_at: datetime | None
+    failed: int = Field(description="Messages waiting in the failed-mail list.")
+    last_received_at: datetime | None
+
+
+class HealthOut(Schema):
+    ok: bool = Field(description="True when no active mailbox reports an error.")
+    mailboxes: list[MailboxHealthOut]
+
+
+def inbound_data(request: HttpRequest, row: InboundMessage) -> dict[str, Any]:
+    return {
+        "id": row.pk,
+        "mailbox": row.mailbox.name if row.mailbox_id and row.mailbox else None,
+        "message_id": row.message_id,
+        "source": row.source,
+        "size": row.size,
+        "from_address": row.from_address,
+        "subject": row.subject,
+        "received_at": row.received_at,
+        "status": row.status,
+        "error": row.error,
+        "attempts": row.attempts,
+        "auto_generated": row.auto_generated,
+        "ticket": row.ticket_id,
+        "raw_url": request.build_absolute_uri(
+            reverse("api:mail_failed_raw", kwargs={"message_id": row.pk})
+        ),
+    }
+
+
+def raw_response(row: InboundMessage) -> HttpResponse:
+    response = HttpResponse(bytes(row.raw), content_type="message/rfc822")
+    response["Content-Disposition"] = f'attachment; filename="message-{row.pk}.eml"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@router.get(
+    "/mail/failed",
+    response={200: InboundPageOut, **errors(401, 404, 422)},
+    url_name="mail_failed_list",
+    summary="Messages that could not become tickets, newest first (managers and admins)",
+)
+def failed_list(request, query: Query[FailedQuery]):
+    if query.cursor and decode_cursor(query.cursor, selectors.FAILED_ORDER) is None:
+        raise ValidationFailed.field(
+            "cursor", _("This cursor is not valid; start again from the first page.")
+        )
+    page = selectors.failed_page(request.user, cursor=query.cursor, limit=query.limit)
+    next_url = None
+    if page.next_cursor:
+        params = request.GET.copy()
+        params["cursor"] = page.next_cursor
+        next_url = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+    return {
+        "items": [inbound_data(request, row) for row in page.items],
+        "count": page.count,
+        "count_exact": page.count_exact,
+        "next": next_url,
+    }
+
+
+@router.get(
+    "/mail/failed/{message_id}",
+    response={200: InboundOut, **errors(401, 404)},
+    url_name="mail_failed_get",
+    summary="One received message, with its error",
+)
+def failed_get(request, message_id: str):
+    return inbound_data(request, selectors.inbound_get(request.user, message_id))
+
+
+@router.get(
+    "/mail/failed/{message_id}/raw",
+    response={200: None, **errors(401, 404)},
+    url_name="mail_failed_raw",
+    summary="The raw message as received (message/rfc822)",
+)
+def failed_raw(request, message_id: str):
+    return raw_response(selectors.inbound_get(request.user, message_id, with_raw=True))
+
+
+@router.post(
+    "/mail/failed/{message_id}/retry",
+    response={200: RetryOut, **errors(400, 401, 404, 422)},
+    url_name="mail_failed_retry",
+    summary="Run a failed message through intake again",
+)
+def failed_retry(request, message_id: str):
+    row = selectors.inbound_get(request.user, message_id)
+    result = actions.inbound_retry(actor=request.user, message_id=row.pk)
+    return {
+        "outcome": str(result.outcome),
+        "message": inbound_data(request, selectors.inbound_get(request.user, row.pk)),
+    }
+
+
+@router.post(
+    "/mail/failed/{message_id}/discard",
+    response={200: InboundOut, **errors(401, 404, 422)},
+    url_name="mail_failed_discard",
+    summary="Take a failed message off the list (it stays recorded as received)",
+)
+def failed_discard(request, message_id: str):
+    row = selectors.inbound_get(request.user, message_id)
+    return inbound_data(request, actions.inbound_discard(actor=request.user, message_id=row.pk))
+
+
+@router.get(
+    "/mail/health",
+    response={200: HealthOut, **errors(401, 404)},
+    url_name="mail_health",
+    summary="Each mailbox's collector state, last error and failed-mail count",
+)
+def health(request):
+    mailboxes = selectors.mailbox_health(request.user)
+    ok = not any(m.state == "error" for m in mailboxes)
+    return {"ok": ok, "mailboxes": [m.__dict__ for m in mailboxes]}

@@ -1,0 +1,47 @@
+"""The changes an admin or manager makes to received mail: retry a failed message (intake runs
+again) or discard it. Intake itself lives in intake.py; the collector in imap.py."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from atiende.accounts.models import User
+from atiende.core import clock
+from atiende.core.errors import NotFound, ValidationFailed
+
+from . import intake
+from .models import InboundMessage, InboundStatus
+from .selectors import inbound_visible_to
+
+
+def _locked_failed(actor: User, message_id: int) -> InboundMessage:
+    row = inbound_visible_to(actor).select_for_update().filter(pk=message_id).first()
+    if row is None:
+        raise NotFound()
+    if row.status != InboundStatus.FAILED:
+        raise ValidationFailed.field(
+            "status", _("Only failed messages can be retried or discarded.")
+        )
+    return row
+
+
+def inbound_retry(*, actor: User, message_id: int) -> intake.IntakeResult:
+    """Run a failed message through intake again. On success it becomes a ticket or reply; on
+    failure it stays in the list with the new error and one more attempt counted."""
+    with transaction.atomic():
+        row = _locked_failed(actor, message_id)
+        return intake.retry(row)
+
+
+def inbound_discard(*, actor: User, message_id: int) -> InboundMessage:
+    """Take a failed message off the list. The row (and its Message-ID claim) stays, so the
+    same message arriving again is still recognised as received."""
+    with transaction.atomic():
+        row = _locked_failed(actor, message_id)
+        row.status = InboundStatus.DISCARDED
+        row.processed_at = clock.now()
+        note = _("Discarded by %(name)s.") % {"name": actor.display_name}
+        row.error = f"{row.error}\n{note}".strip()
+        row.save(update_fields=["status", "processed_at", "error"])
+    return row

@@ -1,0 +1,110 @@
+"""Reads of the mail domain, scoped to the actor: the failed-mail list and the mailboxes'
+health are for managers and admins; for anyone else they do not exist (404)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Max, Q, QuerySet
+
+from atiende.accounts.models import User
+from atiende.core.errors import NotFound
+from atiende.core.pagination import Page, paginate
+
+from .models import InboundMessage, InboundStatus, Mailbox
+
+FAILED_ORDER = ["-received_at", "-id"]
+# What a list shows: never the raw bytes (they can be megabytes per row).
+LIST_FIELDS = (
+    "id", "mailbox__name", "message_id", "source", "size", "from_address", "subject",
+    "received_at", "status", "error", "attempts", "auto_generated", "ticket", "mailbox",
+)  # fmt: skip
+
+
+def can_manage_mail(actor: User | None) -> bool:
+    return bool(actor and actor.is_authenticated and actor.is_active and actor.is_manager)
+
+
+def inbound_visible_to(actor: User | None) -> QuerySet[InboundMessage]:
+    if not can_manage_mail(actor):
+        return InboundMessage.objects.none()
+    return InboundMessage.objects.all()
+
+
+def failed_page(actor: User, *, cursor: str | None, limit: int = 25) -> Page:
+    if not can_manage_mail(actor):
+        raise NotFound()
+    queryset = (
+        inbound_visible_to(actor)
+        .filter(status=InboundStatus.FAILED)
+        .select_related("mailbox")
+        .only(*LIST_FIELDS)
+    )
+    return paginate(queryset, order=FAILED_ORDER, cursor=cursor, limit=limit)
+
+
+def inbound_get(actor: User, message_id: int | str, *, with_raw: bool = False) -> InboundMessage:
+    pk = str(message_id)
+    if not pk.isascii() or not pk.isdigit() or not 0 < int(pk) < 2**63:
+        raise NotFound()
+    queryset = inbound_visible_to(actor).select_related("mailbox", "ticket")
+    if not with_raw:
+        queryset = queryset.defer("raw")
+    message = queryset.filter(pk=int(pk)).first()
+    if message is None:
+        raise NotFound()
+    return message
+
+
+@dataclass(frozen=True)
+class MailboxHealth:
+    id: int
+    name: str
+    address: str
+    is_active: bool
+    uses_imap: bool
+    state: str  # ok | error | waiting (never polled) | gateway (no IMAP) | inactive
+    last_polled_at: datetime | None
+    last_success_at: datetime | None
+    last_error: str
+    last_error_at: datetime | None
+    failed: int
+    last_received_at: datetime | None
+
+
+def _state(mailbox: Mailbox) -> str:
+    if not mailbox.is_active:
+        return "inactive"
+    if not mailbox.uses_imap:
+        return "gateway"
+    if mailbox.last_error:
+        return "error"
+    return "ok" if mailbox.last_success_at else "waiting"
+
+
+def mailbox_health(actor: User) -> list[MailboxHealth]:
+    """Every mailbox with its collector's state and its failed-mail count (one query)."""
+    if not can_manage_mail(actor):
+        raise NotFound()
+    mailboxes = Mailbox.objects.annotate(
+        failed=Count("messages", filter=Q(messages__status=InboundStatus.FAILED)),
+        last_received=Max("messages__received_at"),
+    ).order_by("name")
+    return [
+        MailboxHealth(
+            id=m.pk,
+            name=m.name,
+            address=m.address,
+            is_active=m.is_active,
+            uses_imap=m.uses_imap,
+            state=_state(m),
+            last_polled_at=m.last_polled_at,
+            last_success_at=m.last_success_at,
+            last_error=m.last_error,
+            last_error_at=m.last_error_at,
+            failed=m.failed,  # type: ignore[attr-defined]
+            last_received_at=m.last_received,  # type: ignore[attr-defined]
+        )
+        for m in mailboxes
+    ]
