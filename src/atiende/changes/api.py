@@ -21,7 +21,7 @@ from atiende.core.errors import NotFound, ValidationFailed
 from atiende.core.pagination import _decode as decode_cursor
 from atiende.tickets.models import Ticket
 
-from . import actions, selectors, workflow
+from . import actions, api_calendar, selectors, workflow
 from .models import Approval, ChangeType, RiskLevel
 from .schemas import (
     ApprovalOut,
@@ -39,6 +39,9 @@ from .schemas import (
 )
 
 router = Router(tags=["changes"])
+
+# The calendar's operations first, so "/changes/calendar" is never read as a change id.
+api_calendar.register(router)
 
 CHANGE_REF = re.compile(r"[0-9]{1,10}|[Cc][Hh][Gg]-[0-9]{1,12}")
 PAGE_ORDER = ["-updated_at", "-id"]

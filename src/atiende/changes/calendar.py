@@ -280,6 +280,7 @@ def conflicts_of(actor: User, ticket: Ticket) -> ChangeConflicts:
     rows = list(
         ChangeConflict.objects.filter(change_id=ticket.pk)
         .select_related("other", "blackout")
+        .prefetch_related("blackout__items")
         .order_by("kind", "id")
     )
     others = [r.other_id for r in rows if r.other_id is not None]
@@ -362,6 +363,7 @@ def cab_agenda(actor: User, *, now: datetime, days: int = AGENDA_DAYS) -> Agenda
     for row in (
         ChangeConflict.objects.filter(change_id__in=ids)
         .select_related("other", "blackout")
+        .prefetch_related("blackout__items")
         .order_by("kind", "id")
     ):
         conflicts[row.change_id].append(row)
