@@ -29,6 +29,7 @@ MANAGER_MODELS = frozenset(
         "sla.slapolicy",
         "sla.slatarget",
         "sla.slaescalation",
+        "changes.blackoutwindow",
     }
 )
 MANAGER_APPS = frozenset(name.split(".")[0] for name in MANAGER_MODELS)

@@ -9,4 +9,4 @@ class ChangesConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the calendar's reactions to change and item events (core.events).
-        from . import conflicts  # noqa: F401
+        from . import admin_calendar, conflicts  # noqa: F401

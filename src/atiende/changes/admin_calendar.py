@@ -1,0 +1,49 @@
+"""Admin of the change calendar's configuration: blackout windows (freezes). Registered from
+ChangesConfig.ready (this app's admin.py belongs to the change records)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from atiende.core import clock
+
+from . import conflicts
+from .models import BlackoutWindow
+
+
+@admin.register(BlackoutWindow)
+class BlackoutWindowAdmin(admin.ModelAdmin):
+    list_display = ["name", "starts_at", "ends_at", "scope", "created_by"]
+    list_filter = ["starts_at"]
+    search_fields = ["name", "reason"]
+    date_hierarchy = "starts_at"
+    raw_id_fields = ["items"]
+    fields = ["name", "starts_at", "ends_at", "reason", "items"]
+    ordering = ["-starts_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("created_by").prefetch_related("items")
+
+    @admin.display(description=_("scope"))
+    def scope(self, obj: BlackoutWindow) -> str:
+        names = [item.name for item in obj.items.all()]
+        return ", ".join(names) if names else str(_("Everything"))
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+            obj.created_at = clock.now()
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The window or its scope may have moved: the changes it covers (or covered) get
+        # their conflicts recomputed.
+        conflicts.refresh_blackout(form.instance.pk)
+
+    def delete_model(self, request, obj):
+        affected = list(obj.conflicts.values_list("change_id", flat=True))
+        super().delete_model(request, obj)
+        for ticket_id in affected:
+            conflicts.refresh(ticket_id)
