@@ -202,7 +202,7 @@ def _deliver_one(pk: int, token: str, smtp, now: datetime, result: DeliveryResul
     # Accepted by the server: mark it at once (the duplicate window ends here).
     if not _finish(
         pk, token, status=OutboundStatus.SENT, sent_at=clock.now(), claim="",
-        to_address=to_address, subject=message.subject[:255], last_error="",
+        to_address=to_address.lower(), subject=message.subject[:255], last_error="",
     ):  # fmt: skip
         logger.error("outgoing message %s was sent after its claim was lost", pk)
     result.sent += 1
