@@ -1,9 +1,26 @@
 from django.urls import path
 
-from . import views_calendar
+from . import views, views_calendar
 
 app_name = "changes"
-urlpatterns: list = []
+# The change pages (helper "changes"); the number route comes last.
+urlpatterns: list = [
+    path("", views.change_list, name="list"),
+    path("new/", views.change_new, name="new"),
+    path("approvals/", views.my_approvals, name="approvals"),
+    path("approvals/<int:pk>/decide/", views.approval_decide, name="approval_decide"),
+    path("<str:number>/", views.change_detail, name="change"),
+    path("<str:number>/edit/", views.change_edit, name="edit"),
+    path("<str:number>/transition/", views.change_transition, name="transition"),
+    path("<str:number>/risk/", views.change_risk, name="risk"),
+    path("<str:number>/review/", views.change_review, name="review"),
+    path("<str:number>/items/", views.change_item_add, name="item_add"),
+    path(
+        "<str:number>/items/<int:item_id>/remove/",
+        views.change_item_remove,
+        name="item_remove",
+    ),
+]
 
 # Change calendar, its iCalendar feed and the CAB agenda (helper "calendar"). Listed first so
 # that a catch-all change route such as "<str:number>/" never shadows them.

@@ -1,0 +1,57 @@
+"""Display helpers of the change pages: badges for type, status, risk, approval and review."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from atiende.tickets.models import Status
+
+from ..models import ApprovalStatus, ChangeType, ReviewOutcome, RiskLevel
+from ..selectors import lifecycle_status
+
+register = template.Library()
+
+
+def _badge(css: str, value: str, enum) -> SafeString:
+    try:
+        label = str(enum(value).label)
+    except ValueError:
+        label = value
+    return format_html('<span class="badge {}-{}">{}</span>', css, value, label)
+
+
+@register.simple_tag
+def change_status_badge(status: str) -> SafeString:
+    status = lifecycle_status(status)
+    return _badge("status", status, Status)
+
+
+@register.simple_tag
+def type_badge(change_type: str) -> SafeString:
+    return _badge("change-type", change_type, ChangeType)
+
+
+@register.simple_tag
+def risk_badge(level: str) -> SafeString:
+    if not level:
+        return format_html('<span class="badge risk-none">{}</span>', "—")
+    return _badge("risk", level, RiskLevel)
+
+
+@register.simple_tag
+def approval_badge(status: str) -> SafeString:
+    return _badge("approval", status, ApprovalStatus)
+
+
+@register.simple_tag
+def review_badge(outcome: str) -> SafeString:
+    return _badge("review", outcome, ReviewOutcome)
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{round(value * 100)} %"

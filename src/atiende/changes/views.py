@@ -1,0 +1,529 @@
+"""The change pages: list, new change, the change page (plans, risk, approvals, items,
+links, timeline, transitions), the risk questionnaire and "My approvals".
+
+Thin views: forms parse, selectors read (scoped to the agent), actions write. A refused write
+re-renders the page with the errors and the DomainError's status (422, 409, 403); requesters
+get 404 everywhere."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import wraps
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from atiende.accounts.models import User
+from atiende.core import clock
+from atiende.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from atiende.tickets.models import Status, Ticket
+from atiende.tickets.selectors import links_of, timeline_for
+
+from . import actions, selectors, workflow
+from .forms import (
+    ChangeEditForm,
+    ChangeFilterForm,
+    ChangeForm,
+    DecisionForm,
+    ItemForm,
+    ReviewForm,
+    RiskForm,
+    TransitionForm,
+)
+from .models import Approval, ApprovalStatus
+
+PAGE_SIZE = 25
+METRICS_DAYS = 90
+# Transitions that ask for more than a click (a comment, an override reason).
+DETAILED_TARGETS = (workflow.FAILED, workflow.SCHEDULED, workflow.CANCELLED)
+GUARD_HINTS = {
+    "plans": lambda: _("Write the implementation and backout plans first."),
+    "risk": lambda: _("Assess the risk first."),
+    "window": lambda: _("Give the planned start and end first."),
+    "approvals": lambda: _("The change does not have the approvals it needs yet."),
+    "review": lambda: _("Record the post-implementation review first."),
+}
+
+
+def agents_only(view):
+    """Change pages are for agents; requesters get a plain 404 (nothing to reveal)."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        if not getattr(request.user, "is_agent", False):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _change_or_404(request: HttpRequest, number: str) -> Ticket:
+    try:
+        return selectors.change_get(_user(request), number)
+    except NotFound as exc:
+        raise Http404 from exc
+
+
+def _to_change(ticket: Ticket, anchor: str = "") -> HttpResponse:
+    url = reverse("changes:change", args=[ticket.number])
+    return redirect(f"{url}#{anchor}" if anchor else url)
+
+
+def _apply_error(form, exc: DomainError) -> None:
+    placed = False
+    for name, problems in exc.errors.items():
+        field = name if name in form.fields else None
+        for message in problems:
+            form.add_error(field, message)
+            placed = True
+    if not placed:
+        form.add_error(None, exc.detail)
+
+
+# --- list ---------------------------------------------------------------------------------------
+
+
+@agents_only
+def change_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = ChangeFilterForm(request.GET or None)
+    filters = selectors.ChangeFilters(open_only=True)
+    cursor = None
+    status_code = 200
+    if form.is_bound:
+        if form.is_valid():
+            data = form.cleaned_data
+            status = data["status"]
+            filters = selectors.ChangeFilters(
+                change_type=data["type"] or None,
+                status=[status] if status and status != "open" else [],
+                open_only=status == "open",
+                risk=data["risk"] or None,
+                mine=data["mine"],
+                q=data["q"] or "",
+            )
+            cursor = data["cursor"] or None
+        else:
+            status_code = 422
+    try:
+        page = selectors.change_page(user, filters, cursor=cursor, limit=PAGE_SIZE)
+    except DomainError:
+        page = selectors.change_page(user, filters, cursor=None, limit=PAGE_SIZE)
+    now = clock.now()
+    metrics = selectors.change_metrics(user, (now - timedelta(days=METRICS_DAYS), now))
+    pending = selectors.approvals_for(user).count()
+    context = {
+        "nav": "changes",
+        "form": form,
+        "page": page,
+        "rows": [(t, selectors.details_of(t)) for t in page.items],
+        "metrics": metrics,
+        "metrics_days": METRICS_DAYS,
+        "pending_approvals": pending,
+    }
+    return render(request, "changes/list.html", context, status=status_code)
+
+
+# --- new ----------------------------------------------------------------------------------------
+
+
+@agents_only
+def change_new(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    initial: dict[str, Any] = {}
+    if request.GET.get("template"):
+        initial = {"change_type": "standard", "template": request.GET["template"]}
+    form = ChangeForm(
+        request.POST if request.method == "POST" else None, user=user, initial=initial
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                ticket = actions.change_create(
+                    actor=user,
+                    title=data["title"],
+                    change_type=data["change_type"],
+                    template_id=data["template"] or None,
+                    description=data["description"],
+                    reason=data["reason"],
+                    implementation_plan=data["implementation_plan"],
+                    backout_plan=data["backout_plan"],
+                    test_plan=data["test_plan"],
+                    planned_start=data["planned_start"],
+                    planned_end=data["planned_end"],
+                    implementer_id=data["implementer"] or None,
+                    impact=data["impact"],
+                    urgency=data["urgency"],
+                    team_id=data["team"] or None,
+                    assignee_id=data["assignee"] or None,
+                )
+            except DomainError as exc:
+                _apply_error(form, exc)
+                status = exc.status_code
+            else:
+                messages.success(
+                    request, _("Change %(number)s raised.") % {"number": ticket.number}
+                )
+                return _to_change(ticket)
+        else:
+            status = 422
+    templates = list(selectors.templates_active())
+    return render(
+        request,
+        "changes/new.html",
+        {"nav": "changes", "form": form, "templates": templates},
+        status=status,
+    )
+
+
+# --- the change page ----------------------------------------------------------------------------
+
+
+def _edit_initial(ticket: Ticket, details) -> dict[str, Any]:
+    return {
+        "version": ticket.version,
+        "title": ticket.title,
+        "description": ticket.description,
+        "change_type": details.change_type,
+        "reason": details.reason,
+        "implementation_plan": details.implementation_plan,
+        "backout_plan": details.backout_plan,
+        "test_plan": details.test_plan,
+        "planned_start": details.planned_start,
+        "planned_end": details.planned_end,
+        "implementer": str(details.implementer_id or ""),
+        "team": str(ticket.team_id or ""),
+        "assignee": str(ticket.assignee_id or ""),
+    }
+
+
+def _items(user: User, ticket: Ticket) -> tuple[list, list]:
+    """The change's affected services and CIs, and the services impacted through them."""
+    try:
+        from atiende.cmdb import selectors as cmdb
+    except ImportError:  # pragma: no cover - cmdb is part of the project
+        return [], []
+    items = cmdb.items_of_ticket(user, ticket)
+    services = list(cmdb.impacted_services([ti.item_id for ti in items])[:50]) if items else []
+    return items, services
+
+
+def _render_change(
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    status: int = 200,
+    edit_form: ChangeEditForm | None = None,
+    transition_form: TransitionForm | None = None,
+    decision_form: DecisionForm | None = None,
+    review_form: ReviewForm | None = None,
+    item_form: ItemForm | None = None,
+    conflict: bool = False,
+) -> HttpResponse:
+    user = _user(request)
+    view = selectors.change_view(user, ticket)
+    details = view.details
+    editable_content = selectors.lifecycle_status(ticket.status) in (
+        workflow.NEW,
+        workflow.ASSESSMENT,
+    )
+    is_open = selectors.lifecycle_status(ticket.status) in workflow.OPEN
+    if edit_form is None and is_open:
+        edit_form = ChangeEditForm(
+            user=user, editable_content=editable_content, initial=_edit_initial(ticket, details)
+        )
+    failed_target = transition_form.data.get("to") if transition_form is not None else None
+    transitions = []
+    for target in view.transitions:
+        transitions.append(
+            {
+                "to": target,
+                "label": Status(target).label,
+                "missing": [str(GUARD_HINTS[m]()) for m in view.missing.get(target, [])],
+                "detailed": target in DETAILED_TARGETS,
+                "form": transition_form
+                if failed_target == target
+                else TransitionForm(initial={"to": target, "version": ticket.version}),
+            }
+        )
+    mine = [
+        a for a in view.approvals if a.approver_id == user.pk and a.status == ApprovalStatus.PENDING
+    ]
+    items, services = _items(user, ticket)
+    context = {
+        "nav": "changes",
+        "ticket": ticket,
+        "details": details,
+        "view": view,
+        "status": selectors.lifecycle_status(ticket.status),
+        "events": timeline_for(user, ticket),
+        "links": links_of(user, ticket),
+        "edit_form": edit_form,
+        "editable_content": editable_content,
+        "transitions": transitions,
+        "my_approvals": mine,
+        "decision_form": decision_form or DecisionForm(),
+        "review_form": review_form or ReviewForm(initial={"outcome": details.review_outcome}),
+        "item_form": item_form or ItemForm(),
+        "items": items,
+        "services": services,
+        "conflict": conflict,
+        "conflicts": _conflicts(ticket),
+    }
+    return render(request, "changes/change.html", context, status=status)
+
+
+def _conflicts(ticket: Ticket) -> list:
+    """The conflicts the calendar stored for this change, when it stores them."""
+    from . import models
+
+    model = getattr(models, "ChangeConflict", None)
+    if model is None:
+        return []
+    return list(model.objects.filter(change_id=ticket.pk).select_related("other", "blackout")[:20])
+
+
+@agents_only
+def change_detail(request: HttpRequest, number: str) -> HttpResponse:
+    return _render_change(request, _change_or_404(request, number))
+
+
+@agents_only
+@require_POST
+def change_edit(request: HttpRequest, number: str) -> HttpResponse:
+    user = _user(request)
+    ticket = _change_or_404(request, number)
+    details = selectors.details_of(ticket)
+    editable_content = selectors.lifecycle_status(ticket.status) in (
+        workflow.NEW,
+        workflow.ASSESSMENT,
+    )
+    form = ChangeEditForm(request.POST, user=user, editable_content=editable_content)
+    if not form.is_valid():
+        return _render_change(request, ticket, status=422, edit_form=form)
+    changes = form.changes(_edit_initial(ticket, details))
+    try:
+        actions.change_update(
+            actor=user, ticket_id=ticket.pk, version=form.cleaned_data["version"], changes=changes
+        )
+    except Conflict:
+        fresh = selectors.change_get(user, ticket.pk)
+        return _render_change(request, fresh, status=409, conflict=True)
+    except DomainError as exc:
+        _apply_error(form, exc)
+        return _render_change(request, ticket, status=exc.status_code, edit_form=form)
+    messages.success(request, _("Change saved."))
+    return _to_change(ticket, "details")
+
+
+@agents_only
+@require_POST
+def change_transition(request: HttpRequest, number: str) -> HttpResponse:
+    user = _user(request)
+    ticket = _change_or_404(request, number)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        return _render_change(request, ticket, status=422, transition_form=form)
+    data = form.cleaned_data
+    try:
+        actions.change_transition(
+            actor=user,
+            ticket_id=ticket.pk,
+            to=data["to"],
+            version=data["version"],
+            comment=data["comment"],
+            override_reason=data["override_reason"],
+        )
+    except Conflict:
+        fresh = selectors.change_get(user, ticket.pk)
+        return _render_change(request, fresh, status=409, conflict=True)
+    except DomainError as exc:
+        _apply_error(form, exc)
+        return _render_change(request, ticket, status=exc.status_code, transition_form=form)
+    messages.success(
+        request, _("The change is now “%(status)s”.") % {"status": Status(data["to"]).label}
+    )
+    return _to_change(ticket)
+
+
+@agents_only
+def change_risk(request: HttpRequest, number: str) -> HttpResponse:
+    user = _user(request)
+    ticket = _change_or_404(request, number)
+    details = selectors.details_of(ticket)
+    questions = selectors.risk_questionnaire()
+    initial: dict[str, Any] = {"version": ticket.version}
+    initial.update(
+        {f"q{a.question_id}": str(a.choice_id) for a in selectors.risk_answers_of(details)}
+    )
+    form = RiskForm(
+        request.POST if request.method == "POST" else None, questions=questions, initial=initial
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                actions.risk_assess(
+                    actor=user,
+                    ticket_id=ticket.pk,
+                    answers=form.answers(),
+                    version=form.cleaned_data["version"],
+                )
+            except DomainError as exc:
+                rename = {f"answers.{q.pk}": f"q{q.pk}" for q in questions}
+                for name, problems in exc.errors.items():
+                    field = rename.get(name, name)
+                    for message in problems:
+                        form.add_error(field if field in form.fields else None, message)
+                if not exc.errors:
+                    form.add_error(None, exc.detail)
+                status = exc.status_code
+            else:
+                messages.success(request, _("Risk assessed."))
+                return _to_change(ticket, "risk")
+        else:
+            status = 422
+    context = {"nav": "changes", "ticket": ticket, "details": details, "form": form}
+    return render(request, "changes/risk.html", context, status=status)
+
+
+@agents_only
+@require_POST
+def change_review(request: HttpRequest, number: str) -> HttpResponse:
+    user = _user(request)
+    ticket = _change_or_404(request, number)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        return _render_change(request, ticket, status=422, review_form=form)
+    try:
+        actions.review_record(
+            actor=user,
+            ticket_id=ticket.pk,
+            outcome=form.cleaned_data["outcome"],
+            notes=form.cleaned_data["notes"],
+            caused_incidents=form.incident_refs(),
+        )
+    except DomainError as exc:
+        _apply_error(form, exc)
+        return _render_change(request, ticket, status=exc.status_code, review_form=form)
+    messages.success(request, _("Review recorded."))
+    return _to_change(ticket, "review")
+
+
+@agents_only
+@require_POST
+def change_item_add(request: HttpRequest, number: str) -> HttpResponse:
+    from atiende.cmdb import actions as cmdb_actions
+    from atiende.cmdb import selectors as cmdb
+
+    user = _user(request)
+    ticket = _change_or_404(request, number)
+    form = ItemForm(request.POST)
+    if not form.is_valid():
+        return _render_change(request, ticket, status=422, item_form=form)
+    ref = form.cleaned_data["item"].strip()
+    items = cmdb.items_visible_to(user)
+    item = (
+        items.filter(pk=int(ref)).first()
+        if ref.isdigit() and len(ref) < 12
+        else items.filter(name__iexact=ref).order_by("id").first()
+    )
+    try:
+        if item is None:
+            raise ValidationFailed.field("item", _("No service or item has this name or id."))
+        cmdb_actions.ticket_item_add(actor=user, ticket_id=ticket.pk, item_id=item.pk)
+    except DomainError as exc:
+        _apply_error(form, exc)
+        return _render_change(request, ticket, status=exc.status_code, item_form=form)
+    return _to_change(ticket, "items")
+
+
+@agents_only
+@require_POST
+def change_item_remove(request: HttpRequest, number: str, item_id: int) -> HttpResponse:
+    from atiende.cmdb import actions as cmdb_actions
+
+    ticket = _change_or_404(request, number)
+    try:
+        cmdb_actions.ticket_item_remove(actor=_user(request), ticket_id=ticket.pk, item_id=item_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    return _to_change(ticket, "items")
+
+
+# --- approvals ----------------------------------------------------------------------------------
+
+
+@agents_only
+def my_approvals(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    pending = request.GET.get("all") != "1"
+    cursor = request.GET.get("cursor") or None
+    try:
+        page = selectors.approval_page(user, pending_only=pending, cursor=cursor, limit=PAGE_SIZE)
+    except DomainError:
+        page = selectors.approval_page(user, pending_only=pending, cursor=None, limit=PAGE_SIZE)
+    context = {
+        "nav": "approvals",
+        "page": page,
+        "pending_only": pending,
+        "decision_form": DecisionForm(),
+    }
+    return render(request, "changes/approvals.html", context)
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+@agents_only
+@require_POST
+def approval_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    approval = (
+        Approval.objects.filter(pk=pk, approver=user).select_related("change__ticket").first()
+    )
+    if approval is None:
+        raise Http404
+    ticket = approval.change.ticket
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        return _render_change(request, ticket, status=422, decision_form=form)
+    try:
+        actions.approval_decide(
+            actor=user,
+            approval_id=approval.pk,
+            decision=form.cleaned_data["decision"],
+            comment=form.cleaned_data["comment"],
+        )
+    except DomainError as exc:
+        _apply_error(form, exc)
+        return _render_change(request, ticket, status=exc.status_code, decision_form=form)
+    if form.cleaned_data["decision"] == "approve":
+        messages.success(request, _("You approved %(number)s.") % {"number": ticket.number})
+    else:
+        messages.success(request, _("You rejected %(number)s.") % {"number": ticket.number})
+    return redirect(
+        _safe_next(request, reverse("changes:change", args=[ticket.number]) + "#approvals")
+    )
