@@ -153,3 +153,10 @@ def test_requesters_and_strangers_cannot_link(requester, other_agent, agent, des
     with pytest.raises(ValidationFailed):
         actions.ticket_items_set(actor=agent, ticket_id=ticket.pk, add=[service.pk, 999999])
     assert not TicketItem.objects.exists()
+
+
+def test_renaming_is_audited(manager):
+    item = create(manager, name="old")
+    actions.item_update(actor=manager, item_id=item.pk, changes={"name": "new"})
+    event = ItemEvent.objects.get(item=item, action="updated")
+    assert event.changes == {"name": ["old", "new"]}

@@ -171,9 +171,16 @@ def _duplicate_name() -> ValidationFailed:
     return ValidationFailed.field("name", _("An item of this class with this name already exists."))
 
 
-def _audit(item: ConfigurationItem | None, name: str, action: str, actor: User | None, at, **ch):
+def _audit(
+    item: ConfigurationItem | None,
+    name: str,
+    action: str,
+    actor: User | None,
+    at,
+    changes: dict[str, Any] | None = None,
+) -> None:
     ItemEvent.objects.create(
-        item=item, item_name=name, action=action, actor=actor, created_at=at, changes=ch
+        item=item, item_name=name, action=action, actor=actor, created_at=at, changes=changes or {}
     )
 
 
@@ -274,7 +281,7 @@ def item_update(
             item.updated_at = now
             item.version += 1
             item.save()
-            _audit(item, item.name, ItemAction.UPDATED, actor, now, **diff)
+            _audit(item, item.name, ItemAction.UPDATED, actor, now, diff)
     except IntegrityError:
         raise _duplicate_name() from None
     events.publish("cmdb.item_updated", item_id=item.pk, fields=sorted(diff))
@@ -288,7 +295,7 @@ def item_delete(*, actor: User, item_id: int | str, version: Any = None) -> None
     with transaction.atomic():
         item = _locked_item(item_id)
         _check_version(item, version)
-        _audit(None, item.name, ItemAction.DELETED, actor, clock.now(), ci_class=item.ci_class)
+        _audit(None, item.name, ItemAction.DELETED, actor, clock.now(), {"ci_class": item.ci_class})
         pk = item.pk
         item.delete()
     events.publish("cmdb.item_deleted", item_id=pk)
@@ -340,8 +347,8 @@ def relation_remove(*, actor: User, relation_id: int | str) -> None:
 def _relation_audit(relation: Relation, actor: User, at, *, added: bool) -> None:
     action = ItemAction.RELATION_ADDED if added else ItemAction.RELATION_REMOVED
     source, target = relation.source, relation.target
-    _audit(source, source.name, action, actor, at, type=relation.type, target=target.name)
-    _audit(target, target.name, action, actor, at, type=relation.type, source=source.name)
+    _audit(source, source.name, action, actor, at, {"type": relation.type, "target": target.name})
+    _audit(target, target.name, action, actor, at, {"type": relation.type, "source": source.name})
 
 
 # --- the items a ticket affects -------------------------------------------------------------

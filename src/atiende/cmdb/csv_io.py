@@ -250,7 +250,9 @@ def import_items(*, actor: User, data: bytes | str, dry_run: bool = False) -> Im
             continue
         identity = (values["ci_class"], values["name"].lower())
         if identity in seen:
-            problems.add(line, _("Same class and name as line %(line)d.") % {"line": seen[identity]})
+            problems.add(
+                line, _("Same class and name as line %(line)d.") % {"line": seen[identity]}
+            )
             continue
         seen[identity] = line
         parsed.append((line, values))
