@@ -30,6 +30,12 @@ MANAGER_MODELS = frozenset(
         "sla.slatarget",
         "sla.slaescalation",
         "changes.blackoutwindow",
+        "changes.board",
+        "changes.approvalpolicy",
+        "changes.changetemplate",
+        "changes.riskquestion",
+        "changes.riskchoice",
+        "changes.risksettings",
     }
 )
 MANAGER_APPS = frozenset(name.split(".")[0] for name in MANAGER_MODELS)
