@@ -1,0 +1,52 @@
+"""Two delivery runs at the same time (threads, each with its own database connection and SMTP
+connection) send every message exactly once: each row is claimed by one of them only."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from atiende.mail import outbound
+from atiende.mail.delivery import DeliveryResult, deliver_due
+from atiende.mail.models import OutboundKind, OutboundMessage, OutboundStatus
+
+from .smtp_server import smtp_server_fixture  # noqa: F401 - fixture
+
+MESSAGES = 60
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_runs_send_each_message_once(smtp_server):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has a single writer: parallel claims are a PostgreSQL question")
+    for n in range(MESSAGES):
+        outbound.queue(
+            kind=OutboundKind.NOTICE, to_address=f"person{n}@example.org",
+            params={"reason": "refused"},
+        )  # fmt: skip
+    results: list[DeliveryResult] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def run() -> None:
+        try:
+            start.wait()
+            results.append(deliver_due(limit=MESSAGES))
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=run) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert errors == []
+    assert sum(r.sent for r in results) == MESSAGES
+    assert all(r.sent > 0 for r in results), "both runs took part"
+    recipients = [r.rcpt_tos[0] for r in smtp_server.received]
+    assert len(recipients) == MESSAGES == len(set(recipients))
+    assert OutboundMessage.objects.filter(status=OutboundStatus.SENT).count() == MESSAGES
