@@ -174,10 +174,12 @@ def test_vacation_reply_joins_the_ticket_but_never_opens_one(mailbox, mail):
     assert InboundMessage.objects.get(pk=threaded.message_id).auto_generated
 
 
-def test_a_monitoring_alert_opens_a_ticket_marked_automatic(mailbox, mail):
-    result = receive(
-        mail(sender="nagios@example.org", headers={"Precedence": "bulk"}), mailbox=mailbox
-    )
+@pytest.mark.parametrize(
+    "headers",
+    [{"Auto-Submitted": "auto-generated"}, {"Precedence": "bulk"}, {"List-Id": "<it.example.org>"}],
+)
+def test_alerts_and_list_mail_open_tickets_marked_automatic(mailbox, mail, headers):
+    result = receive(mail(sender="nagios@example.org", headers=headers), mailbox=mailbox)
     assert result.outcome == Outcome.CREATED
     assert InboundMessage.objects.get().auto_generated is True
 

@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from email.parser import BytesHeaderParser
+from email.policy import compat32
 from enum import StrEnum
 
 from django.conf import settings
@@ -58,10 +60,12 @@ logger = logging.getLogger(__name__)
 
 # Never a ticket or a reply: delivery reports, our own mail coming back, mailer daemons.
 ALWAYS_IGNORED = frozenset({NoiseReason.OWN_MESSAGE, NoiseReason.BOUNCE, NoiseReason.MAILER_DAEMON})
-# Automatic answers (vacation notices) join the ticket they answer, but never open one.
-IGNORED_UNLESS_THREADED = frozenset(
-    {NoiseReason.AUTO_SUBMITTED, NoiseReason.NULL_RETURN_PATH, NoiseReason.AUTO_REPLY_SUBJECT}
-)
+# Automatic answers (vacation notices: Auto-Submitted: auto-replied, an "Out of office"
+# subject, an empty Return-Path) join the ticket they answer, but never open one. Other
+# automatic mail (monitoring alerts with Auto-Submitted: auto-generated, mailing lists such as
+# a Google Group in front of the desk, bulk senders) opens tickets, flagged automatic so
+# nothing answers it.
+IGNORED_UNLESS_THREADED = frozenset({NoiseReason.NULL_RETURN_PATH, NoiseReason.AUTO_REPLY_SUBJECT})
 TITLE_MAX = ticket_actions.TITLE_MAX
 HEADER_BYTES_MAX = 256 * 1024
 TEMPORARY_ERRORS = (OperationalError, InterfaceError)
@@ -336,7 +340,7 @@ def _process(row: InboundMessage, parsed: ParsedMessage, raw: bytes, mailbox: Ma
     ticket = mail_threading.ticket_by_references(parsed.thread_ids)
     if ticket is None and parsed.ticket_number:
         ticket = _ticket_by_number_for(sender, parsed.ticket_number)
-    if ticket is None and parsed.reason in IGNORED_UNLESS_THREADED:
+    if ticket is None and _is_automatic_answer(parsed, raw):
         row.status = InboundStatus.IGNORED
         return Outcome.IGNORED
 
@@ -379,6 +383,16 @@ def _process(row: InboundMessage, parsed: ParsedMessage, raw: bytes, mailbox: Ma
     row.ticket = ticket
     row.status = InboundStatus.PROCESSED
     return outcome
+
+
+def _is_automatic_answer(parsed: ParsedMessage, raw: bytes) -> bool:
+    if parsed.reason in IGNORED_UNLESS_THREADED:
+        return True
+    if parsed.reason != NoiseReason.AUTO_SUBMITTED:
+        return False
+    headers = BytesHeaderParser(policy=compat32).parsebytes(raw[:HEADER_BYTES_MAX])
+    value = str(headers.get("Auto-Submitted", "")).strip().lower()
+    return value.startswith("auto-replied")
 
 
 def _system() -> User:
