@@ -98,7 +98,7 @@ def _apply_error(form, exc: DomainError) -> None:
 @agents_only
 def change_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    form = ChangeFilterForm(request.GET or None)
+    form = ChangeFilterForm(request.GET or None, initial={"status": "open"})
     filters = selectors.ChangeFilters(open_only=True)
     cursor = None
     status_code = 200

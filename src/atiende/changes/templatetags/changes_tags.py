@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from atiende.tickets.models import Status
 
@@ -36,7 +37,7 @@ def type_badge(change_type: str) -> SafeString:
 @register.simple_tag
 def risk_badge(level: str) -> SafeString:
     if not level:
-        return format_html('<span class="badge risk-none">{}</span>', "—")
+        return format_html('<span class="badge risk-none">{}</span>', _("Not assessed"))
     return _badge("risk", level, RiskLevel)
 
 
