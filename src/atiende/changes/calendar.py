@@ -165,11 +165,15 @@ class Entry:
 
     @property
     def status_label(self) -> str:
-        return str(Status(self.status).label) if self.status in Status.values else self.status
+        return str(STATUS_LABELS.get(self.status, self.status))
 
     @property
     def type_label(self) -> str:
-        return str(ChangeType(self.change_type).label) if self.change_type else ""
+        return str(TYPE_LABELS.get(self.change_type, self.change_type))
+
+
+STATUS_LABELS = dict(Status.choices)  # lazy labels, translated when shown
+TYPE_LABELS = dict(ChangeType.choices)
 
 
 ENTRY_COLUMNS = (

@@ -14,8 +14,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from atiende.accounts.models import Team
@@ -96,6 +97,21 @@ class CalendarForm(forms.Form):
         self.fields["type"].choices = [("", _("All types")), *ChangeType.choices]
         self.fields["status"].choices = [("", _("All planned")), *_status_choices()]
 
+    def option_fields(self) -> list[tuple[forms.BoundField, list[tuple[int, str]], str]]:
+        """(field, [(id, name)], empty label) of the service and team pickers."""
+        return [
+            (
+                self["service"],
+                list(self.fields["service"].queryset.values_list("pk", "name")),  # type: ignore[attr-defined]
+                _("All services"),
+            ),
+            (
+                self["team"],
+                list(self.fields["team"].queryset.values_list("pk", "name")),  # type: ignore[attr-defined]
+                _("All teams"),
+            ),
+        ]
+
     def filters(self) -> calendar.CalendarFilters:
         data = self.cleaned_data
         return calendar.CalendarFilters(
@@ -142,7 +158,12 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
     tz = timezone.get_current_timezone()
     today = clock.now().astimezone(tz).date()
     if not form.is_valid():
-        context = {"form": form, "nav": "change_calendar", "view": calendar.MONTH}
+        context = {
+            "form": form,
+            "nav": "change_calendar",
+            "view": calendar.MONTH,
+            "option_fields": form.option_fields(),
+        }
         return render(request, "changes/calendar.html", context, status=400)
     view = form.cleaned_data.get("view") or calendar.MONTH
     day = form.cleaned_data.get("date") or today
@@ -163,6 +184,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
     blackouts = calendar.blackouts_in_range(start, end)
     context = {
         "form": form,
+        "option_fields": form.option_fields(),
         "nav": "change_calendar",
         "view": view,
         "day": day,
@@ -183,19 +205,32 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         cells = calendar.bucket(
             entries, days, tz, window=_window, per_cell=calendar.MONTH_CELL_ITEMS, month=day.month
         )
-        for cell in cells:
-            cell.link = _link(calendar.LIST, cell.day, query)  # type: ignore[attr-defined]
+        _label_cells(cells, query)
         context["weeks"] = calendar.weeks(cells)
     elif view == calendar.WEEK:
         context["cells"] = calendar.bucket(
             entries, days, tz, window=_window, per_cell=calendar.WEEK_CELL_ITEMS
         )
-        for cell in context["cells"]:
-            cell.link = _link(calendar.LIST, cell.day, query)
+        _label_cells(context["cells"], query)
     else:
         context["truncated"] = len(entries) >= LIST_LIMIT
         context["groups"] = _by_start_day(entries, tz)
     return render(request, "changes/calendar.html", context)
+
+
+def _label_cells(cells: list, query: dict[str, str]) -> None:
+    """Per-cell link and texts, computed once here rather than by a translation tag in each
+    of the 35 to 42 cells of a month (the tags cost more than the rest of a cell)."""
+    for cell in cells:
+        cell.link = _link(calendar.LIST, cell.day, query)
+        day = date_format(cell.day, "DATE_FORMAT")
+        total = cell.total
+        cell.label = (
+            day
+            if not total
+            else f"{day}, " + ngettext("%(n)d change", "%(n)d changes", total) % {"n": total}
+        )
+        cell.more_text = ngettext("+%(n)d more", "+%(n)d more", cell.more) % {"n": cell.more}
 
 
 def _window(entry: calendar.Entry) -> tuple[datetime, datetime]:
