@@ -210,3 +210,10 @@ def test_openapi_describes_the_changes_api(api, agent):
                  "/api/v1/changes/{change_id}/approvals"):  # fmt: skip
         assert path in document["paths"], path
     assert "ChangeOut" in document["components"]["schemas"]
+
+
+def test_templates_are_listed_for_agents(api, agent, requester):
+    template = make_template(description="Pre-approved restart")
+    body = api(agent).get("/change-templates").json()
+    assert [t["id"] for t in body] == [template.pk] and body[0]["risk_level"] == "low"
+    assert_error(api(requester).get("/change-templates"), 404)

@@ -151,3 +151,24 @@ def test_going_back_to_assessment_starts_a_new_round(agent, change_manager, chan
     view = selectors.change_view(agent, selectors.change_get(agent, change.pk))
     assert not view.approvals_satisfied  # the earlier approval does not count again
     assert [a.status for a in view.approvals] == ["pending", "approved"]
+
+
+def test_approvers_are_announced_after_commit(
+    agent, change_manager, change, django_capture_on_commit_callbacks
+):
+    from atiende.core import events
+
+    heard = []
+    handler = events.subscribe("change.approvals_requested")(lambda **kw: heard.append(kw))
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            to_authorisation(agent, change, "medium")
+    finally:
+        events._subscribers["change.approvals_requested"].remove(handler)
+    assert heard == [
+        {
+            "ticket_id": change.pk,
+            "approval_ids": [Approval.objects.get().pk],
+            "approver_ids": [change_manager.pk],
+        }
+    ]

@@ -508,8 +508,9 @@ def change_transition(
         old = ticket.status
         if current == workflow.AUTHORISATION and to != workflow.SCHEDULED:
             _withdraw_pending(details, now)
+        requested: list[Approval] = []
         if to == workflow.AUTHORISATION:
-            _request_approvals(ticket, details, now)
+            requested = _request_approvals(ticket, details, now)
         if to == workflow.SCHEDULED:
             assert details.planned_start and details.planned_end  # guarded by missing_for
             _schedule_checks(
@@ -541,6 +542,14 @@ def change_transition(
         _touch(ticket, now)
         if to == workflow.AUTHORISATION:
             _approve_if_nobody_needed(ticket, details, actor, now)
+        if requested:
+            # Notifications may tell each approver; ids only (the rows are committed by then).
+            events.publish(
+                "change.approvals_requested",
+                ticket_id=ticket.pk,
+                approval_ids=[a.pk for a in requested],
+                approver_ids=sorted({a.approver_id for a in requested}),
+            )
         events.publish(
             "ticket.status_changed", ticket_id=ticket.pk, actor_id=actor.pk, old=old, new=to
         )

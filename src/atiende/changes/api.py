@@ -36,6 +36,7 @@ from .schemas import (
     ReviewIn,
     RiskIn,
     RiskQuestionOut,
+    TemplateOut,
 )
 
 router = Router(tags=["changes"])
@@ -360,6 +361,29 @@ def risk_questions(request):
             ],
         }
         for q in selectors.risk_questionnaire()
+    ]
+
+
+@router.get(
+    "/change-templates",
+    response={200: list[TemplateOut], **errors(401, 404)},
+    url_name="change_templates",
+    summary="Active standard change templates (pre-approved)",
+)
+def change_templates(request):
+    if not _actor(request).is_agent:
+        raise NotFound()
+    return [
+        {
+            "id": t.pk,
+            "name": t.name,
+            "description": t.description,
+            "implementation_plan": t.implementation_plan,
+            "backout_plan": t.backout_plan,
+            "test_plan": t.test_plan,
+            "risk_level": t.risk_level,
+        }
+        for t in selectors.templates_active()
     ]
 
 

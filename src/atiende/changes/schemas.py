@@ -17,6 +17,16 @@ class TemplateRef(Schema):
     name: str
 
 
+class TemplateOut(Schema):
+    id: int
+    name: str
+    description: str
+    implementation_plan: str
+    backout_plan: str
+    test_plan: str
+    risk_level: str = Field(description="The risk a change from this template carries.")
+
+
 class RiskReasonOut(Schema):
     question: str
     answer: str
