@@ -93,13 +93,24 @@ def test_cycles_terminate_and_report_the_shortest_distance(db):
     assert depths == {c.pk: 0, b.pk: 1, a.pk: 2, service.pk: 3}
 
 
-def test_depth_is_bounded(db):
-    chain = [ItemFactory(name=f"n{i:02d}") for i in range(selectors.MAX_DEPTH + 3)]
+def test_long_chains_are_followed_to_the_end(db):
+    chain = [ItemFactory(name=f"n{i:02d}") for i in range(30)]
     for lower, upper in itertools.pairwise(chain):
         relate(upper, "depends_on", lower)
+    relate(chain[0], "depends_on", chain[-1])  # and back: a 30-item cycle
     depths = selectors.impact_depths([chain[0].pk])
-    assert max(depths.values()) == selectors.MAX_DEPTH
-    assert len(depths) == selectors.MAX_DEPTH + 1
+    assert max(depths.values()) == 29 and len(depths) == 30
+
+
+def test_a_diamond_counts_each_item_once_at_its_shortest_distance(db):
+    base, left, right = ItemFactory(name="base"), ItemFactory(name="l"), ItemFactory(name="r")
+    top = ServiceFactory(name="Top")
+    relate(left, "runs_on", base)
+    relate(right, "runs_on", base)
+    relate(top, "depends_on", left)
+    relate(top, "depends_on", right)
+    relate(top, "depends_on", base)
+    assert selectors.impact_depths([base.pk]) == {base.pk: 0, left.pk: 1, right.pk: 1, top.pk: 1}
 
 
 def test_bad_and_unknown_ids_are_ignored(estate):

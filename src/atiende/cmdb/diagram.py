@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .models import ConfigurationItem, Relation
+from .models import ConfigurationItem
+from .selectors import ImpactEdge
 
 MAX_NODES = 50
 NODE_W = 190
@@ -57,7 +58,7 @@ def _label(name: str) -> str:
 
 
 def layout(
-    root: ConfigurationItem, rows: list[tuple[ConfigurationItem, int]], edges: list[Relation]
+    root: ConfigurationItem, rows: list[tuple[ConfigurationItem, int]], edges: list[ImpactEdge]
 ) -> Diagram:
     """`rows`: impacted items with their depth, nearest first (as impacted_items gives)."""
     shown = rows[: MAX_NODES - 1]
@@ -81,7 +82,7 @@ def layout(
             )
     drawn = []
     for relation in edges:
-        cause, impacted = nodes.get(relation.cause or 0), nodes.get(relation.impacted or 0)
+        cause, impacted = nodes.get(relation.cause), nodes.get(relation.impacted)
         if cause is None or impacted is None:
             continue
         x1, y1 = cause.cx_out, cause.cy

@@ -23,9 +23,10 @@ from atiende.tickets.selectors import tickets_visible_to, valid_id
 
 from .models import SERVICE_CLASSES, ConfigurationItem, Relation, TicketItem
 
-# How far impact is followed. Real estates are a handful of layers deep (service ->
-# application -> VM -> host -> storage/network); the bound also makes the walk finish on
-# cyclic graphs (relations may form cycles: nothing forbids A depends_on B depends_on A).
+# Levels a level-by-level walk may follow (used by other domains' walks). The CMDB's own
+# recursive query needs no bound: it keeps each item once (UNION over ids), so it ends on
+# cyclic graphs too (nothing forbids A depends_on B depends_on A) after at most one visit
+# per item and relation.
 MAX_DEPTH = 12
 ITEM_RELATED = ("owner_team",)
 
@@ -158,37 +159,97 @@ def _clean_ids(item_ids: Iterable[int | str]) -> list[int]:
     return sorted(ids)
 
 
-def _walk_sql(ids: list[int], *, with_root: bool) -> str:
-    """The recursive walk from `ids`, as SQL. The ids are validated integers and written
-    literally (like sla.selectors does for a page's tickets): the planner then knows them.
-    UNION (not UNION ALL) removes repeated (node, depth) rows, and the depth bound stops the
-    walk on cycles; at most MAX_DEPTH rows per node and root."""
+def _walk_cte(ids: list[int], *, with_root: bool = False) -> str:
+    """`walk`: every item impacted when `ids` fail, the starting items included, each once
+    (per starting item with `with_root`). UNION (not UNION ALL) drops rows already found,
+    which is what makes the walk end on cycles and keeps it linear in the relations it
+    meets. The ids are validated integers written literally (as sla.selectors does for a
+    page of tickets): the planner then knows them."""
     items = connection.ops.quote_name(ConfigurationItem._meta.db_table)
     relations = connection.ops.quote_name(Relation._meta.db_table)
     id_list = ", ".join(str(int(i)) for i in ids)
-    root_start, root_step = ("id, ", "w.root, ") if with_root else ("", "")
-    columns = "root, id, depth" if with_root else "id, depth"
+    if with_root:
+        return (
+            f"WITH RECURSIVE walk(root, id) AS ("  # noqa: S608 (validated integers, no input)
+            f" SELECT id, id FROM {items} WHERE id IN ({id_list})"
+            " UNION"
+            f" SELECT w.root, r.impacted FROM walk w"
+            f" JOIN {relations} r ON r.cause = w.id AND r.cause IS NOT NULL"
+            ")"
+        )
     return (
-        f"WITH RECURSIVE walk({columns}) AS ("  # noqa: S608 (validated integers, no input)
-        f" SELECT {root_start}id, 0 FROM {items} WHERE id IN ({id_list})"
+        f"WITH RECURSIVE walk(id) AS ("  # noqa: S608 (validated integers, no input)
+        f" SELECT id FROM {items} WHERE id IN ({id_list})"
         " UNION"
-        f" SELECT {root_step}r.impacted, w.depth + 1 FROM walk w"
+        f" SELECT r.impacted FROM walk w"
         f" JOIN {relations} r ON r.cause = w.id AND r.cause IS NOT NULL"
-        f" WHERE w.depth < {MAX_DEPTH}"
         ")"
     )
+
+
+@dataclass(frozen=True)
+class ImpactEdge:
+    cause: int  # when this item fails ...
+    impacted: int  # ... this one is impacted
+    type: str
+
+
+@dataclass
+class _Graph:
+    roots: dict[int, tuple[str, str]]  # id: (name, class) of the starting items
+    depths: dict[int, int]  # every impacted item (roots at 0): shortest distance
+    labels: dict[int, tuple[str, str]]  # id: (name, class) of every item reached
+    edges: list[ImpactEdge]  # every impact relation inside the impacted sub-graph
+
+
+def _impact_graph(ids: list[int]) -> _Graph:
+    """One query: the relations leaving every impacted item, with the name and class of
+    the item at their impacted end; then the shortest distances by a breadth-first pass in
+    Python (exact, whatever the cycles)."""
+    items = connection.ops.quote_name(ConfigurationItem._meta.db_table)
+    relations = connection.ops.quote_name(Relation._meta.db_table)
+    id_list = ", ".join(str(int(i)) for i in ids)
+    # CROSS JOIN: SQLite keeps this order (the walk first, then each item's relations
+    # through the index); with plain joins it may scan every relation and probe the walk.
+    # PostgreSQL plans CROSS JOIN ... WHERE like any join.
+    edges_sql = (
+        " SELECT r.cause, r.impacted, r.type, c.name, c.ci_class"  # noqa: S608 (no input)
+        f" FROM walk w CROSS JOIN {relations} r CROSS JOIN {items} c"
+        " WHERE r.cause = w.id AND r.cause IS NOT NULL AND c.id = r.impacted"
+        f" UNION ALL SELECT id, NULL, NULL, name, ci_class FROM {items} WHERE id IN ({id_list})"
+    )
+    sql = _walk_cte(ids) + edges_sql
+    roots: dict[int, tuple[str, str]] = {}
+    labels: dict[int, tuple[str, str]] = {}
+    edges: list[ImpactEdge] = []
+    out: dict[int, list[int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        for cause, impacted, type_, name, ci_class in cursor.fetchall():
+            if impacted is None:
+                roots[cause] = labels[cause] = (name, ci_class)
+                continue
+            labels[impacted] = (name, ci_class)
+            edges.append(ImpactEdge(cause, impacted, type_))
+            out.setdefault(cause, []).append(impacted)
+    depths = dict.fromkeys(roots, 0)
+    frontier = list(roots)
+    while frontier:
+        following = []
+        for node in frontier:
+            for nxt in out.get(node, ()):
+                if nxt not in depths:
+                    depths[nxt] = depths[node] + 1
+                    following.append(nxt)
+        frontier = following
+    return _Graph(roots=roots, depths=depths, labels=labels, edges=edges)
 
 
 def impact_depths(item_ids: Iterable[int | str]) -> dict[int, int]:
     """{item id: shortest distance} of every item impacted when `item_ids` fail, the
     starting items included at depth 0. No access check: callers check it."""
     ids = _clean_ids(item_ids)
-    if not ids:
-        return {}
-    sql = _walk_sql(ids, with_root=False) + " SELECT id, MIN(depth) FROM walk GROUP BY id"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        return dict(cursor.fetchall())
+    return _impact_graph(ids).depths if ids else {}
 
 
 @dataclass
@@ -202,7 +263,7 @@ class Impact:
     rows: list[ImpactRow]  # nearest first, then by name; the starting items are not included
     total: int  # all impacted items (rows may be cut at `limit`)
     services: list[ConfigurationItem]  # every impacted service (starting services included)
-    edges: list[Relation]  # the relations between the starting and the listed items
+    edges: list[ImpactEdge]  # the relations between the starting and the listed items
 
     @property
     def truncated(self) -> bool:
@@ -212,32 +273,31 @@ class Impact:
 def impacted_items(actor: User, item_ids: Iterable[int | str], *, limit: int = 500) -> Impact:
     """What fails when `item_ids` fail: the items that depend on them, transitively, each
     with its distance, the impacted services, and the edges of the impact graph (for the
-    diagram). Empty for actors who may not see the CMDB."""
-    if not can_view(actor):
+    diagram). Empty for actors who may not see the CMDB. Three queries."""
+    ids = _clean_ids(item_ids)
+    if not can_view(actor) or not ids:
         return Impact(rows=[], total=0, services=[], edges=[])
-    depths = impact_depths(item_ids)
-    roots = {pk for pk, depth in depths.items() if depth == 0}
-    others = {pk: d for pk, d in depths.items() if d > 0}
-    items = ConfigurationItem.objects.select_related(*ITEM_RELATED).in_bulk(list(depths))
-    ordered = sorted(
-        (pk for pk in others if pk in items), key=lambda pk: (others[pk], items[pk].name, pk)
+    graph = _impact_graph(ids)
+    depths, labels = graph.depths, graph.labels
+    others = sorted(
+        (pk for pk in depths if pk not in graph.roots),
+        key=lambda pk: (depths[pk], labels[pk][0].lower(), pk),
+    )
+    shown = others[:limit]
+    service_ids = [pk for pk in depths if labels[pk][1] in SERVICE_CLASSES]
+    loaded = ConfigurationItem.objects.select_related(*ITEM_RELATED).in_bulk(
+        list({*shown, *service_ids})
     )
     services = sorted(
-        (items[pk] for pk in depths if pk in items and items[pk].is_service),
-        key=lambda i: (depths[i.pk], i.name, i.pk),
+        (loaded[pk] for pk in service_ids if pk in loaded),
+        key=lambda i: (depths[i.pk], i.name.lower(), i.pk),
     )
-    shown = ordered[:limit]
-    nodes = roots | set(shown)
-    edges = list(
-        Relation.objects.filter(cause__in=nodes, impacted__in=nodes).order_by("id")
-        if len(nodes) > 1
-        else []
-    )
+    nodes = set(graph.roots) | set(shown)
     return Impact(
-        rows=[ImpactRow(item=items[pk], depth=others[pk]) for pk in shown],
-        total=len(ordered),
+        rows=[ImpactRow(item=loaded[pk], depth=depths[pk]) for pk in shown if pk in loaded],
+        total=len(others),
         services=services,
-        edges=edges,
+        edges=[e for e in graph.edges if e.cause in nodes and e.impacted in nodes],
     )
 
 
@@ -250,11 +310,11 @@ def impacted_service_ids(item_ids: Iterable[int | str]) -> set[int]:
         return set()
     items = connection.ops.quote_name(ConfigurationItem._meta.db_table)
     classes = ", ".join(f"'{c}'" for c in SERVICE_CLASSES)
-    sql = (
-        _walk_sql(ids, with_root=False)  # noqa: S608
-        + f" SELECT DISTINCT w.id FROM walk w JOIN {items} c ON c.id = w.id"  # noqa: S608
-        f" WHERE c.ci_class IN ({classes})"
+    services_sql = (
+        f" SELECT w.id FROM walk w CROSS JOIN {items} c"  # noqa: S608 (no input)
+        f" WHERE c.id = w.id AND c.ci_class IN ({classes})"
     )
+    sql = _walk_cte(ids) + services_sql
     with connection.cursor() as cursor:
         cursor.execute(sql)
         return {row[0] for row in cursor.fetchall()}
@@ -277,11 +337,11 @@ def services_by_item(item_ids: Iterable[int | str]) -> dict[int, set[int]]:
         return {}
     items = connection.ops.quote_name(ConfigurationItem._meta.db_table)
     classes = ", ".join(f"'{c}'" for c in SERVICE_CLASSES)
-    sql = (
-        _walk_sql(ids, with_root=True)  # noqa: S608
-        + f" SELECT DISTINCT w.root, w.id FROM walk w JOIN {items} c ON c.id = w.id"  # noqa: S608
-        f" WHERE c.ci_class IN ({classes})"
+    services_sql = (
+        f" SELECT w.root, w.id FROM walk w CROSS JOIN {items} c"  # noqa: S608 (no input)
+        f" WHERE c.id = w.id AND c.ci_class IN ({classes})"
     )
+    sql = _walk_cte(ids, with_root=True) + services_sql
     result: dict[int, set[int]] = {pk: set() for pk in ids}
     with connection.cursor() as cursor:
         cursor.execute(sql)
