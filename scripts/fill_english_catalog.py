@@ -32,6 +32,7 @@ def main() -> int:
         if "fuzzy" in entry.flags:
             entry.flags.remove("fuzzy")
         entry.previous_msgid = None
+        entry.previous_msgid_plural = None  # an orphan `#| msgid_plural` breaks msgmerge
     po.save()
     po.save_as_mofile(str(CATALOG.with_suffix(".mo")))
     print(f"{CATALOG}: {len(po)} messages")
