@@ -132,6 +132,7 @@ def deliver_due(*, now: datetime | None = None, limit: int | None = None) -> Del
     result = DeliveryResult(configured=bool(settings.OUTBOX_DELIVERY))
     if not result.configured:
         return result  # nothing configured: mail waits in the outbox, nothing is lost
+    _run_cache.clear()
     limit = limit if limit is not None else settings.OUTBOX_BATCH
     smtp = None
     try:
@@ -156,7 +157,9 @@ def deliver_due(*, now: datetime | None = None, limit: int | None = None) -> Del
 
 def _deliver_one(pk: int, token: str, smtp, now: datetime, result: DeliveryResult) -> bool:
     row = (
-        OutboundMessage.objects.select_related("ticket", "recipient", "event", "event__actor")
+        OutboundMessage.objects.select_related(
+            "ticket", "ticket__requester", "recipient", "event", "event__actor"
+        )
         .filter(pk=pk)
         .first()
     )
@@ -266,8 +269,21 @@ def _mailbox(ticket_id: int | None, mailbox_id: int | None = None) -> tuple[str,
             .first()
         )
     if found is None:
-        found = Mailbox.objects.filter(is_default=True).values_list("address").first()
+        found = _default_mailbox()
     return settings.MAIL_FROM_NAME, found[0] if found else settings.DEFAULT_FROM_EMAIL
+
+
+def _default_mailbox() -> tuple[str] | None:
+    """The default mailbox's address, read once per delivery run."""
+    cached = _run_cache.get("default_mailbox", _MISSING)
+    if cached is _MISSING:
+        cached = Mailbox.objects.filter(is_default=True).values_list("address").first()
+        _run_cache["default_mailbox"] = cached
+    return cached  # type: ignore[return-value]
+
+
+_MISSING = object()
+_run_cache: dict[str, Any] = {}
 
 
 def _thread(row: OutboundMessage) -> tuple[str | None, list[str]]:
