@@ -184,3 +184,18 @@ def test_failed_change_asks_for_a_comment(agent):
     ok = client.post(url("transition", ticket.number), {"to": "failed", "comment": "Rolled back"})
     assert ok.status_code == 302
     assert TicketEvent.objects.filter(ticket=ticket, new_value="failed").exists()
+
+
+def test_pages_speak_the_agents_language(agent, change_manager):
+    agent.language = "es"
+    agent.save()
+    ticket = make_change(agent)
+    actions.change_transition(actor=agent, ticket_id=ticket.pk, to="assessment")
+    actions.risk_assess(actor=agent, ticket_id=ticket.pk, answers=answer_all("medium"))
+    client = client_for(agent)
+    body = client.get(url("change", ticket.number)).content.decode()
+    assert "Plan de implementación" in body and "Plan de marcha atrás" in body
+    assert "¿A cuántas personas afectaría si el cambio saliera mal?" in body  # risk reasons
+    assert "Pasar a «" in body
+    listing = client.get(url("list")).content.decode()
+    assert "Tasa de éxito" in listing and "Mis aprobaciones" in listing
