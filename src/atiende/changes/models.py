@@ -465,3 +465,28 @@ class CalendarFeedToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} ({self.prefix}…)"
+
+
+class ChangeFootprint(models.Model):
+    """What a change touches, kept for the conflict check: its affected items and the
+    services they serve (transitively). Written whenever the change's conflicts are
+    recomputed, so checking one change reads its neighbours' footprints instead of walking
+    the CMDB from each of them. Older than a day, a footprint is recomputed when read."""
+
+    ticket = models.OneToOneField(
+        "tickets.Ticket",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="change_footprint",
+        verbose_name=_("change"),
+    )
+    item_ids = models.JSONField(_("items"), default=list, blank=True)
+    service_ids = models.JSONField(_("services"), default=list, blank=True)
+    computed_at = models.DateTimeField(_("computed"))
+
+    class Meta:
+        verbose_name = _("change footprint")
+        verbose_name_plural = _("change footprints")
+
+    def __str__(self) -> str:
+        return str(self.ticket_id)
