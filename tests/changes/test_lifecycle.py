@@ -238,3 +238,17 @@ def test_a_change_opened_through_the_ticket_form_gets_details_on_first_move(agen
     ticket = actions.change_transition(actor=agent, ticket_id=ticket.pk, to="assessment")
     assert ticket.status == "assessment"
     assert ChangeDetails.objects.filter(ticket=ticket).exists()
+
+
+def test_a_new_title_is_searchable_and_times_read_in_utc(agent, change):
+    from atiende.tickets.selectors import TicketFilters, tickets_filtered
+
+    actions.change_update(
+        actor=agent, ticket_id=change.pk, version=None,
+        changes={"title": "Decommission the fax gateway", "planned_start": START,
+                 "planned_end": END},
+    )  # fmt: skip
+    found = tickets_filtered(agent, TicketFilters(q="fax gateway"))
+    assert list(found) == [change]
+    event = TicketEvent.objects.get(ticket=change, field="planned_start")
+    assert event.new_value == "2026-12-08 22:00 UTC"

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -19,7 +21,17 @@ from atiende.core import clock, events
 from atiende.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from atiende.core.sanitize import clean_text
 from atiende.tickets import actions as ticket_actions
-from atiende.tickets.models import EventType, Impact, Kind, Status, Ticket, TicketEvent, Urgency
+from atiende.tickets import search
+from atiende.tickets.models import (
+    EventType,
+    Impact,
+    Kind,
+    Status,
+    Ticket,
+    TicketEvent,
+    TicketSearchDocument,
+    Urgency,
+)
 from atiende.tickets.selectors import valid_id
 
 from . import risk as risk_rules
@@ -196,8 +208,17 @@ def _display(value: Any) -> str:
     if isinstance(value, User):
         return value.display_name
     if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return str(value)
+
+
+def _index_title(ticket: Ticket) -> None:
+    """A new title is searchable at once, as for any ticket (tickets.search terms)."""
+    new_terms = search.terms(ticket.title)
+    if new_terms:
+        TicketSearchDocument.objects.filter(ticket=ticket).update(
+            public_terms=Concat(F("public_terms"), Value(" " + new_terms))
+        )
 
 
 # --- create -----------------------------------------------------------------------------------
@@ -374,6 +395,8 @@ def change_update(
             )
         if not changed:
             return ticket
+        if "title" in changed:
+            _index_title(ticket)
         if window_changed and status == workflow.SCHEDULED and start and end:
             _schedule_checks(ticket, details, actor=actor, start=start, end=end, override="")
         details.save()
