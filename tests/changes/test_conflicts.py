@@ -3,13 +3,16 @@ schedule check (refusal, emergency, override with its timeline entry) and stored
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from atiende.changes import conflicts
-from atiende.changes.models import ChangeConflict, ChangeType, ConflictKind
+from atiende.changes.models import ChangeConflict, ChangeFootprint, ChangeType, ConflictKind
 from atiende.core.errors import ValidationFailed
 from atiende.tickets.models import EventType, Status, TicketEvent
 
+from ..cmdb.factories import relate
 from .calendar_support import at, make_blackout, make_change, small_estate
 
 
@@ -140,8 +143,37 @@ def test_refresh_blackout_recomputes_the_changes_it_covers(agent, estate):
 
 def test_conflict_check_queries_are_bounded(agent, estate, django_assert_max_num_queries):
     subject = make_change(agent, start=at(0), end=at(2), items=[estate["erp_db"]])
-    for n in range(15):
+    others = [
         make_change(agent, start=at(n % 2), end=at(4), items=[estate["erp_app"], estate["host1"]])
-    with django_assert_max_num_queries(5):
+        for n in range(15)
+    ]
+    # Without stored footprints the neighbours are walked: one query for all of them.
+    with django_assert_max_num_queries(7):
         found = conflicts.compute(subject.pk, at(0), at(2))
     assert len(found) == 15
+    for other in others:
+        conflicts.refresh(other.pk)
+    # With footprints: range, own items, own services, footprints, blackouts.
+    with django_assert_max_num_queries(5):
+        again = conflicts.compute(subject.pk, at(0), at(2))
+    assert sorted(f.change_id for f in again) == sorted(f.change_id for f in found)
+
+
+def test_footprints_are_stored_and_refreshed_when_old(agent, estate):
+    a = make_change(agent, start=at(0), end=at(2), items=[estate["erp_db"]])
+    b = make_change(agent, start=at(1), end=at(3), items=[estate["mail_app"]])
+    conflicts.refresh(b.pk)
+    footprint = ChangeFootprint.objects.get(ticket=b)
+    assert footprint.item_ids == [estate["mail_app"].pk]
+    assert footprint.service_ids == [estate["mail"].pk]
+    assert conflicts.compute(a.pk, at(0), at(2)) == []  # ERP and Mail share nothing here
+    # mail-app now also serves ERP, but b's stored footprint does not know yet ...
+    relate(estate["erp"], "depends_on", estate["mail_app"])
+    assert conflicts.compute(a.pk, at(0), at(2)) == []
+    # ... until it is older than FOOTPRINT_MAX_AGE, when it is walked again.
+    ChangeFootprint.objects.filter(ticket=b).update(
+        computed_at=footprint.computed_at - conflicts.FOOTPRINT_MAX_AGE - timedelta(minutes=1)
+    )
+    assert [f.change_id for f in conflicts.compute(a.pk, at(0), at(2))] == [b.pk]
+    # The subject's own footprint is always walked afresh.
+    assert [f.change_id for f in conflicts.compute(b.pk, at(1), at(3))] == [a.pk]

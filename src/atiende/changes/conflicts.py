@@ -20,13 +20,13 @@ from django.utils.translation import gettext as _
 
 from atiende.accounts.models import User
 from atiende.cmdb.models import TicketItem
-from atiende.cmdb.selectors import services_by_item
+from atiende.cmdb.selectors import impacted_service_ids, services_by_item
 from atiende.core import clock
 from atiende.core.errors import ValidationFailed
 from atiende.core.events import subscribe
 from atiende.tickets.models import EventType, Status, TicketEvent
 
-from .models import BlackoutWindow, ChangeConflict, ChangeDetails, ChangeType
+from .models import BlackoutWindow, ChangeConflict, ChangeDetails, ChangeFootprint, ChangeType
 
 SAME_ITEM = "same_item"
 SHARED_SERVICE = "shared_service"
@@ -126,6 +126,8 @@ WINDOW_STATUSES: tuple[str, ...] = (
     Status.IMPLEMENTING,
 )
 OVERRIDE_REASON_MAX = 2000
+# A stored footprint older than this is walked again when read (CMDB relations may change).
+FOOTPRINT_MAX_AGE = _dt.timedelta(days=1)
 
 
 def items_by_change(ticket_ids: list[int]) -> dict[int, frozenset[int]]:
@@ -136,14 +138,55 @@ def items_by_change(ticket_ids: list[int]) -> dict[int, frozenset[int]]:
     return {ticket_id: frozenset(found.get(ticket_id, ())) for ticket_id in ticket_ids}
 
 
-def _slots(windows: list[tuple[int, _dt.datetime, _dt.datetime]], items: dict) -> list[Slot]:
+@dataclass(frozen=True)
+class Footprint:
+    """What a change touches: its items and the services they serve."""
+
+    item_ids: frozenset[int]
+    service_ids: frozenset[int]
+
+
+def walk_footprints(items: dict[int, frozenset[int]]) -> dict[int, Footprint]:
+    """Footprints from the items graph: one recursive query for all the changes' items."""
     services = services_by_item(frozenset().union(*items.values()) if items else frozenset())
-    slots = []
-    for ticket_id, start, end in windows:
-        its = items.get(ticket_id, frozenset())
-        served = frozenset().union(*(services.get(i, set()) for i in its))
-        slots.append(Slot(ticket_id, start, end, its, served))
-    return slots
+    return {
+        ticket_id: Footprint(its, frozenset().union(*(frozenset(services.get(i, ())) for i in its)))
+        for ticket_id, its in items.items()
+    }
+
+
+def footprints_of(
+    ticket_ids: list[int], *, now: _dt.datetime
+) -> tuple[dict[int, Footprint], dict[int, Footprint]]:
+    """(every footprint, the ones computed now) of the changes: stored ones younger than
+    FOOTPRINT_MAX_AGE are read, the others walked."""
+    found: dict[int, Footprint] = {}
+    rows = ChangeFootprint.objects.filter(
+        ticket_id__in=ticket_ids, computed_at__gte=now - FOOTPRINT_MAX_AGE
+    ).values_list("ticket_id", "item_ids", "service_ids")
+    for ticket_id, item_ids, service_ids in rows:
+        found[ticket_id] = Footprint(frozenset(item_ids), frozenset(service_ids))
+    missing = [t for t in ticket_ids if t not in found]
+    fresh = walk_footprints(items_by_change(missing)) if missing else {}
+    found.update(fresh)
+    return found, fresh
+
+
+def save_footprints(prints: dict[int, Footprint], *, at: _dt.datetime) -> None:
+    ChangeFootprint.objects.bulk_create(
+        [
+            ChangeFootprint(
+                ticket_id=ticket_id,
+                item_ids=sorted(p.item_ids),
+                service_ids=sorted(p.service_ids),
+                computed_at=at,
+            )
+            for ticket_id, p in prints.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["ticket"],
+        update_fields=["item_ids", "service_ids", "computed_at"],
+    )
 
 
 def freezes_between(start: _dt.datetime, end: _dt.datetime) -> list[Freeze]:
@@ -187,12 +230,35 @@ def compute(
     item_ids: frozenset[int] | None = None,
 ) -> list[Found]:
     """The conflicts the change would have with the window [start, end)."""
+    return _compute(ticket_id, start, end, item_ids=item_ids)[0]
+
+
+def _compute(
+    ticket_id: int,
+    start: _dt.datetime,
+    end: _dt.datetime,
+    *,
+    item_ids: frozenset[int] | None = None,
+) -> tuple[list[Found], dict[int, Footprint]]:
+    """The conflicts, and the footprints computed on the way (to be stored by writers).
+    The subject's footprint is always walked afresh; its neighbours' are read."""
+    now = clock.now()
     others = overlapping_windows(start, end, exclude=ticket_id)
-    items = items_by_change([ticket_id, *(o[0] for o in others)])
-    if item_ids is not None:  # the items about to be saved with the window
-        items[ticket_id] = frozenset(item_ids)
-    slots = _slots([(ticket_id, start, end), *others], items)
-    return find_conflicts(slots[0], slots[1:], freezes_between(start, end))
+    own_items = (
+        frozenset(item_ids) if item_ids is not None else items_by_change([ticket_id])[ticket_id]
+    )
+    own = Footprint(
+        own_items, frozenset(impacted_service_ids(own_items)) if own_items else frozenset()
+    )
+    prints, fresh = footprints_of([o[0] for o in others], now=now)
+    fresh[ticket_id] = own
+    empty = Footprint(frozenset(), frozenset())
+    subject = Slot(ticket_id, start, end, own.item_ids, own.service_ids)
+    slots = [
+        Slot(pk, s, e, prints.get(pk, empty).item_ids, prints.get(pk, empty).service_ids)
+        for pk, s, e in others
+    ]
+    return find_conflicts(subject, slots, freezes_between(start, end)), fresh
 
 
 def store(ticket_id: int, found: list[Found], *, at: _dt.datetime | None = None) -> None:
@@ -226,11 +292,13 @@ def refresh(ticket_id: int) -> list[Found]:
         .first()
     )
     found: list[Found] = []
+    at = clock.now()
     if details is not None:
         start, end, status = details
         if start is not None and end is not None and status in WINDOW_STATUSES:
-            found = compute(ticket_id, start, end)
-    store(ticket_id, found)
+            found, fresh = _compute(ticket_id, start, end)
+            save_footprints(fresh, at=at)
+    store(ticket_id, found, at=at)
     return found
 
 
@@ -280,7 +348,7 @@ def check_schedule(
     """
     if end <= start:
         raise ValidationFailed.field("planned_end", _("The end must be after the start."))
-    found = compute(change.ticket_id, start, end, item_ids=item_ids)
+    found, fresh = _compute(change.ticket_id, start, end, item_ids=item_ids)
     blackout_ids = [f.blackout_id for f in found if f.kind == BLACKOUT]
     blackouts = list(BlackoutWindow.objects.filter(pk__in=blackout_ids).order_by("starts_at"))
     reason = (override_reason or "").strip()
@@ -316,6 +384,7 @@ def check_schedule(
         )
     if record:
         store(change.ticket_id, found, at=at)
+        save_footprints(fresh, at=at)
     return ScheduleCheck(conflicts=found, blackouts=blackouts, overridden=overridden)
 
 
