@@ -196,3 +196,16 @@ def test_ticket_items_of_an_invisible_ticket_are_404(
 def test_suggestions(agent_client, estate):
     body = agent_client.get(reverse("cmdb:suggest"), {"name": "erp"}).content.decode()
     assert 'value="ERP"' in body and 'value="erp-db"' in body and "mail" not in body
+
+
+def test_history_reads_in_words(manager_client, manager):
+    from atiende.cmdb import actions
+
+    a = actions.item_create(actor=manager, name="app-1", ci_class="application")
+    b = actions.item_create(actor=manager, name="vm-1", ci_class="virtual_machine")
+    actions.relation_add(actor=manager, source_id=a.pk, type="runs_on", target_id=b.pk)
+    actions.item_update(actor=manager, item_id=a.pk, changes={"status": "maintenance"})
+    body = manager_client.get(reverse("cmdb:item", args=[a.pk])).content.decode()
+    assert "runs on vm-1" in body and "status: Active → In maintenance" in body
+    other = manager_client.get(reverse("cmdb:item", args=[b.pk])).content.decode()
+    assert "app-1 runs on" in other

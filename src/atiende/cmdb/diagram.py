@@ -65,6 +65,23 @@ def layout(
     layers: dict[int, list[ConfigurationItem]] = {0: [root]}
     for item, depth in shown:
         layers.setdefault(depth, []).append(item)
+    # Each layer ordered by where its causes sit in the layers before (barycentre): fewer
+    # crossing lines than alphabetical order.
+    causes: dict[int, list[int]] = {}
+    for edge in edges:
+        causes.setdefault(edge.impacted, []).append(edge.cause)
+    position: dict[int, float] = {root.pk: 0.0}
+    for depth in sorted(layers):
+        if depth == 0:
+            continue
+
+        def centre(item: ConfigurationItem) -> tuple[float, str]:
+            placed = [position[c] for c in causes.get(item.pk, ()) if c in position]
+            return (sum(placed) / len(placed) if placed else 0.0, item.name.lower())
+
+        layers[depth].sort(key=centre)
+        for index, item in enumerate(layers[depth]):
+            position[item.pk] = float(index)
     nodes: dict[int, Node] = {}
     tallest = max(len(column) for column in layers.values())
     height = PAD * 2 + tallest * NODE_H + (tallest - 1) * ROW_GAP

@@ -59,3 +59,34 @@ def change_value(value) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}: {v}" for k, v in value.items()) or "—"
     return str(value)
+
+
+_CHOICE_FIELDS = {"ci_class": CiClass, "status": CiStatus, "environment": Environment}
+
+
+@register.filter
+def event_text(event) -> str:
+    """An audit event's changes in the reader's language: "status: Active → In maintenance",
+    "depends on san-01", "vm-01 runs on"."""
+    from atiende.cmdb.models import ConfigurationItem
+
+    changes = event.changes or {}
+    if event.action in (ItemAction.RELATION_ADDED, ItemAction.RELATION_REMOVED):
+        label = relation_label(changes.get("type", ""))
+        if "target" in changes:
+            return f"{label} {changes['target']}"
+        return f"{changes.get('source', '')} {label}"
+    parts = []
+    for key, value in changes.items():
+        if not (isinstance(value, list) and len(value) == 2):
+            continue
+        enum = _CHOICE_FIELDS.get(key)
+        old, new = value
+        if enum is not None:
+            old, new = _label(enum, old or ""), _label(enum, new or "")
+        try:
+            name = str(ConfigurationItem._meta.get_field(key).verbose_name)
+        except Exception:
+            name = key
+        parts.append(f"{name}: {change_value(old)} → {change_value(new)}")
+    return "; ".join(parts)
