@@ -208,3 +208,15 @@ def test_the_periodic_job_runs_the_delivery(smtp_server, requester):
     make_ticket(requester)
     assert app.tasks["atiende.mail.deliver"]()["sent"] == 1
     assert len(smtp_server.received) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_embedded_runner_runs_the_delivery_in_process(smtp_server):
+    from atiende.core.background import embedded_runner
+
+    requester = RequesterFactory(email="ana@example.org")
+    runner = embedded_runner()  # what `atiende run` starts: the same task, in-process
+    assert "atiende.mail.deliver" in {job.task for job in runner.jobs}
+    make_ticket(requester)
+    runner._run_job("atiende.mail.deliver")
+    assert len(smtp_server.received) == 1
