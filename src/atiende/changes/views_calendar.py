@@ -199,6 +199,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         "change_url": change_url_pattern(),
         "placeholder": NUMBER_PLACEHOLDER,
         "feed_query": urlencode(query),
+        "active_filters": len(query),
         "count": len(entries),
     }
     if view == calendar.MONTH:

@@ -39,9 +39,10 @@ def spans_days(entry) -> bool:
 
 
 @register.simple_tag
-def cal_entry(entry, pattern: str, show_time: bool = True) -> SafeString:
-    """One change in a month or week cell: a link with its time, number and title; its
-    status and a conflict in the tooltip, the conflict also as text for screen readers."""
+def cal_entry(entry, pattern: str, day=None) -> SafeString:
+    """One change in a month or week cell of `day`: a link with its start time (or "…" and
+    its end when it began on an earlier day), number and title; its status and a conflict
+    in the tooltip, the conflict also as text for screen readers."""
     classes = f"cal-entry type-{entry.change_type} st-{entry.status}"
     title = f"{entry.number} {entry.title} · {entry.status_label}"
     mark: SafeString = mark_safe("")
@@ -53,11 +54,15 @@ def cal_entry(entry, pattern: str, show_time: bool = True) -> SafeString:
             '<span class="visually-hidden">{} </span>',
             _("Conflict:"),
         )
-    when: SafeString = mark_safe("")
-    if show_time:
+    start = timezone.localtime(entry.start)
+    if day is not None and start.date() < day:
         when = format_html(
-            '<span class="cal-time">{}</span> ', timezone.localtime(entry.start).strftime("%H:%M")
+            '<span class="cal-time" title="{}">…{}</span> ',
+            _("Continues from an earlier day"),
+            timezone.localtime(entry.end).strftime("%H:%M"),
         )
+    else:
+        when = format_html('<span class="cal-time">{}</span> ', start.strftime("%H:%M"))
     return format_html(
         '<a class="{}" href="{}" title="{}">{}{}<span class="cal-number">{}</span> '
         '<span class="cal-title">{}</span></a>',
