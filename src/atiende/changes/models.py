@@ -490,3 +490,19 @@ class ChangeFootprint(models.Model):
 
     def __str__(self) -> str:
         return str(self.ticket_id)
+
+
+class ScheduleBound(models.Model):
+    """The longest planned window of any change, kept (a single row, pk=1) so that range
+    queries can bound their index scan: a change overlapping [start, end) starts after
+    start - longest. Only grows as windows are saved; recomputed from the changes when
+    missing."""
+
+    longest_seconds = models.PositiveBigIntegerField(_("longest planned window (seconds)"))
+
+    class Meta:
+        verbose_name = _("schedule bound")
+        verbose_name_plural = _("schedule bounds")
+
+    def __str__(self) -> str:
+        return str(self.longest_seconds)
