@@ -136,3 +136,28 @@ def test_openapi_documents_the_sla_clocks(api_as, agent):
         "kind", "state", "target_minutes", "deadline", "remaining_seconds", "elapsed_seconds",
         "breached_at", "paused",
     }  # fmt: skip
+
+
+def test_creation_answers_with_the_clocks_it_started_in_its_own_transaction(
+    api_as, requester, policy, desk_default_team, django_assert_max_num_queries
+):
+    """The clocks commit with the ticket (no second transaction, nothing after commit) and
+    the 201 shows them without reading them back."""
+    client = api_as(requester)
+    with time_machine.travel(at(2, 9), tick=False):  # warm the policy and matrix caches
+        client.post("/tickets", {"title": "Printer", "impact": 2, "urgency": 2})
+    with (
+        time_machine.travel(at(2, 9), tick=False),
+        django_assert_max_num_queries(13) as queries,
+    ):
+        response = client.post("/tickets", {"title": "VPN down", "impact": 2, "urgency": 2})
+    assert response.status_code == 201, response.content
+    sla = response.json()["sla"]
+    assert [(c["kind"], c["remaining_seconds"]) for c in sla] == [
+        ("first_response", 3600),
+        ("resolution", 480 * 60),
+    ]
+    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    assert not any("sla_slaclock" in q["sql"] and q["sql"].startswith("SELECT")
+                   for q in queries.captured_queries)  # fmt: skip
+    assert statements.count("COMMIT") <= 1  # one transaction (SQLite's is implicit)

@@ -121,7 +121,7 @@ def api_token_authenticate(secret: str) -> User | None:
     if not secret or not secret.startswith(TOKEN_PREFIX):
         return None
     token = (
-        ApiToken.objects.select_related("user")
+        ApiToken.objects.select_related("user__organization")
         .filter(digest=hash_token(secret), revoked_at__isnull=True, user__is_active=True)
         .first()
     )

@@ -147,7 +147,9 @@ def _new_clock(
     return clock
 
 
-def _start_clocks(ticket: Ticket, policy: SlaPolicy, target: SlaTarget, at: datetime) -> None:
+def _start_clocks(
+    ticket: Ticket, policy: SlaPolicy, target: SlaTarget, at: datetime
+) -> list[SlaClock]:
     new = [
         _new_clock(ticket, ClockKind.FIRST_RESPONSE, policy, target.first_response_minutes, at),
         _new_clock(ticket, ClockKind.RESOLUTION, policy, target.resolution_minutes, at),
@@ -164,20 +166,24 @@ def _start_clocks(ticket: Ticket, policy: SlaPolicy, target: SlaTarget, at: date
             )
         ]
     )
+    return new
 
 
-def clocks_start(*, ticket_id: int) -> list[SlaClock]:
-    """Start the first-response and resolution clocks of a new ticket under the first
-    matching policy (none if no policy matches). Idempotent."""
-    with transaction.atomic():
-        ticket = Ticket.objects.filter(pk=ticket_id).first()
-        if ticket is None or not ticket.is_open or _locked_clocks(ticket_id):
-            return []
-        matched = clocks.match_policy(clocks.PolicyFacts.of(ticket))
-        if matched is None:
-            return []
-        _start_clocks(ticket, *matched, at=ticket.created_at)
-    return list(SlaClock.objects.filter(ticket_id=ticket_id))
+STARTED_CLOCKS = "_sla_started_clocks"
+
+
+def clocks_start_new(*, ticket: Ticket) -> list[SlaClock]:
+    """Start the clocks of a ticket being created, inside its transaction: the ticket and its
+    clocks commit together (never a ticket without its service level), with no re-read and
+    no extra commit. The caller guarantees the ticket is new, so it has no clocks yet."""
+    if not ticket.is_open:
+        return []
+    matched = clocks.match_policy(clocks.PolicyFacts.of(ticket))
+    started = [] if matched is None else _start_clocks(ticket, *matched, at=ticket.created_at)
+    # Kept on the instance for selectors.clock_summaries_of_new: the answer to the creation
+    # (the API's 201) shows the clocks without reading them back.
+    ticket.__dict__[STARTED_CLOCKS] = started
+    return started
 
 
 def clocks_follow_status(*, ticket_id: int, old: str, new: str) -> None:

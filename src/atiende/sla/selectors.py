@@ -14,6 +14,7 @@ from atiende.tickets.models import Ticket
 from atiende.tickets.selectors import tickets_visible_to
 
 from . import clocks
+from .actions import STARTED_CLOCKS
 from .calendar import Calendar
 from .models import ClockState, SlaClock
 
@@ -79,3 +80,13 @@ def clock_summaries(
     for clock in clocks_of_tickets(actor, tickets):
         found[clock.ticket_id].append(clock_summary(clock, now=now))
     return dict(found)
+
+
+def clock_summaries_of_new(actor: User, ticket: Ticket) -> list[dict]:
+    """The summaries of a ticket the actor has just created, from the clocks its creation
+    started (actions.clocks_start_new), without reading them back."""
+    started = ticket.__dict__.get(STARTED_CLOCKS)
+    if started is None:
+        return clock_summaries(actor, [ticket]).get(ticket.pk, [])
+    now = wallclock.now()
+    return [clock_summary(clock, now=now) for clock in started]

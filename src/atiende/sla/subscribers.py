@@ -1,8 +1,11 @@
-"""Reactions to ticket events (registered in SlaConfig.ready, called after commit).
+"""Reactions to ticket events (registered in SlaConfig.ready).
 
-Each handler calls one SLA action. The registry logs and swallows a handler's exception so a
-ticket change never fails because of its clocks; the sweep and the next event then repair
-what can be repaired (e.g. a missing clock is started when the policy is re-matched)."""
+A new ticket's clocks start inside the ticket's own transaction: they commit together, so a
+crash can never leave a ticket without its service level, and creation pays no second
+commit. The other handlers run after commit: the registry logs and swallows a handler's
+exception so a ticket change never fails because of its clocks; the sweep and the next event
+then repair what can be repaired (e.g. a missing clock is started when the policy is
+re-matched)."""
 
 from __future__ import annotations
 
@@ -11,9 +14,9 @@ from atiende.core.events import subscribe
 from . import actions
 
 
-@subscribe("ticket.created")
-def start_clocks(*, ticket_id: int, **_payload) -> None:
-    actions.clocks_start(ticket_id=ticket_id)
+@subscribe("ticket.created", in_transaction=True)
+def start_clocks(*, ticket, **_payload) -> None:
+    actions.clocks_start_new(ticket=ticket)
 
 
 @subscribe("ticket.updated")

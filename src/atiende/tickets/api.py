@@ -18,7 +18,7 @@ from atiende.accounts.models import User
 from atiende.api.schemas import Id, errors
 from atiende.core.errors import NotFound, ValidationFailed
 from atiende.core.pagination import _decode as decode_cursor
-from atiende.sla.selectors import clock_summaries
+from atiende.sla.selectors import clock_summaries, clock_summaries_of_new
 
 from . import actions, selectors
 from .models import Attachment, Channel, EventType, Kind, Status, Ticket, TicketEvent
@@ -227,7 +227,7 @@ def ticket_create(request, payload: TicketCreateIn):
         assignee_id=payload.assignee,
         channel=Channel.API,
     )
-    return Reply(201, ticket_data(request, ticket))
+    return Reply(201, ticket_data(request, ticket, clock_summaries_of_new(request.user, ticket)))
 
 
 @router.get(

@@ -215,7 +215,10 @@ class DeskSettings(models.Model):
 
     @classmethod
     def load(cls) -> DeskSettings:
-        obj, _created = cls.objects.get_or_create(pk=1)
+        """The settings row, with its default team (one query)."""
+        obj = cls.objects.select_related("default_team").filter(pk=1).first()
+        if obj is None:
+            obj, _created = cls.objects.get_or_create(pk=1)
         return obj
 
 
