@@ -24,7 +24,7 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils.translation import gettext as _
 
 from atiende.accounts.actions import user_create
@@ -69,6 +69,11 @@ IGNORED_UNLESS_THREADED = frozenset({NoiseReason.NULL_RETURN_PATH, NoiseReason.A
 TITLE_MAX = ticket_actions.TITLE_MAX
 HEADER_BYTES_MAX = 256 * 1024
 TEMPORARY_ERRORS = (OperationalError, InterfaceError)
+# What processing changes on the claimed row (never the raw bytes again).
+RESULT_FIELDS = (
+    "status", "ticket", "error", "processed_at", "attempts", "auto_generated", "noise_reason",
+    "from_address", "subject",
+)  # fmt: skip
 _current: ContextVar[InboundMessage | None] = ContextVar("atiende_mail_inbound", default=None)
 
 
@@ -182,11 +187,30 @@ def retry(row: InboundMessage) -> IntakeResult:
 
 
 def _claim(row: InboundMessage) -> InboundMessage | None:
-    try:
-        with transaction.atomic():
-            row.save(force_insert=True)
-    except IntegrityError:
+    """Insert the row unless its message_id is taken: one INSERT ... ON CONFLICT DO NOTHING
+    (PostgreSQL and SQLite alike). A concurrent insert of the same id waits for the other
+    transaction and then finds it taken (or free again, if that one rolled back)."""
+    fields = [f for f in InboundMessage._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    values = [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields]
+    # Identifiers come from the model, quoted; every value is a parameter.
+    table, columns = (
+        quote(InboundMessage._meta.db_table),
+        ", ".join(quote(f.column) for f in fields),
+    )
+    sql = (
+        f"INSERT INTO {table} ({columns}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({quote('message_id')}) DO NOTHING RETURNING {quote('id')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        inserted = cursor.fetchone()
+    if inserted is None:
         return None
+    row.pk = inserted[0]
+    row._state.adding = False
+    row._state.db = connection.alias
     return row
 
 
@@ -204,11 +228,12 @@ def _process_claimed(
         row.status = InboundStatus.FAILED
         row.ticket = None
         row.error = _describe(exc)
-        row.save()
+        row.save(update_fields=RESULT_FIELDS)
         return IntakeResult(Outcome.FAILED, row.pk, error=row.error)
-    row.error = ""
+    if row.status != InboundStatus.REJECTED:
+        row.error = ""
     row.processed_at = clock.now()
-    row.save()
+    row.save(update_fields=RESULT_FIELDS)
     return IntakeResult(outcome, row.pk, row.ticket_id)
 
 
@@ -375,10 +400,12 @@ def _process(row: InboundMessage, parsed: ParsedMessage, raw: bytes, mailbox: Ma
             other=old.pk,
             link_type=LinkType.FOLLOW_UP_OF,
         )
-    MessageReference.objects.get_or_create(
+    # The Message-ID was claimed just now, so it has no reference yet.
+    MessageReference.objects.create(
         message_id=parsed.dedup_key,
         ticket=ticket,
-        defaults={"direction": Direction.INBOUND, "created_at": clock.now()},
+        direction=Direction.INBOUND,
+        created_at=clock.now(),
     )
     row.ticket = ticket
     row.status = InboundStatus.PROCESSED
@@ -497,7 +524,9 @@ def _reply(ticket: Ticket, parsed: ParsedMessage, sender: _Sender) -> None:
     if (
         user is not None
         and _acts_as_self(sender)
-        and tickets_visible_to(user).filter(pk=ticket.pk).exists()
+        and (
+            ticket.requester_id == user.pk or tickets_visible_to(user).filter(pk=ticket.pk).exists()
+        )
     ):
         actor, prefix = user, ""
     else:
