@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
+from atiende.changes import conflicts
 from atiende.changes.models import BlackoutWindow, ChangeDetails, ChangeType
 from atiende.cmdb.models import TicketItem
 from atiende.tickets import actions
@@ -50,6 +51,7 @@ def make_change(
             "risk_level": risk_level,
         },
     )
+    conflicts.note_window(start, end)  # as the changes actions' events do
     Ticket.objects.filter(pk=ticket.pk).update(status=status)
     for item in items:
         TicketItem.objects.create(ticket=ticket, item=item, created_at=timezone.now())

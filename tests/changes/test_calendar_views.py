@@ -129,3 +129,10 @@ def test_month_query_count_does_not_grow(client, agent, estate, django_assert_ma
     with django_assert_max_num_queries(14):
         response = client.get(URL, {"date": "2026-12-01"})
     assert response.status_code == 200
+
+
+def test_a_long_change_shows_on_every_day_it_covers(client, agent):
+    long = make_change(agent, start=at(0, days=-20), end=at(0, days=3), title="Data centre move")
+    body = page(client, agent, view="week", date="2026-12-09").content.decode()
+    # 7 to 10 December: four days of the week, each with the change in its column.
+    assert body.count(f'<span class="cal-number">{long.number}</span>') == 4

@@ -212,8 +212,12 @@ def changes_in_range(
 ) -> QuerySet[Ticket]:
     """The visible changes whose planned window overlaps [start, end)."""
     filters = filters or CalendarFilters()
+    from .conflicts import longest_window
+
     changes = changes_visible_to(actor).filter(
-        change__planned_start__lt=end, change__planned_end__gt=start
+        change__planned_start__gte=start - longest_window(),
+        change__planned_start__lt=end,
+        change__planned_end__gt=start,
     )
     if filters.status:
         changes = changes.filter(status__in=filters.status)

@@ -11,6 +11,7 @@ scheduled inside a blackout.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -26,7 +27,14 @@ from atiende.core.errors import ValidationFailed
 from atiende.core.events import subscribe
 from atiende.tickets.models import EventType, Status, TicketEvent
 
-from .models import BlackoutWindow, ChangeConflict, ChangeDetails, ChangeFootprint, ChangeType
+from .models import (
+    BlackoutWindow,
+    ChangeConflict,
+    ChangeDetails,
+    ChangeFootprint,
+    ChangeType,
+    ScheduleBound,
+)
 
 SAME_ITEM = "same_item"
 SHARED_SERVICE = "shared_service"
@@ -253,13 +261,44 @@ def freezes_between(start: _dt.datetime, end: _dt.datetime) -> list[Freeze]:
     ]
 
 
+def longest_window() -> _dt.timedelta:
+    """The longest planned window of any change (see ScheduleBound); computed from the
+    changes, and stored, when it is not known yet."""
+    seconds = ScheduleBound.objects.filter(pk=1).values_list("longest_seconds", flat=True).first()
+    if seconds is None:
+        seconds = _longest_from_changes()
+        ScheduleBound.objects.get_or_create(pk=1, defaults={"longest_seconds": seconds})
+    return _dt.timedelta(seconds=seconds)
+
+
+def _longest_from_changes() -> int:
+    windows = ChangeDetails.objects.filter(planned_start__isnull=False, planned_end__isnull=False)
+    longest = max((e - s for s, e in windows.values_list("planned_start", "planned_end").iterator(
+        chunk_size=5000)), default=_dt.timedelta(0))  # fmt: skip
+    return max(0, math.ceil(longest.total_seconds()))
+
+
+def note_window(start: _dt.datetime | None, end: _dt.datetime | None) -> None:
+    """Raise the stored bound when a window longer than it is saved (in the saving
+    transaction: callers are the actions' events and the schedule check)."""
+    if start is None or end is None or end <= start:
+        return
+    seconds = math.ceil((end - start).total_seconds())
+    if not ScheduleBound.objects.filter(pk=1).exists():
+        longest_window()  # computes it (this window included once saved; noted below too)
+    ScheduleBound.objects.filter(pk=1, longest_seconds__lt=seconds).update(longest_seconds=seconds)
+
+
 def overlapping_windows(
     start: _dt.datetime, end: _dt.datetime, *, exclude: int | None = None
 ) -> list[tuple[int, _dt.datetime, _dt.datetime]]:
     """The in-flight changes whose window overlaps [start, end): one range scan of the
-    (planned_start, planned_end) index."""
+    (planned_start, planned_end) index, from start - the longest window."""
     rows = ChangeDetails.objects.filter(
-        planned_start__lt=end, planned_end__gt=start, ticket__status__in=WINDOW_STATUSES
+        planned_start__gte=start - longest_window(),
+        planned_start__lt=end,
+        planned_end__gt=start,
+        ticket__status__in=WINDOW_STATUSES,
     )
     if exclude is not None:
         rows = rows.exclude(ticket_id=exclude)
@@ -337,6 +376,7 @@ def refresh(ticket_id: int) -> list[Found]:
     at = clock.now()
     if details is not None:
         start, end, status = details
+        note_window(start, end)
         if start is not None and end is not None and status in WINDOW_STATUSES:
             found, fresh = _compute(ticket_id, start, end)
             save_footprints(fresh, at=at)
@@ -390,6 +430,7 @@ def check_schedule(
     """
     if end <= start:
         raise ValidationFailed.field("planned_end", _("The end must be after the start."))
+    note_window(start, end)
     found, fresh = _compute(change.ticket_id, start, end, item_ids=item_ids)
     blackout_ids = [f.blackout_id for f in found if f.kind == BLACKOUT]
     blackouts = list(BlackoutWindow.objects.filter(pk__in=blackout_ids).order_by("starts_at"))
@@ -440,6 +481,15 @@ def check_schedule(
 def _on_transition(*, ticket_id: int, new: str = "", **_payload: object) -> None:
     if new != Status.SCHEDULED:  # check_schedule already stored them
         refresh(ticket_id)
+
+
+@subscribe("change.created", in_transaction=True)
+def _on_create(*, ticket_id: int, **_payload: object) -> None:
+    window = ChangeDetails.objects.filter(ticket_id=ticket_id).values_list(
+        "planned_start", "planned_end"
+    )
+    for start, end in window:
+        note_window(start, end)
 
 
 @subscribe("change.updated", in_transaction=True)
