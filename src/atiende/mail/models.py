@@ -170,7 +170,7 @@ class InboundMessage(models.Model):
     )
     raw = models.BinaryField(_("raw message"), editable=False)
     size = models.PositiveBigIntegerField(_("size"), default=0)
-    from_address = models.CharField(_("from"), max_length=320, blank=True)
+    from_address = models.CharField(_("sender"), max_length=320, blank=True)
     subject = models.CharField(_("subject"), max_length=1000, blank=True)
     received_at = models.DateTimeField(_("received"))
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
