@@ -5,6 +5,8 @@ through the actions, like every other demo record."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from atiende.accounts.models import Team, User
 from atiende.tickets.models import Ticket
 
@@ -12,7 +14,7 @@ from . import actions
 
 # name, class, owner team, environment, attributes, description
 # fmt: off
-ITEMS = [
+ITEMS: list[tuple[str, str, str, str, dict[str, Any], str]] = [
     ("ERP", "business_service", "Service Desk", "production", {"hours": "24x7", "users": 420},
      "Finance, purchasing and logistics."),
     ("E-mail", "business_service", "Service Desk", "production", {"users": 650}, ""),

@@ -4,6 +4,7 @@ desk ticket page, which then needs no change to the tickets views) and display l
 from __future__ import annotations
 
 from django import template
+from django.core.exceptions import FieldDoesNotExist
 
 from atiende.cmdb import selectors
 from atiende.cmdb.models import CiClass, CiStatus, Environment, ItemAction, RelationType
@@ -85,8 +86,8 @@ def event_text(event) -> str:
         if enum is not None:
             old, new = _label(enum, old or ""), _label(enum, new or "")
         try:
-            name = str(ConfigurationItem._meta.get_field(key).verbose_name)
-        except Exception:
+            name = str(getattr(ConfigurationItem._meta.get_field(key), "verbose_name", key))
+        except FieldDoesNotExist:
             name = key
         parts.append(f"{name}: {change_value(old)} → {change_value(new)}")
     return "; ".join(parts)
