@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar as pycalendar
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Generic, TypeVar
@@ -106,7 +106,7 @@ def bucket(
     days: Sequence[date],
     tz: tzinfo,
     *,
-    window: callable,  # type: ignore[valid-type]
+    window: Callable[[T], tuple[datetime, datetime]],
     per_cell: int,
     month: int | None = None,
 ) -> list[Cell[T]]:

@@ -273,8 +273,10 @@ def longest_window() -> _dt.timedelta:
 
 def _longest_from_changes() -> int:
     windows = ChangeDetails.objects.filter(planned_start__isnull=False, planned_end__isnull=False)
-    longest = max((e - s for s, e in windows.values_list("planned_start", "planned_end").iterator(
-        chunk_size=5000)), default=_dt.timedelta(0))  # fmt: skip
+    longest = _dt.timedelta(0)
+    for start, end in windows.values_list("planned_start", "planned_end").iterator(5000):
+        if start is not None and end is not None and end - start > longest:
+            longest = end - start
     return max(0, math.ceil(longest.total_seconds()))
 
 
@@ -302,7 +304,11 @@ def overlapping_windows(
     )
     if exclude is not None:
         rows = rows.exclude(ticket_id=exclude)
-    return list(rows.values_list("ticket_id", "planned_start", "planned_end"))
+    return [
+        (ticket_id, starts, ends)
+        for ticket_id, starts, ends in rows.values_list("ticket_id", "planned_start", "planned_end")
+        if starts is not None and ends is not None
+    ]
 
 
 def compute(
@@ -358,7 +364,7 @@ def store(ticket_id: int, found: list[Found], *, at: _dt.datetime | None = None)
         if conflict.blackout_id is not None:
             rows.append(ChangeConflict(change_id=ticket_id, blackout_id=conflict.blackout_id,
                                        **common))  # fmt: skip
-        else:
+        elif conflict.change_id is not None:
             rows.append(ChangeConflict(change_id=ticket_id, other_id=conflict.change_id, **common))
             rows.append(ChangeConflict(change_id=conflict.change_id, other_id=ticket_id, **common))
     ChangeConflict.objects.bulk_create(rows)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from functools import wraps
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from atiende.accounts.models import Team
+from atiende.accounts.models import Team, User
 from atiende.cmdb.models import SERVICE_CLASSES, ConfigurationItem
 from atiende.core import clock
 
@@ -48,6 +49,10 @@ def agents_only(view):
     return wrapped
 
 
+def _actor(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
 def change_url_pattern() -> str:
     """The URL of a change with a placeholder number: reversed once per page, not per entry
     (a month may hold thousands). The change page if the changes app has one, else the desk's
@@ -60,7 +65,7 @@ def change_url_pattern() -> str:
     return "#"  # pragma: no cover
 
 
-def _status_choices() -> list[tuple[str, str]]:
+def _status_choices() -> list[tuple[str, Any]]:
     from atiende.tickets.models import Status
 
     return [(s, Status(s).label) for s in STATUSES]
@@ -180,7 +185,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         title = day
     start, end = calendar.local_range(days, tz)
     limit = LIST_LIMIT if view == calendar.LIST else None
-    entries = calendar.entries(request.user, start, end, filters, limit=limit)
+    entries = calendar.entries(_actor(request), start, end, filters, limit=limit)
     blackouts = calendar.blackouts_in_range(start, end)
     context = {
         "form": form,
@@ -209,10 +214,9 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         _label_cells(cells, query)
         context["weeks"] = calendar.weeks(cells)
     elif view == calendar.WEEK:
-        context["cells"] = calendar.bucket(
-            entries, days, tz, window=_window, per_cell=calendar.WEEK_CELL_ITEMS
-        )
-        _label_cells(context["cells"], query)
+        week = calendar.bucket(entries, days, tz, window=_window, per_cell=calendar.WEEK_CELL_ITEMS)
+        _label_cells(week, query)
+        context["cells"] = week
     else:
         context["truncated"] = len(entries) >= LIST_LIMIT
         context["groups"] = _by_start_day(entries, tz)
@@ -278,7 +282,7 @@ def calendar_feed(request: HttpRequest) -> HttpResponse:
         raise Http404
     form = CalendarForm(request.GET)
     if not form.is_valid():
-        errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+        errors = "; ".join(f"{k}: {' '.join(str(m) for m in v)}" for k, v in form.errors.items())
         return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
     now = clock.now()
     start, end = now - timedelta(days=FEED_PAST_DAYS), now + timedelta(days=FEED_FUTURE_DAYS)
@@ -335,7 +339,7 @@ def calendar_subscribe(request: HttpRequest) -> HttpResponse:
     feed_query = request.GET.get("q", "")
     context = {
         "nav": "change_calendar",
-        "active": calendar_actions.active_feed(request.user),
+        "active": calendar_actions.active_feed(_actor(request)),
         "feed_query": feed_query,
     }
     return render(request, "changes/calendar_subscribe.html", context)
@@ -344,7 +348,7 @@ def calendar_subscribe(request: HttpRequest) -> HttpResponse:
 @agents_only
 @require_POST
 def calendar_subscribe_create(request: HttpRequest) -> HttpResponse:
-    issued = calendar_actions.feed_token_create(actor=request.user)
+    issued = calendar_actions.feed_token_create(actor=_actor(request))
     query = request.POST.get("q", "")
     url = request.build_absolute_uri(reverse("changes:calendar_ics"))
     url += "?" + urlencode({"token": issued.secret}) + (f"&{query}" if query else "")
@@ -363,7 +367,7 @@ def calendar_subscribe_create(request: HttpRequest) -> HttpResponse:
 @agents_only
 @require_POST
 def calendar_subscribe_revoke(request: HttpRequest) -> HttpResponse:
-    if calendar_actions.feed_token_revoke(actor=request.user):
+    if calendar_actions.feed_token_revoke(actor=_actor(request)):
         messages.success(request, _("Your calendar feed link no longer works."))
     return redirect("changes:calendar_subscribe")
 
@@ -388,7 +392,7 @@ def cab_agenda(request: HttpRequest) -> HttpResponse:
         return render(request, "changes/cab_agenda.html", context, status=400)
     days = form.cleaned_data.get("days") or calendar.AGENDA_DAYS
     now = clock.now()
-    agenda = calendar.cab_agenda(request.user, now=now, days=days)
+    agenda = calendar.cab_agenda(_actor(request), now=now, days=days)
     context = {
         "form": form,
         "nav": "cab",
