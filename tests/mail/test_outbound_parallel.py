@@ -50,3 +50,53 @@ def test_parallel_runs_send_each_message_once(smtp_server):
     recipients = [r.rcpt_tos[0] for r in smtp_server.received]
     assert len(recipients) == MESSAGES == len(set(recipients))
     assert OutboundMessage.objects.filter(status=OutboundStatus.SENT).count() == MESSAGES
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_runs_through_an_outage_deliver_each_message_once(settings):
+    from datetime import timedelta
+
+    from atiende.core import clock
+
+    from .smtp_server import SmtpServer
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has a single writer: parallel claims are a PostgreSQL question")
+    server = SmtpServer()  # not started yet: the server is down
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = server.host, server.port, 3
+    settings.OUTBOX_DELIVERY = True
+    for n in range(20):
+        outbound.queue(
+            kind=OutboundKind.NOTICE, to_address=f"person{n}@example.org",
+            params={"reason": "refused"},
+        )  # fmt: skip
+    start = clock.now()
+
+    def both(at) -> list[DeliveryResult]:
+        results: list[DeliveryResult] = []
+        barrier = threading.Barrier(2)
+
+        def run() -> None:
+            barrier.wait()
+            results.append(deliver_due(now=at, limit=100))
+            connections.close_all()
+
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        return results
+
+    down = both(start)
+    assert sum(r.sent for r in down) == 0 and sum(r.retried for r in down) == 2
+    assert OutboundMessage.objects.filter(status=OutboundStatus.QUEUED).count() == 20
+    server.start()
+    try:
+        up = both(start + timedelta(hours=2))
+    finally:
+        server.stop()
+    assert sum(r.sent for r in up) == 20
+    recipients = [r.rcpt_tos[0] for r in server.received]
+    assert len(recipients) == 20 == len(set(recipients))
