@@ -185,7 +185,10 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         title = day
     start, end = calendar.local_range(days, tz)
     limit = LIST_LIMIT if view == calendar.LIST else None
-    entries = calendar.entries(_actor(request), start, end, filters, limit=limit)
+    # Month and week show a few changes a day: only those get their conflict flag read.
+    entries = calendar.entries(
+        _actor(request), start, end, filters, limit=limit, conflicts=view == calendar.LIST
+    )
     blackouts = calendar.blackouts_in_range(start, end)
     context = {
         "form": form,
@@ -212,10 +215,12 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
             entries, days, tz, window=_window, per_cell=calendar.MONTH_CELL_ITEMS, month=day.month
         )
         _label_cells(cells, query)
+        calendar.mark_conflicts(e for cell in cells for e in cell.shown)
         context["weeks"] = calendar.weeks(cells)
     elif view == calendar.WEEK:
         week = calendar.bucket(entries, days, tz, window=_window, per_cell=calendar.WEEK_CELL_ITEMS)
         _label_cells(week, query)
+        calendar.mark_conflicts(e for cell in week for e in cell.shown)
         context["cells"] = week
     else:
         context["truncated"] = len(entries) >= LIST_LIMIT
