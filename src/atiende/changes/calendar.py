@@ -256,20 +256,29 @@ def entries(
     """The changes of a range, earliest first, as plain entries: one query (and one more
     for the conflict flags, unless the caller marks only the entries it shows)."""
     rows = changes_in_range(actor, start, end, filters).order_by("change__planned_start", "pk")
+    found: list[Entry]
     if connection.vendor == "sqlite":
         # Django parses SQLite's datetime text in Python, value by value: for the 20,000
         # datetimes of a busy month that costs more than the query. fromisoformat is C.
-        rows = rows.annotate(
+        texts = rows.annotate(
             start_text=Cast("change__planned_start", CharField()),
             end_text=Cast("change__planned_end", CharField()),
-        )
-        columns = [*ENTRY_COLUMNS[:6], "start_text", "end_text", ENTRY_COLUMNS[8]]
-        values = rows.values_list(*columns)
+        ).values_list(*ENTRY_COLUMNS[:6], "start_text", "end_text", ENTRY_COLUMNS[8])
         if limit is not None:
-            values = values[:limit]
+            texts = texts[:limit]
         found = [
-            Entry(*row[:6], _utc_text(row[6]), _utc_text(row[7]), row[8])  # type: ignore[misc]
-            for row in values
+            Entry(
+                id=row[0],
+                number=row[1],
+                title=row[2],
+                status=row[3],
+                change_type=row[4],
+                risk_level=row[5],
+                start=_utc_text(row[6]),
+                end=_utc_text(row[7]),
+                team_id=row[8],
+            )  # fmt: skip
+            for row in texts
         ]
     else:
         values = rows.values_list(*ENTRY_COLUMNS)
