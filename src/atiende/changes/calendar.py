@@ -277,7 +277,7 @@ def entries(
                 start=_utc_text(row[6]),
                 end=_utc_text(row[7]),
                 team_id=row[8],
-            )  # fmt: skip
+            )
             for row in texts
         ]
     else:
