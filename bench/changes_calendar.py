@@ -377,7 +377,10 @@ def measure(runs: int) -> None:
             assert response.status_code == 200, response.status_code
 
         median, p95 = timed(month_page, max(5, runs // 4))
-        print(f"month page ({who.username}): median {median:.0f} ms, p95 {p95:.0f} ms", flush=True)
+        print(
+            f"month page ({who.username}): median {median:.0f} ms, p95 {p95:.0f} ms{cpu()}",
+            flush=True,
+        )
 
         def week_page(client=client) -> None:
             response = client.get("/changes/calendar/", {"view": "week", "date": "2026-12-09"})
