@@ -198,8 +198,12 @@ def _step(items: str, relations: str) -> tuple[str, str, str]:
             "x",
             "x",
         )
+    # SQLite: a range (>= and <=) rather than "=", because with table statistics (ANALYZE)
+    # SQLite 3.38+ builds a Bloom filter over the whole relation index at every step for an
+    # equality lookup (measured: 40 ms for a one-item walk over 300,000 relations); a range
+    # lookup uses the same index without it (1 ms).
     return (
-        f"JOIN {relations} r ON r.cause = w.id AND r.cause IS NOT NULL"
+        f"JOIN {relations} r ON r.cause >= w.id AND r.cause <= w.id AND r.cause IS NOT NULL"
         f" JOIN {items} c ON c.id = r.impacted",
         "r",
         "c",
