@@ -4,11 +4,14 @@ requesters getting 404."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.test import Client
 from django.urls import reverse
 
 from atiende.changes import actions
 from atiende.changes.models import Approval, ChangeDetails
+from atiende.core import clock
 from atiende.tickets.models import Ticket, TicketEvent
 
 from .factories import END, START, answer_all, make_change, make_template
@@ -39,9 +42,11 @@ def test_anonymous_is_sent_to_login(db):
 
 
 def test_list_filters_and_metrics(agent, django_assert_max_num_queries):
+    start = clock.now() - timedelta(days=1)
+    window = {"planned_start": start, "planned_end": start + timedelta(hours=1)}
     for index in range(6):
-        make_change(agent, title=f"Normal {index}", implementer_id=agent.pk)
-    make_change(agent, title="Hotfix the firewall", change_type="emergency")
+        make_change(agent, title=f"Normal {index}", implementer_id=agent.pk, **window)
+    make_change(agent, title="Hotfix the firewall", change_type="emergency", **window)
     client = client_for(agent)
     client.get(url("list"))
     with django_assert_max_num_queries(14):

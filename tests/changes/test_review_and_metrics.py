@@ -67,15 +67,21 @@ def test_review_links_the_incidents_the_change_caused(agent, requester, desk_def
     assert TicketLink.objects.count() == 1
 
 
-def test_metrics_success_rate_and_emergency_ratio(agent):
+def test_metrics_success_rate_and_emergency_ratio(agent, other_agent, team):
     for index, outcome in enumerate(["success", "success", "partial", "failure"]):
-        ticket = implemented(agent, title=f"C{index}")
+        ticket = implemented(agent, title=f"C{index}", team_id=team.pk)
         actions.review_record(actor=agent, ticket_id=ticket.pk, outcome=outcome, notes="n")
-    make_change(agent, change_type="emergency")
-    now = clock.now()
-    metrics = selectors.change_metrics(agent, (now - timedelta(days=1), now + timedelta(days=1)))
+    make_change(agent, change_type="emergency", planned_start=START, planned_end=END,
+                team_id=team.pk)  # fmt: skip
+    make_change(agent, title="Not planned yet", team_id=team.pk)
+    period = (clock.now() - timedelta(days=1), START + timedelta(days=1))
+    metrics = selectors.change_metrics(agent, period)
     assert (metrics.reviewed, metrics.successful, metrics.partial, metrics.failed) == (4, 2, 1, 1)
     assert metrics.success_rate == 0.5
-    assert (metrics.created, metrics.emergency) == (5, 1) and metrics.emergency_ratio == 0.2
+    assert (metrics.planned, metrics.emergency) == (5, 1) and metrics.emergency_ratio == 0.2
+    now = clock.now()
     empty = selectors.change_metrics(agent, (now - timedelta(days=9), now - timedelta(days=8)))
     assert empty.success_rate is None and empty.emergency_ratio is None
+    # Scoped to the changes the actor sees.
+    theirs = selectors.change_metrics(other_agent, period)
+    assert (theirs.reviewed, theirs.planned) == (0, 0)

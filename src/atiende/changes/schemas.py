@@ -162,9 +162,9 @@ class MetricsOut(Schema):
     partial: int
     failed: int
     success_rate: float | None = Field(description="Successful / reviewed in the period.")
-    created: int
+    planned: int = Field(description="Changes planned to start in the period.")
     emergency: int
-    emergency_ratio: float | None = Field(description="Emergency / raised in the period.")
+    emergency_ratio: float | None = Field(description="Emergency / planned in the period.")
 
 
 # --- input ------------------------------------------------------------------------------------

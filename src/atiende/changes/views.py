@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -41,6 +42,7 @@ from .models import Approval, ApprovalStatus
 
 PAGE_SIZE = 25
 METRICS_DAYS = 90
+METRICS_CACHE_SECONDS = 300
 # Transitions that ask for more than a click (a comment, an override reason).
 DETAILED_TARGETS = (workflow.FAILED, workflow.SCHEDULED, workflow.CANCELLED)
 GUARD_HINTS = {
@@ -121,8 +123,7 @@ def change_list(request: HttpRequest) -> HttpResponse:
         page = selectors.change_page(user, filters, cursor=cursor, limit=PAGE_SIZE)
     except DomainError:
         page = selectors.change_page(user, filters, cursor=None, limit=PAGE_SIZE)
-    now = clock.now()
-    metrics = selectors.change_metrics(user, (now - timedelta(days=METRICS_DAYS), now))
+    metrics = _recent_metrics(user)
     pending = selectors.approvals_for(user).count()
     context = {
         "nav": "changes",
@@ -134,6 +135,18 @@ def change_list(request: HttpRequest) -> HttpResponse:
         "pending_approvals": pending,
     }
     return render(request, "changes/list.html", context, status=status_code)
+
+
+def _recent_metrics(user: User) -> selectors.ChangeMetrics:
+    """The list header's figures over the last METRICS_DAYS, cached a few minutes per user:
+    two aggregates over the whole period are the costliest part of the page."""
+
+    def compute() -> selectors.ChangeMetrics:
+        now = clock.now()
+        return selectors.change_metrics(user, (now - timedelta(days=METRICS_DAYS), now))
+
+    key = f"changes:metrics:{user.pk}:{METRICS_DAYS}"
+    return cache.get_or_set(key, compute, METRICS_CACHE_SECONDS)
 
 
 # --- new ----------------------------------------------------------------------------------------
