@@ -146,7 +146,7 @@ def _recent_metrics(user: User) -> selectors.ChangeMetrics:
         return selectors.change_metrics(user, (now - timedelta(days=METRICS_DAYS), now))
 
     key = f"changes:metrics:{user.pk}:{METRICS_DAYS}"
-    return cache.get_or_set(key, compute, METRICS_CACHE_SECONDS)
+    return cast(selectors.ChangeMetrics, cache.get_or_set(key, compute, METRICS_CACHE_SECONDS))
 
 
 # --- new ----------------------------------------------------------------------------------------
