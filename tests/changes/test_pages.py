@@ -204,3 +204,17 @@ def test_pages_speak_the_agents_language(agent, change_manager):
     assert "Pasar a «" in body
     listing = client.get(url("list")).content.decode()
     assert "Tasa de éxito" in listing and "Mis aprobaciones" in listing
+
+
+def test_a_change_opened_as_a_plain_ticket_has_a_page(agent, desk_default_team):
+    from atiende.tickets import actions as ticket_actions
+
+    ticket = ticket_actions.ticket_create(
+        actor=agent, title="Swap the UPS batteries", kind="change"
+    )
+    client = client_for(agent)
+    page = client.get(url("change", ticket.number))
+    assert page.status_code == 200 and "Not assessed yet." in page.content.decode()
+    api = client.get(f"/api/v1/changes/{ticket.number}")
+    assert api.status_code == 200 and api.json()["change_type"] == "normal"
+    assert not ChangeDetails.objects.filter(ticket=ticket).exists()  # reads never write

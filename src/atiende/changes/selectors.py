@@ -127,7 +127,7 @@ def risk_questionnaire() -> list[RiskQuestion]:
 
 
 def risk_answers_of(details: ChangeDetails) -> list[RiskAnswer]:
-    if details.pk is None:
+    if details._state.adding:  # a blank row for a change opened as a plain ticket
         return []
     return list(
         RiskAnswer.objects.filter(change=details)
@@ -148,7 +148,7 @@ def risk_reasons_of(details: ChangeDetails) -> list[risk_rules.Reason]:
 
 def approvals_of(details: ChangeDetails) -> list[Approval]:
     """Every approval of the change, newest round first."""
-    if details.pk is None:
+    if details._state.adding:  # a blank row for a change opened as a plain ticket
         return []
     return list(
         Approval.objects.filter(change=details)
