@@ -20,7 +20,13 @@ def _change_configuration(request):
     marker = request.node.get_closest_marker("django_db")
     if marker is None and not names & {"db", "transactional_db"}:
         return
-    request.getfixturevalue("db" if "transactional_db" not in names else "transactional_db")
+    transactional = "transactional_db" in names or bool(marker and marker.kwargs.get("transaction"))
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    _seed()
+
+
+def _seed() -> None:
+    """The questionnaire, boards and policies of the data migration (again after a flush)."""
     if not RiskQuestion.objects.exists() or not Board.objects.exists():
         module = importlib.import_module(
             "atiende.changes.migrations.0002_default_risk_questionnaire_and_policies"
