@@ -218,3 +218,25 @@ def test_a_change_opened_as_a_plain_ticket_has_a_page(agent, desk_default_team):
     api = client.get(f"/api/v1/changes/{ticket.number}")
     assert api.status_code == 200 and api.json()["change_type"] == "normal"
     assert not ChangeDetails.objects.filter(ticket=ticket).exists()  # reads never write
+
+
+def test_links_are_managed_from_the_change_page(agent, requester, desk_default_team):
+    from atiende.tickets import actions as ticket_actions
+    from atiende.tickets.models import TicketLink
+
+    change = make_change(agent)
+    incident = ticket_actions.ticket_create(actor=requester, title="Mail is slow")
+    client = client_for(agent)
+    missing = client.post(
+        url("link_add", change.number), {"link_type": "related", "other": "INC-999"}
+    )
+    assert missing.status_code == 422 and "No such ticket." in missing.content.decode()
+    added = client.post(
+        url("link_add", change.number), {"link_type": "related", "other": incident.number}
+    )
+    assert added.status_code == 302
+    link = TicketLink.objects.get()
+    body = client.get(url("change", change.number)).content.decode()
+    assert incident.number in body and "Mail is slow" in body
+    removed = client.post(url("link_remove", change.number, link.pk))
+    assert removed.status_code == 302 and not TicketLink.objects.exists()

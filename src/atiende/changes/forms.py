@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from atiende.accounts.models import User
 from atiende.accounts.selectors import agents_visible_to, teams_visible_to
-from atiende.tickets.models import Impact, Urgency
+from atiende.tickets.models import Impact, LinkType, Urgency
 
 from . import workflow
 from .models import ChangeType, ReviewOutcome, RiskLevel, RiskQuestion
@@ -200,4 +200,13 @@ class ItemForm(forms.Form):
         label=_("Service or configuration item"),
         max_length=200,
         help_text=_("Its exact name or its id."),
+    )
+
+
+class LinkForm(forms.Form):
+    link_type = forms.ChoiceField(label=_("Link type"), choices=LinkType.choices)
+    other = forms.CharField(
+        label=_("Ticket number"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"placeholder": "INC-000123"}),
     )

@@ -14,6 +14,12 @@ urlpatterns: list = [
     path("<str:number>/transition/", views.change_transition, name="transition"),
     path("<str:number>/risk/", views.change_risk, name="risk"),
     path("<str:number>/review/", views.change_review, name="review"),
+    path("<str:number>/links/", views.change_link_add, name="link_add"),
+    path(
+        "<str:number>/links/<int:link_id>/remove/",
+        views.change_link_remove,
+        name="link_remove",
+    ),
     path("<str:number>/items/", views.change_item_add, name="item_add"),
     path(
         "<str:number>/items/<int:item_id>/remove/",

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from atiende.accounts.models import User
 from atiende.core import clock
 from atiende.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from atiende.tickets import actions as ticket_actions
 from atiende.tickets.models import Status, Ticket
 from atiende.tickets.selectors import links_of, timeline_for
 
@@ -34,6 +35,7 @@ from .forms import (
     ChangeForm,
     DecisionForm,
     ItemForm,
+    LinkForm,
     ReviewForm,
     RiskForm,
     TransitionForm,
@@ -245,6 +247,7 @@ def _render_change(
     decision_form: DecisionForm | None = None,
     review_form: ReviewForm | None = None,
     item_form: ItemForm | None = None,
+    link_form: LinkForm | None = None,
     conflict: bool = False,
 ) -> HttpResponse:
     user = _user(request)
@@ -292,6 +295,7 @@ def _render_change(
         "decision_form": decision_form or DecisionForm(),
         "review_form": review_form or ReviewForm(initial={"outcome": details.review_outcome}),
         "item_form": item_form or ItemForm(),
+        "link_form": link_form or LinkForm(),
         "items": items,
         "services": services,
         "conflict": conflict,
@@ -478,6 +482,42 @@ def change_item_remove(request: HttpRequest, number: str, item_id: int) -> HttpR
     except DomainError as exc:
         messages.error(request, exc.detail)
     return _to_change(ticket, "items")
+
+
+@agents_only
+@require_POST
+def change_link_add(request: HttpRequest, number: str) -> HttpResponse:
+    """Link an incident, problem or another change (tickets.actions: both timelines)."""
+    ticket = _change_or_404(request, number)
+    form = LinkForm(request.POST)
+    if not form.is_valid():
+        return _render_change(request, ticket, status=422, link_form=form)
+    try:
+        ticket_actions.ticket_link_add(
+            actor=_user(request),
+            ticket_id=ticket.pk,
+            other=form.cleaned_data["other"],
+            link_type=form.cleaned_data["link_type"],
+        )
+    except NotFound as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        _apply_error(form, exc)
+        return _render_change(request, ticket, status=exc.status_code, link_form=form)
+    return _to_change(ticket, "links")
+
+
+@agents_only
+@require_POST
+def change_link_remove(request: HttpRequest, number: str, link_id: int) -> HttpResponse:
+    ticket = _change_or_404(request, number)
+    try:
+        ticket_actions.ticket_link_remove(
+            actor=_user(request), ticket_id=ticket.pk, link_id=link_id
+        )
+    except NotFound as exc:
+        raise Http404 from exc
+    return _to_change(ticket, "links")
 
 
 # --- approvals ----------------------------------------------------------------------------------
