@@ -240,3 +240,25 @@ def test_links_are_managed_from_the_change_page(agent, requester, desk_default_t
     assert incident.number in body and "Mail is slow" in body
     removed = client.post(url("link_remove", change.number, link.pk))
     assert removed.status_code == 302 and not TicketLink.objects.exists()
+
+
+def test_affected_items_and_impacted_services(agent):
+    from atiende.cmdb.models import TicketItem
+
+    from ..cmdb.factories import ItemFactory, ServiceFactory, relate
+
+    server = ItemFactory(name="db-01")
+    service = ServiceFactory(name="Payroll")
+    relate(service, "depends_on", server)
+    change = make_change(agent)
+    client = client_for(agent)
+    unknown = client.post(url("item_add", change.number), {"item": "nope-99"})
+    assert (
+        unknown.status_code == 422
+        and "No service or item has this name" in unknown.content.decode()
+    )
+    assert client.post(url("item_add", change.number), {"item": "DB-01"}).status_code == 302
+    body = client.get(url("change", change.number)).content.decode()
+    assert "db-01" in body and "Impacted services" in body and "Payroll" in body
+    removed = client.post(url("item_remove", change.number, server.pk))
+    assert removed.status_code == 302 and not TicketItem.objects.exists()
