@@ -140,3 +140,23 @@ def test_no_self_loops_and_no_duplicate_relations(db):
     with pytest.raises(IntegrityError), transaction.atomic():
         relate(a, "depends_on", b)
     relate(a, "connected_to", b)  # another type is another relation
+
+
+def test_a_very_large_impact_is_walked_nearest_first_with_exact_count_and_services(
+    agent, db, monkeypatch
+):
+    monkeypatch.setattr(selectors, "GRAPH_ROWS_MAX", 6)
+    base = ItemFactory(name="core")
+    hosts = [ItemFactory(name=f"host-{n}") for n in range(4)]
+    for host in hosts:
+        relate(host, "depends_on", base)
+    apps = [ItemFactory(name=f"app-{n}", ci_class="application") for n in range(4)]
+    for host, app in zip(hosts, apps, strict=True):
+        relate(app, "runs_on", host)
+    service = ServiceFactory(name="Far away")
+    relate(service, "depends_on", apps[-1])
+    impact = selectors.impacted_items(agent, [base.pk])
+    assert impact.total == 9 and impact.truncated
+    assert [s.name for s in impact.services] == ["Far away"]
+    assert [row.item.name for row in impact.rows][:4] == [f"host-{n}" for n in range(4)]
+    assert all(row.depth == 1 for row in impact.rows[:4])

@@ -28,6 +28,10 @@ from .models import SERVICE_CLASSES, ConfigurationItem, Relation, TicketItem
 # cyclic graphs too (nothing forbids A depends_on B depends_on A) after at most one visit
 # per item and relation.
 MAX_DEPTH = 12
+# The impact page and API walk at most this many relations for the list and the diagram
+# (the nearest ones: the walk is breadth-first); beyond, count and services come from the
+# lighter id-only walk.
+GRAPH_ROWS_MAX = 20_000
 ITEM_RELATED = ("owner_team",)
 
 
@@ -210,7 +214,7 @@ def _step(items: str, relations: str) -> tuple[str, str, str]:
     )
 
 
-def _edges_cte(ids: list[int]) -> str:
+def _edges_cte(ids: list[int], max_rows: int | None = None) -> str:
     """`walk(cause, id, type, name, ci_class)`: every impact relation met walking from
     `ids`, each once (the starting items as rows without a cause), with the name and class
     of the impacted item. An item reached by several relations is expanded once per
@@ -226,6 +230,7 @@ def _edges_cte(ids: list[int]) -> str:
         " UNION"
         f" SELECT {r}.cause, {r}.impacted, {r}.type, {c}.name, {c}.ci_class FROM walk w {step}"
         ") SELECT cause, id, type, name, ci_class FROM walk"
+        + (f" LIMIT {int(max_rows)}" if max_rows else "")
     )
 
 
@@ -257,18 +262,20 @@ class _Graph:
     depths: dict[int, int]  # every impacted item (roots at 0): shortest distance
     labels: dict[int, tuple[str, str]]  # id: (name, class) of every item reached
     edges: list[ImpactEdge]  # every impact relation inside the impacted sub-graph
+    complete: bool = True  # False when the walk stopped at `max_rows` relations
 
 
-def _impact_graph(ids: list[int]) -> _Graph:
+def _impact_graph(ids: list[int], max_rows: int | None = None) -> _Graph:
     """One query: the relations leaving every impacted item, with the name and class of
     the item at their impacted end; then the shortest distances by a breadth-first pass in
     Python (exact, whatever the cycles)."""
-    sql = _edges_cte(ids)
+    sql = _edges_cte(ids, max_rows)
+    rows = _fetch(sql)
     roots: dict[int, tuple[str, str]] = {}
     labels: dict[int, tuple[str, str]] = {}
     edges: list[ImpactEdge] = []
     out: dict[int, list[int]] = {}
-    for cause, impacted, type_, name, ci_class in _fetch(sql):
+    for cause, impacted, type_, name, ci_class in rows:
         if cause is None:
             roots[impacted] = labels[impacted] = (name, ci_class)
             continue
@@ -285,7 +292,8 @@ def _impact_graph(ids: list[int]) -> _Graph:
                     depths[nxt] = depths[node] + 1
                     following.append(nxt)
         frontier = following
-    return _Graph(roots=roots, depths=depths, labels=labels, edges=edges)
+    complete = max_rows is None or len(rows) < max_rows
+    return _Graph(roots=roots, depths=depths, labels=labels, edges=edges, complete=complete)
 
 
 def impact_depths(item_ids: Iterable[int | str]) -> dict[int, int]:
@@ -320,25 +328,34 @@ def impacted_items(actor: User, item_ids: Iterable[int | str], *, limit: int = 5
     ids = _clean_ids(item_ids)
     if not can_view(actor) or not ids:
         return Impact(rows=[], total=0, services=[], edges=[])
-    graph = _impact_graph(ids)
+    graph = _impact_graph(ids, max_rows=GRAPH_ROWS_MAX)
     depths, labels = graph.depths, graph.labels
     others = sorted(
         (pk for pk in depths if pk not in graph.roots),
         key=lambda pk: (depths[pk], labels[pk][0].lower(), pk),
     )
     shown = others[:limit]
-    service_ids = [pk for pk in depths if labels[pk][1] in SERVICE_CLASSES]
+    if graph.complete:
+        total = len(others)
+        service_ids = [pk for pk in depths if labels[pk][1] in SERVICE_CLASSES]
+    else:
+        # A very large impact (e.g. a core switch): the nearest part of the graph is walked
+        # for the list and the diagram (the walk is breadth-first), and the count and the
+        # services by the lighter id-only walk.
+        reached = _fetch(_walk_cte(ids) + " SELECT id, ci_class FROM walk")  # noqa: S608
+        total = sum(1 for pk, _cls in reached if pk not in graph.roots)
+        service_ids = [pk for pk, ci_class in reached if ci_class in SERVICE_CLASSES]
     loaded = ConfigurationItem.objects.select_related(*ITEM_RELATED).in_bulk(
         list({*shown, *service_ids})
     )
     services = sorted(
         (loaded[pk] for pk in service_ids if pk in loaded),
-        key=lambda i: (depths[i.pk], i.name.lower(), i.pk),
+        key=lambda i: (depths.get(i.pk, MAX_DEPTH), i.name.lower(), i.pk),
     )
     nodes = set(graph.roots) | set(shown)
     return Impact(
         rows=[ImpactRow(item=loaded[pk], depth=depths[pk]) for pk in shown if pk in loaded],
-        total=len(others),
+        total=total,
         services=services,
         edges=[e for e in graph.edges if e.cause in nodes and e.impacted in nodes],
     )
