@@ -185,3 +185,27 @@ def test_two_collectors_at_once_process_each_message_once(imap_mailbox, dovecot,
     assert InboundMessage.objects.count() == 25
     assert sum(r.outcomes.get("created", 0) for r in results) == 25
     assert _flags(dovecot, folder)["unseen"] == 0
+
+
+@pytest.mark.django_db
+def test_the_periodic_task_and_the_command_poll_the_mailboxes(
+    imap_mailbox, dovecot, folder, capsys
+):
+    from atiende import cli
+    from atiende.core import background
+    from atiende.mail.tasks import mail_poll
+
+    assert "atiende.mail.poll" in {job.task for job in background.PERIODIC_JOBS}
+    assert mail_poll.name == "atiende.mail.poll"
+    _append(dovecot, folder, make_mail(), make_mail())
+    summary = mail_poll()
+    assert summary == {"mailboxes": 1, "fetched": 2, "errors": {}}
+
+    _append(dovecot, folder, make_mail())
+    assert cli.main(["mail", "fetch", "--mailbox", "soporte"]) == 0
+    assert "soporte: created 1" in capsys.readouterr().out
+    assert cli.main(["mail", "fetch", "--mailbox", "nope"]) == 2
+    imap_mailbox.imap_password = "wrong"
+    imap_mailbox.save()
+    assert cli.main(["mail", "fetch"]) == 1
+    assert Ticket.objects.count() == 3
