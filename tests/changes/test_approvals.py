@@ -172,3 +172,16 @@ def test_approvers_are_announced_after_commit(
             "approver_ids": [change_manager.pk],
         }
     ]
+
+
+def test_an_approver_from_another_team_reads_but_does_not_change(agent, ecab_member):
+    ticket = make_change(agent, change_type="emergency")
+    actions.change_transition(actor=agent, ticket_id=ticket.pk, to="assessment")
+    actions.change_transition(actor=agent, ticket_id=ticket.pk, to="authorisation")
+    assert selectors.change_get(ecab_member, ticket.number) == ticket
+    with pytest.raises(Forbidden):
+        actions.change_transition(actor=ecab_member, ticket_id=ticket.pk, to="assessment")
+    with pytest.raises(Forbidden):
+        actions.change_update(
+            actor=ecab_member, ticket_id=ticket.number, version=None, changes={"reason": "x"}
+        )

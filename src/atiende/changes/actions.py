@@ -32,7 +32,7 @@ from atiende.tickets.models import (
     TicketSearchDocument,
     Urgency,
 )
-from atiende.tickets.selectors import valid_id
+from atiende.tickets.selectors import tickets_visible_to, valid_id
 
 from . import risk as risk_rules
 from . import workflow
@@ -81,16 +81,23 @@ def _require_agent(actor: User) -> None:
 
 
 def _locked(actor: User, ticket_id: int | str) -> tuple[Ticket, ChangeDetails]:
-    """The change ticket (row-locked) and its details (created blank when missing)."""
+    """The change ticket (row-locked) and its details (created blank when missing).
+
+    Writing takes the ticket's own access (its teams, assignee, requester): someone who sees
+    a change only because they were asked to approve it reads it, but 403 on changing it."""
     pk = valid_id(ticket_id)
     if pk is None and isinstance(ticket_id, str) and ticket_id.strip():
         key = ticket_id.strip().upper()[:20]
         pk = changes_visible_to(actor).filter(number=key).values_list("pk", flat=True).first()
     if pk is None:
         raise NotFound()
-    ids = changes_visible_to(actor).filter(pk=pk).values("pk")
-    ticket = Ticket.objects.select_for_update().filter(pk__in=ids).first()
+    writable = tickets_visible_to(actor).filter(kind=Kind.CHANGE, pk=pk).values("pk")
+    ticket = Ticket.objects.select_for_update().filter(pk__in=writable).first()
     if ticket is None:
+        if changes_visible_to(actor).filter(pk=pk).exists():
+            raise Forbidden(
+                _("You were asked to approve this change; only its team can change it.")
+            )
         raise NotFound()
     details, _created = ChangeDetails.objects.get_or_create(ticket=ticket)
     return ticket, details
