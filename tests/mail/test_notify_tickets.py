@@ -146,3 +146,36 @@ def test_queueing_costs_at_most_two_statements_per_ticket(requester, django_asse
         acknowledge(ticket_id=ticket.pk)
     row = OutboundMessage.objects.order_by("id").last()
     assert MessageReference.objects.get(message_id=row.message_id).ticket_id == ticket.pk
+
+
+def test_a_comment_given_with_a_transition_reaches_the_requester(smtp_server, ticket, agent):
+    actions.ticket_transition(
+        actor=agent, ticket_id=ticket.pk, to="pending", pending_reason="requester",
+        comment="Envíenos el registro, por favor.",
+    )  # fmt: skip
+    assert _kinds() == ["ack", "reply"]
+    deliver_due()
+    assert "Envíenos el registro, por favor." in _text(smtp_server.messages[1])
+
+
+def test_an_internal_transition_without_comment_or_by_the_requester_sends_no_reply(
+    ticket, agent, requester
+):
+    actions.ticket_transition(actor=agent, ticket_id=ticket.pk, to="in_progress")
+    actions.comment_add(actor=agent, ticket_id=ticket.pk, body="note", public=False)
+    actions.ticket_transition(actor=agent, ticket_id=ticket.pk, to="pending",
+                              pending_reason="third_party")  # fmt: skip
+    assert _kinds() == ["ack"]
+
+
+def test_the_comment_given_when_resolving_is_part_of_the_resolution_mail(
+    smtp_server, ticket, agent
+):
+    actions.ticket_transition(
+        actor=agent, ticket_id=ticket.pk, to="resolved", resolution_code="solved",
+        resolution_notes="Tóner cambiado.", comment="Gracias por su paciencia.",
+    )  # fmt: skip
+    assert _kinds() == ["ack", "resolution"]
+    deliver_due()
+    text = _text(smtp_server.messages[1])
+    assert "Gracias por su paciencia." in text and "Tóner cambiado." in text

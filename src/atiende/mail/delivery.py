@@ -433,7 +433,11 @@ def _context(row: OutboundMessage, user: User | None, language: str):  # type: i
         code = ResolutionCode.objects.filter(code=ticket.resolution_code).first()
         from atiende.tickets.models import DeskSettings
 
+        event = row.event
+        said = event if event and event.public and event.type == EventType.COMMENT else None
         context.update(
+            comment=said.body if said else "",
+            comment_html=render_markdown(said.body) if said else "",
             notes=ticket.resolution_notes,
             notes_html=render_markdown(ticket.resolution_notes),
             resolution_label=code.label(language) if code else "",
