@@ -15,6 +15,7 @@ NODE_H = 34
 COL_GAP = 70
 ROW_GAP = 12
 PAD = 10
+TOP = 34  # room above the first row for arcs between items of one column
 NAME_CHARS = 24
 
 
@@ -84,10 +85,10 @@ def layout(
             position[item.pk] = float(index)
     nodes: dict[int, Node] = {}
     tallest = max(len(column) for column in layers.values())
-    height = PAD * 2 + tallest * NODE_H + (tallest - 1) * ROW_GAP
+    height = TOP + PAD + tallest * NODE_H + (tallest - 1) * ROW_GAP
     for depth, column in sorted(layers.items()):
         column_h = len(column) * NODE_H + (len(column) - 1) * ROW_GAP
-        top = (height - column_h) // 2
+        top = TOP + (height - TOP - PAD - column_h) // 2
         for index, item in enumerate(column):
             nodes[item.pk] = Node(
                 item=item,
