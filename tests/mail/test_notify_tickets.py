@@ -179,3 +179,10 @@ def test_the_comment_given_when_resolving_is_part_of_the_resolution_mail(
     deliver_due()
     text = _text(smtp_server.messages[1])
     assert "Gracias por su paciencia." in text and "Tóner cambiado." in text
+
+
+def test_an_agent_opening_a_ticket_for_themselves_gets_no_acknowledgement(smtp_server, agent):
+    make_ticket(agent, actor=agent)
+    result = deliver_due()
+    assert (result.sent, result.suppressed) == (0, 1)
+    assert "opened by themselves" in OutboundMessage.objects.get().last_error

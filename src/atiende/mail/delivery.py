@@ -343,6 +343,13 @@ def prepare(row: OutboundMessage):  # -> tuple[EmailMultiAlternatives, str]
     kind = row.kind
     if (
         kind == OutboundKind.ACKNOWLEDGEMENT
+        and user is not None
+        and user.is_agent
+        and row.params.get("opened_by") == user.pk
+    ):
+        raise Suppress("an agent's own ticket, opened by themselves")
+    if (
+        kind == OutboundKind.ACKNOWLEDGEMENT
         and row.ticket_id is not None
         and InboundMessage.objects.filter(ticket_id=row.ticket_id, auto_generated=True).exists()
     ):

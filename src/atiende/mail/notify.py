@@ -31,8 +31,10 @@ SLA_VERBS = {"sla_warning": OutboundKind.SLA_WARNING, "sla_breach": OutboundKind
 
 
 @subscribe("ticket.created", in_transaction=True)
-def acknowledge(*, ticket_id: int, **_payload: Any) -> None:
-    outbound.queue(kind=OutboundKind.ACKNOWLEDGEMENT, ticket_id=ticket_id)
+def acknowledge(*, ticket_id: int, actor_id: int | None = None, **_payload: Any) -> None:
+    # Who opened it: an agent opening a ticket for themselves in the desk is not told.
+    params = {"opened_by": actor_id} if actor_id is not None else {}
+    outbound.queue(kind=OutboundKind.ACKNOWLEDGEMENT, ticket_id=ticket_id, params=params)
 
 
 @subscribe("ticket.commented", in_transaction=True)
