@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from atiende.mail.models import Mailbox
 
-from .imap_server import dovecot  # noqa: F401  (a session fixture: a private Dovecot)
+from .imap_server import dovecot, dovecot_tls  # noqa: F401  (session fixtures: private Dovecots)
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ state_dir = {root}/state
 log_path = {root}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = dovecot
@@ -45,7 +45,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
 }}
 first_valid_uid = 0
@@ -55,10 +56,23 @@ first_valid_uid = 0
 @dataclass(frozen=True)
 class Dovecot:
     host: str
-    port: int
+    port: int  # plain IMAP (STARTTLS offered when started with tls=True)
     username: str
     password: str
     root: Path
+    tls_port: int = 0  # IMAPS, when started with tls=True
+    ca_file: Path | None = None  # the self-signed certificate to trust
+
+
+def _self_signed(root: Path) -> tuple[Path, Path]:
+    cert, key = root / "cert.pem", root / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    return cert, key
 
 
 def _free_port() -> int:
@@ -72,16 +86,23 @@ def available() -> bool:
 
 
 @contextmanager
-def dovecot_server(username: str = "soporte", password: str = "secret") -> Iterator[Dovecot]:
+def dovecot_server(
+    username: str = "soporte", password: str = "secret", *, tls: bool = False
+) -> Iterator[Dovecot]:
     root = Path(tempfile.mkdtemp(prefix="atiende-dovecot-"))
     root.chmod(0o755)
     for sub in ("run", "state", "home"):
         (root / sub).mkdir()
     shutil.chown(root / "home", "dovecot", "dovecot")
     (root / "users").write_text(f"{username}:{{PLAIN}}{password}\n")
-    port = _free_port()
+    port, tls_port, ca_file = _free_port(), 0, None
+    ssl = "ssl = no"
+    if tls:
+        cert, key = _self_signed(root)
+        tls_port, ca_file = _free_port(), cert
+        ssl = f"ssl = yes\nssl_cert = <{cert}\nssl_key = <{key}"
     config = root / "dovecot.conf"
-    config.write_text(CONFIG.format(root=root, port=port))
+    config.write_text(CONFIG.format(root=root, port=port, tls_port=tls_port, ssl=ssl))
     try:
         # Dovecot daemonises; its children keep inherited pipes open, so no pipes here.
         with (root / "start.log").open("wb") as log:
@@ -102,7 +123,7 @@ def dovecot_server(username: str = "soporte", password: str = "secret") -> Itera
                     )
                     raise RuntimeError(f"dovecot did not start: {log}") from None
                 time.sleep(0.1)
-        yield Dovecot("127.0.0.1", port, username, password, root)
+        yield Dovecot("127.0.0.1", port, username, password, root, tls_port, ca_file)
     finally:
         pid_file = root / "run" / "master.pid"
         if pid_file.exists():
@@ -123,4 +144,13 @@ def dovecot() -> Iterator[Dovecot]:
     if not available():
         pytest.fail("dovecot-imapd is required for the IMAP tests (.ci/run installs it)")
     with dovecot_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def dovecot_tls() -> Iterator[Dovecot]:
+    """Dovecot with a self-signed certificate: IMAPS on `tls_port`, STARTTLS on `port`."""
+    if not available():
+        pytest.fail("dovecot-imapd is required for the IMAP tests (.ci/run installs it)")
+    with dovecot_server(tls=True) as server:
         yield server

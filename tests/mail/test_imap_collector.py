@@ -209,3 +209,45 @@ def test_the_periodic_task_and_the_command_poll_the_mailboxes(
     imap_mailbox.save()
     assert cli.main(["mail", "fetch"]) == 1
     assert Ticket.objects.count() == 3
+
+
+@pytest.fixture
+def trust_test_ca(dovecot_tls, monkeypatch):
+    import ssl
+
+    from atiende.mail import imap
+
+    monkeypatch.setattr(
+        imap, "tls_context", lambda: ssl.create_default_context(cafile=str(dovecot_tls.ca_file))
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("security", [ImapSecurity.SSL, ImapSecurity.STARTTLS])
+def test_tls_and_starttls(mailbox, dovecot_tls, trust_test_ca, security):
+    name = f"T{uuid.uuid4().hex[:10]}"
+    with _client(dovecot_tls) as client:
+        client.create_folder(name)
+    _append(dovecot_tls, name, make_mail())
+    mailbox.imap_host = dovecot_tls.host
+    mailbox.imap_port = dovecot_tls.tls_port if security == ImapSecurity.SSL else dovecot_tls.port
+    mailbox.imap_security = security
+    mailbox.imap_username = dovecot_tls.username
+    mailbox.imap_password = dovecot_tls.password
+    mailbox.imap_folder = name
+    mailbox.save()
+    result = collect(mailbox)
+    assert result.ok, result.error
+    assert result.outcomes == {"created": 1}
+
+
+@pytest.mark.django_db
+def test_an_untrusted_certificate_is_refused_and_recorded(mailbox, dovecot_tls):
+    mailbox.imap_host = dovecot_tls.host
+    mailbox.imap_port = dovecot_tls.tls_port
+    mailbox.imap_security = ImapSecurity.SSL
+    mailbox.save()
+    result = collect(mailbox)
+    assert "CERTIFICATE_VERIFY_FAILED" in result.error or "SSLCertVerificationError" in result.error
+    mailbox.refresh_from_db()
+    assert mailbox.last_error == result.error

@@ -43,8 +43,13 @@ class CollectResult:
         return not self.error
 
 
+def tls_context() -> ssl.SSLContext:
+    """Certificates are verified against the system's CAs (hostname included)."""
+    return ssl.create_default_context()
+
+
 def connect(mailbox: Mailbox, *, timeout: float = TIMEOUT_SECONDS) -> IMAPClient:
-    context = ssl.create_default_context()
+    context = tls_context()
     use_ssl = mailbox.imap_security == ImapSecurity.SSL
     client = IMAPClient(
         mailbox.imap_host,
