@@ -137,3 +137,13 @@ def test_a_notice_threads_to_the_refused_message_in_the_senders_language(
     assert "demasiado grande (50,0\xa0MB; el límite es 40,0\xa0MB)" in text
     notice.refresh_from_db()
     assert notice.to_address == "stranger@example.org"  # normalised for the rate limit
+
+
+def test_our_own_mail_coming_back_is_recognised_and_not_answered(smtp_server, mailbox, mail):
+    intake.receive(mail(subject="Sin red"), mailbox=mailbox)
+    deliver_due()
+    (ack,) = smtp_server.received
+    # The acknowledgement lands in the mailbox itself (a forwarding loop, a Cc to the desk).
+    result = intake.receive(ack.raw, mailbox=mailbox)
+    assert result.outcome == intake.Outcome.IGNORED
+    assert OutboundMessage.objects.count() == 1  # nothing new queued
