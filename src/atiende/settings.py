@@ -239,6 +239,7 @@ OUTBOX_MAX_ATTEMPTS = int(env("MAIL_MAX_ATTEMPTS", "8"))  # refusals by the serv
 OUTBOX_RETRY_SECONDS = int(env("MAIL_RETRY_SECONDS", "60"))  # first retry; doubles each time
 OUTBOX_RETRY_MAX_SECONDS = int(env("MAIL_RETRY_MAX_SECONDS", "3600"))
 OUTBOX_BATCH = int(env("MAIL_SEND_BATCH", "200"))  # messages per delivery run
+OUTBOX_KEEP_DAYS = int(env("MAIL_KEEP_DAYS", "90"))  # sent mail kept this long (0: forever)
 MAIL_AUTO_PER_HOUR = int(env("MAIL_AUTO_PER_HOUR", "10"))  # automatic mail per address per hour
 MAIL_FROM_NAME = env("MAIL_FROM_NAME", "Atiende")  # display name of the desk's mail
 MAIL_SLA_NOTIFICATIONS = env_bool("MAIL_SLA_NOTIFICATIONS", True)  # SLA warnings by e-mail too

@@ -220,3 +220,17 @@ def test_the_embedded_runner_runs_the_delivery_in_process(smtp_server):
     make_ticket(requester)
     runner._run_job("atiende.mail.deliver")
     assert len(smtp_server.received) == 1
+
+
+def test_old_sent_mail_is_purged_but_its_reference_stays(smtp_server, requester, settings):
+    settings.OUTBOX_KEEP_DAYS = 30
+    make_ticket(requester)
+    deliver_due()
+    row = OutboundMessage.objects.get()
+    OutboundMessage.objects.filter(pk=row.pk).update(created_at=clock.now() - timedelta(days=31))
+    make_ticket(requester)  # recent: kept
+    result = deliver_due()
+    assert (result.sent, result.purged) == (1, 1)
+    assert not OutboundMessage.objects.filter(pk=row.pk).exists()
+    assert OutboundMessage.objects.count() == 1
+    assert MessageReference.objects.filter(message_id=row.message_id).exists()

@@ -68,6 +68,7 @@ class DeliveryResult:
     failed: int = 0
     suppressed: int = 0
     configured: bool = True
+    purged: int = 0
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -77,6 +78,7 @@ class DeliveryResult:
             "failed": self.failed,
             "suppressed": self.suppressed,
             "configured": self.configured,
+            "purged": self.purged,
         }
 
 
@@ -152,7 +154,25 @@ def deliver_due(*, now: datetime | None = None, limit: int | None = None) -> Del
                 smtp.close()
             except Exception:  # closing a broken connection must not hide the result
                 logger.debug("closing the SMTP connection failed", exc_info=True)
+    result.purged = purge_old(now or clock.now())
     return result
+
+
+def purge_old(now: datetime, *, batch: int = 1000) -> int:
+    """Forget sent and suppressed messages older than ATIENDE_MAIL_KEEP_DAYS (their
+    MessageReference rows stay, so replies to old mail still thread). Failed ones stay until
+    an admin retries or deletes them."""
+    days = settings.OUTBOX_KEEP_DAYS
+    if days <= 0:
+        return 0
+    old = OutboundMessage.objects.filter(
+        status__in=[OutboundStatus.SENT, OutboundStatus.SUPPRESSED],
+        created_at__lt=now - timedelta(days=days),
+    ).order_by("created_at")
+    ids = list(old.values_list("pk", flat=True)[:batch])
+    if not ids:
+        return 0
+    return OutboundMessage.objects.filter(pk__in=ids).delete()[0]
 
 
 def _deliver_one(pk: int, token: str, smtp, now: datetime, result: DeliveryResult) -> bool:
