@@ -209,3 +209,16 @@ def test_history_reads_in_words(manager_client, manager):
     assert "runs on vm-1" in body and "status: Active → In maintenance" in body
     other = manager_client.get(reverse("cmdb:item", args=[b.pk])).content.decode()
     assert "app-1 runs on" in other
+
+
+def test_item_and_impact_pages_use_a_fixed_number_of_queries(
+    agent_client, agent, requester, desk_default_team, estate, django_assert_max_num_queries
+):
+    for n in range(10):
+        ticket = make_ticket(requester, title=f"Host down {n}")
+        TicketItem.objects.create(ticket=ticket, item=estate["host1"], created_at=ticket.created_at)
+    with django_assert_max_num_queries(14):
+        page = agent_client.get(reverse("cmdb:item", args=[estate["host1"].pk]))
+    assert page.content.decode().count("Host down") == 10
+    with django_assert_max_num_queries(10):
+        agent_client.get(reverse("cmdb:impact", args=[estate["host1"].pk]))
