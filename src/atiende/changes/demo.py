@@ -204,3 +204,12 @@ def load(users: dict[str, User]) -> None:
     # cancelled
     pk = normal(lucia, "Reorganise the shared calendars", 30).pk
     _move(lucia, pk, "cancelled")
+    # A freeze on the change calendar, after everything above is scheduled.
+    from .calendar_actions import blackout_create
+
+    freeze, _end = _window(40, 0)
+    blackout_create(
+        actor=manager, name="Year-end freeze", starts_at=freeze,
+        ends_at=freeze + timedelta(days=10),
+        reason="Closing of the accounts: only emergency changes.",
+    )  # fmt: skip
