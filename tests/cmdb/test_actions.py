@@ -160,3 +160,22 @@ def test_renaming_is_audited(manager):
     actions.item_update(actor=manager, item_id=item.pk, changes={"name": "new"})
     event = ItemEvent.objects.get(item=item, action="updated")
     assert event.changes == {"name": ["old", "new"]}
+
+
+def test_linking_an_item_reads_in_words_in_the_ticket_timeline(agent, requester, desk_default_team):
+    from django.test import Client
+    from django.urls import reverse
+
+    from atiende.cmdb.actions import ticket_item_add
+
+    from ..factories import make_ticket
+    from .factories import ServiceFactory
+
+    ticket = make_ticket(requester)
+    erp = ServiceFactory(name="ERP")
+    ticket_item_add(actor=agent, ticket_id=ticket.pk, item_id=erp.pk)
+    client = Client()
+    client.force_login(agent)
+    page = client.get(reverse("desk:ticket", args=[ticket.number])).content.decode()
+    assert "changed affected service or CI" in page
+    assert "affected_item" not in page

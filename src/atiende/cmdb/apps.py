@@ -6,3 +6,13 @@ class CmdbConfig(AppConfig):
     name = "atiende.cmdb"
     label = "cmdb"
     verbose_name = _("Services and configuration items")
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext
+
+        from atiende.tickets.templatetags.tickets_tags import register_field
+
+        from .actions import TICKET_FIELD
+
+        # Linking an item to a ticket reads "changed affected service or CI: — → ERP".
+        register_field(TICKET_FIELD, lambda: gettext("affected service or CI"))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import template
+from django.db.models import Choices
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -42,6 +45,16 @@ CHOICE_FIELDS = {
     "priority": Priority,
     "pending_reason": PendingReason,
 }
+
+
+def register_field(
+    name: str, label: Callable[[], str], choices: type[Choices] | None = None
+) -> None:
+    """Let another domain name the fields it writes into ticket timelines (e.g. the CMDB's
+    "affected_item"), so they read in the reader's language like the ticket's own."""
+    FIELD_LABELS.setdefault(name, label)
+    if choices is not None:
+        CHOICE_FIELDS.setdefault(name, choices)
 
 
 @register.filter
