@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from atiende.accounts.models import User
 from atiende.core import clock
-from atiende.core.errors import ValidationFailed
+from atiende.core.errors import DomainError, ValidationFailed
 
 from . import actions
 from .models import Approval, ApprovalStatus, Board, ChangeTemplate, RiskQuestion
@@ -54,7 +54,7 @@ def _items(ticket_id: int, actor: User, offset: int) -> None:
         return
     items = list(ConfigurationItem.objects.order_by("id").values_list("pk", flat=True)[:12])
     for pk in items[offset % len(items) :][:2] if items else []:
-        with contextlib.suppress(ValidationFailed):
+        with contextlib.suppress(DomainError):
             cmdb_actions.ticket_item_add(actor=actor, ticket_id=ticket_id, item_id=pk)
 
 
@@ -130,7 +130,7 @@ def load(users: dict[str, User]) -> None:
 
     def with_items(ticket) -> int:
         nonlocal offset
-        _items(ticket.pk, tom, offset)
+        _items(ticket.pk, ticket.requester, offset)
         offset += 1
         return ticket.pk
 
