@@ -271,6 +271,12 @@ def _render_change(
                 "label": Status(target).label,
                 "missing": [str(GUARD_HINTS[m]()) for m in view.missing.get(target, [])],
                 "detailed": target in DETAILED_TARGETS,
+                # Cancelling and going back to assessment are not the way forward.
+                "secondary": target == workflow.CANCELLED
+                or (
+                    target == workflow.ASSESSMENT
+                    and selectors.lifecycle_status(ticket.status) != workflow.NEW
+                ),
                 "form": transition_form
                 if failed_target == target
                 else TransitionForm(initial={"to": target, "version": ticket.version}),
