@@ -305,19 +305,17 @@ def _render_change(
         "items": items,
         "services": services,
         "conflict": conflict,
-        "conflicts": _conflicts(ticket),
+        "conflicts": _conflicts(request, ticket),
     }
     return render(request, "changes/change.html", context, status=status)
 
 
-def _conflicts(ticket: Ticket) -> list:
-    """The conflicts the calendar stored for this change, when it stores them."""
-    from . import models
+def _conflicts(request: HttpRequest, ticket: Ticket) -> list:
+    """The conflicts the calendar stored for this change; a conflicting change the reader
+    may not see is left out (denied looks like missing)."""
+    from .calendar import conflicts_of
 
-    model = getattr(models, "ChangeConflict", None)
-    if model is None:
-        return []
-    return list(model.objects.filter(change_id=ticket.pk).select_related("other", "blackout")[:20])
+    return [view.conflict for view in conflicts_of(_user(request), ticket).shown[:20]]
 
 
 @agents_only
