@@ -132,3 +132,16 @@ def test_revoke_needs_post(client, requester):
     assert client.get(reverse("accounts:token_revoke", args=[issued.token.pk])).status_code == 405
     issued.token.refresh_from_db()
     assert issued.token.revoked_at is None
+
+
+def test_e_mail_notifications_can_be_turned_off_and_on(client, requester):
+    client.force_login(requester)
+    page = client.get(reverse("accounts:profile")).content.decode()
+    assert 'name="email_notifications"' in page and "checked" in page
+    preferences = {"language": "en", "time_zone": "UTC"}
+    client.post(reverse("accounts:preferences"), preferences)
+    requester.refresh_from_db()
+    assert requester.email_notifications is False
+    client.post(reverse("accounts:preferences"), {**preferences, "email_notifications": "on"})
+    requester.refresh_from_db()
+    assert requester.email_notifications is True

@@ -186,3 +186,14 @@ def test_an_agent_opening_a_ticket_for_themselves_gets_no_acknowledgement(smtp_s
     result = deliver_due()
     assert (result.sent, result.suppressed) == (0, 1)
     assert "opened by themselves" in OutboundMessage.objects.get().last_error
+
+
+def test_nothing_is_mailed_to_someone_who_turned_e_mail_off(smtp_server, ticket, agent):
+    requester = ticket.requester
+    requester.email_notifications = False
+    requester.save(update_fields=["email_notifications"])
+    actions.comment_add(actor=agent, ticket_id=ticket.pk, body="Ya está arreglado.")
+    deliver_due()
+    assert smtp_server.received == []
+    reasons = set(OutboundMessage.objects.values_list("status", "last_error"))
+    assert reasons == {(OutboundStatus.SUPPRESSED, "the recipient turned e-mail notifications off")}

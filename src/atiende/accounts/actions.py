@@ -134,7 +134,9 @@ def api_token_authenticate(secret: str) -> User | None:
 
 
 @transaction.atomic
-def preferences_update(*, actor: User, language: str, time_zone: str) -> User:
+def preferences_update(
+    *, actor: User, language: str, time_zone: str, email_notifications: bool | None = None
+) -> User:
     errors: dict[str, list[str]] = {}
     if language and language not in ("en", "es"):
         errors["language"] = [_("Unknown language.")]
@@ -148,5 +150,9 @@ def preferences_update(*, actor: User, language: str, time_zone: str) -> User:
         raise ValidationFailed(errors=errors)
     actor.language = language
     actor.time_zone = time_zone
-    actor.save(update_fields=["language", "time_zone"])
+    fields = ["language", "time_zone"]
+    if email_notifications is not None:
+        actor.email_notifications = email_notifications
+        fields.append("email_notifications")
+    actor.save(update_fields=fields)
     return actor

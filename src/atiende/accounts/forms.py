@@ -29,6 +29,11 @@ class PreferencesForm(forms.Form):
         choices=time_zone_choices,
         help_text=_("Dates and times are shown in this time zone."),
     )
+    email_notifications = forms.BooleanField(
+        label=_("Send me e-mail about my tickets"),
+        required=False,
+        help_text=_("Acknowledgements, replies, resolutions and, for agents, SLA alerts."),
+    )
 
 
 class TokenCreateForm(forms.Form):

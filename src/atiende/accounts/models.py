@@ -73,6 +73,11 @@ class User(AbstractUser):
     time_zone = models.CharField(
         _("time zone"), max_length=64, default="UTC", validators=[validate_time_zone]
     )
+    email_notifications = models.BooleanField(
+        _("e-mail notifications"),
+        default=True,
+        help_text=_("Receive acknowledgements, replies, resolutions and SLA alerts by e-mail."),
+    )
 
     class Meta:
         verbose_name = _("user")

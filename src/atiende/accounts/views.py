@@ -36,7 +36,13 @@ def _render_profile(
     context = {
         "nav": "profile",
         "preferences_form": preferences_form
-        or PreferencesForm(initial={"language": user.language, "time_zone": user.time_zone}),
+        or PreferencesForm(
+            initial={
+                "language": user.language,
+                "time_zone": user.time_zone,
+                "email_notifications": user.email_notifications,
+            }
+        ),
         "token_form": token_form or TokenCreateForm(),
         "tokens": selectors.tokens_of(user),
         "new_secret": new_secret,
@@ -64,6 +70,7 @@ def preferences(request: AuthenticatedRequest) -> HttpResponse:
             actor=request.user,
             language=form.cleaned_data["language"],
             time_zone=form.cleaned_data["time_zone"],
+            email_notifications=form.cleaned_data["email_notifications"],
         )
     except DomainError as exc:
         for field, field_messages in exc.errors.items():

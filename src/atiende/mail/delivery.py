@@ -354,6 +354,8 @@ def prepare(row: OutboundMessage):  # -> tuple[EmailMultiAlternatives, str]
     to = (user.email if user is not None else row.to_address).strip()
     if user is not None and not user.is_active:
         raise Suppress("the recipient's account is inactive")
+    if user is not None and not user.email_notifications:
+        raise Suppress("the recipient turned e-mail notifications off")
     if not to:
         raise Suppress("the recipient has no e-mail address")
     try:
