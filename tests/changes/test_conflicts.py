@@ -208,3 +208,17 @@ def test_long_changes_are_found_whatever_their_start(agent, estate):
     # A bound lost (or never stored) is recomputed from the changes.
     ScheduleBound.objects.all().delete()
     assert conflicts.longest_window() == timedelta(days=40, hours=1)
+
+
+def test_a_freeze_over_many_changes_costs_a_few_queries(agent, estate):
+    changes = [
+        make_change(agent, start=at(n), end=at(n + 1), items=[estate["erp_db"]]) for n in range(20)
+    ]
+    conflicts.refresh(changes[0].pk)
+    pairs = ChangeConflict.objects.filter(blackout__isnull=True).count()
+    blackout = make_blackout("Freeze", start=at(0), end=at(24), items=[estate["erp"]])
+    few = _queries(lambda: conflicts.refresh_blackout(blackout.pk))
+    assert few <= 12  # whatever the number of changes it covers (walks the footprints once)
+    assert ChangeConflict.objects.filter(blackout=blackout).count() == 20
+    assert ChangeConflict.objects.filter(blackout__isnull=True).count() == pairs  # untouched
+    assert _queries(lambda: conflicts.refresh_blackout(blackout.pk)) < few  # footprints stored

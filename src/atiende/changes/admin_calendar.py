@@ -38,12 +38,6 @@ class BlackoutWindowAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        # The window or its scope may have moved: the changes it covers (or covered) get
-        # their conflicts recomputed.
+        # The window or its scope may have moved: its conflicts are replaced. (Deleting a
+        # blackout deletes its conflicts with it.)
         conflicts.refresh_blackout(form.instance.pk)
-
-    def delete_model(self, request, obj):
-        affected = list(obj.conflicts.values_list("change_id", flat=True))
-        super().delete_model(request, obj)
-        for ticket_id in affected:
-            conflicts.refresh(ticket_id)

@@ -242,10 +242,17 @@ def save_footprints(prints: dict[int, Footprint], *, at: _dt.datetime) -> None:
 
 
 def freezes_between(start: _dt.datetime, end: _dt.datetime) -> list[Freeze]:
-    windows = list(
+    ids = list(
         BlackoutWindow.objects.filter(starts_at__lt=end, ends_at__gt=start).values_list(
-            "id", "starts_at", "ends_at"
+            "id", flat=True
         )
+    )
+    return _freezes_of(ids) if ids else []
+
+
+def _freezes_of(blackout_ids: list[int]) -> list[Freeze]:
+    windows = list(
+        BlackoutWindow.objects.filter(pk__in=blackout_ids).values_list("id", "starts_at", "ends_at")
     )
     scope: dict[int, set[int]] = defaultdict(set)
     if windows:
@@ -257,7 +264,7 @@ def freezes_between(start: _dt.datetime, end: _dt.datetime) -> list[Freeze]:
     # The scope holds services and items alike (one table): it is matched against both.
     return [
         Freeze(pk, starts, ends, frozenset(scope[pk]), frozenset(scope[pk]))
-        for pk, starts, ends in windows
+        for pk, starts, ends in sorted(windows, key=lambda w: (w[1], w[0]))
     ]
 
 
@@ -391,16 +398,37 @@ def refresh(ticket_id: int) -> list[Found]:
 
 
 def refresh_blackout(blackout_id: int) -> None:
-    """After a blackout was created, moved or re-scoped: recompute the changes it touches."""
-    window = BlackoutWindow.objects.filter(pk=blackout_id).values_list("starts_at", "ends_at")
-    affected = set(
-        ChangeConflict.objects.filter(blackout_id=blackout_id).values_list("change_id", flat=True)
-    )
-    first = window.first()
-    if first is not None:
-        affected |= {row[0] for row in overlapping_windows(*first)}
-    for ticket_id in sorted(affected):
-        refresh(ticket_id)
+    """After a blackout was created, moved or re-scoped: replace its conflicts. Only this
+    blackout's rows change (pairs of changes do not depend on it), so a freeze over
+    thousands of changes costs a handful of queries: the changes in its window, their
+    footprints (stored ones read, missing or old ones walked together), one insert."""
+    now = clock.now()
+    ChangeConflict.objects.filter(blackout_id=blackout_id).delete()
+    freezes = _freezes_of([blackout_id])
+    if not freezes:
+        return  # deleted
+    freeze = freezes[0]
+    windows = overlapping_windows(freeze.start, freeze.end)
+    prints, fresh = footprints_of([w[0] for w in windows], now=now)
+    save_footprints(fresh, at=now)
+    empty = Footprint(frozenset(), frozenset())
+    rows = []
+    for ticket_id, start, end in windows:
+        footprint = prints.get(ticket_id, empty)
+        slot = Slot(ticket_id, start, end, footprint.item_ids, footprint.service_ids)
+        found = blackout_conflict(slot, freeze)
+        if found is not None:
+            rows.append(
+                ChangeConflict(
+                    change_id=ticket_id,
+                    kind=BLACKOUT,
+                    blackout_id=blackout_id,
+                    item_ids=sorted(found.item_ids),
+                    service_ids=sorted(found.service_ids),
+                    detected_at=now,
+                )
+            )
+    ChangeConflict.objects.bulk_create(rows, batch_size=1000)
 
 
 @dataclass
