@@ -262,3 +262,13 @@ def test_affected_items_and_impacted_services(agent):
     assert "db-01" in body and "Impacted services" in body and "Payroll" in body
     removed = client.post(url("item_remove", change.number, server.pk))
     assert removed.status_code == 302 and not TicketItem.objects.exists()
+
+
+def test_the_desk_ticket_page_of_a_change_offers_the_change_page_not_incident_moves(
+    agent, desk_default_team
+):
+    change = make_change(agent)
+    page = client_for(agent).get(f"/desk/tickets/{change.number}/").content.decode()
+    assert "Open the change page" in page
+    assert f'href="/changes/{change.number}/"' in page
+    assert "Resolve…" not in page and 'name="to"' not in page

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 MESSAGES: dict[str, Promise] = {
     "sla_warning": _("%(number)s: the %(clock)s target is about to be missed (due %(deadline)s)."),
     "sla_breach": _("%(number)s: the %(clock)s target was missed (due %(deadline)s)."),
+    "change_approval": _("%(number)s: your approval is requested."),
 }
 
 CLOCK_NAMES: dict[str, Promise] = {

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from atiende.core.errors import NotFound
 from atiende.core.pagination import paginate
+from atiende.tickets.models import Kind
 
 from . import actions, selectors
 
@@ -22,6 +23,9 @@ PAGE_SIZE = 30
 def _ticket_url(user, ticket) -> str | None:
     if ticket is None:
         return None
+    if user.is_agent and ticket.kind == Kind.CHANGE:
+        # Approvers from other teams may read a change only on its own page.
+        return reverse("changes:change", args=[ticket.number])
     area = "desk:ticket" if user.is_agent else "portal:ticket"
     return reverse(area, args=[ticket.number])
 

@@ -251,6 +251,8 @@ def _render_ticket(
     user = request.user
     choices = DeskChoices(user)
     targets = set(workflow.allowed_targets(ticket.status, is_agent=True))
+    if workflow.has_own_lifecycle(ticket.kind):
+        targets = set()  # a change moves on its change page (the status card links there)
     if ticket.assignee_id is None:
         targets.discard(Status.ASSIGNED)  # "assigned" needs an assignee: use the panel first
     failed_target = transition_form.data.get("to") if transition_form is not None else None
