@@ -126,8 +126,12 @@ def test_reply_after_the_reopen_period_opens_a_linked_follow_up(mailbox, mail, a
     again = receive(
         mail(in_reply_to="<b@x.org>", references="<a@x.org> <b@x.org>"), mailbox=mailbox
     )
+    # A later reply to the old thread only (the old acknowledgement) joins that follow-up too.
+    third = receive(mail(in_reply_to="<a@x.org>", body="Otra vez."), mailbox=mailbox)
     later.stop()
     assert again.outcome == Outcome.COMMENTED and again.ticket_id == reply.ticket_id
+    assert third.outcome == Outcome.COMMENTED and third.ticket_id == reply.ticket_id
+    assert TicketLink.objects.count() == 1
 
 
 def test_the_same_message_twice_is_processed_once(mailbox, mail):

@@ -33,7 +33,14 @@ from atiende.core import clock
 from atiende.core.errors import DomainError
 from atiende.tickets import actions as ticket_actions
 from atiende.tickets import workflow
-from atiende.tickets.models import Channel, DeskSettings, LinkType, Status, Ticket
+from atiende.tickets.models import (
+    OPEN_STATUSES,
+    Channel,
+    DeskSettings,
+    LinkType,
+    Status,
+    Ticket,
+)
 from atiende.tickets.selectors import tickets_visible_to
 
 from . import threading as mail_threading
@@ -391,6 +398,10 @@ def _process(row: InboundMessage, parsed: ParsedMessage, raw: bytes, mailbox: Ma
         outcome = Outcome.REOPENED
         _reopen(ticket, sender)
         _reply(ticket, parsed, sender)
+    elif (follow_up := _open_follow_up(ticket, sender)) is not None:
+        # A later reply to the same old thread joins the follow-up it already opened.
+        outcome, ticket = Outcome.COMMENTED, follow_up
+        _reply(ticket, parsed, sender)
     else:
         old = ticket
         outcome, ticket = Outcome.FOLLOW_UP, _new_ticket(parsed, sender, mailbox)
@@ -420,6 +431,22 @@ def _is_automatic_answer(parsed: ParsedMessage, raw: bytes) -> bool:
     headers = BytesHeaderParser(policy=compat32).parsebytes(raw[:HEADER_BYTES_MAX])
     value = str(headers.get("Auto-Submitted", "")).strip().lower()
     return value.startswith("auto-replied")
+
+
+def _open_follow_up(old: Ticket, sender: _Sender) -> Ticket | None:
+    """The newest open ticket of the same requester that follows up `old`, if any."""
+    if sender.user is None:
+        return None
+    return (
+        Ticket.objects.filter(
+            links_out__to_ticket=old,
+            links_out__link_type=LinkType.FOLLOW_UP_OF,
+            requester=sender.user,
+            status__in=OPEN_STATUSES,
+        )
+        .order_by("-id")
+        .first()
+    )
 
 
 def _system() -> User:
