@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from atiende.core import clock
 from atiende.core.errors import Forbidden, NotFound, ValidationFailed
+from atiende.core.queries import one_or_none
 
 from .models import ApiToken, Organization, Role, Team, TeamMembership, User
 
@@ -120,10 +121,10 @@ def api_token_authenticate(secret: str) -> User | None:
     """The active user behind a bearer token, or None. Touches last_used_at at most per minute."""
     if not secret or not secret.startswith(TOKEN_PREFIX):
         return None
-    token = (
-        ApiToken.objects.select_related("user__organization")
-        .filter(digest=hash_token(secret), revoked_at__isnull=True, user__is_active=True)
-        .first()
+    token = one_or_none(
+        ApiToken.objects.select_related("user__organization").filter(
+            digest=hash_token(secret), revoked_at__isnull=True, user__is_active=True
+        )
     )
     if token is None:
         return None

@@ -18,6 +18,7 @@ from atiende.accounts.models import Team, User
 from atiende.accounts.selectors import agents_visible_to
 from atiende.core import clock, events
 from atiende.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from atiende.core.queries import one_or_none
 from atiende.core.sanitize import clean_text
 
 from . import search, workflow
@@ -75,7 +76,7 @@ def _next_number(kind: str) -> str:
 
 
 def _locked_ticket(actor: User, ticket_id: int) -> Ticket:
-    ticket = tickets_visible_to(actor).select_for_update().filter(pk=ticket_id).first()
+    ticket = one_or_none(tickets_visible_to(actor).select_for_update().filter(pk=ticket_id))
     if ticket is None:
         raise NotFound()
     return ticket
@@ -160,7 +161,7 @@ def _category(category_id: Any) -> Category | None:
     pk = _id_or_none(category_id, "category", _("Unknown category."))
     if pk is None:
         return None
-    category = Category.objects.filter(pk=pk, is_active=True).first()
+    category = one_or_none(Category.objects.filter(pk=pk, is_active=True))
     if category is None:
         raise ValidationFailed.field("category", _("Unknown category."))
     return category
@@ -170,7 +171,7 @@ def _team(team_id: Any) -> Team | None:
     pk = _id_or_none(team_id, "team", _("Unknown team."))
     if pk is None:
         return None
-    team = Team.objects.filter(pk=pk).first()
+    team = one_or_none(Team.objects.filter(pk=pk))
     if team is None:
         raise ValidationFailed.field("team", _("Unknown team."))
     return team
@@ -180,7 +181,7 @@ def _agent(actor: User, user_id: Any) -> User | None:
     pk = _id_or_none(user_id, "assignee", _("Unknown agent."))
     if pk is None:
         return None
-    agent = agents_visible_to(actor).filter(pk=pk).first()
+    agent = one_or_none(agents_visible_to(actor).filter(pk=pk))
     if agent is None:
         raise ValidationFailed.field("assignee", _("Unknown agent."))
     return agent
@@ -277,7 +278,7 @@ def ticket_create(
     requester: User | None = actor
     requester_pk = _id_or_none(requester_id, "requester", _("Unknown requester."))
     if actor.is_agent and requester_pk is not None and requester_pk != actor.pk:
-        requester = User.objects.filter(pk=requester_pk, is_active=True).first()
+        requester = one_or_none(User.objects.filter(pk=requester_pk, is_active=True))
     if requester is None:
         raise ValidationFailed.field("requester", _("Unknown requester."))
     team = _team(team_id) if actor.is_agent else None

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from atiende.core.queries import one_or_none
+
 
 class Kind(models.TextChoices):
     INCIDENT = "incident", _("Incident")
@@ -216,7 +218,7 @@ class DeskSettings(models.Model):
     @classmethod
     def load(cls) -> DeskSettings:
         """The settings row, with its default team (one query)."""
-        obj = cls.objects.select_related("default_team").filter(pk=1).first()
+        obj = one_or_none(cls.objects.select_related("default_team").filter(pk=1))
         if obj is None:
             obj, _created = cls.objects.get_or_create(pk=1)
         return obj

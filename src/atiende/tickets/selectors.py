@@ -12,6 +12,7 @@ from atiende.accounts.models import User
 from atiende.accounts.selectors import team_ids_of
 from atiende.core.errors import NotFound
 from atiende.core.pagination import Page, paginate
+from atiende.core.queries import one_or_none
 
 from . import search
 from .models import (
@@ -68,9 +69,9 @@ def ticket_get(actor: User, ticket_id: int | str) -> Ticket:
     key = str(ticket_id).strip()
     if isinstance(ticket_id, int) or key.isdigit():
         pk = valid_id(ticket_id if isinstance(ticket_id, int) else key)
-        ticket = tickets.filter(pk=pk).first() if pk is not None else None
+        ticket = one_or_none(tickets.filter(pk=pk)) if pk is not None else None
     else:
-        ticket = tickets.filter(number=key.upper()[:20]).first() if key else None
+        ticket = one_or_none(tickets.filter(number=key.upper()[:20])) if key else None
     if ticket is None:
         raise NotFound()
     return ticket
