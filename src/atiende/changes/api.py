@@ -16,6 +16,7 @@ from pydantic import Field
 
 from atiende.accounts.models import User
 from atiende.api.schemas import errors
+from atiende.api.shaping import next_url, person_ref
 from atiende.core import clock
 from atiende.core.errors import NotFound, ValidationFailed
 from atiende.core.pagination import _decode as decode_cursor
@@ -52,10 +53,6 @@ def _actor(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-def _person(user) -> dict[str, Any] | None:
-    return None if user is None else {"id": user.pk, "display_name": user.display_name}
-
-
 def _visible(request: HttpRequest, change_id: str) -> Ticket:
     change_id = change_id.strip()
     if not CHANGE_REF.fullmatch(change_id):
@@ -74,9 +71,9 @@ def summary_data(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
         "risk_level": details.risk_level,
         "planned_start": details.planned_start,
         "planned_end": details.planned_end,
-        "requester": _person(ticket.requester),
-        "assignee": _person(ticket.assignee),
-        "implementer": _person(details.implementer),
+        "requester": person_ref(ticket.requester),
+        "assignee": person_ref(ticket.assignee),
+        "implementer": person_ref(details.implementer),
         "team": None if ticket.team is None else {"id": ticket.team.pk, "name": ticket.team.name},
         "updated_at": ticket.updated_at,
         "version": ticket.version,
@@ -141,7 +138,7 @@ def approval_data(approval: Approval) -> dict[str, Any]:
         "status": approval.status,
         "board": approval.board.name,
         "policy": approval.policy.name,
-        "approver": _person(approval.approver),
+        "approver": person_ref(approval.approver),
         "comment": approval.comment,
         "created_at": approval.created_at,
         "decided_at": approval.decided_at,
@@ -154,14 +151,6 @@ def approval_data(approval: Approval) -> dict[str, Any]:
             "risk_level": approval.change.risk_level,
         },
     }
-
-
-def _next_url(request: HttpRequest, cursor: str | None) -> str | None:
-    if cursor is None:
-        return None
-    params = request.GET.copy()
-    params["cursor"] = cursor
-    return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
 
 
 # --- changes ----------------------------------------------------------------------------------
@@ -217,7 +206,7 @@ def change_list(request, query: Query[ChangeQuery]):
         "items": [summary_data(request, t) for t in page.items],
         "count": page.count,
         "count_exact": page.count_exact,
-        "next": _next_url(request, page.next_cursor),
+        "next": next_url(request, page.next_cursor),
     }
 
 
@@ -424,7 +413,7 @@ def approval_list(request, query: Query[ApprovalQuery]):
         "items": [approval_data(a) for a in page.items],
         "count": page.count,
         "count_exact": page.count_exact,
-        "next": _next_url(request, page.next_cursor),
+        "next": next_url(request, page.next_cursor),
     }
 
 

@@ -16,6 +16,7 @@ from pydantic import Field
 
 from atiende.accounts.models import User
 from atiende.api.schemas import Id, errors
+from atiende.api.shaping import next_url, person_ref
 from atiende.core.errors import NotFound, ValidationFailed
 from atiende.core.pagination import _decode as decode_cursor
 from atiende.core.pagination import paginate
@@ -91,10 +92,6 @@ def item_data(request: HttpRequest, item: ConfigurationItem) -> dict[str, Any]:
     }
 
 
-def _person(user: User | None) -> dict[str, Any] | None:
-    return None if user is None else {"id": user.pk, "display_name": user.display_name}
-
-
 def relation_data(relation: Relation) -> dict[str, Any]:
     return {
         "id": relation.pk,
@@ -102,7 +99,7 @@ def relation_data(relation: Relation) -> dict[str, Any]:
         "type": relation.type,
         "target": item_ref(relation.target),
         "created_at": relation.created_at,
-        "created_by": _person(relation.created_by),
+        "created_by": person_ref(relation.created_by),
     }
 
 
@@ -130,14 +127,6 @@ def _filters(query: ItemQuery) -> selectors.ItemFilters:
     return filters
 
 
-def _next_url(request: HttpRequest, cursor: str | None) -> str | None:
-    if cursor is None:
-        return None
-    params = request.GET.copy()
-    params["cursor"] = cursor
-    return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
-
-
 def _actor(request: HttpRequest) -> User:
     return cast(User, request.user)
 
@@ -163,7 +152,7 @@ def item_list(request, query: Query[ItemQuery]):
         "items": [item_data(request, item) for item in page.items],
         "count": page.count,
         "count_exact": page.count_exact,
-        "next": _next_url(request, page.next_cursor),
+        "next": next_url(request, page.next_cursor),
     }
 
 
@@ -293,7 +282,7 @@ def relation_list(request, query: Query[RelationQuery]):
         "items": [relation_data(relation) for relation in page.items],
         "count": page.count,
         "count_exact": page.count_exact,
-        "next": _next_url(request, page.next_cursor),
+        "next": next_url(request, page.next_cursor),
     }
 
 
@@ -381,7 +370,7 @@ def ticket_item_data(link) -> dict[str, Any]:
     return {
         "item": item_ref(link.item),
         "added_at": link.created_at,
-        "added_by": _person(link.created_by),
+        "added_by": person_ref(link.created_by),
     }
 
 

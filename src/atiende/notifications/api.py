@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
 from atiende.api.schemas import errors
+from atiende.api.shaping import next_url
 from atiende.core.errors import NotFound, ValidationFailed
 from atiende.core.pagination import _decode as decode_cursor
 from atiende.core.pagination import paginate
@@ -71,14 +71,6 @@ def notification_data(notification: Notification) -> dict:
     }
 
 
-def _next_url(request: HttpRequest, cursor: str | None) -> str | None:
-    if cursor is None:
-        return None
-    params = request.GET.copy()
-    params["cursor"] = cursor
-    return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
-
-
 @router.get(
     "/notifications",
     response={200: NotificationPageOut, **errors(401, 422)},
@@ -97,7 +89,7 @@ def notification_list(request, query: Query[NotificationQuery]):
         "count": page.count,
         "count_exact": page.count_exact,
         "unread": selectors.unread_count(request.user),
-        "next": _next_url(request, page.next_cursor),
+        "next": next_url(request, page.next_cursor),
     }
 
 

@@ -16,6 +16,7 @@ from pydantic import Field
 
 from atiende.accounts.models import User
 from atiende.api.schemas import Id, errors
+from atiende.api.shaping import next_url, person_ref
 from atiende.core.errors import NotFound, ValidationFailed
 from atiende.core.pagination import _decode as decode_cursor
 from atiende.sla.selectors import clock_summaries, clock_summaries_of_new
@@ -61,10 +62,6 @@ class TicketQuery(Schema):
 # --- shaping answers --------------------------------------------------------------------------
 
 
-def _person(user) -> dict[str, Any] | None:
-    return None if user is None else {"id": user.pk, "display_name": user.display_name}
-
-
 def _named(obj, name: str = "name") -> dict[str, Any] | None:
     return None if obj is None else {"id": obj.pk, "name": getattr(obj, name)}
 
@@ -84,8 +81,8 @@ def ticket_data(
         sla = clock_summaries(cast(User, request.user), [ticket]).get(ticket.pk, [])
     return {
         **{field: getattr(ticket, field) for field in TICKET_FIELDS},
-        "requester": _person(ticket.requester),
-        "assignee": _person(ticket.assignee),
+        "requester": person_ref(ticket.requester),
+        "assignee": person_ref(ticket.assignee),
         "team": _named(ticket.team),
         "category": _named(ticket.category, "full_path"),
         "organization": _named(ticket.organization),
@@ -113,7 +110,7 @@ def event_data(request: HttpRequest, event: TicketEvent) -> dict[str, Any]:
     return {
         "id": event.pk,
         "type": event.type,
-        "actor": _person(event.actor),
+        "actor": person_ref(event.actor),
         "created_at": event.created_at,
         "public": event.public,
         "body": event.body,
@@ -164,14 +161,6 @@ def _filters(query: TicketQuery) -> selectors.TicketFilters:
     )
 
 
-def _next_url(request: HttpRequest, cursor: str | None) -> str | None:
-    if cursor is None:
-        return None
-    params = request.GET.copy()
-    params["cursor"] = cursor
-    return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
-
-
 # A ticket reference: its id, or its number (INC-000123). Anything else cannot exist, and
 # must not reach the database (a NUL byte or a 30-digit id is an error there, not a miss).
 TICKET_REF = re.compile(r"[0-9]{1,10}|[A-Za-z]{3}-[0-9]{1,12}")
@@ -203,7 +192,7 @@ def ticket_list(request, query: Query[TicketQuery]):
         "items": [ticket_data(request, ticket, sla.get(ticket.pk, [])) for ticket in page.items],
         "count": page.count,
         "count_exact": page.count_exact,
-        "next": _next_url(request, page.next_cursor),
+        "next": next_url(request, page.next_cursor),
     }
 
 
