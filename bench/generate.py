@@ -59,7 +59,7 @@ CHUNK = 20_000
 BULK_TABLES = ("tickets_ticket", "tickets_ticketevent", "tickets_ticketsearchdocument")
 
 TICKET_COLUMNS = (
-    "id", "number", "kind", "title", "description", "status", "pending_reason", "impact",
+    "id", "number", "kind", "title", "description", "status", "channel", "pending_reason", "impact",
     "urgency", "priority", "requester_id", "organization_id", "assignee_id", "team_id",
     "category_id", "resolution_code", "resolution_notes", "created_at", "updated_at",
     "resolved_at", "closed_at", "version",
@@ -70,6 +70,7 @@ EVENT_COLUMNS = (
 )  # fmt: skip
 DOCUMENT_COLUMNS = ("ticket_id", "public_terms", "internal_terms")
 
+CHANNELS = ["portal"] * 5 + ["email"] * 3 + ["web", "api"]
 KINDS = [Kind.INCIDENT, Kind.REQUEST, Kind.QUESTION, Kind.PROBLEM, Kind.CHANGE]
 KIND_WEIGHTS = [55, 30, 10, 3, 2]
 RECENT_STATUSES = [Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.PENDING,
@@ -262,7 +263,7 @@ class TicketMaker:
             impact, urgency = rng.choice((1, 2, 2, 3, 3, 3)), rng.choice((1, 2, 2, 3, 3, 3))
             resolution = rng.choice(RESOLUTION_CODES) if resolved_at else ""
             tickets.append((
-                ticket_id, number, kind, title, description, status,
+                ticket_id, number, kind, title, description, status, rng.choice(CHANNELS),
                 rng.choice(PENDING_REASONS) if status == Status.PENDING else "",
                 impact, urgency, impact + urgency - 1, requester_id, organization_id,
                 assignee_id, team_id, category_id, resolution, "", stamp(created),
