@@ -127,3 +127,34 @@ def test_requester_gets_404_on_every_cmdb_page(new_page, manager, requester):
     # Nothing in the navigation points there either.
     page.goto("/portal/")
     assert page.locator("a[href^='/cmdb/']").count() == 0
+
+
+def test_manager_previews_then_imports_a_csv(new_page, manager, tmp_path):
+    csv_file = tmp_path / "items.csv"
+    csv_file.write_text(
+        "class,name,status\nserver,srv-imp-01,active\nbusiness_service,Intranet,planned\n",
+        encoding="utf-8",
+    )
+    page = new_page(width=390, height=844)  # from a phone
+    sign_in(page, manager.username, PASSWORD)
+    page.goto("/cmdb/import/")
+    page.set_input_files("#id_file", str(csv_file))
+    page.click("button[type=submit].primary")  # "Only check" is ticked by default
+    page.wait_for_load_state()
+    preview = page.locator("section[aria-labelledby=result-title]")
+    assert "Preview: nothing was written" in preview.inner_text()
+    assert preview.locator("tbody tr").count() == 2
+    assert "srv-imp-01 (Server)" in preview.inner_text()
+    assert "New" in preview.locator("tbody tr").first.inner_text()
+    assert not ConfigurationItem.objects.exists()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    page.set_input_files("#id_file", str(csv_file))
+    page.uncheck("#id_dry_run")
+    page.click("button[type=submit].primary")
+    page.wait_for_load_state()
+    assert "Imported: 2 created, 0 updated, 0 unchanged." in page.content()
+    assert set(ConfigurationItem.objects.values_list("name", flat=True)) == {
+        "srv-imp-01",
+        "Intranet",
+    }
