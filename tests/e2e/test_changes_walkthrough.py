@@ -14,6 +14,7 @@ from django.apps import apps as django_apps
 
 from atiende.changes.models import Approval, Board, RiskQuestion
 from atiende.cmdb import actions as cmdb_actions
+from atiende.cmdb.models import ConfigurationItem
 from atiende.core import clock
 from atiende.tickets.models import Status, Ticket
 
@@ -138,6 +139,13 @@ def test_normal_change_from_request_to_calendar(new_page, agent, team, change_se
     agenda = desk.locator("main")
     assert ticket.number in agenda.inner_text()
     assert "Payroll" in agenda.inner_text()
+
+    # The server's CMDB page lists the open change, linked to its change page.
+    server = ConfigurationItem.objects.get(name="srv-pay-01")
+    desk.goto(f"/cmdb/items/{server.pk}/")
+    desk.click(f"section[aria-labelledby=tickets-title] >> text={ticket.number}")
+    desk.wait_for_load_state()
+    assert desk.url.endswith(f"/changes/{ticket.number}/")
 
 
 def test_a_portal_requester_finds_no_change_pages(new_page, requester, change_setup):
