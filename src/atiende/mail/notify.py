@@ -44,13 +44,15 @@ def public_reply(
     event_id: int,
     actor_id: int | None = None,
     public: bool = True,
+    requester_id: int | None = None,
     **_payload: Any,
 ) -> None:
     if not public:
         return  # an internal note: never mailed
-    requester_id = (
-        Ticket.objects.filter(pk=ticket_id).values_list("requester_id", flat=True).first()
-    )
+    if requester_id is None:
+        requester_id = (
+            Ticket.objects.filter(pk=ticket_id).values_list("requester_id", flat=True).first()
+        )
     if requester_id is None or requester_id == actor_id:
         return  # the requester's own words are not sent back to them
     outbound.queue(

@@ -214,28 +214,27 @@ def clocks_follow_status(*, ticket_id: int, old: str, new: str) -> None:
     _act_now(ticket_id, now)
 
 
-def clocks_follow_reply(*, ticket_id: int, actor_id: int | None, public: bool) -> None:
+def clocks_follow_reply(
+    *, ticket_id: int, actor_id: int | None, public: bool, by_agent: bool | None = None
+) -> None:
     """An agent's public reply meets first response (and a running next response); an internal
     note meets nothing. A requester's public reply starts a next-response clock when the
     target has one and first response is already met (one running at a time)."""
     if not public or actor_id is None:
         return
-    actor = User.objects.filter(pk=actor_id).first()
-    if actor is None:
-        return
+    if by_agent is None:  # not told by the event: read who wrote
+        actor = User.objects.filter(pk=actor_id).first()
+        if actor is None:
+            return
+        by_agent = actor.is_agent
     now = wallclock.now()
     with transaction.atomic():
-        ticket = Ticket.objects.filter(pk=ticket_id).first()
-        if ticket is None:
-            return
         existing = _locked_clocks(ticket_id)
-        if actor.is_agent:
+        if by_agent:
             for clock in existing:
                 answered = clock.kind in (ClockKind.FIRST_RESPONSE, ClockKind.NEXT_RESPONSE)
                 if answered and clocks.finish(clock, _calendar(clock.policy), now, ClockState.MET):
                     _save(clock)
-            return
-        if not ticket.is_open:
             return
         first = next((c for c in existing if c.kind == ClockKind.FIRST_RESPONSE), None)
         waiting = any(
@@ -243,6 +242,9 @@ def clocks_follow_reply(*, ticket_id: int, actor_id: int | None, public: bool) -
             for c in existing
         )
         if first is None or first.met_at is None or waiting or first.policy is None:
+            return
+        ticket = Ticket.objects.filter(pk=ticket_id).first()
+        if ticket is None or not ticket.is_open:
             return
         target = first.policy.targets.filter(priority=ticket.priority).first()
         if target is None or not target.next_response_minutes:

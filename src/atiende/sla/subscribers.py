@@ -31,5 +31,14 @@ def follow_status(*, ticket_id: int, old: str, new: str, **_payload) -> None:
 
 
 @subscribe("ticket.commented")
-def follow_reply(*, ticket_id: int, actor_id: int | None = None, public: bool = True, **_payload):
-    actions.clocks_follow_reply(ticket_id=ticket_id, actor_id=actor_id, public=public)
+def follow_reply(
+    *,
+    ticket_id: int,
+    actor_id: int | None = None,
+    public: bool = True,
+    by_agent: bool | None = None,
+    **_payload,
+) -> None:
+    actions.clocks_follow_reply(
+        ticket_id=ticket_id, actor_id=actor_id, public=public, by_agent=by_agent
+    )

@@ -566,6 +566,9 @@ def comment_add(
             event_id=event.pk,
             actor_id=actor.pk,
             public=public,
+            # Facts subscribers would otherwise read back (SLA, mail): one query each.
+            by_agent=actor.is_agent,
+            requester_id=ticket.requester_id,
         )
     return event
 
