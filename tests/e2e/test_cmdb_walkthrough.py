@@ -33,7 +33,7 @@ def _create_item(page, *, name: str, ci_class: str) -> ConfigurationItem:
 
 
 def test_manager_records_a_service_and_its_server_and_reads_the_impact(
-    new_page, manager, agent, requester, desk_default_team
+    new_page, manager, agent, requester, desk_default_team, tmp_path
 ):
     desk = new_page()
     sign_in(desk, manager.username, PASSWORD)
@@ -82,6 +82,13 @@ def test_manager_records_a_service_and_its_server_and_reads_the_impact(
     sign_in(agent_page, agent.username, PASSWORD)
     agent_page.goto(f"/desk/tickets/{ticket.number}/")
     assert "None yet." in agent_page.locator("#affected").inner_text()
+    agent_page.fill("#affected-name", "srv-pay-1")  # a typo: the card says so, on its own page
+    agent_page.click("#affected button[type=submit]:has-text('Link')")
+    agent_page.wait_for_load_state()
+    assert agent_page.locator("#affected-error").inner_text() == "No service or CI has this name."
+    assert agent_page.locator("#affected-name").input_value() == "srv-pay-1"
+    agent_page.screenshot(path=str(tmp_path / "ticket-items-error.png"), full_page=True)
+    assert agent_page.locator(".ci-narrow").bounding_box()["width"] <= 480
     agent_page.fill("#affected-name", "srv-pay-01")
     agent_page.click("#affected button[type=submit]:has-text('Link')")
     agent_page.wait_for_load_state()
