@@ -7,6 +7,7 @@ import zoneinfo
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 
@@ -80,6 +81,8 @@ class User(AbstractUser):
     )
 
     class Meta:
+        # Incoming mail finds its sender by address, whatever its case (mail.intake).
+        indexes = [models.Index(Upper("email"), name="user_email_upper")]
         verbose_name = _("user")
         verbose_name_plural = _("users")
 

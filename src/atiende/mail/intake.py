@@ -25,6 +25,7 @@ from enum import StrEnum
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models.functions import Upper
 from django.utils.translation import gettext as _
 
 from atiende.accounts.actions import user_create
@@ -457,7 +458,13 @@ def _system() -> User:
 
 def _sender(parsed: ParsedMessage, raw: bytes, mailbox: Mailbox) -> _Sender:
     address = parsed.from_address or ""
-    users = list(User.objects.filter(email__iexact=address).order_by("-is_active", "pk")[:1])
+    # UPPER(email) = UPPER(address): the user_email_upper index on both databases (iexact
+    # would be a LIKE on SQLite, which cannot use it).
+    users = list(
+        User.objects.annotate(email_upper=Upper("email"))
+        .filter(email_upper=address.upper())
+        .order_by("-is_active", "pk")[:1]
+    )
     user = users[0] if users else None
     trusted = bool(user and user.is_agent and agent_mail_trusted(mailbox, raw, address))
     return _Sender(user=user, address=address, name=parsed.from_name, trusted_agent=trusted)
