@@ -5,11 +5,17 @@ import importlib
 import pytest
 from django.apps import apps as django_apps
 from django.core.cache import cache
+from hypothesis import settings as hypothesis_settings
 
 from atiende.accounts.models import Role
 from atiende.sla.clocks import forget_policies
 
 from .factories import AgentFactory, RequesterFactory, TeamFactory, UserFactory, add_to_team
+
+# Property tests check behaviour, not speed: a busy CI machine must not fail them on time
+# (hypothesis' default is 200 ms per example).
+hypothesis_settings.register_profile("atiende", deadline=None)
+hypothesis_settings.load_profile("atiende")
 
 
 @pytest.fixture(autouse=True)
