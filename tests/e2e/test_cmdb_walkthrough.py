@@ -165,3 +165,28 @@ def test_manager_previews_then_imports_a_csv(new_page, manager, tmp_path):
         "srv-imp-01",
         "Intranet",
     }
+
+
+def test_impact_page_fits_a_phone(new_page, manager):
+    from atiende.cmdb import actions
+
+    host = actions.item_create(actor=manager, name="host-9", ci_class="server")
+    previous = host
+    for depth in range(5):  # a chain wider than a phone
+        item = actions.item_create(
+            actor=manager, name=f"layer-{depth}-with-a-long-name", ci_class="application"
+        )
+        actions.relation_add(
+            actor=manager, source_id=item.pk, type="depends_on", target_id=previous.pk
+        )
+        previous = item
+    page = new_page(width=390, height=844, locale="es-ES")
+    sign_in(page, manager.username, PASSWORD)
+    page.goto(f"/cmdb/items/{host.pk}/impact/")
+    assert page.locator("h1").inner_text() == "Impacto de host-9"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    wrap = page.locator(".ci-diagram-wrap")
+    assert wrap.evaluate("el => el.scrollWidth > el.clientWidth")  # the diagram scrolls inside
+    for entry in page.locator(".ci-legend-entry").all():  # each key stays with its words
+        box = entry.bounding_box()
+        assert box is not None and box["height"] < 30
