@@ -103,8 +103,21 @@ def test_manager_records_a_service_and_its_server_and_reads_the_impact(
     assert agent_page.locator(".page-head a", has_text="Edit").count() == 0
     assert agent_page.locator("text=Add relation").count() == 0
 
-    # The CSV export, as downloaded from the list.
+    # The list: more filters folded under "Filters" as in the desk queue.
     agent_page.goto("/cmdb/")
+    assert agent_page.locator("#id_ci_class").is_hidden()
+    agent_page.click("summary:has-text('Filters')")
+    agent_page.select_option("#id_ci_class", "server")
+    agent_page.click("text=Apply filters")
+    agent_page.wait_for_load_state()
+    names = agent_page.locator("table.cmdb-table tbody td.title a").all_inner_texts()
+    assert names == ["srv-pay-01"]
+    assert agent_page.locator("details.filters-more[open] .pill").inner_text() == "1"
+    agent_page.click("text=Clear filters")
+    agent_page.wait_for_load_state()
+    assert agent_page.locator("table.cmdb-table tbody tr").count() == 2
+
+    # The CSV export, as downloaded from the list.
     with agent_page.expect_download() as info:
         agent_page.click("text=Export CSV")
     download = info.value
