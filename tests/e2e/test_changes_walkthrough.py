@@ -107,6 +107,15 @@ def test_normal_change_from_request_to_calendar(new_page, agent, team, change_se
     assert "Nothing awaits your decision." in desk.content()
     desk.goto(f"/changes/{ticket.number}/")
     assert desk.locator(".decision-form").count() == 0
+    # Posting a decision on Carmen's approval from the requester's session is refused (404).
+    token = next(c["value"] for c in desk.context.cookies() if c["name"] == "csrftoken")
+    forged = desk.request.post(
+        f"/changes/approvals/{approvals[0].pk}/decide/",
+        form={"decision": "approve", "csrfmiddlewaretoken": token},
+    )
+    assert forged.status == 404
+    approvals[0].refresh_from_db()
+    assert approvals[0].status == "pending"
 
     # Carmen approves from "My approvals".
     cab = new_page()
