@@ -37,10 +37,12 @@ def _isolated(settings, tmp_path):
 SEED_MIGRATIONS = (
     "atiende.tickets.migrations.0003_default_configuration",
     "atiende.sla.migrations.0002_default_calendars_and_policies",
+    "atiende.changes.migrations.0002_default_risk_questionnaire_and_policies",
 )
 
 
 def _seed_default_configuration() -> None:
+    from atiende.changes.models import Board, RiskQuestion
     from atiende.sla.models import SlaPolicy
     from atiende.tickets.models import DeskSettings, ResolutionCode
 
@@ -48,6 +50,8 @@ def _seed_default_configuration() -> None:
         ResolutionCode.objects.exists()
         and DeskSettings.objects.exists()
         and SlaPolicy.objects.filter(name="Standard (office hours)").exists()
+        and Board.objects.exists()
+        and RiskQuestion.objects.exists()
     ):
         return
     for name in SEED_MIGRATIONS:

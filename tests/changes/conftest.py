@@ -1,37 +1,15 @@
-"""Fixtures of the changes tests: the seeded questionnaire and boards (again after a
-transactional test flushed them), boards with members, and changes made through the actions."""
+"""Fixtures of the changes tests: boards with members, and changes made through the actions.
+(The seeded questionnaire and boards come back after a flush with the default configuration
+of tests/conftest.py.)"""
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
-from django.apps import apps as django_apps
 
-from atiende.changes.models import Board, RiskQuestion
+from atiende.changes.models import Board
 
 from ..factories import AgentFactory, add_to_team
 from .factories import answer_all, make_change
-
-
-@pytest.fixture(autouse=True)
-def _change_configuration(request):
-    names = set(request.fixturenames)
-    marker = request.node.get_closest_marker("django_db")
-    if marker is None and not names & {"db", "transactional_db"}:
-        return
-    transactional = "transactional_db" in names or bool(marker and marker.kwargs.get("transaction"))
-    request.getfixturevalue("transactional_db" if transactional else "db")
-    _seed()
-
-
-def _seed() -> None:
-    """The questionnaire, boards and policies of the data migration (again after a flush)."""
-    if not RiskQuestion.objects.exists() or not Board.objects.exists():
-        module = importlib.import_module(
-            "atiende.changes.migrations.0002_default_risk_questionnaire_and_policies"
-        )
-        module.forward(django_apps, None)
 
 
 def board(name_start: str) -> Board:

@@ -14,7 +14,6 @@ from atiende.core.errors import ValidationFailed
 from atiende.tickets.models import TicketEvent
 
 from ..factories import AgentFactory, TeamFactory, add_to_team
-from .conftest import _seed
 from .factories import make_change, to_authorisation
 
 
@@ -22,7 +21,6 @@ from .factories import make_change, to_authorisation
 def test_simultaneous_approvals_postgresql():
     if connection.vendor != "postgresql":
         pytest.skip("row locks between connections are only exercised on PostgreSQL")
-    _seed()
     team = TeamFactory(name="Ops")
     raiser = add_to_team(AgentFactory(username="raiser"), team)
     managers = [AgentFactory(username=f"mgr{i}") for i in range(2)]
