@@ -57,7 +57,8 @@ from atiende.changes.models import (  # noqa: E402
 )
 from atiende.cmdb.models import ConfigurationItem, Relation, TicketItem  # noqa: E402
 from atiende.core import bulk  # noqa: E402
-from atiende.tickets.models import Kind, Status, Ticket, TicketCounter  # noqa: E402
+from atiende.tickets import numbering  # noqa: E402
+from atiende.tickets.models import Kind, Status, Ticket  # noqa: E402
 
 REFERENCE = datetime(2026, 12, 1, tzinfo=UTC)
 SPREAD_DAYS = 300
@@ -243,9 +244,7 @@ def generate(cis: int, relations: int, changes: int, seed: int = 5) -> None:
             items.append({"ticket_id": pk, "item_id": item, "created_at": start})
     insert(Ticket, tickets)
     reset_sequence(Ticket)
-    counter, _ = TicketCounter.objects.get_or_create(kind=Kind.CHANGE)
-    counter.last = max(counter.last, 9_000_000 + changes)
-    counter.save()
+    numbering.advance_to(Kind.CHANGE, 9_000_000 + changes)
     insert(ChangeDetails, details)
     insert(TicketItem, items)
     print(

@@ -43,7 +43,8 @@ from atiende.accounts.models import Role, Team, TeamMembership, User  # noqa: E4
 from atiende.changes import selectors  # noqa: E402
 from atiende.changes.models import Approval, ApprovalPolicy, ChangeDetails  # noqa: E402
 from atiende.core import bulk, clock  # noqa: E402
-from atiende.tickets.models import Kind, Ticket, TicketCounter  # noqa: E402
+from atiende.tickets import numbering  # noqa: E402
+from atiende.tickets.models import Kind, Ticket  # noqa: E402
 
 CHUNK = 20_000
 STATES = [
@@ -121,7 +122,7 @@ def generate(changes: int, approvals: int, seed: int = 3) -> None:
          "review_outcome", "review_notes", "reviewed_at"],
         details,
     )  # fmt: skip
-    TicketCounter.objects.update_or_create(kind=Kind.CHANGE, defaults={"last": start_id + changes})
+    numbering.advance_to(Kind.CHANGE, start_id + changes)
     policy = ApprovalPolicy.objects.select_related("board").order_by("pk").first()
     approver = people[0]
     rows = []

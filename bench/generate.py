@@ -41,7 +41,7 @@ from django.db import connection, transaction  # noqa: E402
 
 import corpus  # noqa: E402
 from atiende.accounts.models import Organization, Role, Team, TeamMembership, User  # noqa: E402
-from atiende.tickets import search  # noqa: E402
+from atiende.tickets import numbering, search  # noqa: E402
 from atiende.tickets.models import (  # noqa: E402
     NUMBER_PREFIX,
     Category,
@@ -49,7 +49,6 @@ from atiende.tickets.models import (  # noqa: E402
     Kind,
     Status,
     Ticket,
-    TicketCounter,
     TicketEvent,
     TicketSearchDocument,
 )
@@ -453,7 +452,7 @@ def main() -> None:
         loader.finish()
     with transaction.atomic():
         for kind, last in maker.counters.items():
-            TicketCounter.objects.update_or_create(kind=kind, defaults={"last": last})
+            numbering.advance_to(kind, last)
     with phase("analyze"):
         loader.analyze()
     events = args.tickets * args.events_per_ticket

@@ -9,6 +9,7 @@ from hypothesis import settings as hypothesis_settings
 
 from atiende.accounts.models import Role
 from atiende.sla.clocks import forget_policies
+from atiende.tickets import numbering
 
 from .factories import AgentFactory, RequesterFactory, TeamFactory, UserFactory, add_to_team
 
@@ -67,6 +68,9 @@ def _default_configuration(request):
     transactional = "transactional_db" in names or bool(marker and marker.kwargs.get("transaction"))
     request.getfixturevalue("transactional_db" if transactional else "db")
     _seed_default_configuration()
+    # Every test numbers its tickets from 1, as on an empty database: PostgreSQL's number
+    # sequences are not rolled back with the test (SQLite's counter rows are).
+    numbering.restart()
 
 
 @pytest.fixture

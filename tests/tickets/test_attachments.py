@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -136,9 +137,12 @@ def test_failed_ticket_create_with_files_leaves_nothing(requester, desk_default_
     assert not TicketSearchDocument.objects.exists()
     assert not TicketEvent.objects.exists()
     assert files_on_disk() == []
-    # The number was not consumed: the next ticket still gets the first number.
-    assert actions.ticket_create(actor=requester, title="Again").number == "INC-000001"
-    assert TicketCounter.objects.get(kind="incident").last == 1
+    again = actions.ticket_create(actor=requester, title="Again").number
+    if connection.vendor == "sqlite":  # the counter row rolled back: the number is reused
+        assert again == "INC-000001"
+        assert TicketCounter.objects.get(kind="incident").last == 1
+    else:  # a sequence is not transactional: the failed creation left a gap (numbering.py)
+        assert again == "INC-000002"
 
 
 def test_too_large_on_create_leaves_nothing(requester, desk_default_team):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Concat
 from django.utils.translation import gettext as _
@@ -21,10 +21,9 @@ from atiende.core.errors import Conflict, DomainError, Forbidden, NotFound, Vali
 from atiende.core.queries import one_or_none
 from atiende.core.sanitize import clean_text
 
-from . import search, workflow
+from . import numbering, search, workflow
 from .attachments import check_upload, cleanup_on_error, guess_type, new_storage_key, safe_filename
 from .models import (
-    NUMBER_PREFIX,
     Attachment,
     Category,
     Channel,
@@ -56,23 +55,6 @@ EDITABLE_FIELDS = ("kind", "title", "category", "impact", "urgency", "team", "as
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-# One statement takes the row lock, increments and answers the new value: unique under
-# concurrency on PostgreSQL and SQLite (3.35+ for RETURNING) alike, one round trip.
-_NEXT_NUMBER_SQL = (
-    "INSERT INTO tickets_ticketcounter (kind, last) VALUES (%s, 1) "
-    "ON CONFLICT (kind) DO UPDATE SET last = tickets_ticketcounter.last + 1 "
-    "RETURNING last"
-)
-
-
-def _next_number(kind: str) -> str:
-    """Issue the next number of `kind` (INC-000123): unique under concurrency."""
-    with connection.cursor() as cursor:
-        cursor.execute(_NEXT_NUMBER_SQL, [kind])
-        (last,) = cursor.fetchone()
-    return f"{NUMBER_PREFIX[Kind(kind)]}-{last:06d}"
 
 
 def _locked_ticket(actor: User, ticket_id: int) -> Ticket:
@@ -289,7 +271,7 @@ def ticket_create(
             team = (category.team if category else None) or DeskSettings.load().default_team
         now = clock.now()
         ticket = Ticket.objects.create(
-            number=_next_number(kind),
+            number=numbering.next_number(kind),
             kind=kind,
             channel=channel,
             title=title,

@@ -225,7 +225,7 @@ class DeskSettings(models.Model):
 
 
 class TicketCounter(models.Model):
-    """The last number issued per kind; incremented under a row lock."""
+    """The last number issued per kind on SQLite (PostgreSQL uses sequences: numbering.py)."""
 
     kind = models.CharField(max_length=16, choices=Kind, primary_key=True)
     last = models.PositiveBigIntegerField(default=0)
