@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from atiende.accounts.models import Team, User
 from atiende.accounts.selectors import agents_visible_to
-from atiende.core import clock, events
+from atiende.core import bulk, clock, events
 from atiende.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from atiende.core.queries import one_or_none
 from atiende.core.sanitize import clean_text
@@ -291,8 +291,10 @@ def ticket_create(
         if User.organization.is_cached(requester):  # spare the answer a query for it
             ticket.organization = requester.organization
         event = _event(ticket, actor, EventType.CREATED, at=now)
-        TicketSearchDocument.objects.create(
-            ticket=ticket, public_terms=search.terms(f"{ticket.number} {title} {description}")
+        bulk.insert(
+            TicketSearchDocument,
+            ("ticket_id", "public_terms", "internal_terms"),
+            [(ticket.pk, search.terms(f"{ticket.number} {title} {description}"), "")],
         )
         _store_files(
             ticket, attachments, actor=actor, at=now, public=True, event=event, written=written
