@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -22,9 +22,9 @@ class ChangeType(models.TextChoices):
 
 
 class RiskLevel(models.TextChoices):
-    LOW = "low", _("Low")
-    MEDIUM = "medium", _("Medium")
-    HIGH = "high", _("High")
+    LOW = "low", pgettext_lazy("risk level", "Low")
+    MEDIUM = "medium", pgettext_lazy("risk level", "Medium")
+    HIGH = "high", pgettext_lazy("risk level", "High")
 
 
 class ReviewOutcome(models.TextChoices):
