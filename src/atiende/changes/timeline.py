@@ -36,7 +36,7 @@ class ApprovalEvent(models.TextChoices):
     NOT_REQUIRED = "not_required", gettext_lazy("No approval required")
 
 
-CHOICE_FIELDS = {
+CHOICE_FIELDS: dict[str, type[models.Choices]] = {
     "change_type": ChangeType,
     "risk": RiskLevel,
     "review_outcome": ReviewOutcome,
@@ -45,9 +45,7 @@ CHOICE_FIELDS = {
 
 
 def register() -> None:
-    from atiende.tickets.templatetags import tickets_tags
+    from atiende.tickets.templatetags.tickets_tags import register_field
 
     for name, label in FIELD_LABELS.items():
-        tickets_tags.FIELD_LABELS.setdefault(name, label)
-    for name, enum in CHOICE_FIELDS.items():
-        tickets_tags.CHOICE_FIELDS.setdefault(name, enum)  # type: ignore[arg-type]
+        register_field(name, label, CHOICE_FIELDS.get(name))
