@@ -11,8 +11,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from atiende.core.i18n import in_language
 
 
 class ChangeType(models.TextChoices):
@@ -38,11 +40,6 @@ class ApprovalStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     WITHDRAWN = "withdrawn", _("No longer needed")
-
-
-def _bilingual(en: str, es: str, language: str | None = None) -> str:
-    lang = (language or get_language() or "en")[:2]
-    return es if lang == "es" and es else en
 
 
 class Board(models.Model):
@@ -142,7 +139,7 @@ class RiskQuestion(models.Model):
         return self.text()
 
     def text(self, language: str | None = None) -> str:
-        return _bilingual(self.text_en, self.text_es, language)
+        return in_language(self.text_en, self.text_es, language)
 
 
 class RiskChoice(models.Model):
@@ -163,7 +160,7 @@ class RiskChoice(models.Model):
         return self.text()
 
     def text(self, language: str | None = None) -> str:
-        return _bilingual(self.text_en, self.text_es, language)
+        return in_language(self.text_en, self.text_es, language)
 
 
 class RiskSettings(models.Model):

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from atiende.core.i18n import in_language
 from atiende.core.queries import one_or_none
 
 
@@ -184,10 +185,7 @@ class ResolutionCode(models.Model):
         return self.label()
 
     def label(self, language: str | None = None) -> str:
-        from django.utils.translation import get_language
-
-        lang = (language or get_language() or "en")[:2]
-        return self.name_es if lang == "es" and self.name_es else self.name_en
+        return in_language(self.name_en, self.name_es, language)
 
 
 class DeskSettings(models.Model):
