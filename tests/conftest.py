@@ -8,7 +8,7 @@ from django.core.cache import cache
 from hypothesis import settings as hypothesis_settings
 
 from atiende.accounts.models import Role
-from atiende.sla.clocks import forget_policies
+from atiende.core import memo
 from atiende.tickets import numbering
 
 from .factories import AgentFactory, RequesterFactory, TeamFactory, UserFactory, add_to_team
@@ -26,10 +26,10 @@ def _isolated(settings, tmp_path):
     # Users are created by the dozen; real PBKDF2 rounds would dominate the run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
-    forget_policies()  # flushed tables send no signals
+    memo.forget_all()  # flushed tables send no signals
     yield
     cache.clear()
-    forget_policies()
+    memo.forget_all()
 
 
 # Data migrations seed the desk's default configuration (priority matrix, resolution codes,
@@ -39,6 +39,7 @@ SEED_MIGRATIONS = (
     "atiende.tickets.migrations.0003_default_configuration",
     "atiende.sla.migrations.0002_default_calendars_and_policies",
     "atiende.changes.migrations.0002_default_risk_questionnaire_and_policies",
+    "atiende.changes.migrations.0006_board_and_policy_spanish_names",
 )
 
 

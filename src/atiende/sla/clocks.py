@@ -13,9 +13,10 @@ When what remains is zero or negative the instant is t itself (due now: the swee
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from atiende.core.memo import ProcessMemo
 
 from .calendar import Calendar
 from .models import ClockState, SlaClock, SlaPolicy, SlaTarget
@@ -44,31 +45,21 @@ class PolicyFacts:
         )
 
 
-# Policies are read on every ticket event, and change a few times a year: keep them in
-# memory. Saving any SLA configuration row clears this process's copy (see apps.py); other
-# processes pick the change up within POLICY_CACHE_SECONDS.
-POLICY_CACHE_SECONDS = 30.0
-_policy_cache: dict[str, object] = {"loaded_at": 0.0, "policies": None}
-
-
-def active_policies() -> list[SlaPolicy]:
+def _load_policies() -> list[SlaPolicy]:
     """Active policies in order, with their conditions' ids, targets and calendar loaded."""
-    now = time.monotonic()
-    cached = _policy_cache["policies"]
-    if cached is not None and now - float(_policy_cache["loaded_at"]) < POLICY_CACHE_SECONDS:  # type: ignore[arg-type]
-        return cached  # type: ignore[return-value]
-    policies = list(
+    return list(
         SlaPolicy.objects.filter(is_active=True)
         .select_related("calendar")
         .prefetch_related("organizations", "categories", "teams", "targets")
         .order_by("position", "id")
     )
-    _policy_cache.update(loaded_at=now, policies=policies)
-    return policies
 
 
-def forget_policies(**_signal_kwargs) -> None:
-    _policy_cache.update(loaded_at=0.0, policies=None)
+# Policies are read on every ticket event, and change a few times a year: kept in memory,
+# cleared by any save of SLA configuration (apps.py).
+_policies = ProcessMemo(_load_policies)
+active_policies = _policies.get
+forget_policies = _policies.forget
 
 
 def policy_matches(policy: SlaPolicy, facts: PolicyFacts) -> bool:

@@ -268,7 +268,7 @@ def ticket_create(
 
     with transaction.atomic(), cleanup_on_error() as written:
         if team is None:
-            team = (category.team if category else None) or DeskSettings.load().default_team
+            team = (category.team if category else None) or DeskSettings.current().default_team
         now = clock.now()
         ticket = Ticket.objects.create(
             number=numbering.next_number(kind),
@@ -452,7 +452,7 @@ def ticket_transition(
             # The reopen period limits requesters (DeskSettings.reopen_days); agents may
             # reopen at any time, e.g. when a fix turns out not to hold.
             if not workflow.within_reopen_period(
-                ticket.resolved_at, now, DeskSettings.load().reopen_days
+                ticket.resolved_at, now, DeskSettings.current().reopen_days
             ):
                 raise ValidationFailed.field(
                     "to", _("The reopen period is over; please open a new ticket.")

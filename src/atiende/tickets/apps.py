@@ -6,3 +6,20 @@ class TicketsConfig(AppConfig):
     name = "atiende.tickets"
     label = "tickets"
     verbose_name = _("Tickets")
+
+    def ready(self) -> None:
+        # Cache invalidation only (not domain logic): saving the desk settings, or a team
+        # (the default team may be renamed or deleted), clears the in-process copy.
+        from django.db.models.signals import post_delete, post_save
+
+        from atiende.accounts.models import Team
+
+        from .models import DeskSettings, _current_desk_settings
+
+        for model in (DeskSettings, Team):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    _current_desk_settings.forget,
+                    sender=model,
+                    dispatch_uid=f"desk-settings-{signal is post_save}-{model.__name__}",
+                )

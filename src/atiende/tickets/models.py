@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from atiende.core.i18n import in_language
+from atiende.core.memo import ProcessMemo
 from atiende.core.queries import one_or_none
 
 
@@ -220,6 +221,15 @@ class DeskSettings(models.Model):
         if obj is None:
             obj, _created = cls.objects.get_or_create(pk=1)
         return obj
+
+    @classmethod
+    def current(cls) -> DeskSettings:
+        """The settings as work reads them (every creation, every reopen check): kept in
+        process memory, cleared when they or a team are saved (apps.py). Edit `load()`'s."""
+        return _current_desk_settings.get()
+
+
+_current_desk_settings = ProcessMemo(DeskSettings.load)
 
 
 class TicketCounter(models.Model):

@@ -153,7 +153,7 @@ def _reopen_state(ticket: Ticket) -> dict:
     """Whether the requester may still reopen, and until when."""
     if ticket.status not in (Status.RESOLVED, Status.CLOSED) or ticket.resolved_at is None:
         return {"can_reopen": False, "reopen_until": None}
-    days = DeskSettings.load().reopen_days
+    days = DeskSettings.current().reopen_days
     return {
         "can_reopen": workflow.within_reopen_period(ticket.resolved_at, clock.now(), days),
         "reopen_until": ticket.resolved_at + timedelta(days=days),

@@ -1,0 +1,46 @@
+"""Configuration read on every request and changed a few times a year, kept in process memory.
+
+A `ProcessMemo` holds the value its loader returned for `seconds`. Saving the configuration
+calls `forget()` (from a post_save/post_delete receiver: cache invalidation, not domain logic),
+which clears this process's copy at once; other worker processes pick the change up within
+`seconds`. Tests clear every memo between tests with `forget_all()` (flushed tables send no
+signals).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+_memos: list[ProcessMemo] = []
+
+
+class ProcessMemo(Generic[T]):
+    def __init__(self, load: Callable[[], T], *, seconds: float = 30.0) -> None:
+        self._load = load
+        self.seconds = seconds
+        self._value: tuple[float, T] | None = None
+        self._lock = threading.Lock()
+        _memos.append(self)
+
+    def get(self) -> T:
+        held = self._value
+        if held is not None and time.monotonic() - held[0] < self.seconds:
+            return held[1]
+        with self._lock:  # one load at a time under `atiende run`'s threads
+            loaded_at = time.monotonic()
+            value = self._load()
+            self._value = (loaded_at, value)
+            return value
+
+    def forget(self, **_signal_kwargs) -> None:
+        self._value = None
+
+
+def forget_all() -> None:
+    for memo in _memos:
+        memo.forget()
