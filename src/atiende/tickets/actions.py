@@ -87,9 +87,11 @@ def _check_version(ticket: Ticket, version: int | str | None) -> None:
 def _event(
     ticket: Ticket, actor: User | None, type_: str, *, at, public: bool = True, **data
 ) -> TicketEvent:
-    return TicketEvent.objects.create(
+    event = TicketEvent(
         ticket=ticket, actor=actor, type=type_, created_at=at, public=public, **data
     )
+    bulk.insert_instance(event)
+    return event
 
 
 def _choice(value: Any, choices: Sequence[Any], field: str, message: str) -> Any:
@@ -270,7 +272,7 @@ def ticket_create(
         if team is None:
             team = (category.team if category else None) or DeskSettings.current().default_team
         now = clock.now()
-        ticket = Ticket.objects.create(
+        ticket = Ticket(
             number=numbering.next_number(kind),
             kind=kind,
             channel=channel,
@@ -288,6 +290,7 @@ def ticket_create(
             created_at=now,
             updated_at=now,
         )
+        bulk.insert_instance(ticket)
         if User.organization.is_cached(requester):  # spare the answer a query for it
             ticket.organization = requester.organization
         event = _event(ticket, actor, EventType.CREATED, at=now)
