@@ -25,3 +25,28 @@ def test_rows_are_written_as_given(db, count):
 def test_no_rows_writes_nothing(db):
     assert bulk.insert(Notification, ("user_id", "verb"), []) == 0
     assert not Notification.objects.exists()
+
+
+def test_insert_instance_saves_like_save_and_reads_the_id_back(db):
+    from atiende.accounts.models import ApiToken
+
+    user = AgentFactory()
+    token = ApiToken(user=user, name="ci", prefix="atd_x", digest="d" * 64)
+    assert bulk.insert_instance(token) is True
+    assert token.pk is not None and not token._state.adding
+    stored = ApiToken.objects.get(pk=token.pk)
+    # auto_now_add filled in as save() would, and the same value on the instance
+    assert stored.created_at == token.created_at is not None
+    assert (stored.user_id, stored.name, stored.revoked_at) == (user.pk, "ci", None)
+
+
+def test_insert_instance_leaves_an_existing_row_alone_on_conflict(db):
+    from atiende.accounts.models import ApiToken
+
+    user = AgentFactory()
+    first = ApiToken(user=user, name="first", prefix="atd_x", digest="e" * 64)
+    bulk.insert_instance(first)
+    second = ApiToken(user=user, name="second", prefix="atd_x", digest="e" * 64)
+    assert bulk.insert_instance(second, unless_conflict_on="digest") is False
+    assert second.pk is None
+    assert list(ApiToken.objects.values_list("name", flat=True)) == ["first"]

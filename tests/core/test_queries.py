@@ -1,0 +1,44 @@
+"""core.queries.from_row reads a hand-written join into the same instances the ORM would
+build, on both databases (SQLite hands datetimes back as text and booleans as integers)."""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from atiende.accounts.models import Organization, User
+from atiende.core.queries import column_list, from_row
+
+from ..factories import RequesterFactory
+
+
+def _joined(user_id: int):
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {column_list(User, 'u')}, {column_list(Organization, 'o')} "
+            f"FROM {quote(User._meta.db_table)} u LEFT JOIN {quote(Organization._meta.db_table)} o "
+            f"ON o.{quote('id')} = u.{quote('organization_id')} WHERE u.{quote('id')} = %s",
+            [user_id],
+        )
+        row = cursor.fetchone()
+    user, end = from_row(User, row)
+    organization, _end = from_row(Organization, row, end)
+    return user, organization
+
+
+def test_instances_equal_what_the_orm_reads(db):
+    organization = Organization.objects.create(name="Acme")
+    created = RequesterFactory(organization=organization)
+    user, org = _joined(created.pk)
+    expected = User.objects.get(pk=created.pk)
+    for field in User._meta.concrete_fields:
+        assert getattr(user, field.attname) == getattr(expected, field.attname), field.name
+    assert user.is_active is True and user.date_joined.tzinfo is not None
+    assert (org.pk, org.name) == (organization.pk, "Acme")
+    assert not user._state.adding
+
+
+def test_missing_side_of_an_outer_join_is_none(db):
+    created = RequesterFactory(organization=None)
+    user, org = _joined(created.pk)
+    assert user.pk == created.pk and org is None
