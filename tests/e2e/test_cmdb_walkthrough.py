@@ -52,6 +52,8 @@ def test_manager_records_a_service_and_its_server_and_reads_the_impact(
     assert Relation.objects.filter(source=service, type="runs_on", target=server).exists()
     incoming = desk.locator(".ci-relations").nth(1)
     assert "Payroll" in incoming.inner_text() and "runs on" in incoming.inner_text()
+    history = desk.locator("section[aria-labelledby=history-title]").inner_text()
+    assert "Payroll runs on this item" in history  # told from the server's side
     services_card = desk.locator("section[aria-labelledby=services-title]")
     assert services_card.locator("a", has_text="Payroll").is_visible()
 
@@ -203,3 +205,24 @@ def test_impact_page_fits_a_phone(new_page, manager):
     for entry in page.locator(".ci-legend-entry").all():  # each key stays with its words
         box = entry.bounding_box()
         assert box is not None and box["height"] < 30
+
+
+def test_item_page_fits_a_phone_and_tells_its_history_in_spanish(new_page, manager):
+    from atiende.cmdb import actions
+
+    manager.language = "es"
+    manager.save()
+    erp = actions.item_create(actor=manager, name="ERP", ci_class="business_service")
+    app = actions.item_create(
+        actor=manager, name="erp-app-with-a-long-name", ci_class="application"
+    )
+    host = actions.item_create(actor=manager, name="host-1", ci_class="server")
+    actions.relation_add(actor=manager, source_id=erp.pk, type="depends_on", target_id=app.pk)
+    actions.relation_add(actor=manager, source_id=app.pk, type="runs_on", target_id=host.pk)
+    page = new_page(width=390, height=844, locale="es-ES")
+    sign_in(page, manager.username, PASSWORD)
+    page.goto(f"/cmdb/items/{app.pk}/")
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    history = page.locator("section[aria-labelledby=history-title]").inner_text()
+    assert "Este elemento se ejecuta en host-1" in history
+    assert "ERP depende de este elemento" in history

@@ -20,7 +20,8 @@ from atiende.tickets.selectors import ticket_get
 
 from . import actions, csv_io, diagram, selectors
 from .forms import ImportForm, ItemFilterForm, ItemForm, RelationForm
-from .models import CiClass, ConfigurationItem, ItemEvent, RelationType
+from .models import CiClass, ConfigurationItem, ItemAction, ItemEvent, RelationType
+from .templatetags.cmdb_tags import event_text
 
 PAGE_SIZE = 50
 HISTORY_SHOWN = 20
@@ -103,6 +104,49 @@ def relation_export(request) -> StreamingHttpResponse:
     return response
 
 
+def _relation_text(relation_type: str, name: str, *, incoming: bool) -> str:
+    """A relation added to or removed from this item, said from this item's side: "This item
+    runs on vm-01", or for a relation another item holds to it, "ERP depends on this item"."""
+    if incoming:
+        texts = {
+            RelationType.DEPENDS_ON: _("%(name)s depends on this item"),
+            RelationType.RUNS_ON: _("%(name)s runs on this item"),
+            RelationType.PART_OF: _("%(name)s is part of this item"),
+            RelationType.CONNECTED_TO: _("%(name)s is connected to this item"),
+        }
+    else:
+        texts = {
+            RelationType.DEPENDS_ON: _("This item depends on %(name)s"),
+            RelationType.RUNS_ON: _("This item runs on %(name)s"),
+            RelationType.PART_OF: _("This item is part of %(name)s"),
+            RelationType.CONNECTED_TO: _("This item is connected to %(name)s"),
+        }
+    text = {str(k): v for k, v in texts.items()}.get(relation_type)
+    return text % {"name": name} if text else f"{name} ({relation_type})"
+
+
+def _history(item: ConfigurationItem) -> list[ItemEvent]:
+    """The item's latest audit events, each with its `summary` in the reader's language."""
+    events = list(
+        ItemEvent.objects.filter(item=item)
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:HISTORY_SHOWN]
+    )
+    relation_actions = (ItemAction.RELATION_ADDED, ItemAction.RELATION_REMOVED)
+    for event in events:
+        changes = event.changes or {}
+        if event.action in relation_actions and ("source" in changes or "target" in changes):
+            incoming = "source" in changes
+            event.summary = _relation_text(  # type: ignore[attr-defined]
+                str(changes.get("type", "")),
+                str(changes["source"] if incoming else changes["target"]),
+                incoming=incoming,
+            )
+        else:
+            event.summary = event_text(event)  # type: ignore[attr-defined]
+    return events
+
+
 def _item_context(request, item: ConfigurationItem, **extra) -> dict:
     outgoing, incoming = selectors.relations_of(request.user, item)
     services = selectors.impacted_services([item.pk])[:50]
@@ -113,9 +157,7 @@ def _item_context(request, item: ConfigurationItem, **extra) -> dict:
         "incoming": incoming,
         "tickets": selectors.tickets_of_item(request.user, item),
         "services": services,
-        "history": ItemEvent.objects.filter(item=item)
-        .select_related("actor")
-        .order_by("-created_at", "-id")[:HISTORY_SHOWN],
+        "history": _history(item),
         "can_edit": selectors.can_edit(request.user),
         "relation_form": extra.pop("relation_form", None) or RelationForm(),
         **extra,
