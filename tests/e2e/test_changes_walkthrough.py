@@ -164,3 +164,130 @@ def test_a_portal_requester_finds_no_change_pages(new_page, requester, change_se
                 "/changes/cab/"):  # fmt: skip
         response = page.goto(url)
         assert response is not None and response.status == 404, url
+
+
+NO_OVERFLOW = "document.documentElement.scrollWidth <= innerWidth"
+
+
+@pytest.fixture
+def cab_week(manager, agent, team, change_setup):
+    """A high-risk change awaiting the change managers and the CAB, with the server as its
+    affected item, and two scheduled changes of different types on the next days."""
+    from ..changes.calendar_support import make_change as scheduled
+    from ..changes.factories import make_change, to_authorisation
+
+    carmen = change_setup
+    nuria = add_to_team(AgentFactory(username="nuria", first_name="Nuria"), team)
+    Board.objects.get(name__startswith="Change advisory").members.add(carmen, nuria)
+    start = (clock.now() + timedelta(days=3)).replace(hour=22, minute=0, second=0, microsecond=0)
+    ticket = make_change(
+        agent,
+        title="Replace the core switches in the data centre",
+        planned_start=start,
+        planned_end=start + timedelta(hours=4),
+        team_id=team.pk,
+    )
+    server = ConfigurationItem.objects.get(name="srv-pay-01")
+    cmdb_actions.ticket_items_set(actor=agent, ticket_id=ticket.pk, add=[server.pk])
+    to_authorisation(agent, ticket, "high")
+    scheduled(agent, start=start, end=start + timedelta(hours=2), title="Rotate the TLS keys")
+    scheduled(
+        agent,
+        start=start + timedelta(hours=12),
+        end=start + timedelta(hours=13),
+        title="Patch the VPN gateways",
+        change_type="emergency",
+    )
+    return ticket, start
+
+
+def test_cab_pages_fit_a_phone_in_spanish(new_page, agent, cab_week):
+    ticket, start = cab_week
+    agent.language = "es"
+    agent.save()
+    page = new_page(width=390, height=844, locale="es-ES")
+    sign_in(page, agent.username, PASSWORD)
+    for url in (f"/changes/{ticket.number}/", "/changes/cab/", "/changes/",
+                "/changes/approvals/?all=1", f"/changes/calendar/?view=month&date={start:%Y-%m-%d}",
+                f"/changes/calendar/?view=week&date={start:%Y-%m-%d}",
+                f"/changes/calendar/?view=list&date={start:%Y-%m-%d}"):  # fmt: skip
+        page.goto(url)
+        assert page.evaluate(NO_OVERFLOW), url
+
+    # The change page: the approvers stack, the boards and the timeline in Spanish.
+    page.goto(f"/changes/{ticket.number}/")
+    row = page.locator(".approvers-table tbody tr").first
+    assert row.evaluate("tr => getComputedStyle(tr).display") == "block"
+    board = row.locator("td[data-label]").first
+    assert "Comité" in board.evaluate("td => getComputedStyle(td, '::before').content")
+    table = page.locator(".approvers-table").inner_text()
+    assert "Gestores de cambios" in table and "Comité asesor de cambios (CAB)" in table
+    assert page.locator("#approvals strong", has_text="Gestores de cambios").is_visible()
+    assert "A toda la organización o a sus clientes" in page.locator(".timeline").inner_text()
+    assert page.locator(".ticket-meta").get_by_text("Riesgo alto").is_visible()
+
+    # The CAB agenda: each change is a stacked block whose cells say their column.
+    page.goto("/changes/cab/")
+    row = page.locator(".cab-table tbody tr").first
+    assert row.evaluate("tr => getComputedStyle(tr).display") == "block"
+    window = row.locator("td[data-label]").first
+    assert "Ventana" in window.evaluate("td => getComputedStyle(td, '::before').content")
+    assert "Gestores de cambios" in row.inner_text()
+
+    # The month: the grid gives way to a list of the days with changes.
+    page.goto(f"/changes/calendar/?view=month&date={start:%Y-%m-%d}")
+    assert not page.locator(".cal-month").is_visible()
+    day = page.locator(".cal-agenda-day", has_text=ticket.number).first
+    assert day.is_visible()
+    assert "Replace the core switches in the data centre" in day.inner_text()
+
+
+def test_calendar_and_change_page_read_well_on_a_desktop(new_page, agent, cab_week):
+    ticket, start = cab_week
+    page = new_page(width=1280, height=900)
+    sign_in(page, agent.username, PASSWORD)
+
+    # The change page: no empty band above the card headings; items link to the CMDB.
+    page.goto(f"/changes/{ticket.number}/")
+    assert page.evaluate(NO_OVERFLOW)
+    for card in ("#plans", "#risk", "#approvals", "#status", "#items"):
+        gap = page.locator(card).evaluate(
+            "el => el.querySelector('h2').getBoundingClientRect().top"
+            " - el.getBoundingClientRect().top - parseFloat(getComputedStyle(el).paddingTop)"
+        )
+        assert gap <= 2, card
+    page.locator("#items a", has_text="srv-pay-01").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text().startswith("srv-pay-01")
+
+    # The month cell shows the number and the start of the title on its own line.
+    page.goto(f"/changes/calendar/?view=month&date={start:%Y-%m-%d}")
+    entry = page.locator(f".cal-month a[href='/changes/{ticket.number}/']").first
+    title = entry.locator(".cal-title")
+    assert title.is_visible() and title.evaluate("el => el.clientWidth") > 120
+    assert "Replace the core switches" in entry.get_attribute("title")
+
+    # The week: the end time stays inside its chip.
+    page.goto(f"/changes/calendar/?view=week&date={start:%Y-%m-%d}")
+    chip = page.locator(f".cal-week a[href='/changes/{ticket.number}/']").first
+    until = chip.locator(".cal-until")
+    assert until.is_visible()
+    outer, inner = chip.bounding_box(), until.bounding_box()
+    assert outer is not None and inner is not None
+    assert (
+        inner["x"] >= outer["x"] and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 1
+    )
+    assert (
+        inner["y"] >= outer["y"]
+        and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + 1
+    )
+
+    # The list: times, titles and badges in the same columns on every row and every day.
+    page.goto(f"/changes/calendar/?view=list&date={start:%Y-%m-%d}")
+    rows = page.locator(".cal-list-item")
+    assert rows.count() == 3
+    columns = rows.evaluate_all(
+        "rows => rows.map(r => [r.querySelector('.cal-list-title'), r.querySelector('.badge')]"
+        ".map(el => Math.round(el.getBoundingClientRect().left)))"
+    )
+    assert len({tuple(c) for c in columns}) == 1, columns

@@ -55,8 +55,8 @@ def test_manager_retries_and_discards_failed_mail(new_page, manager, mailbox, fa
     rows = page.locator("table.mail-table tbody tr")
     assert rows.count() == 2
     errors = page.locator("td.mail-error").all_inner_texts()
-    assert any("empty message" in e for e in errors)
-    assert any("database hiccup" in e for e in errors)
+    assert "The data received is not an e-mail message." in errors
+    assert "An unexpected error stopped the processing of the message." in errors
     assert page.locator("a", has_text="El correo no llega").is_visible()
 
     # Health: the mailbox with its two failed messages.
@@ -69,10 +69,16 @@ def test_manager_retries_and_discards_failed_mail(new_page, manager, mailbox, fa
 
     # The unparseable one: retried, fails again, then discarded.
     page.goto(f"/mail/failed/{garbage.pk}/")
-    assert "empty message" in page.content()
+    assert page.locator(".mail-error-message").inner_text() == (
+        "The data received is not an e-mail message."
+    )
+    page.click("summary:has-text('Technical detail')")
+    assert page.locator(".mail-error-detail pre").inner_text() == "empty message"
     page.click("button:has-text('Retry')")
     page.wait_for_load_state()
-    assert "It failed again: empty message" in page.content()
+    assert "It failed again: The data received is not an e-mail message. (empty message)" in (
+        page.content()
+    )
     assert page.url.endswith(f"/mail/failed/{garbage.pk}/")
     page.click("button:has-text('Discard')")
     page.wait_for_load_state()

@@ -231,7 +231,8 @@ def test_a_message_without_sender_fails_with_a_clear_error(mailbox):
     raw = b"To: soporte@example.com\r\nSubject: hola\r\nMessage-ID: <nf@x>\r\n\r\nTexto\r\n"
     result = receive(raw, mailbox=mailbox)
     assert result.outcome == Outcome.FAILED
-    assert "sender" in InboundMessage.objects.get().error
+    row = InboundMessage.objects.get()
+    assert row.error_code == "no_sender" and "sender" in row.error_message
 
 
 def test_oversized_message_keeps_headers_and_is_marked(mailbox, mail):

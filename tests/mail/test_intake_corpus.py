@@ -65,7 +65,7 @@ def test_fixture_outcome(name, mailbox, settings):
         assert (result.ticket_id == seeded.pk) is expect["joins_existing"]
     if expect["outcome"] in ("failed", "unparseable"):
         assert row.status == InboundStatus.FAILED and bytes(row.raw) == raw
-        assert expect["error_contains"] in row.error
+        assert expect["error_contains"] in row.error_text
         assert Ticket.objects.count() == (1 if seeded else 0)
         return
     if expect["outcome"] == "ignored":

@@ -3,9 +3,12 @@ note), the resolution with its confirm/reopen links, in the recipient's language
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from atiende.mail.delivery import deliver_due
+from atiende.mail.links import read_token
 from atiende.mail.models import OutboundKind, OutboundMessage, OutboundStatus
 from atiende.tickets import actions
 from atiende.tickets.models import ResolutionCode
@@ -115,10 +118,19 @@ def test_resolution_carries_the_notes_and_the_confirm_and_reopen_links(
     text, html = _text(mail), _html(mail)
     assert "Cambiamos el *tóner*." in text and "<em>tóner</em>" in html
     assert f"Resultado: {code.name_es}" in text  # the outcome in her language
-    page = f"https://desk.example.com/portal/tickets/{ticket.number}/"
-    assert f"Sí, está solucionado (cerrar): {page}" in text
-    assert f"No, sigue fallando (reabrir): {page}" in text
-    assert html.count(f'href="{page}#resolution-title"') == 2
+    # One-click signed links (mail.links), not the portal page.
+    links = re.findall(r"https://desk\.example\.com/mail/resolution/([^/\s]+)/", text)
+    assert len(links) == 2
+    assert (
+        f"Sí, está solucionado (cerrar): https://desk.example.com/mail/resolution/{links[0]}/"
+        in text
+    )
+    assert (
+        f"No, sigue fallando (reabrir): https://desk.example.com/mail/resolution/{links[1]}/"
+        in text
+    )
+    assert all(f'href="https://desk.example.com/mail/resolution/{t}/"' in html for t in links)
+    assert [read_token(t).action for t in links] == ["confirm", "reopen"]
     assert "Puede reabrirlo en un plazo de" in text
 
 

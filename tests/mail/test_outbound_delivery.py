@@ -195,8 +195,10 @@ def test_without_smtp_configured_mail_waits_in_the_outbox(settings, requester):
     result = deliver_due()
     assert not result.configured and result.sent == 0
     assert OutboundMessage.objects.get().status == OutboundStatus.QUEUED
-    assert health() | {"oldest_queued_at": None} == {
+    assert health() | {"oldest_queued_at": None, "oldest_queued_seconds": None} == {
         "delivery_configured": False, "queued": 1, "failed": 0, "oldest_queued_at": None,
+        "oldest_queued_seconds": None, "sending": 0, "retrying": 0, "next_retry_at": None,
+        "sent_24h": 0,
     }  # fmt: skip
 
 

@@ -633,7 +633,7 @@ def _request_approvals(ticket: Ticket, details: ChangeDetails, now: datetime) ->
         if not members or len(members) < policy.required:
             errors.append(
                 _("The board “%(board)s” has too few members who may approve this change.")
-                % {"board": policy.board.name}
+                % {"board": policy.board.label()}
             )
             continue
         rows += [

@@ -18,7 +18,7 @@ from .models import (
 
 @admin.register(Board)
 class BoardAdmin(admin.ModelAdmin):
-    list_display = ["name", "description"]
+    list_display = ["name", "name_es", "description"]
     search_fields = ["name"]
     filter_horizontal = ["members"]
 
@@ -33,7 +33,15 @@ class BoardAdmin(admin.ModelAdmin):
 
 @admin.register(ApprovalPolicy)
 class ApprovalPolicyAdmin(admin.ModelAdmin):
-    list_display = ["name", "change_type", "risk_level", "board", "required", "is_active"]
+    list_display = [
+        "name",
+        "name_es",
+        "change_type",
+        "risk_level",
+        "board",
+        "required",
+        "is_active",
+    ]
     list_editable = ["required", "is_active"]
     list_filter = ["change_type", "risk_level", "is_active"]
     list_select_related = ["board"]

@@ -136,8 +136,8 @@ def approval_data(approval: Approval) -> dict[str, Any]:
     return {
         "id": approval.pk,
         "status": approval.status,
-        "board": approval.board.name,
-        "policy": approval.policy.name,
+        "board": approval.board.label(),
+        "policy": approval.policy.label(),
         "approver": person_ref(approval.approver),
         "comment": approval.comment,
         "created_at": approval.created_at,

@@ -47,6 +47,12 @@ class Board(models.Model):
     board (ECAB)."""
 
     name = models.CharField(_("name"), max_length=120, unique=True)
+    name_es = models.CharField(
+        _("name (Spanish)"),
+        max_length=120,
+        blank=True,
+        help_text=_("Shown to Spanish readers; leave empty to show the name."),
+    )
     description = models.TextField(_("description"), blank=True)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="change_boards", verbose_name=_("members")
@@ -60,6 +66,10 @@ class Board(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def label(self, language: str | None = None) -> str:
+        """The board's name in the reader's language."""
+        return in_language(self.name, self.name_es, language)
+
 
 class ApprovalPolicy(models.Model):
     """Who must approve a change of a type and risk: `required` members of `board`.
@@ -69,6 +79,12 @@ class ApprovalPolicy(models.Model):
     """
 
     name = models.CharField(_("name"), max_length=120)
+    name_es = models.CharField(
+        _("name (Spanish)"),
+        max_length=120,
+        blank=True,
+        help_text=_("Shown to Spanish readers; leave empty to show the name."),
+    )
     change_type = models.CharField(_("change type"), max_length=16, choices=ChangeType)
     risk_level = models.CharField(
         _("risk"),
@@ -94,6 +110,10 @@ class ApprovalPolicy(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def label(self, language: str | None = None) -> str:
+        """The policy's name in the reader's language."""
+        return in_language(self.name, self.name_es, language)
 
 
 class ChangeTemplate(models.Model):

@@ -169,8 +169,8 @@ def requirements_of(approvals: list[Approval]) -> list[approval_rules.Requiremen
     return approval_rules.requirements(
         approval_rules.Vote(
             policy_id=a.policy_id,
-            policy_name=a.policy.name,
-            board=a.board.name,
+            policy_name=a.policy.label(),
+            board=a.board.label(),
             policy_required=a.policy.required,
             status=a.status,
         )

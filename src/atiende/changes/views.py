@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -40,7 +41,7 @@ from .forms import (
     RiskForm,
     TransitionForm,
 )
-from .models import Approval, ApprovalStatus
+from .models import Approval, ApprovalStatus, Board, RiskQuestion
 
 PAGE_SIZE = 25
 METRICS_DAYS = 90
@@ -292,7 +293,7 @@ def _render_change(
         "details": details,
         "view": view,
         "status": selectors.lifecycle_status(ticket.status),
-        "events": timeline_for(user, ticket),
+        "events": localised_timeline(timeline_for(user, ticket)),
         "links": links_of(user, ticket),
         "edit_form": edit_form,
         "editable_content": editable_content,
@@ -308,6 +309,48 @@ def _render_change(
         "conflicts": _conflicts(request, ticket),
     }
     return render(request, "changes/change.html", context, status=status)
+
+
+def localised_timeline(events) -> list:
+    """The change's timeline with the configuration text it quotes in the reader's language.
+
+    A risk assessment's entry lists the answers ("- question answer (+weight)") and a decision
+    names the board ("Board: comment"), written in English when they happened; questions,
+    answers and boards have a Spanish text beside the English one, so a Spanish reader gets
+    those (an answer or board renamed since then stays as written)."""
+    events = list(events)
+    if (get_language() or "en")[:2] == "en":
+        return events
+    risk = [e for e in events if e.field == "risk" and e.body]
+    decisions = [e for e in events if e.field == "approval" and e.body]
+    if risk:
+        answers: dict[str, tuple[str, dict[str, str]]] = {}
+        for question in RiskQuestion.objects.prefetch_related("choices"):
+            answers[question.text_en] = (
+                question.text(),
+                {c.text_en: c.text() for c in question.choices.all()},
+            )
+        for event in risk:
+            event.body = "\n".join(_risk_line(line, answers) for line in event.body.split("\n"))
+    if decisions:
+        boards = {b.name: b.label() for b in Board.objects.all()}
+        for event in decisions:
+            name, sep, comment = event.body.partition(": ")
+            if name in boards:
+                event.body = f"{boards[name]}{sep}{comment}"
+    return events
+
+
+def _risk_line(line: str, answers: dict[str, tuple[str, dict[str, str]]]) -> str:
+    """ "- How many people…? A few people (+0)" in the reader's language."""
+    if not line.startswith("- ") or not line.endswith(")") or " (+" not in line:
+        return line
+    text, _sep, weight = line[2:].rpartition(" (+")
+    for question_en, (question, choices) in answers.items():
+        if text.startswith(question_en + " "):
+            answer_en = text[len(question_en) + 1 :]
+            return f"- {question} {choices.get(answer_en, answer_en)} (+{weight}"
+    return line
 
 
 def _conflicts(request: HttpRequest, ticket: Ticket) -> list:

@@ -41,7 +41,7 @@ def inbound_discard(*, actor: User, message_id: int) -> InboundMessage:
         row = _locked_failed(actor, message_id)
         row.status = InboundStatus.DISCARDED
         row.processed_at = clock.now()
-        note = _("Discarded by %(name)s.") % {"name": actor.display_name}
-        row.error = f"{row.error}\n{note}".strip()
-        row.save(update_fields=["status", "processed_at", "error"])
+        # Who discarded it is shown translated at display time (mail.errors).
+        row.error_params = {**(row.error_params or {}), "discarded_by": actor.display_name}
+        row.save(update_fields=["status", "processed_at", "error_params"])
     return row

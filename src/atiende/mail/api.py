@@ -33,7 +33,15 @@ class InboundOut(Schema):
     status: str = Field(
         description="processed | failed | ignored | rejected | too_large | discarded"
     )
-    error: str = Field(description="Why it failed (empty when it did not).")
+    error: str = Field(
+        description="Why it failed, in the caller's language (empty when it did not)."
+    )
+    error_code: str = Field(
+        description="Why it failed, as a stable code: unparseable | too_large | no_sender | "
+        "unknown_sender | sender_inactive | refused | internal (empty when it did not, or for "
+        "messages stored before the codes existed)."
+    )
+    error_detail: str = Field(description="Technical detail of the error (not translated).")
     attempts: int
     auto_generated: bool = Field(description="Sent by a machine: never answered automatically.")
     ticket: int | None = Field(default=None, description="The ticket it became or joined.")
@@ -74,9 +82,22 @@ class MailboxHealthOut(Schema):
     last_received_at: datetime | None
 
 
+class OutboxHealthOut(Schema):
+    delivery_configured: bool = Field(description="False when no SMTP server is configured.")
+    queued: int = Field(description="Messages waiting to be sent (retrying and sending included).")
+    sending: int = Field(description="Messages being sent right now.")
+    retrying: int = Field(description="Waiting messages that failed at least once.")
+    next_retry_at: datetime | None = Field(description="The next attempt of those retrying.")
+    oldest_queued_at: datetime | None
+    oldest_queued_seconds: int | None = Field(description="Age of the oldest waiting message.")
+    failed: int = Field(description="Messages given up (permanent refusal or too many attempts).")
+    sent_24h: int = Field(description="Messages sent in the last 24 hours.")
+
+
 class HealthOut(Schema):
     ok: bool = Field(description="True when no active mailbox reports an error.")
     mailboxes: list[MailboxHealthOut]
+    outbox: OutboxHealthOut
 
 
 def inbound_data(request: HttpRequest, row: InboundMessage) -> dict[str, Any]:
@@ -90,7 +111,9 @@ def inbound_data(request: HttpRequest, row: InboundMessage) -> dict[str, Any]:
         "subject": row.subject,
         "received_at": row.received_at,
         "status": row.status,
-        "error": row.error,
+        "error": row.error_message,
+        "error_code": row.error_code,
+        "error_detail": row.error_detail,
         "attempts": row.attempts,
         "auto_generated": row.auto_generated,
         "ticket": row.ticket_id,
@@ -182,9 +205,10 @@ def failed_discard(request, message_id: str):
     "/mail/health",
     response={200: HealthOut, **errors(401, 404)},
     url_name="mail_health",
-    summary="Each mailbox's collector state, last error and failed-mail count",
+    summary="Each mailbox's collector state, last error and failed-mail count; the outbox",
 )
 def health(request):
     mailboxes = selectors.mailbox_health(request.user)
     ok = not any(m.state == "error" for m in mailboxes)
-    return {"ok": ok, "mailboxes": [m.__dict__ for m in mailboxes]}
+    outbox = selectors.outbox_health(request.user)
+    return {"ok": ok, "mailboxes": [m.__dict__ for m in mailboxes], "outbox": outbox}

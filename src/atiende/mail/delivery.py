@@ -421,6 +421,7 @@ _LABELS = {
     "resolved": gettext_lazy("Resolved"),
     "sla_warning": gettext_lazy("SLA warning"),
     "sla_breach": gettext_lazy("SLA breached"),
+    "change_approval": gettext_lazy("Approval requested"),
 }
 
 
@@ -470,8 +471,7 @@ def _context(row: OutboundMessage, user: User | None, language: str):  # type: i
             notes=ticket.resolution_notes,
             notes_html=render_markdown(ticket.resolution_notes),
             resolution_label=code.label(language) if code else "",
-            confirm_url=f"{ticket_url}#resolution-title",
-            reopen_url=f"{ticket_url}#resolution-title",
+            **_resolution_links(ticket, ticket_url),
             reopen_days=DeskSettings.load().reopen_days,
             replyable=True,
         )
@@ -485,6 +485,14 @@ def _context(row: OutboundMessage, user: User | None, language: str):  # type: i
             replyable=False,
         )
         return context, "sla", ticket_subject(kind), compose.AUTO_GENERATED
+    if kind == OutboundKind.CHANGE_APPROVAL:
+        assert ticket is not None
+        context.update(
+            ticket_url=absolute(reverse("changes:change", args=[ticket.number])),
+            approvals_url=absolute(reverse("changes:approvals")),
+            replyable=False,
+        )
+        return context, "change_approval", ticket_subject(kind), compose.AUTO_GENERATED
     if kind == OutboundKind.NOTICE:
         context.update(
             reason=row.params.get("reason", ""),
@@ -502,6 +510,22 @@ def _context(row: OutboundMessage, user: User | None, language: str):  # type: i
         )
         return context, "notice", subject, compose.AUTO_REPLIED
     raise ValueError(f"unknown kind {kind!r}")
+
+
+def _resolution_links(ticket: Ticket, ticket_url: str) -> dict[str, str]:
+    """The signed one-click links (mail.links); the ticket page when they cannot be made
+    (e.g. the ticket was reopened before the mail went out)."""
+    from . import links
+
+    try:
+        return {
+            f"{action}_url": absolute(
+                reverse("mail:resolution_link", args=[links.make_token(ticket, action)])
+            )
+            for action in links.ACTIONS
+        }
+    except ValueError:
+        return {"confirm_url": ticket_url, "reopen_url": ticket_url}
 
 
 def _deadline(value: str) -> datetime | None:

@@ -45,6 +45,7 @@ from atiende.tickets.models import (
 from atiende.tickets.selectors import tickets_visible_to
 
 from . import threading as mail_threading
+from .errors import ErrorCode
 from .models import (
     Direction,
     InboundMessage,
@@ -79,7 +80,8 @@ HEADER_BYTES_MAX = 256 * 1024
 TEMPORARY_ERRORS = (OperationalError, InterfaceError)
 # What processing changes on the claimed row (never the raw bytes again).
 RESULT_FIELDS = (
-    "status", "ticket", "error", "processed_at", "attempts", "auto_generated", "noise_reason",
+    "status", "ticket", "error", "error_code", "error_params", "processed_at", "attempts",
+    "auto_generated", "noise_reason",
     "from_address", "subject",
 )  # fmt: skip
 _current: ContextVar[InboundMessage | None] = ContextVar("atiende_mail_inbound", default=None)
@@ -127,7 +129,12 @@ class IntakeResult:
 
 
 class IntakeFailed(DomainError):
-    """The message cannot become a ticket (e.g. it has no sender); kept as failed."""
+    """The message cannot become a ticket (e.g. it has no sender); kept as failed with
+    `code` (mail.errors.ErrorCode)."""
+
+    def __init__(self, detail: str, *, code: str = ErrorCode.REFUSED) -> None:
+        super().__init__(detail)
+        self.code = code
 
 
 def own_domain() -> str | None:
@@ -184,9 +191,10 @@ def retry(row: InboundMessage) -> IntakeResult:
     try:
         parsed = parse_message(raw, max_bytes=mailbox.max_message_bytes, own_domain=own_domain())
     except (UnparseableMessage, MessageTooLarge) as exc:
-        row.error = str(exc)
-        row.save(update_fields=["attempts", "error"])
-        return IntakeResult(Outcome.FAILED, row.pk, error=row.error)
+        row.error = str(exc)[:4000]
+        row.error_code, row.error_params = _parse_error_code(exc)
+        row.save(update_fields=["attempts", "error", "error_code", "error_params"])
+        return IntakeResult(Outcome.FAILED, row.pk, error=row.error_text)
     row.auto_generated = parsed.is_automatic
     row.noise_reason = str(parsed.reason or "")
     row.from_address = (parsed.from_address or "")[:320]
@@ -235,17 +243,30 @@ def _process_claimed(
             logger.exception("mail intake failed", extra={"message_id": row.message_id})
         row.status = InboundStatus.FAILED
         row.ticket = None
+        row.error_code = getattr(exc, "code", "") or (
+            ErrorCode.REFUSED if isinstance(exc, DomainError) else ErrorCode.INTERNAL
+        )
+        row.error_params = {}
         row.error = _describe(exc)
         row.save(update_fields=RESULT_FIELDS)
-        return IntakeResult(Outcome.FAILED, row.pk, error=row.error)
+        return IntakeResult(Outcome.FAILED, row.pk, error=row.error_text)
     if row.status != InboundStatus.REJECTED:
-        row.error = ""
+        row.error, row.error_code, row.error_params = "", "", {}
     row.processed_at = clock.now()
     row.save(update_fields=RESULT_FIELDS)
     return IntakeResult(outcome, row.pk, row.ticket_id)
 
 
+def _parse_error_code(exc: Exception) -> tuple[str, dict]:
+    if isinstance(exc, MessageTooLarge):
+        return ErrorCode.TOO_LARGE, {"size": exc.size, "limit": exc.limit}
+    return ErrorCode.UNPARSEABLE, {}
+
+
 def _describe(exc: Exception) -> str:
+    """The technical detail kept with the code (the sentence itself is the code's)."""
+    if isinstance(exc, IntakeFailed):
+        return ""
     if isinstance(exc, DomainError):
         details = [f"{field}: {'; '.join(msgs)}" for field, msgs in exc.errors.items()]
         return " ".join([exc.detail, *details])[:4000]
@@ -274,10 +295,8 @@ def receive_too_large(
     except (UnparseableMessage, MessageTooLarge):
         parsed = None
     key = parsed.message_id if parsed and parsed.message_id else synthetic_key(head)
-    error = _("The message is %(size)d bytes; this mailbox accepts at most %(limit)d.") % {
-        "size": size,
-        "limit": mailbox.max_message_bytes,
-    }
+    error_params = {"size": size, "limit": mailbox.max_message_bytes}
+    error = f"message of {size} bytes exceeds the {mailbox.max_message_bytes} byte limit"
     with transaction.atomic():
         row = _claim(
             InboundMessage(
@@ -292,6 +311,8 @@ def receive_too_large(
                 processed_at=clock.now(),
                 status=InboundStatus.TOO_LARGE,
                 error=error,
+                error_code=ErrorCode.TOO_LARGE,
+                error_params=error_params,
                 auto_generated=bool(parsed and parsed.is_automatic),
                 noise_reason=str(parsed.reason or "") if parsed else "",
             )
@@ -300,7 +321,7 @@ def receive_too_large(
             return IntakeResult(Outcome.DUPLICATE)
         if parsed is not None and parsed.from_address:
             _queue_notice("too_large", mailbox=mailbox, row=row, parsed=parsed)
-    return IntakeResult(Outcome.TOO_LARGE, row.pk, error=error)
+    return IntakeResult(Outcome.TOO_LARGE, row.pk, error=row.error_text)
 
 
 def _unparseable(raw: bytes, error: str, *, mailbox: Mailbox, source: str) -> IntakeResult:
@@ -315,11 +336,12 @@ def _unparseable(raw: bytes, error: str, *, mailbox: Mailbox, source: str) -> In
                 received_at=clock.now(),
                 status=InboundStatus.FAILED,
                 error=error[:4000],
+                error_code=ErrorCode.UNPARSEABLE,
             )
         )
     if row is None:
         return IntakeResult(Outcome.DUPLICATE)
-    return IntakeResult(Outcome.UNPARSEABLE, row.pk, error=error)
+    return IntakeResult(Outcome.UNPARSEABLE, row.pk, error=row.error_text)
 
 
 def _queue_notice(
@@ -367,7 +389,7 @@ def _process(row: InboundMessage, parsed: ParsedMessage, raw: bytes, mailbox: Ma
         row.status = InboundStatus.IGNORED
         return Outcome.IGNORED
     if not parsed.from_address:
-        raise IntakeFailed(_("The message has no sender address."))
+        raise IntakeFailed(_("The message has no sender address."), code=ErrorCode.NO_SENDER)
     sender = _sender(parsed, raw, mailbox)
 
     ticket = mail_threading.ticket_by_references(parsed.thread_ids)
@@ -380,13 +402,13 @@ def _process(row: InboundMessage, parsed: ParsedMessage, raw: bytes, mailbox: Ma
     if sender.user is None:
         if mailbox.unknown_sender == UnknownSender.REFUSE:
             row.status = InboundStatus.REJECTED
-            row.error = _("Unknown sender refused by the mailbox's policy.")
+            row.error, row.error_code = "", ErrorCode.UNKNOWN_SENDER
             _queue_notice("unknown_sender", mailbox=mailbox, row=row, parsed=parsed)
             return Outcome.REJECTED
         sender.user = _create_requester(parsed)
     elif not sender.user.is_active:
         row.status = InboundStatus.REJECTED
-        row.error = _("The sender's account is deactivated.")
+        row.error, row.error_code = "", ErrorCode.SENDER_INACTIVE
         _queue_notice("refused", mailbox=mailbox, row=row, parsed=parsed, user=sender.user)
         return Outcome.REJECTED
 

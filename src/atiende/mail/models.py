@@ -175,7 +175,16 @@ class InboundMessage(models.Model):
     received_at = models.DateTimeField(_("received"))
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=InboundStatus)
-    error = models.TextField(_("error"), blank=True)
+    error_code = models.CharField(
+        _("error code"),
+        max_length=32,
+        blank=True,
+        help_text=_("Why it failed, as a stable code (mail.errors); the text is shown translated."),
+    )
+    error_params = models.JSONField(_("error parameters"), default=dict, blank=True)
+    error = models.TextField(
+        _("error detail"), blank=True, help_text=_("Technical detail of the error.")
+    )
     attempts = models.PositiveIntegerField(_("attempts"), default=1)
     ticket = models.ForeignKey(
         "tickets.Ticket",
@@ -203,6 +212,24 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} ({self.status})"
+
+    @property
+    def error_message(self) -> str:
+        """Why it failed, in the active language (the stored text for rows without a code)."""
+        from .errors import error_message
+
+        return error_message(self.error_code, self.error_params, self.error)
+
+    @property
+    def error_detail(self) -> str:
+        """The technical detail, apart from the sentence (empty for rows without a code)."""
+        return self.error if self.error_code else ""
+
+    @property
+    def error_text(self) -> str:
+        """The sentence and, after it, the technical detail."""
+        detail = self.error_detail
+        return f"{self.error_message} ({detail})" if detail else self.error_message
 
 
 class Direction(models.TextChoices):
@@ -247,6 +274,7 @@ class OutboundKind(models.TextChoices):
     SLA_WARNING = "sla_warning", _("SLA warning")
     SLA_BREACH = "sla_breach", _("SLA breach")
     NOTICE = "notice", _("Notice about a refused message")
+    CHANGE_APPROVAL = "change_approval", _("Change approval requested")
 
 
 # Automatic replies to incoming mail: they could loop, so they are rate-limited per address.

@@ -13,6 +13,9 @@ decision of what a message says is taken at delivery.
   the comment given with it); a public comment given with another transition: a reply.
 - notifications.created with SLA verbs: the same people the SLA escalation told in the app
   (the escalation decides who is told; this only adds the e-mail channel).
+- notifications.created with `change_approval`: each approver asked to decide on a change
+  (notifications.subscribers tells them in the app), by e-mail too when their e-mail
+  notifications are on.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any
 
 from django.conf import settings
 
+from atiende.accounts.models import User
 from atiende.core.events import subscribe
 from atiende.tickets.models import EventType, Status, Ticket, TicketEvent
 
@@ -92,6 +96,10 @@ def _transition_comment(ticket_id: int, actor_id: int | None) -> int | None:
 @subscribe("notifications.created", in_transaction=True)
 def sla_mail(*, rows: list[tuple[int, int | None, str, dict]], **_payload: Any) -> None:
     """`rows`: (user_id, ticket_id, verb, params) of the in-app notifications just written."""
+    approvals = [(user_id, ticket_id) for user_id, ticket_id, verb, _p in rows
+                 if verb == "change_approval" and ticket_id is not None]  # fmt: skip
+    if approvals:
+        _change_approval_mail(approvals)
     if not getattr(settings, "MAIL_SLA_NOTIFICATIONS", True):
         return
     outbound.queue_many(
@@ -103,4 +111,21 @@ def sla_mail(*, rows: list[tuple[int, int | None, str, dict]], **_payload: Any) 
         }
         for user_id, ticket_id, verb, params in rows
         if verb in SLA_VERBS and ticket_id is not None
+    )
+
+
+def _change_approval_mail(rows: list[tuple[int, int]]) -> None:
+    """One mail per approver and change, to people with e-mail notifications on (one query
+    for the preference; delivery checks it again, and renders in the approver's language)."""
+    wanted = set(
+        User.objects.filter(
+            pk__in={user_id for user_id, _t in rows}, is_active=True, email_notifications=True
+        )
+        .exclude(email="")
+        .values_list("pk", flat=True)
+    )
+    outbound.queue_many(
+        {"kind": OutboundKind.CHANGE_APPROVAL, "recipient_id": user_id, "ticket_id": ticket_id}
+        for user_id, ticket_id in dict.fromkeys(rows)
+        if user_id in wanted
     )

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -209,16 +210,31 @@ def retry(ids: Sequence[int]) -> int:
     ).update(status=OutboundStatus.QUEUED, next_attempt_at=clock.now(), attempts=0, claim="")
 
 
-def health() -> dict[str, Any]:
-    """For the health and admin pages: is delivery configured, how much waits, what failed."""
-    from django.db.models import Count, Min
+def health(now: datetime | None = None) -> dict[str, Any]:
+    """For the health and admin pages, in one query: is delivery configured; how many
+    messages wait (`queued`, of which `retrying` after a failed attempt, with the earliest
+    `next_retry_at`, and `sending` right now), the oldest waiting one (`oldest_queued_at`,
+    `oldest_queued_seconds`), how many `failed` (given up), and how many were `sent_24h`."""
+    from django.db.models import Count, Min, Q
 
-    waiting = OutboundMessage.objects.filter(
-        status__in=[OutboundStatus.QUEUED, OutboundStatus.SENDING]
-    ).aggregate(count=Count("id"), oldest=Min("created_at"))
+    now = now or clock.now()
+    since = now - timedelta(hours=24)
+    waiting = Q(status__in=[OutboundStatus.QUEUED, OutboundStatus.SENDING])
+    retrying = Q(status=OutboundStatus.QUEUED, attempts__gt=0)
+    sent_recently = Q(status=OutboundStatus.SENT, sent_at__gte=since)
+    failed = Q(status=OutboundStatus.FAILED)
+    figures = OutboundMessage.objects.filter(waiting | failed | sent_recently).aggregate(
+        queued=Count("id", filter=waiting),
+        sending=Count("id", filter=Q(status=OutboundStatus.SENDING)),
+        retrying=Count("id", filter=retrying),
+        next_retry_at=Min("next_attempt_at", filter=retrying),
+        oldest_queued_at=Min("created_at", filter=waiting),
+        failed=Count("id", filter=failed),
+        sent_24h=Count("id", filter=sent_recently),
+    )
+    oldest = figures["oldest_queued_at"]
     return {
         "delivery_configured": bool(settings.OUTBOX_DELIVERY),
-        "queued": waiting["count"],
-        "oldest_queued_at": waiting["oldest"],
-        "failed": OutboundMessage.objects.filter(status=OutboundStatus.FAILED).count(),
+        **figures,
+        "oldest_queued_seconds": max(0, int((now - oldest).total_seconds())) if oldest else None,
     }

@@ -18,7 +18,7 @@ FAILED_ORDER = ["-received_at", "-id"]
 # What a list shows: never the raw bytes (they can be megabytes per row).
 LIST_FIELDS = (
     "id", "mailbox__name", "message_id", "source", "size", "from_address", "subject",
-    "received_at", "status", "error", "attempts", "auto_generated", "ticket", "mailbox",
+    "received_at", "status", "error", "error_code", "error_params", "attempts", "auto_generated", "ticket", "mailbox",
 )  # fmt: skip
 
 
@@ -108,3 +108,12 @@ def mailbox_health(actor: User) -> list[MailboxHealth]:
         )
         for m in mailboxes
     ]
+
+
+def outbox_health(actor: User) -> dict:
+    """The outgoing mail figures of mail.outbound.health (one query), for the health page."""
+    if not can_manage_mail(actor):
+        raise NotFound()
+    from .outbound import health
+
+    return health()

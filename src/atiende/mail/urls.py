@@ -10,4 +10,5 @@ urlpatterns = [
     path("failed/<int:message_id>/retry/", views.failed_retry, name="failed_retry"),
     path("failed/<int:message_id>/discard/", views.failed_discard, name="failed_discard"),
     path("health/", views.health, name="health"),
+    path("resolution/<str:token>/", views.resolution_link, name="resolution_link"),
 ]

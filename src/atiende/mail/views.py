@@ -7,17 +7,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_http_methods, require_POST
 
 from atiende.accounts.models import User
 from atiende.core.errors import DomainError, NotFound
+from atiende.tickets import actions as ticket_actions
+from atiende.tickets.models import Status
 
-from . import actions, selectors
+from . import actions, links, selectors
 from .api import raw_response
 from .intake import Outcome
 from .models import InboundMessage
+from .preview import message_preview
 
 
 class AuthenticatedRequest(HttpRequest):
@@ -49,8 +54,9 @@ def failed_list(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def failed_detail(request: AuthenticatedRequest, message_id: int) -> HttpResponse:
-    row = _message(request, message_id)
-    return render(request, "mail/failed_detail.html", {"nav": "mail", "row": row})
+    row = _message(request, message_id, with_raw=True)
+    context = {"nav": "mail", "row": row, "preview": message_preview(bytes(row.raw))}
+    return render(request, "mail/failed_detail.html", context)
 
 
 @login_required
@@ -101,6 +107,56 @@ def failed_discard(request: AuthenticatedRequest, message_id: int) -> HttpRespon
 def health(request: AuthenticatedRequest) -> HttpResponse:
     try:
         mailboxes = selectors.mailbox_health(request.user)
+        outbox = selectors.outbox_health(request.user)
     except NotFound:
         raise Http404 from None
-    return render(request, "mail/health.html", {"nav": "mail", "mailboxes": mailboxes})
+    context = {"nav": "mail", "mailboxes": mailboxes, "outbox": outbox}
+    return render(request, "mail/health.html", context)
+
+
+# --- one-click links of the resolution e-mail (no sign-in; see links.py) --------------------
+
+
+def _link_refused(
+    request: HttpRequest, reason: str, status: int, action: str | None = None, language: str = ""
+) -> HttpResponse:
+    context = {"reason": reason, "action": action}
+    with translation.override(language or translation.get_language()):
+        return render(request, "mail/resolution_link.html", context, status=status)
+
+
+@csrf_protect
+@require_http_methods(["GET", "HEAD", "POST"])
+def resolution_link(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows the ticket and one button; only the button's POST confirms or reopens, as
+    the requester, through the tickets' actions. Mail scanners prefetching the link change
+    nothing. Altered links answer 400; expired or spent ones 410 (in the requester's
+    language: the link is genuine)."""
+    try:
+        link = links.read_token(token)
+    except links.LinkInvalid:
+        return _link_refused(request, "invalid", 400)
+    except links.LinkExpired as exc:
+        return _link_refused(request, "expired", 410, exc.action, exc.language)
+    except links.LinkSpent as exc:
+        return _link_refused(request, "spent", 410, exc.action, exc.language)
+    language = link.requester.language or translation.get_language()
+    with translation.override(language):
+        return _resolution_link(request, token, link)
+
+
+def _resolution_link(request: HttpRequest, token: str, link: links.ResolutionLink) -> HttpResponse:
+    context: dict = {"link": link, "ticket": link.ticket, "action": link.action, "token": token}
+    if request.method != "POST":
+        return render(request, "mail/resolution_link.html", context)
+    comment = (request.POST.get("comment") or "")[:10000] if link.action == links.REOPEN else ""
+    to = Status.CLOSED if link.action == links.CONFIRM else Status.IN_PROGRESS
+    try:
+        ticket_actions.ticket_transition(
+            actor=link.requester, ticket_id=link.ticket.pk, to=to, comment=comment
+        )
+    except DomainError as exc:
+        context["error"] = _first_error(exc)
+        return render(request, "mail/resolution_link.html", context, status=exc.status_code)
+    context["done"] = True
+    return render(request, "mail/resolution_link.html", context)

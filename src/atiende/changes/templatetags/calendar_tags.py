@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django import template
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -39,10 +40,15 @@ def spans_days(entry) -> bool:
 
 
 @register.simple_tag
-def cal_entry(entry, pattern: str, day=None) -> SafeString:
+def cal_entry(entry, pattern: str, day=None, until: bool = False) -> SafeString:
     """One change in a month or week cell of `day`: a link with its start time (or "…" and
     its end when it began on an earlier day), number and title; its status and a conflict
-    in the tooltip, the conflict also as text for screen readers."""
+    in the tooltip, the conflict also as text for screen readers. With `until` (the week) the
+    end time is inside the chip too ("22:00 - 00:00 (27 Nov)").
+
+    The time and number make the first line and the title the second, so a narrow month cell
+    still shows the start of the title (ellipsised by CSS); the whole title stays in the link
+    text (its accessible name) and in its tooltip."""
     classes = f"cal-entry type-{entry.change_type} st-{entry.status}"
     title = f"{entry.number} {entry.title} · {entry.status_label}"
     mark: SafeString = mark_safe("")
@@ -61,11 +67,21 @@ def cal_entry(entry, pattern: str, day=None) -> SafeString:
             _("Continues from an earlier day"),
             timezone.localtime(entry.end).strftime("%H:%M"),
         )
+    elif until:
+        end = timezone.localtime(entry.end)
+        end_text = end.strftime("%H:%M")
+        if end.date() != start.date():
+            end_text += f" ({date_format(end, 'j M')})"
+        when = format_html(
+            '<span class="cal-time">{}<span class="cal-until"> – {}</span></span> ',
+            start.strftime("%H:%M"),
+            end_text,
+        )
     else:
         when = format_html('<span class="cal-time">{}</span> ', start.strftime("%H:%M"))
     return format_html(
-        '<a class="{}" href="{}" title="{}">{}{}<span class="cal-number">{}</span> '
-        '<span class="cal-title">{}</span></a>',
+        '<a class="{}" href="{}" title="{}"><span class="cal-line">{}{}<span class="cal-number">{}'
+        '</span></span> <span class="cal-title">{}</span></a>',
         classes,
         _pattern_url(pattern, entry.number),
         title,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from atiende.tickets.models import Status
 
@@ -39,6 +42,23 @@ def risk_badge(level: str) -> SafeString:
     if not level:
         return format_html('<span class="badge risk-none">{}</span>', _("Not assessed"))
     return _badge("risk", level, RiskLevel)
+
+
+# The risk said as a phrase, for places where a bare "High" would read as the priority.
+RISK_PHRASES: dict[str, Any] = {
+    RiskLevel.LOW: pgettext_lazy("risk badge", "Low risk"),
+    RiskLevel.MEDIUM: pgettext_lazy("risk badge", "Medium risk"),
+    RiskLevel.HIGH: pgettext_lazy("risk badge", "High risk"),
+}
+
+
+@register.simple_tag
+def risk_phrase_badge(level: str) -> SafeString:
+    """ "High risk" / "Riesgo alto" (or "Risk not assessed") as a badge."""
+    phrase = RISK_PHRASES.get(level) if level else None
+    if phrase is None:
+        return format_html('<span class="badge risk-none">{}</span>', _("Risk not assessed"))
+    return format_html('<span class="badge risk-{}">{}</span>', level, phrase)
 
 
 @register.simple_tag
