@@ -113,6 +113,9 @@ def _broker_configured() -> bool:
 
 
 def cmd_run(opts: argparse.Namespace) -> int:
+    # The development server: edited static files are served at once (WhiteNoise re-reads
+    # them per request) unless the environment says otherwise.
+    os.environ.setdefault("ATIENDE_STATIC_AUTOREFRESH", "true")
     _setup_django()
     _migrate()
     from atiende import demo
@@ -136,6 +139,7 @@ def cmd_run(opts: argparse.Namespace) -> int:
 
 
 def cmd_serve(opts: argparse.Namespace) -> int:
+    os.environ["ATIENDE_STATIC_AUTOREFRESH"] = "false"  # production: files scanned once
     _setup_django()
     workers = opts.workers or (os.cpu_count() or 1) * 2 + 1
     return _gunicorn(opts.host, opts.port, workers=workers, threads=opts.threads)

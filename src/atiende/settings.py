@@ -155,6 +155,8 @@ LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
+# One long and one short date format per language (src/atiende/formats/<lang>/formats.py).
+FORMAT_MODULE_PATH = ["atiende.formats"]
 TIME_ZONE = env("TIME_ZONE", "UTC")
 
 # --- Files ------------------------------------------------------------------------------------
@@ -166,6 +168,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# `atiende run` (the embedded development server) sets ATIENDE_STATIC_AUTOREFRESH so edited
+# CSS/JS is served without a restart; `atiende serve` (production) always turns it off.
+WHITENOISE_AUTOREFRESH = env_bool("STATIC_AUTOREFRESH", False)
+if WHITENOISE_AUTOREFRESH:
+    WHITENOISE_MAX_AGE = 0  # browsers ask again for every file
 MEDIA_ROOT = Path(env("MEDIA_DIR", str(DATA_DIR / "attachments")))
 MEDIA_URL = "/media-not-served/"  # attachments are only served through access-checked views
 ATTACHMENT_MAX_BYTES = int(env("ATTACHMENT_MAX_MB", "25")) * 1024 * 1024

@@ -84,7 +84,7 @@ def test_an_unassigned_tickets_warning_goes_to_the_teams_agents_once(setup, smtp
     assert "04:00" in text and "America/Mexico_City" in text  # 10:00 UTC in Mexico City (UTC-6)
     assert f"/desk/tickets/{ticket.number}/" in text
     english = by_address["kim@example.com"].get_body(preferencelist=("plain",)).get_content()
-    assert "first response target" in english and "March 2, 2026, 10 a.m. (UTC)" in english
+    assert "first response target" in english and "2 March 2026, 10:00 (UTC)" in english
 
 
 def test_a_breach_of_an_assigned_ticket_goes_to_the_assignee_only(setup, committed):

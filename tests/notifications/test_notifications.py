@@ -55,3 +55,23 @@ def test_mark_all_read(agent):
     actions.notify(user_ids=[agent.pk], verb="sla_warning", params={})
     assert actions.mark_all_read(actor=agent) == 2
     assert unread_count(agent) == 0
+
+
+def test_a_stored_deadline_is_shown_in_the_readers_time_zone_and_format(agent):
+    """sla.actions stores "YYYY-MM-DD HH:MM UTC"; the reader sees the short date format of
+    their language (atiende.formats) in their time zone."""
+    import zoneinfo
+
+    from django.utils import timezone
+
+    (note,) = actions.notify(
+        user_ids=[agent.pk],
+        verb="sla_breach",
+        params={"number": "INC-000009", "clock": "resolution", "deadline": "2026-11-25 13:00 UTC"},
+    )
+    with translation.override("es"), timezone.override(zoneinfo.ZoneInfo("Europe/Madrid")):
+        assert "25 nov 2026 14:00" in note.message
+    with translation.override("en"), timezone.override(zoneinfo.ZoneInfo("UTC")):
+        assert note.message == (
+            "INC-000009: the resolution target was missed (due 25 Nov 2026 13:00)."
+        )

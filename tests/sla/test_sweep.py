@@ -108,8 +108,7 @@ def test_notify_escalations_reach_the_right_people(policy, ticket, agent, manage
     warning = Notification.objects.get()
     assert warning.ticket_id == ticket.pk
     assert warning.message == (
-        f"{ticket.number}: the first response target is about to be missed "
-        "(due 2026-03-02 10:00 UTC)."
+        f"{ticket.number}: the first response target is about to be missed (due 2 Mar 2026 10:00)."
     )
     sweep_due(now=at(2, 10))
     breach = Notification.objects.filter(verb="sla_breach")

@@ -53,8 +53,8 @@ def test_expected_response_and_resolution_in_the_requesters_time_zone(portal, ti
     requester.time_zone = "America/Mexico_City"  # UTC-6
     requester.save()
     text = page_text(portal, ticket, at(2, 9, 10))
-    assert "We aim to respond by March 2, 2026, 4 a.m." in text  # 10:00 UTC
-    assert "We aim to resolve this by March 2, 2026, 11 a.m." in text  # 17:00 UTC
+    assert "We aim to respond by 2 March 2026, 04:00" in text  # 10:00 UTC
+    assert "We aim to resolve this by 2 March 2026, 11:00" in text  # 17:00 UTC
     assert "Gold secret policy" not in text
 
 
@@ -64,7 +64,7 @@ def test_after_the_first_answer_only_the_resolution_is_promised(portal, ticket, 
         actions.comment_add(actor=agent, ticket_id=ticket.pk, body="Looking", public=True)
     text = page_text(portal, ticket, at(2, 9, 30))
     assert "We aim to respond" not in text
-    assert "We aim to resolve this by March 2, 2026, 5 p.m." in text
+    assert "We aim to resolve this by 2 March 2026, 17:00" in text
 
 
 def test_paused_while_waiting_for_the_requester(portal, ticket, agent, committed):

@@ -3,6 +3,9 @@ the text is translated when it is rendered, in the language active for the reade
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from django.utils import formats, timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -27,8 +30,18 @@ def render(verb: str, params: dict) -> str:
     if "clock" in values:
         values["clock"] = str(CLOCK_NAMES.get(values["clock"], values["clock"]))
     values.setdefault("number", "")
-    values.setdefault("deadline", "")
+    values["deadline"] = _when(values.get("deadline", ""))
     try:
         return str(template) % values
     except (KeyError, TypeError, ValueError):
         return str(template)
+
+
+def _when(value: str) -> str:
+    """A deadline stored as "YYYY-MM-DD HH:MM UTC" (sla.actions) shown in the reader's time
+    zone and the short format of their language; any other text as it is."""
+    try:
+        moment = datetime.strptime(str(value), "%Y-%m-%d %H:%M UTC").replace(tzinfo=UTC)
+    except ValueError:
+        return str(value or "")
+    return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
