@@ -55,6 +55,7 @@ from atiende.changes.models import (  # noqa: E402
     ChangeFootprint,
     ChangeType,
 )
+from atiende.cmdb import graph  # noqa: E402
 from atiende.cmdb.models import ConfigurationItem, Relation, TicketItem  # noqa: E402
 from atiende.core import bulk  # noqa: E402
 from atiende.tickets import numbering  # noqa: E402
@@ -194,6 +195,7 @@ def generate(cis: int, relations: int, changes: int, seed: int = 5) -> None:
             for s, t, d in chosen
         ],
     )
+    graph.changed()  # as the actions do: processes reload the CMDB's impact graph
     print(f"relations: {len(chosen):,} ({time.perf_counter() - started:.0f} s)", flush=True)
 
     # --- changes ------------------------------------------------------------------------------

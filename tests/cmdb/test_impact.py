@@ -7,7 +7,7 @@ import itertools
 import pytest
 from django.db import IntegrityError, transaction
 
-from atiende.cmdb import selectors
+from atiende.cmdb import graph, selectors
 from atiende.cmdb.models import Relation
 
 from .factories import ItemFactory, ServiceFactory, relate
@@ -62,13 +62,15 @@ def test_a_service_is_impacted_by_its_own_failure_and_nothing_below(agent, estat
     assert impact.rows == [] and names(impact.services) == ["ERP"]
 
 
-def test_many_ids_in_one_query(estate, django_assert_num_queries):
-    with django_assert_num_queries(1):
+def test_many_ids_in_one_query_once_the_graph_is_loaded(estate, django_assert_num_queries):
+    graph.current()
+    with django_assert_num_queries(1):  # is the graph in memory still current?
         ids = selectors.impacted_service_ids([estate["host1"].pk, estate["host2"].pk])
     assert ids == {estate["erp"].pk, estate["mail"].pk}
 
 
 def test_services_by_item_tells_which_items_share_a_service(estate, django_assert_num_queries):
+    graph.current()
     with django_assert_num_queries(1):
         by_item = selectors.services_by_item(
             [estate["vm1"].pk, estate["erp_db"].pk, estate["mail_app"].pk, estate["switch1"].pk]
@@ -142,10 +144,7 @@ def test_no_self_loops_and_no_duplicate_relations(db):
     relate(a, "connected_to", b)  # another type is another relation
 
 
-def test_a_very_large_impact_is_walked_nearest_first_with_exact_count_and_services(
-    agent, db, monkeypatch
-):
-    monkeypatch.setattr(selectors, "GRAPH_ROWS_MAX", 6)
+def test_a_large_impact_lists_the_nearest_with_exact_count_and_every_service(agent, db):
     base = ItemFactory(name="core")
     hosts = [ItemFactory(name=f"host-{n}") for n in range(4)]
     for host in hosts:
@@ -155,8 +154,24 @@ def test_a_very_large_impact_is_walked_nearest_first_with_exact_count_and_servic
         relate(app, "runs_on", host)
     service = ServiceFactory(name="Far away")
     relate(service, "depends_on", apps[-1])
-    impact = selectors.impacted_items(agent, [base.pk])
+    impact = selectors.impacted_items(agent, [base.pk], limit=4)
     assert impact.total == 9 and impact.truncated
     assert [s.name for s in impact.services] == ["Far away"]
     assert [row.item.name for row in impact.rows][:4] == [f"host-{n}" for n in range(4)]
     assert all(row.depth == 1 for row in impact.rows[:4])
+
+
+@pytest.mark.parametrize("width", [2, 30])
+def test_impact_page_queries_do_not_grow_with_the_impact(
+    agent, db, width, django_assert_num_queries
+):
+    base = ItemFactory(name="core")
+    for n in range(width):
+        app = ItemFactory(name=f"app-{n}", ci_class="application")
+        relate(app, "runs_on", base)
+        relate(ServiceFactory(name=f"S{n}"), "depends_on", app)
+    graph.current()
+    # version check, starting items, listed items, services, diagram edges
+    with django_assert_num_queries(5):
+        impact = selectors.impacted_items(agent, [base.pk])
+    assert impact.total == 2 * width and len(impact.services) == width

@@ -20,8 +20,8 @@ from datetime import datetime
 from django.utils.translation import gettext as _
 
 from atiende.accounts.models import User
-from atiende.cmdb.models import SERVICE_CLASSES, ConfigurationItem, Relation, TicketItem
-from atiende.cmdb.selectors import MAX_DEPTH
+from atiende.cmdb.models import TicketItem
+from atiende.cmdb.selectors import services_by_item
 from atiende.core import clock
 from atiende.core.errors import ValidationFailed
 from atiende.core.events import subscribe
@@ -154,55 +154,11 @@ class Footprint:
     service_ids: frozenset[int]
 
 
-def _impact_edges(item_ids: frozenset[int]) -> tuple[dict[int, set[int]], set[int]]:
-    """(cause -> impacted adjacency, service ids) of everything the items' failure reaches,
-    walked level by level: one indexed query per level over the whole frontier, then one
-    for the services among the nodes. On SQLite this is several times faster than one
-    recursive query, whose join builds a Bloom filter over the relations at every step."""
-    adjacency: dict[int, set[int]] = defaultdict(set)
-    seen = set(item_ids)
-    frontier = set(item_ids)
-    for _level in range(MAX_DEPTH):
-        if not frontier:
-            break
-        rows = Relation.objects.filter(cause__in=sorted(frontier)).values_list("cause", "impacted")
-        following: set[int] = set()
-        for cause, impacted in rows:
-            adjacency[cause].add(impacted)
-            if impacted not in seen:
-                following.add(impacted)
-        seen |= following
-        frontier = following
-    services = (
-        set(
-            ConfigurationItem.objects.filter(
-                pk__in=sorted(seen), ci_class__in=SERVICE_CLASSES
-            ).values_list("pk", flat=True)
-        )
-        if seen
-        else set()
-    )
-    return adjacency, services
-
-
-def _reached(start: frozenset[int], adjacency: dict[int, set[int]]) -> set[int]:
-    seen = set(start)
-    stack = list(start)
-    while stack:
-        for nxt in adjacency.get(stack.pop(), ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    return seen
-
-
 def walk_footprints(items: dict[int, frozenset[int]]) -> dict[int, Footprint]:
-    """Footprints from the items graph: one walk for all the changes' items together, then
-    each change's services by a search over that (small) sub-graph in Python."""
-    every = frozenset().union(*items.values()) if items else frozenset()
-    adjacency, services = _impact_edges(every) if every else ({}, set())
+    """Footprints from the CMDB's impact walk, for all the changes' items at once."""
+    served = services_by_item(frozenset().union(*items.values()) if items else ())
     return {
-        ticket_id: Footprint(its, frozenset(_reached(its, adjacency) & services))
+        ticket_id: Footprint(its, frozenset().union(*(served[i] for i in its)))
         for ticket_id, its in items.items()
     }
 

@@ -22,7 +22,7 @@ from atiende.core.sanitize import clean_text
 from atiende.tickets.models import EventType, Ticket, TicketEvent
 from atiende.tickets.selectors import tickets_visible_to, valid_id
 
-from . import selectors
+from . import graph, selectors
 from .models import (
     CiClass,
     CiStatus,
@@ -234,6 +234,8 @@ def item_create(
                 raise _duplicate_name()
             item = ConfigurationItem.objects.create(**values, created_at=now, updated_at=now)
             _audit(item, item.name, ItemAction.CREATED, actor, now)
+            if item.is_service:
+                graph.changed()
     except IntegrityError:  # a concurrent create of the same name won the race
         raise _duplicate_name() from None
     events.publish("cmdb.item_created", item_id=item.pk)
@@ -282,6 +284,8 @@ def item_update(
             item.version += 1
             item.save()
             _audit(item, item.name, ItemAction.UPDATED, actor, now, diff)
+            if "ci_class" in diff:  # it may have become, or stopped being, a service
+                graph.changed()
     except IntegrityError:
         raise _duplicate_name() from None
     events.publish("cmdb.item_updated", item_id=item.pk, fields=sorted(diff))
@@ -298,6 +302,7 @@ def item_delete(*, actor: User, item_id: int | str, version: Any = None) -> None
         _audit(None, item.name, ItemAction.DELETED, actor, clock.now(), {"ci_class": item.ci_class})
         pk = item.pk
         item.delete()
+        graph.changed()  # its relations went with it
     events.publish("cmdb.item_deleted", item_id=pk)
 
 
@@ -321,6 +326,7 @@ def relation_add(*, actor: User, source_id: int | str, type: str, target_id: int
                 source=source, type=type_, target=target, created_at=now, created_by=actor
             )
             _relation_audit(relation, actor, now, added=True)
+            graph.changed()
     except IntegrityError:
         raise ValidationFailed.field("target", _("This relation already exists.")) from None
     events.publish("cmdb.relation_added", relation_id=relation.pk)
@@ -341,6 +347,7 @@ def relation_remove(*, actor: User, relation_id: int | str) -> None:
             raise NotFound()
         _relation_audit(relation, actor, clock.now(), added=False)
         relation.delete()
+        graph.changed()
     events.publish("cmdb.relation_removed", relation_id=pk)
 
 

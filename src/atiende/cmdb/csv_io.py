@@ -31,7 +31,7 @@ from atiende.accounts.models import Team, User
 from atiende.core import clock, events
 from atiende.core.errors import DomainError, ValidationFailed
 
-from . import actions
+from . import actions, graph
 from .models import (
     CiClass,
     CiStatus,
@@ -312,6 +312,8 @@ def import_items(*, actor: User, data: bytes | str, dry_run: bool = False) -> Im
             for item, diff in to_update
         ]  # fmt: skip
         ItemEvent.objects.bulk_create(audit, batch_size=1000)
+        if created:  # new services belong in the impact graph
+            graph.changed()
     events.publish("cmdb.imported", kind="items", created=result.created, updated=result.updated)
     return result
 
@@ -390,5 +392,7 @@ def import_relations(*, actor: User, data: bytes | str, dry_run: bool = False) -
              for s, t, g in new],
             batch_size=1000,
         )  # fmt: skip
+        if new:
+            graph.changed()
     events.publish("cmdb.imported", kind="relations", created=result.created, updated=0)
     return result

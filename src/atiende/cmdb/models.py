@@ -187,6 +187,20 @@ class Relation(models.Model):
         return f"{self.source_id} {self.type} {self.target_id}"
 
 
+class GraphVersion(models.Model):
+    """One row counting changes to what impact depends on (relations, and which items are
+    services). Bumped in the transaction of every such change (actions.py); processes keep
+    the impact graph in memory and reload it when the count moves (graph.py)."""
+
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("impact graph version")
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
 class TicketItem(models.Model):
     """A service or CI that a ticket (incident, problem, change ...) affects."""
 

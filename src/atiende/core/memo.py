@@ -41,6 +41,16 @@ class ProcessMemo(Generic[T]):
         self._value = None
 
 
+_other_forgets: list[Callable[[], None]] = []
+
+
+def on_forget_all(forget: Callable[[], None]) -> None:
+    """Have `forget_all` clear another in-process cache too (one not kept by a ProcessMemo)."""
+    _other_forgets.append(forget)
+
+
 def forget_all() -> None:
     for memo in _memos:
         memo.forget()
+    for forget in _other_forgets:
+        forget()
