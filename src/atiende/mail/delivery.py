@@ -472,7 +472,7 @@ def _context(row: OutboundMessage, user: User | None, language: str):  # type: i
             notes_html=render_markdown(ticket.resolution_notes),
             resolution_label=code.label(language) if code else "",
             **_resolution_links(ticket, ticket_url),
-            reopen_days=DeskSettings.load().reopen_days,
+            reopen_days=DeskSettings.current().reopen_days,
             replyable=True,
         )
         return context, "resolution", ticket_subject("resolved"), compose.AUTO_GENERATED

@@ -603,7 +603,7 @@ def _reply(ticket: Ticket, parsed: ParsedMessage, sender: _Sender) -> None:
 
 def _reopenable(ticket: Ticket) -> bool:
     return workflow.within_reopen_period(
-        ticket.resolved_at, clock.now(), DeskSettings.load().reopen_days
+        ticket.resolved_at, clock.now(), DeskSettings.current().reopen_days
     )
 
 
