@@ -92,6 +92,12 @@ def _count_queries(call) -> int:
 
 
 def test_the_page_and_the_api_show_them_with_constant_queries(manager, mailbox):
+    # NOW is taken when the module is imported, which may be minutes before this runs.
+    with time_machine.travel(NOW, tick=True):
+        _the_page_and_the_api(manager)
+
+
+def _the_page_and_the_api(manager) -> None:
     client = Client()
     client.force_login(manager)
     api = ApiClient(manager)
