@@ -28,26 +28,26 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self._queue_fd is not None:
             fcntl.flock(self._queue_fd, fcntl.LOCK_EX)
         try:
-            super()._start_transaction_under_autocommit()
+            super()._start_transaction_under_autocommit()  # type: ignore[misc]
         except BaseException:
             self._leave_queue()
             raise
 
     def _commit(self) -> None:
         try:
-            super()._commit()
+            super()._commit()  # type: ignore[misc]
         finally:
             self._leave_queue()
 
     def _rollback(self) -> None:
         try:
-            super()._rollback()
+            super()._rollback()  # type: ignore[misc]
         finally:
             self._leave_queue()
 
     def _close(self) -> None:
         try:
-            super()._close()
+            super()._close()  # type: ignore[misc]
         finally:
             self._leave_queue()
             if self._queue_fd is not None:
