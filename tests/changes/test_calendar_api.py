@@ -3,6 +3,8 @@ bad input answered with field errors; requesters get 404; listed in the OpenAPI 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
+
 import pytest
 import time_machine
 
@@ -178,3 +180,20 @@ def test_calendar_api_query_count(client, agent, estate, django_assert_max_num_q
     with django_assert_max_num_queries(8):
         response = client.get("/api/v1/changes/calendar", RANGE, **headers)
     assert response.json()["count"] == 30
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(2026, 12, 1, 10, 0, tzinfo=UTC),
+        datetime(2026, 12, 1, 10, 0, 5, 123456, tzinfo=UTC),
+        datetime(2026, 12, 1, 10, 0, 5, 999, tzinfo=UTC),
+        datetime(2026, 12, 1, 10, 0, tzinfo=timezone(timedelta(hours=-3))),
+    ],
+)
+def test_calendar_times_are_written_as_every_other_answer_writes_them(value):
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    from atiende.changes.api_calendar import _json_time
+
+    assert _json_time(value) == DjangoJSONEncoder().default(value)

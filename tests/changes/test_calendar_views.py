@@ -136,3 +136,12 @@ def test_a_long_change_shows_on_every_day_it_covers(client, agent):
     body = page(client, agent, view="week", date="2026-12-09").content.decode()
     # 7 to 10 December: four days of the week, each with the change in its column.
     assert body.count(f'<span class="cal-number">{long.number}</span>') == 4
+
+
+def test_the_pickers_list_services_and_teams_and_keep_the_chosen_one(client, agent, team, estate):
+    erp = estate["erp"]
+    body = page(client, agent, date="2026-12-01", service=erp.pk, team=team.pk).content.decode()
+    assert f'<option value="{erp.pk}" selected>{erp.name}</option>' in body
+    assert f'<option value="{team.pk}" selected>{team.name}</option>' in body
+    mail = estate["mail"]
+    assert f'<option value="{mail.pk}">{mail.name}</option>' in body  # listed, not chosen

@@ -132,6 +132,15 @@ class AgendaQuery(Schema):
     days: int = Field(default=calendar.AGENDA_DAYS, ge=1, le=calendar.AGENDA_MAX_DAYS)
 
 
+def _json_time(value: datetime) -> str:
+    """What DjangoJSONEncoder writes for a datetime, without a Python call per value from
+    inside the encoder (20,000 of them in a busy month)."""
+    text = value.isoformat()
+    if value.microsecond:
+        text = text[:23] + text[26:]
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
 def _actor(request: HttpRequest) -> User:
     return cast(User, request.user)
 
@@ -217,8 +226,8 @@ def register(router: Router) -> None:
                     "status": e.status,
                     "change_type": e.change_type,
                     "risk_level": e.risk_level,
-                    "planned_start": e.start,
-                    "planned_end": e.end,
+                    "planned_start": _json_time(e.start),
+                    "planned_end": _json_time(e.end),
                     "team_id": e.team_id,
                     "has_conflict": e.has_conflict,
                 }
