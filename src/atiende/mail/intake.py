@@ -24,13 +24,13 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models.functions import Upper
 from django.utils.translation import gettext as _
 
 from atiende.accounts.actions import user_create
 from atiende.accounts.models import User
-from atiende.core import clock
+from atiende.core import bulk, clock
 from atiende.core.errors import DomainError
 from atiende.tickets import actions as ticket_actions
 from atiende.tickets import workflow
@@ -206,28 +206,7 @@ def _claim(row: InboundMessage) -> InboundMessage | None:
     """Insert the row unless its message_id is taken: one INSERT ... ON CONFLICT DO NOTHING
     (PostgreSQL and SQLite alike). A concurrent insert of the same id waits for the other
     transaction and then finds it taken (or free again, if that one rolled back)."""
-    fields = [f for f in InboundMessage._meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
-    values = [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields]
-    # Identifiers come from the model, quoted; every value is a parameter.
-    table, columns = (
-        quote(InboundMessage._meta.db_table),
-        ", ".join(quote(f.column) for f in fields),
-    )
-    sql = (
-        f"INSERT INTO {table} ({columns}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT ({quote('message_id')}) DO NOTHING RETURNING {quote('id')}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        inserted = cursor.fetchone()
-    if inserted is None:
-        return None
-    row.pk = inserted[0]
-    row._state.adding = False
-    row._state.db = connection.alias
-    return row
+    return row if bulk.insert_instance(row, unless_conflict_on="message_id") else None
 
 
 def _process_claimed(
