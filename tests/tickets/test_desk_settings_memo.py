@@ -4,6 +4,7 @@ takes effect at once (no stale team on new tickets, no insert against a deleted 
 from __future__ import annotations
 
 import pytest
+from django.db.models import ProtectedError
 
 from atiende.accounts.models import Team
 from atiende.tickets import actions
@@ -34,10 +35,15 @@ def test_changing_the_default_team_applies_to_the_next_ticket(
     assert actions.ticket_create(actor=requester, title="After").team == other_team
 
 
-def test_deleting_the_default_team_leaves_new_tickets_unrouted(requester, other_team):
+def test_the_default_team_cannot_be_deleted_while_it_is_the_default(requester, other_team):
+    # Other processes hold the settings in memory: deleting the team under them would make
+    # their next creation fail. The team must stop being the default first.
     settings = DeskSettings.load()
-    settings.default_team = other_team  # a team that has no tickets yet, so it can go
+    settings.default_team = other_team  # a team that has no tickets yet
     settings.save()
-    assert DeskSettings.current().default_team == other_team
+    with pytest.raises(ProtectedError):
+        Team.objects.filter(pk=other_team.pk).delete()
+    settings.default_team = None
+    settings.save()
     Team.objects.filter(pk=other_team.pk).delete()
     assert actions.ticket_create(actor=requester, title="After").team is None

@@ -200,7 +200,9 @@ class DeskSettings(models.Model):
     default_team = models.ForeignKey(
         "accounts.Team",
         verbose_name=_("default team"),
-        on_delete=models.SET_NULL,
+        # Protected: processes keep these settings in memory (current()), and a team deleted
+        # under them would fail the next creation there. Choose another default first.
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
