@@ -9,7 +9,7 @@ import re
 import pytest
 import time_machine
 
-from .calendar_support import T0, at, make_change
+from .calendar_support import T0, at, make_change, small_estate
 
 URL = "/changes/calendar/"
 TITLE = "Replace the core switches in the data centre"
@@ -85,3 +85,17 @@ def test_cab_agenda_cells_are_labelled_for_stacking(client, agent):
     for label in ("Window", "Type and risk", "Impacted services", "Conflicts", "Approvals"):
         assert f'<td data-label="{label}">' in body
     assert '<span class="badge risk-medium">Medium risk</span>' in body
+
+
+def test_cab_agenda_links_impacted_services_to_their_cmdb_pages(client, agent):
+    estate = small_estate()
+    make_change(agent, start=at(24), end=at(26), title=TITLE, items=[estate["host1"]])
+    client.force_login(agent)
+    body = client.get("/changes/cab/").content.decode()
+    start = body.index('<td data-label="Impacted services">')
+    cell = body[start : body.index("</td>", start)]
+    erp, mail = estate["erp"], estate["mail"]
+    assert (
+        f'<a href="/cmdb/items/{mail.pk}/">E-mail</a>, <a href="/cmdb/items/{erp.pk}/">ERP</a>'
+        in cell
+    )

@@ -88,3 +88,21 @@ def test_failed_metric_says_what_it_counts(agent):
     body = client.get(reverse("changes:list")).content.decode()
     assert "<dt>Cambios fallidos</dt>" in body
     assert "revisados como fallidos (revertidos o sin funcionar), últimos 90 días" in body
+
+
+def _risk_card(body: str) -> str:
+    start = body.index('id="risk"')
+    return body[start : body.index("</section>", start)]
+
+
+def test_risk_card_says_the_level_as_a_risk_like_the_header(agent):
+    ticket = make_change(agent)
+    actions.change_transition(actor=agent, ticket_id=ticket.pk, to="assessment")
+    actions.risk_assess(actor=agent, ticket_id=ticket.pk, answers=answer_all("high"))
+    card = _risk_card(_page(agent, ticket))
+    assert '<span class="badge risk-high">High risk</span>' in card
+    assert ">High</span>" not in card  # no bare level that reads like a priority
+    agent.language = "es"
+    agent.save()
+    card = _risk_card(_page(agent, ticket))
+    assert '<span class="badge risk-high">Riesgo alto</span>' in card
