@@ -4,10 +4,15 @@ month has a list of days for phones, and the CAB agenda's cells are labelled for
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+from urllib.parse import urlsplit
 
 import pytest
 import time_machine
+from django.conf import settings
+from django.contrib.staticfiles import finders
 
 from .calendar_support import T0, at, make_change, small_estate
 
@@ -99,3 +104,65 @@ def test_cab_agenda_links_impacted_services_to_their_cmdb_pages(client, agent):
         f'<a href="/cmdb/items/{mail.pk}/">E-mail</a>, <a href="/cmdb/items/{erp.pk}/">ERP</a>'
         in cell
     )
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def _measure_month(html: str, widths: tuple[int, ...]) -> dict[int, dict]:
+    """Lays the rendered month out in headless Chromium at each width, serving the page and
+    its static files from memory (no live server), and measures the grid."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing in CI: .ci/run installs the Debian package 'chromium'")
+        pytest.skip("Chromium is not installed here (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    def serve(route):
+        path = urlsplit(route.request.url).path
+        if path.startswith(settings.STATIC_URL):
+            found = finders.find(path.removeprefix(settings.STATIC_URL))
+            if found:
+                route.fulfill(path=found)
+                return
+            route.fulfill(status=404)
+            return
+        route.fulfill(body=html, content_type="text/html; charset=utf-8")
+
+    measures = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for width in widths:
+                page = browser.new_page(viewport={"width": width, "height": 900})
+                page.route("**/*", serve)
+                page.goto("http://atiende.test/changes/calendar/")
+                measures[width] = page.evaluate("""() => {
+                  const wrap = document.querySelector('.cal-month-wrap');
+                  const agenda = document.querySelector('.cal-month-agenda');
+                  const chip = wrap.querySelector('.cal-number');
+                  return {grid: getComputedStyle(wrap).display,
+                          list: getComputedStyle(agenda).display,
+                          scroll: wrap.scrollWidth, client: wrap.clientWidth,
+                          page: document.documentElement.scrollWidth,
+                          numberRight: chip.getBoundingClientRect().right,
+                          chipRight: chip.closest('.cal-entry').getBoundingClientRect().right};
+                }""")
+                page.close()
+        finally:
+            browser.close()
+    return measures
+
+
+@pytest.mark.browser
+def test_month_grid_fits_a_tablet_without_scrolling_sideways(client, agent):
+    make_change(agent, start=at(13), end=at(15), title=TITLE)
+    html = _get(client, agent, view="month", date="2026-12-01")
+    measures = _measure_month(html, (761, 800, 1000, 1280))
+    for width, m in measures.items():
+        assert m["grid"] == "block" and m["list"] == "none", width  # the grid, not the list
+        assert m["scroll"] <= m["client"], f"the month scrolls sideways at {width} px: {m}"
+        assert m["page"] <= width, width
+        # the change number is whole: not cut by the edge of its chip
+        assert m["numberRight"] <= m["chipRight"], f"{width} px: {m}"
