@@ -3,8 +3,11 @@ on (committed by anyone), and never a change that rolled back."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from django.db import transaction
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from atiende.cmdb import actions, graph, selectors
 from atiende.cmdb.models import GraphVersion
@@ -68,3 +71,42 @@ def test_a_change_that_rolled_back_is_not_kept(manager):
 def test_unknown_ids_impact_nothing(db):
     assert selectors.impact_depths([999_999]) == {}
     assert selectors.impacted_service_ids([999_999]) == set()
+
+
+def _reference_depths(pairs, roots):
+    """Shortest distances by the textbook breadth-first search."""
+    out: dict[int, list[int]] = {}
+    for cause, impacted in pairs:
+        out.setdefault(cause, []).append(impacted)
+    depths = dict.fromkeys(roots, 0)
+    frontier = list(roots)
+    while frontier:
+        following = []
+        for node in frontier:
+            for nxt in out.get(node, ()):
+                if nxt not in depths:
+                    depths[nxt] = depths[node] + 1
+                    following.append(nxt)
+        frontier = following
+    return depths
+
+
+@settings(max_examples=200)
+@given(
+    pairs=st.lists(
+        st.tuples(st.integers(1, 40), st.integers(1, 40)).filter(lambda p: p[0] != p[1]),
+        max_size=120,
+        unique=True,
+    ),
+    roots=st.sets(st.integers(1, 45), min_size=1, max_size=4),
+    services=st.frozensets(st.integers(1, 45), max_size=10),
+)
+def test_the_walk_matches_a_textbook_search_on_any_graph(pairs, roots, services):
+    """Cycles, self-reaching roots, roots in no relation, services anywhere."""
+    impact_graph = graph.build(None, np.array(pairs, dtype=np.int64).reshape(-1, 2), services)
+    expected = _reference_depths(pairs, roots)
+    assert impact_graph.depths(roots) == expected
+    assert impact_graph.impacted_services(roots) == services & set(expected)
+    reach = impact_graph.reach(roots)
+    order = list(zip(reach.depths.tolist(), reach.ids.tolist(), strict=True))
+    assert order[len(roots) :] == sorted(order[len(roots) :])  # nearest first, then by id

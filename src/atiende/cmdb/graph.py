@@ -3,9 +3,9 @@
 Impact ("what fails when this fails") is a walk over the relations' `cause -> impacted`
 direction. Walking it in SQL costs one index lookup per item reached: fine for most CIs, but
 a core switch that 75,000 items depend on took 1-2 s however the query was written. The
-whole graph is small (100,000 items and 300,000 relations are about 20 MB as Python
-dicts), changes rarely and is read often, so each process keeps it in memory and walks it
-in Python (a breadth-first pass: tens of milliseconds for the whole estate).
+whole graph is small (100,000 items and 300,000 relations are about 4 MB as NumPy arrays),
+changes rarely and is read often, so each process keeps it in memory and walks it there
+(breadth-first, a level at a time: a few milliseconds for the whole estate).
 
 Freshness: every change to what impact depends on (a relation added or removed, an item
 created, deleted or turned into or out of a service) writes a new random `GraphVersion`
@@ -22,6 +22,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 from django.db import connection
 
 from atiende.core import memo
@@ -30,31 +31,75 @@ from .models import SERVICE_CLASSES, ConfigurationItem, GraphVersion, Relation
 
 
 @dataclass(frozen=True)
+class Reach:
+    """Everything impacted when some items fail, the failing items included at depth 0:
+    parallel arrays, nearest first and by id within a distance."""
+
+    ids: np.ndarray
+    depths: np.ndarray
+    is_service: np.ndarray  # bool
+
+
+@dataclass(frozen=True)
 class ImpactGraph:
+    """The `cause -> impacted` relations as a compressed adjacency (CSR): the items that
+    appear in a relation, sorted (`ids`), and for the item at index i the indexes of the
+    items its failure impacts, `targets[offsets[i]:offsets[i + 1]]`. About 12 bytes per
+    relation; the walk runs level by level in NumPy (a core switch that 75,000 items depend
+    on: a few milliseconds, against 60 ms item by item in Python)."""
+
     version: int | None
-    impacted_by: dict[int, tuple[int, ...]]  # cause: the items impacted when it fails
-    services: frozenset[int]  # ids of the business and technical services
+    ids: np.ndarray  # int64, sorted
+    offsets: np.ndarray  # int64, len(ids) + 1
+    targets: np.ndarray  # int64 indexes into ids
+    service_mask: np.ndarray  # bool, aligned with ids
+    services: frozenset[int]  # every service's id (also those in no relation)
+
+    def reach(self, roots: Iterable[int]) -> Reach:
+        """Breadth-first from `roots`. Ends on cycles: each item is met once, at its
+        shortest distance."""
+        start = np.array(sorted(set(roots)), dtype=np.int64)
+        ids, n = self.ids, len(self.ids)
+        at = np.searchsorted(ids, start)
+        known = (at < n) & (ids[np.minimum(at, n - 1)] == start) if n else at < 0
+        depth = np.full(n, -1, dtype=np.int32)
+        frontier = at[known]
+        depth[frontier] = 0
+        level = 0
+        while frontier.size:
+            level += 1
+            begins = self.offsets[frontier]
+            counts = self.offsets[frontier + 1] - begins
+            total = int(counts.sum())
+            if not total:
+                break
+            # the targets of every frontier item, gathered in one indexing operation
+            slots = np.repeat(begins - np.cumsum(counts) + counts, counts) + np.arange(total)
+            found = self.targets[slots]
+            frontier = np.unique(found[depth[found] < 0])
+            depth[frontier] = level
+        reached = np.flatnonzero(depth >= 0)
+        order = np.lexsort((ids[reached], depth[reached]))
+        reached = reached[order]
+        alone = start[~known]  # roots in no relation: impacted by their own failure only
+        return Reach(
+            ids=np.concatenate([alone, ids[reached]]),
+            depths=np.concatenate([np.zeros(len(alone), np.int32), depth[reached]]),
+            is_service=np.concatenate(
+                [np.isin(alone, list(self.services)), self.service_mask[reached]]
+            ),
+        )
 
     def depths(self, roots: Iterable[int]) -> dict[int, int]:
         """{item: shortest distance} of everything impacted when `roots` fail, the roots
-        at 0; in breadth-first order (nearest first, ties by id). Ends on cycles."""
-        depths = dict.fromkeys(sorted(set(roots)), 0)
-        frontier = list(depths)
-        impacted_by, level = self.impacted_by, 0
-        while frontier:
-            level += 1
-            following = []
-            for node in frontier:
-                for nxt in impacted_by.get(node, ()):
-                    if nxt not in depths:
-                        depths[nxt] = level
-                        following.append(nxt)
-            frontier = following
-        return depths
+        at 0, nearest first."""
+        reach = self.reach(roots)
+        return dict(zip(reach.ids.tolist(), reach.depths.tolist(), strict=True))
 
     def impacted_services(self, roots: Iterable[int]) -> set[int]:
         """The services impacted when `roots` fail (a service among them counts)."""
-        return set(self.services.intersection(self.depths(roots)))
+        reach = self.reach(roots)
+        return set(reach.ids[reach.is_service].tolist())
 
 
 def changed() -> None:
@@ -79,19 +124,32 @@ def current() -> ImpactGraph:
 
 def _load(version: int | None) -> ImpactGraph:
     # Read after the version: a change committed in between makes the next use reload.
-    impacted_by: dict[int, list[int]] = {}
     relations = connection.ops.quote_name(Relation._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT cause, impacted FROM {relations} WHERE cause IS NOT NULL"  # noqa: S608
         )
-        for cause, impacted in cursor.fetchall():
-            impacted_by.setdefault(cause, []).append(impacted)
-    services = ConfigurationItem.objects.filter(ci_class__in=SERVICE_CLASSES)
+        pairs = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 2)
+    services = frozenset(
+        ConfigurationItem.objects.filter(ci_class__in=SERVICE_CLASSES).values_list("pk", flat=True)
+    )
+    return build(version, pairs, services)
+
+
+def build(version: int | None, pairs: np.ndarray, services: frozenset[int]) -> ImpactGraph:
+    """The graph of `(cause, impacted)` pairs (an n x 2 array of item ids)."""
+    ids = np.unique(pairs)
+    causes = np.searchsorted(ids, pairs[:, 0])
+    impacted = np.searchsorted(ids, pairs[:, 1])
+    offsets = np.zeros(len(ids) + 1, dtype=np.int64)
+    np.add.at(offsets, causes + 1, 1)
     return ImpactGraph(
         version=version,
-        impacted_by={cause: tuple(items) for cause, items in impacted_by.items()},
-        services=frozenset(services.values_list("pk", flat=True)),
+        ids=ids,
+        offsets=np.cumsum(offsets),
+        targets=impacted[np.argsort(causes, kind="stable")],
+        service_mask=np.isin(ids, list(services)),
+        services=services,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
 from django.db.models import Q, QuerySet
 
 from atiende.accounts.models import User
@@ -202,15 +203,21 @@ def impacted_items(actor: User, item_ids: Iterable[int | str], *, limit: int = 5
     ids = _clean_ids(item_ids)
     if not can_view(actor) or not ids:
         return Impact(rows=[], total=0, services=[], edges=[])
-    impact_graph = graph.current()
     roots = _existing(ids)
-    depths = impact_graph.depths(roots)
-    others = [pk for pk in depths if pk not in roots]  # breadth-first: nearest first
-    shown = others[:limit]
+    reach = graph.current().reach(roots)
+    others = ~np.isin(reach.ids, list(roots))  # nearest first, by id within a distance
+    total = int(others.sum())
+    shown_at = np.flatnonzero(others)[:limit]
+    shown = reach.ids[shown_at].tolist()
+    depths = dict(zip(shown, reach.depths[shown_at].tolist(), strict=True))
+    service_at = np.flatnonzero(reach.is_service)
+    depths.update(
+        zip(reach.ids[service_at].tolist(), reach.depths[service_at].tolist(), strict=True)
+    )
     loaded = ConfigurationItem.objects.select_related(*ITEM_RELATED).in_bulk(shown)
-    services = ConfigurationItem.objects.filter(
-        pk__in=impact_graph.services.intersection(depths)
-    ).only("id", "name", "ci_class")  # a core switch impacts every service: keep them light
+    services = ConfigurationItem.objects.filter(pk__in=reach.ids[service_at].tolist()).only(
+        "id", "name", "ci_class"
+    )  # a core switch impacts every service: keep them light
 
     def nearest_then_name(item: ConfigurationItem) -> tuple:
         return depths[item.pk], item.name.lower(), item.pk
@@ -226,7 +233,7 @@ def impacted_items(actor: User, item_ids: Iterable[int | str], *, limit: int = 5
             ImpactRow(item=item, depth=depths[item.pk])
             for item in sorted((loaded[pk] for pk in shown if pk in loaded), key=nearest_then_name)
         ],
-        total=len(others),
+        total=total,
         services=sorted(services, key=nearest_then_name),
         edges=[ImpactEdge(*edge) for edge in edges] if len(nodes) > 1 else [],
     )
