@@ -62,12 +62,11 @@ class ImpactGraph:
         ids, n = self.ids, len(self.ids)
         at = np.searchsorted(ids, start)
         known = (at < n) & (ids[np.minimum(at, n - 1)] == start) if n else at < 0
-        depth = np.full(n, -1, dtype=np.int32)
+        seen = np.zeros(n, dtype=bool)
         frontier = at[known]
-        depth[frontier] = 0
-        level = 0
+        seen[frontier] = True
+        levels = [frontier]  # each sorted by id (np.unique sorts): the result needs no sort
         while frontier.size:
-            level += 1
             begins = self.offsets[frontier]
             counts = self.offsets[frontier + 1] - begins
             total = int(counts.sum())
@@ -76,15 +75,17 @@ class ImpactGraph:
             # the targets of every frontier item, gathered in one indexing operation
             slots = np.repeat(begins - np.cumsum(counts) + counts, counts) + np.arange(total)
             found = self.targets[slots]
-            frontier = np.unique(found[depth[found] < 0])
-            depth[frontier] = level
-        reached = np.flatnonzero(depth >= 0)
-        order = np.lexsort((ids[reached], depth[reached]))
-        reached = reached[order]
+            frontier = np.unique(found[~seen[found]])
+            seen[frontier] = True
+            levels.append(frontier)
+        reached = np.concatenate(levels)
+        depths = np.repeat(np.arange(len(levels), dtype=np.int32), [len(lv) for lv in levels])
         alone = start[~known]  # roots in no relation: impacted by their own failure only
+        if not alone.size:
+            return Reach(ids=ids[reached], depths=depths, is_service=self.service_mask[reached])
         return Reach(
             ids=np.concatenate([alone, ids[reached]]),
-            depths=np.concatenate([np.zeros(len(alone), np.int32), depth[reached]]),
+            depths=np.concatenate([np.zeros(len(alone), np.int32), depths]),
             is_service=np.concatenate(
                 [np.isin(alone, list(self.services)), self.service_mask[reached]]
             ),
@@ -111,7 +112,10 @@ def changed() -> None:
 
 def current() -> ImpactGraph:
     """The graph as the database has it now (one query when the copy in memory is current)."""
-    version = GraphVersion.objects.filter(pk=1).values_list("value", flat=True).first()
+    with connection.cursor() as cursor:  # on every use: plain SQL, no ORM compile
+        cursor.execute(_VERSION_SQL)
+        row = cursor.fetchone()
+    version = row[0] if row else None
     held = _held.graph
     if held is not None and held.version == version:
         return held
@@ -120,6 +124,9 @@ def current() -> ImpactGraph:
         if held is None or held.version != version:
             held = _held.graph = _load(version)
         return held
+
+
+_VERSION_SQL = f"SELECT value FROM {GraphVersion._meta.db_table} WHERE id = 1"  # noqa: S608
 
 
 def _load(version: int | None) -> ImpactGraph:
