@@ -110,3 +110,8 @@ def test_the_walk_matches_a_textbook_search_on_any_graph(pairs, roots, services)
     reach = impact_graph.reach(roots)
     order = list(zip(reach.depths.tolist(), reach.ids.tolist(), strict=True))
     assert order[len(roots) :] == sorted(order[len(roots) :])  # nearest first, then by id
+    nodes = set(list(expected)[:7])
+    first_type = graph.RELATION_TYPES[0]
+    assert impact_graph.edges_between(nodes) == sorted(
+        (c, i, first_type) for c, i in pairs if c in nodes and i in nodes
+    )

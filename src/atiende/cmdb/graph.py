@@ -27,7 +27,9 @@ from django.db import connection
 
 from atiende.core import memo
 
-from .models import SERVICE_CLASSES, ConfigurationItem, GraphVersion, Relation
+from .models import SERVICE_CLASSES, ConfigurationItem, GraphVersion, Relation, RelationType
+
+RELATION_TYPES: tuple[str, ...] = tuple(RelationType.values)
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class ImpactGraph:
     ids: np.ndarray  # int64, sorted
     offsets: np.ndarray  # int64, len(ids) + 1
     targets: np.ndarray  # int64 indexes into ids
+    kinds: np.ndarray  # int8, aligned with targets: the relation's type (RELATION_TYPES)
     service_mask: np.ndarray  # bool, aligned with ids
     services: frozenset[int]  # every service's id (also those in no relation)
 
@@ -89,6 +92,31 @@ class ImpactGraph:
             is_service=np.concatenate(
                 [np.isin(alone, list(self.services)), self.service_mask[reached]]
             ),
+        )
+
+    def edges_between(self, items: Iterable[int]) -> list[tuple[int, int, str]]:
+        """(cause, impacted, type) of every impact relation between two of `items`, sorted:
+        the impact diagram's edges, without a query."""
+        wanted = np.array(sorted(set(items)), dtype=np.int64)
+        ids, n = self.ids, len(self.ids)
+        if not n or not wanted.size:
+            return []
+        at = np.searchsorted(ids, wanted)
+        at = at[(at < n) & (ids[np.minimum(at, n - 1)] == wanted)]
+        inside = np.zeros(n, dtype=bool)
+        inside[at] = True
+        begins = self.offsets[at]
+        counts = self.offsets[at + 1] - begins
+        slots = np.repeat(begins - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        causes, impacted = np.repeat(at, counts), self.targets[slots]
+        keep = inside[impacted]
+        return sorted(
+            zip(
+                ids[causes[keep]].tolist(),
+                ids[impacted[keep]].tolist(),
+                [RELATION_TYPES[k] for k in self.kinds[slots[keep]].tolist()],
+                strict=True,
+            )
         )
 
     def depths(self, roots: Iterable[int]) -> dict[int, int]:
@@ -134,27 +162,40 @@ def _load(version: int | None) -> ImpactGraph:
     relations = connection.ops.quote_name(Relation._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT cause, impacted FROM {relations} WHERE cause IS NOT NULL"  # noqa: S608
+            f"SELECT cause, impacted, type FROM {relations} WHERE cause IS NOT NULL"  # noqa: S608
         )
-        pairs = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 2)
+        rows = cursor.fetchall()
+    code = {name: i for i, name in enumerate(RELATION_TYPES)}
+    pairs = np.array([row[:2] for row in rows], dtype=np.int64).reshape(-1, 2)
+    kinds = np.array([code[row[2]] for row in rows], dtype=np.int8)
     services = frozenset(
         ConfigurationItem.objects.filter(ci_class__in=SERVICE_CLASSES).values_list("pk", flat=True)
     )
-    return build(version, pairs, services)
+    return build(version, pairs, services, kinds)
 
 
-def build(version: int | None, pairs: np.ndarray, services: frozenset[int]) -> ImpactGraph:
-    """The graph of `(cause, impacted)` pairs (an n x 2 array of item ids)."""
+def build(
+    version: int | None,
+    pairs: np.ndarray,
+    services: frozenset[int],
+    kinds: np.ndarray | None = None,
+) -> ImpactGraph:
+    """The graph of `(cause, impacted)` pairs (an n x 2 array of item ids) whose relation
+    types are `kinds` (codes into RELATION_TYPES; the first type when not given)."""
     ids = np.unique(pairs)
     causes = np.searchsorted(ids, pairs[:, 0])
     impacted = np.searchsorted(ids, pairs[:, 1])
     offsets = np.zeros(len(ids) + 1, dtype=np.int64)
     np.add.at(offsets, causes + 1, 1)
+    order = np.argsort(causes, kind="stable")
+    if kinds is None:
+        kinds = np.zeros(len(pairs), dtype=np.int8)
     return ImpactGraph(
         version=version,
         ids=ids,
         offsets=np.cumsum(offsets),
-        targets=impacted[np.argsort(causes, kind="stable")],
+        targets=impacted[order],
+        kinds=kinds[order],
         service_mask=np.isin(ids, list(services)),
         services=services,
     )

@@ -199,12 +199,13 @@ def impacted_items(actor: User, item_ids: Iterable[int | str], *, limit: int = 5
     with its distance, the impacted services, and the edges of the impact graph between the
     listed items (for the diagram). When more than `limit` items are impacted, the list
     holds the nearest (ties by id), each distance sorted by name. Empty for actors who may
-    not see the CMDB. Five queries, whatever the size of the impact."""
+    not see the CMDB. Four queries, whatever the size of the impact."""
     ids = _clean_ids(item_ids)
     if not can_view(actor) or not ids:
         return Impact(rows=[], total=0, services=[], edges=[])
     roots = _existing(ids)
-    reach = graph.current().reach(roots)
+    impact_graph = graph.current()
+    reach = impact_graph.reach(roots)
     others = ~np.isin(reach.ids, list(roots))  # nearest first, by id within a distance
     total = int(others.sum())
     shown_at = np.flatnonzero(others)[:limit]
@@ -223,11 +224,6 @@ def impacted_items(actor: User, item_ids: Iterable[int | str], *, limit: int = 5
         return depths[item.pk], item.name.lower(), item.pk
 
     nodes = roots.union(shown)
-    edges = (
-        Relation.objects.filter(cause__in=nodes, impacted__in=nodes)
-        .order_by("cause", "impacted", "type")
-        .values_list("cause", "impacted", "type")
-    )
     return Impact(
         rows=[
             ImpactRow(item=item, depth=depths[item.pk])
@@ -235,7 +231,7 @@ def impacted_items(actor: User, item_ids: Iterable[int | str], *, limit: int = 5
         ],
         total=total,
         services=sorted(services, key=nearest_then_name),
-        edges=[ImpactEdge(*edge) for edge in edges] if len(nodes) > 1 else [],
+        edges=[ImpactEdge(*edge) for edge in impact_graph.edges_between(nodes)],
     )
 
 
