@@ -52,6 +52,20 @@ def test_policy_and_clock_pages_load(admin_client, office):
     assert admin_client.get(reverse("admin:sla_slaclock_add")).status_code == 403
 
 
+def test_policies_are_deactivated_never_deleted(admin_client, office):
+    """Every process holds the active policies in memory: a deleted one would fail the next
+    ticket's clocks there. Deactivating takes effect the same way, without that risk."""
+    from atiende.sla.models import SlaPolicy
+
+    policy = make_policy(office, targets={3: (60, 480, None)})
+    delete = reverse("admin:sla_slapolicy_delete", args=[policy.pk])
+    assert admin_client.get(delete).status_code == 403
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    assert SlaPolicy.objects.filter(pk=policy.pk).exists()
+    page = admin_client.get(reverse("admin:sla_slapolicy_change", args=[policy.pk])).content
+    assert b'name="is_active"' in page
+
+
 def test_seeded_defaults_start_clocks(seeded_policies, requester, agent, committed,
                                        desk_default_team):  # fmt: skip
     """The data migration's 24x7 and 8x5 calendars and ordered policies work out of the box:

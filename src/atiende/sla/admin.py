@@ -85,6 +85,12 @@ class SlaPolicyAdmin(admin.ModelAdmin):
     filter_horizontal = ["organizations", "categories", "teams"]
     inlines = [SlaTargetInline, SlaEscalationInline]
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Policies are deactivated, never deleted: clocks keep pointing at the policy they
+        # ran under, and every process holds the active policies in memory for up to 30 s
+        # (clocks.py), where a deleted one would fail the next ticket's clocks.
+        return False
+
 
 @admin.register(SlaClock)
 class SlaClockAdmin(admin.ModelAdmin):
