@@ -69,7 +69,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--port", type=int, default=8179)
-    parser.add_argument("--user", default="bench-requester-1")
+    parser.add_argument("--user", default="bench-requester")  # made by generate.py
     opts = parser.parse_args()
     token = token_for(opts.user)
     server = subprocess.Popen(

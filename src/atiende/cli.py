@@ -36,8 +36,9 @@ def _migrate() -> None:
     call_command("migrate", interactive=False, verbosity=0)
 
 
-def _embedded_hooks() -> dict[str, Any]:
-    """gunicorn hooks that run the periodic jobs in a thread of the (single) worker process.
+def _embedded_hooks(*, background: bool = True) -> dict[str, Any]:
+    """gunicorn hooks for `atiende run`'s single worker process: the periodic jobs in a
+    thread (unless a broker runs them) and, when asked for, the template watcher.
 
     Started in the worker after the app loaded, not in the master: forking a process that
     runs threads is unsafe, and if gunicorn replaces the worker the new one starts its own.
@@ -49,16 +50,24 @@ def _embedded_hooks() -> dict[str, Any]:
     def post_worker_init(worker: Any) -> None:
         from django.conf import settings
 
-        from atiende.core.background import embedded_runner
+        if background:
+            from atiende.core.background import embedded_runner
 
-        runner = embedded_runner(lock_path=Path(settings.DATA_DIR) / "background.lock")
-        runner.start()
-        state["runner"] = runner
+            runner = embedded_runner(lock_path=Path(settings.DATA_DIR) / "background.lock")
+            runner.start()
+            state["runner"] = runner
+        if settings.TEMPLATE_AUTORELOAD:
+            from atiende.web.template_reload import TemplateWatcher
+
+            watcher = TemplateWatcher()
+            watcher.start()
+            state["watcher"] = watcher
 
     def worker_exit(server: Any, worker: Any) -> None:
-        runner = state.pop("runner", None)
-        if runner is not None:
-            runner.stop(timeout=5)
+        for name in ("runner", "watcher"):
+            thread = state.pop(name, None)
+            if thread is not None:
+                thread.stop(timeout=5)
 
     return {"post_worker_init": post_worker_init, "worker_exit": worker_exit}
 
@@ -113,9 +122,10 @@ def _broker_configured() -> bool:
 
 
 def cmd_run(opts: argparse.Namespace) -> int:
-    # The development server: edited static files are served at once (WhiteNoise re-reads
-    # them per request) unless the environment says otherwise.
+    # The development server: edited static files and templates are used at once unless
+    # the environment says otherwise.
     os.environ.setdefault("ATIENDE_STATIC_AUTOREFRESH", "true")
+    os.environ.setdefault("ATIENDE_TEMPLATE_AUTORELOAD", "true")
     _setup_django()
     _migrate()
     from atiende import demo
@@ -133,13 +143,16 @@ def cmd_run(opts: argparse.Namespace) -> int:
     if _broker_configured():
         print("\nATIENDE_BROKER_URL is set: periodic jobs need `atiende worker` and one "
               "`atiende scheduler`.", flush=True)  # fmt: skip
-        return _gunicorn(opts.host, opts.port, workers=1, threads=8)
+        return _gunicorn(
+            opts.host, opts.port, workers=1, threads=8, hooks=_embedded_hooks(background=False)
+        )
     # One web process, so exactly one copy of the periodic jobs runs.
     return _gunicorn(opts.host, opts.port, workers=1, threads=8, hooks=_embedded_hooks())
 
 
 def cmd_serve(opts: argparse.Namespace) -> int:
     os.environ["ATIENDE_STATIC_AUTOREFRESH"] = "false"  # production: files scanned once
+    os.environ["ATIENDE_TEMPLATE_AUTORELOAD"] = "false"
     _setup_django()
     workers = opts.workers or (os.cpu_count() or 1) * 2 + 1
     return _gunicorn(opts.host, opts.port, workers=workers, threads=opts.threads)

@@ -179,6 +179,9 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = env_bool("STATIC_AUTOREFRESH", False)
 if WHITENOISE_AUTOREFRESH:
     WHITENOISE_MAX_AGE = 0  # browsers ask again for every file
+# Likewise ATIENDE_TEMPLATE_AUTORELOAD: edited templates are used on the next request
+# (atiende/web/template_reload.py).
+TEMPLATE_AUTORELOAD = env_bool("TEMPLATE_AUTORELOAD", False)
 MEDIA_ROOT = Path(env("MEDIA_DIR", str(DATA_DIR / "attachments")))
 MEDIA_URL = "/media-not-served/"  # attachments are only served through access-checked views
 ATTACHMENT_MAX_BYTES = int(env("ATTACHMENT_MAX_MB", "25")) * 1024 * 1024

@@ -133,11 +133,22 @@ def test_run_without_a_broker_runs_the_periodic_jobs_in_its_single_web_worker(se
     assert set(kwargs["hooks"]) == {"post_worker_init", "worker_exit"}
 
 
-def test_run_with_a_broker_leaves_periodic_jobs_to_the_scheduler(served, with_broker, capsys):
+def test_run_with_a_broker_leaves_periodic_jobs_to_the_scheduler(
+    served, with_broker, settings, capsys
+):
+    settings.TEMPLATE_AUTORELOAD = True  # what `atiende run` asks of a fresh process
     assert cli.main(["run"]) == 0
     (kwargs,) = served
-    assert kwargs.get("hooks") is None
     assert "atiende scheduler" in capsys.readouterr().out
+    hooks = kwargs["hooks"]  # the template watcher only
+    hooks["post_worker_init"](None)
+    try:
+        names = {t.name for t in threading.enumerate()}
+        assert "atiende-background" not in names
+        assert "atiende-template-watcher" in names
+    finally:
+        hooks["worker_exit"](None, None)
+    assert "atiende-template-watcher" not in {t.name for t in threading.enumerate()}
 
 
 def test_gunicorn_accepts_the_hooks():

@@ -313,8 +313,9 @@ class SlaClock(models.Model):
     when), and the clock keeps counting for reports.
     """
 
+    # No index of its own: sla_clock_ticket (ticket, kind) serves every lookup by ticket.
     ticket = models.ForeignKey(
-        "tickets.Ticket", on_delete=models.CASCADE, related_name="sla_clocks"
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="sla_clocks", db_index=False
     )
     kind = models.CharField(_("clock"), max_length=16, choices=ClockKind)
     policy = models.ForeignKey(
