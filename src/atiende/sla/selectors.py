@@ -1,4 +1,4 @@
-"""Reads of SLA clocks, always scoped through `tickets_visible_to`."""
+"""Reads of SLA clocks, always scoped through the tickets' access rule (`visibility`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from atiende.accounts.models import User
 from atiende.core import clock as wallclock
 from atiende.tickets.models import Ticket
-from atiende.tickets.selectors import tickets_visible_to
+from atiende.tickets.selectors import tickets_visible_to, visibility
 
 from . import clocks
 from .actions import STARTED_CLOCKS
@@ -20,9 +20,7 @@ from .models import ClockState, SlaClock
 
 
 def _visible(actor: User) -> QuerySet[SlaClock]:
-    return SlaClock.objects.filter(ticket__in=tickets_visible_to(actor)).select_related(
-        "policy__calendar"
-    )
+    return SlaClock.objects.filter(visibility(actor, "ticket__")).select_related("policy__calendar")
 
 
 def clocks_for(actor: User, ticket: Ticket | int) -> list[SlaClock]:
