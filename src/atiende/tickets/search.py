@@ -92,19 +92,14 @@ def _tsquery(groups: list[tuple[str, ...]]) -> str:
     )
 
 
-def filter_by_search(tickets: QuerySet, query: str, *, include_internal: bool) -> QuerySet:
-    """Narrow `tickets` to those whose text matches `query` (all words, any language).
-
-    Requesters never match on internal notes: their searches read `public_terms` only.
-    """
-    return search_tickets(tickets, query, include_internal=include_internal)[0]
-
-
 def search_tickets(
     tickets: QuerySet, query: str, *, include_internal: bool
 ) -> tuple[QuerySet, bool]:
-    """`filter_by_search`, and whether the result is bounded: at most PG_MATCH_LIST_MAX
-    tickets, named by id. A bounded result is best paged by sorting it in memory
+    """Narrow `tickets` to those whose text matches `query` (all words, any language), and
+    say whether the result is bounded: at most PG_MATCH_LIST_MAX tickets, named by id.
+
+    Requesters never match on internal notes: their searches read `public_terms` only.
+    A bounded result is best paged by sorting it in memory
     (`paginate(..., bounded=True)`): asked for its first page with ORDER BY ... LIMIT,
     PostgreSQL may walk the recent-tickets index hoping to meet the matches early, and
     walked 670,000 rows (0.4 s) for a search whose 41 matches were old."""
