@@ -1,4 +1,4 @@
-"""The agent queue on a common laptop screen (1280 px): every column is on screen without
+"""The agent queue on common laptop and desktop screens (1280 to 1920 px): every column is on screen without
 scrolling sideways, with the category under the title and the team under the assignee; and
 what was typed in the header's search box stays readable on the results page."""
 
@@ -14,23 +14,27 @@ from .conftest import sign_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_queue_fits_a_1280_px_screen(new_page, agent, requester, team):
+@pytest.mark.parametrize(
+    ("width", "locale"), [(1280, "en-GB"), (1366, "es-ES"), (1440, "es-ES"), (1920, "es-ES")]
+)
+def test_the_queue_fits_a_laptop_screen(new_page, agent, requester, team, width, locale):
     category = Category.objects.create(name="Impresoras de planta", team=team)
     for n in range(3):
         make_ticket(
             requester, actor=agent, team_id=team.pk, assignee_id=agent.pk,
             category_id=category.pk, title=f"La impresora {n} de la planta 2 no imprime en color",
         )  # fmt: skip
-    page = new_page(width=1280, height=900)
+    page = new_page(width=width, height=900, locale=locale)
     sign_in(page, agent.username, PASSWORD)
     page.goto("/desk/?view=open")
+    assert (page.locator("html").get_attribute("lang") or "").startswith(locale[:2])
     wrap = page.locator(".table-wrap")
     assert wrap.evaluate("el => el.scrollWidth <= el.clientWidth")
     first = page.locator("table.queue-table tbody tr").first
     assert "Impresoras de planta" in first.locator("td.title").inner_text()
     assert team.name in first.locator("td.c-assignee").inner_text()
     updated = first.locator("td.c-updated").bounding_box()
-    assert updated is not None and updated["x"] + updated["width"] <= 1280
+    assert updated is not None and updated["x"] + updated["width"] <= width
 
 
 def test_the_header_search_shows_what_was_typed(new_page, agent):
