@@ -37,6 +37,22 @@ def test_the_queue_fits_a_laptop_screen(new_page, agent, requester, team, width,
     assert updated is not None and updated["x"] + updated["width"] <= width
 
 
+@pytest.mark.parametrize("width", [1024, 768])
+def test_on_a_tablet_each_ticket_is_a_card(new_page, agent, requester, team, width):
+    make_ticket(requester, actor=agent, team_id=team.pk, title="La impresora no imprime")
+    page = new_page(width=width, height=900, locale="es-ES")
+    sign_in(page, agent.username, PASSWORD)
+    page.goto("/desk/?view=open")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert not page.locator("table.queue-table thead").is_visible()
+    row = page.locator("table.queue-table tbody tr").first
+    title = row.locator("td.title").bounding_box()
+    number = row.locator("td.num").bounding_box()
+    assert title is not None and number is not None
+    assert title["y"] > number["y"]  # the title on a line of its own under the number
+    assert page.locator("#topsearch-q").bounding_box()["width"] > width / 2  # type: ignore[index]
+
+
 def test_the_header_search_shows_what_was_typed(new_page, agent):
     page = new_page(width=1280, height=700)
     sign_in(page, agent.username, PASSWORD)
