@@ -61,7 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
-    "axes",
+    "atiende.accounts.axes_i18n.SignInProtectionConfig",  # django-axes, named in both languages
     "atiende.core",
     "atiende.accounts",
     "atiende.tickets",
