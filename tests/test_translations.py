@@ -58,3 +58,27 @@ def test_compiled_catalogue_matches_its_source(lang):
     compiled = {(e.msgctxt, e.msgid): e.msgstr for e in mo}
     for entry in po.translated_entries():
         assert compiled.get((entry.msgctxt, entry.msgid)) == entry.msgstr, entry.msgid
+
+
+# Words Spanish takes from English unchanged.
+SAME_IN_SPANISH = {"ticket", "tickets"}
+
+
+def test_every_model_has_a_spanish_name():
+    """A model without a translatable verbose name shows English in the Spanish admin (its
+    list, its permissions, its history)."""
+    from django.apps import apps
+    from django.utils import translation
+
+    untranslated = []
+    for model in apps.get_models():
+        if not model.__module__.startswith("atiende."):
+            continue
+        for attribute in ("verbose_name", "verbose_name_plural"):
+            with translation.override("en"):
+                english = str(getattr(model._meta, attribute))
+            with translation.override("es"):
+                spanish = str(getattr(model._meta, attribute))
+            if spanish == english and english not in SAME_IN_SPANISH:
+                untranslated.append(f"{model._meta.label}.{attribute}: {english}")
+    assert untranslated == []

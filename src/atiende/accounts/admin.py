@@ -1,8 +1,55 @@
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import FilteredSelectMultiple
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext_lazy as _
 
 from .models import ApiToken, Organization, Role, Team, TeamMembership, User
+
+# Permission names are stored in English when the tables are migrated ("Can add ticket");
+# the admin shows them in the reader's language from their action and model instead.
+PERMISSION_ACTIONS = {
+    "add": _("Can add %(model)s"),
+    "change": _("Can change %(model)s"),
+    "delete": _("Can delete %(model)s"),
+    "view": _("Can view %(model)s"),
+}
+
+
+class PermissionChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Permission) -> str:
+        model = obj.content_type.model_class()  # never None: see permission_field
+        assert model is not None
+        action = PERMISSION_ACTIONS.get(obj.codename.split("_", 1)[0])
+        text = action % {"model": model._meta.verbose_name} if action else obj.name
+        app = model._meta.app_config.verbose_name
+        return f"{app} | {text}"
+
+
+def permission_field(db_field, **kwargs) -> PermissionChoiceField:
+    """The permissions picker of users and groups, labelled in the reader's language, without
+    the permissions of models that no longer exist."""
+    live = [ct.pk for ct in ContentType.objects.all() if ct.model_class() is not None]
+    kwargs["widget"] = FilteredSelectMultiple(db_field.verbose_name, is_stacked=False)
+    return db_field.formfield(
+        form_class=PermissionChoiceField,
+        queryset=Permission.objects.filter(content_type__in=live).select_related("content_type"),
+        **kwargs,
+    )
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(BaseGroupAdmin):
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "permissions":
+            return permission_field(db_field, **kwargs)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class MembershipInline(admin.TabularInline):
@@ -28,6 +75,11 @@ class UserAdmin(BaseUserAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = tuple(super().get_readonly_fields(request, obj))
         return fields if request.user.is_superuser else fields + self.ADMIN_ONLY_FIELDS
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "user_permissions":
+            return permission_field(db_field, **kwargs)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
         field = super().formfield_for_choice_field(db_field, request, **kwargs)

@@ -294,6 +294,8 @@ class RiskAnswer(models.Model):
 
     class Meta:
         ordering = ["question__position", "question_id"]
+        verbose_name = _("risk assessment answer")
+        verbose_name_plural = _("risk assessment answers")
         constraints = [
             models.UniqueConstraint(fields=["change", "question"], name="unique_risk_answer")
         ]

@@ -240,6 +240,10 @@ class TicketCounter(models.Model):
     kind = models.CharField(max_length=16, choices=Kind, primary_key=True)
     last = models.PositiveBigIntegerField(default=0)
 
+    class Meta:
+        verbose_name = _("ticket counter")
+        verbose_name_plural = _("ticket counters")
+
     def __str__(self) -> str:
         return f"{self.kind}: {self.last}"
 
@@ -503,6 +507,10 @@ class TicketSearchDocument(models.Model):
     )
     public_terms = models.TextField(blank=True)
     internal_terms = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("search document")
+        verbose_name_plural = _("search documents")
 
     def __str__(self) -> str:
         return str(self.ticket_id)
