@@ -16,7 +16,7 @@ from atiende.accounts.models import User
 from atiende.core.errors import NotFound
 from atiende.core.pagination import Page, paginate
 from atiende.tickets.models import Kind, Ticket
-from atiende.tickets.selectors import tickets_visible_to, valid_id
+from atiende.tickets.selectors import valid_id, visibility
 
 from . import approvals as approval_rules
 from . import risk as risk_rules
@@ -44,15 +44,20 @@ LIST_RELATED = (
 
 
 def changes_visible_to(actor: User) -> QuerySet[Ticket]:
+    return Ticket.objects.filter(change_visibility(actor))
+
+
+def change_visibility(actor: User, via: str = "") -> Q:
+    """The changes an agent may see: the tickets' access rule, plus the changes they were
+    asked to approve. A condition over the change ticket's columns reached through `via`
+    (as `tickets.selectors.visibility`), so rows of a change test their own change."""
     if actor is None or not actor.is_authenticated or not actor.is_active or not actor.is_agent:
-        return Ticket.objects.none()
-    visible = tickets_visible_to(actor)
+        return Q(**{f"{via}pk__in": []})
+    rule = visibility(actor, via)
     if not (actor.is_admin or actor.sees_all_tickets):
-        asked = Ticket.objects.filter(
-            pk__in=Approval.objects.filter(approver=actor).values("change_id")
-        )
-        visible = visible | asked
-    return visible.filter(kind=Kind.CHANGE)
+        asked = Approval.objects.filter(approver=actor).values("change_id")
+        rule = rule | Q(**{f"{via}pk__in": asked})
+    return rule & Q(**{f"{via}kind": Kind.CHANGE})
 
 
 def details_of(ticket: Ticket) -> ChangeDetails:
@@ -211,7 +216,7 @@ def approval_get(actor: User, approval_id: int | str) -> Approval:
         raise NotFound()
     approval = (
         Approval.objects.filter(pk=pk)
-        .filter(Q(approver=actor) | Q(change__ticket__in=changes_visible_to(actor)))
+        .filter(Q(approver=actor) | change_visibility(actor, "change__ticket__"))
         .select_related("change__ticket", "board", "policy", "approver")
         .first()
     )
@@ -254,7 +259,7 @@ def _details_visible_to(actor: User) -> QuerySet[ChangeDetails]:
         return ChangeDetails.objects.none()
     if actor.is_admin or actor.sees_all_tickets:
         return ChangeDetails.objects.all()  # no join: the ranges below are index scans
-    return ChangeDetails.objects.filter(ticket__in=changes_visible_to(actor))
+    return ChangeDetails.objects.filter(change_visibility(actor, "ticket__"))
 
 
 def change_metrics(actor: User, period: tuple[datetime, datetime]) -> ChangeMetrics:
