@@ -1,6 +1,7 @@
 """axe-core (from the npm registry, installed by `make assets`) finds no serious or critical
-accessibility problem on the main pages, in Spanish, on the demo data: contrast, labels,
-names that contain the visible text, landmarks, headings, ARIA."""
+accessibility problem on the main pages, in Spanish, on the demo data (queues, a ticket, a
+change and its risk form, the calendar's three views, the CAB agenda, a CI and its impact,
+the portal): contrast, labels, names that contain the visible text, landmarks, ARIA."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from atiende import demo
+from atiende.cmdb.models import ConfigurationItem
 from atiende.tickets.models import Ticket
 
 from .conftest import sign_in
@@ -19,7 +21,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 DESK = (
     "/desk/", "/desk/?view=unassigned", "/desk/new/", "/changes/", "/changes/approvals/",
-    "/changes/new/", "/changes/calendar/", "/changes/calendar/?view=list", "/changes/cab/",
+    "/changes/new/", "/changes/calendar/", "/changes/calendar/?view=week",
+    "/changes/calendar/?view=list", "/changes/cab/",
     "/cmdb/", "/mail/", "/notifications/", "/account/",
 )  # fmt: skip
 SERIOUS = ("serious", "critical")
@@ -56,7 +59,15 @@ def test_the_main_pages_have_no_serious_accessibility_problem(new_page, axe_sour
     page.goto("/login/")
     problems["/login/"] = _problems(page, axe_source)
     sign_in(page, "manager", demo.PASSWORD)
-    for url in (*DESK, f"/desk/tickets/{incident.number}/"):
+    change = Ticket.objects.filter(kind="change", status="authorisation").order_by("id").first()
+    item = ConfigurationItem.objects.order_by("id").first()
+    assert change is not None and item is not None
+    pages = (
+        *DESK, f"/desk/tickets/{incident.number}/", f"/changes/{change.number}/",
+        f"/changes/{change.number}/risk/", f"/cmdb/items/{item.pk}/",
+        f"/cmdb/items/{item.pk}/impact/",
+    )  # fmt: skip
+    for url in pages:
         page.goto(url)
         problems[url] = _problems(page, axe_source)
     page.context.clear_cookies()
