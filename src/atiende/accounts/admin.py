@@ -21,8 +21,9 @@ PERMISSION_ACTIONS = {
 
 class PermissionChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Permission) -> str:
-        model = obj.content_type.model_class()  # never None: see permission_field
-        assert model is not None
+        model = obj.content_type.model_class()
+        if model is None:  # not offered (see permission_field), but a form may be bound to one
+            return obj.name
         action = PERMISSION_ACTIONS.get(obj.codename.split("_", 1)[0])
         text = action % {"model": model._meta.verbose_name} if action else obj.name
         app = model._meta.app_config.verbose_name
