@@ -179,7 +179,7 @@ def test_conflict_check_queries_do_not_grow_with_neighbours(agent, estate):
     assert stored < many
 
 
-def test_footprints_are_stored_and_refreshed_when_old(agent, estate):
+def test_footprints_are_stored_and_walked_again_when_the_cmdb_changes(agent, estate):
     a = make_change(agent, start=at(0), end=at(2), items=[estate["erp_db"]])
     b = make_change(agent, start=at(1), end=at(3), items=[estate["mail_app"]])
     conflicts.refresh(b.pk)
@@ -187,13 +187,13 @@ def test_footprints_are_stored_and_refreshed_when_old(agent, estate):
     assert footprint.item_ids == [estate["mail_app"].pk]
     assert footprint.service_ids == [estate["mail"].pk]
     assert conflicts.compute(a.pk, at(0), at(2)) == []  # ERP and Mail share nothing here
-    # mail-app now also serves ERP, but b's stored footprint does not know yet ...
-    relate(estate["erp"], "depends_on", estate["mail_app"])
+    # While the CMDB stays as it was, b's stored footprint is read, not walked again.
+    ChangeFootprint.objects.filter(ticket=b).update(service_ids=[estate["erp"].pk])
+    assert [f.change_id for f in conflicts.compute(a.pk, at(0), at(2))] == [b.pk]
+    ChangeFootprint.objects.filter(ticket=b).update(service_ids=[estate["mail"].pk])
     assert conflicts.compute(a.pk, at(0), at(2)) == []
-    # ... until it is older than FOOTPRINT_MAX_AGE, when it is walked again.
-    ChangeFootprint.objects.filter(ticket=b).update(
-        computed_at=footprint.computed_at - conflicts.FOOTPRINT_MAX_AGE - timedelta(minutes=1)
-    )
+    # mail-app now also serves ERP: the graph moved, so b's footprint is walked again at once.
+    relate(estate["erp"], "depends_on", estate["mail_app"])
     assert [f.change_id for f in conflicts.compute(a.pk, at(0), at(2))] == [b.pk]
     # The subject's own footprint is always walked afresh.
     assert [f.change_id for f in conflicts.compute(b.pk, at(1), at(3))] == [a.pk]

@@ -20,6 +20,7 @@ from datetime import datetime
 from django.utils.translation import gettext as _
 
 from atiende.accounts.models import User
+from atiende.cmdb import graph
 from atiende.cmdb.models import TicketItem
 from atiende.cmdb.selectors import services_by_item
 from atiende.core import clock
@@ -134,8 +135,6 @@ WINDOW_STATUSES: tuple[str, ...] = (
     Status.IMPLEMENTING,
 )
 OVERRIDE_REASON_MAX = 2000
-# A stored footprint older than this is walked again when read (CMDB relations may change).
-FOOTPRINT_MAX_AGE = _dt.timedelta(days=1)
 
 
 def items_by_change(ticket_ids: list[int]) -> dict[int, frozenset[int]]:
@@ -148,17 +147,26 @@ def items_by_change(ticket_ids: list[int]) -> dict[int, frozenset[int]]:
 
 @dataclass(frozen=True)
 class Footprint:
-    """What a change touches: its items and the services they serve."""
+    """What a change touches: its items and the services they serve, as the impact graph
+    of version `graph_version` had them."""
 
     item_ids: frozenset[int]
     service_ids: frozenset[int]
+    graph_version: int | None = None
 
 
-def walk_footprints(items: dict[int, frozenset[int]]) -> dict[int, Footprint]:
-    """Footprints from the CMDB's impact walk, for all the changes' items at once."""
+def walk_footprints(
+    items: dict[int, frozenset[int]], version: int | None = None
+) -> dict[int, Footprint]:
+    """Footprints from the CMDB's impact walk, for all the changes' items at once, labelled
+    with the graph `version` read before the walk (read here when not given): if the graph
+    moves in between, they are stored under the older version and walked again on their
+    next read, never trusted past a change."""
+    if version is None:
+        version = graph.current().version
     served = services_by_item(frozenset().union(*items.values()) if items else ())
     return {
-        ticket_id: Footprint(its, frozenset().union(*(served[i] for i in its)))
+        ticket_id: Footprint(its, frozenset().union(*(served[i] for i in its)), version)
         for ticket_id, its in items.items()
     }
 
@@ -166,16 +174,17 @@ def walk_footprints(items: dict[int, frozenset[int]]) -> dict[int, Footprint]:
 def footprints_of(
     ticket_ids: list[int], *, now: _dt.datetime
 ) -> tuple[dict[int, Footprint], dict[int, Footprint]]:
-    """(every footprint, the ones computed now) of the changes: stored ones younger than
-    FOOTPRINT_MAX_AGE are read, the others walked."""
+    """(every footprint, the ones computed now) of the changes: stored ones walked on the
+    current impact graph are read, the others (the CMDB changed since) walked again."""
     found: dict[int, Footprint] = {}
+    version = graph.current().version
     rows = ChangeFootprint.objects.filter(
-        ticket_id__in=ticket_ids, computed_at__gte=now - FOOTPRINT_MAX_AGE
+        ticket_id__in=ticket_ids, graph_version=version
     ).values_list("ticket_id", "item_ids", "service_ids")
     for ticket_id, item_ids, service_ids in rows:
-        found[ticket_id] = Footprint(frozenset(item_ids), frozenset(service_ids))
+        found[ticket_id] = Footprint(frozenset(item_ids), frozenset(service_ids), version)
     missing = [t for t in ticket_ids if t not in found]
-    fresh = walk_footprints(items_by_change(missing)) if missing else {}
+    fresh = walk_footprints(items_by_change(missing), version) if missing else {}
     found.update(fresh)
     return found, fresh
 
@@ -187,13 +196,14 @@ def save_footprints(prints: dict[int, Footprint], *, at: _dt.datetime) -> None:
                 ticket_id=ticket_id,
                 item_ids=sorted(p.item_ids),
                 service_ids=sorted(p.service_ids),
+                graph_version=p.graph_version,
                 computed_at=at,
             )
             for ticket_id, p in prints.items()
         ],
         update_conflicts=True,
         unique_fields=["ticket"],
-        update_fields=["item_ids", "service_ids", "computed_at"],
+        update_fields=["item_ids", "service_ids", "graph_version", "computed_at"],
     )
 
 

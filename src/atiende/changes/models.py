@@ -490,7 +490,8 @@ class ChangeFootprint(models.Model):
     """What a change touches, kept for the conflict check: its affected items and the
     services they serve (transitively). Written whenever the change's conflicts are
     recomputed, so checking one change reads its neighbours' footprints instead of walking
-    the CMDB from each of them. Older than a day, a footprint is recomputed when read."""
+    the CMDB from each of them. Trusted only while the impact graph is at the version it
+    was walked on (`cmdb.graph`): any change to relations or services walks it again."""
 
     ticket = models.OneToOneField(
         "tickets.Ticket",
@@ -501,6 +502,7 @@ class ChangeFootprint(models.Model):
     )
     item_ids = models.JSONField(_("items"), default=list, blank=True)
     service_ids = models.JSONField(_("services"), default=list, blank=True)
+    graph_version = models.BigIntegerField(_("impact graph version"), null=True, blank=True)
     computed_at = models.DateTimeField(_("computed"))
 
     class Meta:
