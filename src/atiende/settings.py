@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # its Swagger UI files are served from here: without it, ninja loads them from a CDN
     "atiende.accounts.axes_i18n.SignInProtectionConfig",  # django-axes, named in both languages
     "atiende.core",
     "atiende.accounts",
