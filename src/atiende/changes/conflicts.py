@@ -172,12 +172,14 @@ def walk_footprints(
 
 
 def footprints_of(
-    ticket_ids: list[int], *, now: _dt.datetime
+    ticket_ids: list[int], version: int | None = None
 ) -> tuple[dict[int, Footprint], dict[int, Footprint]]:
     """(every footprint, the ones computed now) of the changes: stored ones walked on the
-    current impact graph are read, the others (the CMDB changed since) walked again."""
+    impact graph's `version` (read here when not given) are read, the others (the CMDB
+    changed since) walked again."""
     found: dict[int, Footprint] = {}
-    version = graph.current().version
+    if version is None:
+        version = graph.current().version
     rows = ChangeFootprint.objects.filter(
         ticket_id__in=ticket_ids, graph_version=version
     ).values_list("ticket_id", "item_ids", "service_ids")
@@ -304,13 +306,13 @@ def _compute(
 ) -> tuple[list[Found], dict[int, Footprint]]:
     """The conflicts, and the footprints computed on the way (to be stored by writers).
     The subject's footprint is always walked afresh; its neighbours' are read."""
-    now = clock.now()
     others = overlapping_windows(start, end, exclude=ticket_id)
     own_items = (
         frozenset(item_ids) if item_ids is not None else items_by_change([ticket_id])[ticket_id]
     )
-    own = walk_footprints({ticket_id: own_items})[ticket_id]
-    prints, fresh = footprints_of([o[0] for o in others], now=now)
+    version = graph.current().version  # one read for the subject and its neighbours
+    own = walk_footprints({ticket_id: own_items}, version)[ticket_id]
+    prints, fresh = footprints_of([o[0] for o in others], version)
     fresh[ticket_id] = own
     empty = Footprint(frozenset(), frozenset())
     subject = Slot(ticket_id, start, end, own.item_ids, own.service_ids)
@@ -375,7 +377,7 @@ def refresh_blackout(blackout_id: int) -> None:
         return  # deleted
     freeze = freezes[0]
     windows = overlapping_windows(freeze.start, freeze.end)
-    prints, fresh = footprints_of([w[0] for w in windows], now=now)
+    prints, fresh = footprints_of([w[0] for w in windows])
     save_footprints(fresh, at=now)
     empty = Footprint(frozenset(), frozenset())
     rows = []
