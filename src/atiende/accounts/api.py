@@ -10,6 +10,7 @@ from pydantic import Field
 
 from atiende.api.schemas import InputSchema, OrganizationRef, TeamRef, errors
 from atiende.core.errors import NotFound
+from atiende.core.ids import parse_id
 
 from . import actions, selectors
 
@@ -105,7 +106,7 @@ def token_create(request, payload: TokenIn):
 def token_revoke(request, token_id: int):
     # Only the caller's own tokens: an admin revokes other people's tokens in the admin site.
     if (
-        not 0 < token_id < 2**31
+        parse_id(token_id) is None
         or not selectors.tokens_of(request.user).filter(pk=token_id).exists()
     ):
         raise NotFound()

@@ -7,9 +7,11 @@ from typing import Annotated
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
-# Database ids as clients send them: positive and within a 32-bit column, so an absurd
-# number is a 422, never a database overflow.
-Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
+from atiende.core.ids import MAX_ID
+
+# Database ids as clients send them in bodies and query parameters: 1..MAX_ID (BigAutoField's
+# range), so an absurd number is a 422 on the field, never a database overflow.
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class InputSchema(Schema):

@@ -11,15 +11,17 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from atiende.accounts.models import Role, Team, User
 from atiende.accounts.selectors import agents_visible_to
 from atiende.core import clock, events
-from atiende.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from atiende.core.dates import parse_moment
+from atiende.core.errors import Forbidden, NotFound, ValidationFailed
+from atiende.core.ids import id_field, parse_id
 from atiende.core.sanitize import clean_text
+from atiende.core.versions import check_version
 from atiende.tickets import actions as ticket_actions
 from atiende.tickets import search
 from atiende.tickets.models import (
@@ -32,7 +34,7 @@ from atiende.tickets.models import (
     TicketSearchDocument,
     Urgency,
 )
-from atiende.tickets.selectors import tickets_visible_to, valid_id
+from atiende.tickets.selectors import tickets_visible_to
 
 from . import risk as risk_rules
 from . import workflow
@@ -85,7 +87,7 @@ def _locked(actor: User, ticket_id: int | str) -> tuple[Ticket, ChangeDetails]:
 
     Writing takes the ticket's own access (its teams, assignee, requester): someone who sees
     a change only because they were asked to approve it reads it, but 403 on changing it."""
-    pk = valid_id(ticket_id)
+    pk = parse_id(ticket_id)
     if pk is None and isinstance(ticket_id, str) and ticket_id.strip():
         key = ticket_id.strip().upper()[:20]
         pk = changes_visible_to(actor).filter(number=key).values_list("pk", flat=True).first()
@@ -103,19 +105,10 @@ def _locked(actor: User, ticket_id: int | str) -> tuple[Ticket, ChangeDetails]:
     return ticket, details
 
 
-def _check_version(ticket: Ticket, version: int | str | None) -> None:
-    if version is None:
-        return
-    try:
-        yours = int(version)
-    except (TypeError, ValueError):
-        raise ValidationFailed.field("version", _("Send the version number you read.")) from None
-    if yours != ticket.version:
-        raise Conflict(
-            _("This change was changed by someone else (version %(current)d, you had %(yours)d).")
-            % {"current": ticket.version, "yours": yours},
-            current_version=ticket.version,
-        )
+# A stale write's message (see core.versions.check_version).
+STALE = gettext_lazy(
+    "This change was changed by someone else (version %(current)d, you had %(yours)d)."
+)
 
 
 def _event(ticket: Ticket, actor: User, type_: str, *, at: datetime, **data: Any) -> TicketEvent:
@@ -138,25 +131,6 @@ def _text(value: Any, field: str) -> str:
     return text
 
 
-def _datetime(value: Any, field: str) -> datetime | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        parsed: datetime | None = value
-    elif isinstance(value, str):
-        try:
-            parsed = parse_datetime(value.strip())
-        except ValueError:
-            parsed = None
-    else:
-        parsed = None
-    if parsed is None:
-        raise ValidationFailed.field(field, _("Enter a date and time, e.g. 2026-05-04T22:00:00Z."))
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
-    return parsed
-
-
 def _change_type(value: Any) -> str:
     if value not in ChangeType.values:
         raise ValidationFailed.field("change_type", _("Choose standard, normal or emergency."))
@@ -165,26 +139,20 @@ def _change_type(value: Any) -> str:
 
 def _person(actor: User, value: Any, field: str) -> User | None:
     """An agent by id (the implementer, the change owner); None for empty."""
-    if value in (None, ""):
+    pk = id_field(value, field=field, message=_("Unknown agent."))
+    if pk is None:
         return None
-    try:
-        pk = int(value)
-    except (TypeError, ValueError):
-        raise ValidationFailed.field(field, _("Unknown agent.")) from None
-    agent = agents_visible_to(actor).filter(pk=pk).first() if 0 < pk < 2**63 else None
+    agent = agents_visible_to(actor).filter(pk=pk).first()
     if agent is None:
         raise ValidationFailed.field(field, _("Unknown agent."))
     return agent
 
 
 def _team(value: Any) -> Team | None:
-    if value in (None, ""):
+    pk = id_field(value, field="team", message=_("Unknown team."))
+    if pk is None:
         return None
-    try:
-        pk = int(value)
-    except (TypeError, ValueError):
-        raise ValidationFailed.field("team", _("Unknown team.")) from None
-    team = Team.objects.filter(pk=pk).first() if 0 < pk < 2**63 else None
+    team = Team.objects.filter(pk=pk).first()
     if team is None:
         raise ValidationFailed.field("team", _("Unknown team."))
     return team
@@ -257,7 +225,7 @@ def change_create(
     change_type = _change_type(change_type)
     template: ChangeTemplate | None = None
     if change_type == ChangeType.STANDARD:
-        pk = valid_id(template_id) if template_id is not None else None
+        pk = parse_id(template_id) if template_id is not None else None
         template = ChangeTemplate.objects.filter(pk=pk, is_active=True).first() if pk else None
         if template is None:
             raise ValidationFailed.field(
@@ -277,8 +245,8 @@ def change_create(
         for name in ("implementation_plan", "backout_plan", "test_plan"):
             plans[name] = plans[name] or template.__dict__[name]
         description = description or template.description
-    start = _datetime(planned_start, "planned_start")
-    end = _datetime(planned_end, "planned_end")
+    start = parse_moment(planned_start, field="planned_start")
+    end = parse_moment(planned_end, field="planned_end")
     _check_window(start, end)
     implementer = _person(actor, implementer_id, "implementer")
     with transaction.atomic():
@@ -329,7 +297,7 @@ def change_update(
         )
     with transaction.atomic():
         ticket, details = _locked(actor, ticket_id)
-        _check_version(ticket, version)
+        check_version(ticket.version, version, stale=STALE)
         status = lifecycle_status(ticket.status)
         if status not in workflow.OPEN:
             raise ValidationFailed.field("status", _("A closed change cannot be changed."))
@@ -363,9 +331,9 @@ def change_update(
         window_changed = False
         start, end = details.planned_start, details.planned_end
         if "planned_start" in changes:
-            start = _datetime(changes["planned_start"], "planned_start")
+            start = parse_moment(changes["planned_start"], field="planned_start")
         if "planned_end" in changes:
-            end = _datetime(changes["planned_end"], "planned_end")
+            end = parse_moment(changes["planned_end"], field="planned_end")
         if (start, end) != (details.planned_start, details.planned_end):
             _check_window(start, end)
             if status == workflow.SCHEDULED and (start is None or end is None):
@@ -451,7 +419,7 @@ def risk_assess(
         raise ValidationFailed(errors=errors)
     with transaction.atomic():
         ticket, details = _locked(actor, ticket_id)
-        _check_version(ticket, version)
+        check_version(ticket.version, version, stale=STALE)
         status = lifecycle_status(ticket.status)
         if status not in EDITABLE_UNTIL_AUTHORISATION:
             raise ValidationFailed.field(
@@ -517,7 +485,7 @@ def change_transition(
     comment = _text(comment, "comment")
     with transaction.atomic():
         ticket, details = _locked(actor, ticket_id)
-        _check_version(ticket, version)
+        check_version(ticket.version, version, stale=STALE)
         current = lifecycle_status(ticket.status)
         if to == workflow.REJECTED:
             raise ValidationFailed.field("to", _("A change is rejected by an approver's decision."))
@@ -683,7 +651,7 @@ def approval_decide(
     comment = _text(comment, "comment")
     if decision == REJECT and not comment:
         raise ValidationFailed.field("comment", _("Say why the change is rejected."))
-    pk = valid_id(approval_id)
+    pk = parse_id(approval_id)
     if pk is None:
         raise NotFound()
     with transaction.atomic():
@@ -781,7 +749,7 @@ def review_record(
         raise ValidationFailed.field("notes", _("Describe what did not go to plan."))
     with transaction.atomic():
         ticket, details = _locked(actor, ticket_id)
-        _check_version(ticket, version)
+        check_version(ticket.version, version, stale=STALE)
         if ticket.status != workflow.REVIEW:
             raise ValidationFailed.field(
                 "outcome", _("A review is recorded while the change is in review.")

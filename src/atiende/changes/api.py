@@ -4,7 +4,7 @@ parse, call a selector or an action, shape the answer. Requesters get 404 everyw
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, cast
 
 from django.http import HttpRequest
@@ -18,8 +18,9 @@ from atiende.accounts.models import User
 from atiende.api.schemas import errors
 from atiende.api.shaping import next_url, person_ref
 from atiende.core import clock
+from atiende.core.dates import parse_moment
 from atiende.core.errors import NotFound, ValidationFailed
-from atiende.core.pagination import _decode as decode_cursor
+from atiende.core.pagination import check_cursor, cursor_problem
 from atiende.tickets.models import Ticket
 
 from . import actions, api_calendar, selectors, workflow
@@ -176,8 +177,8 @@ def _filters(query: ChangeQuery) -> selectors.ChangeFilters:
         problems["type"] = [_("Choose standard, normal or emergency.")]
     if query.risk and query.risk not in RiskLevel.values:
         problems["risk"] = [_("Choose low, medium or high.")]
-    if query.cursor and decode_cursor(query.cursor, PAGE_ORDER) is None:
-        problems["cursor"] = [_("This cursor is not valid; start again from the first page.")]
+    if problem := cursor_problem(query.cursor, PAGE_ORDER):
+        problems["cursor"] = [problem]
     if problems:
         raise ValidationFailed(errors=problems)
     return selectors.ChangeFilters(
@@ -400,10 +401,7 @@ def approval_list(request, query: Query[ApprovalQuery]):
         raise ValidationFailed.field(
             "mine", _("Only your own approvals are listed; see a change for all of its own.")
         )
-    if query.cursor and decode_cursor(query.cursor, ["-created_at", "-id"]) is None:
-        raise ValidationFailed.field(
-            "cursor", _("This cursor is not valid; start again from the first page.")
-        )
+    check_cursor(query.cursor, ["-created_at", "-id"])
     page = selectors.approval_page(
         actor, pending_only=query.pending, cursor=query.cursor, limit=query.limit
     )
@@ -439,8 +437,16 @@ def approval_decide(request, approval_id: str, payload: DecisionIn):
 
 
 class MetricsQuery(Schema):
-    start: datetime | None = Field(default=None, description="Default: 30 days ago.")
-    end: datetime | None = Field(default=None, description="Default: now.")
+    start: str | None = Field(
+        default=None,
+        description="A date (the start of that day) or a date and time; without an offset, "
+        "in your time zone. Default: 30 days before the end.",
+    )
+    end: str | None = Field(
+        default=None,
+        description="A date (the end of that day) or a date and time; without an offset, "
+        "in your time zone. Default: now.",
+    )
 
 
 @router.get(
@@ -453,8 +459,8 @@ def change_metrics(request, query: Query[MetricsQuery]):
     actor = _actor(request)
     if not actor.is_agent:
         raise NotFound()
-    end = query.end or clock.now()
-    start = query.start or end - timedelta(days=30)
+    end = parse_moment(query.end, field="end", end_of_day=True) or clock.now()
+    start = parse_moment(query.start, field="start") or end - timedelta(days=30)
     if end <= start:
         raise ValidationFailed.field("end", _("The end must be after the start."))
     metrics = selectors.change_metrics(actor, (start, end))

@@ -11,16 +11,16 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from atiende.accounts.actions import hash_token
 from atiende.accounts.models import User
 from atiende.cmdb.models import ConfigurationItem
 from atiende.core import clock
+from atiende.core.dates import parse_moment
 from atiende.core.errors import Forbidden, NotFound, ValidationFailed
+from atiende.core.ids import parse_id
 from atiende.core.sanitize import clean_text
-from atiende.tickets.selectors import valid_id
 
 from . import conflicts
 from .models import BlackoutWindow, CalendarFeedToken
@@ -38,28 +38,10 @@ def _require_manager(actor: User) -> None:
         raise Forbidden(_("Only change managers and administrators manage blackout windows."))
 
 
-def _when(value: Any, field: str) -> datetime:
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, str) and value.strip():
-        try:
-            parsed = parse_datetime(value.strip())
-        except ValueError:
-            parsed = None
-        if parsed is None:
-            raise ValidationFailed.field(field, _("Enter a date and time, e.g. 2026-12-24T18:00Z."))
-        moment = parsed
-    else:
-        raise ValidationFailed.field(field, _("This field is required."))
-    if moment.tzinfo is None:
-        raise ValidationFailed.field(field, _("Give the time zone, e.g. 2026-12-24T18:00Z."))
-    return moment
-
-
 def _scope(item_ids: Iterable[Any]) -> list[int]:
     ids: set[int] = set()
     for value in item_ids:
-        pk = valid_id(value)
+        pk = parse_id(value)
         if pk is None:
             raise ValidationFailed.field("items", _("Unknown service or item."))
         ids.add(pk)
@@ -94,7 +76,10 @@ def blackout_create(
     moments: dict[str, datetime] = {}
     for field, value in (("starts_at", starts_at), ("ends_at", ends_at)):
         try:
-            moments[field] = _when(value, field)
+            moment = parse_moment(value, field=field, offset_required=True)
+            if moment is None:
+                raise ValidationFailed.field(field, _("This field is required."))
+            moments[field] = moment
         except ValidationFailed as exc:
             errors.update(exc.errors)
     if len(moments) == 2 and moments["ends_at"] <= moments["starts_at"]:

@@ -14,9 +14,10 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from atiende.accounts.models import User
 from atiende.core.errors import NotFound
+from atiende.core.ids import parse_id
 from atiende.core.pagination import Page, paginate
 from atiende.tickets.models import Kind, Ticket
-from atiende.tickets.selectors import valid_id, visibility
+from atiende.tickets.selectors import visibility
 
 from . import approvals as approval_rules
 from . import risk as risk_rules
@@ -74,7 +75,7 @@ def change_get(actor: User, change_id: int | str) -> Ticket:
     changes = changes_visible_to(actor).select_related(*LIST_RELATED)
     key = str(change_id).strip()
     if isinstance(change_id, int) or key.isdigit():
-        pk = valid_id(change_id if isinstance(change_id, int) else key)
+        pk = parse_id(change_id if isinstance(change_id, int) else key)
         ticket = changes.filter(pk=pk).first() if pk is not None else None
     else:
         ticket = changes.filter(number=key.upper()[:20]).first() if key else None
@@ -211,7 +212,7 @@ def approval_page(actor: User, *, pending_only: bool, cursor: str | None, limit:
 
 def approval_get(actor: User, approval_id: int | str) -> Approval:
     """An approval the actor may see: theirs, or one of a change they can see."""
-    pk = valid_id(approval_id)
+    pk = parse_id(approval_id)
     if pk is None:
         raise NotFound()
     approval = (

@@ -14,13 +14,16 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from atiende.accounts.models import Team, User
 from atiende.core import clock, events
-from atiende.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from atiende.core.errors import Forbidden, NotFound, ValidationFailed
+from atiende.core.ids import parse_id
 from atiende.core.sanitize import clean_text
+from atiende.core.versions import check_version
 from atiende.tickets.models import EventType, Ticket, TicketEvent
-from atiende.tickets.selectors import tickets_visible_to, valid_id
+from atiende.tickets.selectors import tickets_visible_to
 
 from . import graph, selectors
 from .models import (
@@ -87,7 +90,7 @@ def clean_team(value: Any) -> Team | None:
         return None
     if isinstance(value, Team):
         return value
-    pk = valid_id(value if isinstance(value, int) else str(value).strip())
+    pk = parse_id(value)
     team = Team.objects.filter(pk=pk).first() if pk is not None else None
     if team is None:
         raise ValidationFailed.field("owner_team", _("Unknown team."))
@@ -143,19 +146,10 @@ def clean_attributes(value: Any) -> dict[str, Any]:
     return cleaned
 
 
-def _check_version(item: ConfigurationItem, version: Any) -> None:
-    if version is None:
-        return
-    try:
-        yours = int(version)
-    except (TypeError, ValueError):
-        raise ValidationFailed.field("version", _("Send the version number you read.")) from None
-    if yours != item.version:
-        raise Conflict(
-            _("This item was changed by someone else (version %(current)d, you had %(yours)d).")
-            % {"current": item.version, "yours": yours},
-            current_version=item.version,
-        )
+# A stale write's message (see core.versions.check_version).
+STALE = gettext_lazy(
+    "This item was changed by someone else (version %(current)d, you had %(yours)d)."
+)
 
 
 def _name_taken(name: str, ci_class: str, *, exclude: int | None = None) -> bool:
@@ -185,7 +179,7 @@ def _audit(
 
 
 def _locked_item(item_id: Any, field: str | None = None, *, lock=True) -> ConfigurationItem:
-    pk = valid_id(item_id) if isinstance(item_id, int | str) else None
+    pk = parse_id(item_id)
     items = ConfigurationItem.objects.select_for_update() if lock else ConfigurationItem.objects
     item = items.filter(pk=pk).first() if pk is not None else None
     if item is None:
@@ -266,7 +260,7 @@ def item_update(
     try:
         with transaction.atomic():
             item = _locked_item(item_id)
-            _check_version(item, version)
+            check_version(item.version, version, stale=STALE)
             diff: dict[str, list[Any]] = {}
             for key, value in new.items():
                 old = getattr(item, key)
@@ -298,7 +292,7 @@ def item_delete(*, actor: User, item_id: int | str, version: Any = None) -> None
     require_editor(actor)
     with transaction.atomic():
         item = _locked_item(item_id)
-        _check_version(item, version)
+        check_version(item.version, version, stale=STALE)
         _audit(None, item.name, ItemAction.DELETED, actor, clock.now(), {"ci_class": item.ci_class})
         pk = item.pk
         item.delete()
@@ -335,7 +329,7 @@ def relation_add(*, actor: User, source_id: int | str, type: str, target_id: int
 
 def relation_remove(*, actor: User, relation_id: int | str) -> None:
     require_editor(actor)
-    pk = valid_id(relation_id)
+    pk = parse_id(relation_id)
     with transaction.atomic():
         relation = (
             Relation.objects.select_for_update().select_related("source", "target")
@@ -362,7 +356,7 @@ def _relation_audit(relation: Relation, actor: User, at, *, added: bool) -> None
 
 
 def _locked_ticket(actor: User, ticket_id: Any) -> Ticket:
-    pk = valid_id(ticket_id) if isinstance(ticket_id, int | str) else None
+    pk = parse_id(ticket_id)
     ticket = (
         tickets_visible_to(actor).select_for_update().filter(pk=pk).first()
         if pk is not None
@@ -429,7 +423,7 @@ def ticket_item_remove(*, actor: User, ticket_id: int | str, item_id: Any) -> li
 def _item_ids(values: Iterable[Any], field: str) -> set[int]:
     ids = set()
     for value in values:
-        pk = valid_id(value if isinstance(value, int) else str(value).strip())
+        pk = parse_id(value)
         if pk is None:
             raise ValidationFailed.field(field, _("No such service or CI."))
         ids.add(pk)

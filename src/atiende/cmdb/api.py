@@ -18,8 +18,7 @@ from atiende.accounts.models import User
 from atiende.api.schemas import Id, errors
 from atiende.api.shaping import next_url, person_ref
 from atiende.core.errors import NotFound, ValidationFailed
-from atiende.core.pagination import _decode as decode_cursor
-from atiende.core.pagination import paginate
+from atiende.core.pagination import check_cursor, cursor_problem, paginate
 from atiende.tickets.api import TICKET_REF
 from atiende.tickets.selectors import ticket_get
 
@@ -120,8 +119,8 @@ def _filters(query: ItemQuery) -> selectors.ItemFilters:
         services_only=query.services,
         q=query.q,
     )
-    if query.cursor and decode_cursor(query.cursor, selectors.ORDER) is None:
-        problems["cursor"] = [_("This cursor is not valid; start again from the first page.")]
+    if problem := cursor_problem(query.cursor, selectors.ORDER):
+        problems["cursor"] = [problem]
     if problems:
         raise ValidationFailed(errors=problems)
     return filters
@@ -273,10 +272,7 @@ def relation_list(request, query: Query[RelationQuery]):
         if query.type not in RelationType.values:
             raise ValidationFailed.field("type", _("Unknown relation type."))
         relations = relations.filter(type=query.type)
-    if query.cursor and decode_cursor(query.cursor, ["id"]) is None:
-        raise ValidationFailed.field(
-            "cursor", _("This cursor is not valid; start again from the first page.")
-        )
+    check_cursor(query.cursor, ["id"])
     page = paginate(relations, order=["id"], cursor=query.cursor, limit=query.limit)
     return {
         "items": [relation_data(relation) for relation in page.items],

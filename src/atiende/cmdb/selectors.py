@@ -16,9 +16,10 @@ from django.db.models import Q, QuerySet
 
 from atiende.accounts.models import User
 from atiende.core.errors import NotFound
+from atiende.core.ids import parse_id
 from atiende.core.pagination import Page, paginate
 from atiende.tickets.models import OPEN_STATUSES, Ticket
-from atiende.tickets.selectors import tickets_visible_to, valid_id
+from atiende.tickets.selectors import tickets_visible_to
 
 from . import graph
 from .models import SERVICE_CLASSES, ConfigurationItem, Relation, TicketItem
@@ -47,7 +48,7 @@ def items_visible_to(actor: User | None) -> QuerySet[ConfigurationItem]:
 
 
 def item_get(actor: User, item_id: int | str) -> ConfigurationItem:
-    pk = valid_id(item_id)
+    pk = parse_id(item_id)
     item = (
         items_visible_to(actor).select_related(*ITEM_RELATED).filter(pk=pk).first()
         if pk is not None
@@ -112,7 +113,7 @@ def relations_of(actor: User, item: ConfigurationItem) -> tuple[list[Relation], 
 
 
 def relation_get(actor: User, relation_id: int | str) -> Relation:
-    pk = valid_id(relation_id)
+    pk = parse_id(relation_id)
     relation = (
         Relation.objects.select_related("source", "target").filter(pk=pk).first()
         if pk is not None and can_view(actor)
@@ -154,7 +155,7 @@ def items_of_ticket(actor: User, ticket: Ticket) -> list[TicketItem]:
 
 
 def _clean_ids(item_ids: Iterable[int | str]) -> list[int]:
-    ids = {pk for pk in (valid_id(i) for i in item_ids) if pk is not None}
+    ids = {pk for pk in (parse_id(i) for i in item_ids) if pk is not None}
     return sorted(ids)
 
 

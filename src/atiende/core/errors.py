@@ -16,6 +16,13 @@ class DomainError(Exception):
         self.errors = {field: [str(m) for m in msgs] for field, msgs in (errors or {}).items()}
         super().__init__(self.detail)
 
+    def first_message(self) -> str:
+        """The first field message, else the detail: for a one-line notice."""
+        for messages in self.errors.values():
+            if messages:
+                return messages[0]
+        return self.detail
+
 
 class ValidationFailed(DomainError):
     status_code = 422

@@ -15,6 +15,9 @@ from typing import Any
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from .errors import ValidationFailed
 
 # Counting is the costliest part of a page over a large queue: stop at 1,000 ("1,000+").
 COUNT_CAP = 1_000
@@ -35,7 +38,8 @@ def _encode(values: list[Any], order: list[str] | None = None) -> str:
     return _signer.sign_object({"o": order or [], "v": raw}, compress=True)
 
 
-def _decode(cursor: str, order: list[str]) -> list[Any] | None:
+def decode_cursor(cursor: str, order: list[str]) -> list[Any] | None:
+    """The sort values a cursor holds, or None when it is not a cursor of this `order`."""
     try:
         raw = _signer.unsign_object(cursor)
     except Exception:  # any malformed token (bad signature, base64, zlib, JSON): first page
@@ -46,6 +50,21 @@ def _decode(cursor: str, order: list[str]) -> list[Any] | None:
     if not isinstance(values, list) or len(values) != len(order):
         return None
     return values
+
+
+def cursor_problem(cursor: str | None, order: list[str]) -> str | None:
+    """The message for a cursor that is sent but not valid for `order`, else None. `paginate`
+    would quietly show the first page; an API says so instead (a 422 on "cursor")."""
+    if cursor and decode_cursor(cursor, order) is None:
+        return _("This cursor is not valid; start again from the first page.")
+    return None
+
+
+def check_cursor(cursor: str | None, order: list[str]) -> None:
+    """`cursor_problem` as a ValidationFailed on the field "cursor"."""
+    problem = cursor_problem(cursor, order)
+    if problem:
+        raise ValidationFailed.field("cursor", problem)
 
 
 def _after(order: list[str], values: list[Any]) -> Q:
@@ -86,7 +105,7 @@ def paginate(
     limit = max(1, int(limit))
     ordered = queryset.order_by(*order)
     if cursor:
-        values = _decode(cursor, order)
+        values = decode_cursor(cursor, order)
         if values is not None:
             # Signed but unusable values (e.g. from an older version): the first page.
             with contextlib.suppress(ValidationError, ValueError, TypeError, OverflowError):

@@ -8,12 +8,10 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from atiende.api.schemas import errors
-from atiende.core.errors import ValidationFailed
-from atiende.core.pagination import _decode as decode_cursor
+from atiende.core.pagination import check_cursor
 
 from . import actions, selectors
 from .models import InboundMessage
@@ -137,10 +135,7 @@ def raw_response(row: InboundMessage) -> HttpResponse:
     summary="Messages that could not become tickets, newest first (managers and admins)",
 )
 def failed_list(request, query: Query[FailedQuery]):
-    if query.cursor and decode_cursor(query.cursor, selectors.FAILED_ORDER) is None:
-        raise ValidationFailed.field(
-            "cursor", _("This cursor is not valid; start again from the first page.")
-        )
+    check_cursor(query.cursor, selectors.FAILED_ORDER)
     page = selectors.failed_page(request.user, cursor=query.cursor, limit=query.limit)
     next_url = None
     if page.next_cursor:

@@ -10,6 +10,7 @@ from django.db.models import Count, Max, Q, QuerySet
 
 from atiende.accounts.models import User
 from atiende.core.errors import NotFound
+from atiende.core.ids import parse_id
 from atiende.core.pagination import Page, paginate
 
 from .models import InboundMessage, InboundStatus, Mailbox
@@ -45,13 +46,13 @@ def failed_page(actor: User, *, cursor: str | None, limit: int = 25) -> Page:
 
 
 def inbound_get(actor: User, message_id: int | str, *, with_raw: bool = False) -> InboundMessage:
-    pk = str(message_id)
-    if not pk.isascii() or not pk.isdigit() or not 0 < int(pk) < 2**63:
+    pk = parse_id(message_id)
+    if pk is None:
         raise NotFound()
     queryset = inbound_visible_to(actor).select_related("mailbox", "ticket")
     if not with_raw:
         queryset = queryset.defer("raw")
-    message = queryset.filter(pk=int(pk)).first()
+    message = queryset.filter(pk=pk).first()
     if message is None:
         raise NotFound()
     return message

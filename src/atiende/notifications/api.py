@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
 from atiende.api.schemas import errors
 from atiende.api.shaping import next_url
-from atiende.core.errors import NotFound, ValidationFailed
-from atiende.core.pagination import _decode as decode_cursor
-from atiende.core.pagination import paginate
+from atiende.core.errors import NotFound
+from atiende.core.ids import parse_id
+from atiende.core.pagination import check_cursor, paginate
 
 from . import actions, selectors
 from .models import Notification
@@ -78,10 +77,7 @@ def notification_data(notification: Notification) -> dict:
     summary="The caller's notifications, newest first",
 )
 def notification_list(request, query: Query[NotificationQuery]):
-    if query.cursor and decode_cursor(query.cursor, ORDER) is None:
-        raise ValidationFailed(
-            errors={"cursor": [_("This cursor is not valid; start again from the first page.")]}
-        )
+    check_cursor(query.cursor, ORDER)
     found = selectors.notifications_for(request.user, unread_only=query.unread)
     page = paginate(found, order=ORDER, cursor=query.cursor, limit=query.limit)
     return {
@@ -110,7 +106,7 @@ def notification_read_all(request):
     summary="Mark one notification read",
 )
 def notification_read(request, notification_id: int):
-    if not 0 < notification_id < 2**31:
+    if parse_id(notification_id) is None:
         raise NotFound()
     notification = actions.mark_read(actor=request.user, notification_id=notification_id)
     return notification_data(notification)

@@ -13,13 +13,16 @@ from django.db import models, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Concat
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from atiende.accounts.models import Team, User
 from atiende.accounts.selectors import agents_visible_to
 from atiende.core import bulk, clock, events
-from atiende.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from atiende.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from atiende.core.ids import id_field
 from atiende.core.queries import one_or_none
 from atiende.core.sanitize import clean_text
+from atiende.core.versions import check_version
 
 from . import numbering, search, workflow
 from .attachments import check_upload, cleanup_on_error, guess_type, new_storage_key, safe_filename
@@ -69,19 +72,10 @@ def _require_agent(actor: User) -> None:
         raise Forbidden(_("Only agents can do this."))
 
 
-def _check_version(ticket: Ticket, version: int | str | None) -> None:
-    if version is None:
-        return
-    try:
-        yours = int(version)
-    except (TypeError, ValueError):
-        raise ValidationFailed.field("version", _("Send the version number you read.")) from None
-    if yours != ticket.version:
-        raise Conflict(
-            _("This ticket was changed by someone else (version %(current)d, you had %(yours)d).")
-            % {"current": ticket.version, "yours": yours},
-            current_version=ticket.version,
-        )
+# A stale write's message (see core.versions.check_version).
+STALE = gettext_lazy(
+    "This ticket was changed by someone else (version %(current)d, you had %(yours)d)."
+)
 
 
 def _event(
@@ -128,21 +122,8 @@ def _clean_body(body: str, field: str, *, required: bool) -> str:
     return body
 
 
-def _id_or_none(value: Any, field: str, message: str) -> int | None:
-    """An id from a form or JSON value: None for empty, a 422 for anything not a number."""
-    if value in (None, ""):
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ValidationFailed.field(field, message) from None
-    if not 0 < number < 2**63:
-        raise ValidationFailed.field(field, message)
-    return number
-
-
 def _category(category_id: Any) -> Category | None:
-    pk = _id_or_none(category_id, "category", _("Unknown category."))
+    pk = id_field(category_id, field="category", message=_("Unknown category."))
     if pk is None:
         return None
     category = one_or_none(Category.objects.filter(pk=pk, is_active=True))
@@ -152,7 +133,7 @@ def _category(category_id: Any) -> Category | None:
 
 
 def _team(team_id: Any) -> Team | None:
-    pk = _id_or_none(team_id, "team", _("Unknown team."))
+    pk = id_field(team_id, field="team", message=_("Unknown team."))
     if pk is None:
         return None
     team = one_or_none(Team.objects.filter(pk=pk))
@@ -162,7 +143,7 @@ def _team(team_id: Any) -> Team | None:
 
 
 def _agent(actor: User, user_id: Any) -> User | None:
-    pk = _id_or_none(user_id, "assignee", _("Unknown agent."))
+    pk = id_field(user_id, field="assignee", message=_("Unknown agent."))
     if pk is None:
         return None
     agent = one_or_none(agents_visible_to(actor).filter(pk=pk))
@@ -260,7 +241,7 @@ def ticket_create(
             impact = Impact.LOW
     category = _category(category_id)
     requester: User | None = actor
-    requester_pk = _id_or_none(requester_id, "requester", _("Unknown requester."))
+    requester_pk = id_field(requester_id, field="requester", message=_("Unknown requester."))
     if actor.is_agent and requester_pk is not None and requester_pk != actor.pk:
         requester = one_or_none(User.objects.filter(pk=requester_pk, is_active=True))
     if requester is None:
@@ -322,7 +303,7 @@ def ticket_update(
         )
     with transaction.atomic():
         ticket = _locked_ticket(actor, ticket_id)
-        _check_version(ticket, version)
+        check_version(ticket.version, version, stale=STALE)
         new: dict[str, Any] = {}
         if "kind" in changes:
             new["kind"] = _choice(changes["kind"], Kind.values, "kind", _("Unknown kind."))
@@ -431,7 +412,7 @@ def ticket_transition(
         raise ValidationFailed.field("to", _("Unknown status."))
     with transaction.atomic():
         ticket = _locked_ticket(actor, ticket_id)
-        _check_version(ticket, version)
+        check_version(ticket.version, version, stale=STALE)
         # Decision: an organisation manager *sees* the tickets of their organisation, but
         # confirming or reopening speaks for the person who asked, so only the requester
         # may do it. The manager gets 403 (they can see the ticket, so 404 would lie).

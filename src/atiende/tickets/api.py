@@ -18,7 +18,8 @@ from atiende.accounts.models import User
 from atiende.api.schemas import Id, errors
 from atiende.api.shaping import next_url, person_ref
 from atiende.core.errors import NotFound, ValidationFailed
-from atiende.core.pagination import _decode as decode_cursor
+from atiende.core.ids import parse_id
+from atiende.core.pagination import cursor_problem
 from atiende.sla.selectors import clock_summaries, clock_summaries_of_new
 
 from . import actions, selectors
@@ -138,12 +139,12 @@ def _filters(query: TicketQuery) -> selectors.TicketFilters:
         value = query.assignee.strip().lower()
         if value == "none":
             unassigned = True
-        elif value.isascii() and value.isdigit() and 0 < int(value) < 2**31:
-            assignee = int(value)
+        elif (agent_id := parse_id(value)) is not None:
+            assignee = agent_id
         else:
             problems["assignee"] = [_("Give an agent id, or “none”.")]
-    if query.cursor and decode_cursor(query.cursor, selectors.SORTS.get(query.sort, [])) is None:
-        problems["cursor"] = [_("This cursor is not valid; start again from the first page.")]
+    if problem := cursor_problem(query.cursor, selectors.SORTS.get(query.sort, [])):
+        problems["cursor"] = [problem]
     if problems:
         raise ValidationFailed(errors=problems)
     return selectors.TicketFilters(
@@ -358,7 +359,7 @@ def link_add(request, ticket_id: str, payload: LinkIn):
 )
 def link_remove(request, ticket_id: str, link_id: int):
     ticket = _visible(request, ticket_id)
-    if not 0 < link_id < 2**63:
+    if parse_id(link_id) is None:
         raise NotFound()
     actions.ticket_link_remove(actor=request.user, ticket_id=ticket.pk, link_id=link_id)
     return Reply(204, None)
@@ -398,7 +399,7 @@ def attachment_add(request, ticket_id: str, file: File[UploadedFile], public: Fo
     },
 )
 def attachment_download(request, attachment_id: int):
-    if not 0 < attachment_id < 2**31:
+    if parse_id(attachment_id) is None:
         raise NotFound()
     attachment = selectors.attachment_get(request.user, attachment_id)
     try:

@@ -3,7 +3,6 @@ search, attachment download, export and API call."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -11,6 +10,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from atiende.accounts.models import User
 from atiende.accounts.selectors import team_ids_of
 from atiende.core.errors import NotFound
+from atiende.core.ids import parse_id
 from atiende.core.pagination import Page, paginate
 from atiende.core.queries import one_or_none
 
@@ -60,29 +60,12 @@ def visibility(actor: User, via: str = "") -> Q:
     return Q(**{f"{via}requester_id": actor.pk})
 
 
-MAX_ID = 2**63 - 1  # the largest BigAutoField value: larger ids would crash the database driver
-ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
-
-
-def valid_id(value: int | str) -> int | None:
-    """`value` as a primary key, or None when it cannot be one (so callers answer 404)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, str) and ASCII_DIGITS.fullmatch(value):
-        number = int(value)
-    else:
-        return None
-    return number if 0 < number <= MAX_ID else None
-
-
 def ticket_get(actor: User, ticket_id: int | str) -> Ticket:
     """One visible ticket by id or number; NotFound for missing and denied alike."""
     tickets = tickets_visible_to(actor).select_related(*LIST_RELATED)
     key = str(ticket_id).strip()
     if isinstance(ticket_id, int) or key.isdigit():
-        pk = valid_id(ticket_id if isinstance(ticket_id, int) else key)
+        pk = parse_id(ticket_id if isinstance(ticket_id, int) else key)
         ticket = one_or_none(tickets.filter(pk=pk)) if pk is not None else None
     else:
         ticket = one_or_none(tickets.filter(number=key.upper()[:20])) if key else None
@@ -222,7 +205,7 @@ def links_of(actor: User, ticket: Ticket) -> list[LinkedTicket]:
 
 
 def attachment_get(actor: User, attachment_id: int) -> Attachment:
-    pk = valid_id(attachment_id)
+    pk = parse_id(attachment_id)
     if pk is None:
         raise NotFound()
     attachments = Attachment.objects.select_related("ticket").filter(
