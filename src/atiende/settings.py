@@ -88,6 +88,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Domain errors that leave an HTML view: NotFound -> 404, Forbidden -> 403, Conflict -> 409.
+    "atiende.core.http.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "atiende.urls"

@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from atiende.core.errors import DomainError, NotFound
+from atiende.core.errors import DomainError
+from atiende.core.forms import apply_domain_error
 
 from . import actions, selectors
 from .forms import PreferencesForm, TokenCreateForm
@@ -73,9 +74,7 @@ def preferences(request: AuthenticatedRequest) -> HttpResponse:
             email_notifications=form.cleaned_data["email_notifications"],
         )
     except DomainError as exc:
-        for field, field_messages in exc.errors.items():
-            for message in field_messages:
-                form.add_error(field if field in form.fields else None, message)
+        apply_domain_error(form, exc)
         return _render_profile(request, preferences_form=form, status=exc.status_code)
     # Confirm in the language just chosen (the middleware activated the old one).
     with translation.override(user.language or translation.get_language()):
@@ -105,10 +104,7 @@ def token_create(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def token_revoke(request: AuthenticatedRequest, token_id: int) -> HttpResponse:
-    try:
-        token = actions.api_token_revoke(actor=request.user, token_id=token_id)
-    except NotFound as exc:
-        raise Http404 from exc
+    token = actions.api_token_revoke(actor=request.user, token_id=token_id)
     messages.success(
         request, _("The token “%(name)s” was revoked; it no longer works.") % {"name": token.name}
     )

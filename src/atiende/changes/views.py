@@ -8,11 +8,9 @@ get 404 everywhere."""
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import wraps
 from typing import Any, cast
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,6 +23,8 @@ from django.views.decorators.http import require_POST
 from atiende.accounts.models import User
 from atiende.core import clock
 from atiende.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from atiende.core.forms import apply_domain_error
+from atiende.core.http import agents_only
 from atiende.tickets import actions as ticket_actions
 from atiende.tickets.models import Status, Ticket
 from atiende.tickets.selectors import links_of, timeline_for
@@ -57,44 +57,17 @@ GUARD_HINTS = {
 }
 
 
-def agents_only(view):
-    """Change pages are for agents; requesters get a plain 404 (nothing to reveal)."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs):
-        if not getattr(request.user, "is_agent", False):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
 def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
 def _change_or_404(request: HttpRequest, number: str) -> Ticket:
-    try:
-        return selectors.change_get(_user(request), number)
-    except NotFound as exc:
-        raise Http404 from exc
+    return selectors.change_get(_user(request), number)  # NotFound: the middleware's 404
 
 
 def _to_change(ticket: Ticket, anchor: str = "") -> HttpResponse:
     url = reverse("changes:change", args=[ticket.number])
     return redirect(f"{url}#{anchor}" if anchor else url)
-
-
-def _apply_error(form, exc: DomainError) -> None:
-    placed = False
-    for name, problems in exc.errors.items():
-        field = name if name in form.fields else None
-        for message in problems:
-            form.add_error(field, message)
-            placed = True
-    if not placed:
-        form.add_error(None, exc.detail)
 
 
 # --- list ---------------------------------------------------------------------------------------
@@ -188,7 +161,7 @@ def change_new(request: HttpRequest) -> HttpResponse:
                     assignee_id=data["assignee"] or None,
                 )
             except DomainError as exc:
-                _apply_error(form, exc)
+                apply_domain_error(form, exc)
                 status = exc.status_code
             else:
                 messages.success(
@@ -388,7 +361,7 @@ def change_edit(request: HttpRequest, number: str) -> HttpResponse:
         fresh = selectors.change_get(user, ticket.pk)
         return _render_change(request, fresh, status=409, conflict=True)
     except DomainError as exc:
-        _apply_error(form, exc)
+        apply_domain_error(form, exc)
         return _render_change(request, ticket, status=exc.status_code, edit_form=form)
     messages.success(request, _("Change saved."))
     return _to_change(ticket, "details")
@@ -416,7 +389,7 @@ def change_transition(request: HttpRequest, number: str) -> HttpResponse:
         fresh = selectors.change_get(user, ticket.pk)
         return _render_change(request, fresh, status=409, conflict=True)
     except DomainError as exc:
-        _apply_error(form, exc)
+        apply_domain_error(form, exc)
         return _render_change(request, ticket, status=exc.status_code, transition_form=form)
     messages.success(
         request, _("The change is now “%(status)s”.") % {"status": Status(data["to"]).label}
@@ -449,12 +422,7 @@ def change_risk(request: HttpRequest, number: str) -> HttpResponse:
                 )
             except DomainError as exc:
                 rename = {f"answers.{q.pk}": f"q{q.pk}" for q in questions}
-                for name, problems in exc.errors.items():
-                    field = rename.get(name, name)
-                    for message in problems:
-                        form.add_error(field if field in form.fields else None, message)
-                if not exc.errors:
-                    form.add_error(None, exc.detail)
+                apply_domain_error(form, exc, rename=rename)
                 status = exc.status_code
             else:
                 messages.success(request, _("Risk assessed."))
@@ -482,7 +450,7 @@ def change_review(request: HttpRequest, number: str) -> HttpResponse:
             caused_incidents=form.incident_refs(),
         )
     except DomainError as exc:
-        _apply_error(form, exc)
+        apply_domain_error(form, exc)
         return _render_change(request, ticket, status=exc.status_code, review_form=form)
     messages.success(request, _("Review recorded."))
     return _to_change(ticket, "review")
@@ -511,7 +479,7 @@ def change_item_add(request: HttpRequest, number: str) -> HttpResponse:
             raise ValidationFailed.field("item", _("No service or item has this name or id."))
         cmdb_actions.ticket_item_add(actor=user, ticket_id=ticket.pk, item_id=item.pk)
     except DomainError as exc:
-        _apply_error(form, exc)
+        apply_domain_error(form, exc)
         return _render_change(request, ticket, status=exc.status_code, item_form=form)
     return _to_change(ticket, "items")
 
@@ -524,8 +492,8 @@ def change_item_remove(request: HttpRequest, number: str, item_id: int) -> HttpR
     ticket = _change_or_404(request, number)
     try:
         cmdb_actions.ticket_item_remove(actor=_user(request), ticket_id=ticket.pk, item_id=item_id)
-    except NotFound as exc:
-        raise Http404 from exc
+    except NotFound:
+        raise  # the middleware's 404, not a message on the page
     except DomainError as exc:
         messages.error(request, exc.detail)
     return _to_change(ticket, "items")
@@ -546,10 +514,8 @@ def change_link_add(request: HttpRequest, number: str) -> HttpResponse:
             other=form.cleaned_data["other"],
             link_type=form.cleaned_data["link_type"],
         )
-    except NotFound as exc:
-        raise Http404 from exc
     except DomainError as exc:
-        _apply_error(form, exc)
+        apply_domain_error(form, exc)
         return _render_change(request, ticket, status=exc.status_code, link_form=form)
     return _to_change(ticket, "links")
 
@@ -558,12 +524,7 @@ def change_link_add(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def change_link_remove(request: HttpRequest, number: str, link_id: int) -> HttpResponse:
     ticket = _change_or_404(request, number)
-    try:
-        ticket_actions.ticket_link_remove(
-            actor=_user(request), ticket_id=ticket.pk, link_id=link_id
-        )
-    except NotFound as exc:
-        raise Http404 from exc
+    ticket_actions.ticket_link_remove(actor=_user(request), ticket_id=ticket.pk, link_id=link_id)
     return _to_change(ticket, "links")
 
 
@@ -618,7 +579,7 @@ def approval_decide(request: HttpRequest, pk: int) -> HttpResponse:
             comment=form.cleaned_data["comment"],
         )
     except DomainError as exc:
-        _apply_error(form, exc)
+        apply_domain_error(form, exc)
         return _render_change(request, ticket, status=exc.status_code, decision_form=form)
     if form.cleaned_data["decision"] == "approve":
         messages.success(request, _("You approved %(number)s.") % {"number": ticket.number})

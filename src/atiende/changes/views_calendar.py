@@ -4,13 +4,11 @@ the CAB agenda. Thin: a form parses the query string, `calendar` reads, template
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from functools import wraps
 from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -25,6 +23,7 @@ from django.views.decorators.http import require_POST
 from atiende.accounts.models import Team, User
 from atiende.cmdb.models import SERVICE_CLASSES, ConfigurationItem
 from atiende.core import clock
+from atiende.core.http import agents_only
 
 from . import calendar, calendar_actions, ics
 from .models import ChangeType
@@ -36,19 +35,6 @@ LIST_LIMIT = 500
 FEED_PAST_DAYS = 31
 FEED_FUTURE_DAYS = 366
 FEED_LIMIT = 5000
-
-
-def agents_only(view):
-    """Calendar pages are for agents; requesters get a plain 404 (nothing to reveal)."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs):
-        if not getattr(request.user, "is_agent", False):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _actor(request: HttpRequest) -> User:

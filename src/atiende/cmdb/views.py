@@ -4,18 +4,16 @@ re-renders the form with field errors and the DomainError's status code."""
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from atiende.core.errors import DomainError, NotFound, ValidationFailed
-from atiende.tickets.forms.desk import apply_domain_error
+from atiende.core.errors import DomainError, ValidationFailed
+from atiende.core.forms import apply_domain_error
+from atiende.core.http import agents_only
 from atiende.tickets.selectors import ticket_get
 
 from . import actions, csv_io, diagram, selectors
@@ -26,22 +24,6 @@ from .templatetags.cmdb_tags import event_text
 PAGE_SIZE = 50
 HISTORY_SHOWN = 20
 SUGGESTIONS = 15
-
-
-def cmdb_view(view):
-    """Agents only; everyone else gets a plain 404 (the CMDB is invisible to requesters)."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not selectors.can_view(request.user):
-            raise Http404
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404 from exc
-
-    return wrapped
 
 
 def _filters(data) -> tuple[ItemFilterForm, selectors.ItemFilters]:
@@ -60,7 +42,7 @@ def _filters(data) -> tuple[ItemFilterForm, selectors.ItemFilters]:
     return form, filters
 
 
-@cmdb_view
+@agents_only
 def item_list(request) -> HttpResponse:
     form, filters = _filters(request.GET)
     page = selectors.item_page(
@@ -83,7 +65,7 @@ def item_list(request) -> HttpResponse:
     )
 
 
-@cmdb_view
+@agents_only
 def item_export(request) -> StreamingHttpResponse:
     _form, filters = _filters(request.GET)
     items = selectors.items_filtered(request.user, filters)
@@ -94,7 +76,7 @@ def item_export(request) -> StreamingHttpResponse:
     return response
 
 
-@cmdb_view
+@agents_only
 def relation_export(request) -> StreamingHttpResponse:
     response = StreamingHttpResponse(
         csv_io.export_relations(selectors.relations_visible_to(request.user)),
@@ -164,13 +146,13 @@ def _item_context(request, item: ConfigurationItem, **extra) -> dict:
     }
 
 
-@cmdb_view
+@agents_only
 def item_detail(request, item_id: int) -> HttpResponse:
     item = selectors.item_get(request.user, item_id)
     return render(request, "cmdb/item.html", _item_context(request, item))
 
 
-@cmdb_view
+@agents_only
 def item_impact(request, item_id: int) -> HttpResponse:
     item = selectors.item_get(request.user, item_id)
     impact = selectors.impacted_items(request.user, [item.pk], limit=500)
@@ -224,18 +206,18 @@ def _save_item(request, item: ConfigurationItem | None) -> HttpResponse:
     )
 
 
-@cmdb_view
+@agents_only
 def item_create(request) -> HttpResponse:
     return _save_item(request, None)
 
 
-@cmdb_view
+@agents_only
 def item_edit(request, item_id: int) -> HttpResponse:
     return _save_item(request, selectors.item_get(request.user, item_id))
 
 
 @require_POST
-@cmdb_view
+@agents_only
 def item_delete(request, item_id: int) -> HttpResponse:
     item = selectors.item_get(request.user, item_id)
     try:
@@ -261,7 +243,7 @@ def _find_item(name: str, field: str) -> ConfigurationItem:
 
 
 @require_POST
-@cmdb_view
+@agents_only
 def relation_add(request, item_id: int) -> HttpResponse:
     item = selectors.item_get(request.user, item_id)
     form = RelationForm(request.POST)
@@ -284,7 +266,7 @@ def relation_add(request, item_id: int) -> HttpResponse:
 
 
 @require_POST
-@cmdb_view
+@agents_only
 def relation_remove(request, item_id: int, relation_id: int) -> HttpResponse:
     item = selectors.item_get(request.user, item_id)
     relation = selectors.relation_get(request.user, relation_id)
@@ -299,7 +281,7 @@ def relation_remove(request, item_id: int, relation_id: int) -> HttpResponse:
     return redirect(reverse("cmdb:item", args=[item.pk]) + "#relations")
 
 
-@cmdb_view
+@agents_only
 def import_csv(request) -> HttpResponse:
     if not selectors.can_edit(request.user):
         raise Http404
@@ -353,7 +335,7 @@ def import_csv(request) -> HttpResponse:
     )
 
 
-@cmdb_view
+@agents_only
 def suggest(request) -> HttpResponse:
     """Name suggestions for the pickers (an htmx-filled <datalist>)."""
     q = (request.GET.get("q") or request.GET.get("other") or request.GET.get("name") or "").strip()
@@ -371,13 +353,10 @@ def suggest(request) -> HttpResponse:
 
 
 def _ticket(request, number: str):
-    try:
-        return ticket_get(request.user, number[:20])
-    except NotFound as exc:
-        raise Http404 from exc
+    return ticket_get(request.user, number[:20])  # NotFound: the middleware's 404
 
 
-@cmdb_view
+@agents_only
 def ticket_items(request, number: str) -> HttpResponse:
     ticket = _ticket(request, number)
     error, status = "", 200

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from atiende.accounts.models import User
-from atiende.core.errors import DomainError, NotFound
+from atiende.core.errors import DomainError
 from atiende.tickets import actions as ticket_actions
 from atiende.tickets.models import Status
 
@@ -29,26 +29,13 @@ class AuthenticatedRequest(HttpRequest):
     user: User
 
 
-def _first_error(exc: DomainError) -> str:
-    for problems in exc.errors.values():
-        if problems:
-            return problems[0]
-    return exc.detail
-
-
 def _message(request: AuthenticatedRequest, message_id: int, **kwargs) -> InboundMessage:
-    try:
-        return selectors.inbound_get(request.user, message_id, **kwargs)
-    except NotFound:
-        raise Http404 from None
+    return selectors.inbound_get(request.user, message_id, **kwargs)  # NotFound: a 404
 
 
 @login_required
 def failed_list(request: AuthenticatedRequest) -> HttpResponse:
-    try:
-        page = selectors.failed_page(request.user, cursor=request.GET.get("cursor"), limit=25)
-    except NotFound:
-        raise Http404 from None
+    page = selectors.failed_page(request.user, cursor=request.GET.get("cursor"), limit=25)
     return render(request, "mail/failed_list.html", {"nav": "mail", "page": page})
 
 
@@ -81,7 +68,7 @@ def failed_retry(request: AuthenticatedRequest, message_id: int) -> HttpResponse
     try:
         result = actions.inbound_retry(actor=request.user, message_id=row.pk)
     except DomainError as exc:
-        messages.error(request, _first_error(exc))
+        messages.error(request, exc.first_message())
         return redirect("mail:failed_detail", message_id=row.pk)
     if result.outcome == Outcome.FAILED:
         messages.error(request, _("It failed again: %(error)s") % {"error": result.error})
@@ -97,7 +84,7 @@ def failed_discard(request: AuthenticatedRequest, message_id: int) -> HttpRespon
     try:
         actions.inbound_discard(actor=request.user, message_id=row.pk)
     except DomainError as exc:
-        messages.error(request, _first_error(exc))
+        messages.error(request, exc.first_message())
         return redirect("mail:failed_detail", message_id=row.pk)
     messages.success(request, _("The message was discarded."))
     return redirect("mail:failed")
@@ -105,11 +92,8 @@ def failed_discard(request: AuthenticatedRequest, message_id: int) -> HttpRespon
 
 @login_required
 def health(request: AuthenticatedRequest) -> HttpResponse:
-    try:
-        mailboxes = selectors.mailbox_health(request.user)
-        outbox = selectors.outbox_health(request.user)
-    except NotFound:
-        raise Http404 from None
+    mailboxes = selectors.mailbox_health(request.user)
+    outbox = selectors.outbox_health(request.user)
     context = {"nav": "mail", "mailboxes": mailboxes, "outbox": outbox}
     return render(request, "mail/health.html", context)
 
@@ -156,7 +140,7 @@ def _resolution_link(request: HttpRequest, token: str, link: links.ResolutionLin
             actor=link.requester, ticket_id=link.ticket.pk, to=to, comment=comment
         )
     except DomainError as exc:
-        context["error"] = _first_error(exc)
+        context["error"] = exc.first_message()
         return render(request, "mail/resolution_link.html", context, status=exc.status_code)
     context["done"] = True
     return render(request, "mail/resolution_link.html", context)

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from atiende.core.errors import NotFound
 from atiende.core.pagination import paginate
 from atiende.tickets.models import Kind
 
@@ -49,10 +47,7 @@ def notification_list(request):
 @require_POST
 @login_required
 def notification_read(request, notification_id: int):
-    try:
-        notification = actions.mark_read(actor=request.user, notification_id=notification_id)
-    except NotFound as exc:
-        raise Http404 from exc
+    notification = actions.mark_read(actor=request.user, notification_id=notification_id)
     if request.POST.get("open") and notification.ticket_id:
         url = _ticket_url(request.user, notification.ticket)
         if url:

@@ -587,7 +587,7 @@ def bulk_update(*, actor: User, ticket_ids: Sequence[int], changes: dict[str, An
             ticket_update(actor=actor, ticket_id=ticket_id, version=None, changes=changes)
             result.done.append(ticket_id)
         except DomainError as exc:
-            result.failed[ticket_id] = _first_message(exc)
+            result.failed[ticket_id] = exc.first_message()
     return result
 
 
@@ -601,15 +601,8 @@ def bulk_transition(
             ticket_transition(actor=actor, ticket_id=ticket_id, to=to, **details)
             result.done.append(ticket_id)
         except DomainError as exc:
-            result.failed[ticket_id] = _first_message(exc)
+            result.failed[ticket_id] = exc.first_message()
     return result
-
-
-def _first_message(exc: DomainError) -> str:
-    for messages in exc.errors.values():
-        if messages:
-            return messages[0]
-    return exc.detail
 
 
 # --- links --------------------------------------------------------------------------------------

@@ -17,7 +17,6 @@ from django.utils.translation import gettext_lazy as _
 from atiende.accounts import selectors as accounts_selectors
 from atiende.accounts.models import Organization, User
 from atiende.accounts.selectors import agents_visible_to, teams_visible_to
-from atiende.core.errors import DomainError
 
 from ..models import Impact, Kind, PendingReason, Priority, Status, Urgency
 from ..selectors import SORTS, categories_active, resolution_codes_active
@@ -153,19 +152,6 @@ class IdListField(forms.Field):
             raise ValidationError(
                 self.error_messages["too_many"], code="too_many", params={"max": BULK_MAX}
             )
-
-
-def apply_domain_error(form: forms.Form, exc: DomainError, rename: dict[str, str] | None = None):
-    """Show a DomainError on the form: field errors on their fields, the rest on top."""
-    rename = rename or {}
-    placed = False
-    for name, messages in exc.errors.items():
-        field = rename.get(name, name)
-        for message in messages:
-            form.add_error(field if field in form.fields else None, message)
-            placed = True
-    if not placed:
-        form.add_error(None, exc.detail)
 
 
 # --- queue --------------------------------------------------------------------------------------

@@ -3,17 +3,12 @@
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 
-from atiende.core.errors import NotFound
-
 from ..selectors import attachment_get
 
 
 @login_required
 def download(request, attachment_id: int):
-    try:
-        attachment = attachment_get(request.user, attachment_id)
-    except NotFound as exc:
-        raise Http404 from exc
+    attachment = attachment_get(request.user, attachment_id)  # NotFound: the middleware's 404
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError as exc:

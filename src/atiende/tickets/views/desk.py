@@ -8,11 +8,9 @@ write re-renders the page with the error on the right field and the DomainError'
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -23,6 +21,8 @@ from django.views.decorators.http import require_POST
 from atiende.accounts.selectors import team_ids_of
 from atiende.core import clock
 from atiende.core.errors import Conflict, DomainError, NotFound
+from atiende.core.forms import apply_domain_error
+from atiende.core.http import agents_only
 from atiende.sla.selectors import breaching_soon
 
 from .. import actions, selectors, workflow
@@ -36,7 +36,6 @@ from ..forms.desk import (
     ReplyForm,
     TicketFieldsForm,
     TransitionForm,
-    apply_domain_error,
 )
 from ..models import LinkType, Status, Ticket
 from ..selectors import TicketFilters
@@ -50,25 +49,6 @@ DEFAULT_VIEW = "mine"
 OTHER_TICKETS_SHOWN = 5
 # Statuses that need more than a click: their forms ask for the details.
 DETAILED_TARGETS = (Status.RESOLVED, Status.PENDING)
-
-
-def agent_required(*, requester_gets_404: bool = False):
-    """Desk pages are for agents. Requesters are sent to the portal, or get a plain 404
-    on ticket URLs (so the desk does not reveal which tickets exist)."""
-
-    def decorator(view):
-        @login_required
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs):
-            if not getattr(request.user, "is_agent", False):
-                if requester_gets_404:
-                    raise Http404
-                return redirect("portal:home")
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 # --- queue --------------------------------------------------------------------------------------
@@ -204,7 +184,7 @@ def _report_bulk(request, result: actions.BulkResult) -> None:
         )
 
 
-@agent_required()
+@agents_only(others_to="portal:home")
 def queue(request):
     if request.method != "POST":
         return _render_queue(request)
@@ -230,10 +210,7 @@ def queue(request):
 
 
 def _ticket_or_404(user, number: str) -> Ticket:
-    try:
-        return selectors.ticket_get(user, number)
-    except NotFound as exc:
-        raise Http404 from exc
+    return selectors.ticket_get(user, number)  # NotFound: the middleware's 404
 
 
 def _render_ticket(
@@ -307,13 +284,13 @@ def _conflict_response(request, number: str, exc: Conflict, unsaved=None):
     return _render_ticket(request, ticket, status=exc.status_code, conflict=unsaved or [])
 
 
-@agent_required(requester_gets_404=True)
+@agents_only
 def ticket_detail(request, number: str):
     return _render_ticket(request, _ticket_or_404(request.user, number))
 
 
 @require_POST
-@agent_required(requester_gets_404=True)
+@agents_only
 def ticket_update(request, number: str):
     ticket = _ticket_or_404(request.user, number)
     form = TicketFieldsForm(request.POST, choices=DeskChoices(request.user), ticket=ticket)
@@ -339,8 +316,6 @@ def ticket_update(request, number: str):
         )
     except Conflict as exc:
         return _conflict_response(request, number, exc, form.describe_changes())
-    except NotFound as exc:
-        raise Http404 from exc
     except DomainError as exc:
         apply_domain_error(form, exc)
         return _render_ticket(request, ticket, status=exc.status_code, fields_form=form)
@@ -349,7 +324,7 @@ def ticket_update(request, number: str):
 
 
 @require_POST
-@agent_required(requester_gets_404=True)
+@agents_only
 def ticket_assign_me(request, number: str):
     ticket = _ticket_or_404(request.user, number)
     try:
@@ -365,16 +340,18 @@ def ticket_assign_me(request, number: str):
         )
     except Conflict as exc:
         return _conflict_response(request, number, exc, [(_("Assignee"), _("you"))])
-    except NotFound as exc:
-        raise Http404 from exc
+    except NotFound:
+        raise  # the middleware's 404, not a message on the page
     except DomainError as exc:
-        return _render_ticket(request, ticket, status=exc.status_code, transition_error=_first(exc))
+        return _render_ticket(
+            request, ticket, status=exc.status_code, transition_error=exc.first_message()
+        )
     messages.success(request, _("The ticket is now assigned to you."))
     return _back_to_ticket(ticket)
 
 
 @require_POST
-@agent_required(requester_gets_404=True)
+@agents_only
 def ticket_link_add(request, number: str):
     ticket = _ticket_or_404(request.user, number)
     try:
@@ -384,35 +361,27 @@ def ticket_link_add(request, number: str):
             other=request.POST.get("other", "").strip()[:40],
             link_type=request.POST.get("link_type", ""),
         )
-    except NotFound as exc:
-        raise Http404 from exc
+    except NotFound:
+        raise  # the middleware's 404, not a message on the page
     except DomainError as exc:
-        return _render_ticket(request, ticket, status=exc.status_code, link_error=_first(exc))
+        return _render_ticket(
+            request, ticket, status=exc.status_code, link_error=exc.first_message()
+        )
     messages.success(request, _("Tickets linked."))
     return _back_to_ticket(ticket, "links")
 
 
 @require_POST
-@agent_required(requester_gets_404=True)
+@agents_only
 def ticket_link_remove(request, number: str, link_id: int):
     ticket = _ticket_or_404(request.user, number)
-    try:
-        actions.ticket_link_remove(actor=request.user, ticket_id=ticket.pk, link_id=link_id)
-    except NotFound as exc:
-        raise Http404 from exc
+    actions.ticket_link_remove(actor=request.user, ticket_id=ticket.pk, link_id=link_id)
     messages.success(request, _("Link removed."))
     return _back_to_ticket(ticket, "links")
 
 
-def _first(exc: DomainError) -> str:
-    for msgs in exc.errors.values():
-        if msgs:
-            return msgs[0]
-    return exc.detail
-
-
 @require_POST
-@agent_required(requester_gets_404=True)
+@agents_only
 def ticket_transition(request, number: str):
     ticket = _ticket_or_404(request.user, number)
     target = request.POST.get("to", "")
@@ -438,11 +407,9 @@ def ticket_transition(request, number: str):
     except Conflict as exc:
         label = Status(data["to"]).label
         return _conflict_response(request, number, exc, [(_("Status"), str(label))])
-    except NotFound as exc:
-        raise Http404 from exc
     except DomainError as exc:
         apply_domain_error(form, exc)
-        error = _first(exc) if data["to"] not in DETAILED_TARGETS else ""
+        error = exc.first_message() if data["to"] not in DETAILED_TARGETS else ""
         return _render_ticket(
             request,
             ticket,
@@ -464,7 +431,7 @@ def _form_error(form, *, only_general: bool = False) -> str:
 
 
 @require_POST
-@agent_required(requester_gets_404=True)
+@agents_only
 def ticket_reply(request, number: str):
     ticket = _ticket_or_404(request.user, number)
     form = ReplyForm(request.POST, request.FILES)
@@ -478,8 +445,6 @@ def ticket_reply(request, number: str):
             public=form.is_public,
             attachments=form.cleaned_data["attachments"],
         )
-    except NotFound as exc:
-        raise Http404 from exc
     except DomainError as exc:
         apply_domain_error(form, exc, rename={"file": "attachments"})
         return _render_ticket(request, ticket, status=exc.status_code, reply_form=form)
@@ -490,7 +455,7 @@ def ticket_reply(request, number: str):
 # --- new ticket ---------------------------------------------------------------------------------
 
 
-@agent_required()
+@agents_only(others_to="portal:home")
 def new_ticket(request):
     choices = DeskChoices(request.user)
     if request.method != "POST":

@@ -11,7 +11,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -19,7 +19,8 @@ from django.views.decorators.http import require_POST
 
 from atiende.accounts.models import User
 from atiende.core import clock
-from atiende.core.errors import DomainError, NotFound, PayloadTooLarge
+from atiende.core.errors import DomainError, PayloadTooLarge
+from atiende.core.forms import apply_domain_error
 
 from .. import actions, selectors, workflow
 from ..forms.portal import ConfirmForm, PortalTicketForm, ReopenForm, ReplyForm
@@ -61,25 +62,15 @@ def _desk_url(number: str | None) -> str:
 
 
 def _visible_ticket(request: AuthenticatedRequest, number: str) -> Ticket:
-    try:
-        return selectors.ticket_get(request.user, number)
-    except NotFound as exc:
-        raise Http404 from exc
+    return selectors.ticket_get(request.user, number)  # NotFound: the middleware's 404
 
 
 def _apply_domain_errors(form, exc: DomainError, *, file_field: str = "attachments") -> None:
     """Show an action's refusal on the form, next to the field it is about."""
-    if isinstance(exc, PayloadTooLarge):
+    if isinstance(exc, PayloadTooLarge):  # its detail names the file and the limit
         form.add_error(file_field, exc.detail)
         return
-    placed = False
-    for field, field_messages in exc.errors.items():
-        name = file_field if field == "file" else field
-        for message in field_messages:
-            form.add_error(name if name in form.fields else None, message)
-            placed = True
-    if not placed:
-        form.add_error(None, exc.detail)
+    apply_domain_error(form, exc, rename={"file": file_field})
 
 
 # --- list -------------------------------------------------------------------------------------
@@ -227,7 +218,7 @@ def confirm(request: AuthenticatedRequest, number: str) -> HttpResponse:
             actor=request.user, ticket_id=ticket.pk, to=Status.CLOSED, version=version
         )
     except DomainError as exc:
-        messages.error(request, _first_message(exc))
+        messages.error(request, exc.first_message())
         return redirect("portal:ticket", number=ticket.number)
     messages.success(request, _("Thank you for confirming. The ticket is now closed."))
     return redirect("portal:ticket", number=ticket.number)
@@ -255,10 +246,3 @@ def reopen(request: AuthenticatedRequest, number: str) -> HttpResponse:
         return _render_ticket(request, ticket, reopen_form=form, status=exc.status_code)
     messages.success(request, _("We reopened your ticket and will look at it again."))
     return redirect("portal:ticket", number=ticket.number)
-
-
-def _first_message(exc: DomainError) -> str:
-    for field_messages in exc.errors.values():
-        if field_messages:
-            return field_messages[0]
-    return exc.detail
