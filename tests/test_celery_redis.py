@@ -115,6 +115,26 @@ def broker() -> Iterator[Broker]:
         give_back(taken, token)
 
 
+def test_two_test_runs_never_share_a_redis_database(broker):
+    """Another run (another user's, say) while this one holds a database gets another one,
+    and the database it gives back is empty and free again."""
+    if urlsplit(REDIS_URL).path.strip("/"):
+        pytest.skip("ATIENDE_TEST_REDIS_URL pins one database: runs take turns on it")
+    other = take_database("another-run")
+    try:
+        assert other.url != broker.url
+        assert broker.client.get(LOCK_KEY) != b"another-run"
+        other.client.set("queued", "a task of the other run")
+        assert broker.client.get("queued") is None
+    finally:
+        give_back(other, "another-run")
+    check = redis.Redis.from_url(other.url)
+    try:
+        assert check.dbsize() == 0
+    finally:
+        check.close()
+
+
 def postgres_url(name: str) -> str:
     """A database `name` on the PostgreSQL server the suite runs on."""
     s = connection.settings_dict
