@@ -2,7 +2,9 @@
 the same database escalate each SLA breach exactly once, and `atiende scheduler` drives the
 sweep on its own.
 
-Needs Redis at 127.0.0.1:6379 (.ci/run starts it; override with ATIENDE_TEST_REDIS_URL). The
+Needs Redis at 127.0.0.1:6379 (.ci/run starts it; override with ATIENDE_TEST_REDIS_URL); each
+test takes one of the databases 11 to 15 for itself (see `broker`), so test runs of several
+users on one Redis do not meet; without Redis they skip (fail under CI=true). The
 two-worker scenario runs on a SQLite file (always) and on a PostgreSQL database of its own
 (when the suite runs on PostgreSQL). Set-up and checks run in child processes on that
 database (see the `database` fixture for why not pytest-django's test database).
@@ -10,7 +12,6 @@ database (see the `database` fixture for why not pytest-django's test database).
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
@@ -25,7 +26,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
+from uuid import uuid4
 
 import pytest
 import redis
@@ -34,7 +36,13 @@ from celery import Celery
 from django.db import connection
 from django.utils import timezone
 
-REDIS_URL = os.environ.get("ATIENDE_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
+from .servers import unavailable
+
+# A URL with a database number ("/11") pins the tests to that database.
+REDIS_URL = os.environ.get("ATIENDE_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+REDIS_DATABASES = range(11, 16)  # flushed by the tests: never put anything else there
+LOCK_KEY = "atiende-test:taken-by"
+LOCK_SECONDS = 1800  # frees the database of a run that died; a test takes a few minutes
 STARTUP_SECONDS = 60
 DRAIN_SECONDS = 90
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,36 +51,88 @@ ROOT = Path(__file__).resolve().parent.parent
 # --- Redis ----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def broker(tmp_path_factory) -> Iterator[redis.Redis]:
-    """A Redis database of our own: flushed before and after, and held with a lock file so
-    two test runs on this machine never share it."""
-    client = redis.Redis.from_url(REDIS_URL, socket_timeout=5, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        pytest.fail(
-            f"Redis is not answering at {REDIS_URL} ({exc}). Start it, e.g. "
-            "`redis-server --daemonize yes --bind 127.0.0.1 --port 6379` (.ci/run does).",
-            pytrace=False,
-        )
-    db = client.connection_pool.connection_kwargs.get("db", 0)
-    with open(f"/tmp/atiende-test-redis-{db}.lock", "w") as lock:
-        deadline = time.monotonic() + 300
-        while True:
+@dataclass
+class Broker:
+    client: redis.Redis
+    url: str  # for the workers, the scheduler and the producer: this database only
+
+
+def database_url(db: int) -> str:
+    return urlsplit(REDIS_URL)._replace(path=f"/{db}").geturl()
+
+
+def take_database(token: str) -> Broker:
+    """A Redis database no other test run holds: the lock is a key in the database itself,
+    set only where it is missing, so two runs (of one user or of two) never share one."""
+    pinned = urlsplit(REDIS_URL).path.strip("/")
+    candidates = [int(pinned)] if pinned else list(REDIS_DATABASES)
+    deadline = time.monotonic() + 300
+    while True:
+        for db in candidates:
+            url = database_url(db)
+            client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
             try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"Redis db {db} stayed locked by another test run", False)
-                time.sleep(0.5)
-        client.flushdb()
-        try:
-            yield client
-        finally:
-            client.flushdb()
+                taken = client.set(LOCK_KEY, token, nx=True, ex=LOCK_SECONDS)
+            except redis.RedisError as exc:
+                client.close()
+                unavailable(
+                    f"The Celery tests need Redis, not answering at {url} ({exc}): "
+                    "apt-get install redis-server, then `redis-server --daemonize yes "
+                    "--bind 127.0.0.1 --port 6379 --save ''` (.ci/run does)"
+                )
+            if taken:
+                with client.pipeline() as tx:  # start empty, still holding the lock
+                    tx.flushdb().set(LOCK_KEY, token, ex=LOCK_SECONDS).execute()
+                return Broker(client, url)
             client.close()
+        if time.monotonic() > deadline:
+            pytest.fail(f"Redis databases {candidates} stayed taken by other test runs", False)
+        time.sleep(0.5)
+
+
+def give_back(broker: Broker, token: str) -> None:
+    """Empty the database (which frees it), unless another run took it after our lock expired."""
+    with broker.client.pipeline() as tx:
+        try:
+            tx.watch(LOCK_KEY)
+            if tx.get(LOCK_KEY) == token.encode():
+                tx.multi()
+                tx.flushdb()
+                tx.execute()
+        except redis.WatchError:
+            pass
+    broker.client.close()
+
+
+@pytest.fixture
+def broker() -> Iterator[Broker]:
+    """A Redis database of this test's own, empty, freed when the test ends."""
+    token = f"{os.getuid()}:{os.getpid()}:{uuid4().hex}"
+    taken = take_database(token)
+    try:
+        yield taken
+    finally:
+        give_back(taken, token)
+
+
+def test_two_test_runs_never_share_a_redis_database(broker):
+    """Another run (another user's, say) while this one holds a database gets another one,
+    and the database it gives back is empty and free again."""
+    if urlsplit(REDIS_URL).path.strip("/"):
+        pytest.skip("ATIENDE_TEST_REDIS_URL pins one database: runs take turns on it")
+    other = take_database("another-run")
+    try:
+        assert other.url != broker.url
+        assert broker.client.get(LOCK_KEY) != b"another-run"
+        other.client.set("queued", "a task of the other run")
+        assert broker.client.get("queued") is None
+    finally:
+        give_back(other, "another-run")
+    check = redis.Redis.from_url(other.url)
+    try:
+        assert check.dbsize() == 0
+    finally:
+        check.close()
 
 
 def postgres_url(name: str) -> str:
@@ -166,13 +226,16 @@ def wait_ready(workers: list[Worker]) -> None:
 
 @contextmanager
 def two_workers(
-    database: str, tmp_path: Path, queues: tuple[str, ...] = ("test-w1", "test-w2")
+    database: str,
+    broker: Broker,
+    tmp_path: Path,
+    queues: tuple[str, ...] = ("test-w1", "test-w2"),
 ) -> Iterator[list[Worker]]:
     """Real `atiende worker` processes on `database`, one per queue (by default two, each on
     its own queue, so both surely take part); always stopped, whatever the test does."""
     env = {
         **os.environ,
-        "ATIENDE_BROKER_URL": REDIS_URL,
+        "ATIENDE_BROKER_URL": broker.url,
         "ATIENDE_DATABASE_URL": database,
         "ATIENDE_DATA_DIR": str(tmp_path / "data"),
         "CELERY_SKIP_CHECKS": "1",
@@ -191,18 +254,18 @@ def two_workers(
         assert all(w.process.poll() is not None for w in workers)
 
 
-def client_app() -> Celery:
+def client_app(broker: Broker) -> Celery:
     """A producer on the test broker. The project's app stays in eager mode in this process."""
-    return Celery("atiende-test-client", broker=REDIS_URL, set_as_current=False)
+    return Celery("atiende-test-client", broker=broker.url, set_as_current=False)
 
 
-def wait_drained(broker: redis.Redis, workers: list[Worker], expected: int) -> None:
+def wait_drained(broker: Broker, workers: list[Worker], expected: int) -> None:
     """Until every queue is empty, nothing is being processed, and the workers report
     `expected` finished tasks between them."""
     deadline = time.monotonic() + DRAIN_SECONDS
     while time.monotonic() < deadline:
-        queued = sum(broker.llen(w.queue) for w in workers)
-        unacked = broker.hlen("unacked")
+        queued = sum(broker.client.llen(w.queue) for w in workers)
+        unacked = broker.client.hlen("unacked")
         done = sum(len(finished(w)) for w in workers)
         if queued == 0 and unacked == 0 and done >= expected:
             return
@@ -315,10 +378,10 @@ def outcome(tickets: list[int], escalations: int) -> dict[str, Any]:
     }
 
 
-def sweep_with_two_workers(broker: redis.Redis, workers: list[Worker]) -> list[int]:
+def sweep_with_two_workers(broker: Broker, workers: list[Worker]) -> list[int]:
     """Send the sweep SWEEPS_PER_WORKER times to each worker, interleaved so both sweep the
     same due clocks at the same time; wait for all of them; return breaches per worker."""
-    producer = client_app()
+    producer = client_app(broker)
     try:
         for _ in range(SWEEPS_PER_WORKER):
             for worker in workers:
@@ -384,7 +447,7 @@ def outcome_in(env: dict[str, str], seeded: dict[str, Any]) -> dict[str, Any]:
 def test_two_workers_escalate_each_breach_exactly_once(database, broker, tmp_path):
     env = django_env(database, tmp_path)
     seeded = seed_in(env)
-    with two_workers(database, tmp_path) as workers:
+    with two_workers(database, broker, tmp_path) as workers:
         breaches = sweep_with_two_workers(broker, workers)
     assert_escalated_exactly_once(outcome_in(env, seeded), breaches, seeded["escalations"])
 
@@ -406,12 +469,12 @@ def test_the_scheduler_sends_the_sweep_and_a_worker_breaches_on_time(broker, tmp
             return conn.execute(breaches).fetchone()[0]
 
     sweeps = {**env, "ATIENDE_SLA_SWEEP_SECONDS": "1"}
-    with two_workers(f"sqlite:///{db}", tmp_path, queues=("celery",)) as (worker,):
+    with two_workers(f"sqlite:///{db}", broker, tmp_path, queues=("celery",)) as (worker,):
         scheduler_log = tmp_path / "scheduler.log"
         with scheduler_log.open("w") as out:
             scheduler = subprocess.Popen(
                 [sys.executable, "-m", "atiende.cli", "scheduler"],
-                env={**sweeps, "ATIENDE_BROKER_URL": REDIS_URL, "PYTHONUNBUFFERED": "1"},
+                env={**sweeps, "ATIENDE_BROKER_URL": broker.url, "PYTHONUNBUFFERED": "1"},
                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
         try:

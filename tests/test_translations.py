@@ -12,6 +12,8 @@ from pathlib import Path
 import polib
 import pytest
 
+from .servers import program
+
 SRC = Path(__file__).resolve().parents[1] / "src" / "atiende"
 LOCALES = ("es", "en")
 
@@ -23,6 +25,8 @@ def _catalog(lang: str) -> polib.POFile:
 @pytest.fixture(scope="module")
 def extracted_msgids(tmp_path_factory) -> set[tuple[str | None, str]]:
     """Every message the code and templates ask for, extracted by makemessages from a copy."""
+    for tool in ("xgettext", "msguniq", "msgmerge"):  # what makemessages runs
+        program(tool, package="gettext", needed_by="The catalogue completeness tests")
     workdir = tmp_path_factory.mktemp("messages") / "atiende"
     shutil.copytree(SRC, workdir, ignore=shutil.ignore_patterns("locale", "__pycache__", "vendor"))
     (workdir / "locale").mkdir()

@@ -7,8 +7,6 @@ from django.test import Client
 
 from atiende.accounts import actions as account_actions
 
-from ..factories import make_ticket
-
 BASE = "/api/v1"
 
 
@@ -47,12 +45,6 @@ class ApiClient:
 @pytest.fixture
 def api_as():
     return ApiClient
-
-
-@pytest.fixture
-def ticket(requester, agent, desk_default_team):
-    """A new incident of `requester`, routed to the agent's team (unassigned)."""
-    return make_ticket(requester)
 
 
 def assert_error(response, status: int, field: str | None = None) -> dict:

@@ -4,9 +4,7 @@ month has a list of days for phones, and the CAB agenda's cells are labelled for
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from urllib.parse import urlsplit
 
 import pytest
@@ -14,6 +12,7 @@ import time_machine
 from django.conf import settings
 from django.contrib.staticfiles import finders
 
+from ..servers import program
 from .calendar_support import T0, at, make_change, small_estate
 
 URL = "/changes/calendar/"
@@ -106,17 +105,13 @@ def test_cab_agenda_links_impacted_services_to_their_cmdb_pages(client, agent):
     )
 
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 def _measure_month(html: str, widths: tuple[int, ...]) -> dict[int, dict]:
     """Lays the rendered month out in headless Chromium at each width, serving the page and
     its static files from memory (no live server), and measures the grid."""
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing in CI: .ci/run installs the Debian package 'chromium'")
-        pytest.skip("Chromium is not installed here (apt-get install chromium)")
+    chromium = program("chromium", package="chromium", needed_by="The calendar layout tests")
     from playwright.sync_api import sync_playwright
 
     def serve(route):
@@ -132,7 +127,7 @@ def _measure_month(html: str, widths: tuple[int, ...]) -> dict[int, dict]:
 
     measures = {}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             for width in widths:
                 page = browser.new_page(viewport={"width": width, "height": 900})

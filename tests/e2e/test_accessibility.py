@@ -5,7 +5,6 @@ the portal): contrast, labels, names that contain the visible text, landmarks, A
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from atiende import demo
 from atiende.cmdb.models import ConfigurationItem
 from atiende.tickets.models import Ticket
 
+from ..servers import unavailable
 from .conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,9 +31,7 @@ SERIOUS = ("serious", "critical")
 @pytest.fixture(scope="module")
 def axe_source() -> str:
     if not AXE.exists():
-        if os.environ.get("CI"):
-            pytest.fail("axe-core is missing in CI: `make assets` installs it with npm")
-        pytest.skip("axe-core is not installed here (make assets)")
+        unavailable("The accessibility tests need axe-core: `make assets` installs it with npm")
     return AXE.read_text()
 
 

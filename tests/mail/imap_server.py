@@ -1,9 +1,13 @@
 """A private Dovecot IMAP server for the tests: started on a free loopback port under a
-temporary root (see /work/shared/testing/README.md), stopped when the fixture ends."""
+fresh temporary root, stopped when the fixture ends. As root it runs its helpers as the
+package's `dovecot` and `dovenull` users (imap-login refuses root); as anyone else it runs
+every process as that user ("rootless": no user switching, no chroot)."""
 
 from __future__ import annotations
 
+import grp
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -16,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
+from ..servers import program
 
 CONFIG = """\
 base_dir = {root}/run
@@ -27,19 +31,24 @@ listen = 127.0.0.1
 {ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
-default_internal_user = dovecot
-default_login_user = dovenull
-default_internal_group = dovecot
+default_internal_user = {internal_user}
+default_login_user = {login_user}
+default_internal_group = {group}
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {root}/users
 }}
 userdb {{
   driver = static
-  args = uid=dovecot gid=dovecot home={root}/home/%u
+  args = uid={mail_user} gid={group} home={root}/home/%u
 }}
 mail_location = maildir:~/Maildir
+# Chrooting needs root; a test server on loopback does without it either way.
+service anvil {{
+  chroot =
+}}
 service imap-login {{
+  chroot =
   inet_listener imap {{
     address = 127.0.0.1
     port = {port}
@@ -81,34 +90,54 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def available() -> bool:
-    return os.path.exists(DOVECOT) and os.geteuid() == 0
+@dataclass(frozen=True)
+class Users:
+    """Who Dovecot's processes run as (its `default_*` settings) and who owns the mail."""
+
+    internal: str
+    login: str
+    group: str
+    mail: str
+
+    @classmethod
+    def for_this_process(cls) -> Users:
+        if os.geteuid() == 0:
+            return cls(internal="dovecot", login="dovenull", group="dovecot", mail="dovecot")
+        me = pwd.getpwuid(os.geteuid()).pw_name
+        return cls(internal=me, login=me, group=grp.getgrgid(os.getegid()).gr_name, mail=me)
 
 
 @contextmanager
 def dovecot_server(
     username: str = "soporte", password: str = "secret", *, tls: bool = False
 ) -> Iterator[Dovecot]:
+    dovecot = program("dovecot", package="dovecot-imapd", needed_by="The IMAP tests")
+    users = Users.for_this_process()
     root = Path(tempfile.mkdtemp(prefix="atiende-dovecot-"))
-    root.chmod(0o755)
+    root.chmod(0o755)  # as root, Dovecot's own users must traverse it
     for sub in ("run", "state", "home"):
         (root / sub).mkdir()
-    shutil.chown(root / "home", "dovecot", "dovecot")
+    shutil.chown(root / "home", users.mail, users.group)
     (root / "users").write_text(f"{username}:{{PLAIN}}{password}\n")
     port, tls_port, ca_file = _free_port(), 0, None
     ssl = "ssl = no"
     if tls:
+        program("openssl", package="openssl", needed_by="The IMAP TLS tests")
         cert, key = _self_signed(root)
         tls_port, ca_file = _free_port(), cert
         ssl = f"ssl = yes\nssl_cert = <{cert}\nssl_key = <{key}"
     config = root / "dovecot.conf"
-    config.write_text(CONFIG.format(root=root, port=port, tls_port=tls_port, ssl=ssl))
+    settings = {"internal_user": users.internal, "login_user": users.login}
+    settings |= {"group": users.group, "mail_user": users.mail}
+    config.write_text(CONFIG.format(root=root, port=port, tls_port=tls_port, ssl=ssl, **settings))
     try:
         # Dovecot daemonises; its children keep inherited pipes open, so no pipes here.
         with (root / "start.log").open("wb") as log:
-            subprocess.run(
-                [DOVECOT, "-c", str(config)], check=True, stdout=log, stderr=log, timeout=30
+            started = subprocess.run(
+                [dovecot, "-c", str(config)], stdout=log, stderr=log, timeout=30, check=False
             )
+        if started.returncode != 0:
+            raise RuntimeError(f"dovecot did not start: {(root / 'start.log').read_text()}")
         deadline = time.monotonic() + 15
         while True:
             try:
@@ -141,8 +170,6 @@ def dovecot_server(
 
 @pytest.fixture(scope="session")
 def dovecot() -> Iterator[Dovecot]:
-    if not available():
-        pytest.fail("dovecot-imapd is required for the IMAP tests (.ci/run installs it)")
     with dovecot_server() as server:
         yield server
 
@@ -150,7 +177,5 @@ def dovecot() -> Iterator[Dovecot]:
 @pytest.fixture(scope="session")
 def dovecot_tls() -> Iterator[Dovecot]:
     """Dovecot with a self-signed certificate: IMAPS on `tls_port`, STARTTLS on `port`."""
-    if not available():
-        pytest.fail("dovecot-imapd is required for the IMAP tests (.ci/run installs it)")
     with dovecot_server(tls=True) as server:
         yield server

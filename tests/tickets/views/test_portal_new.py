@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from atiende.tickets.models import Attachment, Impact, Kind, Status, Ticket
 
-from ..factories import CategoryFactory
+from ...factories import CategoryFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from atiende.tickets.models import Attachment
 
-from .conftest import assert_error
+from ...api.conftest import assert_error
 
 
 def upload(client, ticket, name="report.txt", content=b"hello", **form):

@@ -11,7 +11,7 @@ from atiende.accounts.models import Role
 from atiende.tickets import actions
 from atiende.tickets.models import Kind, Status
 
-from ..factories import AgentFactory, CategoryFactory, UserFactory, add_to_team, make_ticket
+from ...factories import AgentFactory, CategoryFactory, UserFactory, add_to_team, make_ticket
 
 QUEUE = reverse("desk:queue")
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from atiende.tickets import actions
 from atiende.tickets.models import Attachment, EventType, Status, Ticket, TicketEvent
 
-from ..factories import CategoryFactory, make_ticket
+from ...factories import CategoryFactory, make_ticket
 
 
 class ActiveContent(HTMLParser):

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from atiende.tickets.models import Status, Ticket
 
-from ..factories import make_ticket
+from ...factories import make_ticket
 
 QUEUE = reverse("desk:queue")
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from atiende.tickets import actions
 from atiende.tickets.models import Attachment
 
-from ..factories import make_ticket
+from ...factories import make_ticket
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from atiende.tickets import actions
 
-from ..factories import AgentFactory, add_to_team
+from ...factories import AgentFactory, add_to_team
 
 
 def test_post_and_list_comments(api_as, requester, agent, ticket):

@@ -10,15 +10,15 @@ from atiende.sla.actions import sweep_due
 from atiende.sla.models import BusinessCalendar, SlaPolicy
 from atiende.tickets import actions
 
-from ..factories import make_ticket
-from ..sla.conftest import at, make_policy
+from ...factories import make_ticket
+from ...sla.conftest import at, make_policy
 
 TARGETS = {3: (60, 480, None)}
 
 
 @pytest.fixture
 def committed(django_capture_on_commit_callbacks):
-    from ..sla.conftest import committed as fixture
+    from ...sla.conftest import committed as fixture
 
     return fixture.__wrapped__(django_capture_on_commit_callbacks)
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from atiende.tickets import actions
 from atiende.tickets.models import Status
 
-from ..factories import OrganizationFactory, RequesterFactory, make_ticket
+from ...factories import OrganizationFactory, RequesterFactory, make_ticket
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from atiende.tickets.models import Kind, Status, Ticket
 
-from ..factories import CategoryFactory
+from ...factories import CategoryFactory
 
 NEW = reverse("desk:new")
 

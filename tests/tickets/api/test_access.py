@@ -9,8 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from atiende.tickets import actions
 from atiende.tickets.models import Status
 
-from ..factories import AgentFactory, RequesterFactory, add_to_team, make_ticket
-from .conftest import assert_error
+from ...api.conftest import assert_error
+from ...factories import AgentFactory, RequesterFactory, add_to_team, make_ticket
 
 
 @pytest.fixture

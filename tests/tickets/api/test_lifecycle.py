@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from atiende.tickets.models import Status, Ticket
 
-from ..factories import CategoryFactory
-from .conftest import assert_error
+from ...api.conftest import assert_error
+from ...factories import CategoryFactory
 
 
 def test_requester_creates_ticket_and_gets_it_back(api_as, requester, agent, desk_default_team):

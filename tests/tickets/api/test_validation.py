@@ -6,7 +6,7 @@ import pytest
 
 from atiende.tickets.models import Ticket
 
-from .conftest import assert_error
+from ...api.conftest import assert_error
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,8 @@ from atiende.sla.actions import sweep_due
 from atiende.sla.models import SlaPolicy
 from atiende.tickets import actions
 
-from ..factories import make_ticket
-from ..sla.conftest import at, make_policy
+from ...factories import make_ticket
+from ...sla.conftest import at, make_policy
 
 QUEUE = reverse("desk:queue")
 TARGETS = {3: (60, 480, None)}  # P3: first response 1 h, resolution 8 h
@@ -22,7 +22,7 @@ TARGETS = {3: (60, 480, None)}  # P3: first response 1 h, resolution 8 h
 
 @pytest.fixture
 def committed(django_capture_on_commit_callbacks):
-    from ..sla.conftest import committed as fixture
+    from ...sla.conftest import committed as fixture
 
     return fixture.__wrapped__(django_capture_on_commit_callbacks)
 

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from atiende.tickets import actions
 from atiende.tickets.models import Status
 
-from ..factories import CategoryFactory, RequesterFactory, make_ticket
-from .conftest import assert_error
+from ...api.conftest import assert_error
+from ...factories import CategoryFactory, RequesterFactory, make_ticket
 
 
 def ids(response) -> list[int]:

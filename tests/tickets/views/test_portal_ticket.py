@@ -13,7 +13,7 @@ from atiende.core import clock
 from atiende.tickets import actions
 from atiende.tickets.models import Attachment, DeskSettings, EventType, Status, Ticket
 
-from ..factories import OrganizationFactory, RequesterFactory, make_ticket
+from ...factories import OrganizationFactory, RequesterFactory, make_ticket
 
 pytestmark = pytest.mark.django_db
 
