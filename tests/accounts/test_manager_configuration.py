@@ -71,8 +71,8 @@ def test_agents_and_requesters_have_no_configuration_access(client, role, db):
 
 
 def test_the_system_account_is_never_offered_as_a_person(agent, db):
+    from atiende.accounts.actions import system_actor
     from atiende.accounts.selectors import agents_visible_to, people
-    from atiende.sla.actions import system_actor
 
     system = system_actor()
     assert system not in agents_visible_to(agent)

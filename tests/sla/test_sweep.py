@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 import time_machine
 
+from atiende.accounts.models import SYSTEM_USERNAME
 from atiende.notifications.models import Notification
-from atiende.sla.actions import SYSTEM_USERNAME, sweep_due
+from atiende.sla.actions import sweep_due
 from atiende.sla.models import ClockState, SlaClock
 from atiende.tickets import actions
 from atiende.tickets.models import Ticket, TicketEvent

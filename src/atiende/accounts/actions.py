@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 from functools import cache
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -16,7 +17,7 @@ from atiende.core import clock
 from atiende.core.errors import Forbidden, NotFound, ValidationFailed
 from atiende.core.queries import column_list, from_row
 
-from .models import ApiToken, Organization, Role, Team, TeamMembership, User
+from .models import SYSTEM_USERNAME, ApiToken, Organization, Role, Team, TeamMembership, User
 
 TOKEN_PREFIX = "atd_"
 
@@ -178,3 +179,21 @@ def preferences_update(
         fields.append("email_notifications")
     actor.save(update_fields=fields)
     return actor
+
+
+def system_actor() -> User:
+    """The user in whose name the sweep changes tickets (reassign, raise priority): an admin
+    so every ticket is visible to it, active because selectors ignore inactive users, with an
+    unusable password and no tokens, so nobody can sign in as it."""
+    user = User.objects.filter(username=SYSTEM_USERNAME).first()
+    if user is None:
+        user, _created = User.objects.get_or_create(
+            username=SYSTEM_USERNAME,
+            defaults={
+                "role": Role.ADMIN,
+                "first_name": "Atiende",
+                "is_active": True,
+                "password": make_password(None),
+            },
+        )
+    return user

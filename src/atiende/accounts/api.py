@@ -8,7 +8,7 @@ from ninja import Router, Schema
 from ninja import Status as Reply
 from pydantic import Field
 
-from atiende.api.schemas import InputSchema, OrganizationRef, TeamRef, errors
+from atiende.core.api import InputSchema, OrganizationRef, TeamRef, errors
 from atiende.core.errors import NotFound
 from atiende.core.ids import parse_id
 

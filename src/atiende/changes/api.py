@@ -15,9 +15,8 @@ from ninja import Status as Reply
 from pydantic import Field
 
 from atiende.accounts.models import User
-from atiende.api.schemas import errors
-from atiende.api.shaping import next_url, person_ref
 from atiende.core import clock
+from atiende.core.api import errors, next_url, person_ref
 from atiende.core.dates import parse_moment
 from atiende.core.errors import NotFound, ValidationFailed
 from atiende.core.pagination import check_cursor, cursor_problem

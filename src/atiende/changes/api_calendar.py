@@ -15,8 +15,8 @@ from ninja import Status as Reply
 from pydantic import Field
 
 from atiende.accounts.models import User
-from atiende.api.schemas import Id, InputSchema, errors
 from atiende.core import clock
+from atiende.core.api import Id, InputSchema, errors
 from atiende.core.errors import NotFound, ValidationFailed
 
 from . import calendar, calendar_actions, selectors

@@ -15,8 +15,7 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from atiende.accounts.models import User
-from atiende.api.schemas import Id, errors
-from atiende.api.shaping import next_url, person_ref
+from atiende.core.api import Id, errors, next_url, person_ref
 from atiende.core.errors import NotFound, ValidationFailed
 from atiende.core.pagination import check_cursor, cursor_problem, paginate
 from atiende.tickets.api import TICKET_REF

@@ -8,7 +8,7 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field
 
-from atiende.api.schemas import Id, InputSchema, PersonRef, TeamRef
+from atiende.core.api import Id, InputSchema, PersonRef, TeamRef
 
 from .models import CiClass, CiStatus, Environment, RelationType
 

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 
-from atiende.api.schemas import errors
+from atiende.core.api import errors
 from atiende.core.pagination import check_cursor
 
 from . import actions, selectors

@@ -28,7 +28,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models.functions import Upper
 from django.utils.translation import gettext as _
 
-from atiende.accounts.actions import user_create
+from atiende.accounts.actions import system_actor, user_create
 from atiende.accounts.models import User
 from atiende.core import bulk, clock
 from atiende.core.errors import DomainError
@@ -408,7 +408,7 @@ def _process(row: InboundMessage, parsed: ParsedMessage, raw: bytes, mailbox: Ma
         old = ticket
         outcome, ticket = Outcome.FOLLOW_UP, _new_ticket(parsed, sender, mailbox)
         ticket_actions.ticket_link_add(
-            actor=_system(),
+            actor=system_actor(),
             ticket_id=ticket.pk,
             other=old.pk,
             link_type=LinkType.FOLLOW_UP_OF,
@@ -449,12 +449,6 @@ def _open_follow_up(old: Ticket, sender: _Sender) -> Ticket | None:
         .order_by("-id")
         .first()
     )
-
-
-def _system() -> User:
-    from atiende.sla.actions import system_actor
-
-    return system_actor()
 
 
 def _sender(parsed: ParsedMessage, raw: bytes, mailbox: Mailbox) -> _Sender:
@@ -539,7 +533,7 @@ def _new_ticket(parsed: ParsedMessage, sender: _Sender, mailbox: Mailbox) -> Tic
     uploads, dropped = _uploads(parsed)
     assert sender.user is not None
     return ticket_actions.ticket_create(
-        actor=_system(),
+        actor=system_actor(),
         title=_title(parsed),
         description=_body(parsed, dropped),
         kind=mailbox.default_kind,
@@ -565,7 +559,7 @@ def _reply(ticket: Ticket, parsed: ParsedMessage, sender: _Sender) -> None:
     ):
         actor, prefix = user, ""
     else:
-        actor = _system()
+        actor = system_actor()
         if user is not None and user.is_agent:
             prefix = _("Message from %(sender)s (sender not verified):") % {
                 "sender": sender.label()
@@ -589,5 +583,5 @@ def _reopenable(ticket: Ticket) -> bool:
 def _reopen(ticket: Ticket, sender: _Sender) -> None:
     user = sender.user
     is_requester = user is not None and ticket.requester_id == user.pk and not user.is_agent
-    actor = user if is_requester and user is not None else _system()
+    actor = user if is_requester and user is not None else system_actor()
     ticket_actions.ticket_transition(actor=actor, ticket_id=ticket.pk, to=Status.IN_PROGRESS)

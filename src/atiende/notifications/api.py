@@ -7,8 +7,7 @@ from datetime import datetime
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from atiende.api.schemas import errors
-from atiende.api.shaping import next_url
+from atiende.core.api import errors, next_url
 from atiende.core.errors import NotFound
 from atiende.core.ids import parse_id
 from atiende.core.pagination import check_cursor, paginate

@@ -19,10 +19,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
-from atiende.accounts.models import SYSTEM_USERNAME, Role, TeamMembership, User
+from atiende.accounts.actions import system_actor
+from atiende.accounts.models import Role, TeamMembership, User
 from atiende.core import bulk
 from atiende.core import clock as wallclock
 from atiende.core.errors import DomainError
@@ -92,24 +92,6 @@ def record(happenings: Iterable[Happening]) -> int:
         for h in happenings
     ]
     return bulk.insert(TicketEvent, EVENT_FIELDS, rows)
-
-
-def system_actor() -> User:
-    """The user in whose name the sweep changes tickets (reassign, raise priority): an admin
-    so every ticket is visible to it, active because selectors ignore inactive users, with an
-    unusable password and no tokens, so nobody can sign in as it."""
-    user = User.objects.filter(username=SYSTEM_USERNAME).first()
-    if user is None:
-        user, _created = User.objects.get_or_create(
-            username=SYSTEM_USERNAME,
-            defaults={
-                "role": Role.ADMIN,
-                "first_name": "Atiende",
-                "is_active": True,
-                "password": make_password(None),
-            },
-        )
-    return user
 
 
 # --- clocks following the ticket ----------------------------------------------------------------

@@ -7,7 +7,7 @@ from datetime import datetime
 from ninja import Schema
 from pydantic import Field
 
-from atiende.api.schemas import Id, InputSchema, OrganizationRef, PersonRef, TeamRef
+from atiende.core.api import Id, InputSchema, OrganizationRef, PersonRef, TeamRef
 
 from .models import Impact, Kind, Urgency
 

@@ -1,9 +1,12 @@
-"""Schemas shared by every router: the error format and references to people and teams."""
+"""The API kernel every domain's router uses: the error format, ids, references to people
+and teams, and pieces of answers shaped the same way everywhere. (api/ is the composition
+root that mounts the routers; it imports the domains, so they must not import it.)"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
+from django.http import HttpRequest
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
@@ -47,3 +50,17 @@ class OrganizationRef(Schema):
 def errors(*codes: int) -> dict[int, type[Schema]]:
     """Response models of the error answers an operation can give (for the OpenAPI document)."""
     return {code: ConflictOut if code == 409 else ErrorOut for code in codes}
+
+
+def person_ref(user: Any) -> dict[str, Any] | None:
+    """A person as the API shows one: id and display name (PersonRef)."""
+    return None if user is None else {"id": user.pk, "display_name": user.display_name}
+
+
+def next_url(request: HttpRequest, cursor: str | None) -> str | None:
+    """The URL of the next page: this request's query with the next cursor, or None."""
+    if cursor is None:
+        return None
+    params = request.GET.copy()
+    params["cursor"] = cursor
+    return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
