@@ -21,11 +21,10 @@ from atiende.accounts.models import User
 from atiende.core import clock
 from atiende.core.errors import DomainError, NotFound, PayloadTooLarge
 
-from .. import actions, selectors, workflow
+from .. import actions, panels, selectors, workflow
 from ..forms.portal import ConfirmForm, PortalTicketForm, ReopenForm, ReplyForm
 from ..models import OPEN_STATUSES, Channel, DeskSettings, Kind, Status, Ticket
 from ..selectors import TicketFilters
-from .sla import portal_expectations
 
 PAGE_SIZE = 20
 ACTIVE_STATUSES = [*OPEN_STATUSES, Status.RESOLVED]
@@ -182,7 +181,8 @@ def _render_ticket(
         "others_ticket": others_ticket,
         # Only the person who asked confirms or reopens (tickets.actions enforces it too).
         "can_confirm": ticket.status == Status.RESOLVED and not others_ticket,
-        "expectations": portal_expectations(request.user, ticket),
+        # Cards for requesters only from the registry (e.g. SLA's expectations).
+        "main_panels": panels.for_ticket(request.user, ticket, panels.Placement.MAIN),
         **reopen,
     }
     return render(request, "tickets/portal/ticket.html", context, status=status)
