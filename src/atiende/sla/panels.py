@@ -10,7 +10,14 @@ from django.utils.translation import gettext_lazy as _
 
 from atiende.accounts.models import User
 from atiende.tickets.models import Ticket
-from atiende.tickets.panels import Audience, Panel, Placement, register, register_queue_view
+from atiende.tickets.panels import (
+    Audience,
+    Panel,
+    Placement,
+    register,
+    register_queue_view,
+    register_timeline_entry,
+)
 
 from . import display
 
@@ -70,3 +77,5 @@ def register_panels() -> None:
         )
     )
     register_queue_view("breaching", breaching)
+    # Clock events in the timeline (internal: timeline_for never gives them to requesters).
+    register_timeline_entry("sla", "sla/_event.html")

@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from django.db.models import Choices
     from django.http import HttpRequest, HttpResponse
     from django.utils.functional import Promise
 
@@ -130,3 +131,42 @@ def register_queue_view(name: str, render: QueueView) -> None:
 
 def queue_view(name: str) -> QueueView | None:
     return _queue_views.get(name)
+
+
+# --- the timeline: other domains' fields and entries ---------------------------------------
+# Timeline rows are written by each domain's actions; how they read on the ticket page is
+# registered here too, from AppConfig.ready(), like the cards.
+
+_field_labels: dict[str, Callable[[], str]] = {}
+_field_choices: dict[str, type[Choices]] = {}
+_timeline_entries: dict[str, str] = {}
+
+
+def register_field(
+    name: str, label: Callable[[], str], choices: type[Choices] | None = None
+) -> None:
+    """Name a field another domain writes into ticket timelines (e.g. the CMDB's
+    "affected_item"), so it reads in the reader's language like the ticket's own ("changed
+    affected service or CI: — → ERP"); `choices` translate its stored codes. Tickets' own
+    fields keep their labels."""
+    _field_labels.setdefault(name, label)
+    if choices is not None:
+        _field_choices.setdefault(name, choices)
+
+
+def field_label(name: str) -> Callable[[], str] | None:
+    return _field_labels.get(name)
+
+
+def field_choices(name: str) -> type[Choices] | None:
+    return _field_choices.get(name)
+
+
+def register_timeline_entry(event_type: str, template: str) -> None:
+    """Render the timeline events of `event_type` (another domain's, e.g. SLA's "sla") with
+    `template`, which gets `event` and `ticket` and renders the whole `<li>`."""
+    _timeline_entries[event_type] = template
+
+
+def timeline_entry(event_type: str) -> str | None:
+    return _timeline_entries.get(event_type)
