@@ -77,6 +77,14 @@ def valid_id(value: int | str) -> int | None:
     return number if 0 < number <= MAX_ID else None
 
 
+def resolution_label(code: str) -> str:
+    """A resolution code in the reader's language (the ticket pages' "Outcome")."""
+    if not code:
+        return ""
+    found = ResolutionCode.objects.filter(code=code).first()
+    return found.label() if found else code
+
+
 def ticket_get(actor: User, ticket_id: int | str) -> Ticket:
     """One visible ticket by id or number; NotFound for missing and denied alike."""
     tickets = tickets_visible_to(actor).select_related(*LIST_RELATED)

@@ -17,7 +17,6 @@ from ..models import (
     LinkType,
     PendingReason,
     Priority,
-    ResolutionCode,
     Status,
     Urgency,
 )
@@ -111,14 +110,6 @@ def priority_badge(priority: int) -> SafeString:
     except (ValueError, TypeError):
         return format_html("{}", priority)
     return format_html('<span class="prio prio-{}">P{} · {}</span>', priority, priority, label)
-
-
-@register.simple_tag
-def resolution_label(code: str) -> str:
-    if not code:
-        return ""
-    found = ResolutionCode.objects.filter(code=code).first()
-    return found.label() if found else code
 
 
 @register.filter

@@ -233,6 +233,7 @@ def _render_ticket(
         "nav": "queue",
         "ticket": ticket,
         "events": selectors.timeline_for(user, ticket),
+        "resolution_text": selectors.resolution_label(ticket.resolution_code),
         "fields_form": fields_form or TicketFieldsForm(choices=choices, ticket=ticket),
         "simple_targets": [
             (s.value, s.label) for s in Status if s in targets and s not in DETAILED_TARGETS

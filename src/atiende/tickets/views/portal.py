@@ -175,6 +175,9 @@ def _render_ticket(
         "nav": "mine",
         "ticket": ticket,
         "events": selectors.timeline_for(request.user, ticket),
+        "resolution_text": selectors.resolution_label(ticket.resolution_code)
+        if ticket.status in (Status.RESOLVED, Status.CLOSED)
+        else "",
         "reply_form": reply_form or ReplyForm(),
         "reopen_form": reopen_form or ReopenForm(initial={"version": ticket.version}),
         "can_reply": ticket.status not in FINISHED_STATUSES,
