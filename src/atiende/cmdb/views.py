@@ -19,6 +19,7 @@ from atiende.tickets.selectors import ticket_get
 from . import actions, csv_io, diagram, selectors
 from .forms import ImportForm, ItemFilterForm, ItemForm, RelationForm
 from .models import CiClass, ConfigurationItem, ItemAction, ItemEvent, RelationType
+from .panels import load_affected
 from .templatetags.cmdb_tags import event_text
 
 PAGE_SIZE = 50
@@ -381,6 +382,7 @@ def ticket_items(request, number: str) -> HttpResponse:
         {
             "nav": "queue",
             "ticket": ticket,
+            "affected": load_affected(request.user, [ticket])[ticket.pk],
             "affected_error": error,
             "affected_name": request.POST.get("name", ""),
         },

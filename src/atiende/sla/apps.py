@@ -18,6 +18,10 @@ class SlaConfig(AppConfig):
             subscribers,  # noqa: F401
         )
         from .clocks import forget_policies
+        from .panels import register_panels
+
+        # The clock card, the requester's expectations and the queue column (tickets.panels).
+        register_panels()
 
         for model in (models.SlaPolicy, models.SlaTarget, models.SlaEscalation,
                       models.BusinessCalendar, models.CalendarHoliday, models.CalendarClosure):  # fmt: skip

@@ -15,6 +15,10 @@ class TicketsConfig(AppConfig):
         from atiende.accounts.models import Team
 
         from .models import DeskSettings, _current_desk_settings
+        from .views.cards import register_cards
+
+        # The desk ticket page's own cards are panels too (tickets.panels): one way for all.
+        register_cards()
 
         for model in (DeskSettings, Team):
             for signal in (post_save, post_delete):

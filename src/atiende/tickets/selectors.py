@@ -60,6 +60,14 @@ def visibility(actor: User, via: str = "") -> Q:
     return Q(**{f"{via}requester_id": actor.pk})
 
 
+def resolution_label(code: str) -> str:
+    """A resolution code in the reader's language (the ticket pages' "Outcome")."""
+    if not code:
+        return ""
+    found = ResolutionCode.objects.filter(code=code).first()
+    return found.label() if found else code
+
+
 def ticket_get(actor: User, ticket_id: int | str) -> Ticket:
     """One visible ticket by id or number; NotFound for missing and denied alike."""
     tickets = tickets_visible_to(actor).select_related(*LIST_RELATED)

@@ -1,22 +1,14 @@
-"""Template helpers of the CMDB: the affected items of a ticket (for the include on the
-desk ticket page, which then needs no change to the tickets views) and display labels."""
+"""Template helpers of the CMDB: display labels (no queries: the ticket page's card gets its
+items from its panel loader, cmdb.panels)."""
 
 from __future__ import annotations
 
 from django import template
 from django.core.exceptions import FieldDoesNotExist
 
-from atiende.cmdb import selectors
 from atiende.cmdb.models import CiClass, CiStatus, Environment, ItemAction, RelationType
 
 register = template.Library()
-
-
-@register.simple_tag(takes_context=True)
-def affected_items(context, ticket):
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    return selectors.items_of_ticket(user, ticket) if user is not None else []
 
 
 def _label(enum, value: str) -> str:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django import template
-from django.db.models import Choices
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from atiende.core.sanitize import render_markdown
 
+from .. import panels
 from ..models import (
     LINK_INVERSE_LABELS,
     Impact,
@@ -19,7 +17,6 @@ from ..models import (
     LinkType,
     PendingReason,
     Priority,
-    ResolutionCode,
     Status,
     Urgency,
 )
@@ -47,14 +44,10 @@ CHOICE_FIELDS = {
 }
 
 
-def register_field(
-    name: str, label: Callable[[], str], choices: type[Choices] | None = None
-) -> None:
-    """Let another domain name the fields it writes into ticket timelines (e.g. the CMDB's
-    "affected_item"), so they read in the reader's language like the ticket's own."""
-    FIELD_LABELS.setdefault(name, label)
-    if choices is not None:
-        CHOICE_FIELDS.setdefault(name, choices)
+@register.filter
+def timeline_entry(event_type: str) -> str:
+    """The template another domain registered for its timeline events, or ""."""
+    return panels.timeline_entry(event_type) or ""
 
 
 @register.filter
@@ -64,7 +57,7 @@ def markdown(text: str) -> SafeString:
 
 @register.filter
 def field_label(field: str) -> str:
-    label = FIELD_LABELS.get(field)
+    label = FIELD_LABELS.get(field) or panels.field_label(field)  # another domain's field
     return label() if label else field
 
 
@@ -74,6 +67,8 @@ def field_value(field: str, value: str) -> str:
     if value in ("", None):
         return "—"
     enum = CHOICE_FIELDS.get(field)
+    if enum is None:
+        enum = panels.field_choices(field)  # another domain's field
     if enum is not None:
         try:
             return str(enum(int(value) if enum in (Impact, Urgency, Priority) else value).label)
@@ -115,14 +110,6 @@ def priority_badge(priority: int) -> SafeString:
     except (ValueError, TypeError):
         return format_html("{}", priority)
     return format_html('<span class="prio prio-{}">P{} · {}</span>', priority, priority, label)
-
-
-@register.simple_tag
-def resolution_label(code: str) -> str:
-    if not code:
-        return ""
-    found = ResolutionCode.objects.filter(code=code).first()
-    return found.label() if found else code
 
 
 @register.filter

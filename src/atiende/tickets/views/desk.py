@@ -7,8 +7,6 @@ write re-renders the page with the error on the right field and the DomainError'
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -19,13 +17,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from atiende.accounts.selectors import team_ids_of
-from atiende.core import clock
 from atiende.core.errors import Conflict, DomainError, NotFound
 from atiende.core.forms import apply_domain_error
 from atiende.core.http import agents_only
-from atiende.sla.selectors import breaching_soon
 
-from .. import actions, selectors, workflow
+from .. import actions, panels, selectors, workflow
 from ..forms.desk import (
     UNASSIGNED,
     VIEWS,
@@ -39,14 +35,9 @@ from ..forms.desk import (
 )
 from ..models import LinkType, Status, Ticket
 from ..selectors import TicketFilters
-from . import sla as sla_display
 
 PAGE_SIZE = 25
-# The "breaching soon" view: running clocks due within this time, or already overdue.
-BREACHING_WITHIN = timedelta(hours=4)
-BREACHING_SHOWN = 100
 DEFAULT_VIEW = "mine"
-OTHER_TICKETS_SHOWN = 5
 # Statuses that need more than a click: their forms ask for the details.
 DETAILED_TARGETS = (Status.RESOLVED, Status.PENDING)
 
@@ -79,43 +70,11 @@ def _filters_for(user, data: dict) -> tuple[str, TicketFilters]:
     return view, filters
 
 
-def _with_sla(user, tickets: list[Ticket]) -> list[tuple[Ticket, sla_display.ClockView | None]]:
-    urgent = sla_display.urgent_by_ticket(user, tickets)  # one query for the page
-    return [(ticket, urgent.get(ticket.pk)) for ticket in tickets]
-
-
-def _render_breaching(request):
-    """Open tickets whose clocks are due within BREACHING_WITHIN (or overdue), soonest
-    deadline first; one row per ticket, for its most pressing clock."""
-    user = request.user
-    now = clock.now()
-    clocks = breaching_soon(user, BREACHING_WITHIN, now=now).select_related(
-        "ticket__requester", "ticket__organization", "ticket__category"
-    )[: BREACHING_SHOWN * 3]
-    rows, seen = [], set()
-    for sla_clock in clocks:
-        if sla_clock.ticket_id in seen:
-            continue
-        seen.add(sla_clock.ticket_id)
-        rows.append((sla_clock.ticket, sla_display.clock_view(sla_clock, now)))
-        if len(rows) == BREACHING_SHOWN:
-            break
-    context = {
-        "nav": "queue",
-        "views": VIEWS,
-        "view": "breaching",
-        "view_label": VIEWS["breaching"],
-        "rows": rows,
-        "within_hours": int(BREACHING_WITHIN.total_seconds() // 3600),
-        "shown_max": BREACHING_SHOWN,
-    }
-    return render(request, "tickets/desk/breaching.html", context)
-
-
 def _render_queue(request, *, bulk_form: BulkForm | None = None, status: int = 200):
     user = request.user
-    if request.GET.get("view") == "breaching" and bulk_form is None:
-        return _render_breaching(request)
+    other_view = panels.queue_view(request.GET.get("view") or "")
+    if other_view is not None and bulk_form is None:
+        return other_view(request)  # e.g. SLA's "breaching soon"
     choices = DeskChoices(user)
     filter_form = QueueFilterForm(request.GET, choices=choices)
     view, filters = _filters_for(user, filter_form.valid_data())
@@ -124,6 +83,8 @@ def _render_queue(request, *, bulk_form: BulkForm | None = None, status: int = 2
     page = selectors.ticket_page(
         user, filters, cursor=request.GET.get("cursor") or None, limit=PAGE_SIZE
     )
+    # Other domains' columns (SLA's), loaded for the whole page: one query per column.
+    columns, rows = panels.columns(user, page.items)
     active_filters = [
         name
         for name in ("kind", "status", "priority", "team", "assignee", "category", "organization")
@@ -138,7 +99,8 @@ def _render_queue(request, *, bulk_form: BulkForm | None = None, status: int = 2
         "active_filters": active_filters,
         "bulk_form": bulk_form or BulkForm(choices=choices),
         "page": page,
-        "rows": _with_sla(user, page.items),
+        "columns": columns,
+        "rows": rows,
         "sort": filters.sort,
         "selected_ids": set(bulk_form.cleaned_data.get("ticket_ids", []))
         if bulk_form is not None and hasattr(bulk_form, "cleaned_data")
@@ -243,16 +205,11 @@ def _render_ticket(
             initial={"to": target, "version": ticket.version},
         )
 
-    other_tickets = (
-        selectors.tickets_filtered(user, TicketFilters(requester=ticket.requester_id))
-        .exclude(pk=ticket.pk)
-        .only("id", "number", "title", "status", "updated_at")
-        .order_by("-updated_at", "-id")[:OTHER_TICKETS_SHOWN]
-    )
     context = {
         "nav": "queue",
         "ticket": ticket,
         "events": selectors.timeline_for(user, ticket),
+        "resolution_text": selectors.resolution_label(ticket.resolution_code),
         "fields_form": fields_form or TicketFieldsForm(choices=choices, ticket=ticket),
         "simple_targets": [
             (s.value, s.label) for s in Status if s in targets and s not in DETAILED_TARGETS
@@ -263,10 +220,10 @@ def _render_ticket(
         "transition_error": transition_error,
         "reply_form": reply_form or ReplyForm(),
         "conflict": conflict,
-        "other_tickets": other_tickets,
         "can_assign_to_me": ticket.is_open and ticket.assignee_id != user.pk,
-        "sla_clocks": sla_display.clocks_of_page(user, [ticket]).get(ticket.pk, []),
-        "links": selectors.links_of(user, ticket),
+        # Every card comes from the panel registry (tickets' own, SLA's, the CMDB's...).
+        "side_panels": panels.for_ticket(user, ticket, panels.Placement.SIDE),
+        "main_panels": panels.for_ticket(user, ticket, panels.Placement.MAIN),
         "link_types": LinkType.choices,
         "link_error": link_error,
         "link_form_data": request.POST if link_error else {},

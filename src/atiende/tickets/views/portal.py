@@ -22,11 +22,10 @@ from atiende.core import clock
 from atiende.core.errors import DomainError, PayloadTooLarge
 from atiende.core.forms import apply_domain_error
 
-from .. import actions, selectors, workflow
+from .. import actions, panels, selectors, workflow
 from ..forms.portal import ConfirmForm, PortalTicketForm, ReopenForm, ReplyForm
 from ..models import OPEN_STATUSES, Channel, DeskSettings, Kind, Status, Ticket
 from ..selectors import TicketFilters
-from .sla import portal_expectations
 
 PAGE_SIZE = 20
 ACTIVE_STATUSES = [*OPEN_STATUSES, Status.RESOLVED]
@@ -167,13 +166,17 @@ def _render_ticket(
         "nav": "mine",
         "ticket": ticket,
         "events": selectors.timeline_for(request.user, ticket),
+        "resolution_text": selectors.resolution_label(ticket.resolution_code)
+        if ticket.status in (Status.RESOLVED, Status.CLOSED)
+        else "",
         "reply_form": reply_form or ReplyForm(),
         "reopen_form": reopen_form or ReopenForm(initial={"version": ticket.version}),
         "can_reply": ticket.status not in FINISHED_STATUSES,
         "others_ticket": others_ticket,
         # Only the person who asked confirms or reopens (tickets.actions enforces it too).
         "can_confirm": ticket.status == Status.RESOLVED and not others_ticket,
-        "expectations": portal_expectations(request.user, ticket),
+        # Cards for requesters only from the registry (e.g. SLA's expectations).
+        "main_panels": panels.for_ticket(request.user, ticket, panels.Placement.MAIN),
         **reopen,
     }
     return render(request, "tickets/portal/ticket.html", context, status=status)

@@ -1,6 +1,7 @@
 """How SLA clocks read in the desk and the portal: plain words and a state people can see
 without relying on colour. Clocks are read through `sla.selectors` (scoped to the actor);
-the numbers come from `sla.selectors.clock_summary`."""
+the numbers come from `sla.selectors.clock_summary`. The ticket pages and the queue get
+them through the panels in `sla.panels`."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from django.utils.translation import gettext_lazy
 
 from atiende.accounts.models import User
 from atiende.core import clock as wallclock
-from atiende.sla.models import ClockState, SlaClock
-from atiende.sla.selectors import clock_summary, clocks_of_tickets
+
+from .models import ClockState, SlaClock
+from .selectors import clock_summary, clocks_of_tickets
 
 CLOCK_LABELS = {
     "first_response": gettext_lazy("First response"),
@@ -153,15 +155,17 @@ class Expectation:
     deadline: datetime | None
 
 
-def portal_expectations(actor: User, ticket, *, now: datetime | None = None) -> list[Expectation]:
-    """Running or paused clocks of an open ticket, as the requester reads them."""
-    from atiende.sla.selectors import clocks_for
-
-    if not ticket.is_open:
-        return []
+def portal_expectations(
+    actor: User, tickets: Iterable, *, now: datetime | None = None
+) -> dict[int, list[Expectation]]:
+    """Running or paused clocks of open tickets, as the requester reads them (one query for
+    the open tickets, none when there are none)."""
+    open_tickets = [ticket for ticket in tickets if ticket.is_open]
+    if not open_tickets:
+        return {}
     now = now or wallclock.now()
-    found: dict[str, Expectation] = {}
-    for sla_clock in clocks_for(actor, ticket):
+    found: dict[int, dict[str, Expectation]] = defaultdict(dict)
+    for sla_clock in clocks_of_tickets(actor, open_tickets):
         view = clock_view(sla_clock, now)
         if not view.counting and view.state != "paused":
             continue
@@ -172,7 +176,11 @@ def portal_expectations(actor: User, ticket, *, now: datetime | None = None) -> 
             state = "late"
         else:
             state = "on_time"
-        found[aim] = Expectation(aim=aim, state=state, deadline=view.deadline)
+        found[sla_clock.ticket_id][aim] = Expectation(aim=aim, state=state, deadline=view.deadline)
+    return {ticket_id: _plain(aims) for ticket_id, aims in found.items()}
+
+
+def _plain(found: dict[str, Expectation]) -> list[Expectation]:
     lines = [found[aim] for aim in ("respond", "resolve") if aim in found]
     if lines and all(line.state == "paused" for line in lines):
         return lines[:1]  # one "paused" sentence is enough

@@ -1,0 +1,172 @@
+"""The ticket page's panel registry: the one way a domain adds a card to the ticket pages or
+a column to the desk queue (after NetBox's template extensions, but small).
+
+Each app registers its panels in its AppConfig.ready(). A page asks the registry once:
+`for_ticket` on a ticket page (the loaders get a list of one ticket), `columns` on a queue
+(the loaders get the page of tickets, so a page costs one query per panel whatever its
+size). Templates include `shown.template` with `panel` set to the loader's context for that
+ticket; a panel template reads its data from `panel` (and may read the page's own context,
+e.g. its forms), and template tags never query.
+
+Audience keeps internal data internal: a requester never gets an agents-only panel, and its
+loader is not even called for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django.db.models import Choices
+    from django.http import HttpRequest, HttpResponse
+    from django.utils.functional import Promise
+
+    from atiende.accounts.models import User
+
+    from .models import Ticket
+
+
+class Placement(StrEnum):
+    SIDE = "side"  # the desk ticket page's side column
+    MAIN = "main"  # the ticket page's main column, above the timeline (desk and portal)
+    QUEUE_COLUMN = "queue_column"  # a cell per row of the desk queue, after Priority
+
+
+class Audience(StrEnum):
+    AGENTS = "agents"  # internal: never loaded or shown for a requester
+    REQUESTERS = "requesters"  # the portal's words for the same facts
+    EVERYONE = "everyone"
+
+
+# load(actor, tickets) -> {ticket id: the panel's context for that ticket}. Tickets left out
+# get an empty context. One query per call, whatever the number of tickets.
+Loader = Callable[["User", Sequence["Ticket"]], Mapping[int, Any]]
+
+
+@dataclass(frozen=True)
+class Panel:
+    name: str  # unique; also the card's HTML id, the target of a jump link
+    template: str
+    placement: Placement
+    order: int  # lower first; tickets' own cards use 100, 300, 400, 500
+    audience: Audience = Audience.AGENTS
+    load: Loader | None = None  # None: the template reads only the page's context
+    heading: str | Promise = ""  # a queue column's header
+    jump: str | Promise = ""  # the label of the ticket page's jump link, if it has one
+
+    def shown_to(self, actor: User) -> bool:
+        if self.audience == Audience.EVERYONE:
+            return True
+        return (self.audience == Audience.AGENTS) == bool(getattr(actor, "is_agent", False))
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A panel ready to render for one ticket: `{% include shown.template with
+    panel=shown.context %}`."""
+
+    name: str
+    template: str
+    jump: str | Promise
+    context: Any
+
+
+_registry: dict[str, Panel] = {}
+
+
+def register(panel: Panel) -> Panel:
+    """Add a panel (from an AppConfig.ready()). Registering a name again replaces it."""
+    _registry[panel.name] = panel
+    return panel
+
+
+def unregister(name: str) -> None:
+    _registry.pop(name, None)
+
+
+def registered(placement: Placement, actor: User) -> list[Panel]:
+    """The panels of a placement this actor may receive, in order."""
+    panels = [p for p in _registry.values() if p.placement == placement and p.shown_to(actor)]
+    return sorted(panels, key=lambda p: (p.order, p.name))
+
+
+def load(
+    actor: User, tickets: Sequence[Ticket], placement: Placement
+) -> tuple[list[Panel], dict[int, list[Shown]]]:
+    """The placement's panels and, per ticket id, each panel's context (one loader call per
+    panel for all the tickets)."""
+    panels = registered(placement, actor)
+    found: dict[int, list[Shown]] = {ticket.pk: [] for ticket in tickets}
+    for panel in panels:
+        contexts = panel.load(actor, tickets) if panel.load is not None and tickets else {}
+        for ticket in tickets:
+            context = contexts.get(ticket.pk, {})
+            found[ticket.pk].append(Shown(panel.name, panel.template, panel.jump, context))
+    return panels, found
+
+
+def for_ticket(actor: User, ticket: Ticket, placement: Placement) -> list[Shown]:
+    """A ticket page's panels of one placement."""
+    return load(actor, [ticket], placement)[1][ticket.pk]
+
+
+def columns(actor: User, tickets: Sequence[Ticket]) -> tuple[list[Panel], list[tuple]]:
+    """A queue's extra columns and its rows: [(ticket, [Shown per column])]."""
+    panels, found = load(actor, tickets, Placement.QUEUE_COLUMN)
+    return panels, [(ticket, found[ticket.pk]) for ticket in tickets]
+
+
+# A predefined desk queue view another domain renders itself (SLA's "breaching soon"): the
+# desk's queue hands `?view=<name>` to it. The view's label stays in tickets.forms.desk.VIEWS.
+QueueView = Callable[["HttpRequest"], "HttpResponse"]
+_queue_views: dict[str, QueueView] = {}
+
+
+def register_queue_view(name: str, render: QueueView) -> None:
+    _queue_views[name] = render
+
+
+def queue_view(name: str) -> QueueView | None:
+    return _queue_views.get(name)
+
+
+# --- the timeline: other domains' fields and entries ---------------------------------------
+# Timeline rows are written by each domain's actions; how they read on the ticket page is
+# registered here too, from AppConfig.ready(), like the cards.
+
+_field_labels: dict[str, Callable[[], str]] = {}
+_field_choices: dict[str, type[Choices]] = {}
+_timeline_entries: dict[str, str] = {}
+
+
+def register_field(
+    name: str, label: Callable[[], str], choices: type[Choices] | None = None
+) -> None:
+    """Name a field another domain writes into ticket timelines (e.g. the CMDB's
+    "affected_item"), so it reads in the reader's language like the ticket's own ("changed
+    affected service or CI: — → ERP"); `choices` translate its stored codes. Tickets' own
+    fields keep their labels."""
+    _field_labels.setdefault(name, label)
+    if choices is not None:
+        _field_choices.setdefault(name, choices)
+
+
+def field_label(name: str) -> Callable[[], str] | None:
+    return _field_labels.get(name)
+
+
+def field_choices(name: str) -> type[Choices] | None:
+    return _field_choices.get(name)
+
+
+def register_timeline_entry(event_type: str, template: str) -> None:
+    """Render the timeline events of `event_type` (another domain's, e.g. SLA's "sla") with
+    `template`, which gets `event` and `ticket` and renders the whole `<li>`."""
+    _timeline_entries[event_type] = template
+
+
+def timeline_entry(event_type: str) -> str | None:
+    return _timeline_entries.get(event_type)
