@@ -34,8 +34,9 @@ $(VENDOR)/htmx.min.js: package.json
 	else echo "npm not found: serving pages without htmx enhancements."; fi
 
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/python scripts/check_raw_sql.py
 
 typecheck: install
 	$(BIN)/mypy

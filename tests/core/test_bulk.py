@@ -50,3 +50,65 @@ def test_insert_instance_leaves_an_existing_row_alone_on_conflict(db):
     assert bulk.insert_instance(second, unless_conflict_on="digest") is False
     assert second.pk is None
     assert list(ApiToken.objects.values_list("name", flat=True)) == ["first"]
+
+
+@pytest.fixture
+def table_with_a_new_column(transactional_db):
+    """A model that has just gained a NOT NULL column with a default (`added`), and a second
+    model written with it, created for the test and dropped after it."""
+    from django.db import connection, models
+    from django.test.utils import isolate_apps
+
+    with isolate_apps("atiende.core"):
+
+        class Row(models.Model):  # noqa: DJ008
+            kind = models.CharField(max_length=10)
+            created_at = models.DateTimeField()
+            added = models.IntegerField(default=3)  # the new column: no caller names it
+            label = models.CharField(max_length=10, default="new")
+
+            class Meta:
+                app_label = "core"
+                db_table = "test_bulk_row"
+
+        class Note(models.Model):  # noqa: DJ008
+            row_kind = models.CharField(max_length=10)
+            created_at = models.DateTimeField()
+            flags = models.JSONField(default=dict)
+
+            class Meta:
+                app_label = "core"
+                db_table = "test_bulk_note"
+
+        with connection.schema_editor() as editor:
+            editor.create_model(Row)
+            editor.create_model(Note)
+        try:
+            yield Row, Note
+        finally:
+            with connection.schema_editor() as editor:
+                editor.delete_model(Note)
+                editor.delete_model(Row)
+
+
+def test_a_new_not_null_column_with_a_default_is_written(table_with_a_new_column):
+    Row, Note = table_with_a_new_column
+    at = clock.now()
+    row = Row(kind="ack", created_at=at)
+    assert bulk.insert_instance(row, also=[Note(row_kind="ack", created_at=at)]) is True
+    assert Row.objects.values_list("id", "kind", "added", "label").get() == (
+        row.pk, "ack", 3, "new"
+    )  # fmt: skip
+    assert Note.objects.values_list("row_kind", "flags").get() == ("ack", {})
+    assert Note.objects.get().created_at == Row.objects.get().created_at == at
+
+
+def test_also_is_skipped_when_the_row_already_exists(db):
+    from atiende.accounts.models import ApiToken
+
+    user = AgentFactory()
+    bulk.insert_instance(ApiToken(user=user, name="first", prefix="atd_x", digest="f" * 64))
+    again = ApiToken(user=user, name="again", prefix="atd_x", digest="f" * 64)
+    extra = ApiToken(user=user, name="extra", prefix="atd_y", digest="g" * 64)
+    assert bulk.insert_instance(again, unless_conflict_on="digest", also=[extra]) is False
+    assert sorted(ApiToken.objects.values_list("name", flat=True)) == ["first"]

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import FilteredSelectMultiple
@@ -84,8 +86,9 @@ class UserAdmin(BaseUserAdmin):
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
         field = super().formfield_for_choice_field(db_field, request, **kwargs)
-        if db_field.name == "role" and not request.user.is_superuser:
-            field.choices = [c for c in field.choices if c[0] != Role.ADMIN]
+        if field is not None and db_field.name == "role" and not request.user.is_superuser:
+            choices = cast(list[tuple[str, str]], field.choices)  # Role's, a list
+            field.choices = [c for c in choices if c[0] != Role.ADMIN]
         return field
 
     fieldsets = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -43,7 +43,7 @@ class ChangeFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         from atiende.tickets.models import Status
 
-        self.fields["status"].choices = [
+        cast(forms.ChoiceField, self.fields["status"]).choices = [
             ("", _("Any")),
             ("open", _("Open")),
             *[(s, Status(s).label) for s in workflow.STATUSES],

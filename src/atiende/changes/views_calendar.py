@@ -99,8 +99,14 @@ class CalendarForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["type"].choices = [("", _("All types")), *ChangeType.choices]
-        self.fields["status"].choices = [("", _("All planned")), *_status_choices()]
+        cast(forms.ChoiceField, self.fields["type"]).choices = [
+            ("", _("All types")),
+            *ChangeType.choices,
+        ]
+        cast(forms.ChoiceField, self.fields["status"]).choices = [
+            ("", _("All planned")),
+            *_status_choices(),
+        ]
 
     def option_fields(self) -> list[tuple[forms.BoundField, SafeString, str]]:
         """(field, its <option> elements, empty label) of the service and team pickers, the

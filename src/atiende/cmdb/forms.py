@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -29,12 +30,12 @@ class ItemFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["ci_class"].choices = _with_any(
+        cast(forms.ChoiceField, self.fields["ci_class"]).choices = _with_any(
             [("services", _("Services (all)")), *CiClass.choices]
         )
-        self.fields["status"].choices = _with_any(CiStatus.choices)
-        self.fields["environment"].choices = _with_any(Environment.choices)
-        self.fields["team"].choices = _with_any(
+        cast(forms.ChoiceField, self.fields["status"]).choices = _with_any(CiStatus.choices)
+        cast(forms.ChoiceField, self.fields["environment"]).choices = _with_any(Environment.choices)
+        cast(forms.ChoiceField, self.fields["team"]).choices = _with_any(
             [(t.pk, t.name) for t in Team.objects.order_by("name")]
         )
 
@@ -62,7 +63,7 @@ class ItemForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner_team"].choices = _with_any(
+        cast(forms.ChoiceField, self.fields["owner_team"]).choices = _with_any(
             [(t.pk, t.name) for t in Team.objects.order_by("name")], _("None")
         )
 

@@ -5,14 +5,20 @@ thousands of timeline events and notifications one sweep writes), one INSERT …
 few rows. Rows are plain tuples in the order of `fields` (attribute names, e.g. "ticket_id"):
 building tens of thousands of model instances would cost more than the database does; callers
 never need the new ids. `insert_instance` saves one new model instance and reads its id back
-(a ticket's row and its timeline events)."""
+(a ticket's row and its timeline events, a queued mail and its threading reference).
+
+Statements are built from the models' fields, never written out by hand: a column added
+later is written with its default, as save() would write it."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
+from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 # COPY takes several round trips to start and finish: below this many rows one INSERT of
 # several VALUES is faster (a ticket's creation writes one SLA event this way).
@@ -66,30 +72,97 @@ def insert(model: type[models.Model], fields: Sequence[str], rows: Sequence[tupl
     return len(rows)
 
 
-def insert_instance(obj: models.Model, *, unless_conflict_on: str | None = None) -> bool:
+@functools.cache
+def _insert_sql(model: type[models.Model], vendor: str) -> tuple[str, tuple[models.Field, ...]]:
+    """`INSERT INTO table (every concrete column) VALUES (%s, …)` and its fields, in order.
+    Derived from the model, never written by hand, so a new column is written as save() would
+    write it; built once per model (`vendor` keys the cache: quoting is the backend's)."""
+    meta = model._meta
+    fields = tuple(f for f in meta.concrete_fields if not (f.primary_key or f.generated))
+    quote = connection.ops.quote_name
+    # Identifiers come from the model, quoted; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    return sql, fields
+
+
+# Fields whose prepared value is the value itself when it is a str: skipping their
+# preparation kept a queued mail's Python time near that of a hand-written INSERT.
+_PLAIN_TEXT = (models.CharField, models.TextField)
+
+
+def _values(
+    obj: models.Model,
+    fields: Sequence[models.Field],
+    db: BaseDatabaseWrapper,
+    adapted: dict[int, Any],
+) -> list[Any]:
+    """Each field's value prepared as save() would. A timestamp written to several columns
+    (created, next attempt, its reference's created) is adapted once: `adapted` maps the id of
+    a datetime, alive in the instances for the whole statement, to its prepared value."""
+    values = []
+    for f in fields:
+        value = f.pre_save(obj, True)
+        kind = type(f)
+        if type(value) is str and kind in _PLAIN_TEXT:
+            values.append(value)
+        elif kind is models.DateTimeField and value is not None:
+            prepared = adapted.get(id(value))
+            if prepared is None:
+                prepared = adapted[id(value)] = f.get_db_prep_save(value, db)
+            values.append(prepared)
+        else:
+            values.append(f.get_db_prep_save(value, db))
+    return values
+
+
+def insert_instance(
+    obj: models.Model,
+    *,
+    unless_conflict_on: str | None = None,
+    also: Sequence[models.Model] = (),
+) -> bool:
     """Save a new instance with one plain INSERT … RETURNING its id, as `save()` would
     (defaults, auto_now_add, prepared values) without the ORM's per-statement compile, which
     cost more than the database on the paths every ticket takes (its row, its timeline
     events). Sends no model signals; not for fields with a db_default. With `unless_conflict_on` (a unique column), an existing
-    row is left alone and False is returned (ON CONFLICT DO NOTHING, on both databases)."""
+    row is left alone and False is returned (ON CONFLICT DO NOTHING, on both databases).
+
+    `also`: more new instances saved with it, in the same round trip on PostgreSQL (one
+    statement of data-modifying WITH clauses), one INSERT each elsewhere; their ids are not
+    read back (a queued mail's threading reference)."""
     meta = obj._meta
-    fields = [f for f in meta.concrete_fields if not (f.primary_key or f.generated)]
-    quote = connection.ops.quote_name
-    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-    conflict = (
-        f" ON CONFLICT ({quote(unless_conflict_on)}) DO NOTHING" if unless_conflict_on else ""
-    )
-    # Identifiers come from the model, quoted; every value is a parameter.
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(fields))}){conflict} RETURNING {quote(meta.pk.column)}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        inserted = cursor.fetchone()
+    db = connections[DEFAULT_DB_ALIAS]  # the proxy `connection` costs a lookup per use
+    quote = db.ops.quote_name
+    sql, fields = _insert_sql(type(obj), db.vendor)
+    adapted: dict[int, Any] = {}
+    values = _values(obj, fields, db, adapted)
+    if unless_conflict_on:
+        sql += f" ON CONFLICT ({quote(unless_conflict_on)}) DO NOTHING"
+    sql += f" RETURNING {quote(meta.pk.column)}"
+    extras = [(*_insert_sql(type(other), db.vendor), other) for other in also]
+    with db.cursor() as cursor:
+        if extras and db.vendor == "postgresql" and not unless_conflict_on:
+            clauses = [f"o AS ({sql})"] + [
+                f"a{i} AS ({extra_sql})" for i, (extra_sql, _f, _o) in enumerate(extras)
+            ]
+            params = values + [
+                v for _s, fs, other in extras for v in _values(other, fs, db, adapted)
+            ]
+            cursor.execute(f"WITH {', '.join(clauses)} SELECT * FROM o", params)  # noqa: S608
+            inserted = cursor.fetchone()
+            extras = []
+        else:
+            cursor.execute(sql, values)
+            inserted = cursor.fetchone()
+        if inserted is not None:
+            for extra_sql, extra_fields, other in extras:
+                cursor.execute(extra_sql, _values(other, extra_fields, db, adapted))
     if inserted is None:
         return False
     obj.pk = inserted[0]
     obj._state.adding = False
-    obj._state.db = connection.alias
+    obj._state.db = db.alias
     return True

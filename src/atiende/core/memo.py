@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -37,7 +37,7 @@ class ProcessMemo(Generic[T]):
             self._value = (loaded_at, value)
             return value
 
-    def forget(self, **_signal_kwargs) -> None:
+    def forget(self, **_signal_kwargs: Any) -> None:
         self._value = None
 
 

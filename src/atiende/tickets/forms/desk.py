@@ -5,7 +5,7 @@ per request however many forms show it."""
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -230,7 +230,7 @@ class BulkForm(forms.Form):
         f["pending_reason"].choices = _with_blank(_("Choose…"), PendingReason.choices)
 
     def clean(self):
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # the stubs allow None; Django's never is
         action = data.get("action")
         if action == "assign" and not data.get("assignee") and data.get("team") is None:
             self.add_error("assignee", _("Choose an agent or a team to assign to."))

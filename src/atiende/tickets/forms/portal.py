@@ -6,6 +6,8 @@ anything posted under those names is never read.
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -103,7 +105,7 @@ class PortalTicketForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = category_choices()
+        cast(forms.ChoiceField, self.fields["category"]).choices = category_choices()
 
     def kind_options(self):
         """The kind radio buttons with an explanation each, for the template."""
@@ -135,7 +137,7 @@ class ReplyForm(forms.Form):
     attachments = MultipleFileField(label=_("Attach files (optional)"))
 
     def clean(self):
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # the stubs allow None; Django's never is
         if not (data.get("body") or "").strip() and not data.get("attachments"):
             self.add_error("body", _("Write a message or attach a file."))
         return data

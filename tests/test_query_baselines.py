@@ -1,0 +1,143 @@
+"""The queries of each main page and API list, against counts recorded per database
+(tests/query_baselines.py): a change in the number fails and prints the statements.
+
+Each page is asked once to warm the per-process caches (desk settings, SLA policies, content
+types), then counted. The data is small but has every kind of row the page shows, so a query
+added per row shows up as a changed count here and as a growing one in the tests that add
+rows (tests/web, tests/changes, ...)."""
+
+from __future__ import annotations
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from atiende.cmdb.models import TicketItem
+from atiende.mail.models import InboundMessage, InboundStatus, Mailbox
+from atiende.tickets import actions
+
+from .api.conftest import ApiClient
+from .changes.calendar_support import T0, make_change, small_estate
+from .changes.factories import make_change as raise_change
+from .factories import CategoryFactory, make_ticket
+from .query_baselines import VENDORS, load, query_baseline
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _counted(name: str, client, path: str, params=None) -> None:
+    assert client.get(path, params or {}).status_code == 200  # warm the caches
+    with query_baseline(name):
+        response = client.get(path, params or {})
+    assert response.status_code == 200
+
+
+@pytest.fixture
+def tickets(requester, other_requester, agent, other_agent, desk_default_team):
+    """Tickets of two requesters, assigned or not, with a category, a reply, a note and a link."""
+    category = CategoryFactory(name="Laptops")
+    made = [
+        make_ticket(requester, title="Printer jam", category_id=category.pk),
+        make_ticket(other_requester, actor=agent, title="VPN drops", assignee_id=agent.pk),
+        make_ticket(requester, title="New laptop", kind="request"),
+    ]
+    first = made[0]
+    actions.comment_add(actor=agent, ticket_id=first.pk, body="Looking into it.")
+    actions.comment_add(actor=agent, ticket_id=first.pk, body="Toner?", public=False)
+    actions.comment_add(actor=requester, ticket_id=first.pk, body="Still jammed.")
+    actions.ticket_link_add(actor=agent, ticket_id=first.pk, other=made[1].pk)
+    return made
+
+
+def test_desk_queue(agent, tickets):
+    _counted("desk queue", _client(agent), reverse("desk:queue"), {"view": "open"})
+
+
+def test_desk_ticket_page(agent, tickets):
+    _counted("desk ticket page", _client(agent), reverse("desk:ticket", args=[tickets[0].number]))
+
+
+def test_portal_list(requester, tickets):
+    _counted("portal list", _client(requester), reverse("portal:home"))
+
+
+def test_portal_ticket_page(requester, tickets):
+    path = reverse("portal:ticket", args=[tickets[0].number])
+    _counted("portal ticket page", _client(requester), path)
+
+
+def test_api_ticket_list(agent, tickets):
+    client = ApiClient(agent)
+    client.get("/me")  # the token's first use records last_used_at
+    _counted("api ticket list", client, "/tickets", {"limit": 25})
+
+
+def test_api_ticket_detail(agent, tickets):
+    client = ApiClient(agent)
+    client.get("/me")
+    _counted("api ticket detail", client, f"/tickets/{tickets[0].pk}")
+
+
+@pytest.fixture
+def estate(db):
+    return small_estate()
+
+
+@pytest.fixture
+def changes(agent, estate):
+    with time_machine.travel(T0, tick=False):
+        made = [
+            raise_change(agent, title="Upgrade the mail servers"),
+            raise_change(agent, title="Hotfix the firewall", change_type="emergency"),
+        ]
+        TicketItem.objects.create(ticket=made[0], item=estate["erp_db"], created_at=T0)
+    return made
+
+
+def test_change_list(agent, changes):
+    with time_machine.travel(T0, tick=False):
+        _counted("change list", _client(agent), reverse("changes:list"))
+
+
+def test_change_page(agent, changes):
+    path = reverse("changes:change", args=[changes[0].number])
+    with time_machine.travel(T0, tick=False):
+        _counted("change page", _client(agent), path)
+
+
+def test_change_calendar_month(agent, estate):
+    with time_machine.travel(T0, tick=False):
+        for n in range(4):
+            make_change(agent, title=f"Patch {n}", items=[estate["erp_db"], estate["host1"]])
+        _counted("change calendar month", _client(agent), "/changes/calendar/",
+                 {"date": T0.date().isoformat()})  # fmt: skip
+
+
+def test_cmdb_item_page(agent, requester, desk_default_team, estate):
+    for n in range(3):
+        ticket = make_ticket(requester, title=f"Host down {n}")
+        TicketItem.objects.create(ticket=ticket, item=estate["host1"], created_at=ticket.created_at)
+    _counted("cmdb item page", _client(agent), reverse("cmdb:item", args=[estate["host1"].pk]))
+
+
+def test_mail_failed_list(manager, team):
+    mailbox = Mailbox.objects.create(
+        name="soporte", address="soporte@example.com", is_default=True, default_team=team
+    )
+    for i in range(3):
+        InboundMessage.objects.create(
+            mailbox=mailbox, message_id=f"m{i}@x", raw=b"x", received_at=timezone.now(),
+            status=InboundStatus.FAILED, error="boom",
+        )  # fmt: skip
+    _counted("mail failed list", _client(manager), "/mail/")
+
+
+def test_every_baseline_is_recorded_on_both_databases():
+    for name, counts in load().items():
+        assert sorted(counts) == sorted(VENDORS), f"{name}: recorded on {sorted(counts)} only"
