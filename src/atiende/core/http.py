@@ -30,7 +30,9 @@ def is_active_agent(user: Any) -> bool:
 def agents_only(view: View) -> View: ...
 @overload
 def agents_only(*, others_to: str) -> Callable[[View], View]: ...
-def agents_only(view: View | None = None, *, others_to: str | None = None):
+def agents_only(
+    view: View | None = None, *, others_to: str | None = None
+) -> View | Callable[[View], View]:
     """Agents' pages. Anonymous visitors go to the login page; anyone else signed in gets a
     plain 404 (the page does not reveal what exists), or is sent to `others_to` (a URL
     name, e.g. the portal's home) when that is kinder.
@@ -40,7 +42,7 @@ def agents_only(view: View | None = None, *, others_to: str | None = None):
     def decorator(inner: View) -> View:
         @login_required
         @wraps(inner)
-        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not is_active_agent(request.user):
                 if others_to is None:
                     raise Http404
