@@ -9,8 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Value
-from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -21,15 +19,13 @@ from atiende.core import clock, events
 from atiende.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from atiende.core.sanitize import clean_text
 from atiende.tickets import actions as ticket_actions
-from atiende.tickets import search
+from atiende.tickets import timeline
 from atiende.tickets.models import (
     EventType,
     Impact,
     Kind,
     Status,
     Ticket,
-    TicketEvent,
-    TicketSearchDocument,
     Urgency,
 )
 from atiende.tickets.selectors import tickets_visible_to, valid_id
@@ -118,11 +114,22 @@ def _check_version(ticket: Ticket, version: int | str | None) -> None:
         )
 
 
-def _event(ticket: Ticket, actor: User, type_: str, *, at: datetime, **data: Any) -> TicketEvent:
-    # Changes are agents' records: their timeline entries are internal.
-    return TicketEvent.objects.create(
-        ticket=ticket, actor=actor, type=type_, created_at=at, public=False, **data
-    )
+def _event(
+    ticket: Ticket,
+    actor: User,
+    type_: str,
+    *,
+    at: datetime,
+    field: str = "",
+    old: str = "",
+    new: str = "",
+    body: str = "",
+) -> None:
+    # Changes are agents' records: their own timeline entries are internal.
+    timeline.record(
+        ticket, actor=actor, type=type_, at=at, public=False, field=field, old=old, new=new,
+        body=body,
+    )  # fmt: skip
 
 
 def _touch(ticket: Ticket, at: datetime) -> None:
@@ -217,15 +224,6 @@ def _display(value: Any) -> str:
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return str(value)
-
-
-def _index_title(ticket: Ticket) -> None:
-    """A new title is searchable at once, as for any ticket (tickets.search terms)."""
-    new_terms = search.terms(ticket.title)
-    if new_terms:
-        TicketSearchDocument.objects.filter(ticket=ticket).update(
-            public_terms=Concat(F("public_terms"), Value(" " + new_terms))
-        )
 
 
 # --- create -----------------------------------------------------------------------------------
@@ -397,13 +395,13 @@ def change_update(
                 EventType.FIELD,
                 at=now,
                 field=name,
-                old_value="" if long_text else _display(old_value),
-                new_value="" if long_text else _display(value),
+                old="" if long_text else _display(old_value),
+                new="" if long_text else _display(value),
             )
         if not changed:
             return ticket
         if "title" in changed:
-            _index_title(ticket)
+            timeline.index_text(ticket, ticket.title, public=True)
         if window_changed and status == workflow.SCHEDULED and start and end:
             _schedule_checks(ticket, details, actor=actor, start=start, end=end, override="")
         details.save()
@@ -474,8 +472,8 @@ def risk_assess(
             EventType.FIELD,
             at=now,
             field="risk",
-            old_value=details.risk_level,
-            new_value=level,
+            old=details.risk_level,
+            new=level,
             body="\n".join(f"- {r.question} {r.answer} (+{r.weight})" for r in reasons),
         )
         details.risk_level = level
@@ -564,8 +562,8 @@ def change_transition(
             EventType.STATUS,
             at=now,
             field="status",
-            old_value=old,
-            new_value=to,
+            old=old,
+            new=to,
             body=comment,
         )
         details.save()
@@ -662,8 +660,8 @@ def _approve_if_nobody_needed(
             EventType.FIELD,
             at=now,
             field="approval",
-            old_value="",
-            new_value="not_required",
+            old="",
+            new="not_required",
         )
 
 
@@ -718,8 +716,8 @@ def approval_decide(
             EventType.FIELD,
             at=now,
             field="approval",
-            old_value=ApprovalStatus.PENDING,
-            new_value=approval.status,
+            old=ApprovalStatus.PENDING,
+            new=approval.status,
             body=f"{approval.board.name}: {comment}" if comment else approval.board.name,
         )
         old = ticket.status
@@ -729,7 +727,7 @@ def approval_decide(
             ticket.closed_at = now
             _event(
                 ticket, actor, EventType.STATUS, at=now, field="status",
-                old_value=old, new_value=workflow.REJECTED,
+                old=old, new=workflow.REJECTED,
             )  # fmt: skip
         else:
             from .approvals import satisfied
@@ -738,7 +736,7 @@ def approval_decide(
                 _withdraw_pending(details, now)
                 _event(
                     ticket, actor, EventType.FIELD, at=now, field="approval",
-                    old_value=ApprovalStatus.PENDING, new_value="complete",
+                    old=ApprovalStatus.PENDING, new="complete",
                 )  # fmt: skip
         _touch(ticket, now)
         events.publish(
@@ -805,8 +803,8 @@ def review_record(
             EventType.FIELD,
             at=now,
             field="review_outcome",
-            old_value=details.review_outcome,
-            new_value=outcome,
+            old=details.review_outcome,
+            new=outcome,
             body=notes,
         )
         details.review_outcome = outcome

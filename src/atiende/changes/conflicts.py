@@ -26,7 +26,8 @@ from atiende.cmdb.selectors import services_by_item
 from atiende.core import clock
 from atiende.core.errors import ValidationFailed
 from atiende.core.events import subscribe
-from atiende.tickets.models import EventType, Status, TicketEvent
+from atiende.tickets import timeline
+from atiende.tickets.models import EventType, Status
 
 from .models import (
     BlackoutWindow,
@@ -458,11 +459,11 @@ def check_schedule(
     at = clock.now()
     if overridden:
         names = ", ".join(f"“{b.name}”" for b in blackouts)
-        TicketEvent.objects.create(
-            ticket_id=change.ticket_id,
+        timeline.record(
+            change.ticket_id,
             actor=actor,
             type=EventType.NOTE,
-            created_at=at,
+            at=at,
             public=False,
             body=_("Scheduled inside the blackout window %(names)s. Override reason: %(reason)s")
             % {"names": names, "reason": reason},

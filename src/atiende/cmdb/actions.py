@@ -19,7 +19,8 @@ from atiende.accounts.models import Team, User
 from atiende.core import clock, events
 from atiende.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from atiende.core.sanitize import clean_text
-from atiende.tickets.models import EventType, Ticket, TicketEvent
+from atiende.tickets import timeline
+from atiende.tickets.models import EventType, Ticket
 from atiende.tickets.selectors import tickets_visible_to, valid_id
 
 from . import graph, selectors
@@ -376,10 +377,9 @@ def _locked_ticket(actor: User, ticket_id: Any) -> Ticket:
 def _ticket_event(ticket: Ticket, actor: User, at, item: ConfigurationItem, *, added: bool):
     # An internal field-change entry of the ticket's timeline (the audit trail of tickets),
     # written in this transaction like every other timeline event.
-    TicketEvent.objects.create(
-        ticket=ticket, actor=actor, type=EventType.FIELD, created_at=at, public=False,
-        field=TICKET_FIELD, old_value="" if added else item.name,
-        new_value=item.name if added else "",
+    timeline.record(
+        ticket, actor=actor, type=EventType.FIELD, at=at, public=False, field=TICKET_FIELD,
+        old="" if added else item.name, new=item.name if added else "",
     )  # fmt: skip
 
 

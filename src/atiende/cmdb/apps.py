@@ -10,7 +10,7 @@ class CmdbConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext
 
-        from atiende.tickets.templatetags.tickets_tags import register_field
+        from atiende.tickets.timeline import register_field
 
         from .actions import TICKET_FIELD
 

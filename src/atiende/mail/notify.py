@@ -26,7 +26,7 @@ from django.conf import settings
 
 from atiende.accounts.models import User
 from atiende.core.events import subscribe
-from atiende.tickets.models import EventType, Status, Ticket, TicketEvent
+from atiende.tickets.models import Status, Ticket
 
 from . import outbound
 from .models import OutboundKind
@@ -66,31 +66,19 @@ def public_reply(
 
 @subscribe("ticket.status_changed", in_transaction=True)
 def status_changed(
-    *, ticket_id: int, new: str, actor_id: int | None = None, **_payload: Any
+    *,
+    ticket_id: int,
+    new: str,
+    actor_id: int | None = None,
+    comment_id: int | None = None,
+    **_payload: Any,
 ) -> None:
     """The resolution; and a public comment given with any other transition (e.g. "pending:
     please send the log") goes to the requester like a reply."""
-    comment_id = _transition_comment(ticket_id, actor_id)
     if new == Status.RESOLVED:
         outbound.queue(kind=OutboundKind.RESOLUTION, ticket_id=ticket_id, event_id=comment_id)
     elif comment_id is not None:
         public_reply(ticket_id=ticket_id, event_id=comment_id, actor_id=actor_id, public=True)
-
-
-def _transition_comment(ticket_id: int, actor_id: int | None) -> int | None:
-    """The public comment written by this transition, if any: ticket_transition writes the
-    status event, then the comment, with the same time (one indexed query)."""
-    latest = list(
-        TicketEvent.objects.filter(ticket_id=ticket_id)
-        .order_by("-created_at", "-id")
-        .values_list("id", "type", "public", "actor_id", "created_at")[:2]
-    )
-    if len(latest) < 2:
-        return None
-    (event_id, kind, public, author, at), (_id, before, _public, _author, before_at) = latest
-    if kind == EventType.COMMENT and public and author == actor_id and before == EventType.STATUS:
-        return event_id if at == before_at else None
-    return None
 
 
 @subscribe("notifications.created", in_transaction=True)

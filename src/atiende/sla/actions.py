@@ -27,7 +27,8 @@ from atiende.core import bulk
 from atiende.core import clock as wallclock
 from atiende.core.errors import DomainError
 from atiende.notifications.actions import notify_many
-from atiende.tickets.models import EventType, Status, Ticket, TicketEvent
+from atiende.tickets import timeline
+from atiende.tickets.models import EventType, Status, Ticket
 
 from . import clocks
 from .calendar import Calendar
@@ -79,19 +80,14 @@ class Happening:
     before: str = ""
 
 
-EVENT_FIELDS = (
-    "ticket_id", "type", "actor_id", "created_at", "public", "field", "old_value", "new_value",
-    "body",
-)  # fmt: skip
-
-
 def record(happenings: Iterable[Happening]) -> int:
     """Write SLA happenings to the ticket timelines (internal, by the system; in bulk)."""
-    rows = [
-        (h.ticket_id, EventType.SLA.value, None, h.at, False, h.clock, h.before, h.what, h.detail)
+    return timeline.record_many(
+        timeline.Row(
+            h.ticket_id, EventType.SLA.value, None, h.at, False, h.clock, h.before, h.what, h.detail
+        )
         for h in happenings
-    ]
-    return bulk.insert(TicketEvent, EVENT_FIELDS, rows)
+    )
 
 
 def system_actor() -> User:

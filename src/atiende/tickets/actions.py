@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
-from django.db.models import F, Q, Value
-from django.db.models.functions import Concat
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from atiende.accounts.models import Team, User
@@ -21,7 +20,7 @@ from atiende.core.errors import Conflict, DomainError, Forbidden, NotFound, Vali
 from atiende.core.queries import one_or_none
 from atiende.core.sanitize import clean_text
 
-from . import numbering, search, workflow
+from . import numbering, timeline, workflow
 from .attachments import check_upload, cleanup_on_error, guess_type, new_storage_key, safe_filename
 from .models import (
     Attachment,
@@ -36,13 +35,14 @@ from .models import (
     ResolutionCode,
     Status,
     Ticket,
-    TicketEvent,
     TicketLink,
-    TicketSearchDocument,
     Urgency,
 )
 from .priority import compute_priority
 from .selectors import tickets_visible_to
+
+if TYPE_CHECKING:
+    from .models import TicketEvent  # noqa: TID251 - the type only; timeline writes it
 
 REQUESTER_KINDS = (Kind.INCIDENT, Kind.REQUEST, Kind.QUESTION)
 TITLE_MAX = 200
@@ -82,16 +82,6 @@ def _check_version(ticket: Ticket, version: int | str | None) -> None:
             % {"current": ticket.version, "yours": yours},
             current_version=ticket.version,
         )
-
-
-def _event(
-    ticket: Ticket, actor: User | None, type_: str, *, at, public: bool = True, **data
-) -> TicketEvent:
-    event = TicketEvent(
-        ticket=ticket, actor=actor, type=type_, created_at=at, public=public, **data
-    )
-    bulk.insert_instance(event)
-    return event
 
 
 def _choice(value: Any, choices: Sequence[Any], field: str, message: str) -> Any:
@@ -169,16 +159,6 @@ def _agent(actor: User, user_id: Any) -> User | None:
     if agent is None:
         raise ValidationFailed.field("assignee", _("Unknown agent."))
     return agent
-
-
-def _index_text(ticket: Ticket, text: str, *, public: bool) -> None:
-    new_terms = search.terms(text)
-    if not new_terms:
-        return
-    column = "public_terms" if public else "internal_terms"
-    TicketSearchDocument.objects.filter(ticket=ticket).update(
-        **{column: Concat(F(column), Value(" " + new_terms))}
-    )
 
 
 def _display(field: str, value: Any) -> str:
@@ -293,12 +273,8 @@ def ticket_create(
         bulk.insert_instance(ticket)
         if User.organization.is_cached(requester):  # spare the answer a query for it
             ticket.organization = requester.organization
-        event = _event(ticket, actor, EventType.CREATED, at=now)
-        bulk.insert(
-            TicketSearchDocument,
-            ("ticket_id", "public_terms", "internal_terms"),
-            [(ticket.pk, search.terms(f"{ticket.number} {title} {description}"), "")],
-        )
+        event = timeline.record(ticket, actor=actor, type=EventType.CREATED, at=now)
+        timeline.index_new(ticket, f"{ticket.number} {title} {description}")
         _store_files(
             ticket, attachments, actor=actor, at=now, public=True, event=event, written=written
         )
@@ -376,22 +352,22 @@ def _apply_changes(ticket: Ticket, actor: User, new: dict[str, Any], *, at) -> l
             continue
         setattr(ticket, field, value)
         changed.append(field)
-        _event(
+        timeline.record(
             ticket,
-            actor,
-            EventType.FIELD,
+            actor=actor,
+            type=EventType.FIELD,
             at=at,
             public=field in ("kind", "title", "category"),
             field=field,
-            old_value=_display(field, old),
-            new_value=_display(field, value),
+            old=_display(field, old),
+            new=_display(field, value),
         )
     if {"impact", "urgency"} & set(changed):
         priority = compute_priority(ticket.impact, ticket.urgency)
         if priority != ticket.priority:
-            _event(
-                ticket, actor, EventType.FIELD, at=at, public=False, field="priority",
-                old_value=str(ticket.priority), new_value=str(priority),
+            timeline.record(
+                ticket, actor=actor, type=EventType.FIELD, at=at, public=False, field="priority",
+                old=str(ticket.priority), new=str(priority),
             )  # fmt: skip
             ticket.priority = priority
             changed.append("priority")
@@ -400,14 +376,14 @@ def _apply_changes(ticket: Ticket, actor: User, new: dict[str, Any], *, at) -> l
             ticket.status, ticket.assignee.pk if ticket.assignee else None
         )
         if status != ticket.status:
-            _event(
-                ticket, actor, EventType.STATUS, at=at, field="status",
-                old_value=ticket.status, new_value=status,
+            timeline.record(
+                ticket, actor=actor, type=EventType.STATUS, at=at, field="status",
+                old=ticket.status, new=status,
             )  # fmt: skip
             ticket.status = status
             changed.append("status")
     if "title" in changed:
-        _index_text(ticket, ticket.title, public=True)
+        timeline.index_text(ticket, ticket.title, public=True)
     return changed
 
 
@@ -494,20 +470,25 @@ def ticket_transition(
             ticket.resolution_code = ""
             ticket.resolution_notes = ""
         ticket.status = to
-        _event(
-            ticket, actor, EventType.STATUS, at=now, field="status",
-            old_value=old_status, new_value=to,
-            body=ticket.resolution_notes if to == Status.RESOLVED else "",
+        timeline.record(
+            ticket, actor=actor, type=EventType.STATUS, at=now, field="status",
+            old=old_status, new=to, body=ticket.resolution_notes if to == Status.RESOLVED else "",
         )  # fmt: skip
+        said: TicketEvent | None = None
         if comment.strip():
             body = _clean_body(comment, "comment", required=True)
-            _event(ticket, actor, EventType.COMMENT, at=now, body=body)
-            _index_text(ticket, body, public=True)
+            said = timeline.record(ticket, actor=actor, type=EventType.COMMENT, at=now, body=body)
+            timeline.index_text(ticket, body, public=True)
         ticket.updated_at = now
         ticket.version += 1
         ticket.save()
         events.publish(
-            "ticket.status_changed", ticket_id=ticket.pk, actor_id=actor.pk, old=old_status, new=to
+            "ticket.status_changed",
+            ticket_id=ticket.pk,
+            actor_id=actor.pk,
+            old=old_status,
+            new=to,
+            comment_id=said.pk if said else None,  # the public reply given with it (mail)
         )
     return ticket
 
@@ -533,10 +514,10 @@ def comment_add(
     with transaction.atomic(), cleanup_on_error() as written:
         ticket = _locked_ticket(actor, ticket_id)
         now = clock.now()
-        event = _event(
+        event = timeline.record(
             ticket,
-            actor,
-            EventType.COMMENT if public else EventType.NOTE,
+            actor=actor,
+            type=EventType.COMMENT if public else EventType.NOTE,
             at=now,
             public=public,
             body=body,
@@ -544,7 +525,7 @@ def comment_add(
         _store_files(
             ticket, attachments, actor=actor, at=now, public=public, event=event, written=written
         )
-        _index_text(ticket, body, public=public)
+        timeline.index_text(ticket, body, public=public)
         ticket.updated_at = now
         ticket.save(update_fields=["updated_at"])
         events.publish(
@@ -569,9 +550,9 @@ def attachment_add(
     with transaction.atomic(), cleanup_on_error() as written:
         ticket = _locked_ticket(actor, ticket_id)
         now = clock.now()
-        event = _event(
-            ticket, actor, EventType.ATTACHMENT, at=now, public=public,
-            new_value=safe_filename(file.name or ""),
+        event = timeline.record(
+            ticket, actor=actor, type=EventType.ATTACHMENT, at=now, public=public,
+            new=safe_filename(file.name or ""),
         )  # fmt: skip
         (attachment,) = _store_files(
             ticket, [file], actor=actor, at=now, public=public, event=event, written=written
@@ -694,7 +675,7 @@ def _link_events(link: TicketLink, actor: User, at, *, added: bool) -> None:
     )
     for ticket, other, field in sides:
         value = f"{link.link_type} {other.number}"
-        TicketEvent.objects.create(
-            ticket=ticket, actor=actor, type=EventType.LINK, created_at=at, public=False,
-            field=field, old_value="" if added else value, new_value=value if added else "",
+        timeline.record(
+            ticket, actor=actor, type=EventType.LINK, at=at, public=False, field=field,
+            old="" if added else value, new=value if added else "",
         )  # fmt: skip

@@ -2,59 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django import template
-from django.db.models import Choices
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from atiende.core.sanitize import render_markdown
 
-from ..models import (
-    LINK_INVERSE_LABELS,
-    Impact,
-    Kind,
-    LinkType,
-    PendingReason,
-    Priority,
-    ResolutionCode,
-    Status,
-    Urgency,
-)
+from .. import timeline
+from ..models import LINK_INVERSE_LABELS, LinkType, PendingReason, Priority, ResolutionCode, Status
 
 register = template.Library()
-
-FIELD_LABELS = {
-    "kind": lambda: _("Kind"),
-    "title": lambda: _("Title"),
-    "category": lambda: _("Category"),
-    "impact": lambda: _("Impact"),
-    "urgency": lambda: _("Urgency"),
-    "priority": lambda: _("Priority"),
-    "team": lambda: _("Team"),
-    "assignee": lambda: _("Assignee"),
-    "status": lambda: _("Status"),
-}
-CHOICE_FIELDS = {
-    "kind": Kind,
-    "status": Status,
-    "impact": Impact,
-    "urgency": Urgency,
-    "priority": Priority,
-    "pending_reason": PendingReason,
-}
-
-
-def register_field(
-    name: str, label: Callable[[], str], choices: type[Choices] | None = None
-) -> None:
-    """Let another domain name the fields it writes into ticket timelines (e.g. the CMDB's
-    "affected_item"), so they read in the reader's language like the ticket's own."""
-    FIELD_LABELS.setdefault(name, label)
-    if choices is not None:
-        CHOICE_FIELDS.setdefault(name, choices)
 
 
 @register.filter
@@ -64,22 +22,13 @@ def markdown(text: str) -> SafeString:
 
 @register.filter
 def field_label(field: str) -> str:
-    label = FIELD_LABELS.get(field)
-    return label() if label else field
+    return timeline.field_label(field)
 
 
 @register.simple_tag
 def field_value(field: str, value: str) -> str:
     """A timeline value in the reader's language: choice codes become their labels."""
-    if value in ("", None):
-        return "—"
-    enum = CHOICE_FIELDS.get(field)
-    if enum is not None:
-        try:
-            return str(enum(int(value) if enum in (Impact, Urgency, Priority) else value).label)
-        except (ValueError, KeyError):
-            return value
-    return value
+    return timeline.value_label(field, value)
 
 
 def link_label(link_type: str, *, inverse: bool) -> str:
