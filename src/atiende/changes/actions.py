@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from atiende.accounts.models import Role, Team, User
+from atiende.accounts.models import Role, User
 from atiende.accounts.selectors import agents_visible_to
 from atiende.core import clock, events
 from atiende.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -60,10 +60,12 @@ EDITABLE_FIELDS = (
     "team",
     "assignee",
 )
-# What the approvers approved: changing it sends the change back to assessment first.
-TICKET_FIELDS = frozenset({"title", "description", "team", "assignee"})
+# The ticket's own fields: edited through the ticket's path (tickets.actions.ticket_fields_apply),
+# so the same checks, timeline entries and `ticket.updated` follow an edit on either page.
+SHARED_FIELDS = ("title", "team", "assignee")
+# A ticket column only the change page edits.
+TICKET_FIELDS = frozenset({"description"})
 LONG_TEXT_FIELDS = frozenset({"description", *PLAN_FIELDS})
-TITLE_MAX = 200
 APPROVED_CONTENT = frozenset({"change_type", "description", *PLAN_FIELDS})
 EDITABLE_UNTIL_AUTHORISATION = (workflow.NEW, workflow.ASSESSMENT)
 
@@ -182,30 +184,6 @@ def _person(actor: User, value: Any, field: str) -> User | None:
     if agent is None:
         raise ValidationFailed.field(field, _("Unknown agent."))
     return agent
-
-
-def _team(value: Any) -> Team | None:
-    if value in (None, ""):
-        return None
-    try:
-        pk = int(value)
-    except (TypeError, ValueError):
-        raise ValidationFailed.field("team", _("Unknown team.")) from None
-    team = Team.objects.filter(pk=pk).first() if 0 < pk < 2**63 else None
-    if team is None:
-        raise ValidationFailed.field("team", _("Unknown team."))
-    return team
-
-
-def _title(value: Any) -> str:
-    title = clean_text(value if isinstance(value, str) else "").replace("\n", " ")
-    if not title:
-        raise ValidationFailed.field("title", _("A title is required."))
-    if len(title) > TITLE_MAX:
-        raise ValidationFailed.field(
-            "title", _("Keep the title under %(max)d characters.") % {"max": TITLE_MAX}
-        )
-    return title
 
 
 def _check_window(start: datetime | None, end: datetime | None) -> None:
@@ -340,12 +318,6 @@ def change_update(
                 }
             )
         detail_fields: dict[str, Any] = {}
-        if "title" in changes:
-            detail_fields["title"] = _title(changes["title"])
-        if "team" in changes:
-            detail_fields["team"] = _team(changes["team"])
-        if "assignee" in changes:
-            detail_fields["assignee"] = _person(actor, changes["assignee"], "assignee")
         if "description" in changes:
             detail_fields["description"] = _text(changes["description"], "description")
         if "change_type" in changes:
@@ -380,7 +352,12 @@ def change_update(
             detail_fields["implementer"] = _person(actor, changes["implementer"], "implementer")
 
         now = clock.now()
-        changed: list[str] = []
+        old_status = ticket.status
+        shared = {name: changes[name] for name in SHARED_FIELDS if name in changes}
+        ticket_changed = ticket_actions.ticket_fields_apply(
+            actor=actor, ticket=ticket, changes=shared, at=now
+        )
+        changed: list[str] = list(ticket_changed)
         for name, value in detail_fields.items():
             holder: Any = ticket if name in TICKET_FIELDS else details
             old_value = getattr(holder, name)
@@ -406,6 +383,10 @@ def change_update(
             _schedule_checks(ticket, details, actor=actor, start=start, end=end, override="")
         details.save()
         _touch(ticket, now)
+        if ticket_changed:
+            ticket_actions.ticket_update_publish(
+                actor=actor, ticket=ticket, fields=ticket_changed, old_status=old_status
+            )
         events.publish("change.updated", ticket_id=ticket.pk, actor_id=actor.pk, fields=changed)
     return ticket
 

@@ -4,8 +4,9 @@ published after commit."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -299,27 +300,7 @@ def ticket_update(
     with transaction.atomic():
         ticket = _locked_ticket(actor, ticket_id)
         _check_version(ticket, version)
-        new: dict[str, Any] = {}
-        if "kind" in changes:
-            new["kind"] = _choice(changes["kind"], Kind.values, "kind", _("Unknown kind."))
-            if new["kind"] != ticket.kind and (
-                workflow.has_own_lifecycle(new["kind"]) or workflow.has_own_lifecycle(ticket.kind)
-            ):
-                raise ValidationFailed.field(
-                    "kind", _("A ticket cannot become a change or stop being one: link them.")
-                )
-        if "title" in changes:
-            new["title"] = _clean_title(changes["title"])
-        if "category" in changes:
-            new["category"] = _category(changes["category"])
-        if "impact" in changes:
-            new["impact"] = _int_choice(changes["impact"], Impact, "impact")
-        if "urgency" in changes:
-            new["urgency"] = _int_choice(changes["urgency"], Urgency, "urgency")
-        if "team" in changes:
-            new["team"] = _team(changes["team"])
-        if "assignee" in changes:
-            new["assignee"] = _agent(actor, changes["assignee"])
+        new = _cleaned(actor, ticket, changes)
         if not ticket.is_open and ({"team", "assignee"} & set(new)):
             raise ValidationFailed.field("assignee", _("Reopen the ticket before reassigning it."))
         now = clock.now()
@@ -330,18 +311,69 @@ def ticket_update(
         ticket.updated_at = now
         ticket.version += 1
         ticket.save()
-        events.publish("ticket.updated", ticket_id=ticket.pk, actor_id=actor.pk, fields=changed)
-        if ticket.status != old_status:
-            # (Un)assigning moved the status: subscribers of status changes (SLA clocks,
-            # notifications) must hear about it exactly as for an explicit transition.
-            events.publish(
-                "ticket.status_changed",
-                ticket_id=ticket.pk,
-                actor_id=actor.pk,
-                old=old_status,
-                new=ticket.status,
-            )
+        ticket_update_publish(actor=actor, ticket=ticket, fields=changed, old_status=old_status)
     return ticket
+
+
+def ticket_fields_apply(
+    *, actor: User, ticket: Ticket, changes: Mapping[str, Any], at: datetime
+) -> list[str]:
+    """The ticket's own fields (EDITABLE_FIELDS) edited from another domain's screen, e.g. a
+    change's title, team and owner from the change page: checked, applied to `ticket` and
+    recorded in its timeline exactly as ticket_update does, so the audit trail never depends
+    on the screen used. The caller holds the ticket's row lock in its transaction, saves the
+    ticket (one version step), then calls `ticket_update_publish` so that ticket-level
+    subscribers (SLA, notifications) hear of the edit. Answers the fields changed (with the
+    priority or status they moved)."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed(
+            errors={name: [_("This field cannot be changed here.")] for name in sorted(unknown)}
+        )
+    return _apply_changes(ticket, actor, _cleaned(actor, ticket, changes), at=at)
+
+
+def ticket_update_publish(
+    *, actor: User, ticket: Ticket, fields: Sequence[str], old_status: str
+) -> None:
+    """Tell subscribers a ticket's fields changed (after it is saved)."""
+    events.publish("ticket.updated", ticket_id=ticket.pk, actor_id=actor.pk, fields=list(fields))
+    if ticket.status != old_status:
+        # (Un)assigning moved the status: subscribers of status changes (SLA clocks,
+        # notifications) must hear about it exactly as for an explicit transition.
+        events.publish(
+            "ticket.status_changed",
+            ticket_id=ticket.pk,
+            actor_id=actor.pk,
+            old=old_status,
+            new=ticket.status,
+        )
+
+
+def _cleaned(actor: User, ticket: Ticket, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The new values of `changes`, checked (field errors), not yet applied."""
+    new: dict[str, Any] = {}
+    if "kind" in changes:
+        new["kind"] = _choice(changes["kind"], Kind.values, "kind", _("Unknown kind."))
+        if new["kind"] != ticket.kind and (
+            workflow.has_own_lifecycle(new["kind"]) or workflow.has_own_lifecycle(ticket.kind)
+        ):
+            raise ValidationFailed.field(
+                "kind", _("A ticket cannot become a change or stop being one: link them.")
+            )
+    if "title" in changes:
+        new["title"] = _clean_title(changes["title"])
+    if "category" in changes:
+        new["category"] = _category(changes["category"])
+    if "impact" in changes:
+        new["impact"] = _int_choice(changes["impact"], Impact, "impact")
+    if "urgency" in changes:
+        new["urgency"] = _int_choice(changes["urgency"], Urgency, "urgency")
+    if "team" in changes:
+        new["team"] = _team(changes["team"])
+    if "assignee" in changes:
+        new["assignee"] = _agent(actor, changes["assignee"])
+    return new
 
 
 def _apply_changes(ticket: Ticket, actor: User, new: dict[str, Any], *, at) -> list[str]:
@@ -371,7 +403,8 @@ def _apply_changes(ticket: Ticket, actor: User, new: dict[str, Any], *, at) -> l
             )  # fmt: skip
             ticket.priority = priority
             changed.append("priority")
-    if "assignee" in changed:
+    if "assignee" in changed and not workflow.has_own_lifecycle(ticket.kind):
+        # A change's owner does not move it along its own lifecycle.
         status = workflow.status_after_assignment(
             ticket.status, ticket.assignee.pk if ticket.assignee else None
         )
