@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from atiende.core import events
 from atiende.tickets import actions as ticket_actions
+from atiende.tickets.events import TicketUpdated
 from atiende.tickets.models import Ticket, TicketEvent
 
 from .factories import make_change
@@ -29,10 +30,10 @@ def edit_form(ticket: Ticket, **changes) -> dict:
 
 @pytest.fixture
 def ticket_updates():
-    heard: list[dict] = []
-    handler = events.subscribe("ticket.updated")(lambda **payload: heard.append(payload))
+    heard: list[TicketUpdated] = []
+    handler = events.subscribe(TicketUpdated)(heard.append)
     yield heard
-    events._subscribers["ticket.updated"].remove(handler)
+    events.unsubscribe(TicketUpdated, handler)
 
 
 def team_entries(ticket: Ticket) -> list[tuple]:
@@ -62,7 +63,9 @@ def test_a_team_edited_on_the_change_page_reaches_ticket_subscribers(
     assert response.status_code == 302
     change.refresh_from_db()
     assert change.team == other_team and change.version == 2  # one edit, one version
-    assert ticket_updates == [{"ticket_id": change.pk, "actor_id": agent.pk, "fields": ["team"]}]
+    assert ticket_updates == [
+        TicketUpdated(ticket_id=change.pk, actor_id=agent.pk, fields=("team",))
+    ]
     assert rematched == [change.pk]  # the SLA policy follows the team, as on the desk
     # The same entry as the desk's edit of the same field (which moves it back).
     ticket_actions.ticket_update(

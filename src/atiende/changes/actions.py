@@ -20,6 +20,7 @@ from atiende.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from atiende.core.sanitize import clean_text
 from atiende.tickets import actions as ticket_actions
 from atiende.tickets import timeline
+from atiende.tickets.events import TicketStatusChanged
 from atiende.tickets.models import (
     EventType,
     Impact,
@@ -30,8 +31,17 @@ from atiende.tickets.models import (
 )
 from atiende.tickets.selectors import tickets_visible_to, valid_id
 
+from . import conflicts, workflow
 from . import risk as risk_rules
-from . import workflow
+from .events import (
+    ChangeApprovalDecided,
+    ChangeApprovalsRequested,
+    ChangeCreated,
+    ChangeReviewed,
+    ChangeRiskAssessed,
+    ChangeTransitioned,
+    ChangeUpdated,
+)
 from .models import (
     Approval,
     ApprovalPolicy,
@@ -284,7 +294,9 @@ def change_create(
             details.risk_level = template.risk_level
             details.risk_assessed_at = ticket.created_at
         details.save()
-        events.publish("change.created", ticket_id=ticket.pk, actor_id=actor.pk)
+        if start is not None and end is not None:
+            conflicts.note_window(start, end)  # the calendar's bounds cover the new window
+        events.publish(ChangeCreated(ticket_id=ticket.pk, actor_id=actor.pk))
     return ticket
 
 
@@ -387,7 +399,9 @@ def change_update(
             ticket_actions.ticket_update_publish(
                 actor=actor, ticket=ticket, fields=ticket_changed, old_status=old_status
             )
-        events.publish("change.updated", ticket_id=ticket.pk, actor_id=actor.pk, fields=changed)
+        if window_changed:
+            conflicts.refresh(ticket.pk)  # stored conflicts follow the window, in this transaction
+        events.publish(ChangeUpdated(ticket_id=ticket.pk, actor_id=actor.pk, fields=tuple(changed)))
     return ticket
 
 
@@ -462,7 +476,7 @@ def risk_assess(
         details.risk_assessed_at = now
         details.save()
         _touch(ticket, now)
-        events.publish("change.risk_assessed", ticket_id=ticket.pk, actor_id=actor.pk)
+        events.publish(ChangeRiskAssessed(ticket_id=ticket.pk, actor_id=actor.pk))
     return details
 
 
@@ -554,17 +568,16 @@ def change_transition(
         if requested:
             # Notifications may tell each approver; ids only (the rows are committed by then).
             events.publish(
-                "change.approvals_requested",
-                ticket_id=ticket.pk,
-                approval_ids=[a.pk for a in requested],
-                approver_ids=sorted({a.approver_id for a in requested}),
+                ChangeApprovalsRequested(
+                    ticket_id=ticket.pk,
+                    approval_ids=tuple(a.pk for a in requested),
+                    approver_ids=tuple(sorted({a.approver_id for a in requested})),
+                )
             )
-        events.publish(
-            "ticket.status_changed", ticket_id=ticket.pk, actor_id=actor.pk, old=old, new=to
-        )
-        events.publish(
-            "change.transitioned", ticket_id=ticket.pk, actor_id=actor.pk, old=old, new=to
-        )
+        if to != workflow.SCHEDULED:  # scheduling stored them (_schedule_checks)
+            conflicts.refresh(ticket.pk)
+        events.publish(TicketStatusChanged(ticket_id=ticket.pk, actor_id=actor.pk, old=old, new=to))
+        events.publish(ChangeTransitioned(ticket_id=ticket.pk, actor_id=actor.pk, old=old, new=to))
     return ticket
 
 
@@ -577,16 +590,9 @@ def _schedule_checks(
     end: datetime,
     override: str,
 ) -> None:
-    """The calendar's checks (blackout windows, conflicts) when the calendar module is
-    installed: `conflicts.check_schedule` raises a ValidationFailed to refuse."""
-    try:
-        from . import conflicts
-    except ImportError:  # pragma: no cover - the calendar is part of this app
-        return
-    check = getattr(conflicts, "check_schedule", None)
-    if check is None:
-        return
-    check(details, start, end, actor=actor, override_reason=override)
+    """The calendar's checks (blackout windows, conflicts): `conflicts.check_schedule`
+    raises a ValidationFailed to refuse."""
+    conflicts.check_schedule(details, start, end, actor=actor, override_reason=override)
 
 
 # --- approvals --------------------------------------------------------------------------------
@@ -721,19 +727,15 @@ def approval_decide(
                 )  # fmt: skip
         _touch(ticket, now)
         events.publish(
-            "change.approval_decided",
-            ticket_id=ticket.pk,
-            approval_id=approval.pk,
-            actor_id=actor.pk,
-            decision=decision,
+            ChangeApprovalDecided(
+                ticket_id=ticket.pk, approval_id=approval.pk, actor_id=actor.pk, decision=decision
+            )
         )
         if ticket.status != old:
             events.publish(
-                "ticket.status_changed",
-                ticket_id=ticket.pk,
-                actor_id=actor.pk,
-                old=old,
-                new=ticket.status,
+                TicketStatusChanged(
+                    ticket_id=ticket.pk, actor_id=actor.pk, old=old, new=ticket.status
+                )
             )
     return approval
 
@@ -793,7 +795,7 @@ def review_record(
         details.reviewed_at = now
         details.save()
         _touch(ticket, now)
-        events.publish("change.reviewed", ticket_id=ticket.pk, actor_id=actor.pk)
+        events.publish(ChangeReviewed(ticket_id=ticket.pk, actor_id=actor.pk))
     return details
 
 

@@ -23,6 +23,7 @@ from atiende.tickets import timeline
 from atiende.tickets.models import EventType, Ticket
 from atiende.tickets.selectors import tickets_visible_to, valid_id
 
+from . import events as cmdb_events
 from . import graph, selectors
 from .models import (
     CiClass,
@@ -239,7 +240,7 @@ def item_create(
                 graph.changed()
     except IntegrityError:  # a concurrent create of the same name won the race
         raise _duplicate_name() from None
-    events.publish("cmdb.item_created", item_id=item.pk)
+    events.publish(cmdb_events.ItemCreated(item_id=item.pk))
     return item
 
 
@@ -289,7 +290,7 @@ def item_update(
                 graph.changed()
     except IntegrityError:
         raise _duplicate_name() from None
-    events.publish("cmdb.item_updated", item_id=item.pk, fields=sorted(diff))
+    events.publish(cmdb_events.ItemUpdated(item_id=item.pk, fields=tuple(sorted(diff))))
     return item
 
 
@@ -304,7 +305,7 @@ def item_delete(*, actor: User, item_id: int | str, version: Any = None) -> None
         pk = item.pk
         item.delete()
         graph.changed()  # its relations went with it
-    events.publish("cmdb.item_deleted", item_id=pk)
+    events.publish(cmdb_events.ItemDeleted(item_id=pk))
 
 
 # --- relations ------------------------------------------------------------------------------
@@ -330,7 +331,7 @@ def relation_add(*, actor: User, source_id: int | str, type: str, target_id: int
             graph.changed()
     except IntegrityError:
         raise ValidationFailed.field("target", _("This relation already exists.")) from None
-    events.publish("cmdb.relation_added", relation_id=relation.pk)
+    events.publish(cmdb_events.RelationAdded(relation_id=relation.pk))
     return relation
 
 
@@ -349,7 +350,8 @@ def relation_remove(*, actor: User, relation_id: int | str) -> None:
         _relation_audit(relation, actor, clock.now(), added=False)
         relation.delete()
         graph.changed()
-    events.publish("cmdb.relation_removed", relation_id=pk)
+    assert pk is not None  # the relation was found by it
+    events.publish(cmdb_events.RelationRemoved(relation_id=pk))
 
 
 def _relation_audit(relation: Relation, actor: User, at, *, added: bool) -> None:
@@ -414,7 +416,11 @@ def ticket_items_set(
         for pk in to_remove:
             _ticket_event(ticket, actor, now, found[pk], added=False)
     if to_add or to_remove:
-        events.publish("ticket.items_changed", ticket_id=ticket.pk, added=to_add, removed=to_remove)
+        events.publish(
+            cmdb_events.TicketItemsChanged(
+                ticket_id=ticket.pk, added=tuple(to_add), removed=tuple(to_remove)
+            )
+        )
     return selectors.items_of_ticket(actor, ticket)
 
 

@@ -23,6 +23,14 @@ from atiende.core.sanitize import clean_text
 
 from . import numbering, timeline, workflow
 from .attachments import check_upload, cleanup_on_error, guess_type, new_storage_key, safe_filename
+from .events import (
+    TicketAttachmentAdded,
+    TicketCommented,
+    TicketCreated,
+    TicketLinked,
+    TicketStatusChanged,
+    TicketUpdated,
+)
 from .models import (
     Attachment,
     Category,
@@ -280,7 +288,7 @@ def ticket_create(
             ticket, attachments, actor=actor, at=now, public=True, event=event, written=written
         )
         # `ticket` is for in-transaction handlers (SLA clocks, mail outbox): the row they see.
-        events.publish("ticket.created", ticket_id=ticket.pk, actor_id=actor.pk, ticket=ticket)
+        events.publish(TicketCreated(ticket_id=ticket.pk, actor_id=actor.pk, ticket=ticket))
     return ticket
 
 
@@ -337,16 +345,14 @@ def ticket_update_publish(
     *, actor: User, ticket: Ticket, fields: Sequence[str], old_status: str
 ) -> None:
     """Tell subscribers a ticket's fields changed (after it is saved)."""
-    events.publish("ticket.updated", ticket_id=ticket.pk, actor_id=actor.pk, fields=list(fields))
+    events.publish(TicketUpdated(ticket_id=ticket.pk, actor_id=actor.pk, fields=tuple(fields)))
     if ticket.status != old_status:
         # (Un)assigning moved the status: subscribers of status changes (SLA clocks,
         # notifications) must hear about it exactly as for an explicit transition.
         events.publish(
-            "ticket.status_changed",
-            ticket_id=ticket.pk,
-            actor_id=actor.pk,
-            old=old_status,
-            new=ticket.status,
+            TicketStatusChanged(
+                ticket_id=ticket.pk, actor_id=actor.pk, old=old_status, new=ticket.status
+            )
         )
 
 
@@ -516,12 +522,13 @@ def ticket_transition(
         ticket.version += 1
         ticket.save()
         events.publish(
-            "ticket.status_changed",
-            ticket_id=ticket.pk,
-            actor_id=actor.pk,
-            old=old_status,
-            new=to,
-            comment_id=said.pk if said else None,  # the public reply given with it (mail)
+            TicketStatusChanged(
+                ticket_id=ticket.pk,
+                actor_id=actor.pk,
+                old=old_status,
+                new=to,
+                comment_id=said.pk if said else None,
+            )
         )
     return ticket
 
@@ -562,14 +569,14 @@ def comment_add(
         ticket.updated_at = now
         ticket.save(update_fields=["updated_at"])
         events.publish(
-            "ticket.commented",
-            ticket_id=ticket.pk,
-            event_id=event.pk,
-            actor_id=actor.pk,
-            public=public,
-            # Facts subscribers would otherwise read back (SLA, mail): one query each.
-            by_agent=actor.is_agent,
-            requester_id=ticket.requester_id,
+            TicketCommented(
+                ticket_id=ticket.pk,
+                event_id=event.pk,
+                actor_id=actor.pk,
+                public=public,
+                by_agent=actor.is_agent,
+                requester_id=ticket.requester_id,
+            )
         )
     return event
 
@@ -593,11 +600,9 @@ def attachment_add(
         ticket.updated_at = now
         ticket.save(update_fields=["updated_at"])
         events.publish(
-            "ticket.attachment_added",
-            ticket_id=ticket.pk,
-            attachment_id=attachment.pk,
-            actor_id=actor.pk,
-            public=public,
+            TicketAttachmentAdded(
+                ticket_id=ticket.pk, attachment_id=attachment.pk, actor_id=actor.pk, public=public
+            )
         )
     return attachment
 
@@ -679,7 +684,7 @@ def ticket_link_add(
             created_at=now,
         )  # fmt: skip
         _link_events(link, actor, now, added=True)
-    events.publish("ticket.linked", ticket_id=ticket.pk, other_id=target.pk, link_id=link.pk)
+    events.publish(TicketLinked(ticket_id=ticket.pk, other_id=target.pk, link_id=link.pk))
     return link
 
 
