@@ -67,13 +67,12 @@ def create_tickets(requester, count: int, *, outbox: bool) -> float:
     from atiende.core import events
     from atiende.mail import notify
     from atiende.tickets.actions import ticket_create
+    from atiende.tickets.events import TicketCreated
 
-    handlers = [
-        ("ticket.created", notify.acknowledge),
-    ]
+    handlers = [(TicketCreated, notify.acknowledge)]
     if not outbox:
         for event, handler in handlers:
-            events._in_transaction[event].remove(handler)
+            events.unsubscribe(event, handler)
     try:
         started = time.perf_counter()
         for i in range(count):

@@ -156,21 +156,22 @@ def test_going_back_to_assessment_starts_a_new_round(agent, change_manager, chan
 def test_approvers_are_announced_after_commit(
     agent, change_manager, change, django_capture_on_commit_callbacks
 ):
+    from atiende.changes.events import ChangeApprovalsRequested
     from atiende.core import events
 
-    heard = []
-    handler = events.subscribe("change.approvals_requested")(lambda **kw: heard.append(kw))
+    heard: list[ChangeApprovalsRequested] = []
+    handler = events.subscribe(ChangeApprovalsRequested)(heard.append)
     try:
         with django_capture_on_commit_callbacks(execute=True):
             to_authorisation(agent, change, "medium")
     finally:
-        events._subscribers["change.approvals_requested"].remove(handler)
+        events.unsubscribe(ChangeApprovalsRequested, handler)
     assert heard == [
-        {
-            "ticket_id": change.pk,
-            "approval_ids": [Approval.objects.get().pk],
-            "approver_ids": [change_manager.pk],
-        }
+        ChangeApprovalsRequested(
+            ticket_id=change.pk,
+            approval_ids=(Approval.objects.get().pk,),
+            approver_ids=(change_manager.pk,),
+        )
     ]
 
 

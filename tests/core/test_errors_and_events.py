@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 
 from atiende.core import events
@@ -42,38 +44,49 @@ def test_not_found_for_denied_and_missing_reads_the_same():
     assert str(NotFound()) == str(NotFound())
 
 
+@dataclass(frozen=True)
+class Happened:
+    n: int
+
+
 @pytest.mark.django_db(transaction=True)
 def test_publish_delivers_after_commit_only():
     from django.db import transaction
 
     received = []
-    handler = events.subscribe("test.core.event")(lambda **payload: received.append(payload))
+    handler = events.subscribe(Happened)(received.append)
     try:
         with transaction.atomic():
-            events.publish("test.core.event", n=1)
+            events.publish(Happened(n=1))
             assert received == []
-        assert received == [{"n": 1}]
+        assert received == [Happened(n=1)]
         try:
             with transaction.atomic():
-                events.publish("test.core.event", n=2)
+                events.publish(Happened(n=2))
                 raise RuntimeError("rollback")
         except RuntimeError:
             pass
-        assert received == [{"n": 1}]
+        assert received == [Happened(n=1)]
     finally:
-        events._subscribers["test.core.event"].remove(handler)
+        events.unsubscribe(Happened, handler)
 
 
-def test_subscribe_is_idempotent():
-    def handler(**payload):
+def test_subscribe_is_idempotent_and_keyed_by_class():
+    @dataclass(frozen=True)
+    class Other:
         pass
 
-    events.subscribe("test.core.idem")(handler)
-    events.subscribe("test.core.idem")(handler)
+    def handler(event):
+        pass
+
+    events.subscribe(Happened)(handler)
+    events.subscribe(Happened)(handler)
     try:
-        assert events.subscribers("test.core.idem") == [handler]
+        assert events.subscribers(Happened) == [handler]
+        assert events.subscribers(Other) == []
     finally:
-        events._subscribers["test.core.idem"].clear()
+        events.unsubscribe(Happened, handler)
+    assert events.subscribers(Happened) == []
 
 
 def test_clock_is_aware_utc():

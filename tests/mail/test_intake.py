@@ -275,25 +275,3 @@ def test_refusal_and_oversize_notices_go_through_the_outbox(mailbox, mail):
             mailbox=mailbox)  # fmt: skip
     notices = {m.to_address: m.params["reason"] for m in OutboundMessage.objects.all()}
     assert notices == {"nobody@example.net": "unknown_sender", "big@example.net": "too_large"}
-
-
-def test_in_transaction_subscribers_see_the_message_being_processed(mailbox, mail):
-    from atiende.core import events
-    from atiende.mail.intake import current_inbound
-
-    seen = []
-
-    def capture(ticket_id, **payload):
-        row = current_inbound()
-        seen.append((ticket_id, row.auto_generated, row.from_address, row.message_id))
-
-    events.subscribe("ticket.created", in_transaction=True)(capture)
-    try:
-        result = receive(
-            mail(message_id="<cv@x.org>", headers={"Auto-Submitted": "auto-generated"}),
-            mailbox=mailbox,
-        )
-    finally:
-        events._in_transaction["ticket.created"].remove(capture)
-    assert seen == [(result.ticket_id, True, "ana@example.org", "cv@x.org")]
-    assert current_inbound() is None

@@ -151,11 +151,12 @@ def test_an_inactive_or_addressless_recipient_is_not_mailed(smtp_server, db):
 def test_queueing_costs_at_most_two_statements_per_ticket(requester, django_assert_max_num_queries):
     from atiende.mail.models import MessageReference
     from atiende.mail.notify import acknowledge
+    from atiende.tickets.events import TicketCreated
 
     ticket = make_ticket(requester)
     # The row and its Message-ID reference (one statement on PostgreSQL).
     with django_assert_max_num_queries(2):
-        acknowledge(ticket_id=ticket.pk)
+        acknowledge(TicketCreated(ticket_id=ticket.pk, actor_id=requester.pk, ticket=ticket))
     row = OutboundMessage.objects.order_by("id").last()
     assert MessageReference.objects.get(message_id=row.message_id).ticket_id == ticket.pk
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from atiende.changes.events import ChangeApprovalsRequested
 from atiende.changes.models import Board
 from atiende.mail.delivery import deliver_due
 from atiende.mail.models import OutboundKind, OutboundMessage, OutboundStatus
@@ -100,5 +101,9 @@ def test_the_notification_and_the_mail_commit_together(agent, approvers, monkeyp
 
     monkeypatch.setattr(outbound, "queue_many", broken)
     with pytest.raises(RuntimeError):
-        approvals_requested(ticket_id=change.pk, approver_ids=[carmen.pk])
+        approvals_requested(
+            ChangeApprovalsRequested(
+                ticket_id=change.pk, approval_ids=(), approver_ids=(carmen.pk,)
+            )
+        )
     assert not Notification.objects.filter(user=carmen, verb="change_approval").exists()

@@ -8,6 +8,7 @@ import pytest
 from atiende.core import events
 from atiende.core.errors import DomainError, Forbidden, ValidationFailed
 from atiende.tickets import actions
+from atiende.tickets.events import TicketCreated
 from atiende.tickets.models import Ticket, TicketCounter, TicketEvent, TicketSearchDocument
 
 from ..factories import UserFactory
@@ -16,7 +17,9 @@ from ..factories import UserFactory
 @pytest.fixture
 def published(monkeypatch):
     seen = []
-    monkeypatch.setattr(events, "subscribers", lambda name: [lambda **kw: seen.append(name)])
+    monkeypatch.setattr(
+        events, "subscribers", lambda event_type: [lambda event: seen.append(event_type)]
+    )
     return seen
 
 
@@ -113,4 +116,4 @@ def test_successful_create_publishes_once_committed(published):
     from ..factories import RequesterFactory
 
     actions.ticket_create(actor=RequesterFactory(), title="x")
-    assert published == ["ticket.created"]
+    assert published == [TicketCreated]

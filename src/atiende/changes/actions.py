@@ -9,12 +9,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Value
-from django.db.models.functions import Concat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from atiende.accounts.models import Role, Team, User
+from atiende.accounts.models import Role, User
 from atiende.accounts.selectors import agents_visible_to
 from atiende.core import clock, events
 from atiende.core.dates import parse_moment
@@ -23,21 +21,29 @@ from atiende.core.ids import id_field, parse_id
 from atiende.core.sanitize import clean_text
 from atiende.core.versions import check_version
 from atiende.tickets import actions as ticket_actions
-from atiende.tickets import search
+from atiende.tickets import timeline
+from atiende.tickets.events import TicketStatusChanged
 from atiende.tickets.models import (
     EventType,
     Impact,
     Kind,
     Status,
     Ticket,
-    TicketEvent,
-    TicketSearchDocument,
     Urgency,
 )
 from atiende.tickets.selectors import tickets_visible_to
 
+from . import conflicts, workflow
 from . import risk as risk_rules
-from . import workflow
+from .events import (
+    ChangeApprovalDecided,
+    ChangeApprovalsRequested,
+    ChangeCreated,
+    ChangeReviewed,
+    ChangeRiskAssessed,
+    ChangeTransitioned,
+    ChangeUpdated,
+)
 from .models import (
     Approval,
     ApprovalPolicy,
@@ -66,10 +72,12 @@ EDITABLE_FIELDS = (
     "team",
     "assignee",
 )
-# What the approvers approved: changing it sends the change back to assessment first.
-TICKET_FIELDS = frozenset({"title", "description", "team", "assignee"})
+# The ticket's own fields: edited through the ticket's path (tickets.actions.ticket_fields_apply),
+# so the same checks, timeline entries and `ticket.updated` follow an edit on either page.
+SHARED_FIELDS = ("title", "team", "assignee")
+# A ticket column only the change page edits.
+TICKET_FIELDS = frozenset({"description"})
 LONG_TEXT_FIELDS = frozenset({"description", *PLAN_FIELDS})
-TITLE_MAX = 200
 APPROVED_CONTENT = frozenset({"change_type", "description", *PLAN_FIELDS})
 EDITABLE_UNTIL_AUTHORISATION = (workflow.NEW, workflow.ASSESSMENT)
 
@@ -111,11 +119,22 @@ STALE = gettext_lazy(
 )
 
 
-def _event(ticket: Ticket, actor: User, type_: str, *, at: datetime, **data: Any) -> TicketEvent:
-    # Changes are agents' records: their timeline entries are internal.
-    return TicketEvent.objects.create(
-        ticket=ticket, actor=actor, type=type_, created_at=at, public=False, **data
-    )
+def _event(
+    ticket: Ticket,
+    actor: User,
+    type_: str,
+    *,
+    at: datetime,
+    field: str = "",
+    old: str = "",
+    new: str = "",
+    body: str = "",
+) -> None:
+    # Changes are agents' records: their own timeline entries are internal.
+    timeline.record(
+        ticket, actor=actor, type=type_, at=at, public=False, field=field, old=old, new=new,
+        body=body,
+    )  # fmt: skip
 
 
 def _touch(ticket: Ticket, at: datetime) -> None:
@@ -148,27 +167,6 @@ def _person(actor: User, value: Any, field: str) -> User | None:
     return agent
 
 
-def _team(value: Any) -> Team | None:
-    pk = id_field(value, field="team", message=_("Unknown team."))
-    if pk is None:
-        return None
-    team = Team.objects.filter(pk=pk).first()
-    if team is None:
-        raise ValidationFailed.field("team", _("Unknown team."))
-    return team
-
-
-def _title(value: Any) -> str:
-    title = clean_text(value if isinstance(value, str) else "").replace("\n", " ")
-    if not title:
-        raise ValidationFailed.field("title", _("A title is required."))
-    if len(title) > TITLE_MAX:
-        raise ValidationFailed.field(
-            "title", _("Keep the title under %(max)d characters.") % {"max": TITLE_MAX}
-        )
-    return title
-
-
 def _check_window(start: datetime | None, end: datetime | None) -> None:
     if (start is None) != (end is None):
         field = "planned_end" if end is None else "planned_start"
@@ -185,15 +183,6 @@ def _display(value: Any) -> str:
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return str(value)
-
-
-def _index_title(ticket: Ticket) -> None:
-    """A new title is searchable at once, as for any ticket (tickets.search terms)."""
-    new_terms = search.terms(ticket.title)
-    if new_terms:
-        TicketSearchDocument.objects.filter(ticket=ticket).update(
-            public_terms=Concat(F("public_terms"), Value(" " + new_terms))
-        )
 
 
 # --- create -----------------------------------------------------------------------------------
@@ -276,7 +265,9 @@ def change_create(
             details.risk_level = template.risk_level
             details.risk_assessed_at = ticket.created_at
         details.save()
-        events.publish("change.created", ticket_id=ticket.pk, actor_id=actor.pk)
+        if start is not None and end is not None:
+            conflicts.note_window(start, end)  # the calendar's bounds cover the new window
+        events.publish(ChangeCreated(ticket_id=ticket.pk, actor_id=actor.pk))
     return ticket
 
 
@@ -310,12 +301,6 @@ def change_update(
                 }
             )
         detail_fields: dict[str, Any] = {}
-        if "title" in changes:
-            detail_fields["title"] = _title(changes["title"])
-        if "team" in changes:
-            detail_fields["team"] = _team(changes["team"])
-        if "assignee" in changes:
-            detail_fields["assignee"] = _person(actor, changes["assignee"], "assignee")
         if "description" in changes:
             detail_fields["description"] = _text(changes["description"], "description")
         if "change_type" in changes:
@@ -350,7 +335,12 @@ def change_update(
             detail_fields["implementer"] = _person(actor, changes["implementer"], "implementer")
 
         now = clock.now()
-        changed: list[str] = []
+        old_status = ticket.status
+        shared = {name: changes[name] for name in SHARED_FIELDS if name in changes}
+        ticket_changed = ticket_actions.ticket_fields_apply(
+            actor=actor, ticket=ticket, changes=shared, at=now
+        )
+        changed: list[str] = list(ticket_changed)
         for name, value in detail_fields.items():
             holder: Any = ticket if name in TICKET_FIELDS else details
             old_value = getattr(holder, name)
@@ -365,18 +355,24 @@ def change_update(
                 EventType.FIELD,
                 at=now,
                 field=name,
-                old_value="" if long_text else _display(old_value),
-                new_value="" if long_text else _display(value),
+                old="" if long_text else _display(old_value),
+                new="" if long_text else _display(value),
             )
         if not changed:
             return ticket
         if "title" in changed:
-            _index_title(ticket)
+            timeline.index_text(ticket, ticket.title, public=True)
         if window_changed and status == workflow.SCHEDULED and start and end:
             _schedule_checks(ticket, details, actor=actor, start=start, end=end, override="")
         details.save()
         _touch(ticket, now)
-        events.publish("change.updated", ticket_id=ticket.pk, actor_id=actor.pk, fields=changed)
+        if ticket_changed:
+            ticket_actions.ticket_update_publish(
+                actor=actor, ticket=ticket, fields=ticket_changed, old_status=old_status
+            )
+        if window_changed:
+            conflicts.refresh(ticket.pk)  # stored conflicts follow the window, in this transaction
+        events.publish(ChangeUpdated(ticket_id=ticket.pk, actor_id=actor.pk, fields=tuple(changed)))
     return ticket
 
 
@@ -442,8 +438,8 @@ def risk_assess(
             EventType.FIELD,
             at=now,
             field="risk",
-            old_value=details.risk_level,
-            new_value=level,
+            old=details.risk_level,
+            new=level,
             body="\n".join(f"- {r.question} {r.answer} (+{r.weight})" for r in reasons),
         )
         details.risk_level = level
@@ -451,7 +447,7 @@ def risk_assess(
         details.risk_assessed_at = now
         details.save()
         _touch(ticket, now)
-        events.publish("change.risk_assessed", ticket_id=ticket.pk, actor_id=actor.pk)
+        events.publish(ChangeRiskAssessed(ticket_id=ticket.pk, actor_id=actor.pk))
     return details
 
 
@@ -532,8 +528,8 @@ def change_transition(
             EventType.STATUS,
             at=now,
             field="status",
-            old_value=old,
-            new_value=to,
+            old=old,
+            new=to,
             body=comment,
         )
         details.save()
@@ -543,17 +539,16 @@ def change_transition(
         if requested:
             # Notifications may tell each approver; ids only (the rows are committed by then).
             events.publish(
-                "change.approvals_requested",
-                ticket_id=ticket.pk,
-                approval_ids=[a.pk for a in requested],
-                approver_ids=sorted({a.approver_id for a in requested}),
+                ChangeApprovalsRequested(
+                    ticket_id=ticket.pk,
+                    approval_ids=tuple(a.pk for a in requested),
+                    approver_ids=tuple(sorted({a.approver_id for a in requested})),
+                )
             )
-        events.publish(
-            "ticket.status_changed", ticket_id=ticket.pk, actor_id=actor.pk, old=old, new=to
-        )
-        events.publish(
-            "change.transitioned", ticket_id=ticket.pk, actor_id=actor.pk, old=old, new=to
-        )
+        if to != workflow.SCHEDULED:  # scheduling stored them (_schedule_checks)
+            conflicts.refresh(ticket.pk)
+        events.publish(TicketStatusChanged(ticket_id=ticket.pk, actor_id=actor.pk, old=old, new=to))
+        events.publish(ChangeTransitioned(ticket_id=ticket.pk, actor_id=actor.pk, old=old, new=to))
     return ticket
 
 
@@ -566,16 +561,9 @@ def _schedule_checks(
     end: datetime,
     override: str,
 ) -> None:
-    """The calendar's checks (blackout windows, conflicts) when the calendar module is
-    installed: `conflicts.check_schedule` raises a ValidationFailed to refuse."""
-    try:
-        from . import conflicts
-    except ImportError:  # pragma: no cover - the calendar is part of this app
-        return
-    check = getattr(conflicts, "check_schedule", None)
-    if check is None:
-        return
-    check(details, start, end, actor=actor, override_reason=override)
+    """The calendar's checks (blackout windows, conflicts): `conflicts.check_schedule`
+    raises a ValidationFailed to refuse."""
+    conflicts.check_schedule(details, start, end, actor=actor, override_reason=override)
 
 
 # --- approvals --------------------------------------------------------------------------------
@@ -630,8 +618,8 @@ def _approve_if_nobody_needed(
             EventType.FIELD,
             at=now,
             field="approval",
-            old_value="",
-            new_value="not_required",
+            old="",
+            new="not_required",
         )
 
 
@@ -686,8 +674,8 @@ def approval_decide(
             EventType.FIELD,
             at=now,
             field="approval",
-            old_value=ApprovalStatus.PENDING,
-            new_value=approval.status,
+            old=ApprovalStatus.PENDING,
+            new=approval.status,
             body=f"{approval.board.name}: {comment}" if comment else approval.board.name,
         )
         old = ticket.status
@@ -697,7 +685,7 @@ def approval_decide(
             ticket.closed_at = now
             _event(
                 ticket, actor, EventType.STATUS, at=now, field="status",
-                old_value=old, new_value=workflow.REJECTED,
+                old=old, new=workflow.REJECTED,
             )  # fmt: skip
         else:
             from .approvals import satisfied
@@ -706,23 +694,19 @@ def approval_decide(
                 _withdraw_pending(details, now)
                 _event(
                     ticket, actor, EventType.FIELD, at=now, field="approval",
-                    old_value=ApprovalStatus.PENDING, new_value="complete",
+                    old=ApprovalStatus.PENDING, new="complete",
                 )  # fmt: skip
         _touch(ticket, now)
         events.publish(
-            "change.approval_decided",
-            ticket_id=ticket.pk,
-            approval_id=approval.pk,
-            actor_id=actor.pk,
-            decision=decision,
+            ChangeApprovalDecided(
+                ticket_id=ticket.pk, approval_id=approval.pk, actor_id=actor.pk, decision=decision
+            )
         )
         if ticket.status != old:
             events.publish(
-                "ticket.status_changed",
-                ticket_id=ticket.pk,
-                actor_id=actor.pk,
-                old=old,
-                new=ticket.status,
+                TicketStatusChanged(
+                    ticket_id=ticket.pk, actor_id=actor.pk, old=old, new=ticket.status
+                )
             )
     return approval
 
@@ -773,8 +757,8 @@ def review_record(
             EventType.FIELD,
             at=now,
             field="review_outcome",
-            old_value=details.review_outcome,
-            new_value=outcome,
+            old=details.review_outcome,
+            new=outcome,
             body=notes,
         )
         details.review_outcome = outcome
@@ -782,7 +766,7 @@ def review_record(
         details.reviewed_at = now
         details.save()
         _touch(ticket, now)
-        events.publish("change.reviewed", ticket_id=ticket.pk, actor_id=actor.pk)
+        events.publish(ChangeReviewed(ticket_id=ticket.pk, actor_id=actor.pk))
     return details
 
 

@@ -21,12 +21,14 @@ from django.utils.translation import gettext as _
 
 from atiende.accounts.models import User
 from atiende.cmdb import graph
+from atiende.cmdb.events import TicketItemsChanged
 from atiende.cmdb.models import TicketItem
 from atiende.cmdb.selectors import services_by_item
 from atiende.core import clock
 from atiende.core.errors import ValidationFailed
 from atiende.core.events import subscribe
-from atiende.tickets.models import EventType, Status, TicketEvent
+from atiende.tickets import timeline
+from atiende.tickets.models import EventType, Status
 
 from .models import (
     BlackoutWindow,
@@ -458,11 +460,11 @@ def check_schedule(
     at = clock.now()
     if overridden:
         names = ", ".join(f"“{b.name}”" for b in blackouts)
-        TicketEvent.objects.create(
-            ticket_id=change.ticket_id,
+        timeline.record(
+            change.ticket_id,
             actor=actor,
             type=EventType.NOTE,
-            created_at=at,
+            at=at,
             public=False,
             body=_("Scheduled inside the blackout window %(names)s. Override reason: %(reason)s")
             % {"names": names, "reason": reason},
@@ -474,32 +476,13 @@ def check_schedule(
 
 
 # --- keeping stored conflicts current ----------------------------------------------------------
-# In-transaction subscribers (core.events): the stored conflicts change together with the
-# change's window, status or items, or not at all. Scheduling itself stores them through
-# check_schedule. Registered when the app is ready (ChangesConfig.ready imports this module).
+# The stored conflicts change together with the change's window, status or items, or not at
+# all: changes.actions calls `refresh` and `note_window` directly in its transaction (same
+# domain); scheduling itself stores them through check_schedule. The items a ticket affects
+# belong to the CMDB, whose event this module subscribes to, in the publishing transaction
+# (registered when the app is ready: ChangesConfig.ready imports this module).
 
 
-@subscribe("change.transitioned", in_transaction=True)
-def _on_transition(*, ticket_id: int, new: str = "", **_payload: object) -> None:
-    if new != Status.SCHEDULED:  # check_schedule already stored them
-        refresh(ticket_id)
-
-
-@subscribe("change.created", in_transaction=True)
-def _on_create(*, ticket_id: int, **_payload: object) -> None:
-    window = ChangeDetails.objects.filter(ticket_id=ticket_id).values_list(
-        "planned_start", "planned_end"
-    )
-    for start, end in window:
-        note_window(start, end)
-
-
-@subscribe("change.updated", in_transaction=True)
-def _on_update(*, ticket_id: int, fields: list[str] | tuple[str, ...] = (), **_: object) -> None:
-    if {"planned_start", "planned_end"} & set(fields):
-        refresh(ticket_id)
-
-
-@subscribe("ticket.items_changed", in_transaction=True)
-def _on_items_changed(*, ticket_id: int, **_payload: object) -> None:
-    refresh(ticket_id)  # a ticket that is not a change has no details: nothing is stored
+@subscribe(TicketItemsChanged, in_transaction=True)
+def _on_items_changed(event: TicketItemsChanged) -> None:
+    refresh(event.ticket_id)  # a ticket that is not a change has no details: nothing is stored

@@ -1,6 +1,5 @@
-"""How the change fields read in the ticket timeline: registered with tickets' panel
-registry (tickets.panels.register_field) when the app is ready, so a CHG timeline says
-"Risk: Low → High", not "risk: low"."""
+"""How the change fields read in the ticket timeline: registered with the tickets' timeline
+module when the app is ready, so a CHG timeline says "Risk: Low → High", not "risk: low"."""
 
 from __future__ import annotations
 
@@ -46,7 +45,7 @@ CHOICE_FIELDS: dict[str, type[models.Choices]] = {
 
 
 def register() -> None:
-    from atiende.tickets.panels import register_field
+    from atiende.tickets.timeline import register_field
 
     for name, label in FIELD_LABELS.items():
         register_field(name, label, CHOICE_FIELDS.get(name))

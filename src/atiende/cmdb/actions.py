@@ -22,9 +22,11 @@ from atiende.core.errors import Forbidden, NotFound, ValidationFailed
 from atiende.core.ids import parse_id
 from atiende.core.sanitize import clean_text
 from atiende.core.versions import check_version
-from atiende.tickets.models import EventType, Ticket, TicketEvent
+from atiende.tickets import timeline
+from atiende.tickets.models import EventType, Ticket
 from atiende.tickets.selectors import tickets_visible_to
 
+from . import events as cmdb_events
 from . import graph, selectors
 from .models import (
     CiClass,
@@ -232,7 +234,7 @@ def item_create(
                 graph.changed()
     except IntegrityError:  # a concurrent create of the same name won the race
         raise _duplicate_name() from None
-    events.publish("cmdb.item_created", item_id=item.pk)
+    events.publish(cmdb_events.ItemCreated(item_id=item.pk))
     return item
 
 
@@ -282,7 +284,7 @@ def item_update(
                 graph.changed()
     except IntegrityError:
         raise _duplicate_name() from None
-    events.publish("cmdb.item_updated", item_id=item.pk, fields=sorted(diff))
+    events.publish(cmdb_events.ItemUpdated(item_id=item.pk, fields=tuple(sorted(diff))))
     return item
 
 
@@ -297,7 +299,7 @@ def item_delete(*, actor: User, item_id: int | str, version: Any = None) -> None
         pk = item.pk
         item.delete()
         graph.changed()  # its relations went with it
-    events.publish("cmdb.item_deleted", item_id=pk)
+    events.publish(cmdb_events.ItemDeleted(item_id=pk))
 
 
 # --- relations ------------------------------------------------------------------------------
@@ -323,7 +325,7 @@ def relation_add(*, actor: User, source_id: int | str, type: str, target_id: int
             graph.changed()
     except IntegrityError:
         raise ValidationFailed.field("target", _("This relation already exists.")) from None
-    events.publish("cmdb.relation_added", relation_id=relation.pk)
+    events.publish(cmdb_events.RelationAdded(relation_id=relation.pk))
     return relation
 
 
@@ -342,7 +344,8 @@ def relation_remove(*, actor: User, relation_id: int | str) -> None:
         _relation_audit(relation, actor, clock.now(), added=False)
         relation.delete()
         graph.changed()
-    events.publish("cmdb.relation_removed", relation_id=pk)
+    assert pk is not None  # the relation was found by it
+    events.publish(cmdb_events.RelationRemoved(relation_id=pk))
 
 
 def _relation_audit(relation: Relation, actor: User, at, *, added: bool) -> None:
@@ -370,10 +373,9 @@ def _locked_ticket(actor: User, ticket_id: Any) -> Ticket:
 def _ticket_event(ticket: Ticket, actor: User, at, item: ConfigurationItem, *, added: bool):
     # An internal field-change entry of the ticket's timeline (the audit trail of tickets),
     # written in this transaction like every other timeline event.
-    TicketEvent.objects.create(
-        ticket=ticket, actor=actor, type=EventType.FIELD, created_at=at, public=False,
-        field=TICKET_FIELD, old_value="" if added else item.name,
-        new_value=item.name if added else "",
+    timeline.record(
+        ticket, actor=actor, type=EventType.FIELD, at=at, public=False, field=TICKET_FIELD,
+        old="" if added else item.name, new=item.name if added else "",
     )  # fmt: skip
 
 
@@ -408,7 +410,11 @@ def ticket_items_set(
         for pk in to_remove:
             _ticket_event(ticket, actor, now, found[pk], added=False)
     if to_add or to_remove:
-        events.publish("ticket.items_changed", ticket_id=ticket.pk, added=to_add, removed=to_remove)
+        events.publish(
+            cmdb_events.TicketItemsChanged(
+                ticket_id=ticket.pk, added=tuple(to_add), removed=tuple(to_remove)
+            )
+        )
     return selectors.items_of_ticket(actor, ticket)
 
 

@@ -10,7 +10,7 @@ class CmdbConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext
 
-        from atiende.tickets.panels import register_field
+        from atiende.tickets.timeline import register_field
 
         from .actions import TICKET_FIELD
         from .panels import register_panels

@@ -32,6 +32,7 @@ from atiende.core import clock, events
 from atiende.core.errors import DomainError, ValidationFailed
 
 from . import actions, graph
+from .events import Imported
 from .models import (
     CiClass,
     CiStatus,
@@ -314,7 +315,7 @@ def import_items(*, actor: User, data: bytes | str, dry_run: bool = False) -> Im
         ItemEvent.objects.bulk_create(audit, batch_size=1000)
         if created:  # new services belong in the impact graph
             graph.changed()
-    events.publish("cmdb.imported", kind="items", created=result.created, updated=result.updated)
+    events.publish(Imported(kind="items", created=result.created, updated=result.updated))
     return result
 
 
@@ -394,5 +395,5 @@ def import_relations(*, actor: User, data: bytes | str, dry_run: bool = False) -
         )  # fmt: skip
         if new:
             graph.changed()
-    events.publish("cmdb.imported", kind="relations", created=result.created, updated=0)
+    events.publish(Imported(kind="relations", created=result.created, updated=0))
     return result

@@ -1,14 +1,19 @@
-"""Domain events: an explicit registry of subscribers, called after the transaction commits.
+"""Domain events: an explicit registry of subscribers, keyed by the event's class.
 
-Actions call `publish("ticket.created", ticket_id=...)`; other domains (SLA, notifications,
-automation) register with `@subscribe("ticket.created")`. No Django model signals.
+An event is a small frozen dataclass declared in its domain's `events.py` (tickets/events.py,
+changes/events.py, cmdb/events.py, notifications/events.py; listed in docs/architecture.md).
+Actions call `publish(TicketCreated(ticket_id=..., actor_id=..., ticket=...))`; other domains
+register with `@subscribe(TicketCreated)` a handler taking the event. "Find usages" and mypy
+follow an event from its publisher to every subscriber. No Django model signals, and no
+subscriptions inside one domain: a domain calls its own code directly.
 
-A second, explicit phase exists for writes that must be atomic with the change itself (the
-mail outbox: "a row committed together with the change"):
-`@subscribe("ticket.created", in_transaction=True)` handlers run inside `publish`, i.e. inside
-the publishing action's transaction. Their writes commit or roll back with the change, and an
-exception they raise propagates and rolls the change back, so they must be small, cheap,
-database-only writes (no network, no slow work). After-commit handlers are unchanged.
+Two phases:
+- after commit (default): handlers run once the publishing transaction commits, and can never
+  undo the change (their exceptions are logged and swallowed);
+- `@subscribe(TicketCreated, in_transaction=True)`: handlers run inside `publish`, i.e. inside
+  the publishing action's transaction, for writes that must commit or roll back with the
+  change (a new ticket's SLA clocks, the mail outbox). An exception they raise propagates and
+  rolls the change back, so they must be small, cheap, database-only writes.
 """
 
 from __future__ import annotations
@@ -16,23 +21,26 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
-Handler = Callable[..., None]
-_subscribers: dict[str, list[Handler]] = defaultdict(list)
-_in_transaction: dict[str, list[Handler]] = defaultdict(list)
+E = TypeVar("E")
+Handler = Callable[[Any], None]
+_subscribers: dict[type, list[Handler]] = defaultdict(list)
+_in_transaction: dict[type, list[Handler]] = defaultdict(list)
 
 
-def subscribe(event: str, *, in_transaction: bool = False) -> Callable[[Handler], Handler]:
-    """Register a handler of `event`: after commit (default), or inside the publishing
-    transaction with `in_transaction=True`."""
+def subscribe(
+    event: type[E], *, in_transaction: bool = False
+) -> Callable[[Callable[[E], None]], Callable[[E], None]]:
+    """Register a handler of events of class `event`: after commit (default), or inside the
+    publishing transaction with `in_transaction=True`. Registering twice is harmless."""
     registry = _in_transaction if in_transaction else _subscribers
 
-    def register(handler: Handler) -> Handler:
+    def register(handler: Callable[[E], None]) -> Callable[[E], None]:
         if handler not in registry[event]:
             registry[event].append(handler)
         return handler
@@ -40,25 +48,33 @@ def subscribe(event: str, *, in_transaction: bool = False) -> Callable[[Handler]
     return register
 
 
-def subscribers(event: str) -> list[Handler]:
+def unsubscribe(event: type, handler: Handler) -> None:
+    """Remove a handler from both phases (tests, benchmarks)."""
+    for registry in (_subscribers, _in_transaction):
+        if handler in registry.get(event, ()):
+            registry[event].remove(handler)
+
+
+def subscribers(event: type) -> list[Handler]:
     return list(_subscribers.get(event, ()))
 
 
-def transaction_subscribers(event: str) -> list[Handler]:
+def transaction_subscribers(event: type) -> list[Handler]:
     return list(_in_transaction.get(event, ()))
 
 
-def publish(event: str, **payload: Any) -> None:
+def publish(event: object) -> None:
     """Run the in-transaction handlers of `event` now (their exceptions propagate: the change
     rolls back with them), and deliver it to its subscribers once the transaction commits."""
-    for handler in transaction_subscribers(event):
-        handler(**payload)
+    kind = type(event)
+    for handler in transaction_subscribers(kind):
+        handler(event)
 
     def deliver() -> None:
-        for handler in subscribers(event):
+        for handler in subscribers(kind):
             try:
-                handler(**payload)
+                handler(event)
             except Exception:  # a subscriber must never undo or break the committed change
-                logger.exception("event subscriber failed", extra={"event": event})
+                logger.exception("event subscriber failed", extra={"event": kind.__name__})
 
     transaction.on_commit(deliver)

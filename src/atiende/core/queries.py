@@ -53,3 +53,16 @@ def _reading(model: type[Model]) -> tuple[list, list]:
         for convert in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
             converters.append((i, col, convert))
     return fields, converters
+
+
+def loaded_related(instance: Model, name: str, objects: Sequence[Model]) -> None:
+    """Put the rows of `instance`'s reverse relation `name` that the caller has just written
+    where `prefetch_related` would have put them, so `instance.<name>.all()` answers them
+    without a query: e.g. the SLA clocks a ticket's creation started, which the API's 201
+    shows. Reading stays ordinary ORM: without this, the same call reads the database."""
+    queryset = getattr(instance, name).all()
+    queryset._result_cache = list(objects)
+    queryset._prefetch_done = True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}  # type: ignore[attr-defined]
+    instance._prefetched_objects_cache[name] = queryset  # type: ignore[attr-defined]

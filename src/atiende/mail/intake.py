@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from email.policy import compat32
@@ -84,23 +81,6 @@ RESULT_FIELDS = (
     "auto_generated", "noise_reason",
     "from_address", "subject",
 )  # fmt: skip
-_current: ContextVar[InboundMessage | None] = ContextVar("atiende_mail_inbound", default=None)
-
-
-def current_inbound() -> InboundMessage | None:
-    """The message being turned into a ticket or reply right now, for in-transaction
-    subscribers of ticket events (the outbox: no acknowledgement of automatic mail). Its
-    `auto_generated`, `from_address` and `message_id` are set; its `ticket` is not yet."""
-    return _current.get()
-
-
-@contextmanager
-def _processing(row: InboundMessage) -> Iterator[None]:
-    token = _current.set(row)
-    try:
-        yield
-    finally:
-        _current.reset(token)
 
 
 class Outcome(StrEnum):
@@ -213,7 +193,7 @@ def _process_claimed(
     row: InboundMessage, parsed: ParsedMessage, raw: bytes, mailbox: Mailbox
 ) -> IntakeResult:
     try:
-        with transaction.atomic(), _processing(row):
+        with transaction.atomic():
             outcome = _process(row, parsed, raw, mailbox)
     except TEMPORARY_ERRORS:
         raise

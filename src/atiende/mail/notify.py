@@ -4,29 +4,29 @@ Every handler runs in core.events' in-transaction phase, inside the action that 
 ticket, so its outbox row commits (or rolls back) with the change. They only write rows; the
 decision of what a message says is taken at delivery.
 
-- ticket.created: acknowledgement to the requester (any channel). Suppressed at delivery when
+- TicketCreated: acknowledgement to the requester (any channel). Suppressed at delivery when
   the ticket was opened by an automatic message (InboundMessage.auto_generated), and subject
   to the per-address rate limit of automatic replies.
-- ticket.commented, public, by someone other than the requester: the reply to the requester.
+- TicketCommented, public, by someone other than the requester: the reply to the requester.
   Internal notes never produce mail.
-- ticket.status_changed to resolved: the resolution, with the confirm and reopen links (and
+- TicketStatusChanged to resolved: the resolution, with the confirm and reopen links (and
   the comment given with it); a public comment given with another transition: a reply.
-- notifications.created with SLA verbs: the same people the SLA escalation told in the app
+- NotificationsCreated with SLA verbs: the same people the SLA escalation told in the app
   (the escalation decides who is told; this only adds the e-mail channel).
-- notifications.created with `change_approval`: each approver asked to decide on a change
+- NotificationsCreated with `change_approval`: each approver asked to decide on a change
   (notifications.subscribers tells them in the app), by e-mail too when their e-mail
   notifications are on.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 
 from atiende.accounts.models import User
 from atiende.core.events import subscribe
-from atiende.tickets.models import EventType, Status, Ticket, TicketEvent
+from atiende.notifications.events import NotificationsCreated
+from atiende.tickets.events import TicketCommented, TicketCreated, TicketStatusChanged
+from atiende.tickets.models import Status, Ticket
 
 from . import outbound
 from .models import OutboundKind
@@ -34,29 +34,27 @@ from .models import OutboundKind
 SLA_VERBS = {"sla_warning": OutboundKind.SLA_WARNING, "sla_breach": OutboundKind.SLA_BREACH}
 
 
-@subscribe("ticket.created", in_transaction=True)
-def acknowledge(*, ticket_id: int, actor_id: int | None = None, **_payload: Any) -> None:
+@subscribe(TicketCreated, in_transaction=True)
+def acknowledge(event: TicketCreated) -> None:
     # Who opened it: an agent opening a ticket for themselves in the desk is not told.
-    params = {"opened_by": actor_id} if actor_id is not None else {}
-    outbound.queue(kind=OutboundKind.ACKNOWLEDGEMENT, ticket_id=ticket_id, params=params)
+    outbound.queue(
+        kind=OutboundKind.ACKNOWLEDGEMENT,
+        ticket_id=event.ticket_id,
+        params={"opened_by": event.actor_id},
+    )
 
 
-@subscribe("ticket.commented", in_transaction=True)
-def public_reply(
-    *,
-    ticket_id: int,
-    event_id: int,
-    actor_id: int | None = None,
-    public: bool = True,
-    requester_id: int | None = None,
-    **_payload: Any,
+@subscribe(TicketCommented, in_transaction=True)
+def public_reply(event: TicketCommented) -> None:
+    _reply(event.ticket_id, event.event_id, event.actor_id, public=event.public,
+           requester_id=event.requester_id)  # fmt: skip
+
+
+def _reply(
+    ticket_id: int, event_id: int, actor_id: int | None, *, public: bool, requester_id: int | None
 ) -> None:
     if not public:
         return  # an internal note: never mailed
-    if requester_id is None:
-        requester_id = (
-            Ticket.objects.filter(pk=ticket_id).values_list("requester_id", flat=True).first()
-        )
     if requester_id is None or requester_id == actor_id:
         return  # the requester's own words are not sent back to them
     outbound.queue(
@@ -64,38 +62,27 @@ def public_reply(
     )
 
 
-@subscribe("ticket.status_changed", in_transaction=True)
-def status_changed(
-    *, ticket_id: int, new: str, actor_id: int | None = None, **_payload: Any
-) -> None:
+@subscribe(TicketStatusChanged, in_transaction=True)
+def status_changed(event: TicketStatusChanged) -> None:
     """The resolution; and a public comment given with any other transition (e.g. "pending:
     please send the log") goes to the requester like a reply."""
-    comment_id = _transition_comment(ticket_id, actor_id)
-    if new == Status.RESOLVED:
-        outbound.queue(kind=OutboundKind.RESOLUTION, ticket_id=ticket_id, event_id=comment_id)
-    elif comment_id is not None:
-        public_reply(ticket_id=ticket_id, event_id=comment_id, actor_id=actor_id, public=True)
+    if event.new == Status.RESOLVED:
+        outbound.queue(
+            kind=OutboundKind.RESOLUTION, ticket_id=event.ticket_id, event_id=event.comment_id
+        )
+    elif event.comment_id is not None:
+        requester_id = (
+            Ticket.objects.filter(pk=event.ticket_id).values_list("requester_id", flat=True).first()
+        )
+        _reply(event.ticket_id, event.comment_id, event.actor_id, public=True,
+               requester_id=requester_id)  # fmt: skip
 
 
-def _transition_comment(ticket_id: int, actor_id: int | None) -> int | None:
-    """The public comment written by this transition, if any: ticket_transition writes the
-    status event, then the comment, with the same time (one indexed query)."""
-    latest = list(
-        TicketEvent.objects.filter(ticket_id=ticket_id)
-        .order_by("-created_at", "-id")
-        .values_list("id", "type", "public", "actor_id", "created_at")[:2]
-    )
-    if len(latest) < 2:
-        return None
-    (event_id, kind, public, author, at), (_id, before, _public, _author, before_at) = latest
-    if kind == EventType.COMMENT and public and author == actor_id and before == EventType.STATUS:
-        return event_id if at == before_at else None
-    return None
-
-
-@subscribe("notifications.created", in_transaction=True)
-def sla_mail(*, rows: list[tuple[int, int | None, str, dict]], **_payload: Any) -> None:
-    """`rows`: (user_id, ticket_id, verb, params) of the in-app notifications just written."""
+@subscribe(NotificationsCreated, in_transaction=True)
+def sla_mail(event: NotificationsCreated) -> None:
+    """`event.rows`: (user_id, ticket_id, verb, params) of the in-app notifications just
+    written."""
+    rows = event.rows
     approvals = [(user_id, ticket_id) for user_id, ticket_id, verb, _p in rows
                  if verb == "change_approval" and ticket_id is not None]  # fmt: skip
     if approvals:

@@ -11,6 +11,7 @@ from atiende.accounts.models import User
 from atiende.core import clock, events
 from atiende.core.errors import NotFound
 
+from .events import NotificationsCreated
 from .messages import MESSAGES
 from .models import Notification
 
@@ -54,10 +55,10 @@ def notify_many(rows: Sequence[tuple]) -> int:
 
 
 def _published(rows: list[tuple]) -> None:
-    """Other channels (e-mail) follow the in-app notifications: `notifications.created` with
+    """Other channels (e-mail) follow the in-app notifications: `NotificationsCreated` with
     (user_id, ticket_id, verb, params) rows, in the same transaction (core.events)."""
     if rows:
-        events.publish("notifications.created", rows=rows)
+        events.publish(NotificationsCreated(rows=tuple(rows)))
 
 
 def mark_read(*, actor: User, notification_id: int) -> Notification:

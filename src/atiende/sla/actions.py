@@ -26,8 +26,10 @@ from atiende.accounts.models import Role, TeamMembership, User
 from atiende.core import bulk
 from atiende.core import clock as wallclock
 from atiende.core.errors import DomainError
+from atiende.core.queries import loaded_related
 from atiende.notifications.actions import notify_many
-from atiende.tickets.models import EventType, Status, Ticket, TicketEvent
+from atiende.tickets import timeline
+from atiende.tickets.models import EventType, Status, Ticket
 
 from . import clocks
 from .calendar import Calendar
@@ -79,19 +81,14 @@ class Happening:
     before: str = ""
 
 
-EVENT_FIELDS = (
-    "ticket_id", "type", "actor_id", "created_at", "public", "field", "old_value", "new_value",
-    "body",
-)  # fmt: skip
-
-
 def record(happenings: Iterable[Happening]) -> int:
     """Write SLA happenings to the ticket timelines (internal, by the system; in bulk)."""
-    rows = [
-        (h.ticket_id, EventType.SLA.value, None, h.at, False, h.clock, h.before, h.what, h.detail)
+    return timeline.record_many(
+        timeline.Row(
+            h.ticket_id, EventType.SLA.value, None, h.at, False, h.clock, h.before, h.what, h.detail
+        )
         for h in happenings
-    ]
-    return bulk.insert(TicketEvent, EVENT_FIELDS, rows)
+    )
 
 
 # --- clocks following the ticket ----------------------------------------------------------------
@@ -156,20 +153,15 @@ def _start_clocks(
     return new
 
 
-STARTED_CLOCKS = "_sla_started_clocks"
-
-
 def clocks_start_new(*, ticket: Ticket) -> list[SlaClock]:
     """Start the clocks of a ticket being created, inside its transaction: the ticket and its
     clocks commit together (never a ticket without its service level), with no re-read and
     no extra commit. The caller guarantees the ticket is new, so it has no clocks yet."""
-    if not ticket.is_open:
-        return []
-    matched = clocks.match_policy(clocks.PolicyFacts.of(ticket))
+    matched = clocks.match_policy(clocks.PolicyFacts.of(ticket)) if ticket.is_open else None
     started = [] if matched is None else _start_clocks(ticket, *matched, at=ticket.created_at)
-    # Kept on the instance for selectors.clock_summaries_of_new: the answer to the creation
-    # (the API's 201) shows the clocks without reading them back.
-    ticket.__dict__[STARTED_CLOCKS] = started
+    # The new ticket's `sla_clocks`, loaded as prefetch_related would: whoever shows it next
+    # (the API's 201) reads `ticket.sla_clocks.all()` without a query.
+    loaded_related(ticket, "sla_clocks", started)
     return started
 
 

@@ -14,7 +14,6 @@ from atiende.tickets.models import Ticket
 from atiende.tickets.selectors import tickets_visible_to, visibility
 
 from . import clocks
-from .actions import STARTED_CLOCKS
 from .calendar import Calendar
 from .models import ClockState, SlaClock
 
@@ -80,11 +79,8 @@ def clock_summaries(
     return dict(found)
 
 
-def clock_summaries_of_new(actor: User, ticket: Ticket) -> list[dict]:
-    """The summaries of a ticket the actor has just created, from the clocks its creation
-    started (actions.clocks_start_new), without reading them back."""
-    started = ticket.__dict__.get(STARTED_CLOCKS)
-    if started is None:
-        return clock_summaries(actor, [ticket]).get(ticket.pk, [])
+def clock_summaries_of_new(ticket: Ticket) -> list[dict]:
+    """The summaries of a ticket just created, from the clocks its creation started and
+    loaded on it (actions.clocks_start_new), without reading them back."""
     now = wallclock.now()
-    return [clock_summary(clock, now=now) for clock in started]
+    return [clock_summary(clock, now=now) for clock in ticket.sla_clocks.all()]

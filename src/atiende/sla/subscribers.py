@@ -10,35 +10,37 @@ re-matched)."""
 from __future__ import annotations
 
 from atiende.core.events import subscribe
+from atiende.tickets.events import (
+    TicketCommented,
+    TicketCreated,
+    TicketStatusChanged,
+    TicketUpdated,
+)
 
 from . import actions
 
 
-@subscribe("ticket.created", in_transaction=True)
-def start_clocks(*, ticket, **_payload) -> None:
-    actions.clocks_start_new(ticket=ticket)
+@subscribe(TicketCreated, in_transaction=True)
+def start_clocks(event: TicketCreated) -> None:
+    actions.clocks_start_new(ticket=event.ticket)
 
 
-@subscribe("ticket.updated")
-def follow_fields(*, ticket_id: int, fields: list[str] | None = None, **_payload) -> None:
-    if actions.POLICY_FIELDS & set(fields or ()):
-        actions.clocks_follow_policy(ticket_id=ticket_id)
+@subscribe(TicketUpdated)
+def follow_fields(event: TicketUpdated) -> None:
+    if actions.POLICY_FIELDS & set(event.fields):
+        actions.clocks_follow_policy(ticket_id=event.ticket_id)
 
 
-@subscribe("ticket.status_changed")
-def follow_status(*, ticket_id: int, old: str, new: str, **_payload) -> None:
-    actions.clocks_follow_status(ticket_id=ticket_id, old=old, new=new)
+@subscribe(TicketStatusChanged)
+def follow_status(event: TicketStatusChanged) -> None:
+    actions.clocks_follow_status(ticket_id=event.ticket_id, old=event.old, new=event.new)
 
 
-@subscribe("ticket.commented")
-def follow_reply(
-    *,
-    ticket_id: int,
-    actor_id: int | None = None,
-    public: bool = True,
-    by_agent: bool | None = None,
-    **_payload,
-) -> None:
+@subscribe(TicketCommented)
+def follow_reply(event: TicketCommented) -> None:
     actions.clocks_follow_reply(
-        ticket_id=ticket_id, actor_id=actor_id, public=public, by_agent=by_agent
+        ticket_id=event.ticket_id,
+        actor_id=event.actor_id,
+        public=event.public,
+        by_agent=event.by_agent,
     )

@@ -4,14 +4,14 @@ published after commit."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
-from django.db.models import F, Q, Value
-from django.db.models.functions import Concat
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -24,8 +24,16 @@ from atiende.core.queries import one_or_none
 from atiende.core.sanitize import clean_text
 from atiende.core.versions import check_version
 
-from . import numbering, search, workflow
+from . import numbering, timeline, workflow
 from .attachments import check_upload, cleanup_on_error, guess_type, new_storage_key, safe_filename
+from .events import (
+    TicketAttachmentAdded,
+    TicketCommented,
+    TicketCreated,
+    TicketLinked,
+    TicketStatusChanged,
+    TicketUpdated,
+)
 from .models import (
     Attachment,
     Category,
@@ -39,13 +47,14 @@ from .models import (
     ResolutionCode,
     Status,
     Ticket,
-    TicketEvent,
     TicketLink,
-    TicketSearchDocument,
     Urgency,
 )
 from .priority import compute_priority
 from .selectors import tickets_visible_to
+
+if TYPE_CHECKING:
+    from .models import TicketEvent  # noqa: TID251 - the type only; timeline writes it
 
 REQUESTER_KINDS = (Kind.INCIDENT, Kind.REQUEST, Kind.QUESTION)
 TITLE_MAX = 200
@@ -76,16 +85,6 @@ def _require_agent(actor: User) -> None:
 STALE = gettext_lazy(
     "This ticket was changed by someone else (version %(current)d, you had %(yours)d)."
 )
-
-
-def _event(
-    ticket: Ticket, actor: User | None, type_: str, *, at, public: bool = True, **data
-) -> TicketEvent:
-    event = TicketEvent(
-        ticket=ticket, actor=actor, type=type_, created_at=at, public=public, **data
-    )
-    bulk.insert_instance(event)
-    return event
 
 
 def _choice(value: Any, choices: Sequence[Any], field: str, message: str) -> Any:
@@ -150,16 +149,6 @@ def _agent(actor: User, user_id: Any) -> User | None:
     if agent is None:
         raise ValidationFailed.field("assignee", _("Unknown agent."))
     return agent
-
-
-def _index_text(ticket: Ticket, text: str, *, public: bool) -> None:
-    new_terms = search.terms(text)
-    if not new_terms:
-        return
-    column = "public_terms" if public else "internal_terms"
-    TicketSearchDocument.objects.filter(ticket=ticket).update(
-        **{column: Concat(F(column), Value(" " + new_terms))}
-    )
 
 
 def _display(field: str, value: Any) -> str:
@@ -274,17 +263,13 @@ def ticket_create(
         bulk.insert_instance(ticket)
         if User.organization.is_cached(requester):  # spare the answer a query for it
             ticket.organization = requester.organization
-        event = _event(ticket, actor, EventType.CREATED, at=now)
-        bulk.insert(
-            TicketSearchDocument,
-            ("ticket_id", "public_terms", "internal_terms"),
-            [(ticket.pk, search.terms(f"{ticket.number} {title} {description}"), "")],
-        )
+        event = timeline.record(ticket, actor=actor, type=EventType.CREATED, at=now)
+        timeline.index_new(ticket, f"{ticket.number} {title} {description}")
         _store_files(
             ticket, attachments, actor=actor, at=now, public=True, event=event, written=written
         )
         # `ticket` is for in-transaction handlers (SLA clocks, mail outbox): the row they see.
-        events.publish("ticket.created", ticket_id=ticket.pk, actor_id=actor.pk, ticket=ticket)
+        events.publish(TicketCreated(ticket_id=ticket.pk, actor_id=actor.pk, ticket=ticket))
     return ticket
 
 
@@ -304,27 +289,7 @@ def ticket_update(
     with transaction.atomic():
         ticket = _locked_ticket(actor, ticket_id)
         check_version(ticket.version, version, stale=STALE)
-        new: dict[str, Any] = {}
-        if "kind" in changes:
-            new["kind"] = _choice(changes["kind"], Kind.values, "kind", _("Unknown kind."))
-            if new["kind"] != ticket.kind and (
-                workflow.has_own_lifecycle(new["kind"]) or workflow.has_own_lifecycle(ticket.kind)
-            ):
-                raise ValidationFailed.field(
-                    "kind", _("A ticket cannot become a change or stop being one: link them.")
-                )
-        if "title" in changes:
-            new["title"] = _clean_title(changes["title"])
-        if "category" in changes:
-            new["category"] = _category(changes["category"])
-        if "impact" in changes:
-            new["impact"] = _int_choice(changes["impact"], Impact, "impact")
-        if "urgency" in changes:
-            new["urgency"] = _int_choice(changes["urgency"], Urgency, "urgency")
-        if "team" in changes:
-            new["team"] = _team(changes["team"])
-        if "assignee" in changes:
-            new["assignee"] = _agent(actor, changes["assignee"])
+        new = _cleaned(actor, ticket, changes)
         if not ticket.is_open and ({"team", "assignee"} & set(new)):
             raise ValidationFailed.field("assignee", _("Reopen the ticket before reassigning it."))
         now = clock.now()
@@ -335,18 +300,67 @@ def ticket_update(
         ticket.updated_at = now
         ticket.version += 1
         ticket.save()
-        events.publish("ticket.updated", ticket_id=ticket.pk, actor_id=actor.pk, fields=changed)
-        if ticket.status != old_status:
-            # (Un)assigning moved the status: subscribers of status changes (SLA clocks,
-            # notifications) must hear about it exactly as for an explicit transition.
-            events.publish(
-                "ticket.status_changed",
-                ticket_id=ticket.pk,
-                actor_id=actor.pk,
-                old=old_status,
-                new=ticket.status,
-            )
+        ticket_update_publish(actor=actor, ticket=ticket, fields=changed, old_status=old_status)
     return ticket
+
+
+def ticket_fields_apply(
+    *, actor: User, ticket: Ticket, changes: Mapping[str, Any], at: datetime
+) -> list[str]:
+    """The ticket's own fields (EDITABLE_FIELDS) edited from another domain's screen, e.g. a
+    change's title, team and owner from the change page: checked, applied to `ticket` and
+    recorded in its timeline exactly as ticket_update does, so the audit trail never depends
+    on the screen used. The caller holds the ticket's row lock in its transaction, saves the
+    ticket (one version step), then calls `ticket_update_publish` so that ticket-level
+    subscribers (SLA, notifications) hear of the edit. Answers the fields changed (with the
+    priority or status they moved)."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed(
+            errors={name: [_("This field cannot be changed here.")] for name in sorted(unknown)}
+        )
+    return _apply_changes(ticket, actor, _cleaned(actor, ticket, changes), at=at)
+
+
+def ticket_update_publish(
+    *, actor: User, ticket: Ticket, fields: Sequence[str], old_status: str
+) -> None:
+    """Tell subscribers a ticket's fields changed (after it is saved)."""
+    events.publish(TicketUpdated(ticket_id=ticket.pk, actor_id=actor.pk, fields=tuple(fields)))
+    if ticket.status != old_status:
+        # (Un)assigning moved the status: subscribers of status changes (SLA clocks,
+        # notifications) must hear about it exactly as for an explicit transition.
+        events.publish(
+            TicketStatusChanged(
+                ticket_id=ticket.pk, actor_id=actor.pk, old=old_status, new=ticket.status
+            )
+        )
+
+
+def _cleaned(actor: User, ticket: Ticket, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The new values of `changes`, checked (field errors), not yet applied."""
+    new: dict[str, Any] = {}
+    if "kind" in changes:
+        new["kind"] = _choice(changes["kind"], Kind.values, "kind", _("Unknown kind."))
+        if new["kind"] != ticket.kind and (
+            workflow.has_own_lifecycle(new["kind"]) or workflow.has_own_lifecycle(ticket.kind)
+        ):
+            raise ValidationFailed.field(
+                "kind", _("A ticket cannot become a change or stop being one: link them.")
+            )
+    if "title" in changes:
+        new["title"] = _clean_title(changes["title"])
+    if "category" in changes:
+        new["category"] = _category(changes["category"])
+    if "impact" in changes:
+        new["impact"] = _int_choice(changes["impact"], Impact, "impact")
+    if "urgency" in changes:
+        new["urgency"] = _int_choice(changes["urgency"], Urgency, "urgency")
+    if "team" in changes:
+        new["team"] = _team(changes["team"])
+    if "assignee" in changes:
+        new["assignee"] = _agent(actor, changes["assignee"])
+    return new
 
 
 def _apply_changes(ticket: Ticket, actor: User, new: dict[str, Any], *, at) -> list[str]:
@@ -357,38 +371,39 @@ def _apply_changes(ticket: Ticket, actor: User, new: dict[str, Any], *, at) -> l
             continue
         setattr(ticket, field, value)
         changed.append(field)
-        _event(
+        timeline.record(
             ticket,
-            actor,
-            EventType.FIELD,
+            actor=actor,
+            type=EventType.FIELD,
             at=at,
             public=field in ("kind", "title", "category"),
             field=field,
-            old_value=_display(field, old),
-            new_value=_display(field, value),
+            old=_display(field, old),
+            new=_display(field, value),
         )
     if {"impact", "urgency"} & set(changed):
         priority = compute_priority(ticket.impact, ticket.urgency)
         if priority != ticket.priority:
-            _event(
-                ticket, actor, EventType.FIELD, at=at, public=False, field="priority",
-                old_value=str(ticket.priority), new_value=str(priority),
+            timeline.record(
+                ticket, actor=actor, type=EventType.FIELD, at=at, public=False, field="priority",
+                old=str(ticket.priority), new=str(priority),
             )  # fmt: skip
             ticket.priority = priority
             changed.append("priority")
-    if "assignee" in changed:
+    if "assignee" in changed and not workflow.has_own_lifecycle(ticket.kind):
+        # A change's owner does not move it along its own lifecycle.
         status = workflow.status_after_assignment(
             ticket.status, ticket.assignee.pk if ticket.assignee else None
         )
         if status != ticket.status:
-            _event(
-                ticket, actor, EventType.STATUS, at=at, field="status",
-                old_value=ticket.status, new_value=status,
+            timeline.record(
+                ticket, actor=actor, type=EventType.STATUS, at=at, field="status",
+                old=ticket.status, new=status,
             )  # fmt: skip
             ticket.status = status
             changed.append("status")
     if "title" in changed:
-        _index_text(ticket, ticket.title, public=True)
+        timeline.index_text(ticket, ticket.title, public=True)
     return changed
 
 
@@ -475,20 +490,26 @@ def ticket_transition(
             ticket.resolution_code = ""
             ticket.resolution_notes = ""
         ticket.status = to
-        _event(
-            ticket, actor, EventType.STATUS, at=now, field="status",
-            old_value=old_status, new_value=to,
-            body=ticket.resolution_notes if to == Status.RESOLVED else "",
+        timeline.record(
+            ticket, actor=actor, type=EventType.STATUS, at=now, field="status",
+            old=old_status, new=to, body=ticket.resolution_notes if to == Status.RESOLVED else "",
         )  # fmt: skip
+        said: TicketEvent | None = None
         if comment.strip():
             body = _clean_body(comment, "comment", required=True)
-            _event(ticket, actor, EventType.COMMENT, at=now, body=body)
-            _index_text(ticket, body, public=True)
+            said = timeline.record(ticket, actor=actor, type=EventType.COMMENT, at=now, body=body)
+            timeline.index_text(ticket, body, public=True)
         ticket.updated_at = now
         ticket.version += 1
         ticket.save()
         events.publish(
-            "ticket.status_changed", ticket_id=ticket.pk, actor_id=actor.pk, old=old_status, new=to
+            TicketStatusChanged(
+                ticket_id=ticket.pk,
+                actor_id=actor.pk,
+                old=old_status,
+                new=to,
+                comment_id=said.pk if said else None,
+            )
         )
     return ticket
 
@@ -514,10 +535,10 @@ def comment_add(
     with transaction.atomic(), cleanup_on_error() as written:
         ticket = _locked_ticket(actor, ticket_id)
         now = clock.now()
-        event = _event(
+        event = timeline.record(
             ticket,
-            actor,
-            EventType.COMMENT if public else EventType.NOTE,
+            actor=actor,
+            type=EventType.COMMENT if public else EventType.NOTE,
             at=now,
             public=public,
             body=body,
@@ -525,18 +546,18 @@ def comment_add(
         _store_files(
             ticket, attachments, actor=actor, at=now, public=public, event=event, written=written
         )
-        _index_text(ticket, body, public=public)
+        timeline.index_text(ticket, body, public=public)
         ticket.updated_at = now
         ticket.save(update_fields=["updated_at"])
         events.publish(
-            "ticket.commented",
-            ticket_id=ticket.pk,
-            event_id=event.pk,
-            actor_id=actor.pk,
-            public=public,
-            # Facts subscribers would otherwise read back (SLA, mail): one query each.
-            by_agent=actor.is_agent,
-            requester_id=ticket.requester_id,
+            TicketCommented(
+                ticket_id=ticket.pk,
+                event_id=event.pk,
+                actor_id=actor.pk,
+                public=public,
+                by_agent=actor.is_agent,
+                requester_id=ticket.requester_id,
+            )
         )
     return event
 
@@ -550,9 +571,9 @@ def attachment_add(
     with transaction.atomic(), cleanup_on_error() as written:
         ticket = _locked_ticket(actor, ticket_id)
         now = clock.now()
-        event = _event(
-            ticket, actor, EventType.ATTACHMENT, at=now, public=public,
-            new_value=safe_filename(file.name or ""),
+        event = timeline.record(
+            ticket, actor=actor, type=EventType.ATTACHMENT, at=now, public=public,
+            new=safe_filename(file.name or ""),
         )  # fmt: skip
         (attachment,) = _store_files(
             ticket, [file], actor=actor, at=now, public=public, event=event, written=written
@@ -560,11 +581,9 @@ def attachment_add(
         ticket.updated_at = now
         ticket.save(update_fields=["updated_at"])
         events.publish(
-            "ticket.attachment_added",
-            ticket_id=ticket.pk,
-            attachment_id=attachment.pk,
-            actor_id=actor.pk,
-            public=public,
+            TicketAttachmentAdded(
+                ticket_id=ticket.pk, attachment_id=attachment.pk, actor_id=actor.pk, public=public
+            )
         )
     return attachment
 
@@ -639,7 +658,7 @@ def ticket_link_add(
             created_at=now,
         )  # fmt: skip
         _link_events(link, actor, now, added=True)
-    events.publish("ticket.linked", ticket_id=ticket.pk, other_id=target.pk, link_id=link.pk)
+    events.publish(TicketLinked(ticket_id=ticket.pk, other_id=target.pk, link_id=link.pk))
     return link
 
 
@@ -668,7 +687,7 @@ def _link_events(link: TicketLink, actor: User, at, *, added: bool) -> None:
     )
     for ticket, other, field in sides:
         value = f"{link.link_type} {other.number}"
-        TicketEvent.objects.create(
-            ticket=ticket, actor=actor, type=EventType.LINK, created_at=at, public=False,
-            field=field, old_value="" if added else value, new_value=value if added else "",
+        timeline.record(
+            ticket, actor=actor, type=EventType.LINK, at=at, public=False, field=field,
+            old="" if added else value, new=value if added else "",
         )  # fmt: skip

@@ -216,7 +216,7 @@ def ticket_create(request, payload: TicketCreateIn):
         assignee_id=payload.assignee,
         channel=Channel.API,
     )
-    return Reply(201, ticket_data(request, ticket, clock_summaries_of_new(request.user, ticket)))
+    return Reply(201, ticket_data(request, ticket, clock_summaries_of_new(ticket)))
 
 
 @router.get(

@@ -20,7 +20,6 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from django.db.models import Choices
     from django.http import HttpRequest, HttpResponse
     from django.utils.functional import Promise
 
@@ -133,33 +132,11 @@ def queue_view(name: str) -> QueueView | None:
     return _queue_views.get(name)
 
 
-# --- the timeline: other domains' fields and entries ---------------------------------------
-# Timeline rows are written by each domain's actions; how they read on the ticket page is
-# registered here too, from AppConfig.ready(), like the cards.
+# --- the timeline: other domains' entries ------------------------------------------------------
+# Timeline rows are written through tickets.timeline (which also names their fields); how
+# another domain's event types render on the ticket page is registered here, like the cards.
 
-_field_labels: dict[str, Callable[[], str]] = {}
-_field_choices: dict[str, type[Choices]] = {}
 _timeline_entries: dict[str, str] = {}
-
-
-def register_field(
-    name: str, label: Callable[[], str], choices: type[Choices] | None = None
-) -> None:
-    """Name a field another domain writes into ticket timelines (e.g. the CMDB's
-    "affected_item"), so it reads in the reader's language like the ticket's own ("changed
-    affected service or CI: — → ERP"); `choices` translate its stored codes. Tickets' own
-    fields keep their labels."""
-    _field_labels.setdefault(name, label)
-    if choices is not None:
-        _field_choices.setdefault(name, choices)
-
-
-def field_label(name: str) -> Callable[[], str] | None:
-    return _field_labels.get(name)
-
-
-def field_choices(name: str) -> type[Choices] | None:
-    return _field_choices.get(name)
 
 
 def register_timeline_entry(event_type: str, template: str) -> None:

@@ -9,39 +9,10 @@ from django.utils.translation import gettext as _
 
 from atiende.core.sanitize import render_markdown
 
-from .. import panels
-from ..models import (
-    LINK_INVERSE_LABELS,
-    Impact,
-    Kind,
-    LinkType,
-    PendingReason,
-    Priority,
-    Status,
-    Urgency,
-)
+from .. import panels, timeline
+from ..models import LINK_INVERSE_LABELS, LinkType, PendingReason, Priority, Status
 
 register = template.Library()
-
-FIELD_LABELS = {
-    "kind": lambda: _("Kind"),
-    "title": lambda: _("Title"),
-    "category": lambda: _("Category"),
-    "impact": lambda: _("Impact"),
-    "urgency": lambda: _("Urgency"),
-    "priority": lambda: _("Priority"),
-    "team": lambda: _("Team"),
-    "assignee": lambda: _("Assignee"),
-    "status": lambda: _("Status"),
-}
-CHOICE_FIELDS = {
-    "kind": Kind,
-    "status": Status,
-    "impact": Impact,
-    "urgency": Urgency,
-    "priority": Priority,
-    "pending_reason": PendingReason,
-}
 
 
 @register.filter
@@ -57,24 +28,13 @@ def markdown(text: str) -> SafeString:
 
 @register.filter
 def field_label(field: str) -> str:
-    label = FIELD_LABELS.get(field) or panels.field_label(field)  # another domain's field
-    return label() if label else field
+    return timeline.field_label(field)
 
 
 @register.simple_tag
 def field_value(field: str, value: str) -> str:
     """A timeline value in the reader's language: choice codes become their labels."""
-    if value in ("", None):
-        return "—"
-    enum = CHOICE_FIELDS.get(field)
-    if enum is None:
-        enum = panels.field_choices(field)  # another domain's field
-    if enum is not None:
-        try:
-            return str(enum(int(value) if enum in (Impact, Urgency, Priority) else value).label)
-        except (ValueError, KeyError):
-            return value
-    return value
+    return timeline.value_label(field, value)
 
 
 def link_label(link_type: str, *, inverse: bool) -> str:

@@ -1,0 +1,69 @@
+"""The tickets domain's events (core.events): what other domains may react to. Ids, not rows,
+except `TicketCreated.ticket` for the in-transaction handlers that start a new ticket's work
+(its SLA clocks) from the row being written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import Ticket
+
+
+@dataclass(frozen=True)
+class TicketCreated:
+    ticket_id: int
+    actor_id: int
+    # The row just inserted (in-transaction handlers only: after commit, read it again).
+    ticket: Ticket = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class TicketUpdated:
+    """Agent-editable fields changed (the desk, the API, a change's page, an escalation);
+    `fields` includes the priority or status they moved."""
+
+    ticket_id: int
+    actor_id: int
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TicketStatusChanged:
+    """Any status move: a transition, (un)assignment, a change's lifecycle, an approval.
+    `comment_id`: the public reply given with the transition, if any (mailed with it)."""
+
+    ticket_id: int
+    actor_id: int
+    old: str
+    new: str
+    comment_id: int | None = None
+
+
+@dataclass(frozen=True)
+class TicketCommented:
+    """A public reply or an internal note (`public=False`). `by_agent` and `requester_id` are
+    facts subscribers would otherwise read back (SLA, mail)."""
+
+    ticket_id: int
+    event_id: int
+    actor_id: int
+    public: bool
+    by_agent: bool
+    requester_id: int | None
+
+
+@dataclass(frozen=True)
+class TicketAttachmentAdded:
+    ticket_id: int
+    attachment_id: int
+    actor_id: int
+    public: bool
+
+
+@dataclass(frozen=True)
+class TicketLinked:
+    ticket_id: int
+    other_id: int
+    link_id: int
