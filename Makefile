@@ -37,6 +37,7 @@ lint: install
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/python scripts/check_raw_sql.py
+	$(BIN)/lint-imports --no-cache
 
 typecheck: install
 	$(BIN)/mypy

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from atiende.changes.events import ChangeApprovalsRequested
 from atiende.changes.models import Board
 from atiende.mail.delivery import deliver_due
 from atiende.mail.models import OutboundKind, OutboundMessage, OutboundStatus
@@ -88,9 +87,9 @@ def test_turning_email_off_after_queueing_suppresses_at_delivery(
 
 
 def test_the_notification_and_the_mail_commit_together(agent, approvers, monkeypatch):
-    """A failure while queueing the mail leaves no half-told approver (one transaction)."""
+    """A failure while queueing the mail leaves no half-told approver: the request for
+    approval, the notification and the mail are one transaction."""
     from atiende.mail import outbound
-    from atiende.notifications.subscribers import approvals_requested
 
     change = make_change(agent)
     carmen = approvers[0]
@@ -101,9 +100,7 @@ def test_the_notification_and_the_mail_commit_together(agent, approvers, monkeyp
 
     monkeypatch.setattr(outbound, "queue_many", broken)
     with pytest.raises(RuntimeError):
-        approvals_requested(
-            ChangeApprovalsRequested(
-                ticket_id=change.pk, approval_ids=(), approver_ids=(carmen.pk,)
-            )
-        )
+        to_authorisation(agent, change, "medium")
+    change.refresh_from_db()
+    assert change.status == "assessment"
     assert not Notification.objects.filter(user=carmen, verb="change_approval").exists()

@@ -20,6 +20,7 @@ from atiende.core.errors import Forbidden, NotFound, ValidationFailed
 from atiende.core.ids import id_field, parse_id
 from atiende.core.sanitize import clean_text
 from atiende.core.versions import check_version
+from atiende.notifications.actions import notify
 from atiende.tickets import actions as ticket_actions
 from atiende.tickets import timeline
 from atiende.tickets.events import TicketStatusChanged
@@ -537,12 +538,20 @@ def change_transition(
         if to == workflow.AUTHORISATION:
             _approve_if_nobody_needed(ticket, details, actor, now)
         if requested:
-            # Notifications may tell each approver; ids only (the rows are committed by then).
+            # Each approver is told in the app (and by e-mail, through the outbox) in this
+            # transaction: asked and told commit together, exactly once.
+            approver_ids = tuple(sorted({a.approver_id for a in requested}))
+            notify(
+                user_ids=approver_ids,
+                verb="change_approval",
+                ticket_id=ticket.pk,
+                params={"number": ticket.number},
+            )
             events.publish(
                 ChangeApprovalsRequested(
                     ticket_id=ticket.pk,
                     approval_ids=tuple(a.pk for a in requested),
-                    approver_ids=tuple(sorted({a.approver_id for a in requested})),
+                    approver_ids=approver_ids,
                 )
             )
         if to != workflow.SCHEDULED:  # scheduling stored them (_schedule_checks)

@@ -6,6 +6,3 @@ class NotificationsConfig(AppConfig):
     name = "atiende.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
-
-    def ready(self) -> None:
-        from . import subscribers  # noqa: F401 - registers the event handlers
