@@ -62,7 +62,7 @@ def test_token_lifecycle_through_the_api(requester):
 def test_cannot_revoke_someone_elses_token(requester, other_requester):
     theirs = account_actions.api_token_create(actor=other_requester, user=other_requester)
     assert_error(ApiClient(requester).delete(f"/me/tokens/{theirs.token.pk}"), 404)
-    assert_error(ApiClient(requester).delete("/me/tokens/99999999999999999999"), 404)
+    assert_error(ApiClient(requester).delete("/me/tokens/99999999999999999999"), 422, "token_id")
     assert ApiClient(token=theirs.secret).get("/me").status_code == 200
 
 

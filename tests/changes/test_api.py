@@ -75,8 +75,10 @@ def test_bad_filters_and_ids(api, agent):
     assert_error(client.get("/changes", {"risk": "huge"}), 422, "risk")
     assert_error(client.get("/changes", {"cursor": "garbage"}), 422, "cursor")
     assert_error(client.get("/changes/INC-000001"), 404)
-    assert_error(client.get("/changes/99999999999999999999"), 404)
-    assert_error(client.post("/approvals/abc/decision", {"decision": "approve"}), 404)
+    assert_error(client.get("/changes/99999999999999999999"), 422, "change_id")
+    assert_error(
+        client.post("/approvals/abc/decision", {"decision": "approve"}), 422, "approval_id"
+    )
 
 
 def test_requesters_and_strangers_get_404(api, agent, requester, other_agent, team):

@@ -175,7 +175,7 @@ def test_ticket_items(as_agent, agent, requester, desk_default_team, django_asse
     as_requester = ApiClient(requester)
     assert_error(as_requester.get(f"/tickets/{ticket.pk}/items"), 404)
     assert_error(as_requester.post(f"/tickets/{ticket.pk}/items", {"add": [erp.pk]}), 404)
-    assert_error(as_agent.get("/tickets/nonsense\x00/items"), 404)
+    assert_error(as_agent.get("/tickets/nonsense\x00/items"), 422, "ticket_id")
 
 
 def test_openapi_documents_the_cmdb(as_agent):

@@ -85,8 +85,9 @@ def test_discard_takes_it_off_the_list_but_keeps_the_claim(manager, failed, mail
 
 def test_bad_ids_and_cursors_are_4xx(manager):
     api = ApiClient(manager)
-    assert api.get("/mail/failed/abc").status_code == 404
-    assert api.get("/mail/failed/99999999999999999999999").status_code == 404
+    assert api.get("/mail/failed/abc").status_code == 422
+    assert api.get("/mail/failed/99999999999999999999999").status_code == 422
+    assert api.get("/mail/failed/999999").status_code == 404
     assert api.get("/mail/failed", {"cursor": "garbage"}).status_code == 422
     assert api.get("/mail/failed", {"limit": 0}).status_code == 422
 

@@ -8,7 +8,7 @@ from ninja import Router, Schema
 from ninja import Status as Reply
 from pydantic import Field
 
-from atiende.core.api import InputSchema, OrganizationRef, TeamRef, errors
+from atiende.core.api import Id, InputSchema, OrganizationRef, TeamRef, errors
 from atiende.core.errors import NotFound
 from atiende.core.ids import parse_id
 
@@ -99,11 +99,11 @@ def token_create(request, payload: TokenIn):
 
 @router.delete(
     "/me/tokens/{token_id}",
-    response={204: None, **errors(401, 404)},
+    response={204: None, **errors(401, 404, 422)},
     url_name="token_revoke",
     summary="Revoke one of my API tokens",
 )
-def token_revoke(request, token_id: int):
+def token_revoke(request, token_id: Id):
     # Only the caller's own tokens: an admin revokes other people's tokens in the admin site.
     if (
         parse_id(token_id) is None

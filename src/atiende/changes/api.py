@@ -3,7 +3,6 @@ parse, call a selector or an action, shape the answer. Requesters get 404 everyw
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Any, cast
 
@@ -16,7 +15,7 @@ from pydantic import Field
 
 from atiende.accounts.models import User
 from atiende.core import clock
-from atiende.core.api import errors, next_url, person_ref
+from atiende.core.api import Id, Ref, errors, next_url, person_ref
 from atiende.core.dates import parse_moment
 from atiende.core.errors import NotFound, ValidationFailed
 from atiende.core.pagination import check_cursor, cursor_problem
@@ -45,7 +44,6 @@ router = Router(tags=["changes"])
 # The calendar's operations first, so "/changes/calendar" is never read as a change id.
 api_calendar.register(router)
 
-CHANGE_REF = re.compile(r"[0-9]{1,10}|[Cc][Hh][Gg]-[0-9]{1,12}")
 PAGE_ORDER = ["-updated_at", "-id"]
 
 
@@ -54,9 +52,6 @@ def _actor(request: HttpRequest) -> User:
 
 
 def _visible(request: HttpRequest, change_id: str) -> Ticket:
-    change_id = change_id.strip()
-    if not CHANGE_REF.fullmatch(change_id):
-        raise NotFound()
     return selectors.change_get(_actor(request), change_id)
 
 
@@ -242,11 +237,11 @@ def change_create(request, payload: ChangeCreateIn):
 
 @router.get(
     "/changes/{change_id}",
-    response={200: ChangeOut, **errors(401, 404)},
+    response={200: ChangeOut, **errors(401, 404, 422)},
     url_name="change_get",
     summary="One change by id or number (CHG-000123), with risk, approvals and review",
 )
-def change_get(request, change_id: str):
+def change_get(request, change_id: Ref):
     return change_data(request, _visible(request, change_id))
 
 
@@ -256,7 +251,7 @@ def change_get(request, change_id: str):
     url_name="change_update",
     summary="Change fields of a change (with the version you read)",
 )
-def change_update(request, change_id: str, payload: ChangePatchIn):
+def change_update(request, change_id: Ref, payload: ChangePatchIn):
     ticket = _visible(request, change_id)
     changes = payload.model_dump(exclude_unset=True)
     version = changes.pop("version")
@@ -275,7 +270,7 @@ def change_update(request, change_id: str, payload: ChangePatchIn):
     url_name="change_transition",
     summary="Move a change along its lifecycle",
 )
-def change_transition(request, change_id: str, payload: ChangeTransitionIn):
+def change_transition(request, change_id: Ref, payload: ChangeTransitionIn):
     ticket = _visible(request, change_id)
     actions.change_transition(actor=_actor(request), ticket_id=ticket.pk, **payload.model_dump())
     return change_data(request, selectors.change_get(_actor(request), ticket.pk))
@@ -287,7 +282,7 @@ def change_transition(request, change_id: str, payload: ChangeTransitionIn):
     url_name="change_risk",
     summary="Answer the risk questionnaire (every active question)",
 )
-def change_risk(request, change_id: str, payload: RiskIn):
+def change_risk(request, change_id: Ref, payload: RiskIn):
     ticket = _visible(request, change_id)
     actions.risk_assess(
         actor=_actor(request),
@@ -304,7 +299,7 @@ def change_risk(request, change_id: str, payload: RiskIn):
     url_name="change_review",
     summary="Record the post-implementation review",
 )
-def change_review(request, change_id: str, payload: ReviewIn):
+def change_review(request, change_id: Ref, payload: ReviewIn):
     ticket = _visible(request, change_id)
     actions.review_record(
         actor=_actor(request),
@@ -319,11 +314,11 @@ def change_review(request, change_id: str, payload: ReviewIn):
 
 @router.get(
     "/changes/{change_id}/approvals",
-    response={200: list[ApprovalOut], **errors(401, 404)},
+    response={200: list[ApprovalOut], **errors(401, 404, 422)},
     url_name="change_approvals",
     summary="Every approval of a change, newest round first",
 )
-def change_approvals(request, change_id: str):
+def change_approvals(request, change_id: Ref):
     ticket = _visible(request, change_id)
     details = selectors.details_of(ticket)
     approvals = selectors.approvals_of(details)
@@ -420,12 +415,10 @@ def approval_list(request, query: Query[ApprovalQuery]):
     url_name="approval_decide",
     summary="Approve or reject a change (the approver only; never the change's requester)",
 )
-def approval_decide(request, approval_id: str, payload: DecisionIn):
-    if not approval_id.strip().isdigit():
-        raise NotFound()
+def approval_decide(request, approval_id: Id, payload: DecisionIn):
     approval = actions.approval_decide(
         actor=_actor(request),
-        approval_id=approval_id.strip(),
+        approval_id=approval_id,
         decision=payload.decision,
         comment=payload.comment,
     )

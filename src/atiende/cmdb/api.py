@@ -15,10 +15,9 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from atiende.accounts.models import User
-from atiende.core.api import Id, errors, next_url, person_ref
+from atiende.core.api import Id, Ref, errors, next_url, person_ref
 from atiende.core.errors import NotFound, ValidationFailed
 from atiende.core.pagination import check_cursor, cursor_problem, paginate
-from atiende.tickets.api import TICKET_REF
 from atiende.tickets.selectors import ticket_get
 
 from . import actions, csv_io, selectors
@@ -191,7 +190,7 @@ def item_create(request, payload: ItemCreateIn):
 
 @router.get(
     "/cmdb/items/{item_id}",
-    response={200: ItemOut, **errors(401, 404)},
+    response={200: ItemOut, **errors(401, 404, 422)},
     url_name="cmdb_item_get",
     summary="One service or CI",
 )
@@ -234,7 +233,7 @@ def item_delete(request, item_id: Id, version: int | None = None):
 
 @router.get(
     "/cmdb/items/{item_id}/impact",
-    response={200: ImpactOut, **errors(401, 404)},
+    response={200: ImpactOut, **errors(401, 404, 422)},
     url_name="cmdb_item_impact",
     summary="What fails when this item fails: impacted services and items, transitively",
 )
@@ -311,7 +310,7 @@ def relation_create(request, payload: RelationIn):
 
 @router.delete(
     "/cmdb/relations/{relation_id}",
-    response={204: None, **errors(401, 403, 404)},
+    response={204: None, **errors(401, 403, 404, 422)},
     url_name="cmdb_relation_delete",
     summary="Remove a relation (managers)",
 )
@@ -355,9 +354,6 @@ def import_csv(
 
 
 def _ticket(request: HttpRequest, ticket_id: str):
-    ticket_id = ticket_id.strip()
-    if not TICKET_REF.fullmatch(ticket_id):
-        raise NotFound()
     return ticket_get(_actor(request), ticket_id)
 
 
@@ -371,11 +367,11 @@ def ticket_item_data(link) -> dict[str, Any]:
 
 @router.get(
     "/tickets/{ticket_id}/items",
-    response={200: list[TicketItemOut], **errors(401, 404)},
+    response={200: list[TicketItemOut], **errors(401, 404, 422)},
     url_name="ticket_item_list",
     summary="The services and CIs a ticket affects (agents)",
 )
-def ticket_item_list(request, ticket_id: str):
+def ticket_item_list(request, ticket_id: Ref):
     ticket = _ticket(request, ticket_id)
     if not selectors.can_view(request.user):
         raise NotFound()
@@ -388,7 +384,7 @@ def ticket_item_list(request, ticket_id: str):
     url_name="ticket_item_set",
     summary="Link and unlink services and CIs a ticket affects (agents)",
 )
-def ticket_item_set(request, ticket_id: str, payload: TicketItemsIn):
+def ticket_item_set(request, ticket_id: Ref, payload: TicketItemsIn):
     ticket = _ticket(request, ticket_id)
     links = actions.ticket_items_set(
         actor=request.user, ticket_id=ticket.pk, add=payload.add, remove=payload.remove

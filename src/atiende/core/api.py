@@ -7,14 +7,35 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from atiende.core.ids import MAX_ID
 
-# Database ids as clients send them in bodies and query parameters: 1..MAX_ID (BigAutoField's
+# Database ids as clients send them in bodies, query parameters and URL paths: 1..MAX_ID (BigAutoField's
 # range), so an absurd number is a 422 on the field, never a database overflow.
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _within_id_bound(value: str) -> str:
+    value = value.strip()
+    if value.isdigit() and not 0 < int(value) <= MAX_ID:
+        raise ValueError(_("An id is a whole number from 1 to %(max)d.") % {"max": MAX_ID})
+    return value
+
+
+# A reference to a ticket (or a change) in a URL path: its id, or its number (INC-000123).
+# Anything else cannot name one, so it is a 422 on the parameter, never a database error;
+# a well-formed reference to nothing the caller may see is a 404 (denied looks like missing).
+Ref = Annotated[
+    str,
+    Field(
+        pattern=r"^\s*(?:[0-9]{1,19}|[A-Za-z]{3}-[0-9]{1,12})\s*$",
+        description="The id, or the number such as INC-000123.",
+    ),
+    AfterValidator(_within_id_bound),
+]
 
 
 class InputSchema(Schema):

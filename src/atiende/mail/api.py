@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 
-from atiende.core.api import errors
+from atiende.core.api import Id, errors
 from atiende.core.pagination import check_cursor
 
 from . import actions, selectors
@@ -152,21 +152,21 @@ def failed_list(request, query: Query[FailedQuery]):
 
 @router.get(
     "/mail/failed/{message_id}",
-    response={200: InboundOut, **errors(401, 404)},
+    response={200: InboundOut, **errors(401, 404, 422)},
     url_name="mail_failed_get",
     summary="One received message, with its error",
 )
-def failed_get(request, message_id: str):
+def failed_get(request, message_id: Id):
     return inbound_data(request, selectors.inbound_get(request.user, message_id))
 
 
 @router.get(
     "/mail/failed/{message_id}/raw",
-    response={200: None, **errors(401, 404)},
+    response={200: None, **errors(401, 404, 422)},
     url_name="mail_failed_raw",
     summary="The raw message as received (message/rfc822)",
 )
-def failed_raw(request, message_id: str):
+def failed_raw(request, message_id: Id):
     return raw_response(selectors.inbound_get(request.user, message_id, with_raw=True))
 
 
@@ -176,7 +176,7 @@ def failed_raw(request, message_id: str):
     url_name="mail_failed_retry",
     summary="Run a failed message through intake again",
 )
-def failed_retry(request, message_id: str):
+def failed_retry(request, message_id: Id):
     row = selectors.inbound_get(request.user, message_id)
     result = actions.inbound_retry(actor=request.user, message_id=row.pk)
     return {
@@ -191,7 +191,7 @@ def failed_retry(request, message_id: str):
     url_name="mail_failed_discard",
     summary="Take a failed message off the list (it stays recorded as received)",
 )
-def failed_discard(request, message_id: str):
+def failed_discard(request, message_id: Id):
     row = selectors.inbound_get(request.user, message_id)
     return inbound_data(request, actions.inbound_discard(actor=request.user, message_id=row.pk))
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from atiende.core.api import errors, next_url
+from atiende.core.api import Id, errors, next_url
 from atiende.core.errors import NotFound
 from atiende.core.ids import parse_id
 from atiende.core.pagination import check_cursor, paginate
@@ -100,11 +100,11 @@ def notification_read_all(request):
 
 @router.post(
     "/notifications/{notification_id}/read",
-    response={200: NotificationOut, **errors(401, 404)},
+    response={200: NotificationOut, **errors(401, 404, 422)},
     url_name="notification_read",
     summary="Mark one notification read",
 )
-def notification_read(request, notification_id: int):
+def notification_read(request, notification_id: Id):
     if parse_id(notification_id) is None:
         raise NotFound()
     notification = actions.mark_read(actor=request.user, notification_id=notification_id)

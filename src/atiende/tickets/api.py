@@ -3,7 +3,6 @@ answer. Who sees what is decided by the selectors alone; every change goes throu
 
 from __future__ import annotations
 
-import re
 from typing import Any, cast
 
 from django.http import FileResponse, HttpRequest
@@ -15,7 +14,7 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from atiende.accounts.models import User
-from atiende.core.api import Id, errors, next_url, person_ref
+from atiende.core.api import Id, Ref, errors, next_url, person_ref
 from atiende.core.errors import NotFound, ValidationFailed
 from atiende.core.ids import parse_id
 from atiende.core.pagination import cursor_problem
@@ -161,15 +160,7 @@ def _filters(query: TicketQuery) -> selectors.TicketFilters:
     )
 
 
-# A ticket reference: its id, or its number (INC-000123). Anything else cannot exist, and
-# must not reach the database (a NUL byte or a 30-digit id is an error there, not a miss).
-TICKET_REF = re.compile(r"[0-9]{1,10}|[A-Za-z]{3}-[0-9]{1,12}")
-
-
 def _visible(request: HttpRequest, ticket_id: str) -> Ticket:
-    ticket_id = ticket_id.strip()
-    if not TICKET_REF.fullmatch(ticket_id):
-        raise NotFound()
     # The API's authenticators only let signed-in, active users through.
     return selectors.ticket_get(cast(User, request.user), ticket_id)
 
@@ -221,11 +212,11 @@ def ticket_create(request, payload: TicketCreateIn):
 
 @router.get(
     "/tickets/{ticket_id}",
-    response={200: TicketOut, **errors(401, 404)},
+    response={200: TicketOut, **errors(401, 404, 422)},
     url_name="ticket_get",
     summary="One ticket, by id or by number (e.g. INC-000123)",
 )
-def ticket_get(request, ticket_id: str):
+def ticket_get(request, ticket_id: Ref):
     return ticket_data(request, _visible(request, ticket_id))
 
 
@@ -235,7 +226,7 @@ def ticket_get(request, ticket_id: str):
     url_name="ticket_update",
     summary="Change fields (agents); `version` is the one you read",
 )
-def ticket_update(request, ticket_id: str, payload: TicketPatchIn):
+def ticket_update(request, ticket_id: Ref, payload: TicketPatchIn):
     ticket = _visible(request, ticket_id)
     changes = payload.model_dump(exclude_unset=True, exclude={"version"})
     nulls = sorted(
@@ -255,7 +246,7 @@ def ticket_update(request, ticket_id: str, payload: TicketPatchIn):
     url_name="ticket_transition",
     summary="Move a ticket along its workflow (requesters: close or reopen)",
 )
-def ticket_transition(request, ticket_id: str, payload: TransitionIn):
+def ticket_transition(request, ticket_id: Ref, payload: TransitionIn):
     ticket = _visible(request, ticket_id)
     ticket = actions.ticket_transition(
         actor=request.user, ticket_id=ticket.pk, **payload.model_dump()
@@ -268,11 +259,11 @@ def ticket_transition(request, ticket_id: str, payload: TransitionIn):
 
 @router.get(
     "/tickets/{ticket_id}/comments",
-    response={200: list[EventOut], **errors(401, 404)},
+    response={200: list[EventOut], **errors(401, 404, 422)},
     url_name="ticket_comments",
     summary="Replies and (agents only) internal notes",
 )
-def comment_list(request, ticket_id: str):
+def comment_list(request, ticket_id: Ref):
     ticket = _visible(request, ticket_id)
     events = selectors.timeline_for(request.user, ticket).filter(
         type__in=[EventType.COMMENT, EventType.NOTE]
@@ -286,7 +277,7 @@ def comment_list(request, ticket_id: str):
     url_name="ticket_comment_add",
     summary="Reply (public) or write an internal note (agents, public=false)",
 )
-def comment_add(request, ticket_id: str, payload: CommentIn):
+def comment_add(request, ticket_id: Ref, payload: CommentIn):
     ticket = _visible(request, ticket_id)
     event = actions.comment_add(
         actor=request.user, ticket_id=ticket.pk, body=payload.body, public=payload.public
@@ -296,11 +287,11 @@ def comment_add(request, ticket_id: str, payload: CommentIn):
 
 @router.get(
     "/tickets/{ticket_id}/events",
-    response={200: list[EventOut], **errors(401, 404)},
+    response={200: list[EventOut], **errors(401, 404, 422)},
     url_name="ticket_events",
     summary="The audit timeline the caller may read",
 )
-def event_list(request, ticket_id: str):
+def event_list(request, ticket_id: Ref):
     ticket = _visible(request, ticket_id)
     return [event_data(request, event) for event in selectors.timeline_for(request.user, ticket)]
 
@@ -324,11 +315,11 @@ def link_data(link: selectors.LinkedTicket) -> dict[str, Any]:
 
 @router.get(
     "/tickets/{ticket_id}/links",
-    response={200: list[LinkOut], **errors(401, 404)},
+    response={200: list[LinkOut], **errors(401, 404, 422)},
     url_name="ticket_links",
     summary="Linked tickets the caller may see (agents; requesters get an empty list)",
 )
-def link_list(request, ticket_id: str):
+def link_list(request, ticket_id: Ref):
     ticket = _visible(request, ticket_id)
     return [link_data(link) for link in selectors.links_of(request.user, ticket)]
 
@@ -339,7 +330,7 @@ def link_list(request, ticket_id: str):
     url_name="ticket_link_add",
     summary="Link this ticket to another (agents)",
 )
-def link_add(request, ticket_id: str, payload: LinkIn):
+def link_add(request, ticket_id: Ref, payload: LinkIn):
     ticket = _visible(request, ticket_id)
     link = actions.ticket_link_add(
         actor=request.user, ticket_id=ticket.pk, other=payload.other, link_type=payload.link_type
@@ -352,11 +343,11 @@ def link_add(request, ticket_id: str, payload: LinkIn):
 
 @router.delete(
     "/tickets/{ticket_id}/links/{link_id}",
-    response={204: None, **errors(401, 403, 404)},
+    response={204: None, **errors(401, 403, 404, 422)},
     url_name="ticket_link_remove",
     summary="Remove a link (agents)",
 )
-def link_remove(request, ticket_id: str, link_id: int):
+def link_remove(request, ticket_id: Ref, link_id: Id):
     ticket = _visible(request, ticket_id)
     if parse_id(link_id) is None:
         raise NotFound()
@@ -373,7 +364,7 @@ def link_remove(request, ticket_id: str, link_id: int):
     url_name="ticket_attachment_add",
     summary="Attach a file (multipart field `file`; `public=false` for agents' internal files)",
 )
-def attachment_add(request, ticket_id: str, file: File[UploadedFile], public: Form[bool] = True):
+def attachment_add(request, ticket_id: Ref, file: File[UploadedFile], public: Form[bool] = True):
     ticket = _visible(request, ticket_id)
     attachment = actions.attachment_add(
         actor=request.user, ticket_id=ticket.pk, file=file, public=public
@@ -383,7 +374,7 @@ def attachment_add(request, ticket_id: str, file: File[UploadedFile], public: Fo
 
 @router.get(
     "/attachments/{attachment_id}",
-    response={200: None, **errors(401, 404)},
+    response={200: None, **errors(401, 404, 422)},
     url_name="attachment_download",
     summary="Download an attachment",
     openapi_extra={
@@ -397,7 +388,7 @@ def attachment_add(request, ticket_id: str, file: File[UploadedFile], public: Fo
         }
     },
 )
-def attachment_download(request, attachment_id: int):
+def attachment_download(request, attachment_id: Id):
     if parse_id(attachment_id) is None:
         raise NotFound()
     attachment = selectors.attachment_get(request.user, attachment_id)

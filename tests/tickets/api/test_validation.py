@@ -107,9 +107,7 @@ def test_transition_and_comment_validation(api_as, agent, ticket):
     assert ticket.events.count() == events_before
 
 
-@pytest.mark.parametrize(
-    "ticket_ref", ["999999", "99999999999999999999999", "INC-999999", "nonsense", "%00", "١٢"]
-)
+@pytest.mark.parametrize("ticket_ref", ["999999", "INC-999999", "inc-999999"])
 def test_unknown_tickets_are_404(api_as, agent, ticket_ref):
     for response in (
         api_as(agent).get(f"/tickets/{ticket_ref}"),
@@ -119,9 +117,19 @@ def test_unknown_tickets_are_404(api_as, agent, ticket_ref):
         assert_error(response, 404)
 
 
-@pytest.mark.parametrize("attachment_id", ["999999", "99999999999999999999999"])
-def test_unknown_attachments_are_404(api_as, agent, attachment_id):
-    assert_error(api_as(agent).get(f"/attachments/{attachment_id}"), 404)
+@pytest.mark.parametrize("ticket_ref", ["99999999999999999999999", "0", "nonsense", "%00", "١٢"])
+def test_references_that_cannot_name_a_ticket_are_422(api_as, agent, ticket_ref):
+    for response in (
+        api_as(agent).get(f"/tickets/{ticket_ref}"),
+        api_as(agent).get(f"/tickets/{ticket_ref}/events"),
+        api_as(agent).post(f"/tickets/{ticket_ref}/comments", {"body": "hi"}),
+    ):
+        assert_error(response, 422, "ticket_id")
+
+
+def test_unknown_attachments_are_404_and_absurd_ids_422(api_as, agent):
+    assert_error(api_as(agent).get("/attachments/999999"), 404)
+    assert_error(api_as(agent).get("/attachments/99999999999999999999999"), 422, "attachment_id")
 
 
 def test_nul_bytes_are_never_a_database_error(api_as, agent, ticket):
