@@ -194,6 +194,6 @@ def test_calendar_api_query_count(client, agent, estate, django_assert_max_num_q
 def test_calendar_times_are_written_as_every_other_answer_writes_them(value):
     from django.core.serializers.json import DjangoJSONEncoder
 
-    from atiende.changes.api_calendar import _json_time
+    from atiende.changes.calendar.api import _json_time
 
     assert _json_time(value) == DjangoJSONEncoder().default(value)

@@ -329,7 +329,7 @@ def _risk_line(line: str, answers: dict[str, tuple[str, dict[str, str]]]) -> str
 def _conflicts(request: HttpRequest, ticket: Ticket) -> list:
     """The conflicts the calendar stored for this change; a conflicting change the reader
     may not see is left out (denied looks like missing)."""
-    from .calendar import conflicts_of
+    from .calendar.selectors import conflicts_of
 
     return [view.conflict for view in conflicts_of(_user(request), ticket).shown[:20]]
 
