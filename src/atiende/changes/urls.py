@@ -1,30 +1,30 @@
 from django.urls import path
 
-from . import views
 from .calendar import views as calendar_views
+from .views import approvals, lifecycle
 
 app_name = "changes"
 # The change pages (helper "changes"); the number route comes last.
 urlpatterns: list = [
-    path("", views.change_list, name="list"),
-    path("new/", views.change_new, name="new"),
-    path("approvals/", views.my_approvals, name="approvals"),
-    path("approvals/<int:pk>/decide/", views.approval_decide, name="approval_decide"),
-    path("<str:number>/", views.change_detail, name="change"),
-    path("<str:number>/edit/", views.change_edit, name="edit"),
-    path("<str:number>/transition/", views.change_transition, name="transition"),
-    path("<str:number>/risk/", views.change_risk, name="risk"),
-    path("<str:number>/review/", views.change_review, name="review"),
-    path("<str:number>/links/", views.change_link_add, name="link_add"),
+    path("", lifecycle.change_list, name="list"),
+    path("new/", lifecycle.change_new, name="new"),
+    path("approvals/", approvals.my_approvals, name="approvals"),
+    path("approvals/<int:pk>/decide/", approvals.approval_decide, name="approval_decide"),
+    path("<str:number>/", lifecycle.change_detail, name="change"),
+    path("<str:number>/edit/", lifecycle.change_edit, name="edit"),
+    path("<str:number>/transition/", lifecycle.change_transition, name="transition"),
+    path("<str:number>/risk/", lifecycle.change_risk, name="risk"),
+    path("<str:number>/review/", lifecycle.change_review, name="review"),
+    path("<str:number>/links/", lifecycle.change_link_add, name="link_add"),
     path(
         "<str:number>/links/<int:link_id>/remove/",
-        views.change_link_remove,
+        lifecycle.change_link_remove,
         name="link_remove",
     ),
-    path("<str:number>/items/", views.change_item_add, name="item_add"),
+    path("<str:number>/items/", lifecycle.change_item_add, name="item_add"),
     path(
         "<str:number>/items/<int:item_id>/remove/",
-        views.change_item_remove,
+        lifecycle.change_item_remove,
         name="item_remove",
     ),
 ]
