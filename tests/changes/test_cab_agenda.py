@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 import time_machine
 
-from atiende.changes import calendar, conflicts
+from atiende.changes import conflicts
+from atiende.changes.calendar import selectors as calendar
 from atiende.cmdb import actions as cmdb_actions
 from atiende.tickets.models import Status
 

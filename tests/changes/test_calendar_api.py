@@ -92,7 +92,8 @@ def test_conflicts_of_a_change(client, agent, estate):
     assert kinds["blackout"]["blackout"]["id"] == blackout.pk
     assert kinds["blackout"]["blackout"]["items"] == [{"id": estate["erp"].pk, "name": "ERP"}]
     assert data["hidden"] == 0
-    assert client.get("/api/v1/changes/calendarx/conflicts", **bearer(agent)).status_code == 404
+    assert client.get("/api/v1/changes/calendarx/conflicts", **bearer(agent)).status_code == 422
+    assert client.get("/api/v1/changes/CHG-999999/conflicts", **bearer(agent)).status_code == 404
     assert client.get("/api/v1/changes/999999/conflicts", **bearer(agent)).status_code == 404
 
 
@@ -194,6 +195,6 @@ def test_calendar_api_query_count(client, agent, estate, django_assert_max_num_q
 def test_calendar_times_are_written_as_every_other_answer_writes_them(value):
     from django.core.serializers.json import DjangoJSONEncoder
 
-    from atiende.changes.api_calendar import _json_time
+    from atiende.changes.calendar.api import _json_time
 
     assert _json_time(value) == DjangoJSONEncoder().default(value)

@@ -9,7 +9,7 @@ import icalendar
 import pytest
 import time_machine
 
-from atiende.changes import calendar_actions
+from atiende.changes.calendar import actions as calendar_actions
 from atiende.changes.models import CalendarFeedToken
 from atiende.tickets.models import Status
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import zoneinfo
 from datetime import UTC, date, datetime
 
-from atiende.changes.calendar import (
+from atiende.changes.calendar.selectors import (
     bucket,
     local_range,
     month_days,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import icalendar
 import pytest
 
-from atiende.changes.ics import CANCELLED, FeedEvent, render
+from atiende.changes.calendar.ics import CANCELLED, FeedEvent, render
 
 MADRID = zoneinfo.ZoneInfo("Europe/Madrid")
 

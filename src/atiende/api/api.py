@@ -97,6 +97,7 @@ def bad_request(request: HttpRequest, exc: SuspiciousOperation):
 def _mount_routers() -> None:
     from atiende.accounts.api import router as accounts_router
     from atiende.changes.api import router as changes_router
+    from atiende.changes.calendar.api import router as change_calendar_router
     from atiende.cmdb.api import router as cmdb_router
     from atiende.mail.api import router as mail_router
     from atiende.notifications.api import router as notifications_router
@@ -107,6 +108,8 @@ def _mount_routers() -> None:
     api.add_router("", notifications_router)
     api.add_router("", mail_router)
     api.add_router("", cmdb_router)
+    # Before the changes router: "/changes/calendar" is not a change id.
+    api.add_router("", change_calendar_router)
     api.add_router("", changes_router)
 
 

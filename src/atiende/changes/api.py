@@ -21,7 +21,7 @@ from atiende.core.errors import NotFound, ValidationFailed
 from atiende.core.pagination import check_cursor, cursor_problem
 from atiende.tickets.models import Ticket
 
-from . import actions, api_calendar, selectors, workflow
+from . import actions, selectors, workflow
 from .models import Approval, ChangeType, RiskLevel
 from .schemas import (
     ApprovalOut,
@@ -39,10 +39,9 @@ from .schemas import (
     TemplateOut,
 )
 
+# The calendar's operations (changes.calendar.api) have their own router, mounted before this
+# one so that "/changes/calendar" is never read as a change id.
 router = Router(tags=["changes"])
-
-# The calendar's operations first, so "/changes/calendar" is never read as a change id.
-api_calendar.register(router)
 
 PAGE_ORDER = ["-updated_at", "-id"]
 

@@ -9,7 +9,8 @@ class ChangesConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the calendar's reactions to change and item events (core.events).
-        from . import admin_calendar, conflicts  # noqa: F401
+        from . import conflicts  # noqa: F401
+        from .calendar import admin  # noqa: F401
 
         # Change fields read well in the ticket timeline ("Risk: Low → High").
         from .timeline import register

@@ -205,7 +205,7 @@ def load(users: dict[str, User]) -> None:
     pk = normal(lucia, "Reorganise the shared calendars", 30).pk
     _move(lucia, pk, "cancelled")
     # A freeze on the change calendar, after everything above is scheduled.
-    from .calendar_actions import blackout_create
+    from .calendar.actions import blackout_create
 
     freeze, _end = _window(40, 0)
     blackout_create(

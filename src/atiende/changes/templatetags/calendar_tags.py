@@ -17,14 +17,14 @@ register = template.Library()
 
 
 def _pattern_url(pattern: str, number: str) -> str:
-    from ..views_calendar import NUMBER_PLACEHOLDER
+    from ..calendar.views import NUMBER_PLACEHOLDER
 
     return pattern.replace(NUMBER_PLACEHOLDER, number)
 
 
 @register.filter
 def change_link(number: str, pattern: str) -> str:
-    """The URL of change `number` from a pattern reversed once per page (see views_calendar)."""
+    """The URL of change `number` from a pattern reversed once per page (see calendar.views)."""
     return _pattern_url(pattern, number)
 
 

@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from atiende.core import clock
 
-from . import conflicts
-from .models import BlackoutWindow
+from .. import conflicts
+from ..models import BlackoutWindow
 
 
 @admin.register(BlackoutWindow)

@@ -1,65 +1,43 @@
-"""The only code that changes changes. Every function: keyword-only, one transaction, access
-checked (agents only; the change row locked), input validated with field errors, the ticket
-timeline written in the same transaction, side effects published after commit."""
+"""The life of a change: create, edit, move along the lifecycle (workflow.py), and the
+calendar's scheduling checks on the way to scheduled."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from atiende.accounts.models import Role, User
+from atiende.accounts.models import User
 from atiende.accounts.selectors import agents_visible_to
 from atiende.core import clock, events
 from atiende.core.dates import parse_moment
-from atiende.core.errors import Forbidden, NotFound, ValidationFailed
+from atiende.core.errors import ValidationFailed
 from atiende.core.ids import id_field, parse_id
-from atiende.core.sanitize import clean_text
 from atiende.core.versions import check_version
 from atiende.notifications.actions import notify
 from atiende.tickets import actions as ticket_actions
 from atiende.tickets import timeline
 from atiende.tickets.events import TicketStatusChanged
-from atiende.tickets.models import (
-    EventType,
-    Impact,
-    Kind,
-    Status,
-    Ticket,
-    Urgency,
-)
-from atiende.tickets.selectors import tickets_visible_to
+from atiende.tickets.models import EventType, Impact, Kind, Status, Ticket, Urgency
 
-from . import conflicts, workflow
-from . import risk as risk_rules
-from .events import (
-    ChangeApprovalDecided,
-    ChangeApprovalsRequested,
-    ChangeCreated,
-    ChangeReviewed,
-    ChangeRiskAssessed,
-    ChangeTransitioned,
-    ChangeUpdated,
+from .. import conflicts, workflow
+from ..events import ChangeApprovalsRequested, ChangeCreated, ChangeTransitioned, ChangeUpdated
+from ..models import Approval, ChangeDetails, ChangeTemplate, ChangeType
+from ..selectors import facts_of, lifecycle_status
+from ._common import (
+    EDITABLE_UNTIL_AUTHORISATION,
+    STALE,
+    _event,
+    _locked,
+    _require_agent,
+    _text,
+    _touch,
 )
-from .models import (
-    Approval,
-    ApprovalPolicy,
-    ApprovalStatus,
-    ChangeDetails,
-    ChangeTemplate,
-    ChangeType,
-    ReviewOutcome,
-    RiskAnswer,
-    RiskQuestion,
-    RiskSettings,
-)
-from .selectors import approvals_of, changes_visible_to, facts_of, lifecycle_status, requirements_of
+from .approvals import _approve_if_nobody_needed, _request_approvals, _withdraw_pending
 
-PLAN_MAX = 50_000
 PLAN_FIELDS = ("reason", "implementation_plan", "backout_plan", "test_plan")
 # Fields change_update accepts, and until which status each may be changed.
 EDITABLE_FIELDS = (
@@ -80,75 +58,6 @@ SHARED_FIELDS = ("title", "team", "assignee")
 TICKET_FIELDS = frozenset({"description"})
 LONG_TEXT_FIELDS = frozenset({"description", *PLAN_FIELDS})
 APPROVED_CONTENT = frozenset({"change_type", "description", *PLAN_FIELDS})
-EDITABLE_UNTIL_AUTHORISATION = (workflow.NEW, workflow.ASSESSMENT)
-
-
-# --- helpers ----------------------------------------------------------------------------------
-
-
-def _require_agent(actor: User) -> None:
-    if actor is None or not actor.is_active or not actor.is_agent:
-        raise NotFound()  # requesters see nothing of changes: denied looks like missing
-
-
-def _locked(actor: User, ticket_id: int | str) -> tuple[Ticket, ChangeDetails]:
-    """The change ticket (row-locked) and its details (created blank when missing).
-
-    Writing takes the ticket's own access (its teams, assignee, requester): someone who sees
-    a change only because they were asked to approve it reads it, but 403 on changing it."""
-    pk = parse_id(ticket_id)
-    if pk is None and isinstance(ticket_id, str) and ticket_id.strip():
-        key = ticket_id.strip().upper()[:20]
-        pk = changes_visible_to(actor).filter(number=key).values_list("pk", flat=True).first()
-    if pk is None:
-        raise NotFound()
-    writable = tickets_visible_to(actor).filter(kind=Kind.CHANGE, pk=pk).values("pk")
-    ticket = Ticket.objects.select_for_update().filter(pk__in=writable).first()
-    if ticket is None:
-        if changes_visible_to(actor).filter(pk=pk).exists():
-            raise Forbidden(
-                _("You were asked to approve this change; only its team can change it.")
-            )
-        raise NotFound()
-    details, _created = ChangeDetails.objects.get_or_create(ticket=ticket)
-    return ticket, details
-
-
-# A stale write's message (see core.versions.check_version).
-STALE = gettext_lazy(
-    "This change was changed by someone else (version %(current)d, you had %(yours)d)."
-)
-
-
-def _event(
-    ticket: Ticket,
-    actor: User,
-    type_: str,
-    *,
-    at: datetime,
-    field: str = "",
-    old: str = "",
-    new: str = "",
-    body: str = "",
-) -> None:
-    # Changes are agents' records: their own timeline entries are internal.
-    timeline.record(
-        ticket, actor=actor, type=type_, at=at, public=False, field=field, old=old, new=new,
-        body=body,
-    )  # fmt: skip
-
-
-def _touch(ticket: Ticket, at: datetime) -> None:
-    ticket.updated_at = at
-    ticket.version += 1
-    ticket.save()
-
-
-def _text(value: Any, field: str) -> str:
-    text = clean_text(value if isinstance(value, str) else "" if value is None else str(value))
-    if len(text) > PLAN_MAX:
-        raise ValidationFailed.field(field, _("This text is too long."))
-    return text
 
 
 def _change_type(value: Any) -> str:
@@ -377,81 +286,6 @@ def change_update(
     return ticket
 
 
-# --- risk -------------------------------------------------------------------------------------
-
-
-def risk_assess(
-    *,
-    actor: User,
-    ticket_id: int | str,
-    answers: Mapping[Any, Any],
-    version: int | None = None,
-) -> ChangeDetails:
-    """Answer the risk questionnaire: every active question, one of its answers each. The score
-    is the sum of the weights; the level comes from the thresholds in RiskSettings."""
-    _require_agent(actor)
-    questions = list(RiskQuestion.objects.filter(is_active=True).prefetch_related("choices"))
-    given: dict[int, Any] = {}
-    for key, value in dict(answers).items():
-        try:
-            given[int(key)] = value
-        except (TypeError, ValueError):
-            raise ValidationFailed.field("answers", _("Unknown question.")) from None
-    known = {q.pk for q in questions}
-    if set(given) - known:
-        raise ValidationFailed.field("answers", _("Unknown question."))
-    errors: dict[str, list[str]] = {}
-    chosen = []
-    for question in questions:
-        choices = {c.pk: c for c in question.choices.all()}
-        try:
-            choice = choices.get(int(given.get(question.pk)))  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            choice = None
-        if choice is None:
-            errors[f"answers.{question.pk}"] = [_("Choose an answer.")]
-        else:
-            chosen.append((question, choice))
-    if errors:
-        raise ValidationFailed(errors=errors)
-    with transaction.atomic():
-        ticket, details = _locked(actor, ticket_id)
-        check_version(ticket.version, version, stale=STALE)
-        status = lifecycle_status(ticket.status)
-        if status not in EDITABLE_UNTIL_AUTHORISATION:
-            raise ValidationFailed.field(
-                "answers", _("Send the change back to assessment to assess its risk again.")
-            )
-        thresholds = RiskSettings.load()
-        total = risk_rules.score(choice.weight for _q, choice in chosen)
-        level = risk_rules.level(
-            total, medium_from=thresholds.medium_from, high_from=thresholds.high_from
-        )
-        RiskAnswer.objects.filter(change=details).delete()
-        RiskAnswer.objects.bulk_create(
-            RiskAnswer(change=details, question=q, choice=c, weight=c.weight) for q, c in chosen
-        )
-        now = clock.now()
-        reasons = risk_rules.reasons((q.text_en, c.text_en, c.weight) for q, c in chosen)
-        _event(
-            ticket,
-            actor,
-            EventType.FIELD,
-            at=now,
-            field="risk",
-            old=details.risk_level,
-            new=level,
-            body="\n".join(f"- {r.question} {r.answer} (+{r.weight})" for r in reasons),
-        )
-        details.risk_level = level
-        details.risk_score = total
-        details.risk_assessed_at = now
-        details.save()
-        _touch(ticket, now)
-        events.publish(ChangeRiskAssessed(ticket_id=ticket.pk, actor_id=actor.pk))
-    return details
-
-
 # --- transitions ------------------------------------------------------------------------------
 
 
@@ -573,222 +407,3 @@ def _schedule_checks(
     """The calendar's checks (blackout windows, conflicts): `conflicts.check_schedule`
     raises a ValidationFailed to refuse."""
     conflicts.check_schedule(details, start, end, actor=actor, override_reason=override)
-
-
-# --- approvals --------------------------------------------------------------------------------
-
-
-def _request_approvals(ticket: Ticket, details: ChangeDetails, now: datetime) -> list[Approval]:
-    """Ask every member of every board whose policy matches the change's type and risk; the
-    requester of the change is never asked. One round of approvals shares its created_at."""
-    policies = list(
-        ApprovalPolicy.objects.filter(is_active=True, change_type=details.change_type)
-        .filter(risk_level__in=["", details.risk_level])
-        .select_related("board")
-        .prefetch_related("board__members")
-    )
-    rows = []
-    errors: list[str] = []
-    for policy in policies:
-        members = [
-            m
-            for m in policy.board.members.all()
-            if m.is_active and m.role != Role.REQUESTER and m.pk != ticket.requester_id
-        ]
-        if not members or len(members) < policy.required:
-            errors.append(
-                _("The board “%(board)s” has too few members who may approve this change.")
-                % {"board": policy.board.label()}
-            )
-            continue
-        rows += [
-            Approval(change=details, policy=policy, board=policy.board, approver=m, created_at=now)
-            for m in members
-        ]
-    if errors:
-        raise ValidationFailed(errors={"to": errors})
-    return Approval.objects.bulk_create(rows)
-
-
-def _withdraw_pending(details: ChangeDetails, now: datetime) -> None:
-    Approval.objects.filter(change=details, status=ApprovalStatus.PENDING).update(
-        status=ApprovalStatus.WITHDRAWN, decided_at=now
-    )
-
-
-def _approve_if_nobody_needed(
-    ticket: Ticket, details: ChangeDetails, actor: User, now: datetime
-) -> None:
-    """No policy applies (e.g. a low-risk normal change): say so in the timeline."""
-    if not Approval.objects.filter(change=details, created_at=now).exists():
-        _event(
-            ticket,
-            actor,
-            EventType.FIELD,
-            at=now,
-            field="approval",
-            old="",
-            new="not_required",
-        )
-
-
-APPROVE = "approve"
-REJECT = "reject"
-
-
-def approval_decide(
-    *, actor: User, approval_id: int | str, decision: str, comment: str = ""
-) -> Approval:
-    """An approver approves or rejects. A rejection (comment required) rejects the change
-    and withdraws the other pending approvals; once every policy is satisfied the change may
-    be scheduled, and the approvals nobody needs any more are withdrawn."""
-    _require_agent(actor)
-    if decision not in (APPROVE, REJECT):
-        raise ValidationFailed.field("decision", _("Choose approve or reject."))
-    comment = _text(comment, "comment")
-    if decision == REJECT and not comment:
-        raise ValidationFailed.field("comment", _("Say why the change is rejected."))
-    pk = parse_id(approval_id)
-    if pk is None:
-        raise NotFound()
-    with transaction.atomic():
-        found = Approval.objects.filter(pk=pk).values_list("change_id", "approver_id").first()
-        if found is None:
-            raise NotFound()
-        change_id, approver_id = found
-        if approver_id != actor.pk:
-            # Someone else's approval: 404 unless they can see the change, then 403.
-            if not changes_visible_to(actor).filter(pk=change_id).exists():
-                raise NotFound()
-            raise Forbidden(_("This approval was asked of someone else."))
-        ticket = Ticket.objects.select_for_update().get(pk=change_id)
-        approval = Approval.objects.select_for_update().select_related("board", "policy").get(pk=pk)
-        details = ChangeDetails.objects.get(pk=change_id)
-        if ticket.requester_id == actor.pk:
-            raise Forbidden(_("The requester of a change can never approve it."))
-        if approval.status != ApprovalStatus.PENDING:
-            raise ValidationFailed.field("decision", _("This approval was already decided."))
-        if ticket.status != workflow.AUTHORISATION:
-            raise ValidationFailed.field("decision", _("The change is not awaiting approval."))
-        now = clock.now()
-        approval.status = (
-            ApprovalStatus.APPROVED if decision == APPROVE else ApprovalStatus.REJECTED
-        )
-        approval.comment = comment
-        approval.decided_at = now
-        approval.save()
-        _event(
-            ticket,
-            actor,
-            EventType.FIELD,
-            at=now,
-            field="approval",
-            old=ApprovalStatus.PENDING,
-            new=approval.status,
-            body=f"{approval.board.name}: {comment}" if comment else approval.board.name,
-        )
-        old = ticket.status
-        if decision == REJECT:
-            _withdraw_pending(details, now)
-            ticket.status = workflow.REJECTED
-            ticket.closed_at = now
-            _event(
-                ticket, actor, EventType.STATUS, at=now, field="status",
-                old=old, new=workflow.REJECTED,
-            )  # fmt: skip
-        else:
-            from .approvals import satisfied
-
-            if satisfied(requirements_of(approvals_of(details))):
-                _withdraw_pending(details, now)
-                _event(
-                    ticket, actor, EventType.FIELD, at=now, field="approval",
-                    old=ApprovalStatus.PENDING, new="complete",
-                )  # fmt: skip
-        _touch(ticket, now)
-        events.publish(
-            ChangeApprovalDecided(
-                ticket_id=ticket.pk, approval_id=approval.pk, actor_id=actor.pk, decision=decision
-            )
-        )
-        if ticket.status != old:
-            events.publish(
-                TicketStatusChanged(
-                    ticket_id=ticket.pk, actor_id=actor.pk, old=old, new=ticket.status
-                )
-            )
-    return approval
-
-
-# --- review -----------------------------------------------------------------------------------
-
-
-def review_record(
-    *,
-    actor: User,
-    ticket_id: int | str,
-    outcome: str,
-    notes: str = "",
-    caused_incidents: Sequence[int | str] = (),
-    version: int | None = None,
-) -> ChangeDetails:
-    """The post-implementation review: outcome, notes, and the incidents the change caused
-    (linked as "caused by" this change). Recorded while the change is in review."""
-    _require_agent(actor)
-    if outcome not in ReviewOutcome.values:
-        raise ValidationFailed.field("outcome", _("Choose success, partial or failure."))
-    notes = _text(notes, "notes")
-    if outcome != ReviewOutcome.SUCCESS and not notes:
-        raise ValidationFailed.field("notes", _("Describe what did not go to plan."))
-    with transaction.atomic():
-        ticket, details = _locked(actor, ticket_id)
-        check_version(ticket.version, version, stale=STALE)
-        if ticket.status != workflow.REVIEW:
-            raise ValidationFailed.field(
-                "outcome", _("A review is recorded while the change is in review.")
-            )
-        now = clock.now()
-        for other in caused_incidents:
-            incident = _caused_incident(actor, other)
-            already = incident.links_out.filter(to_ticket=ticket, link_type="caused_by").exists()
-            if not already:
-                try:
-                    ticket_actions.ticket_link_add(
-                        actor=actor, ticket_id=incident.pk, other=ticket.pk, link_type="caused_by"
-                    )
-                except ValidationFailed as exc:
-                    raise ValidationFailed(
-                        errors={"caused_incidents": [m for ms in exc.errors.values() for m in ms]}
-                    ) from None
-        _event(
-            ticket,
-            actor,
-            EventType.FIELD,
-            at=now,
-            field="review_outcome",
-            old=details.review_outcome,
-            new=outcome,
-            body=notes,
-        )
-        details.review_outcome = outcome
-        details.review_notes = notes
-        details.reviewed_at = now
-        details.save()
-        _touch(ticket, now)
-        events.publish(ChangeReviewed(ticket_id=ticket.pk, actor_id=actor.pk))
-    return details
-
-
-def _caused_incident(actor: User, other: int | str) -> Ticket:
-    from atiende.tickets.selectors import ticket_get
-
-    try:
-        incident = ticket_get(actor, other)
-    except NotFound:
-        raise ValidationFailed.field("caused_incidents", _("No such incident.")) from None
-    if incident.kind != Kind.INCIDENT:
-        raise ValidationFailed.field(
-            "caused_incidents",
-            _("%(number)s is not an incident.") % {"number": incident.number},
-        )
-    return incident

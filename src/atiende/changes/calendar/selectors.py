@@ -24,7 +24,7 @@ from atiende.cmdb.models import IMPACT_DIRECTION, ConfigurationItem, Relation, T
 from atiende.cmdb.selectors import MAX_DEPTH, services_by_item
 from atiende.tickets.models import Status, Ticket
 
-from .models import (
+from ..models import (
     Approval,
     ApprovalStatus,
     BlackoutWindow,
@@ -32,7 +32,7 @@ from .models import (
     ChangeDetails,
     ChangeType,
 )
-from .selectors import changes_visible_to
+from ..selectors import changes_visible_to
 
 MONTH = "month"
 WEEK = "week"
@@ -222,7 +222,7 @@ def changes_in_range(
 ) -> QuerySet[Ticket]:
     """The visible changes whose planned window overlaps [start, end)."""
     filters = filters or CalendarFilters()
-    from .conflicts import longest_window
+    from ..conflicts import longest_window
 
     changes = changes_visible_to(actor).filter(
         change__planned_start__gte=start - longest_window(),

@@ -1,5 +1,5 @@
 """The change pages: list, new change, the change page (plans, risk, approvals, items,
-links, timeline, transitions), the risk questionnaire and "My approvals".
+links, timeline, transitions) and the risk questionnaire. "My approvals" is approvals.py.
 
 Thin views: forms parse, selectors read (scoped to the agent), actions write. A refused write
 re-renders the page with the errors and the DomainError's status (422, 409, 403); requesters
@@ -12,10 +12,9 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.core.cache import cache
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -29,8 +28,8 @@ from atiende.tickets import actions as ticket_actions
 from atiende.tickets.models import Status, Ticket
 from atiende.tickets.selectors import links_of, timeline_for
 
-from . import actions, selectors, workflow
-from .forms import (
+from .. import actions, selectors, workflow
+from ..forms import (
     ChangeEditForm,
     ChangeFilterForm,
     ChangeForm,
@@ -41,7 +40,7 @@ from .forms import (
     RiskForm,
     TransitionForm,
 )
-from .models import Approval, ApprovalStatus, Board, RiskQuestion
+from ..models import ApprovalStatus, Board, RiskQuestion
 
 PAGE_SIZE = 25
 METRICS_DAYS = 90
@@ -329,7 +328,7 @@ def _risk_line(line: str, answers: dict[str, tuple[str, dict[str, str]]]) -> str
 def _conflicts(request: HttpRequest, ticket: Ticket) -> list:
     """The conflicts the calendar stored for this change; a conflicting change the reader
     may not see is left out (denied looks like missing)."""
-    from .calendar import conflicts_of
+    from ..calendar.selectors import conflicts_of
 
     return [view.conflict for view in conflicts_of(_user(request), ticket).shown[:20]]
 
@@ -526,65 +525,3 @@ def change_link_remove(request: HttpRequest, number: str, link_id: int) -> HttpR
     ticket = _change_or_404(request, number)
     ticket_actions.ticket_link_remove(actor=_user(request), ticket_id=ticket.pk, link_id=link_id)
     return _to_change(ticket, "links")
-
-
-# --- approvals ----------------------------------------------------------------------------------
-
-
-@agents_only
-def my_approvals(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    pending = request.GET.get("all") != "1"
-    cursor = request.GET.get("cursor") or None
-    try:
-        page = selectors.approval_page(user, pending_only=pending, cursor=cursor, limit=PAGE_SIZE)
-    except DomainError:
-        page = selectors.approval_page(user, pending_only=pending, cursor=None, limit=PAGE_SIZE)
-    context = {
-        "nav": "approvals",
-        "page": page,
-        "pending_only": pending,
-        "decision_form": DecisionForm(),
-    }
-    return render(request, "changes/approvals.html", context)
-
-
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
-
-
-@agents_only
-@require_POST
-def approval_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    approval = (
-        Approval.objects.filter(pk=pk, approver=user).select_related("change__ticket").first()
-    )
-    if approval is None:
-        raise Http404
-    ticket = approval.change.ticket
-    form = DecisionForm(request.POST)
-    if not form.is_valid():
-        return _render_change(request, ticket, status=422, decision_form=form)
-    try:
-        actions.approval_decide(
-            actor=user,
-            approval_id=approval.pk,
-            decision=form.cleaned_data["decision"],
-            comment=form.cleaned_data["comment"],
-        )
-    except DomainError as exc:
-        apply_domain_error(form, exc)
-        return _render_change(request, ticket, status=exc.status_code, decision_form=form)
-    if form.cleaned_data["decision"] == "approve":
-        messages.success(request, _("You approved %(number)s.") % {"number": ticket.number})
-    else:
-        messages.success(request, _("You rejected %(number)s.") % {"number": ticket.number})
-    return redirect(
-        _safe_next(request, reverse("changes:change", args=[ticket.number]) + "#approvals")
-    )

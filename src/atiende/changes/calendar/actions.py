@@ -22,8 +22,8 @@ from atiende.core.errors import Forbidden, NotFound, ValidationFailed
 from atiende.core.ids import parse_id
 from atiende.core.sanitize import clean_text
 
-from . import conflicts
-from .models import BlackoutWindow, CalendarFeedToken
+from .. import conflicts
+from ..models import BlackoutWindow, CalendarFeedToken
 
 FEED_PREFIX = "cal_"
 NAME_MAX = 200

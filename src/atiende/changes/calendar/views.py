@@ -25,9 +25,9 @@ from atiende.cmdb.models import SERVICE_CLASSES, ConfigurationItem
 from atiende.core import clock
 from atiende.core.http import agents_only
 
-from . import calendar, calendar_actions, ics
-from .models import ChangeType
-from .workflow import STATUSES
+from ..models import ChangeType
+from ..workflow import STATUSES
+from . import actions, ics, selectors
 
 NUMBER_PLACEHOLDER = "CHG-000000"
 LIST_DAYS = 7
@@ -76,9 +76,9 @@ class CalendarForm(forms.Form):
         label=gettext_lazy("View"),
         required=False,
         choices=[
-            (calendar.MONTH, gettext_lazy("Month")),
-            (calendar.WEEK, gettext_lazy("Week")),
-            (calendar.LIST, gettext_lazy("List")),
+            (selectors.MONTH, gettext_lazy("Month")),
+            (selectors.WEEK, gettext_lazy("Week")),
+            (selectors.LIST, gettext_lazy("List")),
         ],
     )
     date = forms.DateField(label=gettext_lazy("Date"), required=False)
@@ -117,9 +117,9 @@ class CalendarForm(forms.Form):
             for name, empty in (("service", _("All services")), ("team", _("All teams")))
         ]
 
-    def filters(self) -> calendar.CalendarFilters:
+    def filters(self) -> selectors.CalendarFilters:
         data = self.cleaned_data
-        return calendar.CalendarFilters(
+        return selectors.CalendarFilters(
             service=data["service"].pk if data.get("service") else None,
             team=data["team"].pk if data.get("team") else None,
             change_type=data.get("type") or None,
@@ -143,9 +143,9 @@ def _link(view: str, day: date, filters: dict[str, str]) -> str:
 
 
 def _navigation(view: str, day: date, today: date, filters: dict[str, str]) -> dict:
-    if view == calendar.MONTH:
-        prev_day, next_day = calendar.shift_month(day, -1), calendar.shift_month(day, 1)
-    elif view == calendar.WEEK:
+    if view == selectors.MONTH:
+        prev_day, next_day = selectors.shift_month(day, -1), selectors.shift_month(day, 1)
+    elif view == selectors.WEEK:
         prev_day, next_day = day - timedelta(days=7), day + timedelta(days=7)
     else:
         prev_day, next_day = day - timedelta(days=LIST_DAYS), day + timedelta(days=LIST_DAYS)
@@ -153,7 +153,7 @@ def _navigation(view: str, day: date, today: date, filters: dict[str, str]) -> d
         "prev": _link(view, prev_day, filters),
         "next": _link(view, next_day, filters),
         "today": _link(view, today, filters),
-        "views": {v: _link(v, day, filters) for v in calendar.VIEWS},
+        "views": {v: _link(v, day, filters) for v in selectors.VIEWS},
     }
 
 
@@ -166,30 +166,30 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         context = {
             "form": form,
             "nav": "change_calendar",
-            "view": calendar.MONTH,
+            "view": selectors.MONTH,
             "option_fields": form.option_fields(),
         }
         return render(request, "changes/calendar.html", context, status=400)
-    view = form.cleaned_data.get("view") or calendar.MONTH
+    view = form.cleaned_data.get("view") or selectors.MONTH
     day = form.cleaned_data.get("date") or today
     filters = form.filters()
     query = form.filter_query()
-    if view == calendar.MONTH:
-        days = calendar.month_days(day.year, day.month)
+    if view == selectors.MONTH:
+        days = selectors.month_days(day.year, day.month)
         title = date(day.year, day.month, 1)
-    elif view == calendar.WEEK:
-        days = calendar.week_days(day)
+    elif view == selectors.WEEK:
+        days = selectors.week_days(day)
         title = days[0]
     else:
         days = [day + timedelta(days=n) for n in range(LIST_DAYS)]
         title = day
-    start, end = calendar.local_range(days, tz)
-    limit = LIST_LIMIT if view == calendar.LIST else None
+    start, end = selectors.local_range(days, tz)
+    limit = LIST_LIMIT if view == selectors.LIST else None
     # Month and week show a few changes a day: only those get their conflict flag read.
-    entries = calendar.entries(
-        _actor(request), start, end, filters, limit=limit, conflicts=view == calendar.LIST
+    entries = selectors.entries(
+        _actor(request), start, end, filters, limit=limit, conflicts=view == selectors.LIST
     )
-    blackouts = calendar.blackouts_in_range(start, end)
+    blackouts = selectors.blackouts_in_range(start, end)
     context = {
         "form": form,
         "option_fields": form.option_fields(),
@@ -210,17 +210,19 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         "active_filters": len(query),
         "count": len(entries),
     }
-    if view == calendar.MONTH:
-        cells = calendar.bucket(
-            entries, days, tz, window=_window, per_cell=calendar.MONTH_CELL_ITEMS, month=day.month
+    if view == selectors.MONTH:
+        cells = selectors.bucket(
+            entries, days, tz, window=_window, per_cell=selectors.MONTH_CELL_ITEMS, month=day.month
         )
         _label_cells(cells, query)
-        calendar.mark_conflicts(e for cell in cells for e in cell.shown)
-        context["weeks"] = calendar.weeks(cells)
-    elif view == calendar.WEEK:
-        week = calendar.bucket(entries, days, tz, window=_window, per_cell=calendar.WEEK_CELL_ITEMS)
+        selectors.mark_conflicts(e for cell in cells for e in cell.shown)
+        context["weeks"] = selectors.weeks(cells)
+    elif view == selectors.WEEK:
+        week = selectors.bucket(
+            entries, days, tz, window=_window, per_cell=selectors.WEEK_CELL_ITEMS
+        )
         _label_cells(week, query)
-        calendar.mark_conflicts(e for cell in week for e in cell.shown)
+        selectors.mark_conflicts(e for cell in week for e in cell.shown)
         context["cells"] = week
     else:
         context["truncated"] = len(entries) >= LIST_LIMIT
@@ -232,7 +234,7 @@ def _label_cells(cells: list, query: dict[str, str]) -> None:
     """Per-cell link and texts, computed once here rather than by a translation tag in each
     of the 35 to 42 cells of a month (the tags cost more than the rest of a cell)."""
     for cell in cells:
-        cell.link = _link(calendar.LIST, cell.day, query)
+        cell.link = _link(selectors.LIST, cell.day, query)
         day = date_format(cell.day, "DATE_FORMAT")
         total = cell.total
         cell.label = (
@@ -243,12 +245,12 @@ def _label_cells(cells: list, query: dict[str, str]) -> None:
         cell.more_text = ngettext("+%(n)d more", "+%(n)d more", cell.more) % {"n": cell.more}
 
 
-def _window(entry: calendar.Entry) -> tuple[datetime, datetime]:
+def _window(entry: selectors.Entry) -> tuple[datetime, datetime]:
     return entry.start, entry.end
 
 
-def _by_start_day(entries: list[calendar.Entry], tz) -> list[tuple[date, list[calendar.Entry]]]:
-    groups: dict[date, list[calendar.Entry]] = {}
+def _by_start_day(entries: list[selectors.Entry], tz) -> list[tuple[date, list[selectors.Entry]]]:
+    groups: dict[date, list[selectors.Entry]] = {}
     for entry in entries:
         groups.setdefault(entry.start.astimezone(tz).date(), []).append(entry)
     return list(groups.items())
@@ -257,7 +259,7 @@ def _by_start_day(entries: list[calendar.Entry], tz) -> list[tuple[date, list[ca
 def _blackout_days(blackouts, days: list[date], tz) -> dict[date, list[str]]:
     shown: dict[date, list[str]] = {}
     for blackout in blackouts:
-        first, last = calendar.spanned_days(blackout.starts_at, blackout.ends_at, tz)
+        first, last = selectors.spanned_days(blackout.starts_at, blackout.ends_at, tz)
         for day in days:
             if first <= day <= last:
                 shown.setdefault(day, []).append(blackout.name)
@@ -280,7 +282,7 @@ def calendar_feed(request: HttpRequest) -> HttpResponse:
     """`calendar.ics?token=…&service=…`: the calendar as iCalendar, for calendar applications.
     They cannot sign in, so a private feed token in the URL stands for the person (or the
     browser session when there is one); the same filters and access rules as the pages."""
-    user = calendar_actions.feed_user(request.GET.get("token", ""))
+    user = actions.feed_user(request.GET.get("token", ""))
     if user is None and request.user.is_authenticated and request.user.is_agent:
         user = request.user
     if user is None:
@@ -294,7 +296,7 @@ def calendar_feed(request: HttpRequest) -> HttpResponse:
     filters = form.filters()
     if not filters.status:
         filters.status = [s for s in STATUSES if s != "new"]  # cancellations reach subscribers
-    entries = calendar.entries(user, start, end, filters, limit=FEED_LIMIT)
+    entries = selectors.entries(user, start, end, filters, limit=FEED_LIMIT)
     pattern = request.build_absolute_uri(change_url_pattern())
     host = request.get_host().split(":")[0] or "atiende"
     events = [
@@ -327,7 +329,7 @@ def calendar_feed(request: HttpRequest) -> HttpResponse:
             description=b.reason,
             categories=(str(_("Blackout window")),),
         )
-        for b in calendar.blackouts_in_range(start, end)
+        for b in selectors.blackouts_in_range(start, end)
     ]
     body = ics.render(events, name=str(_("Atiende changes")), stamp=now)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
@@ -344,7 +346,7 @@ def calendar_subscribe(request: HttpRequest) -> HttpResponse:
     feed_query = request.GET.get("q", "")
     context = {
         "nav": "change_calendar",
-        "active": calendar_actions.active_feed(_actor(request)),
+        "active": actions.active_feed(_actor(request)),
         "feed_query": feed_query,
     }
     return render(request, "changes/calendar_subscribe.html", context)
@@ -353,7 +355,7 @@ def calendar_subscribe(request: HttpRequest) -> HttpResponse:
 @agents_only
 @require_POST
 def calendar_subscribe_create(request: HttpRequest) -> HttpResponse:
-    issued = calendar_actions.feed_token_create(actor=_actor(request))
+    issued = actions.feed_token_create(actor=_actor(request))
     query = request.POST.get("q", "")
     url = request.build_absolute_uri(reverse("changes:calendar_ics"))
     url += "?" + urlencode({"token": issued.secret}) + (f"&{query}" if query else "")
@@ -372,7 +374,7 @@ def calendar_subscribe_create(request: HttpRequest) -> HttpResponse:
 @agents_only
 @require_POST
 def calendar_subscribe_revoke(request: HttpRequest) -> HttpResponse:
-    if calendar_actions.feed_token_revoke(actor=_actor(request)):
+    if actions.feed_token_revoke(actor=_actor(request)):
         messages.success(request, _("Your calendar feed link no longer works."))
     return redirect("changes:calendar_subscribe")
 
@@ -385,7 +387,7 @@ class AgendaForm(forms.Form):
         label=gettext_lazy("Scheduled within (days)"),
         required=False,
         min_value=1,
-        max_value=calendar.AGENDA_MAX_DAYS,
+        max_value=selectors.AGENDA_MAX_DAYS,
     )
 
 
@@ -393,15 +395,15 @@ class AgendaForm(forms.Form):
 def cab_agenda(request: HttpRequest) -> HttpResponse:
     form = AgendaForm(request.GET)
     if not form.is_valid():
-        context = {"form": form, "nav": "cab", "default_days": calendar.AGENDA_DAYS}
+        context = {"form": form, "nav": "cab", "default_days": selectors.AGENDA_DAYS}
         return render(request, "changes/cab_agenda.html", context, status=400)
-    days = form.cleaned_data.get("days") or calendar.AGENDA_DAYS
+    days = form.cleaned_data.get("days") or selectors.AGENDA_DAYS
     now = clock.now()
-    agenda = calendar.cab_agenda(_actor(request), now=now, days=days)
+    agenda = selectors.cab_agenda(_actor(request), now=now, days=days)
     context = {
         "form": form,
         "nav": "cab",
-        "default_days": calendar.AGENDA_DAYS,
+        "default_days": selectors.AGENDA_DAYS,
         "agenda": agenda,
         "now": now,
         "change_url": change_url_pattern(),

@@ -1,0 +1,33 @@
+"""The only code that changes changes. Every function: keyword-only, one transaction, access
+checked (agents only; the change row locked), input validated with field errors, the ticket
+timeline written in the same transaction, side effects published after commit.
+
+By sub-domain: lifecycle (create, edit, transitions and their scheduling checks), risk,
+approvals, review. Callers use this package: `from atiende.changes import actions`."""
+
+from ._common import PLAN_MAX, STALE
+from .approvals import APPROVE, REJECT, approval_decide
+from .lifecycle import (
+    EDITABLE_FIELDS,
+    PLAN_FIELDS,
+    change_create,
+    change_transition,
+    change_update,
+)
+from .review import review_record
+from .risk import risk_assess
+
+__all__ = [
+    "APPROVE",
+    "EDITABLE_FIELDS",
+    "PLAN_FIELDS",
+    "PLAN_MAX",
+    "REJECT",
+    "STALE",
+    "approval_decide",
+    "change_create",
+    "change_transition",
+    "change_update",
+    "review_record",
+    "risk_assess",
+]
