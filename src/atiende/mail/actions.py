@@ -1,5 +1,6 @@
 """The changes an admin or manager makes to received mail: retry a failed message (intake runs
-again) or discard it. Intake itself lives in intake.py; the collector in imap.py."""
+again) or discard it. Intake itself lives in inbound/intake.py; the collector in
+inbound/imap.py."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from atiende.accounts.models import User
 from atiende.core import clock
 from atiende.core.errors import NotFound, ValidationFailed
 
-from . import intake
+from .inbound import intake
 from .models import InboundMessage, InboundStatus
 from .selectors import inbound_visible_to
 

@@ -115,6 +115,6 @@ def outbox_health(actor: User) -> dict:
     """The outgoing mail figures of mail.outbound.health (one query), for the health page."""
     if not can_manage_mail(actor):
         raise NotFound()
-    from .outbound import health
+    from .outbound.outbox import health
 
     return health()

@@ -39,8 +39,7 @@ from atiende.core.sanitize import render_markdown
 from atiende.notifications.messages import CLOCK_NAMES
 from atiende.tickets.models import EventType, Kind, ResolutionCode, Ticket, TicketEvent
 
-from . import compose
-from .models import (
+from ..models import (
     AUTO_REPLY_KINDS,
     InboundMessage,
     Mailbox,
@@ -49,6 +48,7 @@ from .models import (
     OutboundMessage,
     OutboundStatus,
 )
+from . import compose
 
 logger = logging.getLogger(__name__)
 

@@ -21,8 +21,7 @@ from django.conf import settings
 
 from atiende.core import bulk, clock
 
-from . import compose
-from .models import (
+from ..models import (
     Direction,
     Mailbox,
     MessageReference,
@@ -30,6 +29,7 @@ from .models import (
     OutboundMessage,
     OutboundStatus,
 )
+from . import compose
 
 # Local parts that belong to machines: never sent an automatic reply.
 MACHINE_LOCALPARTS = frozenset(
