@@ -42,7 +42,7 @@ def inbound_discard(*, actor: User, message_id: int) -> InboundMessage:
         row = _locked_failed(actor, message_id)
         row.status = InboundStatus.DISCARDED
         row.processed_at = clock.now()
-        # Who discarded it is shown translated at display time (mail.errors).
+        # Who discarded it is shown translated at display time (mail.inbound.errors).
         row.error_params = {**(row.error_params or {}), "discarded_by": actor.display_name}
         row.save(update_fields=["status", "processed_at", "error_params"])
     return row

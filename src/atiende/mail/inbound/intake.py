@@ -110,7 +110,7 @@ class IntakeResult:
 
 class IntakeFailed(DomainError):
     """The message cannot become a ticket (e.g. it has no sender); kept as failed with
-    `code` (mail.errors.ErrorCode)."""
+    `code` (mail.inbound.errors.ErrorCode)."""
 
     def __init__(self, detail: str, *, code: str = ErrorCode.REFUSED) -> None:
         super().__init__(detail)

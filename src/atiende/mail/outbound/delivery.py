@@ -513,8 +513,8 @@ def _context(row: OutboundMessage, user: User | None, language: str):  # type: i
 
 
 def _resolution_links(ticket: Ticket, ticket_url: str) -> dict[str, str]:
-    """The signed one-click links (mail.links); the ticket page when they cannot be made
-    (e.g. the ticket was reopened before the mail went out)."""
+    """The signed one-click links (mail.outbound.links); the ticket page when they cannot be
+    made (e.g. the ticket was reopened before the mail went out)."""
     from . import links
 
     try:
