@@ -4,7 +4,7 @@ from templates) through the gateway code path, into tickets and replies.
     ATIENDE_DATABASE_URL=postgres://postgres@127.0.0.1:5432/atiende_mailingest \\
         .venv/bin/python bench/mail_ingest.py [--messages 10000] [--write]
 
-How it is measured: in-process, each message goes through `atiende.mail.gateway.receive_from`,
+How it is measured: in-process, each message goes through `atiende.mail.inbound.gateway.receive_from`,
 the function `atiende mail receive` calls after Django's setup (read the bytes, find the
 mailbox, parse, claim the Message-ID, thread, create the ticket or reply with its timeline,
 search document, attachments, SLA clock, notifications and the outbox acknowledgement, all
@@ -163,7 +163,7 @@ def generate_threads(count: int, people: int, seed: int = 11) -> list[tuple[byte
 
 
 def ingest(messages: list[bytes]) -> tuple[float, list[float], Counter]:
-    from atiende.mail.gateway import receive_from
+    from atiende.mail.inbound.gateway import receive_from
 
     latencies: list[float] = []
     codes: Counter = Counter()
@@ -215,7 +215,7 @@ def sample_costs(messages: list[bytes]) -> tuple[float, float, float]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from atiende.mail.gateway import receive_from
+    from atiende.mail.inbound.gateway import receive_from
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
@@ -308,7 +308,7 @@ def main() -> None:
         f"{opts.people:,} known requesters, a fresh database. Load average at the end: "
         f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}.",
         "",
-        "Measured in-process through `atiende.mail.gateway.receive_from`, the function "
+        "Measured in-process through `atiende.mail.inbound.gateway.receive_from`, the function "
         "`atiende mail receive` runs after Django's set-up: every message parsed, claimed, "
         "threaded and committed with its ticket or reply, SLA clock, notifications and "
         "outbox row; "

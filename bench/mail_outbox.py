@@ -65,7 +65,7 @@ def setup_django() -> str:
 def create_tickets(requester, count: int, *, outbox: bool) -> float:
     """Seconds per ticket."""
     from atiende.core import events
-    from atiende.mail import notify
+    from atiende.mail.outbound import notify
     from atiende.tickets.actions import ticket_create
     from atiende.tickets.events import TicketCreated
 
@@ -100,8 +100,8 @@ def main() -> None:
     from tests.mail.smtp_server import SmtpServer
 
     from atiende.accounts.models import Role, User
-    from atiende.mail.delivery import deliver_due
     from atiende.mail.models import OutboundMessage
+    from atiende.mail.outbound.delivery import deliver_due
 
     requester, _ = User.objects.get_or_create(
         username="bench-requester",

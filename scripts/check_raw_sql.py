@@ -27,7 +27,7 @@ ALLOWED = {
     "tickets/numbering.py": "ticket numbers: a PostgreSQL sequence, SQLite's locked counter",
     "cmdb/graph.py": "the impact graph's version and relations, read on every use",
     "accounts/actions.py": "the API token lookup on every API request",
-    "mail/delivery.py": "claiming one due mail: UPDATE … RETURNING, SKIP LOCKED",
+    "mail/outbound/delivery.py": "claiming one due mail: UPDATE … RETURNING, SKIP LOCKED",
     "sla/actions.py": "claiming due SLA clocks: one conditional UPDATE … RETURNING",
 }
 

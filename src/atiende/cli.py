@@ -249,10 +249,10 @@ def cmd_token_create(opts: argparse.Namespace) -> int:
 
 
 def cmd_mail_receive(opts: argparse.Namespace) -> int:
-    """Exit codes: see atiende.mail.gateway (0 accepted, 65/67 permanent, 75 try later)."""
+    """Exit codes: see atiende.mail.inbound.gateway (0 accepted, 65/67 permanent, 75 try later)."""
     try:
         _setup_django()
-        from atiende.mail.gateway import receive_from
+        from atiende.mail.inbound.gateway import receive_from
     except Exception as exc:  # not even configured: the MTA keeps the message and retries
         print(f"atiende: temporary failure ({exc})", file=sys.stderr)
         return 75
@@ -261,7 +261,7 @@ def cmd_mail_receive(opts: argparse.Namespace) -> int:
 
 def cmd_mail_fetch(opts: argparse.Namespace) -> int:
     _setup_django()
-    from atiende.mail.imap import collect, collect_all
+    from atiende.mail.inbound.imap import collect, collect_all
     from atiende.mail.models import Mailbox
 
     if opts.mailbox:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from atiende.mail import intake
-from atiende.mail.intake import Outcome, receive
+from atiende.mail.inbound import intake
+from atiende.mail.inbound.intake import Outcome, receive
 from atiende.mail.models import InboundMessage, InboundStatus, Mailbox
 from atiende.tickets.models import Ticket
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from atiende.mail import intake
-from atiende.mail.intake import Outcome, receive
+from atiende.mail.inbound import intake
+from atiende.mail.inbound.intake import Outcome, receive
 from atiende.mail.models import Mailbox
 from atiende.tickets.models import EventType, TicketEvent
 

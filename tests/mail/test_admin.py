@@ -44,7 +44,7 @@ def test_password_is_write_only(admin_client, mailbox):
 
 
 def test_admin_pages_load(admin_client, mailbox, mail):
-    from atiende.mail.intake import receive
+    from atiende.mail.inbound.intake import receive
 
     receive(mail(), mailbox=mailbox)
     for name in ("mail_mailbox_changelist", "mail_mailbox_add", "mail_inboundmessage_changelist"):

@@ -8,7 +8,7 @@ import threading
 import pytest
 from django.db import connection
 
-from atiende.mail.intake import Outcome, receive
+from atiende.mail.inbound.intake import Outcome, receive
 from atiende.mail.models import InboundMessage
 from atiende.tickets.models import Ticket
 

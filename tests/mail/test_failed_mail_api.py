@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from atiende.mail.intake import Outcome, receive
+from atiende.mail.inbound.intake import Outcome, receive
 from atiende.mail.models import InboundMessage, InboundStatus
 from atiende.tickets.models import Ticket
 
@@ -48,7 +48,7 @@ def test_agents_and_requesters_do_not_see_it(agent, requester, failed):
 
 
 def test_retry_after_the_cause_is_fixed_makes_the_ticket(admin_user, mailbox, mail, monkeypatch):
-    from atiende.mail import intake
+    from atiende.mail.inbound import intake
 
     original = intake._new_ticket
 

@@ -11,11 +11,11 @@ from django.apps import apps as django_apps
 from django.test import Client
 from django.utils import timezone
 
-from atiende.mail import intake
-from atiende.mail.errors import ErrorCode, error_message
-from atiende.mail.intake import Outcome, receive
+from atiende.mail.inbound import intake
+from atiende.mail.inbound.errors import ErrorCode, error_message
+from atiende.mail.inbound.intake import Outcome, receive
+from atiende.mail.inbound.preview import PREVIEW_CHARS, message_preview
 from atiende.mail.models import InboundMessage, InboundStatus
-from atiende.mail.preview import PREVIEW_CHARS, message_preview
 
 from ..api.conftest import ApiClient
 
@@ -192,7 +192,7 @@ def test_preview_of_something_that_is_no_message():
 
 
 def test_preview_of_a_huge_message_reads_only_its_headers(monkeypatch):
-    from atiende.mail import preview as preview_module
+    from atiende.mail.inbound import preview as preview_module
 
     monkeypatch.setattr(preview_module, "PREVIEW_PARSE_BYTES", 100)
     raw = b"From: ana@example.org\r\nSubject: big\r\n\r\n" + b"y" * 500

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from atiende.mail.intake import Outcome, receive
+from atiende.mail.inbound.intake import Outcome, receive
 from atiende.mail.models import InboundMessage, InboundStatus
 from atiende.tickets.models import Ticket
 
@@ -51,7 +51,7 @@ def test_others_get_404(agent, requester, failed):
 
 
 def test_retry_and_discard_from_the_page(manager, mailbox, failed, mail, monkeypatch):
-    from atiende.mail import intake
+    from atiende.mail.inbound import intake
 
     def broken(*args, **kwargs):
         raise RuntimeError("temporary trouble")

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from imapclient import IMAPClient
 
-from atiende.mail.imap import collect, collect_all
+from atiende.mail.inbound.imap import collect, collect_all
 from atiende.mail.models import AfterProcessing, ImapSecurity, InboundMessage, InboundStatus
 from atiende.tickets.models import Ticket
 
@@ -101,7 +101,7 @@ def test_a_crash_before_marking_loses_nothing_and_duplicates_nothing(
     folder,
     monkeypatch,
 ):
-    from atiende.mail import imap
+    from atiende.mail.inbound import imap
 
     _append(dovecot, folder, make_mail(), make_mail(message_id=None), make_mail())
 
@@ -215,7 +215,7 @@ def test_the_periodic_task_and_the_command_poll_the_mailboxes(
 def trust_test_ca(dovecot_tls, monkeypatch):
     import ssl
 
-    from atiende.mail import imap
+    from atiende.mail.inbound import imap
 
     monkeypatch.setattr(
         imap, "tls_context", lambda: ssl.create_default_context(cafile=str(dovecot_tls.ca_file))

@@ -10,7 +10,7 @@ import time_machine
 from django.utils import timezone
 
 from atiende.accounts.models import User
-from atiende.mail.intake import Outcome, receive
+from atiende.mail.inbound.intake import Outcome, receive
 from atiende.mail.models import InboundMessage, InboundStatus, MessageReference
 from atiende.tickets.models import Channel, EventType, Status, Ticket, TicketLink
 
@@ -209,7 +209,7 @@ def test_an_attachment_over_the_limit_is_named_not_stored(mailbox, mail, setting
 
 
 def test_a_failure_keeps_the_raw_message_and_writes_no_ticket(mailbox, mail, monkeypatch):
-    from atiende.mail import intake
+    from atiende.mail.inbound import intake
 
     raw = mail(message_id="<fail@x.org>")
     original = intake.ticket_actions.ticket_create

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from atiende.mail.intake import receive
+from atiende.mail.inbound.intake import receive
+from atiende.mail.inbound.parsing import MailParseError, parse_message
+from atiende.mail.inbound.threading import normalise_number
 from atiende.mail.models import InboundMessage, InboundStatus, MessageReference
-from atiende.mail.parsing import MailParseError, parse_message
-from atiende.mail.threading import normalise_number
 from atiende.tickets.models import EventType, Ticket
 
 from ..factories import RequesterFactory, make_ticket

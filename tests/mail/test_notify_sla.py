@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
-from atiende.mail.delivery import deliver_due
 from atiende.mail.models import OutboundKind, OutboundMessage
+from atiende.mail.outbound.delivery import deliver_due
 from atiende.notifications.actions import notify
 from atiende.notifications.models import Notification
 from atiende.sla.actions import sweep_due

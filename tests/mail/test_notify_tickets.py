@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from atiende.mail.delivery import deliver_due
-from atiende.mail.links import read_token
 from atiende.mail.models import OutboundKind, OutboundMessage, OutboundStatus
+from atiende.mail.outbound.delivery import deliver_due
+from atiende.mail.outbound.links import read_token
 from atiende.tickets import actions
 from atiende.tickets.models import ResolutionCode
 
@@ -49,10 +49,10 @@ def test_an_internal_note_never_reaches_the_requester(smtp_server, ticket, agent
 
 
 def test_a_row_pointing_at_a_note_is_refused_at_delivery(smtp_server, ticket, agent):
-    from atiende.mail import outbound
+    from atiende.mail.outbound import outbox
 
     note = actions.comment_add(actor=agent, ticket_id=ticket.pk, body="internal", public=False)
-    row = outbound.queue(
+    row = outbox.queue(
         kind=OutboundKind.REPLY, ticket_id=ticket.pk, recipient_id=ticket.requester_id,
         event_id=note.pk,
     )  # fmt: skip
@@ -150,7 +150,7 @@ def test_an_inactive_or_addressless_recipient_is_not_mailed(smtp_server, db):
 
 def test_queueing_costs_at_most_two_statements_per_ticket(requester, django_assert_max_num_queries):
     from atiende.mail.models import MessageReference
-    from atiende.mail.notify import acknowledge
+    from atiende.mail.outbound.notify import acknowledge
     from atiende.tickets.events import TicketCreated
 
     ticket = make_ticket(requester)

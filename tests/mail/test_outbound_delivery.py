@@ -11,8 +11,8 @@ import time_machine
 from django.db import transaction
 
 from atiende.core import clock
-from atiende.mail.delivery import backoff, deliver_due
 from atiende.mail.models import MessageReference, OutboundKind, OutboundMessage, OutboundStatus
+from atiende.mail.outbound.delivery import backoff, deliver_due
 from atiende.tickets import actions
 
 from ..factories import RequesterFactory, make_ticket
@@ -146,7 +146,7 @@ def test_smtp_down_delays_mail_then_delivers_it_once(settings, requester):
 def test_temporary_refusals_are_retried_then_failed_and_an_admin_retry_sends(
     smtp_server, settings, requester
 ):
-    from atiende.mail.outbound import retry
+    from atiende.mail.outbound.outbox import retry
 
     settings.OUTBOX_MAX_ATTEMPTS = 3
     smtp_server.reply_code = "451 4.3.0 Try again later"
@@ -175,7 +175,7 @@ def test_a_permanent_refusal_fails_at_once(smtp_server, requester):
 
 
 def test_a_crashed_delivery_is_picked_up_when_its_lease_ends(smtp_server, requester):
-    from atiende.mail.delivery import claim_one, lease_seconds
+    from atiende.mail.outbound.delivery import claim_one, lease_seconds
 
     make_ticket(requester)
     start = clock.now()
@@ -188,7 +188,7 @@ def test_a_crashed_delivery_is_picked_up_when_its_lease_ends(smtp_server, reques
 
 
 def test_without_smtp_configured_mail_waits_in_the_outbox(settings, requester):
-    from atiende.mail.outbound import health
+    from atiende.mail.outbound.outbox import health
 
     settings.OUTBOX_DELIVERY = False
     make_ticket(requester)

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from atiende.mail import compose
-from atiende.mail.delivery import deliver_due
 from atiende.mail.models import OutboundMessage, OutboundStatus
+from atiende.mail.outbound import compose
+from atiende.mail.outbound.delivery import deliver_due
 from atiende.tickets.models import Ticket
 
 from ..factories import RequesterFactory, make_ticket

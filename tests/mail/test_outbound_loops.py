@@ -10,10 +10,11 @@ import pytest
 import time_machine
 
 from atiende.core import clock
-from atiende.mail import intake, outbound
-from atiende.mail.delivery import deliver_due
+from atiende.mail.inbound import intake
 from atiende.mail.models import OutboundKind, OutboundMessage, OutboundStatus
-from atiende.mail.outbound import NoticeReason
+from atiende.mail.outbound import outbox
+from atiende.mail.outbound.delivery import deliver_due
+from atiende.mail.outbound.outbox import NoticeReason
 
 from .smtp_server import smtp_server_fixture  # noqa: F401 - fixture
 
@@ -95,7 +96,7 @@ def test_replies_by_agents_are_not_rate_limited(smtp_server, settings, agent):
      "bad address@example.org", "a@b.org\r\nBcc: victim@example.org", ""],
 )  # fmt: skip
 def test_notices_never_go_to_machines_ourselves_or_broken_addresses(mailbox, address):
-    notice = outbound.queue_notice(
+    notice = outbox.queue_notice(
         to_address=address, reason=NoticeReason.UNKNOWN_SENDER, auto_generated=False
     )
     assert notice is None
@@ -104,7 +105,7 @@ def test_notices_never_go_to_machines_ourselves_or_broken_addresses(mailbox, add
 
 def test_no_notice_in_answer_to_automatic_mail(mailbox):
     assert (
-        outbound.queue_notice(
+        outbox.queue_notice(
             to_address="ana@example.org", reason=NoticeReason.TOO_LARGE, auto_generated=True
         )
         is None
@@ -115,7 +116,7 @@ def test_a_notice_threads_to_the_refused_message_in_the_senders_language(
     smtp_server, mailbox, settings
 ):
     settings.LANGUAGE_CODE = "es"
-    notice = outbound.queue_notice(
+    notice = outbox.queue_notice(
         to_address="Stranger@Example.org",
         reason=NoticeReason.TOO_LARGE,
         auto_generated=False,

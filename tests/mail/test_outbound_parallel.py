@@ -8,9 +8,9 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from atiende.mail import outbound
-from atiende.mail.delivery import DeliveryResult, deliver_due
 from atiende.mail.models import OutboundKind, OutboundMessage, OutboundStatus
+from atiende.mail.outbound import outbox
+from atiende.mail.outbound.delivery import DeliveryResult, deliver_due
 
 from .smtp_server import smtp_server_fixture  # noqa: F401 - fixture
 
@@ -22,7 +22,7 @@ def test_parallel_runs_send_each_message_once(smtp_server):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite has a single writer: parallel claims are a PostgreSQL question")
     for n in range(MESSAGES):
-        outbound.queue(
+        outbox.queue(
             kind=OutboundKind.NOTICE, to_address=f"person{n}@example.org",
             params={"reason": "refused"},
         )  # fmt: skip
@@ -67,7 +67,7 @@ def test_parallel_runs_through_an_outage_deliver_each_message_once(settings):
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = server.host, server.port, 3
     settings.OUTBOX_DELIVERY = True
     for n in range(20):
-        outbound.queue(
+        outbox.queue(
             kind=OutboundKind.NOTICE, to_address=f"person{n}@example.org",
             params={"reason": "refused"},
         )  # fmt: skip

@@ -1,4 +1,4 @@
-"""outbound.queue writes the whole row, as save() would: its statement lists the model's
+"""outbox.queue writes the whole row, as save() would: its statement lists the model's
 columns (core.bulk), so a column added to OutboundMessage or MessageReference is written with
 its default instead of breaking every ticket creation; and it costs one round trip on
 PostgreSQL, two INSERTs on SQLite, however many columns there are."""
@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from atiende.core import bulk
-from atiende.mail import outbound
 from atiende.mail.models import Direction, MessageReference, OutboundKind, OutboundMessage
+from atiende.mail.outbound import outbox
 
 from ..factories import RequesterFactory, make_ticket
 
@@ -33,7 +33,7 @@ def test_queue_stores_every_field_as_save_would(db):
     requester = RequesterFactory()
     ticket = make_ticket(requester)
     with CaptureQueriesContext(connection) as queries:
-        row = outbound.queue(
+        row = outbox.queue(
             kind=OutboundKind.REPLY,
             ticket_id=ticket.pk,
             recipient_id=requester.pk,
@@ -52,6 +52,6 @@ def test_queue_stores_every_field_as_save_would(db):
 
 
 def test_a_notice_without_threading_writes_no_reference(db):
-    row = outbound.queue(kind=OutboundKind.NOTICE, to_address="x@example.org", thread=False)
+    row = outbox.queue(kind=OutboundKind.NOTICE, to_address="x@example.org", thread=False)
     assert OutboundMessage.objects.filter(pk=row.pk).exists()
     assert not MessageReference.objects.filter(message_id=row.message_id).exists()

@@ -13,8 +13,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from atiende.mail import outbound
 from atiende.mail.models import OutboundKind, OutboundMessage, OutboundStatus
+from atiende.mail.outbound import outbox
 
 from ..api.conftest import ApiClient
 
@@ -65,7 +65,7 @@ def test_the_figures(settings):
     settings.OUTBOX_DELIVERY = True
     _fill()
     with time_machine.travel(NOW, tick=False):
-        figures = outbound.health()
+        figures = outbox.health()
     assert figures == {
         "delivery_configured": True,
         "queued": 4,  # three queued and one being sent
@@ -80,7 +80,7 @@ def test_the_figures(settings):
 
 
 def test_an_empty_outbox():
-    figures = outbound.health()
+    figures = outbox.health()
     assert figures["queued"] == figures["retrying"] == figures["failed"] == 0
     assert figures["oldest_queued_at"] is None and figures["oldest_queued_seconds"] is None
 

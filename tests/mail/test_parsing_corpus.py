@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from atiende.mail.parsing import SYNTHETIC_ID_DOMAIN, MailParseError, parse_message
+from atiende.mail.inbound.parsing import SYNTHETIC_ID_DOMAIN, MailParseError, parse_message
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXPECTED: dict[str, dict] = json.loads((FIXTURES / "expected.json").read_text("utf-8"))

@@ -7,7 +7,12 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from atiende.mail.parsing import MessageTooLarge, ParsedMessage, UnparseableMessage, parse_message
+from atiende.mail.inbound.parsing import (
+    MessageTooLarge,
+    ParsedMessage,
+    UnparseableMessage,
+    parse_message,
+)
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures").glob("*.eml"))
 CORPUS = [p.read_bytes() for p in FIXTURES if p.stat().st_size < 50_000]

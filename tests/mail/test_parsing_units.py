@@ -6,16 +6,16 @@ import dataclasses
 
 import pytest
 
-from atiende.mail.html_text import html_to_text
-from atiende.mail.noise import NoiseReason
-from atiende.mail.parsing import (
+from atiende.mail.inbound.html_text import html_to_text
+from atiende.mail.inbound.noise import NoiseReason
+from atiende.mail.inbound.parsing import (
     MessageTooLarge,
     UnparseableMessage,
     decode_bytes,
     decode_header_value,
     parse_message,
 )
-from atiende.mail.replies import strip_reply
+from atiende.mail.inbound.replies import strip_reply
 
 BASIC = b"From: Ana <ana@example.com>\r\nSubject: hola\r\n\r\nHola mundo\r\n"
 

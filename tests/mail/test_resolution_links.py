@@ -13,8 +13,8 @@ from django.core import signing
 from django.test import Client
 from django.utils import timezone
 
-from atiende.mail import links
-from atiende.mail.delivery import deliver_due
+from atiende.mail.outbound import links
+from atiende.mail.outbound.delivery import deliver_due
 from atiende.tickets import actions
 from atiende.tickets.models import DeskSettings, Status, Ticket
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from atiende.mail.intake import Outcome, receive
+from atiende.mail.inbound.intake import Outcome, receive
+from atiende.mail.inbound.trust import dmarc_passed
 from atiende.mail.models import AgentTrust
-from atiende.mail.trust import dmarc_passed
 from atiende.tickets.models import EventType, Ticket
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from atiende.changes.models import Board
-from atiende.mail.delivery import deliver_due
 from atiende.mail.models import OutboundKind, OutboundMessage, OutboundStatus
+from atiende.mail.outbound.delivery import deliver_due
 from atiende.notifications.models import Notification
 
 from ..changes.factories import make_change, to_authorisation
@@ -89,7 +89,7 @@ def test_turning_email_off_after_queueing_suppresses_at_delivery(
 def test_the_notification_and_the_mail_commit_together(agent, approvers, monkeypatch):
     """A failure while queueing the mail leaves no half-told approver: the request for
     approval, the notification and the mail are one transaction."""
-    from atiende.mail import outbound
+    from atiende.mail.outbound import outbox
 
     change = make_change(agent)
     carmen = approvers[0]
@@ -98,7 +98,7 @@ def test_the_notification_and_the_mail_commit_together(agent, approvers, monkeyp
         list(rows)
         raise RuntimeError("outbox down")
 
-    monkeypatch.setattr(outbound, "queue_many", broken)
+    monkeypatch.setattr(outbox, "queue_many", broken)
     with pytest.raises(RuntimeError):
         to_authorisation(agent, change, "medium")
     change.refresh_from_db()

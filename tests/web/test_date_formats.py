@@ -12,7 +12,7 @@ import time_machine
 from django.test import Client
 from django.utils import formats, translation
 
-from atiende.mail.intake import receive
+from atiende.mail.inbound.intake import receive
 from atiende.mail.models import Mailbox
 from atiende.notifications.actions import notify
 from atiende.tickets import actions

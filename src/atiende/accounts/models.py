@@ -81,7 +81,7 @@ class User(AbstractUser):
     )
 
     class Meta:
-        # Incoming mail finds its sender by address, whatever its case (mail.intake).
+        # Incoming mail finds its sender by address, whatever its case (mail.inbound.intake).
         indexes = [models.Index(Upper("email"), name="user_email_upper")]
         verbose_name = _("user")
         verbose_name_plural = _("users")

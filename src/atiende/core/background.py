@@ -46,7 +46,7 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("atiende.sla.sweep", timedelta(seconds=60), setting="SLA_SWEEP_SECONDS"),
     # Send the mail outbox (notifications, acknowledgements) over SMTP, with retries.
     PeriodicJob("atiende.mail.deliver", timedelta(seconds=15), setting="MAIL_DELIVER_SECONDS"),
-    # Fetch new mail from the IMAP mailboxes (mail/imap.py).
+    # Fetch new mail from the IMAP mailboxes (mail/inbound/imap.py).
     PeriodicJob("atiende.mail.poll", timedelta(seconds=60), setting="MAIL_POLL_SECONDS"),
 )
 

@@ -1,2 +1,3 @@
-"""The e-mail channel. `parsing` turns raw RFC 5322 bytes into a `ParsedMessage` without
-touching the database; intake, IMAP and the outbox build on it."""
+"""The e-mail channel. `inbound` receives mail (`inbound.parsing` turns raw RFC 5322 bytes into
+a `ParsedMessage` without touching the database; intake and the IMAP collector build on it);
+`outbound` queues and delivers it (the outbox)."""

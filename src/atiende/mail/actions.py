@@ -1,5 +1,6 @@
 """The changes an admin or manager makes to received mail: retry a failed message (intake runs
-again) or discard it. Intake itself lives in intake.py; the collector in imap.py."""
+again) or discard it. Intake itself lives in inbound/intake.py; the collector in
+inbound/imap.py."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from atiende.accounts.models import User
 from atiende.core import clock
 from atiende.core.errors import NotFound, ValidationFailed
 
-from . import intake
+from .inbound import intake
 from .models import InboundMessage, InboundStatus
 from .selectors import inbound_visible_to
 
@@ -41,7 +42,7 @@ def inbound_discard(*, actor: User, message_id: int) -> InboundMessage:
         row = _locked_failed(actor, message_id)
         row.status = InboundStatus.DISCARDED
         row.processed_at = clock.now()
-        # Who discarded it is shown translated at display time (mail.errors).
+        # Who discarded it is shown translated at display time (mail.inbound.errors).
         row.error_params = {**(row.error_params or {}), "discarded_by": actor.display_name}
         row.save(update_fields=["status", "processed_at", "error_params"])
     return row

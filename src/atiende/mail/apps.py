@@ -10,8 +10,8 @@ class MailConfig(AppConfig):
     def ready(self) -> None:
         # The outbox: notification handlers (core.events, in-transaction phase) and the
         # delivery task (a module of its own, so Celery and the embedded runner find it).
-        from . import (
+        from .outbound import (
+            admin,  # noqa: F401 - the outbox in Django admin
             notify,  # noqa: F401
-            outbound_admin,  # noqa: F401 - the outbox in Django admin
-            outbound_tasks,  # noqa: F401
+            tasks,  # noqa: F401
         )

@@ -9,7 +9,7 @@ from email.utils import format_datetime
 from atiende.accounts.models import Role, Team, User
 from atiende.core import clock
 
-from .intake import receive
+from .inbound.intake import receive
 from .models import InboundSource, Mailbox
 
 

@@ -216,7 +216,7 @@ class InboundMessage(models.Model):
     @property
     def error_message(self) -> str:
         """Why it failed, in the active language (the stored text for rows without a code)."""
-        from .errors import error_message
+        from .inbound.errors import error_message
 
         return error_message(self.error_code, self.error_params, self.error)
 

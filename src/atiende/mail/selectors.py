@@ -112,9 +112,10 @@ def mailbox_health(actor: User) -> list[MailboxHealth]:
 
 
 def outbox_health(actor: User) -> dict:
-    """The outgoing mail figures of mail.outbound.health (one query), for the health page."""
+    """The outgoing mail figures of mail.outbound.outbox.health (one query), for the health
+    page."""
     if not can_manage_mail(actor):
         raise NotFound()
-    from .outbound import health
+    from .outbound.outbox import health
 
     return health()

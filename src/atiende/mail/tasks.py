@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .imap import collect_all
+from .inbound.imap import collect_all
 
 
 @shared_task(name="atiende.mail.poll", ignore_result=True)

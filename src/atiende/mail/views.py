@@ -18,11 +18,12 @@ from atiende.core.errors import DomainError
 from atiende.tickets import actions as ticket_actions
 from atiende.tickets.models import Status
 
-from . import actions, links, selectors
+from . import actions, selectors
 from .api import raw_response
-from .intake import Outcome
+from .inbound.intake import Outcome
+from .inbound.preview import message_preview
 from .models import InboundMessage
-from .preview import message_preview
+from .outbound import links
 
 
 class AuthenticatedRequest(HttpRequest):
@@ -98,7 +99,7 @@ def health(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "mail/health.html", context)
 
 
-# --- one-click links of the resolution e-mail (no sign-in; see links.py) --------------------
+# --- one-click links of the resolution e-mail (no sign-in; see outbound/links.py) ----------
 
 
 def _link_refused(

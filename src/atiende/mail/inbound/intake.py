@@ -41,9 +41,7 @@ from atiende.tickets.models import (
 )
 from atiende.tickets.selectors import tickets_visible_to
 
-from . import threading as mail_threading
-from .errors import ErrorCode
-from .models import (
+from ..models import (
     Direction,
     InboundMessage,
     InboundSource,
@@ -52,6 +50,8 @@ from .models import (
     MessageReference,
     UnknownSender,
 )
+from . import threading as mail_threading
+from .errors import ErrorCode
 from .noise import NoiseReason
 from .parsing import (
     SYNTHETIC_ID_DOMAIN,
@@ -110,7 +110,7 @@ class IntakeResult:
 
 class IntakeFailed(DomainError):
     """The message cannot become a ticket (e.g. it has no sender); kept as failed with
-    `code` (mail.errors.ErrorCode)."""
+    `code` (mail.inbound.errors.ErrorCode)."""
 
     def __init__(self, detail: str, *, code: str = ErrorCode.REFUSED) -> None:
         super().__init__(detail)
@@ -313,10 +313,10 @@ def _queue_notice(
 ) -> None:
     """A polite notice to the sender through the outbox, in this transaction; the outbox
     applies the loop rules (never to automatic mail, machines or ourselves) and rate limits.
-    `reason` is one of outbound.NoticeReason."""
-    from . import outbound  # the outbound half imports intake's models; import it late
+    `reason` is one of outbound.outbox.NoticeReason."""
+    from ..outbound import outbox  # the outbound half imports intake's models; import it late
 
-    outbound.queue_notice(
+    outbox.queue_notice(
         to_address=parsed.from_address or "",
         reason=reason,
         auto_generated=parsed.is_automatic,

@@ -39,8 +39,7 @@ from atiende.core.sanitize import render_markdown
 from atiende.notifications.messages import CLOCK_NAMES
 from atiende.tickets.models import EventType, Kind, ResolutionCode, Ticket, TicketEvent
 
-from . import compose
-from .models import (
+from ..models import (
     AUTO_REPLY_KINDS,
     InboundMessage,
     Mailbox,
@@ -49,6 +48,7 @@ from .models import (
     OutboundMessage,
     OutboundStatus,
 )
+from . import compose
 
 logger = logging.getLogger(__name__)
 
@@ -513,8 +513,8 @@ def _context(row: OutboundMessage, user: User | None, language: str):  # type: i
 
 
 def _resolution_links(ticket: Ticket, ticket_url: str) -> dict[str, str]:
-    """The signed one-click links (mail.links); the ticket page when they cannot be made
-    (e.g. the ticket was reopened before the mail went out)."""
+    """The signed one-click links (mail.outbound.links); the ticket page when they cannot be
+    made (e.g. the ticket was reopened before the mail went out)."""
     from . import links
 
     try:

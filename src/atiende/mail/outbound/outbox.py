@@ -21,8 +21,7 @@ from django.conf import settings
 
 from atiende.core import bulk, clock
 
-from . import compose
-from .models import (
+from ..models import (
     Direction,
     Mailbox,
     MessageReference,
@@ -30,6 +29,7 @@ from .models import (
     OutboundMessage,
     OutboundStatus,
 )
+from . import compose
 
 # Local parts that belong to machines: never sent an automatic reply.
 MACHINE_LOCALPARTS = frozenset(
@@ -135,7 +135,7 @@ def queue_notice(
     """A polite automatic answer to an incoming message we could not accept (unknown sender
     when the mailbox refuses them, message too large, ...). Returns None, queueing nothing,
     when answering would risk a loop: the message was automatic (`auto_generated`, from
-    mail.noise), or the address is a machine's, ours, or not a plain address. At most
+    mail.inbound.noise), or the address is a machine's, ours, or not a plain address. At most
     settings.MAIL_AUTO_PER_HOUR automatic replies go to one address per hour (checked at
     delivery)."""
     if auto_generated or not to_address:

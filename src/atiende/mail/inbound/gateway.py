@@ -20,8 +20,8 @@ from typing import BinaryIO
 
 from django.db import DatabaseError
 
+from ..models import InboundSource, Mailbox
 from .intake import HEADER_BYTES_MAX, Outcome, receive, receive_too_large
-from .models import InboundSource, Mailbox
 
 logger = logging.getLogger(__name__)
 

@@ -28,8 +28,8 @@ from atiende.notifications.events import NotificationsCreated
 from atiende.tickets.events import TicketCommented, TicketCreated, TicketStatusChanged
 from atiende.tickets.models import Status, Ticket
 
-from . import outbound
-from .models import OutboundKind
+from ..models import OutboundKind
+from . import outbox
 
 SLA_VERBS = {"sla_warning": OutboundKind.SLA_WARNING, "sla_breach": OutboundKind.SLA_BREACH}
 
@@ -37,7 +37,7 @@ SLA_VERBS = {"sla_warning": OutboundKind.SLA_WARNING, "sla_breach": OutboundKind
 @subscribe(TicketCreated, in_transaction=True)
 def acknowledge(event: TicketCreated) -> None:
     # Who opened it: an agent opening a ticket for themselves in the desk is not told.
-    outbound.queue(
+    outbox.queue(
         kind=OutboundKind.ACKNOWLEDGEMENT,
         ticket_id=event.ticket_id,
         params={"opened_by": event.actor_id},
@@ -57,7 +57,7 @@ def _reply(
         return  # an internal note: never mailed
     if requester_id is None or requester_id == actor_id:
         return  # the requester's own words are not sent back to them
-    outbound.queue(
+    outbox.queue(
         kind=OutboundKind.REPLY, ticket_id=ticket_id, recipient_id=requester_id, event_id=event_id
     )
 
@@ -67,7 +67,7 @@ def status_changed(event: TicketStatusChanged) -> None:
     """The resolution; and a public comment given with any other transition (e.g. "pending:
     please send the log") goes to the requester like a reply."""
     if event.new == Status.RESOLVED:
-        outbound.queue(
+        outbox.queue(
             kind=OutboundKind.RESOLUTION, ticket_id=event.ticket_id, event_id=event.comment_id
         )
     elif event.comment_id is not None:
@@ -89,7 +89,7 @@ def sla_mail(event: NotificationsCreated) -> None:
         _change_approval_mail(approvals)
     if not getattr(settings, "MAIL_SLA_NOTIFICATIONS", True):
         return
-    outbound.queue_many(
+    outbox.queue_many(
         {
             "kind": SLA_VERBS[verb],
             "recipient_id": user_id,
@@ -111,7 +111,7 @@ def _change_approval_mail(rows: list[tuple[int, int]]) -> None:
         .exclude(email="")
         .values_list("pk", flat=True)
     )
-    outbound.queue_many(
+    outbox.queue_many(
         {"kind": OutboundKind.CHANGE_APPROVAL, "recipient_id": user_id, "ticket_id": ticket_id}
         for user_id, ticket_id in dict.fromkeys(rows)
         if user_id in wanted

@@ -14,7 +14,7 @@ import re
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
-from .models import AgentTrust, Mailbox
+from ..models import AgentTrust, Mailbox
 
 _DMARC = re.compile(r"(?:^|[\s;])dmarc\s*=\s*([a-z]+)(.*?)(?=;|$)", re.I | re.S)
 _HEADER_FROM = re.compile(r"header\.from\s*=\s*([^\s;()]+)", re.I)

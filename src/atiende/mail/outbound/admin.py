@@ -8,8 +8,8 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import outbound
-from .models import OutboundMessage
+from ..models import OutboundMessage
+from . import outbox
 
 
 @admin.register(OutboundMessage)
@@ -44,7 +44,7 @@ class OutboundMessageAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Send the selected failed messages again"))
     def retry_messages(self, request, queryset) -> None:  # type: ignore[no-untyped-def]
-        count = outbound.retry(list(queryset.values_list("pk", flat=True)))
+        count = outbox.retry(list(queryset.values_list("pk", flat=True)))
         self.message_user(
             request,
             ngettext("%(count)d message queued again.", "%(count)d messages queued again.", count)
@@ -53,7 +53,7 @@ class OutboundMessageAdmin(admin.ModelAdmin):
         )
 
     def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
-        state = outbound.health()
+        state = outbox.health()
         if not state["delivery_configured"]:
             self.message_user(
                 request,

@@ -7,7 +7,7 @@ import re
 
 from atiende.tickets.models import Ticket
 
-from .models import MessageReference
+from ..models import MessageReference
 from .parsing import TICKET_NUMBER
 
 _NUMBER = re.compile(r"^([A-Z]{3})-(\d{1,12})$")

@@ -23,9 +23,9 @@ from email.utils import getaddresses, parsedate_to_datetime
 from html import escape
 
 from atiende.core.sanitize import clean_html
-from atiende.mail.html_text import html_to_text_and_depth
-from atiende.mail.noise import NoiseReason, classify
-from atiende.mail.replies import strip_reply
+from atiende.mail.inbound.html_text import html_to_text_and_depth
+from atiende.mail.inbound.noise import NoiseReason, classify
+from atiende.mail.inbound.replies import strip_reply
 from atiende.tickets.attachments import safe_filename
 
 DEFAULT_MAX_BYTES = 40 * 1024 * 1024

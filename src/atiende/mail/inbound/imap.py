@@ -21,8 +21,8 @@ from imapclient.exceptions import IMAPClientError
 
 from atiende.core import clock
 
+from ..models import AfterProcessing, ImapSecurity, InboundSource, Mailbox
 from .intake import HEADER_BYTES_MAX, TEMPORARY_ERRORS, Outcome, receive, receive_too_large
-from .models import AfterProcessing, ImapSecurity, InboundSource, Mailbox
 
 logger = logging.getLogger(__name__)
 
