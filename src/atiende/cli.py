@@ -10,7 +10,11 @@ atiende createuser USERNAME --email E --password P --role R [--organization O] [
 atiende token create USERNAME [--name NAME]   print a new API token (alone on the last line)
 atiende mail receive [--mailbox NAME] < m.eml  MTA gateway: one message from stdin (sysexits)
 atiende mail fetch [--mailbox NAME]           poll the IMAP mailboxes once
+atiende backup [--output PATH]                archive the database and attachments while serving
+atiende restore PATH                          bring a backup back into an empty database
 atiende manage ARGS...                        any Django management command
+
+Exit codes of backup and restore: see atiende.core.backup.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -279,6 +284,48 @@ def cmd_mail_fetch(opts: argparse.Namespace) -> int:
     return 1 if any(r.error for r in results) else 0
 
 
+def cmd_backup(opts: argparse.Namespace) -> int:
+    """Exit codes: see atiende.core.backup (0 written, 6 written with files missing)."""
+    _setup_django()
+    from atiende.core.backup import BackupError, ExitCode, backup
+
+    try:
+        result = backup(opts.output)
+    except BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return int(exc.code)
+    counts = result.manifest["counts"]
+    vendor = result.manifest["database"]["vendor"]
+    print(f"Backed up {counts['tickets']} tickets, {counts['events']} events and "
+          f"{result.manifest['files']} files ({vendor}) to:")  # fmt: skip
+    if result.missing:
+        print(f"warning: {len(result.missing)} files named by the database are missing from "
+              f"storage (listed under missing_files in the manifest), first: {result.missing[0]}",
+              file=sys.stderr)  # fmt: skip
+    print(result.path)
+    return int(ExitCode.FILES_MISSING if result.missing else ExitCode.OK)
+
+
+def cmd_restore(opts: argparse.Namespace) -> int:
+    """Exit codes: see atiende.core.backup (0 restored, 3 unusable archive, 4 target not empty)."""
+    _setup_django()
+    from atiende.core.backup import BackupError, restore
+
+    try:
+        result = restore(opts.path)
+    except BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return int(exc.code)
+    manifest = result.manifest
+    counts = manifest["counts"]
+    print(f"Restored {counts['tickets']} tickets, {counts['events']} events and "
+          f"{manifest['files']} files from the backup of {manifest['created_at']} "
+          f"(Atiende {manifest['atiende_version']}).")  # fmt: skip
+    if result.migrated:
+        print(f"Brought forward by {len(result.migrated)} migrations to this version.")
+    return 0
+
+
 def cmd_manage(opts: argparse.Namespace) -> int:
     _setup_django()
     from django.core.management import execute_from_command_line
@@ -357,6 +404,24 @@ def build_parser() -> argparse.ArgumentParser:
     fetch = mail_sub.add_parser("fetch", help="poll the IMAP mailboxes once")
     fetch.add_argument("--mailbox", default=None, help="only this mailbox")
     fetch.set_defaults(func=cmd_mail_fetch)
+
+    backup = sub.add_parser(
+        "backup", help="archive the database and attachments (safe while the desk runs)"
+    )
+    backup.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="archive to write (.tar.gz, or .tar uncompressed); "
+        "default: $ATIENDE_DATA_DIR/backups/atiende-<UTC time>.tar.gz",
+    )
+    backup.set_defaults(func=cmd_backup)
+
+    restore = sub.add_parser(
+        "restore", help="restore a backup into an empty database and attachments directory"
+    )
+    restore.add_argument("path", type=Path, help="archive written by `atiende backup`")
+    restore.set_defaults(func=cmd_restore)
 
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("args", nargs=argparse.REMAINDER)
