@@ -62,7 +62,7 @@ def parse_moment(
         raise ValidationFailed.field(
             field, _("Enter a date (2026-12-01) or a date and time (2026-12-01T09:00Z).")
         )
-    _check_year(moment.year, field)
+    check_year(moment.year, field)
     if timezone.is_naive(moment):
         if offset_required:
             raise ValidationFailed.field(field, _("Give the time zone, e.g. 2026-12-24T18:00Z."))
@@ -71,11 +71,13 @@ def parse_moment(
 
 
 def _day_edge(day: date, zone: tzinfo, *, field: str, end_of_day: bool) -> datetime:
-    _check_year(day.year, field)
+    check_year(day.year, field)
     return timezone.make_aware(datetime.combine(day, time.max if end_of_day else time.min), zone)
 
 
-def _check_year(year: int, field: str) -> None:
+def check_year(year: int, field: str) -> None:
+    """Refuse (ValidationFailed on `field`) a year outside YEAR_MIN..YEAR_MAX: also for a
+    date alone (a calendar page's day), whose neighbours a page computes."""
     if not YEAR_MIN <= year <= YEAR_MAX:
         raise ValidationFailed.field(
             field,
