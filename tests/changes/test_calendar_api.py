@@ -137,7 +137,8 @@ def test_managers_add_blackouts_and_covered_changes_get_the_conflict(
         ({"name": ""}, "name"),
         ({"ends_at": "2026-12-06T00:00:00Z"}, "ends_at"),
         ({"items": [999999]}, "items"),
-        ({"starts_at": "2026-12-07T00:00:00"}, "starts_at"),
+        ({"starts_at": "0001-01-01T00:00:00Z"}, "starts_at"),
+        ({"starts_at": "2026-12-07 nine"}, "starts_at"),
         ({"colour": "red"}, "colour"),
     ],
 )
@@ -198,3 +199,17 @@ def test_calendar_times_are_written_as_every_other_answer_writes_them(value):
     from atiende.changes.calendar.api import _json_time
 
     assert _json_time(value) == DjangoJSONEncoder().default(value)
+
+
+def test_a_naive_blackout_time_is_read_in_the_managers_time_zone(client, manager):
+    # It used to be refused ("give the time zone"); every date is now read one way (docs/api.md).
+    manager.time_zone = "Europe/Madrid"
+    manager.save(update_fields=["time_zone"])
+    payload = {"name": "Freeze", "starts_at": "2026-12-07T09:00", "ends_at": "2026-12-08"}
+    response = client.post("/api/v1/blackouts", payload, content_type="application/json",
+                           **bearer(manager))  # fmt: skip
+    assert response.status_code == 201, response.json()
+    blackout = BlackoutWindow.objects.get()
+    assert blackout.starts_at == datetime(2026, 12, 7, 8, tzinfo=UTC)
+    # a date alone as the end of a range is through that day
+    assert blackout.ends_at == datetime(2026, 12, 8, 22, 59, 59, 999999, tzinfo=UTC)

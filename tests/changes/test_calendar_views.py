@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import time_machine
+from django.test import Client
 from django.urls import reverse
 
 from atiende.changes import conflicts
@@ -145,3 +146,22 @@ def test_the_pickers_list_services_and_teams_and_keep_the_chosen_one(client, age
     assert f'<option value="{team.pk}" selected>{team.name}</option>' in body
     mail = estate["mail"]
     assert f'<option value="{mail.pk}">{mail.name}</option>' in body  # listed, not chosen
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "2026-13-45", "9" * 5000])
+@pytest.mark.parametrize("view", ["month", "week", "list"])
+def test_a_day_the_calendar_cannot_show_is_a_400_with_a_message(agent, view, day):
+    # Year 9999's month grid ran past the last date Python has: a 500.
+    client = Client()
+    client.force_login(agent)
+    response = client.get("/changes/calendar/", {"view": view, "date": day})
+    assert response.status_code == 400
+    assert response.context["form"].errors["date"]
+
+
+@pytest.mark.parametrize("day", ["1900-01-01", "2999-12-31"])
+def test_the_first_and_last_allowed_days_are_shown(agent, day):
+    client = Client()
+    client.force_login(agent)
+    for view in ("month", "week", "list"):
+        assert client.get("/changes/calendar/", {"view": view, "date": day}).status_code == 200

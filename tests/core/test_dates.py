@@ -72,3 +72,10 @@ def test_anything_else_is_a_field_error(value):
 def test_the_range_ends_are_accepted():
     assert parse_moment(f"{YEAR_MIN}-01-01", field="start", tz=UTC).year == YEAR_MIN
     assert parse_moment(f"{YEAR_MAX}-12-31", field="end", end_of_day=True, tz=UTC).year == YEAR_MAX
+
+
+def test_a_text_too_long_to_be_a_date_is_refused_unread():
+    # Twenty thousand digits of a second were read as a date and stored.
+    with pytest.raises(ValidationFailed) as failure:
+        parse_moment("2026-12-01T09:00:00." + "1" * 20_000, field="start")
+    assert "start" in failure.value.errors

@@ -7,6 +7,7 @@ from django.utils import translation
 from ninja.security import HttpBearer, SessionAuth
 
 from atiende.accounts.actions import api_token_authenticate
+from atiende.core.middleware import activate_time_zone
 
 
 class TokenAuth(HttpBearer):
@@ -16,9 +17,11 @@ class TokenAuth(HttpBearer):
         user = api_token_authenticate(token)
         if user is not None:
             request.user = user
-            # The preferences middleware ran before we knew the user; answer in their language.
+            # The preferences middleware ran before we knew the user; answer in their language,
+            # and read their naive dates in their time zone.
             if user.language:
                 translation.activate(user.language)
+            activate_time_zone(user)
         return user
 
 

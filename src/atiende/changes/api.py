@@ -15,8 +15,7 @@ from pydantic import Field
 
 from atiende.accounts.models import User
 from atiende.core import clock
-from atiende.core.api import Id, Ref, errors, next_url, person_ref
-from atiende.core.dates import parse_moment
+from atiende.core.api import Id, Moment, MomentEnd, Ref, errors, next_url, person_ref
 from atiende.core.errors import NotFound, ValidationFailed
 from atiende.core.pagination import check_cursor, cursor_problem
 from atiende.tickets.models import Ticket
@@ -428,12 +427,12 @@ def approval_decide(request, approval_id: Id, payload: DecisionIn):
 
 
 class MetricsQuery(Schema):
-    start: str | None = Field(
+    start: Moment | None = Field(
         default=None,
         description="A date (the start of that day) or a date and time; without an offset, "
         "in your time zone. Default: 30 days before the end.",
     )
-    end: str | None = Field(
+    end: MomentEnd | None = Field(
         default=None,
         description="A date (the end of that day) or a date and time; without an offset, "
         "in your time zone. Default: now.",
@@ -450,8 +449,8 @@ def change_metrics(request, query: Query[MetricsQuery]):
     actor = _actor(request)
     if not actor.is_agent:
         raise NotFound()
-    end = parse_moment(query.end, field="end", end_of_day=True) or clock.now()
-    start = parse_moment(query.start, field="start") or end - timedelta(days=30)
+    end = query.end or clock.now()
+    start = query.start or end - timedelta(days=30)
     if end <= start:
         raise ValidationFailed.field("end", _("The end must be after the start."))
     metrics = selectors.change_metrics(actor, (start, end))

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db.models import DurationField, ExpressionWrapper, F, Max
 from django.utils.translation import gettext as _
 
 from atiende.accounts.models import User
@@ -238,22 +239,65 @@ def _freezes_of(blackout_ids: list[int]) -> list[Freeze]:
     ]
 
 
+# The longest planned window a change may have (docs/change-calendar.md). The calendar's
+# range scans reach back by the longest stored window, so no single change may make that
+# reach absurd; the actions refuse longer windows (check_window).
+MAX_WINDOW = _dt.timedelta(days=366)
+# Where a range scan starts when start - longest window is before anything a calendar holds.
+EARLIEST = _dt.datetime(1, 1, 2, tzinfo=_dt.UTC)
+
+
+def check_window(start: _dt.datetime | None, end: _dt.datetime | None) -> None:
+    """A planned window the schedule can hold: both ends or neither, the end after the
+    start, at most MAX_WINDOW long (ValidationFailed on the field otherwise)."""
+    if (start is None) != (end is None):
+        name = "planned_end" if end is None else "planned_start"
+        raise ValidationFailed.field(name, _("Give both the planned start and end."))
+    if start is None or end is None:
+        return
+    if end <= start:
+        raise ValidationFailed.field("planned_end", _("The end must be after the start."))
+    if end - start > MAX_WINDOW:
+        raise ValidationFailed.field(
+            "planned_end",
+            _("A change window lasts at most %(days)d days; split longer work into several "
+            "changes.") % {"days": MAX_WINDOW.days},
+        )  # fmt: skip
+
+
 def longest_window() -> _dt.timedelta:
     """The longest planned window of any change (see ScheduleBound); computed from the
-    changes, and stored, when it is not known yet."""
+    changes, and stored, when it is not known yet. A stored bound longer than MAX_WINDOW can
+    only come from a change saved before the limit, or a hand-edited row: it is computed
+    again (that change may since have been corrected or deleted), so it heals itself."""
     seconds = ScheduleBound.objects.filter(pk=1).values_list("longest_seconds", flat=True).first()
-    if seconds is None:
-        seconds = _longest_from_changes()
-        ScheduleBound.objects.get_or_create(pk=1, defaults={"longest_seconds": seconds})
+    if seconds is None or seconds > MAX_WINDOW.total_seconds():
+        computed = _longest_from_changes()
+        if computed != seconds:  # no write on a read page while an old long change remains
+            ScheduleBound.objects.update_or_create(pk=1, defaults={"longest_seconds": computed})
+        seconds = computed
     return _dt.timedelta(seconds=seconds)
 
 
+def scan_start(start: _dt.datetime) -> _dt.datetime:
+    """The earliest planned start of a change that can overlap a range starting at `start`:
+    start - the longest window, never an OverflowError (whatever one row holds, a shared
+    page must not fail)."""
+    try:
+        return max(start - longest_window(), EARLIEST)
+    except OverflowError:
+        return EARLIEST
+
+
 def _longest_from_changes() -> int:
-    windows = ChangeDetails.objects.filter(planned_start__isnull=False, planned_end__isnull=False)
-    longest = _dt.timedelta(0)
-    for start, end in windows.values_list("planned_start", "planned_end").iterator(5000):
-        if start is not None and end is not None and end - start > longest:
-            longest = end - start
+    """One aggregate over the changes with a window (cancelled ones too: the calendar shows
+    them when asked)."""
+    length = ExpressionWrapper(F("planned_end") - F("planned_start"), output_field=DurationField())
+    longest = ChangeDetails.objects.filter(
+        planned_start__isnull=False, planned_end__isnull=False
+    ).aggregate(longest=Max(length))["longest"]
+    if longest is None:
+        return 0
     return max(0, math.ceil(longest.total_seconds()))
 
 
@@ -268,13 +312,34 @@ def note_window(start: _dt.datetime | None, end: _dt.datetime | None) -> None:
     ScheduleBound.objects.filter(pk=1, longest_seconds__lt=seconds).update(longest_seconds=seconds)
 
 
+def window_moved(
+    old: tuple[_dt.datetime | None, _dt.datetime | None],
+    new: tuple[_dt.datetime | None, _dt.datetime | None],
+) -> None:
+    """After a change's window was saved as `new` (was `old`): the bound grows with it, and
+    is computed again when the old window may have been the longest and it shrank (or was
+    cleared), so correcting a too-long window gives the calendar its narrow scan back."""
+    note_window(*new)
+    old_start, old_end = old
+    if old_start is None or old_end is None or old_end <= old_start:
+        return
+    new_start, new_end = new
+    old_length = old_end - old_start
+    if new_start is not None and new_end is not None and new_end - new_start >= old_length:
+        return
+    stored = ScheduleBound.objects.filter(pk=1).values_list("longest_seconds", flat=True).first()
+    if stored is not None and old_length.total_seconds() >= stored:
+        seconds = _longest_from_changes()
+        ScheduleBound.objects.filter(pk=1).update(longest_seconds=seconds)
+
+
 def overlapping_windows(
     start: _dt.datetime, end: _dt.datetime, *, exclude: int | None = None
 ) -> list[tuple[int, _dt.datetime, _dt.datetime]]:
     """The in-flight changes whose window overlaps [start, end): one range scan of the
     (planned_start, planned_end) index, from start - the longest window."""
     rows = ChangeDetails.objects.filter(
-        planned_start__gte=start - longest_window(),
+        planned_start__gte=scan_start(start),
         planned_start__lt=end,
         planned_end__gt=start,
         ticket__status__in=WINDOW_STATUSES,
@@ -432,8 +497,7 @@ def check_schedule(
     writes an internal timeline entry (who, when, why). With `record`, stores the conflicts
     found so the calendar, change page and CAB agenda show them.
     """
-    if end <= start:
-        raise ValidationFailed.field("planned_end", _("The end must be after the start."))
+    check_window(start, end)  # also a window saved before the limit: corrected first
     note_window(start, end)
     found, fresh = _compute(change.ticket_id, start, end, item_ids=item_ids)
     blackout_ids = [f.blackout_id for f in found if f.kind == BLACKOUT]

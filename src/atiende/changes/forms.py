@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from atiende.accounts.models import User
 from atiende.accounts.selectors import agents_visible_to, teams_visible_to
+from atiende.core.forms import MomentField
 from atiende.tickets.models import Impact, LinkType, Urgency
 
 from . import workflow
@@ -69,11 +70,9 @@ class ChangeForm(forms.Form):
     )
     backout_plan = forms.CharField(label=_("Backout plan"), required=False, widget=TEXTAREA)
     test_plan = forms.CharField(label=_("Test plan"), required=False, widget=TEXTAREA)
-    planned_start = forms.DateTimeField(
-        label=_("Planned start"), required=False, widget=DATETIME_WIDGET
-    )
-    planned_end = forms.DateTimeField(
-        label=_("Planned end"), required=False, widget=DATETIME_WIDGET
+    planned_start = MomentField(label=_("Planned start"), required=False, widget=DATETIME_WIDGET)
+    planned_end = MomentField(
+        label=_("Planned end"), required=False, widget=DATETIME_WIDGET, end_of_day=True
     )
     implementer = forms.ChoiceField(label=_("Implementer"), required=False)
     team = forms.ChoiceField(label=_("Team"), required=False)

@@ -516,8 +516,9 @@ class ChangeFootprint(models.Model):
 class ScheduleBound(models.Model):
     """The longest planned window of any change, kept (a single row, pk=1) so that range
     queries can bound their index scan: a change overlapping [start, end) starts after
-    start - longest. Only grows as windows are saved; recomputed from the changes when
-    missing."""
+    start - longest. Grows as windows are saved; computed again from the changes when
+    missing, when the longest window shrinks, and when it is longer than a window may be
+    (changes.conflicts.MAX_WINDOW: only an old or hand-edited row can be)."""
 
     longest_seconds = models.PositiveBigIntegerField(_("longest planned window (seconds)"))
 

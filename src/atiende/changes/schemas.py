@@ -7,7 +7,7 @@ from datetime import datetime
 from ninja import Schema
 from pydantic import Field
 
-from atiende.core.api import Id, InputSchema, PersonRef, TeamRef
+from atiende.core.api import Id, InputSchema, Moment, MomentEnd, PersonRef, TeamRef
 
 # --- output -----------------------------------------------------------------------------------
 
@@ -179,8 +179,8 @@ class ChangeCreateIn(InputSchema):
     implementation_plan: str = ""
     backout_plan: str = ""
     test_plan: str = ""
-    planned_start: datetime | None = None
-    planned_end: datetime | None = None
+    planned_start: Moment | None = None
+    planned_end: MomentEnd | None = None
     implementer: Id | None = None
     impact: int = 3
     urgency: int = 3
@@ -200,8 +200,8 @@ class ChangePatchIn(InputSchema):
     implementation_plan: str | None = None
     backout_plan: str | None = None
     test_plan: str | None = None
-    planned_start: datetime | None = None
-    planned_end: datetime | None = None
+    planned_start: Moment | None = None
+    planned_end: MomentEnd | None = None
     implementer: Id | None = None
     team: Id | None = None
     assignee: Id | None = None

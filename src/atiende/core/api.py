@@ -4,13 +4,18 @@ root that mounts the routers; it imports the domains, so they must not import it
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, ValidationInfo
+from pydantic_core import PydanticCustomError
 
+from atiende.core.dates import parse_moment
+from atiende.core.errors import ValidationFailed
 from atiende.core.ids import MAX_ID
 
 # Database ids as clients send them in bodies, query parameters and URL paths: 1..MAX_ID (BigAutoField's
@@ -36,6 +41,31 @@ Ref = Annotated[
     ),
     AfterValidator(_within_id_bound),
 ]
+
+
+def _moment_reader(*, end_of_day: bool) -> Callable[[Any, ValidationInfo], Any]:
+    def read(value: Any, info: ValidationInfo) -> Any:
+        if value is None:
+            return None  # `Moment | None`: the None branch takes it
+        try:
+            moment = parse_moment(value, field=info.field_name or "", end_of_day=end_of_day)
+        except ValidationFailed as exc:
+            raise PydanticCustomError("moment", exc.first_message()) from None
+        if moment is None:  # an empty string
+            raise PydanticCustomError(
+                "moment", _("Enter a date (2026-12-01) or a date and time (2026-12-01T09:00Z).")
+            )
+        return moment
+
+    return read
+
+
+# Dates and times in query parameters and JSON bodies, read once by core.dates.parse_moment:
+# aware as given; naive in the caller's time zone; a date alone the start of that day
+# (MomentEnd: its last instant, for the end of a range); years 1900..2999. Anything else is a
+# 422 on the field, never a 500 (docs/api.md, "Dates").
+Moment = Annotated[datetime, BeforeValidator(_moment_reader(end_of_day=False))]
+MomentEnd = Annotated[datetime, BeforeValidator(_moment_reader(end_of_day=True))]
 
 
 class InputSchema(Schema):

@@ -23,6 +23,9 @@ from .errors import ValidationFailed
 
 YEAR_MIN = 1900
 YEAR_MAX = 2999
+# The longest text read as a date ("2026-12-01T09:00:00.123456+01:00" is 32): anything longer
+# is not one a person or a client means, and is not worth parsing.
+TEXT_MAX = 64
 
 
 def parse_moment(
@@ -46,6 +49,10 @@ def parse_moment(
         return _day_edge(value, zone, field=field, end_of_day=end_of_day)
     elif isinstance(value, str):
         text = value.strip()
+        if len(text) > TEXT_MAX:
+            raise ValidationFailed.field(
+                field, _("Enter a date (2026-12-01) or a date and time (2026-12-01T09:00Z).")
+            )
         try:  # the date first: parse_datetime also reads a date alone, as naive midnight
             day = parse_date(text)
             parsed = None if day is not None else parse_datetime(text)
@@ -62,7 +69,7 @@ def parse_moment(
         raise ValidationFailed.field(
             field, _("Enter a date (2026-12-01) or a date and time (2026-12-01T09:00Z).")
         )
-    _check_year(moment.year, field)
+    check_year(moment.year, field)
     if timezone.is_naive(moment):
         if offset_required:
             raise ValidationFailed.field(field, _("Give the time zone, e.g. 2026-12-24T18:00Z."))
@@ -71,11 +78,13 @@ def parse_moment(
 
 
 def _day_edge(day: date, zone: tzinfo, *, field: str, end_of_day: bool) -> datetime:
-    _check_year(day.year, field)
+    check_year(day.year, field)
     return timezone.make_aware(datetime.combine(day, time.max if end_of_day else time.min), zone)
 
 
-def _check_year(year: int, field: str) -> None:
+def check_year(year: int, field: str) -> None:
+    """Refuse (ValidationFailed on `field`) a year outside YEAR_MIN..YEAR_MAX: also for a
+    date alone (a calendar page's day), whose neighbours a page computes."""
     if not YEAR_MIN <= year <= YEAR_MAX:
         raise ValidationFailed.field(
             field,

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from typing import Any
+
 from django import forms
 
-from .errors import DomainError, NotFound
+from .dates import check_year, parse_moment
+from .errors import DomainError, NotFound, ValidationFailed
 
 
 def apply_domain_error(
@@ -25,3 +29,35 @@ def apply_domain_error(
             placed = True
     if not placed:
         form.add_error(None, exc.detail)
+
+
+class MomentField(forms.DateTimeField):
+    """A date and time on a form, read like the API reads one (core.dates.parse_moment):
+    naive in the user's time zone, a date alone the start of that day (`end_of_day`: its
+    last instant), years 1900..2999; anything else a form error, never a 500."""
+
+    def __init__(self, *, end_of_day: bool = False, **kwargs: Any) -> None:
+        self.end_of_day = end_of_day
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> datetime | None:
+        if isinstance(value, (list, tuple)):  # a split widget's parts
+            value = " ".join(str(v) for v in value if v)
+        try:
+            return parse_moment(value, field="value", end_of_day=self.end_of_day)
+        except ValidationFailed as exc:
+            raise forms.ValidationError(exc.first_message(), code="invalid") from None
+
+
+class DayField(forms.DateField):
+    """A day (a calendar page's date) within the years core.dates allows: its neighbours
+    (the weeks around it, the previous and next month) must exist too."""
+
+    def to_python(self, value: Any) -> date | None:
+        day = super().to_python(value)
+        if day is not None:
+            try:
+                check_year(day.year, "value")
+            except ValidationFailed as exc:
+                raise forms.ValidationError(exc.first_message(), code="invalid") from None
+        return day

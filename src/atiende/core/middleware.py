@@ -2,9 +2,19 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
+
+
+def activate_time_zone(user: Any) -> None:
+    """The user's time zone for this request (UTC when unknown): how naive dates they send
+    are read (core.dates) and how dates are shown to them."""
+    try:
+        timezone.activate(zoneinfo.ZoneInfo(user.time_zone or "UTC"))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        timezone.deactivate()
 
 
 class UserPreferencesMiddleware:
@@ -19,10 +29,7 @@ class UserPreferencesMiddleware:
             if user.language:
                 translation.activate(user.language)
                 request.LANGUAGE_CODE = user.language
-            try:
-                timezone.activate(zoneinfo.ZoneInfo(user.time_zone or "UTC"))
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                timezone.deactivate()
+            activate_time_zone(user)
         else:
             timezone.deactivate()
         response = self.get_response(request)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from datetime import date as date_type
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from atiende.accounts.models import validate_time_zone
+from atiende.core.dates import check_year
+from atiende.core.errors import ValidationFailed
 
 from .calendar import Calendar, WeeklyHours
 
@@ -131,6 +133,11 @@ class CalendarHoliday(models.Model):
     def __str__(self) -> str:
         return f"{self.date} {self.name}".strip()
 
+    def clean(self) -> None:
+        super().clean()
+        if self.date is not None:
+            _within_years(date=self.date)
+
 
 class CalendarClosure(models.Model):
     """A closed range of time, e.g. 24 December from 14:00."""
@@ -152,6 +159,36 @@ class CalendarClosure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.start:%Y-%m-%d %H:%M} – {self.end:%Y-%m-%d %H:%M} {self.reason}".strip()
+
+    def clean(self) -> None:
+        """A closure the SLA clocks can count around: within the years the desk reads, at most
+        CLOSURE_MAX long. (A closure to year 9999 left no business time after it, and every
+        new ticket's clock failed; an office closed for longer is a calendar to switch off.)"""
+        super().clean()
+        if self.start is None or self.end is None:
+            return
+        _within_years(start=self.start, end=self.end)
+        if self.end < self.start:
+            raise ValidationError({"end": _("The end must be after the start.")})
+        if self.end - self.start > CLOSURE_MAX:
+            raise ValidationError(
+                {"end": _("A closure lasts at most %(days)d days.") % {"days": CLOSURE_MAX.days}}
+            )
+
+
+CLOSURE_MAX = timedelta(days=366)
+
+
+def _within_years(**values: date_type) -> None:
+    """core.dates' years, as a model ValidationError (admin forms show it on the field)."""
+    errors = {}
+    for name, value in values.items():
+        try:
+            check_year(value.year, name)
+        except ValidationFailed as exc:
+            errors[name] = exc.first_message()
+    if errors:
+        raise ValidationError(errors)
 
 
 class SlaPolicy(models.Model):

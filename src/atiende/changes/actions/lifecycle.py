@@ -77,14 +77,6 @@ def _person(actor: User, value: Any, field: str) -> User | None:
     return agent
 
 
-def _check_window(start: datetime | None, end: datetime | None) -> None:
-    if (start is None) != (end is None):
-        field = "planned_end" if end is None else "planned_start"
-        raise ValidationFailed.field(field, _("Give both the planned start and end."))
-    if start is not None and end is not None and end <= start:
-        raise ValidationFailed.field("planned_end", _("The end must be after the start."))
-
-
 def _display(value: Any) -> str:
     if value is None:
         return ""
@@ -145,8 +137,8 @@ def change_create(
             plans[name] = plans[name] or template.__dict__[name]
         description = description or template.description
     start = parse_moment(planned_start, field="planned_start")
-    end = parse_moment(planned_end, field="planned_end")
-    _check_window(start, end)
+    end = parse_moment(planned_end, field="planned_end", end_of_day=True)
+    conflicts.check_window(start, end)
     implementer = _person(actor, implementer_id, "implementer")
     with transaction.atomic():
         ticket = ticket_actions.ticket_create(
@@ -228,9 +220,10 @@ def change_update(
         if "planned_start" in changes:
             start = parse_moment(changes["planned_start"], field="planned_start")
         if "planned_end" in changes:
-            end = parse_moment(changes["planned_end"], field="planned_end")
-        if (start, end) != (details.planned_start, details.planned_end):
-            _check_window(start, end)
+            end = parse_moment(changes["planned_end"], field="planned_end", end_of_day=True)
+        old_window = (details.planned_start, details.planned_end)
+        if (start, end) != old_window:
+            conflicts.check_window(start, end)
             if status == workflow.SCHEDULED and (start is None or end is None):
                 raise ValidationFailed.field(
                     "planned_start", _("A scheduled change needs its planned start and end.")
@@ -281,6 +274,7 @@ def change_update(
                 actor=actor, ticket=ticket, fields=ticket_changed, old_status=old_status
             )
         if window_changed:
+            conflicts.window_moved(old_window, (start, end))  # the calendar's scan bound
             conflicts.refresh(ticket.pk)  # stored conflicts follow the window, in this transaction
         events.publish(ChangeUpdated(ticket_id=ticket.pk, actor_id=actor.pk, fields=tuple(changed)))
     return ticket

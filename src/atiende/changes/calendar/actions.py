@@ -76,7 +76,7 @@ def blackout_create(
     moments: dict[str, datetime] = {}
     for field, value in (("starts_at", starts_at), ("ends_at", ends_at)):
         try:
-            moment = parse_moment(value, field=field, offset_required=True)
+            moment = parse_moment(value, field=field, end_of_day=field == "ends_at")
             if moment is None:
                 raise ValidationFailed.field(field, _("This field is required."))
             moments[field] = moment

@@ -4,9 +4,12 @@ ChangesConfig.ready (this app's admin.py belongs to the change records)."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminSplitDateTime
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from atiende.core import clock
+from atiende.core.forms import MomentField
 
 from .. import conflicts
 from ..models import BlackoutWindow
@@ -21,6 +24,11 @@ class BlackoutWindowAdmin(admin.ModelAdmin):
     raw_id_fields = ["items"]
     fields = ["name", "starts_at", "ends_at", "reason", "items"]
     ordering = ["-starts_at"]
+    # Read like every other date a person sends (core.dates): years 1900..2999, so a window
+    # the calendar pages cannot place is a form error, not a 500 there later.
+    formfield_overrides = {
+        models.DateTimeField: {"form_class": MomentField, "widget": AdminSplitDateTime}
+    }
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("created_by").prefetch_related("items")

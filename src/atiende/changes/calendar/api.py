@@ -15,7 +15,7 @@ from pydantic import Field
 
 from atiende.accounts.models import User
 from atiende.core import clock
-from atiende.core.api import Id, InputSchema, errors
+from atiende.core.api import Id, InputSchema, Moment, MomentEnd, errors
 from atiende.core.api import Ref as TicketRef
 from atiende.core.errors import NotFound, ValidationFailed
 
@@ -39,8 +39,11 @@ class Ref(Schema):
 
 
 class CalendarQuery(Schema):
-    start: datetime = Field(description="Start of the range (ISO 8601 with a time zone).")
-    end: datetime = Field(description=f"End of the range; at most {MAX_RANGE_DAYS} days later.")
+    start: Moment = Field(description="Start of the range (see Dates in docs/api.md).")
+    end: MomentEnd = Field(
+        description=f"End of the range (a date alone: through that day); at most "
+        f"{MAX_RANGE_DAYS} days later."
+    )
     service: Id | None = Field(default=None, description="Changes that affect this service.")
     team: Id | None = None
     type: str | None = Field(default=None, description="standard, normal or emergency.")
@@ -102,15 +105,15 @@ class ConflictsOut(Schema):
 
 class BlackoutIn(InputSchema):
     name: str = Field(max_length=200)
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Moment
+    ends_at: MomentEnd
     reason: str = ""
     items: list[Id] = Field(default=[], description="Services and items in scope; empty = all.")
 
 
 class BlackoutQuery(Schema):
-    start: datetime | None = None
-    end: datetime | None = None
+    start: Moment | None = None
+    end: MomentEnd | None = None
 
 
 class AgendaChangeOut(Schema):
@@ -201,8 +204,6 @@ def _statuses(values: list[str]) -> list[str]:
 )
 def change_calendar(request, query: Query[CalendarQuery]):
     actor = _agent(request)
-    if query.start.tzinfo is None or query.end.tzinfo is None:
-        raise ValidationFailed.field("start", _("Give the time zone, e.g. 2026-12-24T18:00Z."))
     if query.end <= query.start:
         raise ValidationFailed.field("end", _("The end must be after the start."))
     if query.end - query.start > timedelta(days=MAX_RANGE_DAYS):

@@ -92,11 +92,25 @@ class Cell(Generic[T]):
         return len(self.shown) + self.more
 
 
+def inward(moment: datetime) -> datetime:
+    """A stored moment at the very ends of Python's calendar (year 1 or 9999, saved before
+    dates were bounded) taken two days inwards, so that showing it in any time zone cannot
+    overflow: one old record must not take a shared page down."""
+    if 1 < moment.year < 9999:
+        return moment
+    return moment + timedelta(days=2 if moment.year == 1 else -2)
+
+
+def local(moment: datetime, tz: tzinfo) -> datetime:
+    """`moment` in the viewer's time zone (see `inward`)."""
+    return inward(moment).astimezone(tz)
+
+
 def spanned_days(start: datetime, end: datetime, tz: tzinfo) -> tuple[date, date]:
     """First and last local day a [start, end) window touches (an end at midnight does not
     touch the next day)."""
-    first = start.astimezone(tz).date()
-    local_end = end.astimezone(tz)
+    first = local(start, tz).date()
+    local_end = local(end, tz)
     last = local_end.date()
     if local_end.time() == time.min and last > first:
         last -= timedelta(days=1)
@@ -121,7 +135,7 @@ def bucket(
     one_day = timedelta(days=1)
     for entry in entries:
         start, end = window(entry)
-        first = start.astimezone(tz).date()
+        first = start.astimezone(tz).date()  # entries() keeps them clear of the calendar's ends
         local_end = end.astimezone(tz)
         last = local_end.date()
         if last > first and local_end.time() == midnight:
@@ -222,10 +236,10 @@ def changes_in_range(
 ) -> QuerySet[Ticket]:
     """The visible changes whose planned window overlaps [start, end)."""
     filters = filters or CalendarFilters()
-    from ..conflicts import longest_window
+    from ..conflicts import scan_start
 
     changes = changes_visible_to(actor).filter(
-        change__planned_start__gte=start - longest_window(),
+        change__planned_start__gte=scan_start(start),
         change__planned_start__lt=end,
         change__planned_end__gt=start,
     )
@@ -285,8 +299,8 @@ def entries(
             status=row[3],
             change_type=row[4],
             risk_level=row[5],
-            start=parse(row[6] + suffix),
-            end=parse(row[7] + suffix),
+            start=inward(parse(row[6] + suffix)),
+            end=inward(parse(row[7] + suffix)),
             team_id=row[8],
             has_conflict=conflicts and bool(row[9]),
         )

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from atiende.accounts.models import Team, User
 from atiende.cmdb.models import SERVICE_CLASSES, ConfigurationItem
 from atiende.core import clock
+from atiende.core.forms import DayField
 from atiende.core.http import agents_only
 
 from ..models import ChangeType
@@ -81,7 +82,7 @@ class CalendarForm(forms.Form):
             (selectors.LIST, gettext_lazy("List")),
         ],
     )
-    date = forms.DateField(label=gettext_lazy("Date"), required=False)
+    date = DayField(label=gettext_lazy("Date"), required=False)
     service = forms.ModelChoiceField(
         label=gettext_lazy("Service"),
         required=False,
@@ -252,7 +253,7 @@ def _window(entry: selectors.Entry) -> tuple[datetime, datetime]:
 def _by_start_day(entries: list[selectors.Entry], tz) -> list[tuple[date, list[selectors.Entry]]]:
     groups: dict[date, list[selectors.Entry]] = {}
     for entry in entries:
-        groups.setdefault(entry.start.astimezone(tz).date(), []).append(entry)
+        groups.setdefault(selectors.local(entry.start, tz).date(), []).append(entry)
     return list(groups.items())
 
 
