@@ -35,7 +35,10 @@ def is_secret(name: str) -> bool:
 def _json(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
-    if isinstance(value, dt.date | dt.time):  # datetimes too
+    if isinstance(value, dt.datetime | dt.time):
+        # To the second: the admin's widgets drop microseconds, which is no one's edit.
+        return value.replace(microsecond=0).isoformat()
+    if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Decimal | dt.timedelta | UUID):
         return str(value)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from atiende.audit.admin import AuditedAdmin
 from atiende.core import clock
 
 from .. import conflicts
@@ -13,7 +14,7 @@ from ..models import BlackoutWindow
 
 
 @admin.register(BlackoutWindow)
-class BlackoutWindowAdmin(admin.ModelAdmin):
+class BlackoutWindowAdmin(AuditedAdmin):
     list_display = ["name", "starts_at", "ends_at", "scope", "created_by"]
     list_filter = ["starts_at"]
     search_fields = ["name", "reason"]
