@@ -310,3 +310,19 @@ def test_bulk_deletion_in_the_admin_records_each_row(admin_client):
         (first.pk, "deleted"),
         (second.pk, "deleted"),
     }
+
+
+def test_user_added_in_the_admin(client, manager):
+    client.force_login(manager)
+    response = client.post(
+        _url(User, "add"),
+        {"username": "temp", "password1": "A-long-new-pass-42", "password2": "A-long-new-pass-42",
+         "usable_password": "true"},
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:3000]
+    user = User.objects.get(username="temp")
+    entry = only_entry(User, user.pk)
+    assert (entry.action, entry.actor) == (Action.CREATED, manager)
+    assert entry.changes["username"] == [None, "temp"]
+    assert entry.changes["password"] == "changed"
+    assert user.password not in json.dumps(entry.changes)
