@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "ninja",  # its Swagger UI files are served from here: without it, ninja loads them from a CDN
     "atiende.accounts.axes_i18n.SignInProtectionConfig",  # django-axes, named in both languages
     "atiende.core",
+    "atiende.audit",
     "atiende.accounts",
     "atiende.tickets",
     "atiende.sla",

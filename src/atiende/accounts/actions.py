@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from atiende.audit.actions import record_change, snapshot
+from atiende.audit.models import Action
 from atiende.core import clock
 from atiende.core.errors import Forbidden, NotFound, ValidationFailed
 from atiende.core.queries import column_list, from_row
@@ -42,8 +44,10 @@ def user_create(
     language: str = "",
     time_zone: str = "UTC",
     check_password: bool = True,
+    actor: User | None = None,
 ) -> User:
-    """Create a user; a missing organisation or team named here is created too."""
+    """Create a user; a missing organisation or team named here is created too. `actor` is
+    who did it, for the audit log (None: the command line or the demo data)."""
     username = (username or "").strip()
     errors: dict[str, list[str]] = {}
     if not username:
@@ -61,7 +65,9 @@ def user_create(
         raise ValidationFailed(errors=errors)
     organization = None
     if organization_name:
-        organization, _created = Organization.objects.get_or_create(name=organization_name)
+        organization, created = Organization.objects.get_or_create(name=organization_name)
+        if created:
+            record_change(actor=actor, action=Action.CREATED, obj=organization)
     user = User(
         username=username,
         email=email,
@@ -81,9 +87,13 @@ def user_create(
     else:
         user.set_unusable_password()
     user.save()
+    record_change(actor=actor, action=Action.CREATED, obj=user)
     if team_name:
-        team, _created = Team.objects.get_or_create(name=team_name)
-        TeamMembership.objects.get_or_create(team=team, user=user)
+        team, created = Team.objects.get_or_create(name=team_name)
+        if created:
+            record_change(actor=actor, action=Action.CREATED, obj=team)
+        membership = TeamMembership.objects.create(team=team, user=user)
+        record_change(actor=actor, action=Action.CREATED, obj=membership)
     return user
 
 
@@ -102,6 +112,7 @@ def api_token_create(*, actor: User, user: User, name: str = "") -> IssuedToken:
     token = ApiToken.objects.create(
         user=user, name=name, prefix=secret[:12], digest=hash_token(secret)
     )
+    record_change(actor=actor, action=Action.CREATED, obj=token)
     return IssuedToken(token=token, secret=secret)
 
 
@@ -114,8 +125,10 @@ def api_token_revoke(*, actor: User, token_id: int) -> ApiToken:
     if token is None:
         raise NotFound()
     if token.revoked_at is None:
+        before = snapshot(token)
         token.revoked_at = clock.now()
         token.save(update_fields=["revoked_at"])
+        record_change(actor=actor, action=Action.UPDATED, obj=token, before=before)
     return token
 
 

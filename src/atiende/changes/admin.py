@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from atiende.audit.admin import AuditedAdmin
+
 from .models import (
     ApprovalPolicy,
     Board,
@@ -17,7 +19,7 @@ from .models import (
 
 
 @admin.register(Board)
-class BoardAdmin(admin.ModelAdmin):
+class BoardAdmin(AuditedAdmin):
     list_display = ["name", "name_es", "description"]
     search_fields = ["name"]
     filter_horizontal = ["members"]
@@ -32,7 +34,7 @@ class BoardAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApprovalPolicy)
-class ApprovalPolicyAdmin(admin.ModelAdmin):
+class ApprovalPolicyAdmin(AuditedAdmin):
     list_display = [
         "name",
         "name_es",
@@ -48,7 +50,7 @@ class ApprovalPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChangeTemplate)
-class ChangeTemplateAdmin(admin.ModelAdmin):
+class ChangeTemplateAdmin(AuditedAdmin):
     list_display = ["name", "risk_level", "team", "is_active"]
     list_filter = ["is_active", "risk_level"]
     list_select_related = ["team"]
@@ -62,14 +64,14 @@ class RiskChoiceInline(admin.TabularInline):
 
 
 @admin.register(RiskQuestion)
-class RiskQuestionAdmin(admin.ModelAdmin):
+class RiskQuestionAdmin(AuditedAdmin):
     list_display = ["text_en", "text_es", "position", "is_active"]
     list_editable = ["position", "is_active"]
     inlines = [RiskChoiceInline]
 
 
 @admin.register(RiskSettings)
-class RiskSettingsAdmin(admin.ModelAdmin):
+class RiskSettingsAdmin(AuditedAdmin):
     """A single row (pk=1): it can be edited, never added twice or deleted."""
 
     list_display = ["__str__", "medium_from", "high_from"]

@@ -7,6 +7,8 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from atiende.audit.admin import AuditedAdmin
+
 from .models import InboundMessage, Mailbox
 
 IMAP_FIELDS = (
@@ -40,7 +42,7 @@ class MailboxForm(forms.ModelForm):
 
 
 @admin.register(Mailbox)
-class MailboxAdmin(admin.ModelAdmin):
+class MailboxAdmin(AuditedAdmin):
     form = MailboxForm
     list_display = ("name", "address", "is_default", "is_active", "imap_host", "last_polled_at")
     list_filter = ("is_active",)

@@ -9,6 +9,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from atiende.audit.admin import AuditedAdmin
 from atiende.core import clock as wallclock
 
 from .models import (
@@ -35,7 +36,7 @@ class CalendarClosureInline(admin.TabularInline):
 
 
 @admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(admin.ModelAdmin):
+class BusinessCalendarAdmin(AuditedAdmin):
     list_display = ["name", "time_zone", "country", "subdivision", "is_24x7"]
     search_fields = ["name"]
     inlines = [CalendarHolidayInline, CalendarClosureInline]
@@ -78,7 +79,7 @@ class SlaEscalationInline(admin.TabularInline):
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
+class SlaPolicyAdmin(AuditedAdmin):
     list_display = ["name", "position", "is_active", "calendar", "warn_at_percent"]
     list_editable = ["position", "is_active"]
     list_filter = ["is_active", "calendar"]

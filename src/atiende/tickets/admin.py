@@ -1,17 +1,22 @@
 """Django admin for the desk's configuration, plus a read-only view of tickets and their
-timeline for administrators who need to inspect them. Tickets change only through actions
-(numbering, workflow, audit trail), so the admin never edits, adds or deletes them."""
+timeline for people who need to inspect them. Tickets change only through actions
+(numbering, workflow, audit trail), so the admin never edits, adds or deletes them; and it
+shows them through the desk's one access rule (selectors.visibility), so a manager sees here
+exactly the tickets, replies and internal notes the desk shows them."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
+from atiende.audit.admin import AuditedAdmin
+
 from . import priority
 from .models import Category, DeskSettings, PriorityRule, ResolutionCode, Ticket, TicketEvent
+from .selectors import visibility
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(AuditedAdmin):
     list_display = ["full_path", "team", "is_active"]
     list_filter = ["is_active", "team"]
     list_select_related = ["team"]
@@ -23,7 +28,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(PriorityRule)
-class PriorityRuleAdmin(admin.ModelAdmin):
+class PriorityRuleAdmin(AuditedAdmin):
     list_display = ["impact", "urgency", "priority"]
     list_editable = ["priority"]
     ordering = ["impact", "urgency"]
@@ -43,7 +48,7 @@ class PriorityRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(ResolutionCode)
-class ResolutionCodeAdmin(admin.ModelAdmin):
+class ResolutionCodeAdmin(AuditedAdmin):
     list_display = ["code", "name_en", "name_es", "position", "is_active"]
     list_editable = ["position", "is_active"]
     list_filter = ["is_active"]
@@ -51,7 +56,7 @@ class ResolutionCodeAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeskSettings)
-class DeskSettingsAdmin(admin.ModelAdmin):
+class DeskSettingsAdmin(AuditedAdmin):
     """A single row (pk=1): it can be edited, never added twice or deleted."""
 
     list_display = ["__str__", "reopen_days", "default_team"]
@@ -109,6 +114,10 @@ class TicketAdmin(ReadOnlyAdmin):
     show_full_result_count = False  # no full COUNT(*) over a large table on every page
     inlines = [TicketEventInline]
 
+    def get_queryset(self, request):
+        # Also what the change, history and autocomplete views look objects up in.
+        return super().get_queryset(request).filter(visibility(request.user))
+
     def get_search_results(self, request, queryset, search_term):
         # Numbers are stored upper-case ("INC-000123"); let "inc-000123" match too.
         return super().get_search_results(request, queryset, search_term.strip().upper())
@@ -122,3 +131,6 @@ class TicketEventAdmin(ReadOnlyAdmin):
     search_fields = ["=ticket__number"]
     ordering = ["-created_at", "-id"]
     show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(visibility(request.user, "ticket__"))

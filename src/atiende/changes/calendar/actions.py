@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 
 from atiende.accounts.actions import hash_token
 from atiende.accounts.models import User
+from atiende.audit.actions import record_change, snapshot
+from atiende.audit.models import Action
 from atiende.cmdb.models import ConfigurationItem
 from atiende.core import clock
 from atiende.core.dates import parse_moment
@@ -97,6 +99,12 @@ def blackout_create(
             created_at=clock.now(),
         )
         blackout.items.set(scope)
+        record_change(
+            actor=actor,
+            action=Action.CREATED,
+            obj=blackout,
+            after=snapshot(blackout, m2m=["items"]),
+        )
         conflicts.refresh_blackout(blackout.pk)
     return blackout
 

@@ -8,6 +8,7 @@ from django.contrib.admin.widgets import AdminSplitDateTime
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from atiende.audit.admin import AuditedAdmin
 from atiende.core import clock
 from atiende.core.forms import MomentField
 
@@ -16,7 +17,7 @@ from ..models import BlackoutWindow
 
 
 @admin.register(BlackoutWindow)
-class BlackoutWindowAdmin(admin.ModelAdmin):
+class BlackoutWindowAdmin(AuditedAdmin):
     list_display = ["name", "starts_at", "ends_at", "scope", "created_by"]
     list_filter = ["starts_at"]
     search_fields = ["name", "reason"]
