@@ -42,3 +42,25 @@ def test_a_holiday_outside_the_desks_years_is_refused(office, day):
     with pytest.raises(ValidationError) as refused:
         CalendarHoliday(calendar=office, date=day, name="Far").full_clean()
     assert "between 1900 and 2999" in refused.value.message_dict["date"][0]
+
+
+def test_a_closure_stored_before_the_checks_is_ignored_by_the_clocks(office, caplog):
+    """A poisoned row already in the database (saved before clean() existed, or written past
+    it) must not fail every new ticket's clock: the calendar skips it and says so."""
+    CalendarClosure.objects.create(
+        calendar=office, start=START, end=datetime(9999, 12, 31, 23, 59, tzinfo=UTC)
+    )
+    CalendarClosure.objects.create(
+        calendar=office,
+        start=datetime(2026, 12, 7, tzinfo=UTC),
+        end=datetime(2026, 12, 8, tzinfo=UTC),
+    )
+    office.refresh_from_db()
+    calendar = office.to_calendar()
+    monday_9 = datetime(2026, 12, 7, 9, tzinfo=UTC)
+    # The sane closure (all of Monday) still counts; the absurd one is skipped.
+    assert calendar.add_business_time(monday_9, timedelta(hours=8)) == datetime(
+        2026, 12, 8, 17, tzinfo=UTC
+    )
+    assert calendar.add_business_time(START, timedelta(hours=2)) > START
+    assert "ignored" in caplog.text

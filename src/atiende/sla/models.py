@@ -4,7 +4,9 @@ in actions.py."""
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Iterable, Iterator
 from datetime import date as date_type
 from datetime import datetime, timedelta
 
@@ -14,10 +16,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from atiende.accounts.models import validate_time_zone
-from atiende.core.dates import check_year
+from atiende.core.dates import YEAR_MAX, YEAR_MIN, check_year
 from atiende.core.errors import ValidationFailed
 
 from .calendar import Calendar, WeeklyHours
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_HOURS = {"mon-fri": "09:00-17:00"}
 
@@ -83,7 +87,7 @@ class BusinessCalendar(models.Model):
         holidays = (
             frozenset(self.holidays.values_list("date", flat=True)) if self.pk else frozenset()
         )
-        closures = tuple(self.closures.values_list("start", "end")) if self.pk else ()
+        closures = tuple(_countable(self.closures.values_list("start", "end"))) if self.pk else ()
         return Calendar(
             tz=self.time_zone,
             hours=self.weekly_hours(),
@@ -177,6 +181,19 @@ class CalendarClosure(models.Model):
 
 
 CLOSURE_MAX = timedelta(days=366)
+
+
+def _countable(
+    closures: Iterable[tuple[datetime, datetime]],
+) -> Iterator[tuple[datetime, datetime]]:
+    """The closures the clocks count around. A row saved before CalendarClosure.clean existed
+    (or written past it) may reach year 9999 and leave no business time after it; it is
+    skipped, with a warning, so one absurd row cannot fail every new ticket's clock."""
+    for start, end in closures:
+        if start.year >= YEAR_MIN and end.year <= YEAR_MAX and start <= end <= start + CLOSURE_MAX:
+            yield start, end
+        else:
+            logger.warning("SLA closure %s - %s ignored: outside the allowed range", start, end)
 
 
 def _within_years(**values: date_type) -> None:
