@@ -151,12 +151,25 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling (django-axes): lock an account+address pair after repeated failures.
-AXES_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5"))
+# Sign-in throttling (django-axes with atiende.accounts.throttle; docs/deployment.md "Sign-in
+# throttling"). Failures within the cool-off lock one username from one address, one username
+# from anywhere but its known addresses, and one address for every username, each at its limit.
+LOGIN_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_USERNAME_FAILURE_LIMIT = int(env("LOGIN_USERNAME_FAILURE_LIMIT", "20"))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(env("LOGIN_ADDRESS_FAILURE_LIMIT", "50"))
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = float(env("LOGIN_COOLOFF_HOURS", "0.25"))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], ["username"], ["ip_address"]]
+AXES_HANDLER = "atiende.accounts.throttle.SignInThrottleHandler"
+AXES_USERNAME_CALLABLE = "atiende.accounts.throttle.username_key"
+AXES_LOCKOUT_CALLABLE = "atiende.accounts.throttle.lockout_response"
+AXES_RESET_ON_SUCCESS = True  # only the pair that signed in (the handler's reset)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lockout ends; hammering cannot extend it
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
+# The client's address (atiende.core.proxy): REMOTE_ADDR, or with n trusted proxies in front,
+# the n-th X-Forwarded-For entry from the right. Never X-Forwarded-For without a proxy.
+TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "atiende.core.proxy.client_address"
 AXES_VERBOSE = False
 
 # --- Language and time ------------------------------------------------------------------------
