@@ -152,10 +152,12 @@ def test_wrong_bearer_tokens_count_against_the_address(requester):
         assert_error(ApiClient(token="atd_wrong").get("/me", REMOTE_ADDR=HOME), 401)
     # The failure that reaches the limit is answered with the lockout itself.
     assert_error(ApiClient(token="atd_wrong").get("/me", REMOTE_ADDR=HOME), 429)
-    # The address is now locked, for tokens (JSON 429) and for the sign-in page alike.
-    body = assert_error(ApiClient(requester).get("/me", REMOTE_ADDR=HOME), 429)
+    # The address is now locked: more guesses get 429 (not counted), from there only.
+    body = assert_error(ApiClient(token="atd_wrong").get("/me", REMOTE_ADDR=HOME), 429)
     assert "Too many failed sign-in attempts" in body["detail"]
-    assert ApiClient(requester).get("/me", REMOTE_ADDR="192.0.2.1").status_code == 200
+    assert_error(ApiClient(token="atd_wrong").get("/me", REMOTE_ADDR="192.0.2.1"), 401)
+    # A valid token cannot have been guessed: it still works from the locked address.
+    assert ApiClient(requester).get("/me", REMOTE_ADDR=HOME).status_code == 200
 
 
 def test_the_sign_in_page_locked_by_bad_tokens(client, requester):

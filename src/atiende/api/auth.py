@@ -18,20 +18,21 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 class TokenAuth(HttpBearer):
     """Bearer tokens go through the sign-in throttle (atiende.accounts.throttle): a wrong
-    token is a failed sign-in from the client's address, and a locked-out address gets 429
-    until its cool-off ends, as on the sign-in page. Then expiry (401) and scope (403)."""
+    token is a failed sign-in from the client's address, and from a locked-out address wrong
+    tokens get 429 until its cool-off ends (and so does the sign-in page). A valid token is
+    not refused for its address: it cannot have been guessed, and a shared address must not
+    lock programs out; nor does it cost a query. Then expiry (401) and scope (403)."""
 
     openapi_scheme = "bearer"
 
     def authenticate(self, request: HttpRequest, token: str):
-        AxesProxyHandler.update_request(request)
-        if not AxesProxyHandler.is_allowed(request, {"username": None}):
-            raise HttpError(429, _("Too many failed sign-in attempts. Try again later."))
         found = api_token_lookup(token)
         if found is None:
-            user_login_failed.send(
-                sender=TokenAuth, credentials={"username": None}, request=request
-            )
+            credentials = {"username": None}
+            AxesProxyHandler.update_request(request)
+            if not AxesProxyHandler.is_allowed(request, credentials):
+                raise HttpError(429, _("Too many failed sign-in attempts. Try again later."))
+            user_login_failed.send(sender=TokenAuth, credentials=credentials, request=request)
             return None
         if found.is_expired():
             raise HttpError(401, _("This API token has expired. Create a new one."))
