@@ -148,3 +148,21 @@ def test_the_inline_finder_finds_what_the_policy_would_block():
     )
     problems, scripts = inline_code(html)
     assert len(problems) == 5 and scripts == 3
+
+
+def test_no_template_carries_inline_code():
+    """Every page template, rendered or not in the tests above (e-mail templates aside: mail
+    clients need style attributes and no browser applies the policy to a message)."""
+    from pathlib import Path
+
+    import atiende
+
+    root = Path(atiende.__file__).parent
+    found = {}
+    for path in root.glob("*/templates/**/*.html"):
+        if "mail/outbound" in path.as_posix():
+            continue
+        problems, _scripts = inline_code(path.read_text())
+        if problems:
+            found[str(path.relative_to(root))] = problems
+    assert found == {}
