@@ -7,7 +7,8 @@ atiende worker [--concurrency N] [--queues Q]  Celery worker (needs ATIENDE_BROK
 atiende scheduler                             Celery beat: sends the periodic jobs (run one)
 atiende demo                                  load demo data into an empty database
 atiende createuser USERNAME --email E --password P --role R [--organization O] [--team T]
-atiende token create USERNAME [--name NAME]   print a new API token (alone on the last line)
+atiende token create USERNAME [--name NAME] [--scope read,write,tokens] [--expires-days N]
+                                                print a new API token (alone on the last line)
 atiende mail receive [--mailbox NAME] < m.eml  MTA gateway: one message from stdin (sysexits)
 atiende mail fetch [--mailbox NAME]           poll the IMAP mailboxes once
 atiende backup [--output PATH]                archive the database and attachments while serving
@@ -242,13 +243,32 @@ def cmd_token_create(opts: argparse.Namespace) -> int:
     _setup_django()
     from atiende.accounts.actions import api_token_create
     from atiende.accounts.models import User
+    from atiende.core.errors import DomainError
 
     user = User.objects.filter(username=opts.username).first()
     if user is None:
         print(f"error: no user named {opts.username!r}", file=sys.stderr)
         return 2
-    issued = api_token_create(actor=user, user=user, name=opts.name or "CLI")
-    print(f"API token for {user.username} (shown once, keep it safe):")
+    scopes = [scope.strip() for scope in opts.scope.split(",") if scope.strip()]
+    try:
+        issued = api_token_create(
+            actor=user,
+            user=user,
+            name=opts.name or "CLI",
+            scopes=scopes,
+            expires_in_days=opts.expires_days,
+        )
+    except DomainError as exc:
+        problems = "; ".join(m for messages in exc.errors.values() for m in messages)
+        print(f"error: {problems or exc.detail}", file=sys.stderr)
+        return 2
+    token = issued.token
+    expires = (
+        f"expires {token.expires_at:%Y-%m-%d %H:%M} UTC" if token.expires_at else "never expires"
+    )
+    print(
+        f"API token for {user.username}, scopes {token.scopes}, {expires} (shown once, keep it safe):"
+    )
     print(issued.secret)
     return 0
 
@@ -392,6 +412,14 @@ def build_parser() -> argparse.ArgumentParser:
     token_create = token_sub.add_parser("create", help="create a token and print it")
     token_create.add_argument("username")
     token_create.add_argument("--name", default="")
+    token_create.add_argument(
+        "--scope",
+        default="read,write",
+        help="comma-separated: read, write, tokens (default read,write)",
+    )
+    token_create.add_argument(
+        "--expires-days", type=int, default=None, help="days until it expires (default: never)"
+    )
     token_create.set_defaults(func=cmd_token_create)
 
     mail = sub.add_parser("mail", help="the e-mail channel")

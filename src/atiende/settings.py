@@ -78,6 +78,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "atiende.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -151,12 +152,25 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling (django-axes): lock an account+address pair after repeated failures.
-AXES_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5"))
+# Sign-in throttling (django-axes with atiende.accounts.throttle; docs/deployment.md "Sign-in
+# throttling"). Failures within the cool-off lock one username from one address, one username
+# from anywhere but its known addresses, and one address for every username, each at its limit.
+LOGIN_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_USERNAME_FAILURE_LIMIT = int(env("LOGIN_USERNAME_FAILURE_LIMIT", "20"))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(env("LOGIN_ADDRESS_FAILURE_LIMIT", "50"))
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = float(env("LOGIN_COOLOFF_HOURS", "0.25"))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], ["username"], ["ip_address"]]
+AXES_HANDLER = "atiende.accounts.throttle.SignInThrottleHandler"
+AXES_USERNAME_CALLABLE = "atiende.accounts.throttle.username_key"
+AXES_LOCKOUT_CALLABLE = "atiende.accounts.throttle.lockout_response"
+AXES_RESET_ON_SUCCESS = True  # only the pair that signed in (the handler's reset)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lockout ends; hammering cannot extend it
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
+# The client's address (atiende.core.proxy): REMOTE_ADDR, or with n trusted proxies in front,
+# the n-th X-Forwarded-For entry from the right. Never X-Forwarded-For without a proxy.
+TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "atiende.core.proxy.client_address"
 AXES_VERBOSE = False
 
 # --- Language and time ------------------------------------------------------------------------
@@ -199,6 +213,35 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (atiende.core.middleware): everything from this origin, nothing
+# inline. Pages, the admin and the API docs need no 'unsafe-inline' or 'unsafe-eval'; htmx is
+# told not to eval or inject styles (web/base.html). See docs/deployment.md "Security headers".
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+
+# Behind a TLS-terminating reverse proxy (docs/deployment.md "Behind a reverse proxy"). Only
+# when the proxy sets X-Forwarded-Proto itself, overwriting what a client sent: otherwise any
+# client could claim https.
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The Host header is what the client sent unless the proxy is trusted to say otherwise.
+USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
+SECURE_SSL_REDIRECT = env_bool("SSL_REDIRECT", False)
+# HSTS only where the site is served over https, which secure cookies already assert.
+SECURE_HSTS_SECONDS = int(env("HSTS_SECONDS", "31536000")) if SESSION_COOKIE_SECURE else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", False)
 
 # --- Cache ------------------------------------------------------------------------------------
 CACHE_URL = env("CACHE_URL", "")

@@ -81,7 +81,9 @@ def test_unknown_time_zone_and_language_are_field_errors(client, requester):
 
 def test_create_token_shows_secret_once_and_it_works(client, requester):
     client.force_login(requester)
-    response = client.post(reverse("accounts:token_create"), {"name": "Backup script"})
+    response = client.post(
+        reverse("accounts:token_create"), {"name": "Backup script", "scopes": ["read", "write"]}
+    )
     assert response.status_code == 201
     assert response["Cache-Control"] == "no-store"
     secret = response.context["new_secret"]

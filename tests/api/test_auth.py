@@ -30,8 +30,15 @@ def test_missing_or_wrong_credentials_are_401(requester):
     assert not Ticket.objects.exists()
 
 
+def _token_manager(user) -> ApiClient:
+    """A client whose token may manage tokens (the "tokens" scope)."""
+    scopes = ["read", "write", "tokens"]
+    secret = account_actions.api_token_create(actor=user, user=user, scopes=scopes).secret
+    return ApiClient(user, token=secret)
+
+
 def test_revoked_token_is_401(requester):
-    client = ApiClient(requester)
+    client = _token_manager(requester)
     token_id = client.get("/me/tokens").json()[0]["id"]
     assert client.delete(f"/me/tokens/{token_id}").status_code == 204
     assert_error(client.get("/me"), 401)
@@ -46,7 +53,7 @@ def test_inactive_users_token_is_401(requester):
 
 
 def test_token_lifecycle_through_the_api(requester):
-    client = ApiClient(requester)
+    client = _token_manager(requester)
     created = client.post("/me/tokens", {"name": "CI script"})
     assert created.status_code == 201, created.content
     body = created.json()

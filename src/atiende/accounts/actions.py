@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
 
 from django.contrib.auth.hashers import make_password
@@ -19,7 +20,17 @@ from atiende.core import clock
 from atiende.core.errors import Forbidden, NotFound, ValidationFailed
 from atiende.core.queries import column_list, from_row
 
-from .models import SYSTEM_USERNAME, ApiToken, Organization, Role, Team, TeamMembership, User
+from .models import (
+    DEFAULT_TOKEN_SCOPES,
+    SYSTEM_USERNAME,
+    ApiToken,
+    Organization,
+    Role,
+    Team,
+    TeamMembership,
+    TokenScope,
+    User,
+)
 
 TOKEN_PREFIX = "atd_"
 
@@ -103,21 +114,78 @@ class IssuedToken:
     secret: str
 
 
+MAX_TOKEN_DAYS = 3650
+
+
+def _check_token_rules(
+    *, scopes: list[str], expires_in_days: int | None, via_token: ApiToken | None
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    unknown = [scope for scope in scopes if scope not in TokenScope.values]
+    if not scopes or unknown:
+        errors["scopes"] = [
+            _("Choose scopes among: %(scopes)s.") % {"scopes": ", ".join(TokenScope.values)}
+        ]
+    if expires_in_days is not None and not 1 <= expires_in_days <= MAX_TOKEN_DAYS:
+        errors["expires_in_days"] = [
+            _("A token expires after 1 to %(max)d days, or never.") % {"max": MAX_TOKEN_DAYS}
+        ]
+    if via_token is not None and not errors:
+        # A token never grants more than it has, nor outlives itself.
+        beyond = [scope for scope in scopes if not via_token.allows(scope)]
+        if beyond:
+            errors["scopes"] = [
+                _("This token cannot grant scopes it does not have: %(scopes)s.")
+                % {"scopes": ", ".join(beyond)}
+            ]
+        if via_token.expires_at is not None:
+            ends = clock.now() + timedelta(days=expires_in_days or MAX_TOKEN_DAYS)
+            if expires_in_days is None or ends > via_token.expires_at:
+                errors["expires_in_days"] = [
+                    _("A token created with a token must expire no later than it does.")
+                ]
+    return errors
+
+
 @transaction.atomic
-def api_token_create(*, actor: User, user: User, name: str = "") -> IssuedToken:
+def api_token_create(
+    *,
+    actor: User,
+    user: User,
+    name: str = "",
+    scopes: list[str] | None = None,
+    expires_in_days: int | None = None,
+    via_token: ApiToken | None = None,
+) -> IssuedToken:
+    """Issue a token. via_token: the API token the request came with, if any; it needs the
+    "tokens" scope, which a browser session or the command line does not."""
     if actor.pk != user.pk and not actor.is_admin:
         raise Forbidden()
+    if via_token is not None and not via_token.allows(TokenScope.TOKENS):
+        raise Forbidden(_("This token may not create tokens: it lacks the “tokens” scope."))
+    scopes = list(dict.fromkeys(scopes if scopes is not None else DEFAULT_TOKEN_SCOPES))
+    errors = _check_token_rules(scopes=scopes, expires_in_days=expires_in_days, via_token=via_token)
+    if errors:
+        raise ValidationFailed(errors=errors)
     name = (name or "").strip()[:100] or _("Personal token")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    expires_at = clock.now() + timedelta(days=expires_in_days) if expires_in_days else None
     token = ApiToken.objects.create(
-        user=user, name=name, prefix=secret[:12], digest=hash_token(secret)
+        user=user,
+        name=name,
+        prefix=secret[:12],
+        digest=hash_token(secret),
+        scopes=" ".join(scopes),
+        expires_at=expires_at,
     )
     record_change(actor=actor, action=Action.CREATED, obj=token)
     return IssuedToken(token=token, secret=secret)
 
 
 @transaction.atomic
-def api_token_revoke(*, actor: User, token_id: int) -> ApiToken:
+def api_token_revoke(*, actor: User, token_id: int, via_token: ApiToken | None = None) -> ApiToken:
+    if via_token is not None and not via_token.allows(TokenScope.TOKENS):
+        raise Forbidden(_("This token may not revoke tokens: it lacks the “tokens” scope."))
     tokens = ApiToken.objects.select_for_update()
     if not actor.is_admin:
         tokens = tokens.filter(user=actor)
@@ -132,8 +200,9 @@ def api_token_revoke(*, actor: User, token_id: int) -> ApiToken:
     return token
 
 
-def api_token_authenticate(secret: str) -> User | None:
-    """The active user behind a bearer token, or None. Touches last_used_at at most per minute.
+def api_token_lookup(secret: str) -> ApiToken | None:
+    """The unrevoked token of an active user behind a bearer secret (its user loaded), or None;
+    expired tokens too, so the caller can say so. Touches last_used_at at most per minute.
 
     Every API request runs this: one hand-written join read into instances (core.queries),
     because compiling the same ORM query each time cost three times its execution."""
@@ -149,10 +218,19 @@ def api_token_authenticate(secret: str) -> User | None:
     organization, _end = from_row(Organization, row, end)
     assert token is not None and user is not None  # inner joins
     User.organization.field.set_cached_value(user, organization)
+    ApiToken.user.field.set_cached_value(token, user)
     now = clock.now()
+    if token.is_expired(now):
+        return token
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return user
+    return token
+
+
+def api_token_authenticate(secret: str) -> User | None:
+    """The active user behind a valid (unrevoked, unexpired) bearer token, or None."""
+    token = api_token_lookup(secret)
+    return None if token is None or token.is_expired() else token.user
 
 
 @cache

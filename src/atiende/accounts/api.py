@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from ninja import Router, Schema
 from ninja import Status as Reply
@@ -13,6 +14,7 @@ from atiende.core.errors import NotFound
 from atiende.core.ids import parse_id
 
 from . import actions, selectors
+from .actions import MAX_TOKEN_DAYS
 
 router = Router(tags=["accounts"])
 
@@ -36,7 +38,9 @@ class TokenOut(Schema):
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
-    active: bool
+    expires_at: datetime | None = Field(description="None: the token never expires.")
+    scopes: list[str] = Field(description="read (GET only), write (everything), tokens.")
+    active: bool = Field(description="Neither revoked nor expired.")
 
 
 class TokenCreatedOut(TokenOut):
@@ -45,6 +49,15 @@ class TokenCreatedOut(TokenOut):
 
 class TokenIn(InputSchema):
     name: str = Field(default="", max_length=100)
+    scopes: list[Literal["read", "write", "tokens"]] = Field(
+        default=["read", "write"],
+        min_length=1,
+        description="read: GET only; write: everything; tokens: may create and revoke tokens "
+        "(only with a token that has it, or from a browser session).",
+    )
+    expires_in_days: int | None = Field(
+        default=None, ge=1, le=MAX_TOKEN_DAYS, description="None: the token never expires."
+    )
 
 
 @router.get("/me", response={200: MeOut, **errors(401)}, summary="The signed-in user")
@@ -71,6 +84,8 @@ def _token_data(token) -> dict:
         "created_at": token.created_at,
         "last_used_at": token.last_used_at,
         "revoked_at": token.revoked_at,
+        "expires_at": token.expires_at,
+        "scopes": token.scope_list,
         "active": token.is_active,
     }
 
@@ -87,19 +102,26 @@ def token_list(request):
 
 @router.post(
     "/me/tokens",
-    response={201: TokenCreatedOut, **errors(400, 401, 422)},
+    response={201: TokenCreatedOut, **errors(400, 401, 403, 422)},
     url_name="token_create",
     summary="Create an API token; the secret is in this answer only",
 )
 def token_create(request, payload: TokenIn):
     name = payload.name.replace("\x00", "")  # PostgreSQL text cannot hold NUL bytes
-    issued = actions.api_token_create(actor=request.user, user=request.user, name=name)
+    issued = actions.api_token_create(
+        actor=request.user,
+        user=request.user,
+        name=name,
+        scopes=list(payload.scopes),
+        expires_in_days=payload.expires_in_days,
+        via_token=getattr(request, "api_token", None),
+    )
     return Reply(201, {**_token_data(issued.token), "secret": issued.secret})
 
 
 @router.delete(
     "/me/tokens/{token_id}",
-    response={204: None, **errors(401, 404, 422)},
+    response={204: None, **errors(401, 403, 404, 422)},
     url_name="token_revoke",
     summary="Revoke one of my API tokens",
 )
@@ -110,7 +132,9 @@ def token_revoke(request, token_id: Id):
         or not selectors.tokens_of(request.user).filter(pk=token_id).exists()
     ):
         raise NotFound()
-    actions.api_token_revoke(actor=request.user, token_id=token_id)
+    actions.api_token_revoke(
+        actor=request.user, token_id=token_id, via_token=getattr(request, "api_token", None)
+    )
     return Reply(204, None)
 
 

@@ -9,6 +9,9 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from .actions import MAX_TOKEN_DAYS
+from .models import DEFAULT_TOKEN_SCOPES, TokenScope
+
 LANGUAGE_CHOICES = [
     ("", _("Same as my browser")),
     ("en", "English"),
@@ -42,6 +45,20 @@ class TokenCreateForm(forms.Form):
         max_length=100,
         required=False,
         help_text=_("What the token is for, e.g. “Monitoring script”."),
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("Scopes"),
+        choices=TokenScope.choices,
+        initial=list(DEFAULT_TOKEN_SCOPES),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Read: only look (GET). Read and write: everything you can do."),
+    )
+    expires_in_days = forms.IntegerField(
+        label=_("Expires after (days)"),
+        required=False,
+        min_value=1,
+        max_value=MAX_TOKEN_DAYS,
+        help_text=_("Leave empty for a token that never expires."),
     )
 
 

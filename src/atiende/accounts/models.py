@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import zoneinfo
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
+
+from atiende.core import clock
 
 
 def validate_time_zone(value: str) -> None:
@@ -136,6 +139,18 @@ class TeamMembership(models.Model):
         return f"{self.user} @ {self.team}"
 
 
+class TokenScope(models.TextChoices):
+    """What an API token may do. "write" includes "read"; "tokens" (creating and revoking
+    tokens) must be granted explicitly, so a leaked token cannot mint itself successors."""
+
+    READ = "read", _("Read (GET only)")
+    WRITE = "write", _("Read and write")
+    TOKENS = "tokens", _("Manage API tokens")
+
+
+DEFAULT_TOKEN_SCOPES = ("read", "write")
+
+
 class ApiToken(models.Model):
     """A personal API token. Only a SHA-256 digest is stored; the secret is shown once."""
 
@@ -148,6 +163,10 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    # None: never expires. Expired tokens are refused (401) but kept, like revoked ones.
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    # Space-separated TokenScope values, as in OAuth ("read write").
+    scopes = models.CharField(_("scopes"), max_length=50, default=" ".join(DEFAULT_TOKEN_SCOPES))
 
     class Meta:
         ordering = ["-created_at"]
@@ -158,5 +177,16 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
     @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+    def allows(self, scope: str) -> bool:
+        granted = self.scope_list
+        return scope in granted or (scope == TokenScope.READ and TokenScope.WRITE in granted)
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or clock.now())
+
+    @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.is_expired()

@@ -95,9 +95,17 @@ def token_create(request: AuthenticatedRequest) -> HttpResponse:
     form = TokenCreateForm(request.POST)
     if not form.is_valid():
         return _render_profile(request, token_form=form, status=422)
-    issued = actions.api_token_create(
-        actor=request.user, user=request.user, name=form.cleaned_data["name"]
-    )
+    try:
+        issued = actions.api_token_create(
+            actor=request.user,
+            user=request.user,
+            name=form.cleaned_data["name"],
+            scopes=form.cleaned_data["scopes"],
+            expires_in_days=form.cleaned_data["expires_in_days"],
+        )
+    except DomainError as exc:
+        apply_domain_error(form, exc)
+        return _render_profile(request, token_form=form, status=exc.status_code)
     return _render_profile(request, new_secret=issued.secret, status=201)
 
 

@@ -6,8 +6,9 @@ raised them: a domain rule, request validation, authentication, or a body that i
 
 from __future__ import annotations
 
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.http import Http404, HttpRequest
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -91,7 +92,17 @@ def request_too_big(request: HttpRequest, exc: RequestDataTooBig):
 
 @api.exception_handler(SuspiciousOperation)
 def bad_request(request: HttpRequest, exc: SuspiciousOperation):
+    if isinstance(exc, TooManyFieldsSent):
+        detail = _("The request has too many fields.")
+        return api.create_response(request, error_body(detail), status=400)
     return api.create_response(request, error_body(_("Bad request.")), status=400)
+
+
+@api.exception_handler(MultiPartParserError)
+def malformed_multipart(request: HttpRequest, exc: MultiPartParserError):
+    # Django would answer its HTML 400 page: a client of the API gets the API's shape.
+    detail = _("The multipart request body is malformed (boundary, headers or encoding).")
+    return api.create_response(request, error_body(detail, {"__all__": [detail]}), status=400)
 
 
 def _mount_routers() -> None:

@@ -49,6 +49,42 @@
     if (target.matches("input[name='visibility']")) updateReplyForms();
   });
 
+  // Behaviour declared in data- attributes (the Content-Security-Policy allows no inline
+  // handlers): data-autosubmit, data-select-on-focus, data-print, data-copy, data-confirm.
+  document.addEventListener("change", (event) => {
+    const field = event.target.closest && event.target.closest("[data-autosubmit]");
+    if (field && field.form) field.form.requestSubmit ? field.form.requestSubmit() : field.form.submit();
+  });
+
+  ["focusin", "click"].forEach((type) => {
+    document.addEventListener(type, (event) => {
+      if (event.target.matches && event.target.matches("[data-select-on-focus]")) event.target.select();
+    });
+  });
+
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest && event.target.closest("[data-print], [data-copy]");
+    if (!button) return;
+    if (button.hasAttribute("data-print")) {
+      window.print();
+      return;
+    }
+    const field = document.getElementById(button.dataset.copy);
+    if (!field) return;
+    field.select();
+    const copied = navigator.clipboard ? navigator.clipboard.writeText(field.value) : Promise.reject();
+    copied
+      .then(() => { if (button.dataset.done) button.textContent = button.dataset.done; })
+      .catch(() => document.execCommand("copy"));
+  });
+
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", init);
   document.addEventListener("htmx:afterSettle", init);
 })();
