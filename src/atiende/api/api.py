@@ -12,10 +12,35 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 
-from atiende.core.errors import Conflict, DomainError
+from atiende.core.errors import Conflict, DomainError, ValidationFailed
+from atiende.core.text import lone_surrogate_path
 
 from .auth import AUTH
+
+
+def _refuse_lone_surrogates(data):
+    path = lone_surrogate_path(data)
+    if path is not None:
+        message = _(
+            "This text has an invalid character (an unpaired surrogate) and cannot be stored."
+        )
+        raise ValidationFailed.field(path or "__all__", message)
+    return data
+
+
+class TextParser(Parser):
+    """JSON bodies, query strings and form fields, refusing lone surrogates (a 422 naming
+    the field): json.loads accepts "\\ud800", which no database can store as UTF-8. Path
+    parameters and headers cannot carry one (Django decodes them as UTF-8 or latin-1)."""
+
+    def parse_body(self, request):
+        return _refuse_lone_surrogates(super().parse_body(request))
+
+    def parse_querydict(self, data, list_fields, request):
+        return _refuse_lone_surrogates(super().parse_querydict(data, list_fields, request))
+
 
 api = NinjaAPI(
     title="Atiende API",
@@ -23,6 +48,7 @@ api = NinjaAPI(
     description="REST API of the Atiende service desk.",
     urls_namespace="api",
     auth=AUTH,
+    parser=TextParser(),
 )
 
 # Where ninja says a value came from; not part of the field name a client sees.
@@ -69,6 +95,8 @@ def authentication_error(request: HttpRequest, exc: AuthenticationError):
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError):
+    if isinstance(exc.__cause__, DomainError):  # the parser refused the body (ninja wraps it)
+        return domain_error(request, exc.__cause__)
     message = str(exc)
     if exc.status_code == 400 and message.startswith(UNPARSEABLE_BODY):
         detail = _("The request body is not valid JSON.")
