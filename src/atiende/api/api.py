@@ -42,7 +42,45 @@ class TextParser(Parser):
         return _refuse_lone_surrogates(super().parse_querydict(data, list_fields, request))
 
 
-api = NinjaAPI(
+# Answers any operation can give whatever its handler does, documented here once (an
+# operation's own answers, such as 404, 409 or a business rule's 422, are declared on it with
+# core.api.errors()): each is (status, when, applies to an operation with these traits).
+COMMON_ANSWERS = (
+    (401, "Authentication required (no, expired or revoked credentials).", "secured"),
+    (403, "The CSRF check failed (browser session without the X-CSRFToken header).", "unsafe"),
+    (400, "The request body is not valid JSON.", "body"),
+    (413, "The request body is too large.", "body"),
+    (422, "A parameter or a field of the body is not valid.", "input"),
+)
+UNSAFE = {"post", "put", "patch", "delete"}
+
+
+def _traits(method: str, operation: dict) -> set[str]:
+    traits = {"secured"} if operation.get("security") else set()
+    if method in UNSAFE:
+        traits.add("unsafe")
+    if "requestBody" in operation:
+        traits |= {"body", "input"}
+    if operation.get("parameters"):
+        traits.add("input")
+    return traits
+
+
+class AtiendeAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):  # type: ignore[no-untyped-def]
+        schema = super().get_openapi_schema(**kwargs)
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        for methods in schema["paths"].values():
+            for method, operation in methods.items():
+                traits = _traits(method, operation)
+                responses = operation.setdefault("responses", {})
+                for status, when, trait in COMMON_ANSWERS:
+                    if trait in traits and status not in responses:
+                        responses[status] = {"description": when, "content": error}
+        return schema
+
+
+api = AtiendeAPI(
     title="Atiende API",
     version="1.0.0",
     description="REST API of the Atiende service desk.",
