@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     # Domain errors that leave an HTML view: NotFound -> 404, Forbidden -> 403, Conflict -> 409.
     "atiende.core.http.DomainErrorMiddleware",
+    # Form text with a lone surrogate (which no database stores) -> a 422 page.
+    "atiende.core.http.LoneSurrogateMiddleware",
 ]
 
 ROOT_URLCONF = "atiende.urls"

@@ -13,17 +13,81 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 
-from atiende.core.errors import Conflict, DomainError
+from atiende.core.errors import Conflict, DomainError, ValidationFailed
+from atiende.core.text import lone_surrogate_path
 
 from .auth import AUTH
 
-api = NinjaAPI(
+
+def _refuse_lone_surrogates(data):
+    path = lone_surrogate_path(data)
+    if path is not None:
+        message = _(
+            "This text has an invalid character (an unpaired surrogate) and cannot be stored."
+        )
+        raise ValidationFailed.field(path or "__all__", message)
+    return data
+
+
+class TextParser(Parser):
+    """JSON bodies, query strings and form fields, refusing lone surrogates (a 422 naming
+    the field): json.loads accepts "\\ud800", which no database can store as UTF-8. Path
+    parameters and headers cannot carry one (Django decodes them as UTF-8 or latin-1)."""
+
+    def parse_body(self, request):
+        return _refuse_lone_surrogates(super().parse_body(request))
+
+    def parse_querydict(self, data, list_fields, request):
+        return _refuse_lone_surrogates(super().parse_querydict(data, list_fields, request))
+
+
+# Answers any operation can give whatever its handler does, documented here once (an
+# operation's own answers, such as 404, 409 or a business rule's 422, are declared on it with
+# core.api.errors()): each is (status, when, applies to an operation with these traits).
+COMMON_ANSWERS = (
+    (401, "Authentication required (no, expired or revoked credentials).", "secured"),
+    (403, "The CSRF check failed (browser session without the X-CSRFToken header).", "unsafe"),
+    (400, "The request body is not valid JSON.", "body"),
+    (413, "The request body is too large.", "body"),
+    (422, "A parameter or a field of the body is not valid.", "input"),
+)
+UNSAFE = {"post", "put", "patch", "delete"}
+
+
+def _traits(method: str, operation: dict) -> set[str]:
+    traits = {"secured"} if operation.get("security") else set()
+    if method in UNSAFE:
+        traits.add("unsafe")
+    if "requestBody" in operation:
+        traits |= {"body", "input"}
+    if operation.get("parameters"):
+        traits.add("input")
+    return traits
+
+
+class AtiendeAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):  # type: ignore[no-untyped-def]
+        schema = super().get_openapi_schema(**kwargs)
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        for methods in schema["paths"].values():
+            for method, operation in methods.items():
+                traits = _traits(method, operation)
+                responses = operation.setdefault("responses", {})
+                for status, when, trait in COMMON_ANSWERS:
+                    if trait in traits and status not in responses:
+                        responses[status] = {"description": when, "content": error}
+        return schema
+
+
+api = AtiendeAPI(
     title="Atiende API",
     version="1.0.0",
     description="REST API of the Atiende service desk.",
     urls_namespace="api",
     auth=AUTH,
+    parser=TextParser(),
 )
 
 # Where ninja says a value came from; not part of the field name a client sees.
@@ -70,6 +134,8 @@ def authentication_error(request: HttpRequest, exc: AuthenticationError):
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError):
+    if isinstance(exc.__cause__, DomainError):  # the parser refused the body (ninja wraps it)
+        return domain_error(request, exc.__cause__)
     message = str(exc)
     if exc.status_code == 400 and message.startswith(UNPARSEABLE_BODY):
         detail = _("The request body is not valid JSON.")

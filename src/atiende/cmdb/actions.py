@@ -21,6 +21,7 @@ from atiende.core import clock, events
 from atiende.core.errors import Forbidden, NotFound, ValidationFailed
 from atiende.core.ids import parse_id
 from atiende.core.sanitize import clean_text
+from atiende.core.text import lone_surrogate_path
 from atiende.core.versions import check_version
 from atiende.tickets import timeline
 from atiende.tickets.models import EventType, Ticket
@@ -120,6 +121,11 @@ def clean_attributes(value: Any) -> dict[str, Any]:
             ) from None
     if not isinstance(value, Mapping):
         raise ValidationFailed.field("attributes", _("Write the attributes as a JSON object."))
+    if lone_surrogate_path(value) is not None:  # JSON's "\ud800": text no database can store
+        raise ValidationFailed.field(
+            "attributes",
+            _("This text has an invalid character (an unpaired surrogate) and cannot be stored."),
+        )
     if len(value) > ATTRIBUTES_MAX_KEYS:
         raise ValidationFailed.field(
             "attributes", _("At most %(max)d attributes.") % {"max": ATTRIBUTES_MAX_KEYS}

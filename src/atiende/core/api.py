@@ -103,6 +103,14 @@ def errors(*codes: int) -> dict[int, type[Schema]]:
     return {code: ConflictOut if code == 409 else ErrorOut for code in codes}
 
 
+def file_answer(media_type: str, description: str) -> dict[str, Any]:
+    """`openapi_extra` of an operation whose 200 is a file rather than JSON (declare the 200
+    as `None` in `response=`). `media_type` is "*/*" when the file keeps its own type."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    content = {media_type: binary}
+    return {"responses": {200: {"description": description, "content": content}}}
+
+
 def person_ref(user: Any) -> dict[str, Any] | None:
     """A person as the API shows one: id and display name (PersonRef)."""
     return None if user is None else {"id": user.pk, "display_name": user.display_name}

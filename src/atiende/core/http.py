@@ -18,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from .errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from .text import lone_surrogate_path
 
 View = Callable[..., HttpResponseBase]
 
@@ -86,6 +87,39 @@ class DomainErrorMiddleware:
             "back": _back_url(request),
         }
         return render(request, "web/refused.html", context, status=status)
+
+
+class LoneSurrogateMiddleware:
+    """Form fields and query parameters with a lone surrogate are a 422 page, before any view
+    sees them. UTF-8 input cannot carry one (Django decodes it with replacement), but a
+    multipart body may declare a charset that decodes to one (raw_unicode_escape, utf-7), and
+    no database can store it. The API's parser (api/api.py) answers its own requests."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: View, args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        if _is_api(request):
+            return None
+        data: list[Any] = [dict(request.GET.lists())]
+        if request.method == "POST":  # the CSRF check has already read the form
+            files = {name: [f.name for f in fs] for name, fs in request.FILES.lists()}
+            data += [dict(request.POST.lists()), files]
+        path = lone_surrogate_path(data)
+        if path is None:
+            return None
+        context = {
+            "title": _("This could not be done"),
+            "detail": _("The form has text with an invalid character, which cannot be stored."),
+            "problems": [],
+            "back": _back_url(request),
+        }
+        return render(request, "web/refused.html", context, status=422)
 
 
 def _is_api(request: HttpRequest) -> bool:

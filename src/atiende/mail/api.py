@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 
-from atiende.core.api import Id, errors
+from atiende.core.api import Id, errors, file_answer
 from atiende.core.pagination import check_cursor
 
 from . import actions, selectors
@@ -165,6 +165,7 @@ def failed_get(request, message_id: Id):
     response={200: None, **errors(401, 404, 422)},
     url_name="mail_failed_raw",
     summary="The raw message as received (message/rfc822)",
+    openapi_extra=file_answer("message/rfc822", "The message's bytes, exactly as received."),
 )
 def failed_raw(request, message_id: Id):
     return raw_response(selectors.inbound_get(request.user, message_id, with_raw=True))

@@ -14,7 +14,7 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from atiende.accounts.models import User
-from atiende.core.api import Id, Ref, errors, next_url, person_ref
+from atiende.core.api import Id, Ref, errors, file_answer, next_url, person_ref
 from atiende.core.errors import NotFound, ValidationFailed
 from atiende.core.ids import parse_id
 from atiende.core.pagination import cursor_problem
@@ -377,16 +377,9 @@ def attachment_add(request, ticket_id: Ref, file: File[UploadedFile], public: Fo
     response={200: None, **errors(401, 404, 422)},
     url_name="attachment_download",
     summary="Download an attachment",
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "The file, as an attachment.",
-                "content": {
-                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-                },
-            }
-        }
-    },
+    openapi_extra=file_answer(
+        "*/*", "The file, as an attachment, with the type it was uploaded with."
+    ),
 )
 def attachment_download(request, attachment_id: Id):
     if parse_id(attachment_id) is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
+import dataclasses
 import email
 import email.policy
 import hashlib
@@ -23,6 +24,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from html import escape
 
 from atiende.core.sanitize import clean_html
+from atiende.core.text import without_surrogates
 from atiende.mail.inbound.html_text import html_to_text_and_depth
 from atiende.mail.inbound.noise import NoiseReason, classify
 from atiende.mail.inbound.replies import strip_reply
@@ -181,9 +183,10 @@ def _unencoded(chunk: bytes) -> str:
         return chunk.decode("latin-1")
 
 
-def _msgid(value: str | None) -> str | None:
+def _msgid(value: object) -> str | None:
     if not value:
         return None
+    value = str(value)  # compat32 gives a Header object for a value with 8-bit bytes
     match = _MSGID.search(value)
     found = match.group(1) if match else value.strip().split()[0] if value.strip() else ""
     found = found.strip("<> \t")
@@ -335,9 +338,23 @@ def parse_message(
         raise UnparseableMessage(f"not a message: {exc}") from exc
     assert isinstance(msg, Message)
     try:
-        return _build(msg, raw, own_domain)
+        return _storable(_build(msg, raw, own_domain))
     except (RecursionError, MemoryError) as exc:
         raise UnparseableMessage(f"message too complex: {type(exc).__name__}") from exc
+
+
+def _storable(value):  # type: ignore[no-untyped-def]
+    """Every text of the parsed message without lone surrogates (each becomes U+FFFD), which no
+    database can store: 8-bit header bytes come as surrogates (surrogateescape), and a declared
+    charset such as utf-7 or raw_unicode_escape can decode to them."""
+    if type(value) is str:  # not the str enums (NoiseReason), which stay what they are
+        return without_surrogates(value)
+    if isinstance(value, tuple):
+        return tuple(_storable(item) for item in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: _storable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return dataclasses.replace(value, **fields)
+    return value
 
 
 def _build(msg: Message, raw: bytes, own_domain: str | None) -> ParsedMessage:
