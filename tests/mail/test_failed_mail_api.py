@@ -70,9 +70,9 @@ def test_retry_after_the_cause_is_fixed_makes_the_ticket(admin_user, mailbox, ma
     assert body["outcome"] == "created" and body["message"]["status"] == "processed"
     assert Ticket.objects.get().pk == body["message"]["ticket"]
     assert api.get("/mail/failed").json()["items"] == []
-    # A processed message cannot be retried again.
+    # A processed message is no failed mail any more: not found, like a missing one.
     again = api.post(f"/mail/failed/{first.message_id}/retry")
-    assert again.status_code == 422
+    assert again.status_code == 404
 
 
 def test_discard_takes_it_off_the_list_but_keeps_the_claim(manager, failed, mailbox):

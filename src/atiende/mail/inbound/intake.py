@@ -201,7 +201,8 @@ def _process_claimed(
         if not isinstance(exc, DomainError):
             logger.exception("mail intake failed", extra={"message_id": row.message_id})
         row.status = InboundStatus.FAILED
-        row.ticket = None
+        # The ticket it answers, set before anything was written (a ticket it would have
+        # opened was rolled back and is never set: see _process).
         row.error_code = getattr(exc, "code", "") or (
             ErrorCode.REFUSED if isinstance(exc, DomainError) else ErrorCode.INTERNAL
         )
@@ -371,6 +372,9 @@ def _process(row: InboundMessage, parsed: ParsedMessage, raw: bytes, mailbox: Ma
         _queue_notice("refused", mailbox=mailbox, row=row, parsed=parsed, user=sender.user)
         return Outcome.REJECTED
 
+    # Should what follows fail, the failed message stays tied to the ticket it answers, so
+    # only those who may see that ticket can read it (mail.selectors).
+    row.ticket = ticket
     if ticket is None:
         outcome, ticket = Outcome.CREATED, _new_ticket(parsed, sender, mailbox)
     elif ticket.is_open:
