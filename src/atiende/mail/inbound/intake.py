@@ -299,8 +299,8 @@ def _unparseable(raw: bytes, error: str, *, mailbox: Mailbox, source: str) -> In
                 error_code=ErrorCode.UNPARSEABLE,
             )
         )
-    if row is None:
-        return IntakeResult(Outcome.DUPLICATE)
+    if row is None:  # the same bytes again: kept once, and still no e-mail (65 again)
+        return IntakeResult(Outcome.UNPARSEABLE, error=error)
     return IntakeResult(Outcome.UNPARSEABLE, row.pk, error=row.error_text)
 
 
