@@ -273,9 +273,12 @@ def comment_list(request, ticket_id: Ref):
 
 @router.post(
     "/tickets/{ticket_id}/comments",
-    response={201: EventOut, **errors(400, 401, 403, 404, 422)},
+    response={201: EventOut, **errors(400, 401, 403, 404, 409, 422)},
     url_name="ticket_comment_add",
     summary="Reply (public) or write an internal note (agents, public=false)",
+    description="A requester's reply to a closed or cancelled ticket is refused with 409: "
+    "nobody would read it there. The message says whether the ticket can still be reopened "
+    '(`POST /tickets/{id}/transition {"to": "in_progress"}`) or a new ticket is needed.',
 )
 def comment_add(request, ticket_id: Ref, payload: CommentIn):
     ticket = _visible(request, ticket_id)
@@ -360,7 +363,7 @@ def link_remove(request, ticket_id: Ref, link_id: Id):
 
 @router.post(
     "/tickets/{ticket_id}/attachments",
-    response={201: AttachmentOut, **errors(400, 401, 403, 404, 413, 422)},
+    response={201: AttachmentOut, **errors(400, 401, 403, 404, 409, 413, 422)},
     url_name="ticket_attachment_add",
     summary="Attach a file (multipart field `file`; `public=false` for agents' internal files)",
 )

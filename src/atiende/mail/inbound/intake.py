@@ -375,12 +375,14 @@ def _process(row: InboundMessage, parsed: ParsedMessage, raw: bytes, mailbox: Ma
     # Should what follows fail, the failed message stays tied to the ticket it answers, so
     # only those who may see that ticket can read it (mail.selectors).
     row.ticket = ticket
+    # Where the reply belongs is the tickets' rule for every channel (workflow.requester_reply).
+    route = _route(ticket) if ticket is not None else None
     if ticket is None:
         outcome, ticket = Outcome.CREATED, _new_ticket(parsed, sender, mailbox)
-    elif ticket.is_open:
+    elif route == workflow.ReplyRoute.JOIN:
         outcome = Outcome.COMMENTED
         _reply(ticket, parsed, sender)
-    elif ticket.status in (Status.RESOLVED, Status.CLOSED) and _reopenable(ticket):
+    elif route == workflow.ReplyRoute.REOPEN:
         outcome = Outcome.REOPENED
         _reopen(ticket, sender)
         _reply(ticket, parsed, sender)
@@ -558,9 +560,12 @@ def _reply(ticket: Ticket, parsed: ParsedMessage, sender: _Sender) -> None:
     )
 
 
-def _reopenable(ticket: Ticket) -> bool:
-    return workflow.within_reopen_period(
-        ticket.resolved_at, clock.now(), DeskSettings.current().reopen_days
+def _route(ticket: Ticket) -> workflow.ReplyRoute:
+    return workflow.requester_reply(
+        ticket.status,
+        resolved_at=ticket.resolved_at,
+        now=clock.now(),
+        reopen_days=DeskSettings.current().reopen_days,
     )
 
 
