@@ -28,9 +28,7 @@ def _locked_failed(actor: User, message_id: int) -> InboundMessage:
     return row
 
 
-def inbound_retry(
-    *, actor: User, message_id: int
-) -> tuple[intake.IntakeResult, InboundMessage]:
+def inbound_retry(*, actor: User, message_id: int) -> tuple[intake.IntakeResult, InboundMessage]:
     """Run a failed message through intake again. On success it becomes a ticket or reply; on
     failure it stays in the list with the new error and one more attempt counted. Returns the
     outcome and the row as it is now (no longer failed, it is no longer readable through the

@@ -55,11 +55,7 @@ def failed_visible_to(actor: User | None) -> QuerySet[InboundMessage]:
 def failed_page(actor: User, *, cursor: str | None, limit: int = 25) -> Page:
     if not can_manage_mail(actor):
         raise NotFound()
-    queryset = (
-        failed_visible_to(actor)
-        .select_related("mailbox")
-        .only(*LIST_FIELDS)
-    )
+    queryset = failed_visible_to(actor).select_related("mailbox").only(*LIST_FIELDS)
     return paginate(queryset, order=FAILED_ORDER, cursor=cursor, limit=limit)
 
 

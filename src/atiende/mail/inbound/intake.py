@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from enum import StrEnum
@@ -31,6 +31,8 @@ from atiende.core import bulk, clock
 from atiende.core.errors import DomainError
 from atiende.tickets import actions as ticket_actions
 from atiende.tickets import workflow
+from atiende.tickets.attachments import SNIFF_BYTES
+from atiende.tickets.attachments import refusal as attachment_refusal
 from atiende.tickets.models import (
     OPEN_STATUSES,
     Channel,
@@ -481,27 +483,47 @@ def _create_requester(parsed: ParsedMessage) -> User:
     )
 
 
-def _uploads(parsed: ParsedMessage) -> tuple[list[SimpleUploadedFile], list[str]]:
-    """The attachments the desk can keep, and the names of those it cannot (too large or
-    empty); the raw message keeps them all."""
-    kept, dropped = [], []
+@dataclass
+class _Dropped:
+    """Attachments the desk does not keep (the raw message keeps them all)."""
+
+    unfit: list[str] = field(default_factory=list)  # empty or too large
+    refused: list[str] = field(default_factory=list)  # a type nobody may attach
+
+    def __bool__(self) -> bool:
+        return bool(self.unfit or self.refused)
+
+
+def _uploads(parsed: ParsedMessage) -> tuple[list[SimpleUploadedFile], _Dropped]:
+    """The attachments the desk can keep, and the names of those it cannot. A type the
+    attachment policy refuses (tickets.attachments.refusal) is dropped, never the message:
+    the ticket's text names it, so an agent can ask for it another way."""
+    kept, dropped = [], _Dropped()
     for att in parsed.attachments:
         if not att.payload or len(att.payload) > settings.ATTACHMENT_MAX_BYTES:
-            dropped.append(att.filename)
-            continue
-        kept.append(SimpleUploadedFile(att.filename, att.payload, att.content_type))
+            dropped.unfit.append(att.filename)
+        elif attachment_refusal(att.filename, att.payload[:SNIFF_BYTES]) is not None:
+            logger.info("mail attachment refused by the type policy: %s", att.filename)
+            dropped.refused.append(att.filename)
+        else:
+            kept.append(SimpleUploadedFile(att.filename, att.payload, att.content_type))
     return kept, dropped
 
 
-def _body(parsed: ParsedMessage, dropped: list[str], *, prefix: str = "") -> str:
+def _body(parsed: ParsedMessage, dropped: _Dropped, *, prefix: str = "") -> str:
     text = (parsed.text or parsed.full_text).strip()
     parts = [prefix] if prefix else []
     if text:
         parts.append(text)
-    if dropped:
+    if dropped.unfit:
         parts.append(
             _("Attachments not kept (empty or too large): %(names)s")
-            % {"names": ", ".join(dropped)}
+            % {"names": ", ".join(dropped.unfit)}
+        )
+    if dropped.refused:
+        parts.append(
+            _("Attachments not kept (programs and scripts are not accepted): %(names)s")
+            % {"names": ", ".join(dropped.refused)}
         )
     body = "\n\n".join(parts)
     return body[: ticket_actions.BODY_MAX]
