@@ -120,3 +120,15 @@ def test_health_reports_each_mailbox(manager, mailbox, failed):
     (box,) = body["mailboxes"]
     assert box["state"] == "error" and box["failed"] == 1
     assert "ConnectionRefused" in box["last_error"]
+
+
+def test_health_shows_the_time_zone_database(manager):
+    import tzdata
+    from django.test import Client
+
+    body = ApiClient(manager).get("/mail/health").json()
+    assert body["tz_database"] == {"version": tzdata.IANA_VERSION, "source": "package"}
+    client = Client()
+    client.force_login(manager)
+    html = client.get("/mail/health/").content.decode()
+    assert f"{tzdata.IANA_VERSION} (tzdata package)" in html

@@ -97,10 +97,18 @@ class OutboxHealthOut(Schema):
     sent_24h: int = Field(description="Messages sent in the last 24 hours.")
 
 
+class TzDatabaseOut(Schema):
+    version: str = Field(description="The IANA time-zone database in use, e.g. 2026f.")
+    source: str = Field(description="package (the tzdata package) | system")
+
+
 class HealthOut(Schema):
     ok: bool = Field(description="True when no active mailbox reports an error.")
     mailboxes: list[MailboxHealthOut]
     outbox: OutboxHealthOut
+    tz_database: TzDatabaseOut = Field(
+        description="The time-zone rules deadlines and dates are computed with."
+    )
 
 
 def inbound_data(request: HttpRequest, row: InboundMessage) -> dict[str, Any]:
@@ -208,4 +216,9 @@ def health(request):
     mailboxes = selectors.mailbox_health(request.user)
     ok = not any(m.state == "error" for m in mailboxes)
     outbox = selectors.outbox_health(request.user)
-    return {"ok": ok, "mailboxes": [m.__dict__ for m in mailboxes], "outbox": outbox}
+    return {
+        "ok": ok,
+        "mailboxes": [m.__dict__ for m in mailboxes],
+        "outbox": outbox,
+        "tz_database": selectors.tz_database().__dict__,
+    }

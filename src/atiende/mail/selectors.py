@@ -127,6 +127,32 @@ def mailbox_health(actor: User) -> list[MailboxHealth]:
     ]
 
 
+@dataclass(frozen=True)
+class TzDatabase:
+    version: str  # e.g. "2026f"; "" when unknown
+    source: str  # "package" (the tzdata package) | "system" (TZPATH's directories)
+
+
+def tz_database() -> TzDatabase:
+    """Which IANA time-zone database zoneinfo loads (atiende/__init__.py chooses it)."""
+    import zoneinfo
+
+    if not zoneinfo.TZPATH:
+        try:
+            import tzdata
+        except ImportError:
+            return TzDatabase("", "package")
+        return TzDatabase(tzdata.IANA_VERSION, "package")
+    for directory in zoneinfo.TZPATH:
+        try:
+            with open(f"{directory}/tzdata.zi", encoding="ascii", errors="replace") as file:
+                first = file.readline()
+        except OSError:
+            continue
+        return TzDatabase(first.removeprefix("# version").strip(), "system")
+    return TzDatabase("", "system")
+
+
 def outbox_health(actor: User) -> dict:
     """The outgoing mail figures of mail.outbound.outbox.health (one query), for the health
     page."""

@@ -95,7 +95,12 @@ def failed_discard(request: AuthenticatedRequest, message_id: int) -> HttpRespon
 def health(request: AuthenticatedRequest) -> HttpResponse:
     mailboxes = selectors.mailbox_health(request.user)
     outbox = selectors.outbox_health(request.user)
-    context = {"nav": "mail", "mailboxes": mailboxes, "outbox": outbox}
+    context = {
+        "nav": "mail",
+        "mailboxes": mailboxes,
+        "outbox": outbox,
+        "tz_database": selectors.tz_database(),
+    }
     return render(request, "mail/health.html", context)
 
 
