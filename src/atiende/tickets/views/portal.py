@@ -199,6 +199,8 @@ def _render_ticket(
         # The one rule of every channel: no requester message on a finished ticket.
         "can_reply": workflow.accepts_requester_message(ticket.status),
         "finished_error": finished_error,
+        # The team and the assignee's full name are internal (selectors.public_name).
+        "handled_by": selectors.handled_by(ticket),
         "follow_up_url": _follow_up_url(ticket),
         "others_ticket": others_ticket,
         # Only the person who asked confirms or reopens (tickets.actions enforces it too).
