@@ -128,7 +128,9 @@ def test_input_that_is_not_mail_exits_65_every_time(gateway, what):
         done = _run(env, "mail", "receive", stdin=NOT_MAIL[what])
         assert done.returncode == 65, (what, done.returncode, done.stderr.decode())
         assert b"not an e-mail message" in done.stderr
-    assert not query("SELECT count(*) FROM tickets_ticket WHERE channel = 'email' AND title = ''")[0][0]
+    assert not query("SELECT count(*) FROM tickets_ticket WHERE channel = 'email' AND title = ''")[
+        0
+    ][0]
     after = query("SELECT count(*) FROM mail_inboundmessage")[0][0]
     assert after - before <= 1  # kept once for an admin (the empty input may be kept already)
 

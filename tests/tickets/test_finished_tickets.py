@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from atiende.core import clock
 from atiende.tickets import actions, workflow
-from atiende.tickets.models import DeskSettings, EventType, Status, Ticket
+from atiende.tickets.models import EventType, Status, Ticket
 
 from ..api.conftest import ApiClient
 from ..factories import make_ticket
