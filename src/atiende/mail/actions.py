@@ -18,7 +18,8 @@ from .selectors import inbound_visible_to
 
 def _locked_failed(actor: User, message_id: int) -> InboundMessage:
     # Visible in any status, so that losing a race with another manager's retry says why.
-    row = inbound_visible_to(actor).select_for_update().filter(pk=message_id).first()
+    # of=self: the access rule outer-joins the ticket, which PostgreSQL cannot lock.
+    row = inbound_visible_to(actor).select_for_update(of=("self",)).filter(pk=message_id).first()
     if row is None:
         raise NotFound()
     if row.status != InboundStatus.FAILED:
