@@ -50,7 +50,7 @@ def name_for(person: User | None, viewer: User | None) -> str:
     "" for nobody (the system's own entries)."""
     if person is None:
         return ""
-    if viewer is not None and viewer.is_agent:
+    if getattr(viewer, "is_agent", False):  # an anonymous viewer is no agent
         return person.display_name
     return public_name(person) if person.is_agent else person.display_name
 
