@@ -205,6 +205,19 @@ TEMPLATE_AUTORELOAD = env_bool("TEMPLATE_AUTORELOAD", False)
 MEDIA_ROOT = Path(env("MEDIA_DIR", str(DATA_DIR / "attachments")))
 MEDIA_URL = "/media-not-served/"  # attachments are only served through access-checked views
 ATTACHMENT_MAX_BYTES = int(env("ATTACHMENT_MAX_MB", "25")) * 1024 * 1024
+# File types nobody may attach (tickets.attachments.check_upload): programs and scripts that
+# run when double-clicked. Content that starts like a program is refused whatever its name.
+ATTACHMENT_BLOCKED_EXTENSIONS = frozenset(
+    ext.lower().lstrip(".")
+    for ext in env_list(
+        "ATTACHMENT_BLOCKED_EXTENSIONS",
+        # Gmail's list of blocked types, plus Unix and macOS programs and installers.
+        "ade,adp,apk,app,appx,appxbundle,bat,cab,chm,cmd,com,command,cpl,deb,diagcab,dll,dmg,"
+        "exe,hta,img,ins,iso,isp,jar,jnlp,js,jse,lib,lnk,mde,mjs,msc,msi,msix,msixbundle,msp,"
+        "mst,nsh,pif,pkg,ps1,psm1,reg,rpm,scr,sct,sh,shb,sys,vb,vbe,vbs,vhd,vhdx,vxd,wsc,wsf,"
+        "wsh,xll",
+    )
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

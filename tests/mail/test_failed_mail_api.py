@@ -70,9 +70,9 @@ def test_retry_after_the_cause_is_fixed_makes_the_ticket(admin_user, mailbox, ma
     assert body["outcome"] == "created" and body["message"]["status"] == "processed"
     assert Ticket.objects.get().pk == body["message"]["ticket"]
     assert api.get("/mail/failed").json()["items"] == []
-    # A processed message cannot be retried again.
+    # A processed message is no failed mail any more: not found, like a missing one.
     again = api.post(f"/mail/failed/{first.message_id}/retry")
-    assert again.status_code == 422
+    assert again.status_code == 404
 
 
 def test_discard_takes_it_off_the_list_but_keeps_the_claim(manager, failed, mailbox):
@@ -120,3 +120,15 @@ def test_health_reports_each_mailbox(manager, mailbox, failed):
     (box,) = body["mailboxes"]
     assert box["state"] == "error" and box["failed"] == 1
     assert "ConnectionRefused" in box["last_error"]
+
+
+def test_health_shows_the_time_zone_database(manager):
+    import tzdata
+    from django.test import Client
+
+    body = ApiClient(manager).get("/mail/health").json()
+    assert body["tz_database"] == {"version": tzdata.IANA_VERSION, "source": "package"}
+    client = Client()
+    client.force_login(manager)
+    html = client.get("/mail/health/").content.decode()
+    assert f"{tzdata.IANA_VERSION} (tzdata package)" in html

@@ -110,6 +110,31 @@ def test_input_that_is_no_message_is_kept_and_rejected_permanently(gateway):
     assert query("SELECT count(*) FROM mail_inboundmessage WHERE status = 'failed'")[0][0] == 3
 
 
+NOT_MAIL = {
+    "random bytes": bytes(range(256)) * 8,
+    "an executable": b"\x7fELF\x02\x01\x01\x00" + bytes(120) + b"\x00\x01" * 64,
+    "a picture": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64),
+    "a JSON document": b'{"subject": "hola", "from": "ana@example.org"}\n',
+    "a line of text": b"just some text piped by mistake\n",
+    "an empty input": b"",
+}
+
+
+@pytest.mark.parametrize("what", NOT_MAIL)
+def test_input_that_is_not_mail_exits_65_every_time(gateway, what):
+    env, query = gateway
+    before = query("SELECT count(*) FROM mail_inboundmessage")[0][0]
+    for _attempt in range(2):  # the MTA retrying the same bytes is answered the same way
+        done = _run(env, "mail", "receive", stdin=NOT_MAIL[what])
+        assert done.returncode == 65, (what, done.returncode, done.stderr.decode())
+        assert b"not an e-mail message" in done.stderr
+    assert not query("SELECT count(*) FROM tickets_ticket WHERE channel = 'email' AND title = ''")[
+        0
+    ][0]
+    after = query("SELECT count(*) FROM mail_inboundmessage")[0][0]
+    assert after - before <= 1  # kept once for an admin (the empty input may be kept already)
+
+
 def test_oversized_message_is_answered_not_silent(gateway):
     env, query = gateway
     raw = make_mail(message_id="<gw-big@x.org>", sender="big@example.net", body="x" * 50_000)

@@ -77,7 +77,8 @@ def test_a_public_reply_is_mailed_to_the_requester_with_its_attachments(
     reply = smtp_server.messages[1]
     assert reply["To"] == "ana@example.org"
     text = _text(reply)
-    assert f"{agent.display_name} escribió:" in text
+    assert f"{agent.first_name} escribió:" in text  # a requester's view: first name only
+    assert agent.last_name not in text
     assert "Vea el registro adjunto." in text
     attachment = event.attachments.get()
     assert f"https://desk.example.com/attachments/{attachment.pk}/" in text

@@ -17,7 +17,9 @@ from .selectors import inbound_visible_to
 
 
 def _locked_failed(actor: User, message_id: int) -> InboundMessage:
-    row = inbound_visible_to(actor).select_for_update().filter(pk=message_id).first()
+    # Visible in any status, so that losing a race with another manager's retry says why.
+    # of=self: the access rule outer-joins the ticket, which PostgreSQL cannot lock.
+    row = inbound_visible_to(actor).select_for_update(of=("self",)).filter(pk=message_id).first()
     if row is None:
         raise NotFound()
     if row.status != InboundStatus.FAILED:
@@ -27,12 +29,14 @@ def _locked_failed(actor: User, message_id: int) -> InboundMessage:
     return row
 
 
-def inbound_retry(*, actor: User, message_id: int) -> intake.IntakeResult:
+def inbound_retry(*, actor: User, message_id: int) -> tuple[intake.IntakeResult, InboundMessage]:
     """Run a failed message through intake again. On success it becomes a ticket or reply; on
-    failure it stays in the list with the new error and one more attempt counted."""
+    failure it stays in the list with the new error and one more attempt counted. Returns the
+    outcome and the row as it is now (no longer failed, it is no longer readable through the
+    failed-mail selectors)."""
     with transaction.atomic():
         row = _locked_failed(actor, message_id)
-        return intake.retry(row)
+        return intake.retry(row), row
 
 
 def inbound_discard(*, actor: User, message_id: int) -> InboundMessage:

@@ -42,8 +42,13 @@ class InboundOut(Schema):
     error_detail: str = Field(description="Technical detail of the error (not translated).")
     attempts: int
     auto_generated: bool = Field(description="Sent by a machine: never answered automatically.")
-    ticket: int | None = Field(default=None, description="The ticket it became or joined.")
-    raw_url: str = Field(description="Download of the raw message (.eml).")
+    ticket: int | None = Field(
+        default=None,
+        description="The ticket it became or joined; for a failed reply, the ticket it answers.",
+    )
+    raw_url: str = Field(
+        description="Download of the raw message (.eml), while it is failed (then 404)."
+    )
 
 
 class InboundPageOut(Schema):
@@ -92,10 +97,18 @@ class OutboxHealthOut(Schema):
     sent_24h: int = Field(description="Messages sent in the last 24 hours.")
 
 
+class TzDatabaseOut(Schema):
+    version: str = Field(description="The IANA time-zone database in use, e.g. 2026f.")
+    source: str = Field(description="package (the tzdata package) | system")
+
+
 class HealthOut(Schema):
     ok: bool = Field(description="True when no active mailbox reports an error.")
     mailboxes: list[MailboxHealthOut]
     outbox: OutboxHealthOut
+    tz_database: TzDatabaseOut = Field(
+        description="The time-zone rules deadlines and dates are computed with."
+    )
 
 
 def inbound_data(request: HttpRequest, row: InboundMessage) -> dict[str, Any]:
@@ -154,21 +167,21 @@ def failed_list(request, query: Query[FailedQuery]):
     "/mail/failed/{message_id}",
     response={200: InboundOut, **errors(401, 404, 422)},
     url_name="mail_failed_get",
-    summary="One received message, with its error",
+    summary="One failed message, with its error (any other message answers 404)",
 )
 def failed_get(request, message_id: Id):
-    return inbound_data(request, selectors.inbound_get(request.user, message_id))
+    return inbound_data(request, selectors.failed_get(request.user, message_id))
 
 
 @router.get(
     "/mail/failed/{message_id}/raw",
     response={200: None, **errors(401, 404, 422)},
     url_name="mail_failed_raw",
-    summary="The raw message as received (message/rfc822)",
+    summary="The raw failed message as received (message/rfc822); any other answers 404",
     openapi_extra=file_answer("message/rfc822", "The message's bytes, exactly as received."),
 )
 def failed_raw(request, message_id: Id):
-    return raw_response(selectors.inbound_get(request.user, message_id, with_raw=True))
+    return raw_response(selectors.failed_get(request.user, message_id, with_raw=True))
 
 
 @router.post(
@@ -178,12 +191,9 @@ def failed_raw(request, message_id: Id):
     summary="Run a failed message through intake again",
 )
 def failed_retry(request, message_id: Id):
-    row = selectors.inbound_get(request.user, message_id)
-    result = actions.inbound_retry(actor=request.user, message_id=row.pk)
-    return {
-        "outcome": str(result.outcome),
-        "message": inbound_data(request, selectors.inbound_get(request.user, row.pk)),
-    }
+    row = selectors.failed_get(request.user, message_id)
+    result, row = actions.inbound_retry(actor=request.user, message_id=row.pk)
+    return {"outcome": str(result.outcome), "message": inbound_data(request, row)}
 
 
 @router.post(
@@ -193,7 +203,7 @@ def failed_retry(request, message_id: Id):
     summary="Take a failed message off the list (it stays recorded as received)",
 )
 def failed_discard(request, message_id: Id):
-    row = selectors.inbound_get(request.user, message_id)
+    row = selectors.failed_get(request.user, message_id)
     return inbound_data(request, actions.inbound_discard(actor=request.user, message_id=row.pk))
 
 
@@ -207,4 +217,9 @@ def health(request):
     mailboxes = selectors.mailbox_health(request.user)
     ok = not any(m.state == "error" for m in mailboxes)
     outbox = selectors.outbox_health(request.user)
-    return {"ok": ok, "mailboxes": [m.__dict__ for m in mailboxes], "outbox": outbox}
+    return {
+        "ok": ok,
+        "mailboxes": [m.__dict__ for m in mailboxes],
+        "outbox": outbox,
+        "tz_database": selectors.tz_database().__dict__,
+    }

@@ -1,5 +1,13 @@
 """Reads of the mail domain, scoped to the actor: the failed-mail list and the mailboxes'
-health are for managers and admins; for anyone else they do not exist (404)."""
+health are for managers and admins; for anyone else they do not exist (404).
+
+Who reads a received message (its preview, its raw bytes, retry, discard): only failed
+messages are inspected here (a processed, ignored or discarded message lives on as its ticket,
+read through the ticket's own access rule), and only by managers and admins who may see what it
+concerns: a failed message tied to a ticket (e.g. a reply to it that could not be added) needs
+that ticket to be visible to them (tickets.selectors.visibility); one tied to no ticket is mail
+administration, open to every manager and admin. Anything else answers 404, like a message that
+does not exist."""
 
 from __future__ import annotations
 
@@ -12,6 +20,7 @@ from atiende.accounts.models import User
 from atiende.core.errors import NotFound
 from atiende.core.ids import parse_id
 from atiende.core.pagination import Page, paginate
+from atiende.tickets.selectors import visibility
 
 from .models import InboundMessage, InboundStatus, Mailbox
 
@@ -28,28 +37,35 @@ def can_manage_mail(actor: User | None) -> bool:
 
 
 def inbound_visible_to(actor: User | None) -> QuerySet[InboundMessage]:
-    if not can_manage_mail(actor):
+    """The received messages `actor` may inspect, whatever their status: managers and admins,
+    for messages tied to no ticket or to a ticket they may see."""
+    if actor is None or not can_manage_mail(actor):
         return InboundMessage.objects.none()
-    return InboundMessage.objects.all()
+    sees = visibility(actor, "ticket__")
+    if not sees:  # every ticket (Q() | x would be x alone: empty Q objects vanish in an OR)
+        return InboundMessage.objects.all()
+    return InboundMessage.objects.filter(Q(ticket__isnull=True) | sees)
+
+
+def failed_visible_to(actor: User | None) -> QuerySet[InboundMessage]:
+    """The failed messages `actor` may inspect, download, retry or discard."""
+    return inbound_visible_to(actor).filter(status=InboundStatus.FAILED)
 
 
 def failed_page(actor: User, *, cursor: str | None, limit: int = 25) -> Page:
     if not can_manage_mail(actor):
         raise NotFound()
-    queryset = (
-        inbound_visible_to(actor)
-        .filter(status=InboundStatus.FAILED)
-        .select_related("mailbox")
-        .only(*LIST_FIELDS)
-    )
+    queryset = failed_visible_to(actor).select_related("mailbox").only(*LIST_FIELDS)
     return paginate(queryset, order=FAILED_ORDER, cursor=cursor, limit=limit)
 
 
-def inbound_get(actor: User, message_id: int | str, *, with_raw: bool = False) -> InboundMessage:
+def failed_get(actor: User, message_id: int | str, *, with_raw: bool = False) -> InboundMessage:
+    """One failed message `actor` may inspect; NotFound for any other (processed, ignored,
+    discarded, concerning a ticket they cannot see, missing)."""
     pk = parse_id(message_id)
     if pk is None:
         raise NotFound()
-    queryset = inbound_visible_to(actor).select_related("mailbox", "ticket")
+    queryset = failed_visible_to(actor).select_related("mailbox", "ticket")
     if not with_raw:
         queryset = queryset.defer("raw")
     message = queryset.filter(pk=pk).first()
@@ -109,6 +125,32 @@ def mailbox_health(actor: User) -> list[MailboxHealth]:
         )
         for m in mailboxes
     ]
+
+
+@dataclass(frozen=True)
+class TzDatabase:
+    version: str  # e.g. "2026f"; "" when unknown
+    source: str  # "package" (the tzdata package) | "system" (TZPATH's directories)
+
+
+def tz_database() -> TzDatabase:
+    """Which IANA time-zone database zoneinfo loads (atiende/__init__.py chooses it)."""
+    import zoneinfo
+
+    if not zoneinfo.TZPATH:
+        try:
+            import tzdata
+        except ImportError:
+            return TzDatabase("", "package")
+        return TzDatabase(tzdata.IANA_VERSION, "package")
+    for directory in zoneinfo.TZPATH:
+        try:
+            with open(f"{directory}/tzdata.zi", encoding="ascii", errors="replace") as file:
+                first = file.readline()
+        except OSError:
+            continue
+        return TzDatabase(first.removeprefix("# version").strip(), "system")
+    return TzDatabase("", "system")
 
 
 def outbox_health(actor: User) -> dict:

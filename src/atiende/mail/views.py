@@ -31,7 +31,7 @@ class AuthenticatedRequest(HttpRequest):
 
 
 def _message(request: AuthenticatedRequest, message_id: int, **kwargs) -> InboundMessage:
-    return selectors.inbound_get(request.user, message_id, **kwargs)  # NotFound: a 404
+    return selectors.failed_get(request.user, message_id, **kwargs)  # NotFound: a 404
 
 
 @login_required
@@ -67,7 +67,7 @@ OUTCOME_TEXT = {
 def failed_retry(request: AuthenticatedRequest, message_id: int) -> HttpResponse:
     row = _message(request, message_id)
     try:
-        result = actions.inbound_retry(actor=request.user, message_id=row.pk)
+        result, _row = actions.inbound_retry(actor=request.user, message_id=row.pk)
     except DomainError as exc:
         messages.error(request, exc.first_message())
         return redirect("mail:failed_detail", message_id=row.pk)
@@ -95,7 +95,12 @@ def failed_discard(request: AuthenticatedRequest, message_id: int) -> HttpRespon
 def health(request: AuthenticatedRequest) -> HttpResponse:
     mailboxes = selectors.mailbox_health(request.user)
     outbox = selectors.outbox_health(request.user)
-    context = {"nav": "mail", "mailboxes": mailboxes, "outbox": outbox}
+    context = {
+        "nav": "mail",
+        "mailboxes": mailboxes,
+        "outbox": outbox,
+        "tz_database": selectors.tz_database(),
+    }
     return render(request, "mail/health.html", context)
 
 

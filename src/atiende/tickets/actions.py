@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from atiende.accounts.models import Team, User
 from atiende.accounts.selectors import agents_visible_to
 from atiende.core import bulk, clock, events
-from atiende.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from atiende.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from atiende.core.ids import id_field
 from atiende.core.queries import one_or_none
 from atiende.core.sanitize import clean_text
@@ -79,6 +79,45 @@ def _locked_ticket(actor: User, ticket_id: int) -> Ticket:
 def _require_agent(actor: User) -> None:
     if not actor.is_agent:
         raise Forbidden(_("Only agents can do this."))
+
+
+class TicketFinished(Conflict):
+    """A requester's reply or file on a closed or cancelled ticket: refused (409), never lost
+    in a ticket no queue shows. `route` says what to do instead (reopen or a new ticket)."""
+
+    def __init__(self, ticket: Ticket, route: workflow.ReplyRoute) -> None:
+        names = {"number": ticket.number}
+        if ticket.status == Status.CANCELLED:
+            detail = _(
+                "Ticket %(number)s was cancelled, so a reply here would not reach anyone. "
+                "Please open a new ticket and mention %(number)s."
+            )
+        elif route == workflow.ReplyRoute.REOPEN:
+            detail = _(
+                "Ticket %(number)s is closed, so a reply here would not reach anyone. If the "
+                "problem is back, reopen it; otherwise open a new ticket and mention %(number)s."
+            )
+        else:
+            detail = _(
+                "Ticket %(number)s is closed, so a reply here would not reach anyone. "
+                "Please open a new ticket and mention %(number)s."
+            )
+        super().__init__(detail % names, current_version=ticket.version)
+        self.route = route
+
+
+def _check_accepts_message(actor: User, ticket: Ticket) -> None:
+    """Requesters write only on tickets someone still reads (workflow.requester_reply).
+    Agents may still note or answer on a finished ticket: it is their record."""
+    if actor.is_agent or workflow.accepts_requester_message(ticket.status):
+        return
+    route = workflow.requester_reply(
+        ticket.status,
+        resolved_at=ticket.resolved_at,
+        now=clock.now(),
+        reopen_days=DeskSettings.current().reopen_days,
+    )
+    raise TicketFinished(ticket, route)
 
 
 # A stale write's message (see core.versions.check_version).
@@ -534,6 +573,7 @@ def comment_add(
     body = _clean_body(body, "body", required=not attachments)
     with transaction.atomic(), cleanup_on_error() as written:
         ticket = _locked_ticket(actor, ticket_id)
+        _check_accepts_message(actor, ticket)
         now = clock.now()
         event = timeline.record(
             ticket,
@@ -570,6 +610,7 @@ def attachment_add(
         raise Forbidden(_("Only agents can add internal attachments."))
     with transaction.atomic(), cleanup_on_error() as written:
         ticket = _locked_ticket(actor, ticket_id)
+        _check_accepts_message(actor, ticket)
         now = clock.now()
         event = timeline.record(
             ticket, actor=actor, type=EventType.ATTACHMENT, at=now, public=public,

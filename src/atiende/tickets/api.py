@@ -76,13 +76,15 @@ def ticket_data(
     request: HttpRequest, ticket: Ticket, sla: list[dict] | None = None
 ) -> dict[str, Any]:
     """`sla`: the ticket's clock summaries when already read for a whole page."""
+    viewer = cast(User, request.user)
     if sla is None:
-        sla = clock_summaries(cast(User, request.user), [ticket]).get(ticket.pk, [])
-    return {
+        sla = clock_summaries(viewer, [ticket]).get(ticket.pk, [])
+    data = {
         **{field: getattr(ticket, field) for field in TICKET_FIELDS},
         "requester": person_ref(ticket.requester),
         "assignee": person_ref(ticket.assignee),
         "team": _named(ticket.team),
+        "handled_by": selectors.handled_by(ticket),
         "category": _named(ticket.category, "full_path"),
         "organization": _named(ticket.organization),
         "sla": sla,
@@ -90,6 +92,21 @@ def ticket_data(
             reverse("api:ticket_get", kwargs={"ticket_id": ticket.pk})
         ),
     }
+    if not viewer.is_agent:
+        # Internal to the desk, like their changes in the timeline (selectors.public_name).
+        data.update(REQUESTER_HIDDEN)
+    return data
+
+
+# What a requester (or organisation manager) receives as null: who handles the ticket
+# (`handled_by` names them the requester's way), its team and its priority.
+REQUESTER_HIDDEN = {
+    "assignee": None,
+    "team": None,
+    "impact": None,
+    "urgency": None,
+    "priority": None,
+}
 
 
 def attachment_data(request: HttpRequest, attachment: Attachment) -> dict[str, Any]:
@@ -106,10 +123,13 @@ def attachment_data(request: HttpRequest, attachment: Attachment) -> dict[str, A
 
 
 def event_data(request: HttpRequest, event: TicketEvent) -> dict[str, Any]:
+    actor = person_ref(event.actor)
+    if actor is not None:  # a requester sees agents by first name (selectors.name_for)
+        actor["display_name"] = selectors.name_for(event.actor, cast(User, request.user))
     return {
         "id": event.pk,
         "type": event.type,
-        "actor": person_ref(event.actor),
+        "actor": actor,
         "created_at": event.created_at,
         "public": event.public,
         "body": event.body,
@@ -175,9 +195,18 @@ def _visible(request: HttpRequest, ticket_id: str) -> Ticket:
     summary="Tickets the caller may see, filtered, newest activity first",
 )
 def ticket_list(request, query: Query[TicketQuery]):
-    page = selectors.ticket_page(
-        request.user, _filters(query), cursor=query.cursor, limit=query.limit
-    )
+    filters = _filters(query)
+    if not request.user.is_agent:
+        # Filtering or sorting by an internal field would reveal it (REQUESTER_HIDDEN).
+        internal = [name for name in ("priority", "team", "assignee") if getattr(query, name)]
+        if internal or filters.sort in ("priority", "-priority"):
+            raise ValidationFailed(
+                errors={
+                    name: [_("Only agents can filter or sort by this field.")]
+                    for name in internal or ["sort"]
+                }
+            )
+    page = selectors.ticket_page(request.user, filters, cursor=query.cursor, limit=query.limit)
     sla = clock_summaries(request.user, page.items)  # one query for the page
     return {
         "items": [ticket_data(request, ticket, sla.get(ticket.pk, [])) for ticket in page.items],
@@ -273,9 +302,12 @@ def comment_list(request, ticket_id: Ref):
 
 @router.post(
     "/tickets/{ticket_id}/comments",
-    response={201: EventOut, **errors(400, 401, 403, 404, 422)},
+    response={201: EventOut, **errors(400, 401, 403, 404, 409, 422)},
     url_name="ticket_comment_add",
     summary="Reply (public) or write an internal note (agents, public=false)",
+    description="A requester's reply to a closed or cancelled ticket is refused with 409: "
+    "nobody would read it there. The message says whether the ticket can still be reopened "
+    '(`POST /tickets/{id}/transition {"to": "in_progress"}`) or a new ticket is needed.',
 )
 def comment_add(request, ticket_id: Ref, payload: CommentIn):
     ticket = _visible(request, ticket_id)
@@ -360,7 +392,7 @@ def link_remove(request, ticket_id: Ref, link_id: Id):
 
 @router.post(
     "/tickets/{ticket_id}/attachments",
-    response={201: AttachmentOut, **errors(400, 401, 403, 404, 413, 422)},
+    response={201: AttachmentOut, **errors(400, 401, 403, 404, 409, 413, 422)},
     url_name="ticket_attachment_add",
     summary="Attach a file (multipart field `file`; `public=false` for agents' internal files)",
 )

@@ -1,5 +1,10 @@
-"""Storing uploaded files safely: size limit, file names that never become paths, and no
-file left behind when the surrounding transaction fails."""
+"""Storing uploaded files safely: size limit, type policy, file names that never become paths,
+and no file left behind when the surrounding transaction fails.
+
+`check_upload` is the one check of every upload, whatever the channel: the portal and desk
+forms and the API reach it through tickets.actions (ticket_create, comment_add,
+attachment_add), mail intake through `refusal` before it hands the files over (a refused mail
+attachment is dropped and named in the message's text; the raw message keeps it)."""
 
 from __future__ import annotations
 
@@ -28,6 +33,52 @@ def safe_filename(name: str) -> str:
     return name[:200] or "attachment"
 
 
+# Leading bytes of programs, refused whatever the file is called: Windows PE (MZ), ELF,
+# Mach-O (32/64-bit, both byte orders, and universal binaries) and scripts (#!).
+EXECUTABLE_MAGIC = (
+    (b"MZ", "Windows program"),
+    (b"\x7fELF", "ELF program"),
+    (b"\xfe\xed\xfa\xce", "Mach-O program"),
+    (b"\xfe\xed\xfa\xcf", "Mach-O program"),
+    (b"\xce\xfa\xed\xfe", "Mach-O program"),
+    (b"\xcf\xfa\xed\xfe", "Mach-O program"),
+    (b"\xca\xfe\xba\xbe", "Mach-O program"),  # also Java class files: refused alike
+    (b"#!", "script"),
+)
+SNIFF_BYTES = 8
+
+
+def extension(filename: str) -> str:
+    """The last extension, lower case, without the dot ("" without one). "a.PDF.exe" -> "exe"."""
+    name = safe_filename(filename).rstrip(". ")
+    return name.rsplit(".", 1)[1].lower() if "." in name else ""
+
+
+def refusal(filename: str, head: bytes) -> str | None:
+    """Why a file of this name starting with `head` may not be attached (None: it may).
+    The same answer for every channel; the message names the file."""
+    name = safe_filename(filename)
+    if extension(name) in settings.ATTACHMENT_BLOCKED_EXTENSIONS:
+        return _("“%(name)s” cannot be attached: files of type .%(ext)s are not accepted.") % {
+            "name": name,
+            "ext": extension(name),
+        }
+    if any(head.startswith(magic) for magic, _kind in EXECUTABLE_MAGIC):
+        return _("“%(name)s” cannot be attached: it is a program or a script.") % {"name": name}
+    return None
+
+
+def _head(upload: UploadedFile) -> bytes:
+    """The first bytes of an upload, leaving it where it was read from."""
+    try:
+        upload.seek(0)
+        head = upload.read(SNIFF_BYTES)
+        upload.seek(0)
+    except (OSError, ValueError):
+        return b""
+    return head if isinstance(head, bytes) else head.encode()
+
+
 def check_upload(upload: UploadedFile) -> None:
     limit = settings.ATTACHMENT_MAX_BYTES
     if upload.size is not None and upload.size > limit:
@@ -38,6 +89,8 @@ def check_upload(upload: UploadedFile) -> None:
         )
     if upload.size == 0:
         raise ValidationFailed.field("file", _("The file is empty."))
+    if (why := refusal(upload.name or "", _head(upload))) is not None:
+        raise ValidationFailed(why, errors={"file": [why]})
 
 
 def guess_type(filename: str) -> str:

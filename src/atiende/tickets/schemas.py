@@ -44,12 +44,18 @@ class TicketOut(Schema):
         description="How the ticket reached the desk: web, portal, api, email, phone."
     )
     pending_reason: str
-    impact: int
-    urgency: int
-    priority: int
+    impact: int | None = Field(description="1 (high) to 3 (low); null for requesters.")
+    urgency: int | None = Field(description="1 (high) to 3 (low); null for requesters.")
+    priority: int | None = Field(
+        description="1 (critical) to 5 (planning), from impact x urgency; null for requesters."
+    )
     requester: PersonRef
-    assignee: PersonRef | None
-    team: TeamRef | None
+    assignee: PersonRef | None = Field(description="null when unassigned, and for requesters.")
+    team: TeamRef | None = Field(description="null when none, and for requesters.")
+    handled_by: str = Field(
+        description="Who handles it, as requesters see it: the assignee's first name, or "
+        "“Service desk” (in the caller's language) while unassigned or without a first name."
+    )
     category: CategoryRef | None
     organization: OrganizationRef | None
     sla: list[SlaClockOut] = Field(description="Service-level clocks, oldest first.")
@@ -82,7 +88,9 @@ class AttachmentOut(Schema):
 class EventOut(Schema):
     id: int
     type: str
-    actor: PersonRef | None
+    actor: PersonRef | None = Field(
+        description="Who did it (null: the desk itself); requesters see agents by first name."
+    )
     created_at: datetime
     public: bool
     body: str

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from atiende.accounts.models import User
 from atiende.accounts.selectors import team_ids_of
@@ -28,6 +29,35 @@ from .models import (
 )
 
 LIST_RELATED = ("requester", "assignee", "team", "category", "organization")
+
+
+# --- what a requester sees of the people behind the desk ---------------------------------------
+# Decision (docs/api.md, "What a requester sees"): who handles a ticket, its team and its
+# priority (impact, urgency) are internal, like their changes in the timeline. A requester sees
+# an agent by first name only, or as "Service desk" when the agent has none or nobody is
+# assigned yet: in the portal, the API and the e-mails they receive alike.
+
+
+def public_name(agent: User | None) -> str:
+    """An agent as requesters see them: their first name, else "Service desk"."""
+    first = (agent.first_name or "").strip() if agent is not None else ""
+    return first or str(_("Service desk"))
+
+
+def name_for(person: User | None, viewer: User | None) -> str:
+    """How `person` is named to `viewer`: agents see everyone's full name; requesters see
+    agents by `public_name` and requesters (themselves, colleagues) by their full name.
+    "" for nobody (the system's own entries)."""
+    if person is None:
+        return ""
+    if getattr(viewer, "is_agent", False):  # an anonymous viewer is no agent
+        return person.display_name
+    return public_name(person) if person.is_agent else person.display_name
+
+
+def handled_by(ticket: Ticket) -> str:
+    """Who handles the ticket, as a requester may know it."""
+    return public_name(ticket.assignee if ticket.assignee_id else None)
 
 
 def tickets_visible_to(actor: User) -> QuerySet[Ticket]:

@@ -7,8 +7,9 @@ Agents move tickets along AGENT_TRANSITIONS. Requesters may only confirm a resol
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from enum import StrEnum
 
-from .models import Status
+from .models import OPEN_STATUSES, Status
 
 S = Status
 
@@ -53,6 +54,39 @@ def can_transition(current: str, target: str, *, is_agent: bool) -> bool:
 
 def within_reopen_period(resolved_at: datetime | None, now: datetime, reopen_days: int) -> bool:
     return resolved_at is not None and now - resolved_at <= timedelta(days=reopen_days)
+
+
+# A finished ticket is in no queue: a message added to it as it is would be read by nobody.
+FINISHED = frozenset({S.CLOSED, S.CANCELLED})
+
+
+class ReplyRoute(StrEnum):
+    JOIN = "join"  # the message joins the ticket as it is
+    REOPEN = "reopen"  # the ticket must be reopened first (the requester may, in the period)
+    NEW_TICKET = "new_ticket"  # the ticket is over for good: the message opens a new one
+
+
+def requester_reply(
+    status: str, *, resolved_at: datetime | None, now: datetime, reopen_days: int
+) -> ReplyRoute:
+    """Where a requester's message on a ticket belongs: the one rule of every channel.
+
+    Mail follows it to the letter: it joins, reopens and joins, or opens a follow-up ticket
+    (mail.inbound.intake). The portal and the API never add a requester's message to a
+    finished ticket (`accepts_requester_message`): they refuse it (409) and offer to reopen
+    (REOPEN) or to open a new ticket (NEW_TICKET). A resolved ticket still takes their replies
+    there as it is, as it always has (the requester answers "it's fixed" or "it isn't").
+    """
+    if status in OPEN_STATUSES:
+        return ReplyRoute.JOIN
+    if status in REOPEN_FROM and within_reopen_period(resolved_at, now, reopen_days):
+        return ReplyRoute.REOPEN
+    return ReplyRoute.NEW_TICKET
+
+
+def accepts_requester_message(status: str) -> bool:
+    """May a requester's reply or file be added to a ticket in `status` as it is?"""
+    return status not in FINISHED
 
 
 def status_after_assignment(current: str, assignee_id: int | None) -> str:

@@ -47,7 +47,8 @@ def test_requester_sees_ticket_and_public_timeline(client, requester, agent, tic
     assert "Printer broken" in html and ticket.number in html
     assert "We are on it, hang tight" in html
     assert "A technician has it" in html
-    assert agent.display_name in html
+    # Agents by first name only (tickets.selectors.public_name).
+    assert agent.first_name in html and agent.display_name not in html
 
 
 def test_internal_notes_and_their_attachments_never_reach_the_portal(

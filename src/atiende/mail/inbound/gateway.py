@@ -5,8 +5,9 @@ Exit codes follow sysexits(3), which Postfix, Exim and Sendmail understand:
 - 0   accepted: a ticket or reply, a duplicate, automatic mail ignored, an unknown sender
       refused with a polite reply, an oversized message answered with a notice, or a message
       that could not become a ticket and waits in the failed-mail list for an admin.
-- 65  EX_DATAERR (permanent): the input is not an e-mail message. It is still kept in the
-      failed-mail list; the MTA bounces it to the sender.
+- 65  EX_DATAERR (permanent): the input is not an e-mail message (empty, binary, or without
+      any e-mail header: mail.inbound.parsing). It is still kept, once, in the failed-mail
+      list; the MTA bounces it to the sender. The same bytes again answer 65 again.
 - 67  EX_NOUSER (permanent): no such mailbox, or the mailbox is inactive.
 - 75  EX_TEMPFAIL (temporary): the database is unavailable or anything unexpected happened
       before the message was safely stored; nothing was written and the MTA retries later.

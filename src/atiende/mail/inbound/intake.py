@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from enum import StrEnum
@@ -31,6 +31,8 @@ from atiende.core import bulk, clock
 from atiende.core.errors import DomainError
 from atiende.tickets import actions as ticket_actions
 from atiende.tickets import workflow
+from atiende.tickets.attachments import SNIFF_BYTES
+from atiende.tickets.attachments import refusal as attachment_refusal
 from atiende.tickets.models import (
     OPEN_STATUSES,
     Channel,
@@ -201,7 +203,8 @@ def _process_claimed(
         if not isinstance(exc, DomainError):
             logger.exception("mail intake failed", extra={"message_id": row.message_id})
         row.status = InboundStatus.FAILED
-        row.ticket = None
+        # The ticket it answers, set before anything was written (a ticket it would have
+        # opened was rolled back and is never set: see _process).
         row.error_code = getattr(exc, "code", "") or (
             ErrorCode.REFUSED if isinstance(exc, DomainError) else ErrorCode.INTERNAL
         )
@@ -298,8 +301,8 @@ def _unparseable(raw: bytes, error: str, *, mailbox: Mailbox, source: str) -> In
                 error_code=ErrorCode.UNPARSEABLE,
             )
         )
-    if row is None:
-        return IntakeResult(Outcome.DUPLICATE)
+    if row is None:  # the same bytes again: kept once, and still no e-mail (65 again)
+        return IntakeResult(Outcome.UNPARSEABLE, error=error)
     return IntakeResult(Outcome.UNPARSEABLE, row.pk, error=row.error_text)
 
 
@@ -371,12 +374,17 @@ def _process(row: InboundMessage, parsed: ParsedMessage, raw: bytes, mailbox: Ma
         _queue_notice("refused", mailbox=mailbox, row=row, parsed=parsed, user=sender.user)
         return Outcome.REJECTED
 
+    # Should what follows fail, the failed message stays tied to the ticket it answers, so
+    # only those who may see that ticket can read it (mail.selectors).
+    row.ticket = ticket
+    # Where the reply belongs is the tickets' rule for every channel (workflow.requester_reply).
+    route = _route(ticket) if ticket is not None else None
     if ticket is None:
         outcome, ticket = Outcome.CREATED, _new_ticket(parsed, sender, mailbox)
-    elif ticket.is_open:
+    elif route == workflow.ReplyRoute.JOIN:
         outcome = Outcome.COMMENTED
         _reply(ticket, parsed, sender)
-    elif ticket.status in (Status.RESOLVED, Status.CLOSED) and _reopenable(ticket):
+    elif route == workflow.ReplyRoute.REOPEN:
         outcome = Outcome.REOPENED
         _reopen(ticket, sender)
         _reply(ticket, parsed, sender)
@@ -475,27 +483,47 @@ def _create_requester(parsed: ParsedMessage) -> User:
     )
 
 
-def _uploads(parsed: ParsedMessage) -> tuple[list[SimpleUploadedFile], list[str]]:
-    """The attachments the desk can keep, and the names of those it cannot (too large or
-    empty); the raw message keeps them all."""
-    kept, dropped = [], []
+@dataclass
+class _Dropped:
+    """Attachments the desk does not keep (the raw message keeps them all)."""
+
+    unfit: list[str] = field(default_factory=list)  # empty or too large
+    refused: list[str] = field(default_factory=list)  # a type nobody may attach
+
+    def __bool__(self) -> bool:
+        return bool(self.unfit or self.refused)
+
+
+def _uploads(parsed: ParsedMessage) -> tuple[list[SimpleUploadedFile], _Dropped]:
+    """The attachments the desk can keep, and the names of those it cannot. A type the
+    attachment policy refuses (tickets.attachments.refusal) is dropped, never the message:
+    the ticket's text names it, so an agent can ask for it another way."""
+    kept, dropped = [], _Dropped()
     for att in parsed.attachments:
         if not att.payload or len(att.payload) > settings.ATTACHMENT_MAX_BYTES:
-            dropped.append(att.filename)
-            continue
-        kept.append(SimpleUploadedFile(att.filename, att.payload, att.content_type))
+            dropped.unfit.append(att.filename)
+        elif attachment_refusal(att.filename, att.payload[:SNIFF_BYTES]) is not None:
+            logger.info("mail attachment refused by the type policy: %s", att.filename)
+            dropped.refused.append(att.filename)
+        else:
+            kept.append(SimpleUploadedFile(att.filename, att.payload, att.content_type))
     return kept, dropped
 
 
-def _body(parsed: ParsedMessage, dropped: list[str], *, prefix: str = "") -> str:
+def _body(parsed: ParsedMessage, dropped: _Dropped, *, prefix: str = "") -> str:
     text = (parsed.text or parsed.full_text).strip()
     parts = [prefix] if prefix else []
     if text:
         parts.append(text)
-    if dropped:
+    if dropped.unfit:
         parts.append(
             _("Attachments not kept (empty or too large): %(names)s")
-            % {"names": ", ".join(dropped)}
+            % {"names": ", ".join(dropped.unfit)}
+        )
+    if dropped.refused:
+        parts.append(
+            _("Attachments not kept (programs and scripts are not accepted): %(names)s")
+            % {"names": ", ".join(dropped.refused)}
         )
     body = "\n\n".join(parts)
     return body[: ticket_actions.BODY_MAX]
@@ -554,9 +582,12 @@ def _reply(ticket: Ticket, parsed: ParsedMessage, sender: _Sender) -> None:
     )
 
 
-def _reopenable(ticket: Ticket) -> bool:
-    return workflow.within_reopen_period(
-        ticket.resolved_at, clock.now(), DeskSettings.current().reopen_days
+def _route(ticket: Ticket) -> workflow.ReplyRoute:
+    return workflow.requester_reply(
+        ticket.status,
+        resolved_at=ticket.resolved_at,
+        now=clock.now(),
+        reopen_days=DeskSettings.current().reopen_days,
     )
 
 

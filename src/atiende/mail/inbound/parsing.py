@@ -34,6 +34,7 @@ DEFAULT_MAX_BYTES = 40 * 1024 * 1024
 MAX_HEADER_CHARS = 16 * 1024  # longer header values are cut before decoding (a 100 kB Subject)
 MAX_SUBJECT_CHARS = 998  # RFC 5322's line limit; no ticket title needs more
 MAX_HTML_DEPTH = 400  # deeper HTML is kept as text only: the sanitiser is quadratic in depth
+HEADER_SCAN_BYTES = 64 * 1024  # where NUL bytes are looked for when no blank line ends the headers
 MAX_PARTS = 500  # a bomb of nested multiparts is cut here, not walked forever
 SYNTHETIC_ID_DOMAIN = "synthetic.atiende.invalid"
 TICKET_NUMBER = re.compile(r"\[\s*(INC|REQ|QRY|PRB|CHG)-(\d{1,12})\s*\]", re.I)
@@ -45,6 +46,14 @@ _UNNAMED = {
     "text/rfc822-headers": "original-headers.txt",
 }
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A message has at least one of these (RFC 5322, 2045 and the MTA's trace fields); input
+# without any of them (random bytes, a binary file, a JSON document, a stray text) is no
+# e-mail, whatever the lenient parser made of it.
+MESSAGE_HEADERS = frozenset({
+    "from", "sender", "reply-to", "to", "cc", "bcc", "subject", "date", "message-id",
+    "in-reply-to", "references", "received", "return-path", "delivered-to", "mime-version",
+    "content-type", "content-transfer-encoding", "x-original-to", "envelope-to",
+})  # fmt: skip
 # "iso-8859-1" labels are windows-1252 in practice (as browsers assume).
 _CHARSET_ALIASES = {"iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252"}
 
@@ -357,6 +366,12 @@ def _storable(value):  # type: ignore[no-untyped-def]
     return value
 
 
+def _header_block(raw: bytes) -> bytes:
+    """The bytes before the first blank line (or the first HEADER_SCAN_BYTES)."""
+    ends = [i for i in (raw.find(b"\n\n"), raw.find(b"\r\n\r\n")) if i >= 0]
+    return raw[: min([*ends, HEADER_SCAN_BYTES])]
+
+
 def _build(msg: Message, raw: bytes, own_domain: str | None) -> ParsedMessage:
     # Raw header values (no policy parsing: lenient, and fast for huge headers).
     headers: dict[str, list[str]] = {}
@@ -364,6 +379,10 @@ def _build(msg: Message, raw: bytes, own_domain: str | None) -> ParsedMessage:
         headers.setdefault(str(name).strip().lower(), []).append(str(value))
     if not headers and not msg.get_payload():
         raise UnparseableMessage("no headers and no body")
+    if not MESSAGE_HEADERS.intersection(headers):
+        raise UnparseableMessage("no e-mail headers (not an e-mail message)")
+    if b"\x00" in _header_block(raw):
+        raise UnparseableMessage("binary data in the headers (not an e-mail message)")
 
     def header(name: str) -> str | None:
         values = headers.get(name.lower())

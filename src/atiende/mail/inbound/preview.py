@@ -5,6 +5,7 @@ ever rendered as HTML."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +20,8 @@ PREVIEW_CHARS = 4000  # of the body text
 PREVIEW_PARSE_BYTES = 5 * 1024 * 1024  # larger messages: headers only
 HEADER_CHARS = 300
 RAW_CHARS = 2000  # of a message that cannot be parsed at all
+# Control characters of binary input are dropped from its preview (line breaks and tabs stay).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,8 @@ def message_preview(raw: bytes) -> Preview:
     try:
         parsed = parse_message(source, max_bytes=max(len(source), 1))
     except MailParseError:
-        text, truncated = _cut(decode_bytes(raw[: RAW_CHARS * 4], None), RAW_CHARS)
+        text = CONTROL.sub("", decode_bytes(raw[: RAW_CHARS * 4], None))
+        text, truncated = _cut(text, RAW_CHARS)
         return Preview(body=text, truncated=truncated, unreadable=True)
     sender = parsed.from_address or ""
     if parsed.from_name and sender:

@@ -38,6 +38,7 @@ from atiende.core import clock
 from atiende.core.sanitize import render_markdown
 from atiende.notifications.messages import CLOCK_NAMES
 from atiende.tickets.models import EventType, Kind, ResolutionCode, Ticket, TicketEvent
+from atiende.tickets.selectors import name_for
 
 from ..models import (
     AUTO_REPLY_KINDS,
@@ -455,7 +456,7 @@ def _context(row: OutboundMessage, user: User | None, language: str):  # type: i
     if kind == OutboundKind.REPLY:
         event = row.event
         assert event is not None and ticket is not None
-        context.update(_reply_context(event, ticket))
+        context.update(_reply_context(event, ticket, user))
         return context, "reply", ticket_subject(), None
     if kind == OutboundKind.RESOLUTION:
         assert ticket is not None
@@ -540,7 +541,9 @@ def _deadline(value: str) -> datetime | None:
     return None
 
 
-def _reply_context(event: TicketEvent, ticket: Ticket) -> dict[str, Any]:
+def _reply_context(event: TicketEvent, ticket: Ticket, reader: User | None) -> dict[str, Any]:
+    """Authors are named as the reader may know them: a requester sees agents by first name
+    only (tickets.selectors.name_for), as in the portal and the API."""
     attachments = [
         {
             "filename": a.filename,
@@ -561,14 +564,14 @@ def _reply_context(event: TicketEvent, ticket: Ticket) -> dict[str, Any]:
         for item in earlier:
             history.append(
                 {
-                    "author": item.actor.display_name if item.actor else "",
+                    "author": name_for(item.actor, reader),
                     "at": item.created_at,
                     "body_html": render_markdown(item.body),
                     "quoted": "\n".join(f"> {line}" for line in item.body.splitlines()),
                 }
             )
     return {
-        "author_name": event.actor.display_name if event.actor else settings.MAIL_FROM_NAME,
+        "author_name": name_for(event.actor, reader) or settings.MAIL_FROM_NAME,
         "body": event.body,
         "body_html": render_markdown(event.body),
         "attachments": attachments,

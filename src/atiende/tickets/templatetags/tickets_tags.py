@@ -9,10 +9,19 @@ from django.utils.translation import gettext as _
 
 from atiende.core.sanitize import render_markdown
 
-from .. import panels, timeline
+from .. import panels, selectors, timeline
 from ..models import LINK_INVERSE_LABELS, LinkType, PendingReason, Priority, Status
 
 register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def person_name(context, person) -> str:
+    """A person as the page's viewer may know them (selectors.name_for): requesters see
+    agents by first name only. "System" for the desk's own entries."""
+    request = context.get("request")
+    viewer = getattr(request, "user", None)
+    return selectors.name_for(person, viewer) or _("System")
 
 
 @register.filter

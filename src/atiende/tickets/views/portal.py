@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -132,8 +133,31 @@ def new_ticket(request: AuthenticatedRequest) -> HttpResponse:
         initial = {}
         if request.GET.get("kind") in (Kind.INCIDENT, Kind.REQUEST, Kind.QUESTION):
             initial["kind"] = request.GET["kind"]
+        initial.update(_follow_up_initial(request.user, request.GET.get("follow_up") or ""))
         form = PortalTicketForm(initial=initial)
     return render(request, "tickets/portal/new.html", {"nav": "new", "form": form}, status=status)
+
+
+def _follow_up_initial(user: User, number: str) -> dict:
+    """A new ticket that follows up a finished one the user can see: its kind, category and
+    title, and a first line that names it. Anything else in `follow_up` is ignored."""
+    try:
+        old = selectors.ticket_get(user, number[:40]) if number else None
+    except DomainError:
+        old = None
+    if old is None:
+        return {}
+    initial = {
+        "title": old.title,
+        "description": _("This follows up on ticket %(number)s (“%(title)s”).")
+        % {"number": old.number, "title": old.title}
+        + "\n\n",
+    }
+    if old.kind in (Kind.INCIDENT, Kind.REQUEST, Kind.QUESTION):
+        initial["kind"] = old.kind
+    if old.category_id:
+        initial["category"] = str(old.category_id)
+    return initial
 
 
 # --- one ticket ---------------------------------------------------------------------------------
@@ -156,6 +180,7 @@ def _render_ticket(
     *,
     reply_form: ReplyForm | None = None,
     reopen_form: ReopenForm | None = None,
+    finished_error: str = "",
     status: int = 200,
 ) -> HttpResponse:
     others_ticket = ticket.requester_id != request.user.pk
@@ -171,7 +196,12 @@ def _render_ticket(
         else "",
         "reply_form": reply_form or ReplyForm(),
         "reopen_form": reopen_form or ReopenForm(initial={"version": ticket.version}),
-        "can_reply": ticket.status not in FINISHED_STATUSES,
+        # The one rule of every channel: no requester message on a finished ticket.
+        "can_reply": workflow.accepts_requester_message(ticket.status),
+        "finished_error": finished_error,
+        # The team and the assignee's full name are internal (selectors.public_name).
+        "handled_by": selectors.handled_by(ticket),
+        "follow_up_url": _follow_up_url(ticket),
         "others_ticket": others_ticket,
         # Only the person who asked confirms or reopens (tickets.actions enforces it too).
         "can_confirm": ticket.status == Status.RESOLVED and not others_ticket,
@@ -180,6 +210,11 @@ def _render_ticket(
         **reopen,
     }
     return render(request, "tickets/portal/ticket.html", context, status=status)
+
+
+def _follow_up_url(ticket: Ticket) -> str:
+    """The new-ticket form, prefilled with a reference to `ticket`."""
+    return reverse("portal:new") + "?" + urlencode({"follow_up": ticket.number})
 
 
 @requester_area
@@ -202,6 +237,11 @@ def reply(request: AuthenticatedRequest, number: str) -> HttpResponse:
             public=True,
             attachments=form.cleaned_data["attachments"],
         )
+    except actions.TicketFinished as exc:
+        # The form is not shown on a finished ticket: the refusal is the page's notice, next
+        # to the link that opens a new ticket.
+        ticket.refresh_from_db()
+        return _render_ticket(request, ticket, finished_error=exc.detail, status=exc.status_code)
     except DomainError as exc:
         _apply_domain_errors(form, exc)
         return _render_ticket(request, ticket, reply_form=form, status=exc.status_code)
