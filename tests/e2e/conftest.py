@@ -28,9 +28,15 @@ def browser():
 def new_page(browser, live_server):
     contexts = []
 
-    def open_page(*, width: int = 1280, height: int = 900, locale: str = "en-GB"):
+    def open_page(
+        *, width: int = 1280, height: int = 900, locale: str = "en-GB", bypass_csp: bool = False
+    ):
+        # bypass_csp: only for tests that inject their own tooling (axe-core) into the page.
         context = browser.new_context(
-            viewport={"width": width, "height": height}, locale=locale, base_url=live_server.url
+            viewport={"width": width, "height": height},
+            locale=locale,
+            base_url=live_server.url,
+            bypass_csp=bypass_csp,
         )
         contexts.append(context)
         return context.new_page()
