@@ -3,29 +3,20 @@ read once per process, so each case runs in a fresh interpreter)."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 
-PROBE = (
-    "import json, django; django.setup(); from django.conf import settings as s; "
-    "print(json.dumps([s.EMAIL_BACKEND, getattr(s, 'EMAIL_HOST', None), "
+from ..settings_probe import settings_in_fresh_process
+
+VALUES = (
+    "[s.EMAIL_BACKEND, getattr(s, 'EMAIL_HOST', None), "
     "getattr(s, 'EMAIL_PORT', None), getattr(s, 'EMAIL_HOST_USER', None), "
     "getattr(s, 'EMAIL_USE_TLS', None), getattr(s, 'EMAIL_USE_SSL', None), "
-    "s.EMAIL_TIMEOUT, s.OUTBOX_DELIVERY, s.MAIL_DOMAIN]))"
+    "s.EMAIL_TIMEOUT, s.OUTBOX_DELIVERY, s.MAIL_DOMAIN]"
 )
 
 
 def _settings(tmp_path, **env: str) -> list:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("ATIENDE_")}
-    clean.update(DJANGO_SETTINGS_MODULE="atiende.settings", ATIENDE_DATA_DIR=str(tmp_path), **env)
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE], env=clean, capture_output=True, text=True, check=True
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return settings_in_fresh_process(tmp_path, VALUES, **env)
 
 
 def test_without_smtp_nothing_is_delivered(tmp_path):

@@ -3,27 +3,18 @@ default (settings are read once per process, so each case runs in a fresh interp
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
+from ..settings_probe import settings_in_fresh_process
 
-PROBE = (
-    "import json, django; django.setup(); from django.conf import settings as s; "
-    "print(json.dumps([getattr(s, 'SECURE_PROXY_SSL_HEADER', None), s.USE_X_FORWARDED_HOST, "
+VALUES = (
+    "[getattr(s, 'SECURE_PROXY_SSL_HEADER', None), s.USE_X_FORWARDED_HOST, "
     "s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, "
     "s.SECURE_HSTS_PRELOAD, s.SESSION_COOKIE_SECURE, s.TRUSTED_PROXY_COUNT, "
-    "s.AXES_FAILURE_LIMIT, s.LOGIN_USERNAME_FAILURE_LIMIT, s.LOGIN_ADDRESS_FAILURE_LIMIT]))"
+    "s.AXES_FAILURE_LIMIT, s.LOGIN_USERNAME_FAILURE_LIMIT, s.LOGIN_ADDRESS_FAILURE_LIMIT]"
 )
 
 
 def _settings(tmp_path, **env: str) -> list:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("ATIENDE_")}
-    clean.update(DJANGO_SETTINGS_MODULE="atiende.settings", ATIENDE_DATA_DIR=str(tmp_path), **env)
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE], env=clean, capture_output=True, text=True, check=True
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return settings_in_fresh_process(tmp_path, VALUES, **env)
 
 
 def test_by_default_nothing_is_trusted_and_no_hsts(tmp_path):
