@@ -13,6 +13,8 @@ from django.db import models
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from atiende.core.admin import ReadOnlyAdmin
+
 from .actions import SECRET, record_change, snapshot
 from .models import Action, AuditEntry
 
@@ -78,7 +80,7 @@ class AuditedAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = [
         "at",
         "actor_display",
@@ -106,15 +108,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None) -> bool:
         return may_read_audit(request.user)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description=_("who"), ordering="actor_name")
     def actor_display(self, entry: AuditEntry) -> str:

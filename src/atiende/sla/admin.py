@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from atiende.audit.admin import AuditedAdmin
 from atiende.core import clock as wallclock
+from atiende.core.admin import ReadOnlyAdmin
 
 from .models import (
     BusinessCalendar,
@@ -94,19 +95,10 @@ class SlaPolicyAdmin(AuditedAdmin):
 
 
 @admin.register(SlaClock)
-class SlaClockAdmin(admin.ModelAdmin):
+class SlaClockAdmin(ReadOnlyAdmin):
     """Clocks are live data kept by the SLA actions: shown, never edited here."""
 
     list_display = ["ticket", "kind", "state", "target_minutes", "deadline", "breached_at"]
     list_filter = ["state", "kind"]
     list_select_related = ["ticket"]
     raw_id_fields = ["ticket"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

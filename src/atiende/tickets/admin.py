@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from atiende.audit.admin import AuditedAdmin
+from atiende.core.admin import ReadOnlyAdmin
 
 from . import priority
 from .models import Category, DeskSettings, PriorityRule, ResolutionCode, Ticket, TicketEvent
@@ -64,19 +65,6 @@ class DeskSettingsAdmin(AuditedAdmin):
 
     def has_add_permission(self, request):
         return super().has_add_permission(request) and not DeskSettings.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Inspect only: state changes go through tickets.actions, which keep the audit trail."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False
