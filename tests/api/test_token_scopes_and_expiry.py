@@ -183,3 +183,17 @@ def test_cli_token_create_refuses_bad_scope_or_days(capsys, agent):
     assert cli.main(["token", "create", agent.username, "--expires-days", "0"]) == 2
     assert "error" in capsys.readouterr().err
     assert not ApiToken.objects.exists()
+
+
+def test_the_admin_shows_scopes_and_expiry_and_cannot_widen_them(client, admin_user, requester):
+    token = actions.api_token_create(
+        actor=requester, user=requester, name="Reader", scopes=["read"], expires_in_days=5
+    ).token
+    client.force_login(admin_user)
+    listed = client.get(reverse("admin:accounts_apitoken_changelist"))
+    assert listed.status_code == 200
+    assert "Reader" in listed.text and ">read<" in listed.text
+    page = reverse("admin:accounts_apitoken_change", args=[token.pk])
+    client.post(page, {"name": "Reader", "scopes": "read write tokens"})
+    token.refresh_from_db()
+    assert token.scopes == "read"

@@ -193,9 +193,14 @@ class TeamAdmin(AuditedAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(AuditedAdmin):
-    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_display = ["name", "user", "prefix", "scopes", "created_at", "expires_at",
+                    "last_used_at", "revoked_at"]  # fmt: skip
+    list_filter = ["scopes"]
     list_select_related = ["user"]
-    readonly_fields = ["user", "prefix", "digest", "created_at", "last_used_at"]
+    # Scopes and expiry are chosen when the token is issued (they may only narrow what its
+    # holder can do; see accounts.actions.api_token_create), never widened here.
+    readonly_fields = ["user", "prefix", "digest", "scopes", "created_at", "expires_at",
+                       "last_used_at"]  # fmt: skip
     search_fields = ["name", "user__username", "prefix"]
 
     def has_add_permission(self, request):
