@@ -5,6 +5,7 @@ is for administrators only and reads in a constant number of queries."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -326,3 +327,13 @@ def test_user_added_in_the_admin(client, manager):
     assert entry.changes["username"] == [None, "temp"]
     assert entry.changes["password"] == "changed"
     assert user.password not in json.dumps(entry.changes)
+
+
+def test_the_list_summarises_many_fields_in_one_line(admin_client, db):
+    accounts.user_create(username="nuevo", password="Another-long-pass-1", role=Role.AGENT)
+    listed = admin_client.get(reverse("admin:audit_auditentry_changelist"))
+    cells = re.findall(r'<td class="field-changed_fields">(.*?)</td>', listed.text)
+    created = [cell for cell in cells if " more" in cell]
+    assert created, cells
+    fields, more = created[0].rsplit(" and ", 1)
+    assert fields.count(",") == 2 and int(more.split()[0]) > 0

@@ -79,6 +79,9 @@ class AuditedAdmin(admin.ModelAdmin):
         super().delete_queryset(request, queryset)
 
 
+LIST_FIELDS = 3  # field names shown per row in the log's list
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = [
@@ -117,7 +120,16 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("fields"))
     def changed_fields(self, entry: AuditEntry) -> str:
-        return ", ".join(entry.changes)
+        """A one-line summary that keeps the list scannable; the entry shows every field."""
+        model = entry.content_type.model_class()
+        names = [_label(model, name) for name in entry.changes]
+        if len(names) <= LIST_FIELDS:
+            return ", ".join(names)
+        more = len(names) - LIST_FIELDS
+        return _("%(fields)s and %(count)d more") % {
+            "fields": ", ".join(names[:LIST_FIELDS]),
+            "count": more,
+        }
 
     @admin.display(description=_("changes"))
     def changes_table(self, entry: AuditEntry) -> str:
