@@ -117,10 +117,16 @@ def tell(
     return count
 
 
-def mark_ticket_read(*, user_id: int, ticket_id: int, verbs: Sequence[str] = ()) -> int:
-    """The person acted on the ticket (opened it, decided its approval): what they were told
-    about it is read. Uses the unread partial index; a no-op costs one UPDATE of no rows."""
-    found = Notification.objects.filter(user_id=user_id, ticket_id=ticket_id, read_at__isnull=True)
+def mark_ticket_read(
+    *, user_id: int | Sequence[int], ticket_id: int, verbs: Sequence[str] = ()
+) -> int:
+    """The person acted on the ticket (opened it, decided its approval), or the thing they were
+    asked to act on is gone (an approval withdrawn): what they were told about it is read.
+    Uses the unread partial index; a no-op costs one UPDATE of no rows."""
+    user_ids = [user_id] if isinstance(user_id, int) else list(user_id)
+    found = Notification.objects.filter(
+        user_id__in=user_ids, ticket_id=ticket_id, read_at__isnull=True
+    )
     if verbs:
         found = found.filter(verb__in=verbs)
     return found.update(read_at=clock.now())

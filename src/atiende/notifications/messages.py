@@ -19,10 +19,12 @@ MESSAGES: dict[str, Promise] = {
     "ticket_reopened": _("%(number)s was reopened by %(actor)s."),
     "mentioned": _("%(number)s: %(actor)s mentioned you in a note."),
     "ticket_activity": _("%(number)s: %(actor)s added to a ticket you follow."),
-    "approval_decided": _("%(number)s: your approval was recorded (%(decision)s)."),
+    "approval_decided": _("%(number)s: %(actor)s decided an approval (%(decision)s)."),
     "approval_withdrawn": _("%(number)s: the approval asked of you was withdrawn."),
     "change_state": _("%(number)s, a change you own, moved to %(status)s."),
 }
+
+DECISIONS: dict[str, Promise] = {"approved": _("approved"), "rejected": _("rejected")}
 
 CLOCK_NAMES: dict[str, Promise] = {
     "first_response": _("first response"),
@@ -40,6 +42,8 @@ def render(verb: str, params: dict) -> str:
         values["clock"] = str(CLOCK_NAMES.get(values["clock"], values["clock"]))
     for key in ("number", "actor", "decision", "status"):
         values.setdefault(key, "")
+    if values["decision"] in DECISIONS:
+        values["decision"] = str(DECISIONS[values["decision"]])
     values["deadline"] = _when(values.get("deadline", ""))
     try:
         return str(template) % values

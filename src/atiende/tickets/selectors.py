@@ -91,7 +91,7 @@ def visibility(actor: User, via: str = "") -> Q:
     return Q(**{f"{via}requester_id": actor.pk})
 
 
-def who_sees(ticket: Ticket, user_ids: Iterable[int], *, internal: bool) -> set[int]:
+def who_sees(ticket: Ticket, user_ids: Iterable[int | None], *, internal: bool) -> set[int]:
     """Which of `user_ids` may see `ticket` by `visibility` (the same rule, asked the other
     way round: one query for many people, e.g. the recipients of a notification or the agents
     offered by a mention's autocomplete). `internal`: what they would be told is internal
