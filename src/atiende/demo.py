@@ -316,5 +316,7 @@ def _play(
         resolution_notes="Resuelto, por favor confirme." if spanish else "Fixed, please confirm.",
     )  # fmt: skip
     if target == Status.CLOSED:
-        actions.comment_add(actor=requester, ticket_id=ticket.pk, body=replies[2])
-        actions.ticket_transition(actor=requester, ticket_id=ticket.pk, to=Status.CLOSED)
+        # Confirming with a word (a bare reply would reopen it: docs/notifications.md).
+        actions.ticket_transition(
+            actor=requester, ticket_id=ticket.pk, to=Status.CLOSED, comment=replies[2]
+        )

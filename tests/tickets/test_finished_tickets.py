@@ -1,8 +1,8 @@
-"""A requester's message never lands on a closed or cancelled ticket, where no queue shows it:
-the API refuses it (409) and says what to do, the portal hides the form and offers a new
-ticket prefilled with a reference, a forced POST is refused. Mail follows the same rule
-(workflow.requester_reply; tests/mail/test_reply_to_finished.py). Resolved tickets still take
-replies; agents still write on finished tickets."""
+"""A requester's message never lands on a ticket no queue shows: on a resolved ticket within
+the reopen period it reopens it; on a ticket resolved longer ago, closed or cancelled it opens
+a follow-up ticket linked to the old one (portal and API alike; mail in
+tests/mail/test_reply_to_finished.py); the portal hides the form on a finished ticket and
+offers a new ticket prefilled with a reference. Agents still write on finished tickets."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from atiende.core import clock
+from atiende.notifications.models import Notification
 from atiende.tickets import actions, workflow
 from atiende.tickets.models import EventType, Status, Ticket
 
@@ -53,7 +54,8 @@ def _comments(ticket) -> int:
         (Status.NEW, None, workflow.ReplyRoute.JOIN),
         (Status.PENDING, None, workflow.ReplyRoute.JOIN),
         (Status.RESOLVED, 1, workflow.ReplyRoute.REOPEN),
-        (Status.CLOSED, 1, workflow.ReplyRoute.REOPEN),
+        (Status.RESOLVED, 30, workflow.ReplyRoute.NEW_TICKET),
+        (Status.CLOSED, 1, workflow.ReplyRoute.NEW_TICKET),
         (Status.CLOSED, 30, workflow.ReplyRoute.NEW_TICKET),
         (Status.CANCELLED, None, workflow.ReplyRoute.NEW_TICKET),
     ],
@@ -73,22 +75,51 @@ def test_the_one_rule(status, days_since_resolution, route):
 
 
 @pytest.mark.parametrize("finish", [_close, _cancel])
-def test_api_refuses_a_requesters_comment_on_a_finished_ticket(requester, agent, ticket, finish):
+def test_api_reply_on_a_finished_ticket_opens_a_linked_follow_up(requester, agent, ticket, finish):
     finish(ticket, agent)
     answer = ApiClient(requester).post(f"/tickets/{ticket.pk}/comments", {"body": "Hello?"})
-    assert answer.status_code == 409
-    detail = answer.json()["detail"]
-    assert ticket.number in detail and "open a new ticket" in detail
+    assert answer.status_code == 201
+    follow_up = Ticket.objects.get(number=answer.json()["follow_up"]["number"])
+    assert follow_up.pk != ticket.pk and follow_up.requester == requester
+    assert follow_up.description == "Hello?" and follow_up.status == Status.NEW
+    assert follow_up.links_out.get().to_ticket == ticket
     assert _comments(ticket) == 0
 
 
-def test_api_says_a_closed_ticket_can_still_be_reopened(requester, agent, ticket):
+def test_an_agents_reply_on_a_finished_ticket_joins_it(requester, agent, ticket):
     _close(ticket, agent)
-    detail = ApiClient(requester).post(f"/tickets/{ticket.pk}/comments", {"body": "x"}).json()
-    assert "reopen it" in detail["detail"]
+    assert ApiClient(agent).post(f"/tickets/{ticket.pk}/comments", {"body": "x"}).status_code == 201
+    assert _comments(ticket) == 1 and Ticket.objects.count() == 1
+
+
+def test_api_reply_on_a_resolved_ticket_within_the_period_reopens_it(requester, agent, ticket):
+    actions.ticket_update(
+        actor=agent, ticket_id=ticket.pk, version=None, changes={"assignee": agent.pk}
+    )
+    actions.ticket_transition(
+        actor=agent, ticket_id=ticket.pk, to=Status.RESOLVED, resolution_code="solved",
+        resolution_notes="Done.",
+    )  # fmt: skip
+    answer = ApiClient(requester).post(f"/tickets/{ticket.pk}/comments", {"body": "Not fixed"})
+    assert answer.status_code == 201 and answer.json()["follow_up"] is None
+    ticket.refresh_from_db()
+    assert ticket.status == Status.IN_PROGRESS and ticket.resolved_at is None
+    assert ticket.events.filter(type=EventType.STATUS, new_value=Status.IN_PROGRESS).exists()
+    assert Notification.objects.filter(user=agent, verb="ticket_reopened").exists()
+    assert Notification.objects.filter(user=agent, verb="requester_replied").exists()
+
+
+def test_api_reply_on_a_resolved_ticket_after_the_period_opens_a_follow_up(
+    requester, agent, ticket
+):
+    actions.ticket_transition(
+        actor=agent, ticket_id=ticket.pk, to=Status.RESOLVED, resolution_code="solved",
+        resolution_notes="Done.",
+    )  # fmt: skip
     with time_machine.travel(clock.now() + timedelta(days=60), tick=False):
-        late = ApiClient(requester).post(f"/tickets/{ticket.pk}/comments", {"body": "x"}).json()
-    assert "reopen it" not in late["detail"] and "open a new ticket" in late["detail"]
+        answer = ApiClient(requester).post(f"/tickets/{ticket.pk}/comments", {"body": "Again"})
+    assert answer.status_code == 201 and answer.json()["follow_up"] is not None
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.RESOLVED
 
 
 def test_api_refuses_a_requesters_file_on_a_finished_ticket(requester, agent, ticket):
@@ -101,18 +132,11 @@ def test_api_refuses_a_requesters_file_on_a_finished_ticket(requester, agent, ti
     assert not ticket.attachments.exists()
 
 
-def test_resolved_tickets_still_take_replies_and_agents_still_write(requester, agent, ticket):
-    actions.ticket_transition(
-        actor=agent, ticket_id=ticket.pk, to=Status.RESOLVED, resolution_code="solved",
-        resolution_notes="Done.",
-    )  # fmt: skip
-    assert (
-        ApiClient(requester).post(f"/tickets/{ticket.pk}/comments", {"body": "Thanks"}).status_code
-        == 201
-    )
-    actions.ticket_transition(actor=requester, ticket_id=ticket.pk, to=Status.CLOSED)
+def test_agents_still_write_on_finished_tickets(requester, agent, ticket):
+    _close(ticket, agent)
     note = ApiClient(agent).post(f"/tickets/{ticket.pk}/comments", {"body": "n", "public": False})
     assert note.status_code == 201
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.CLOSED
 
 
 # --- portal -------------------------------------------------------------------------------------
@@ -130,15 +154,28 @@ def test_portal_hides_the_form_and_offers_a_prefilled_new_ticket(client, request
     assert 'value="Printer broken"' in form
 
 
-def test_a_forced_portal_reply_is_refused_with_the_way_out(client, requester, agent, ticket):
+def test_a_forced_portal_reply_opens_a_follow_up_and_says_so(client, requester, agent, ticket):
     _cancel(ticket, agent)
     client.force_login(requester)
-    response = client.post(reverse("portal:reply", args=[ticket.number]), {"body": "Hello?"})
-    assert response.status_code == 409
+    response = client.post(
+        reverse("portal:reply", args=[ticket.number]), {"body": "Hello?"}, follow=True
+    )
+    follow_up = Ticket.objects.exclude(pk=ticket.pk).get()
+    assert response.redirect_chain[-1][0] == reverse("portal:ticket", args=[follow_up.number])
     html = response.content.decode()
-    assert "was cancelled, so a reply here would not reach anyone" in html
-    assert f"?follow_up={ticket.number}" in html
+    assert ticket.number in html and follow_up.number in html and "follows it up" in html
     assert _comments(ticket) == 0
+
+
+def test_a_portal_reply_on_a_resolved_ticket_reopens_it(client, requester, agent, ticket):
+    actions.ticket_transition(
+        actor=agent, ticket_id=ticket.pk, to=Status.RESOLVED, resolution_code="solved",
+        resolution_notes="Done.",
+    )  # fmt: skip
+    client.force_login(requester)
+    client.post(reverse("portal:reply", args=[ticket.number]), {"body": "Still broken"})
+    ticket.refresh_from_db()
+    assert ticket.status == Status.NEW and _comments(ticket) == 1
 
 
 def test_follow_up_of_someone_elses_ticket_prefills_nothing(client, other_requester, ticket):

@@ -275,6 +275,7 @@ class OutboundKind(models.TextChoices):
     SLA_BREACH = "sla_breach", _("SLA breach")
     NOTICE = "notice", _("Notice about a refused message")
     CHANGE_APPROVAL = "change_approval", _("Change approval requested")
+    NOTIFICATION = "notification", _("Notification to an agent")
 
 
 # Automatic replies to incoming mail: they could loop, so they are rate-limited per address.

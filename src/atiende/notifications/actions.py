@@ -13,7 +13,7 @@ from atiende.core.errors import NotFound
 
 from .events import NotificationsCreated
 from .messages import MESSAGES
-from .models import Notification
+from .models import Channel, Notification
 
 
 def notify(
@@ -80,3 +80,53 @@ def mark_all_read(*, actor: User) -> int:
     return Notification.objects.filter(user_id=actor.pk, read_at__isnull=True).update(
         read_at=clock.now()
     )
+
+
+def tell(
+    *,
+    verb: str,
+    ticket_id: int | None,
+    user_ids: Iterable[int],
+    actor_id: int | None = None,
+    params: dict[str, Any] | None = None,
+) -> int:
+    """Fan a notification out to the people who want it (notifications.preferences), never to
+    the one who acted: one bulk INSERT for all of them, in the caller's transaction. Callers
+    pass only people who may see the ticket (tickets.selectors.who_sees). Answers how many
+    were told in the app; those who want e-mail get it through the outbox (NotificationsMailed)."""
+    from .events import NotificationsMailed
+    from .preferences import VERB_EVENT, wanted
+
+    if verb not in MESSAGES:
+        raise ValueError(f"unknown notification {verb!r}")
+    ids = {pk for pk in user_ids if pk is not None and pk != actor_id}
+    if not ids:
+        return 0
+    event = VERB_EVENT[verb]
+    params = params or {}
+    now = clock.now()
+    app = sorted(wanted(ids, event, Channel.APP))
+    count = notify_many([(pk, ticket_id, verb, params, now, None) for pk in app]) if app else 0
+    mail = wanted(ids, event, Channel.EMAIL)
+    if mail:
+        events.publish(
+            NotificationsMailed(
+                verb=verb, ticket_id=ticket_id, params=params, user_ids=tuple(sorted(mail))
+            )
+        )
+    return count
+
+
+def mark_ticket_read(
+    *, user_id: int | Sequence[int], ticket_id: int, verbs: Sequence[str] = ()
+) -> int:
+    """The person acted on the ticket (opened it, decided its approval), or the thing they were
+    asked to act on is gone (an approval withdrawn): what they were told about it is read.
+    Uses the unread partial index; a no-op costs one UPDATE of no rows."""
+    user_ids = [user_id] if isinstance(user_id, int) else list(user_id)
+    found = Notification.objects.filter(
+        user_id__in=user_ids, ticket_id=ticket_id, read_at__isnull=True
+    )
+    if verbs:
+        found = found.filter(verb__in=verbs)
+    return found.update(read_at=clock.now())

@@ -15,3 +15,14 @@ class NotificationsCreated:
     e.g. e-mail, in the same transaction)."""
 
     rows: tuple[NotificationRow, ...]
+
+
+@dataclass(frozen=True)
+class NotificationsMailed:
+    """These people want `verb` about a ticket by e-mail too (their preferences): the mail
+    domain queues one message each through the outbox, in the same transaction."""
+
+    verb: str
+    ticket_id: int | None
+    params: dict[str, Any]
+    user_ids: tuple[int, ...]

@@ -13,7 +13,18 @@ MESSAGES: dict[str, Promise] = {
     "sla_warning": _("%(number)s: the %(clock)s target is about to be missed (due %(deadline)s)."),
     "sla_breach": _("%(number)s: the %(clock)s target was missed (due %(deadline)s)."),
     "change_approval": _("%(number)s: your approval is requested."),
+    "ticket_assigned": _("%(number)s was assigned to you by %(actor)s."),
+    "ticket_queued": _("%(number)s arrived unassigned in your team's queue."),
+    "requester_replied": _("%(number)s: %(actor)s replied."),
+    "ticket_reopened": _("%(number)s was reopened by %(actor)s."),
+    "mentioned": _("%(number)s: %(actor)s mentioned you in a note."),
+    "ticket_activity": _("%(number)s: %(actor)s added to a ticket you follow."),
+    "approval_decided": _("%(number)s: %(actor)s decided an approval (%(decision)s)."),
+    "approval_withdrawn": _("%(number)s: the approval asked of you was withdrawn."),
+    "change_state": _("%(number)s, a change you own, moved to %(status)s."),
 }
+
+DECISIONS: dict[str, Promise] = {"approved": _("approved"), "rejected": _("rejected")}
 
 CLOCK_NAMES: dict[str, Promise] = {
     "first_response": _("first response"),
@@ -29,7 +40,10 @@ def render(verb: str, params: dict) -> str:
     values = dict(params)
     if "clock" in values:
         values["clock"] = str(CLOCK_NAMES.get(values["clock"], values["clock"]))
-    values.setdefault("number", "")
+    for key in ("number", "actor", "decision", "status"):
+        values.setdefault(key, "")
+    if values["decision"] in DECISIONS:
+        values["decision"] = str(DECISIONS[values["decision"]])
     values["deadline"] = _when(values.get("deadline", ""))
     try:
         return str(template) % values

@@ -106,18 +106,38 @@ class TicketFinished(Conflict):
         self.route = route
 
 
-def _check_accepts_message(actor: User, ticket: Ticket) -> None:
-    """Requesters write only on tickets someone still reads (workflow.requester_reply).
-    Agents may still note or answer on a finished ticket: it is their record."""
-    if actor.is_agent or workflow.accepts_requester_message(ticket.status):
-        return
+def _requester_route(actor: User, ticket: Ticket, now: datetime) -> workflow.ReplyRoute:
+    """Where a message by `actor` on `ticket` belongs (workflow.requester_reply). Agents'
+    replies and notes always join: the ticket is their record."""
+    if actor.is_agent:
+        return workflow.ReplyRoute.JOIN
     route = workflow.requester_reply(
         ticket.status,
         resolved_at=ticket.resolved_at,
-        now=clock.now(),
+        now=now,
         reopen_days=DeskSettings.current().reopen_days,
     )
-    raise TicketFinished(ticket, route)
+    if route == workflow.ReplyRoute.NEW_TICKET:
+        raise TicketFinished(ticket, route)
+    return route
+
+
+def _reopen_for_reply(ticket: Ticket, actor: User, now: datetime) -> str:
+    """A requester's message reopens a resolved ticket within the reopen period, on every
+    channel: recorded in the timeline like an explicit reopen. Answers the old status (the
+    caller saves the ticket and publishes TicketStatusChanged)."""
+    old = ticket.status
+    ticket.status = workflow.reopen_status(ticket.assignee_id)
+    ticket.resolved_at = None
+    ticket.closed_at = None
+    ticket.resolution_code = ""
+    ticket.resolution_notes = ""
+    ticket.version += 1
+    timeline.record(
+        ticket, actor=actor, type=EventType.STATUS, at=now, field="status", old=old,
+        new=ticket.status,
+    )  # fmt: skip
+    return old
 
 
 # A stale write's message (see core.versions.check_version).
@@ -573,8 +593,10 @@ def comment_add(
     body = _clean_body(body, "body", required=not attachments)
     with transaction.atomic(), cleanup_on_error() as written:
         ticket = _locked_ticket(actor, ticket_id)
-        _check_accepts_message(actor, ticket)
         now = clock.now()
+        reopened_from = None
+        if _requester_route(actor, ticket, now) == workflow.ReplyRoute.REOPEN:
+            reopened_from = _reopen_for_reply(ticket, actor, now)
         event = timeline.record(
             ticket,
             actor=actor,
@@ -588,7 +610,15 @@ def comment_add(
         )
         timeline.index_text(ticket, body, public=public)
         ticket.updated_at = now
-        ticket.save(update_fields=["updated_at"])
+        if reopened_from is None:
+            ticket.save(update_fields=["updated_at"])
+        else:
+            ticket.save()
+            events.publish(
+                TicketStatusChanged(
+                    ticket_id=ticket.pk, actor_id=actor.pk, old=reopened_from, new=ticket.status
+                )
+            )
         events.publish(
             TicketCommented(
                 ticket_id=ticket.pk,
@@ -602,6 +632,57 @@ def comment_add(
     return event
 
 
+@dataclass(frozen=True)
+class ReplyResult:
+    """Where a requester's reply landed: `ticket` is the follow-up when `follow_up_of` is set."""
+
+    event: TicketEvent
+    ticket: Ticket
+    follow_up_of: Ticket | None = None
+
+
+def requester_reply_add(
+    *, actor: User, ticket_id: int, body: str, attachments: Sequence[UploadedFile] = ()
+) -> ReplyResult:
+    """A public reply from the portal or the API, by the policy of every channel
+    (workflow.requester_reply): it joins the ticket, reopens it first (resolved, within the
+    reopen period), or, on a ticket over for good, opens a follow-up ticket linked to it. Only
+    the requester may open the follow-up (they are its requester); anyone else gets 409."""
+    try:
+        event = comment_add(
+            actor=actor, ticket_id=ticket_id, body=body, public=True, attachments=attachments
+        )
+        return ReplyResult(event=event, ticket=event.ticket)
+    except TicketFinished:
+        old = one_or_none(tickets_visible_to(actor).filter(pk=ticket_id))
+        if old is None or old.requester_id != actor.pk:
+            raise
+    return _follow_up(actor, old, body, attachments)
+
+
+def _follow_up(
+    actor: User, old: Ticket, body: str, attachments: Sequence[UploadedFile]
+) -> ReplyResult:
+    with transaction.atomic():
+        ticket = ticket_create(
+            actor=actor,
+            title=old.title,
+            description=body,
+            kind=old.kind if old.kind in REQUESTER_KINDS else Kind.INCIDENT,
+            category_id=old.category_id,
+            attachments=attachments,
+        )
+        link = TicketLink.objects.create(
+            from_ticket=ticket, to_ticket=old, link_type=LinkType.FOLLOW_UP_OF,
+            created_by=actor, created_at=clock.now(),
+        )  # fmt: skip
+        _link_events(link, actor, link.created_at, added=True)
+        event = ticket.events.order_by("id").first()
+        assert event is not None
+    events.publish(TicketLinked(ticket_id=ticket.pk, other_id=old.pk, link_id=link.pk))
+    return ReplyResult(event=event, ticket=ticket, follow_up_of=old)
+
+
 def attachment_add(
     *, actor: User, ticket_id: int, file: UploadedFile, public: bool = True
 ) -> Attachment:
@@ -610,8 +691,9 @@ def attachment_add(
         raise Forbidden(_("Only agents can add internal attachments."))
     with transaction.atomic(), cleanup_on_error() as written:
         ticket = _locked_ticket(actor, ticket_id)
-        _check_accepts_message(actor, ticket)
         now = clock.now()
+        if not actor.is_agent and not workflow.accepts_requester_message(ticket.status):
+            _requester_route(actor, ticket, now)  # refused (409) with the way out
         event = timeline.record(
             ticket, actor=actor, type=EventType.ATTACHMENT, at=now, public=public,
             new=safe_filename(file.name or ""),

@@ -305,16 +305,28 @@ def comment_list(request, ticket_id: Ref):
     response={201: EventOut, **errors(400, 401, 403, 404, 409, 422)},
     url_name="ticket_comment_add",
     summary="Reply (public) or write an internal note (agents, public=false)",
-    description="A requester's reply to a closed or cancelled ticket is refused with 409: "
-    "nobody would read it there. The message says whether the ticket can still be reopened "
-    '(`POST /tickets/{id}/transition {"to": "in_progress"}`) or a new ticket is needed.',
+    description="A requester's reply follows the policy of every channel "
+    "(docs/notifications.md): it reopens a resolved ticket within the reopen period; on a "
+    "ticket resolved longer ago, closed or cancelled it opens a follow-up ticket linked to it, "
+    "returned in `follow_up` (the event is that ticket's creation). Anyone else than the "
+    "requester gets 409 there.",
 )
 def comment_add(request, ticket_id: Ref, payload: CommentIn):
     ticket = _visible(request, ticket_id)
-    event = actions.comment_add(
-        actor=request.user, ticket_id=ticket.pk, body=payload.body, public=payload.public
-    )
-    return Reply(201, event_data(request, event))
+    if request.user.is_agent or not payload.public:
+        event = actions.comment_add(
+            actor=request.user, ticket_id=ticket.pk, body=payload.body, public=payload.public
+        )
+        return Reply(201, event_data(request, event))
+    result = actions.requester_reply_add(actor=request.user, ticket_id=ticket.pk, body=payload.body)
+    data = event_data(request, result.event)
+    if result.follow_up_of is not None:
+        new = result.ticket
+        data["follow_up"] = {
+            "id": new.pk, "number": new.number, "kind": new.kind, "title": new.title,
+            "status": new.status,
+        }  # fmt: skip
+    return Reply(201, data)
 
 
 @router.get(

@@ -67,3 +67,12 @@ class TicketLinked:
     ticket_id: int
     other_id: int
     link_id: int
+
+
+@dataclass(frozen=True)
+class TicketViewed:
+    """Someone opened a ticket's page (desk or portal): what they were told about it is read
+    (notifications)."""
+
+    ticket_id: int
+    user_id: int

@@ -85,6 +85,14 @@ class AttachmentOut(Schema):
     url: str
 
 
+class TicketRefOut(Schema):
+    id: int
+    number: str
+    kind: str
+    title: str
+    status: str
+
+
 class EventOut(Schema):
     id: int
     type: str
@@ -98,14 +106,10 @@ class EventOut(Schema):
     old_value: str
     new_value: str
     attachments: list[AttachmentOut]
-
-
-class TicketRefOut(Schema):
-    id: int
-    number: str
-    kind: str
-    title: str
-    status: str
+    follow_up: TicketRefOut | None = Field(
+        default=None,
+        description="A requester's reply to a finished ticket: the follow-up ticket it opened.",
+    )
 
 
 class LinkOut(Schema):

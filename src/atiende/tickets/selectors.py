@@ -3,12 +3,13 @@ search, attachment download, export and API call."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from atiende.accounts.models import User
+from atiende.accounts.models import Role, User
 from atiende.accounts.selectors import team_ids_of
 from atiende.core.errors import NotFound
 from atiende.core.ids import parse_id
@@ -88,6 +89,31 @@ def visibility(actor: User, via: str = "") -> Q:
             **{f"{via}organization_id": actor.organization_id}
         )
     return Q(**{f"{via}requester_id": actor.pk})
+
+
+def who_sees(ticket: Ticket, user_ids: Iterable[int | None], *, internal: bool) -> set[int]:
+    """Which of `user_ids` may see `ticket` by `visibility` (the same rule, asked the other
+    way round: one query for many people, e.g. the recipients of a notification or the agents
+    offered by a mention's autocomplete). `internal`: what they would be told is internal
+    (a note, an assignment), so only agents qualify, never a requester."""
+    ids = {pk for pk in user_ids if pk is not None}
+    if not ids:
+        return set()
+    agent = ~Q(role=Role.REQUESTER)
+    sees = (
+        Q(role=Role.ADMIN)
+        | (agent & Q(sees_all_tickets=True))
+        | (agent & Q(pk=ticket.assignee_id))
+        | Q(pk=ticket.requester_id)
+    )
+    if ticket.team_id:  # (a None team would match everyone outside any team)
+        sees |= agent & Q(teammembership__team_id=ticket.team_id)
+    if ticket.organization_id:
+        sees |= Q(is_organization_manager=True, organization_id=ticket.organization_id)
+    found = User.objects.filter(sees, pk__in=ids, is_active=True)
+    if internal:
+        found = found.filter(agent)
+    return set(found.values_list("pk", flat=True).distinct())
 
 
 def resolution_label(code: str) -> str:

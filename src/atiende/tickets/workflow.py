@@ -69,23 +69,25 @@ class ReplyRoute(StrEnum):
 def requester_reply(
     status: str, *, resolved_at: datetime | None, now: datetime, reopen_days: int
 ) -> ReplyRoute:
-    """Where a requester's message on a ticket belongs: the one rule of every channel.
+    """Where a requester's message on a ticket belongs: the one rule of every channel
+    (portal, API and mail; docs/notifications.md "Replies to finished tickets").
 
-    Mail follows it to the letter: it joins, reopens and joins, or opens a follow-up ticket
-    (mail.inbound.intake). The portal and the API never add a requester's message to a
-    finished ticket (`accepts_requester_message`): they refuse it (409) and offer to reopen
-    (REOPEN) or to open a new ticket (NEW_TICKET). A resolved ticket still takes their replies
-    there as it is, as it always has (the requester answers "it's fixed" or "it isn't").
+    - open: the message joins the ticket;
+    - resolved, within the reopen period: the ticket is reopened and the message joins it
+      (the resolution did not hold, or the requester still has a question);
+    - resolved after the period, closed or cancelled: the message opens a follow-up ticket
+      linked to the old one (the old one is over for good).
     """
     if status in OPEN_STATUSES:
         return ReplyRoute.JOIN
-    if status in REOPEN_FROM and within_reopen_period(resolved_at, now, reopen_days):
+    if status == S.RESOLVED and within_reopen_period(resolved_at, now, reopen_days):
         return ReplyRoute.REOPEN
     return ReplyRoute.NEW_TICKET
 
 
 def accepts_requester_message(status: str) -> bool:
-    """May a requester's reply or file be added to a ticket in `status` as it is?"""
+    """Does the portal offer the reply form on a ticket in `status`? Not on a finished one:
+    it offers a new ticket that follows it up instead (a forced reply opens one)."""
     return status not in FINISHED
 
 

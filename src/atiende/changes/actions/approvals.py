@@ -12,8 +12,10 @@ from atiende.accounts.models import Role, User
 from atiende.core import clock, events
 from atiende.core.errors import Forbidden, NotFound, ValidationFailed
 from atiende.core.ids import parse_id
+from atiende.notifications.actions import mark_ticket_read, tell
 from atiende.tickets.events import TicketStatusChanged
 from atiende.tickets.models import EventType, Ticket
+from atiende.tickets.selectors import who_sees
 
 from .. import workflow
 from ..events import ChangeApprovalDecided
@@ -55,9 +57,17 @@ def _request_approvals(ticket: Ticket, details: ChangeDetails, now: datetime) ->
 
 
 def _withdraw_pending(details: ChangeDetails, now: datetime) -> None:
-    Approval.objects.filter(change=details, status=ApprovalStatus.PENDING).update(
-        status=ApprovalStatus.WITHDRAWN, decided_at=now
-    )
+    pending = Approval.objects.filter(change=details, status=ApprovalStatus.PENDING)
+    approver_ids = sorted(set(pending.values_list("approver_id", flat=True)))
+    pending.update(status=ApprovalStatus.WITHDRAWN, decided_at=now)
+    if approver_ids:
+        # Nothing is asked of them any more: the request is read, and they are told why.
+        mark_ticket_read(user_id=approver_ids, ticket_id=details.pk, verbs=APPROVAL_VERBS)
+        number = Ticket.objects.filter(pk=details.pk).values_list("number", flat=True).first()
+        tell(
+            verb="approval_withdrawn", ticket_id=details.pk, user_ids=approver_ids,
+            params={"number": number},
+        )  # fmt: skip
 
 
 def _approve_if_nobody_needed(
@@ -77,6 +87,7 @@ def _approve_if_nobody_needed(
 
 
 APPROVE = "approve"
+APPROVAL_VERBS = ("change_approval",)
 REJECT = "reject"
 
 
@@ -121,6 +132,15 @@ def approval_decide(
         approval.comment = comment
         approval.decided_at = now
         approval.save()
+        # Deciding is acting on the request: its notification is read. The change's owner
+        # (who asked) is told of the decision.
+        mark_ticket_read(user_id=actor.pk, ticket_id=ticket.pk, verbs=APPROVAL_VERBS)
+        tell(
+            verb="approval_decided", ticket_id=ticket.pk,
+            user_ids=who_sees(ticket, {ticket.assignee_id}, internal=True), actor_id=actor.pk,
+            params={"number": ticket.number, "actor": actor.display_name,
+                    "decision": approval.status},
+        )  # fmt: skip
         _event(
             ticket,
             actor,

@@ -37,6 +37,7 @@ from atiende.accounts.models import User
 from atiende.core import clock
 from atiende.core.sanitize import render_markdown
 from atiende.notifications.messages import CLOCK_NAMES
+from atiende.notifications.messages import render as render_notification
 from atiende.tickets.models import EventType, Kind, ResolutionCode, Ticket, TicketEvent
 from atiende.tickets.selectors import name_for
 
@@ -494,6 +495,11 @@ def _context(row: OutboundMessage, user: User | None, language: str):  # type: i
             replyable=False,
         )
         return context, "change_approval", ticket_subject(kind), compose.AUTO_GENERATED
+    if kind == OutboundKind.NOTIFICATION:
+        # The in-app text, rendered now in the recipient's language and time zone.
+        verb, values = row.params.get("verb", ""), row.params.get("params") or {}
+        context.update(message=render_notification(verb, values), replyable=False)
+        return context, "notification", ticket_subject(), compose.AUTO_GENERATED
     if kind == OutboundKind.NOTICE:
         context.update(
             reason=row.params.get("reason", ""),

@@ -24,7 +24,7 @@ from django.conf import settings
 
 from atiende.accounts.models import User
 from atiende.core.events import subscribe
-from atiende.notifications.events import NotificationsCreated
+from atiende.notifications.events import NotificationsCreated, NotificationsMailed
 from atiende.tickets.events import TicketCommented, TicketCreated, TicketStatusChanged
 from atiende.tickets.models import Status, Ticket
 
@@ -116,3 +116,22 @@ def _change_approval_mail(rows: list[tuple[int, int]]) -> None:
         for user_id, ticket_id in dict.fromkeys(rows)
         if user_id in wanted
     )
+
+
+@subscribe(NotificationsMailed, in_transaction=True)
+def notification_mail(event: NotificationsMailed) -> None:
+    """The people who want a notification by e-mail (their preferences, notifications.tell)
+    and have e-mail notifications on at all: one message each, one bulk INSERT."""
+    if event.ticket_id is None:
+        return
+    wanted = (
+        User.objects.filter(pk__in=event.user_ids, is_active=True, email_notifications=True)
+        .exclude(email="")
+        .values_list("pk", flat=True)
+    )
+    params = {"verb": event.verb, "params": event.params}
+    outbox.queue_many(
+        {"kind": OutboundKind.NOTIFICATION, "recipient_id": pk, "ticket_id": event.ticket_id,
+         "params": params}
+        for pk in wanted
+    )  # fmt: skip

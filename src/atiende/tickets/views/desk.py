@@ -17,11 +17,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from atiende.accounts.selectors import team_ids_of
+from atiende.core import events
 from atiende.core.errors import Conflict, DomainError, NotFound
 from atiende.core.forms import apply_domain_error
 from atiende.core.http import agents_only
 
 from .. import actions, panels, selectors, workflow
+from ..events import TicketViewed
 from ..forms.desk import (
     UNASSIGNED,
     VIEWS,
@@ -243,7 +245,10 @@ def _conflict_response(request, number: str, exc: Conflict, unsaved=None):
 
 @agents_only
 def ticket_detail(request, number: str):
-    return _render_ticket(request, _ticket_or_404(request.user, number))
+    ticket = _ticket_or_404(request.user, number)
+    # Opening the ticket is acting on it: what its reader was told of it is read.
+    events.publish(TicketViewed(ticket_id=ticket.pk, user_id=request.user.pk))
+    return _render_ticket(request, ticket)
 
 
 @require_POST

@@ -19,11 +19,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from atiende.accounts.models import User
-from atiende.core import clock
+from atiende.core import clock, events
 from atiende.core.errors import DomainError, PayloadTooLarge
 from atiende.core.forms import apply_domain_error
 
 from .. import actions, panels, selectors, workflow
+from ..events import TicketViewed
 from ..forms.portal import ConfirmForm, PortalTicketForm, ReopenForm, ReplyForm
 from ..models import OPEN_STATUSES, Channel, DeskSettings, Kind, Status, Ticket
 from ..selectors import TicketFilters
@@ -219,7 +220,10 @@ def _follow_up_url(ticket: Ticket) -> str:
 
 @requester_area
 def ticket_detail(request: AuthenticatedRequest, number: str) -> HttpResponse:
-    return _render_ticket(request, _visible_ticket(request, number))
+    ticket = _visible_ticket(request, number)
+    # Opening the ticket is acting on it: what its reader was told of it is read.
+    events.publish(TicketViewed(ticket_id=ticket.pk, user_id=request.user.pk))
+    return _render_ticket(request, ticket)
 
 
 @requester_area
@@ -230,11 +234,10 @@ def reply(request: AuthenticatedRequest, number: str) -> HttpResponse:
     if not form.is_valid():
         return _render_ticket(request, ticket, reply_form=form, status=422)
     try:
-        event = actions.comment_add(
+        result = actions.requester_reply_add(
             actor=request.user,
             ticket_id=ticket.pk,
             body=form.cleaned_data["body"],
-            public=True,
             attachments=form.cleaned_data["attachments"],
         )
     except actions.TicketFinished as exc:
@@ -245,8 +248,18 @@ def reply(request: AuthenticatedRequest, number: str) -> HttpResponse:
     except DomainError as exc:
         _apply_domain_errors(form, exc)
         return _render_ticket(request, ticket, reply_form=form, status=exc.status_code)
+    if result.follow_up_of is not None:
+        messages.success(
+            request,
+            _(
+                "Ticket %(old)s is closed, so your message opened a new ticket, %(new)s, which "
+                "follows it up."
+            )
+            % {"old": ticket.number, "new": result.ticket.number},
+        )
+        return redirect(reverse("portal:ticket", args=[result.ticket.number]))
     messages.success(request, _("Your reply was sent."))
-    return redirect(reverse("portal:ticket", args=[ticket.number]) + f"#event-{event.pk}")
+    return redirect(reverse("portal:ticket", args=[ticket.number]) + f"#event-{result.event.pk}")
 
 
 @requester_area

@@ -1,0 +1,95 @@
+"""Who wants to be told what, and how: the events people choose from (on /account/), their
+defaults, and the resolution of a choice (person > their teams' defaults > these defaults)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from .models import Channel, Preference
+
+
+@dataclass(frozen=True)
+class Event:
+    label: Promise
+    app: bool  # the default in the app
+    email: bool  # the default by e-mail
+
+
+EVENTS: dict[str, Event] = {
+    "assigned": Event(_("A ticket is assigned to me"), app=True, email=True),
+    "queue": Event(_("A ticket arrives unassigned in my team's queue"), app=False, email=False),
+    "replied": Event(_("The requester replies on my ticket"), app=True, email=True),
+    "reopened": Event(_("My ticket is reopened"), app=True, email=True),
+    "mentioned": Event(_("Someone mentions me in a note"), app=True, email=True),
+    "followed": Event(_("Activity on a ticket I follow"), app=True, email=False),
+    "approval": Event(_("Approvals: asked, decided or withdrawn"), app=True, email=True),
+    "change_state": Event(_("A change I own changes state"), app=True, email=False),
+}
+
+# The preference each notification verb (messages.MESSAGES) answers to. SLA notifications
+# follow the SLA policy's escalation, not a preference.
+VERB_EVENT: dict[str, str] = {
+    "ticket_assigned": "assigned",
+    "ticket_queued": "queue",
+    "requester_replied": "replied",
+    "ticket_reopened": "reopened",
+    "mentioned": "mentioned",
+    "ticket_activity": "followed",
+    "change_approval": "approval",
+    "approval_decided": "approval",
+    "approval_withdrawn": "approval",
+    "change_state": "change_state",
+}
+
+
+def default(event: str, channel: str) -> bool:
+    spec = EVENTS[event]
+    return spec.email if channel == Channel.EMAIL else spec.app
+
+
+def wanted(user_ids: Iterable[int], event: str, channel: str) -> set[int]:
+    """Those of `user_ids` who want `event` on `channel`: two queries, whatever their number.
+    Among several teams' defaults, one that turns the event on wins."""
+    ids = set(user_ids)
+    if not ids:
+        return set()
+    own = dict(
+        Preference.objects.filter(user_id__in=ids, event=event, channel=channel).values_list(
+            "user_id", "enabled"
+        )
+    )
+    team: dict[int, bool] = {}
+    undecided = ids - set(own)
+    if undecided:
+        for user_id, enabled in Preference.objects.filter(
+            team__teammembership__user_id__in=undecided, event=event, channel=channel
+        ).values_list("team__teammembership__user_id", "enabled"):
+            team[user_id] = team.get(user_id, False) or enabled
+    fallback = default(event, channel)
+    return {pk for pk in ids if own.get(pk, team.get(pk, fallback))}
+
+
+def choices_of(user_id: int = 0, *, team_id: int | None = None) -> dict[tuple[str, str], bool]:
+    """Every (event, channel) with its effective value for a person, or a team's defaults."""
+    found = {(e, c): default(e, c) for e in EVENTS for c in Channel.values}
+    if team_id is not None:
+        rows = Preference.objects.filter(team_id=team_id)
+    else:
+        from atiende.accounts.models import TeamMembership
+
+        teams = TeamMembership.objects.filter(user_id=user_id).values("team_id")
+        team: dict[tuple[str, str], bool] = {}
+        for e, c, enabled in Preference.objects.filter(team_id__in=teams).values_list(
+            "event", "channel", "enabled"
+        ):
+            team[(e, c)] = team.get((e, c), False) or enabled
+        found.update({key: value for key, value in team.items() if key in found})
+        rows = Preference.objects.filter(user_id=user_id)
+    for e, c, enabled in rows.values_list("event", "channel", "enabled"):
+        if (e, c) in found:
+            found[(e, c)] = enabled
+    return found

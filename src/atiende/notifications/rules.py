@@ -1,0 +1,106 @@
+"""Who is told what about tickets: the notification rules, subscribed to the tickets' events
+(notifications sits above tickets). Each runs inside the publishing transaction, so the
+people told and the change commit together; each is a few queries and one bulk INSERT,
+whatever the number of recipients (bench/). Recipients always pass the ticket access rule
+(tickets.selectors.who_sees), the actor is never told of their own act, and internal
+activity never reaches a requester. Preferences decide app and e-mail (preferences.py)."""
+
+from __future__ import annotations
+
+from atiende.accounts.models import TeamMembership, User
+from atiende.core.events import subscribe
+from atiende.tickets import workflow
+from atiende.tickets.events import (
+    TicketCommented,
+    TicketCreated,
+    TicketStatusChanged,
+    TicketUpdated,
+    TicketViewed,
+)
+from atiende.tickets.models import Ticket
+from atiende.tickets.selectors import who_sees
+
+from . import actions
+
+
+def _ticket(ticket_id: int) -> Ticket | None:
+    return (
+        Ticket.objects.filter(pk=ticket_id)
+        .only("number", "kind", "team_id", "assignee_id", "requester_id", "organization_id")
+        .first()
+    )
+
+
+def _name(user_id: int | None) -> str:
+    if user_id is None:
+        return ""
+    user = User.objects.filter(pk=user_id).only("first_name", "last_name", "username").first()
+    return user.display_name if user else ""
+
+
+def _tell(verb: str, ticket: Ticket, people, actor_id: int | None, *, internal: bool) -> None:
+    recipients = who_sees(ticket, set(people) - {actor_id}, internal=internal)
+    if recipients:
+        actions.tell(
+            verb=verb, ticket_id=ticket.pk, user_ids=recipients, actor_id=actor_id,
+            params={"number": ticket.number, "actor": _name(actor_id)},
+        )  # fmt: skip
+
+
+def _team_queue(ticket: Ticket) -> set[int]:
+    if ticket.team_id is None:
+        return set()
+    return set(
+        TeamMembership.objects.filter(team_id=ticket.team_id).values_list("user_id", flat=True)
+    )
+
+
+def _routed(ticket: Ticket, actor_id: int | None) -> None:
+    """Assigned: the assignee is told; unassigned in a team: the team's queue (a preference
+    off by default, which a team's administrators may turn on)."""
+    if ticket.assignee_id is not None:
+        _tell("ticket_assigned", ticket, {ticket.assignee_id}, actor_id, internal=True)
+    else:
+        _tell("ticket_queued", ticket, _team_queue(ticket), actor_id, internal=True)
+
+
+@subscribe(TicketCreated, in_transaction=True)
+def ticket_created(event: TicketCreated) -> None:
+    ticket = event.ticket
+    if workflow.has_own_lifecycle(ticket.kind):
+        return  # a change's owner and approvers are told by the changes domain
+    _routed(ticket, event.actor_id)
+
+
+@subscribe(TicketUpdated, in_transaction=True)
+def ticket_updated(event: TicketUpdated) -> None:
+    if not {"assignee", "team"} & set(event.fields):
+        return
+    ticket = _ticket(event.ticket_id)
+    if ticket is None or workflow.has_own_lifecycle(ticket.kind):
+        return
+    if "assignee" in event.fields or ticket.assignee_id is None:
+        _routed(ticket, event.actor_id)
+
+
+@subscribe(TicketStatusChanged, in_transaction=True)
+def status_changed(event: TicketStatusChanged) -> None:
+    if not workflow.is_reopen(event.old, event.new):
+        return
+    ticket = _ticket(event.ticket_id)
+    if ticket is not None:
+        _tell("ticket_reopened", ticket, {ticket.assignee_id}, event.actor_id, internal=True)
+
+
+@subscribe(TicketCommented, in_transaction=True)
+def commented(event: TicketCommented) -> None:
+    if event.by_agent or not event.public:
+        return
+    ticket = _ticket(event.ticket_id)
+    if ticket is not None:
+        _tell("requester_replied", ticket, {ticket.assignee_id}, event.actor_id, internal=True)
+
+
+@subscribe(TicketViewed, in_transaction=True)  # one UPDATE, at once
+def viewed(event: TicketViewed) -> None:
+    actions.mark_ticket_read(user_id=event.user_id, ticket_id=event.ticket_id)
