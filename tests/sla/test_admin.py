@@ -33,7 +33,7 @@ def test_calendar_preview_lists_the_next_working_periods(admin_client, office):
 def test_calendar_with_bad_hours_is_refused_with_a_message(admin_client):
     url = reverse("admin:sla_businesscalendar_add")
     response = admin_client.post(url, {
-        "name": "Broken", "time_zone": "UTC", "hours": '{"mon-fri": "17:00-09:00"}',
+        "name": "Broken", "time_zone": "UTC", "hours_mon_0_from": "17:00", "hours_mon_0_to": "09:00",
         "country": "", "subdivision": "",
         "holidays-TOTAL_FORMS": "0", "holidays-INITIAL_FORMS": "0",
         "closures-TOTAL_FORMS": "0", "closures-INITIAL_FORMS": "0",

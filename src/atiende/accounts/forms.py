@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 from functools import cache
+from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
@@ -20,9 +21,27 @@ LANGUAGE_CHOICES = [
 
 
 @cache
-def time_zone_choices() -> list[tuple[str, str]]:
-    names = sorted(name for name in zoneinfo.available_timezones() if "/" in name or name == "UTC")
-    return [(name, name.replace("_", " ")) for name in names]
+def time_zone_choices() -> list[tuple[str, Any]]:
+    """The IANA time zones (from tzdata) for a <select>: UTC first, then one group per
+    region ("America", "Europe"...), each zone shown without its region and with spaces
+    ("America/Argentina/Buenos_Aires" -> "Argentina/Buenos Aires"). Shared by every time
+    zone picker (account preferences, SLA calendars); legacy aliases without a region
+    ("EST5EDT", "GMT") are left out."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for name in sorted(zoneinfo.available_timezones()):
+        region, sep, place = name.partition("/")
+        if sep:
+            groups.setdefault(region, []).append((name, place.replace("_", " ")))
+    return [("UTC", "UTC"), *groups.items()]
+
+
+@cache
+def time_zone_names() -> frozenset[str]:
+    """Every value time_zone_choices() offers."""
+    names = {"UTC"}
+    for _region, zones in time_zone_choices()[1:]:
+        names.update(name for name, _label in zones)
+    return frozenset(names)
 
 
 class PreferencesForm(forms.Form):

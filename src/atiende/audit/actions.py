@@ -22,8 +22,9 @@ from .models import Action, AuditEntry
 SECRET = "changed"
 # Field names that hold a secret or its hash: "password", "imap_password", "digest".
 SECRET_SUFFIXES = ("password", "digest", "secret")
-# Kept up to date by the system, not by whoever edits the row.
-IGNORED_FIELDS = frozenset({"last_login"})
+# Kept up to date by the system, not by whoever edits the row (`version` grows on every
+# save: optimistic concurrency, not an edit).
+IGNORED_FIELDS = frozenset({"last_login", "version"})
 EMPTY: tuple[Any, ...] = (None, "", [], {})
 REPR_MAX = 200
 

@@ -15,18 +15,25 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, cast
 
-from django.db import connection, transaction
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import connection, models, transaction
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _lazy
 
 from atiende.accounts.actions import system_actor
 from atiende.accounts.models import Role, TeamMembership, User
+from atiende.audit.actions import record_change, snapshot
+from atiende.audit.models import Action
 from atiende.core import bulk
 from atiende.core import clock as wallclock
-from atiende.core.errors import DomainError
+from atiende.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from atiende.core.queries import loaded_related
+from atiende.core.versions import check_version
 from atiende.notifications.actions import notify_many
 from atiende.tickets import timeline
 from atiende.tickets.models import EventType, Status, Ticket
@@ -34,6 +41,9 @@ from atiende.tickets.models import EventType, Status, Ticket
 from . import clocks
 from .calendar import Calendar
 from .models import (
+    BusinessCalendar,
+    CalendarClosure,
+    CalendarHoliday,
     ClockKind,
     ClockState,
     EscalationAction,
@@ -487,3 +497,315 @@ def _change_ticket(clock: SlaClock, escalation: SlaEscalation, now: datetime) ->
         detail = f"P{ticket.priority}"
     record([Happening(ticket.pk, escalation.action, now, clock=clock.kind, detail=detail)])
     return True
+
+
+# --- configuration: calendars and policies ------------------------------------------------------
+#
+# The API's writes. They validate with the models' full_clean, as the admin's forms do (one
+# set of rules), and record every change in the audit log as audit.admin.AuditedAdmin does:
+# the calendar or policy itself, and each holiday, closure, target or escalation added,
+# changed or removed. Lists of rows sent replace the current ones, matched by their natural
+# key (a holiday by date, a target by priority...), so resending a list records nothing.
+
+CALENDAR_FIELDS = frozenset({"name", "time_zone", "country", "subdivision", "is_24x7", "hours"})
+POLICY_EDITABLE = frozenset(
+    {"name", "position", "is_active", "calendar_id", "kinds", "priorities", "pause_statuses",
+     "warn_at_percent"}
+)  # fmt: skip
+POLICY_M2M = ("organizations", "categories", "teams")
+STALE_CALENDAR = _lazy(
+    "This calendar was changed by someone else (version %(current)d, you had %(yours)d)."
+)
+STALE_POLICY = _lazy(
+    "This SLA policy was changed by someone else (version %(current)d, you had %(yours)d)."
+)
+
+
+def _require_manager(actor: User) -> None:
+    if not (actor.is_active and actor.is_manager):
+        raise Forbidden(gettext("Only managers may change service levels."))
+
+
+def _problems(instance: models.Model, prefix: str = "", exclude: Iterable[str] = ()) -> dict:
+    """The model's validation errors, keyed as the API names the fields."""
+    try:
+        instance.full_clean(exclude=list(exclude))
+    except ValidationError as exc:
+        return {
+            (prefix.rstrip(".") or "__all__") if name == NON_FIELD_ERRORS else prefix + name: list(
+                messages
+            )
+            for name, messages in exc.message_dict.items()
+        }
+    return {}
+
+
+def _rows(
+    model: type[models.Model], data: list[dict], key: Callable[[Any], Any], field: str
+) -> tuple[list, dict]:
+    """Unsaved, validated rows from `data`, and the errors ("holidays.1.date": [...])."""
+    rows, problems, seen = [], {}, set()
+    for i, values in enumerate(data):
+        row = model(**values)
+        found = _problems(row, f"{field}.{i}.", exclude=["calendar", "policy"])
+        if not found and key(row) in seen:
+            found = {f"{field}.{i}": [gettext("This row repeats an earlier one.")]}
+        seen.add(key(row))
+        rows.append(row)
+        problems.update(found)
+    return rows, problems
+
+
+def _sync(actor: User, current: Iterable, wanted: list, key: Callable[[Any], Any]) -> bool:
+    """Make a parent's rows `wanted` (validated, parent set): rows with the same key are kept
+    (updated if they differ), others deleted or created. Each change is recorded. Whether
+    anything changed."""
+    existing = {key(row): row for row in current}
+    wanted_keys = {key(row) for row in wanted}
+    changed = False
+    for k, old in existing.items():
+        if k not in wanted_keys:
+            record_change(actor=actor, action=Action.DELETED, obj=old, before=snapshot(old))
+            old.delete()
+            changed = True
+    for row in wanted:
+        old = existing.get(key(row))
+        if old is None:
+            row.save()
+            record_change(actor=actor, action=Action.CREATED, obj=row)
+            changed = True
+            continue
+        before = snapshot(old)
+        row.pk, row._state.adding = old.pk, False
+        if snapshot(row) != before:
+            row.save()
+            record_change(actor=actor, action=Action.UPDATED, obj=row, before=before)
+            changed = True
+    return changed
+
+
+def _holiday_key(row: CalendarHoliday) -> Any:
+    return row.date
+
+
+def _closure_key(row: CalendarClosure) -> Any:
+    return (row.start, row.end)
+
+
+def _target_key(row: SlaTarget) -> Any:
+    return row.priority
+
+
+def _escalation_key(row: SlaEscalation) -> Any:
+    return (row.trigger, row.clock, row.action, row.team_id)
+
+
+def _calendar_rows(holidays: list[dict] | None, closures: list[dict] | None) -> tuple:
+    problems: dict = {}
+    new_holidays = new_closures = None
+    if holidays is not None:
+        new_holidays, found = _rows(CalendarHoliday, holidays, _holiday_key, "holidays")
+        problems.update(found)
+    if closures is not None:
+        new_closures, found = _rows(CalendarClosure, closures, _closure_key, "closures")
+        problems.update(found)
+    return new_holidays, new_closures, problems
+
+
+def _save_calendar_rows(actor: User, calendar: BusinessCalendar, holidays, closures) -> bool:
+    changed = False
+    if holidays is not None:
+        for row in holidays:
+            row.calendar = calendar
+        changed |= _sync(actor, calendar.holidays.all(), holidays, _holiday_key)
+    if closures is not None:
+        for row in closures:
+            row.calendar = calendar
+        changed |= _sync(actor, calendar.closures.all(), closures, _closure_key)
+    return changed
+
+
+def calendar_create(
+    *,
+    actor: User,
+    holidays: list[dict] | None = None,
+    closures: list[dict] | None = None,
+    **fields: Any,
+) -> BusinessCalendar:
+    """A new business calendar (managers), with its holidays and closures."""
+    _require_manager(actor)
+    calendar = BusinessCalendar(**{k: v for k, v in fields.items() if k in CALENDAR_FIELDS})
+    new_holidays, new_closures, problems = _calendar_rows(holidays, closures)
+    problems = {**_problems(calendar), **problems}
+    if problems:
+        raise ValidationFailed(errors=problems)
+    with transaction.atomic():
+        calendar.save()
+        record_change(actor=actor, action=Action.CREATED, obj=calendar)
+        _save_calendar_rows(actor, calendar, new_holidays, new_closures)
+    return calendar
+
+
+def calendar_update(
+    *,
+    actor: User,
+    calendar_id: int,
+    version: Any = None,
+    holidays: list[dict] | None = None,
+    closures: list[dict] | None = None,
+    **fields: Any,
+) -> BusinessCalendar:
+    """Change the fields given; `holidays`/`closures`, when given, replace the lists.
+    `version` (the one read) refuses a write made from a stale read (409)."""
+    _require_manager(actor)
+    with transaction.atomic():
+        calendar = BusinessCalendar.objects.select_for_update().filter(pk=calendar_id).first()
+        if calendar is None:
+            raise NotFound()
+        check_version(calendar.version, version, stale=STALE_CALENDAR)
+        before = snapshot(calendar)
+        for name, value in fields.items():
+            if name in CALENDAR_FIELDS:
+                setattr(calendar, name, value)
+        new_holidays, new_closures, problems = _calendar_rows(holidays, closures)
+        problems = {**_problems(calendar), **problems}
+        if problems:
+            raise ValidationFailed(errors=problems)
+        rows_changed = _save_calendar_rows(actor, calendar, new_holidays, new_closures)
+        if rows_changed or snapshot(calendar) != before:
+            calendar.save()  # a new updated_at: processes rebuild their copy (to_calendar)
+            record_change(actor=actor, action=Action.UPDATED, obj=calendar, before=before)
+    return calendar
+
+
+def calendar_delete(*, actor: User, calendar_id: int, version: Any = None) -> None:
+    """Delete a calendar no policy uses (409 while one does: policies keep their calendar)."""
+    _require_manager(actor)
+    with transaction.atomic():
+        calendar = BusinessCalendar.objects.select_for_update().filter(pk=calendar_id).first()
+        if calendar is None:
+            raise NotFound()
+        check_version(calendar.version, version, stale=STALE_CALENDAR)
+        users = list(calendar.policies.order_by("position", "id").values_list("name", flat=True))
+        if users:
+            raise Conflict(
+                gettext("This calendar is used by SLA policies: %(names)s.")
+                % {"names": ", ".join(users)},
+                current_version=calendar.version,
+            )
+        record_change(actor=actor, action=Action.DELETED, obj=calendar, before=snapshot(calendar))
+        calendar.delete()
+
+
+def _policy_links(sent: dict[str, list[int] | None]) -> dict:
+    """Errors for organisation, category and team ids that do not exist."""
+    problems = {}
+    for name, ids in sent.items():
+        if ids is None:
+            continue
+        model = cast(type[models.Model], SlaPolicy._meta.get_field(name).related_model)
+        found = set(model._default_manager.filter(pk__in=ids).values_list("pk", flat=True))
+        missing = sorted(set(ids) - found)
+        if missing:
+            problems[name] = [
+                gettext("These ids do not exist: %(ids)s.") % {"ids": ", ".join(map(str, missing))}
+            ]
+    return problems
+
+
+def _policy_rows(targets: list[dict] | None, escalations: list[dict] | None) -> tuple:
+    problems: dict = {}
+    new_targets = new_escalations = None
+    if targets is not None:
+        new_targets, found = _rows(SlaTarget, targets, _target_key, "targets")
+        problems.update(found)
+    if escalations is not None:
+        new_escalations, found = _rows(SlaEscalation, escalations, _escalation_key, "escalations")
+        problems.update(found)
+    return new_targets, new_escalations, problems
+
+
+def _save_policy(actor: User, policy: SlaPolicy, links: dict, targets, escalations) -> bool:
+    changed = False
+    for name, ids in links.items():
+        if ids is not None and set(getattr(policy, name).values_list("pk", flat=True)) != set(ids):
+            getattr(policy, name).set(ids)
+            changed = True
+    for rows, current, key in (
+        (targets, policy.targets.all(), _target_key),
+        (escalations, policy.escalations.all(), _escalation_key),
+    ):
+        if rows is not None:
+            for row in rows:
+                row.policy = policy
+            changed |= _sync(actor, current, rows, key)
+    return changed
+
+
+def policy_create(
+    *,
+    actor: User,
+    targets: list[dict] | None = None,
+    escalations: list[dict] | None = None,
+    organizations: list[int] | None = None,
+    categories: list[int] | None = None,
+    teams: list[int] | None = None,
+    **fields: Any,
+) -> SlaPolicy:
+    """A new SLA policy (managers), with its conditions, targets and escalations."""
+    _require_manager(actor)
+    links = {"organizations": organizations, "categories": categories, "teams": teams}
+    policy = SlaPolicy(**{k: v for k, v in fields.items() if k in POLICY_EDITABLE})
+    new_targets, new_escalations, problems = _policy_rows(targets, escalations)
+    problems = {**_problems(policy), **_policy_links(links), **problems}
+    if problems:
+        raise ValidationFailed(errors=problems)
+    with transaction.atomic():
+        policy.save()
+        _save_policy(actor, policy, links, new_targets, new_escalations)
+        record_change(
+            actor=actor,
+            action=Action.CREATED,
+            obj=policy,
+            after=snapshot(policy, m2m=POLICY_M2M),
+        )
+    return policy
+
+
+def policy_update(
+    *,
+    actor: User,
+    policy_id: int,
+    version: Any = None,
+    targets: list[dict] | None = None,
+    escalations: list[dict] | None = None,
+    organizations: list[int] | None = None,
+    categories: list[int] | None = None,
+    teams: list[int] | None = None,
+    **fields: Any,
+) -> SlaPolicy:
+    """Change the fields given; lists given replace the current ones. Policies are never
+    deleted (clocks keep the policy they ran under): deactivate one with is_active=False."""
+    _require_manager(actor)
+    links = {"organizations": organizations, "categories": categories, "teams": teams}
+    with transaction.atomic():
+        policy = SlaPolicy.objects.select_for_update().filter(pk=policy_id).first()
+        if policy is None:
+            raise NotFound()
+        check_version(policy.version, version, stale=STALE_POLICY)
+        before = snapshot(policy, m2m=POLICY_M2M)
+        for name, value in fields.items():
+            if name in POLICY_EDITABLE:
+                setattr(policy, name, value)
+        new_targets, new_escalations, problems = _policy_rows(targets, escalations)
+        problems = {**_problems(policy), **_policy_links(links), **problems}
+        if problems:
+            raise ValidationFailed(errors=problems)
+        rows_changed = _save_policy(actor, policy, links, new_targets, new_escalations)
+        after = snapshot(policy, m2m=POLICY_M2M)
+        if rows_changed or after != before:
+            policy.save()
+            record_change(
+                actor=actor, action=Action.UPDATED, obj=policy, before=before, after=after
+            )
+    return policy

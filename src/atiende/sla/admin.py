@@ -13,6 +13,7 @@ from atiende.audit.admin import AuditedAdmin
 from atiende.core import clock as wallclock
 from atiende.core.admin import ReadOnlyAdmin
 
+from .forms import BusinessCalendarForm, SlaPolicyForm, SlaTargetForm
 from .models import (
     BusinessCalendar,
     CalendarClosure,
@@ -38,6 +39,7 @@ class CalendarClosureInline(admin.TabularInline):
 
 @admin.register(BusinessCalendar)
 class BusinessCalendarAdmin(AuditedAdmin):
+    form = BusinessCalendarForm
     list_display = ["name", "time_zone", "country", "subdivision", "is_24x7"]
     search_fields = ["name"]
     inlines = [CalendarHolidayInline, CalendarClosureInline]
@@ -71,6 +73,7 @@ class BusinessCalendarAdmin(AuditedAdmin):
 
 class SlaTargetInline(admin.TabularInline):
     model = SlaTarget
+    form = SlaTargetForm
     extra = 0
 
 
@@ -81,6 +84,7 @@ class SlaEscalationInline(admin.TabularInline):
 
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(AuditedAdmin):
+    form = SlaPolicyForm
     list_display = ["name", "position", "is_active", "calendar", "warn_at_percent"]
     list_editable = ["position", "is_active"]
     list_filter = ["is_active", "calendar"]

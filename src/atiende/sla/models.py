@@ -11,6 +11,7 @@ from datetime import date as date_type
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from atiende.accounts.models import validate_time_zone
 from atiende.core.dates import YEAR_MAX, YEAR_MIN, check_year
 from atiende.core.errors import ValidationFailed
+from atiende.tickets.models import Kind, Priority, Status
 
 from .calendar import Calendar, WeeklyHours
 
@@ -35,7 +37,51 @@ def validate_weekly_hours(value) -> None:
         raise ValidationError(_("Invalid opening hours: %(error)s") % {"error": exc}) from exc
 
 
-class BusinessCalendar(models.Model):
+def _choice_list(value, allowed, describe) -> None:
+    """A JSON list of distinct values taken from `allowed` (an empty list means any)."""
+    if not isinstance(value, list):
+        raise ValidationError(_("Give a list of values."))
+    unknown = [v for v in value if v not in allowed or isinstance(v, bool)]
+    if unknown:
+        raise ValidationError(
+            _("Not valid: %(values)s. Choose from %(allowed)s.")
+            % {"values": ", ".join(map(str, unknown)), "allowed": describe}
+        )
+    if len(set(value)) != len(value):
+        raise ValidationError(_("Each value may appear only once."))
+
+
+def validate_kinds(value) -> None:
+    _choice_list(value, Kind.values, ", ".join(Kind.values))
+
+
+def validate_priorities(value) -> None:
+    _choice_list(value, Priority.values, "1..5")
+
+
+def validate_statuses(value) -> None:
+    _choice_list(value, Status.values, ", ".join(Status.values))
+
+
+class Versioned(models.Model):
+    """A row edited by people in the admin and over the API: `version` grows by one on
+    every save, so an API client can send the version it read (core.versions.check_version)."""
+
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and not self._state.adding:
+            self.version += 1
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "version"}
+        super().save(*args, **kwargs)
+
+
+class BusinessCalendar(Versioned):
     """When a desk works: weekly hours in a time zone, minus public holidays of a country
     (and subdivision), minus custom holidays and closures. `is_24x7` ignores the hours."""
 
@@ -208,7 +254,7 @@ def _within_years(**values: date_type) -> None:
         raise ValidationError(errors)
 
 
-class SlaPolicy(models.Model):
+class SlaPolicy(Versioned):
     """Ordered policies: the first active one whose conditions all match applies. An empty
     condition matches anything."""
 
@@ -222,10 +268,18 @@ class SlaPolicy(models.Model):
         related_name="policies",
     )
     kinds = models.JSONField(
-        _("kinds"), default=list, blank=True, help_text=_("Ticket kinds; empty means any.")
+        _("kinds"),
+        default=list,
+        blank=True,
+        validators=[validate_kinds],
+        help_text=_("Ticket kinds; none means any."),
     )
     priorities = models.JSONField(
-        _("priorities"), default=list, blank=True, help_text=_("1..5; empty means any.")
+        _("priorities"),
+        default=list,
+        blank=True,
+        validators=[validate_priorities],
+        help_text=_("None means any."),
     )
     organizations = models.ManyToManyField(
         "accounts.Organization", blank=True, related_name="+", verbose_name=_("organisations")
@@ -240,7 +294,8 @@ class SlaPolicy(models.Model):
         _("pausing statuses"),
         default=list,
         blank=True,
-        help_text=_('Statuses that stop the clocks, e.g. ["pending"].'),
+        validators=[validate_statuses],
+        help_text=_("Statuses that stop the clocks, e.g. Pending."),
     )
     warn_at_percent = models.PositiveSmallIntegerField(_("warn at (%)"), default=75)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -260,17 +315,28 @@ class SlaPolicy(models.Model):
         return self.name
 
 
+# A year of business time: far beyond any real target, and short enough that a deadline
+# stays within the calendar's 200-year horizon even on an 8x5 calendar.
+TARGET_MAX_MINUTES = 365 * 24 * 60
+TARGET_RANGE = [MinValueValidator(1), MaxValueValidator(TARGET_MAX_MINUTES)]
+
+
 class SlaTarget(models.Model):
     policy = models.ForeignKey(SlaPolicy, on_delete=models.CASCADE, related_name="targets")
     priority = models.PositiveSmallIntegerField(
         _("priority"), choices=[(p, str(p)) for p in range(1, 6)]
     )
-    first_response_minutes = models.PositiveIntegerField(_("first response (minutes)"))
-    resolution_minutes = models.PositiveIntegerField(_("resolution (minutes)"))
+    first_response_minutes = models.PositiveIntegerField(
+        _("first response (minutes)"), validators=TARGET_RANGE
+    )
+    resolution_minutes = models.PositiveIntegerField(
+        _("resolution (minutes)"), validators=TARGET_RANGE
+    )
     next_response_minutes = models.PositiveIntegerField(
         _("next response (minutes)"),
         null=True,
         blank=True,
+        validators=TARGET_RANGE,
         help_text=_("After each public reply of the requester; empty for none."),
     )
 

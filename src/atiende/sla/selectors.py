@@ -1,4 +1,5 @@
-"""Reads of SLA clocks, always scoped through the tickets' access rule (`visibility`)."""
+"""Reads of SLA clocks, always scoped through the tickets' access rule (`visibility`), and of
+the service-level configuration (calendars, policies) for the desk's staff."""
 
 from __future__ import annotations
 
@@ -7,15 +8,17 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from atiende.accounts.models import User
 from atiende.core import clock as wallclock
+from atiende.core.errors import Forbidden, NotFound
 from atiende.tickets.models import Ticket
 from atiende.tickets.selectors import tickets_visible_to, visibility
 
 from . import clocks
 from .calendar import Calendar
-from .models import ClockState, SlaClock
+from .models import BusinessCalendar, ClockState, SlaClock, SlaPolicy
 
 
 def _visible(actor: User) -> QuerySet[SlaClock]:
@@ -84,3 +87,46 @@ def clock_summaries_of_new(ticket: Ticket) -> list[dict]:
     loaded on it (actions.clocks_start_new), without reading them back."""
     now = wallclock.now()
     return [clock_summary(clock, now=now) for clock in ticket.sla_clocks.all()]
+
+
+# --- configuration: calendars and policies ------------------------------------------------------
+
+
+def _may_read_configuration(actor: User) -> None:
+    """Agents, managers and admins read the service levels they work under; requesters
+    don't (they see their own tickets' expectations, not the desk's configuration)."""
+    if not (actor.is_active and actor.is_agent):
+        raise Forbidden(gettext("Only the desk's staff may read service-level configuration."))
+
+
+def calendars_for(actor: User) -> QuerySet[BusinessCalendar]:
+    _may_read_configuration(actor)
+    return BusinessCalendar.objects.prefetch_related("holidays", "closures").order_by("name")
+
+
+def calendar_get(actor: User, calendar_id: int) -> BusinessCalendar:
+    """One calendar; to a requester, as to anyone for an unknown id, a 404."""
+    if not (actor.is_active and actor.is_agent):
+        raise NotFound()
+    calendar = calendars_for(actor).filter(pk=calendar_id).first()
+    if calendar is None:
+        raise NotFound()
+    return calendar
+
+
+def policies_for(actor: User) -> QuerySet[SlaPolicy]:
+    _may_read_configuration(actor)
+    return (
+        SlaPolicy.objects.select_related("calendar")
+        .prefetch_related("organizations", "categories", "teams", "targets", "escalations__team")
+        .order_by("position", "id")
+    )
+
+
+def policy_get(actor: User, policy_id: int) -> SlaPolicy:
+    if not (actor.is_active and actor.is_agent):
+        raise NotFound()
+    policy = policies_for(actor).filter(pk=policy_id).first()
+    if policy is None:
+        raise NotFound()
+    return policy
