@@ -206,3 +206,103 @@
     updateComposer();
   });
 })();
+
+// --- Keyboard shortcuts (web/_shortcuts.html lists them; "?" opens the list) -----------------
+// Single keys, ignored while typing in a field or with Ctrl/Alt/Meta held, so that they never
+// steal a keystroke meant for a form. Each one moves focus to or submits an ordinary control.
+(() => {
+  const LIST_KEY = "atiende.queue"; // ticket URLs of the list last seen, for [ and ]
+
+  function typing(target) {
+    return target.closest && target.closest("input, textarea, select, [contenteditable='true']");
+  }
+
+  function openList() {
+    const dialog = document.getElementById("shortcuts");
+    if (!dialog || dialog.open) return;
+    dialog.returnTo = document.activeElement;
+    dialog.showModal(); // modal: focus stays inside; Escape closes it
+    const close = dialog.querySelector("[data-shortcuts-close]");
+    if (close) close.focus();
+  }
+
+  function queueLinks() {
+    return Array.from(document.querySelectorAll(".queue-table td.num a"));
+  }
+
+  function moveInQueue(step) {
+    const links = queueLinks();
+    if (!links.length) return false;
+    const row = document.activeElement && document.activeElement.closest("tr");
+    const at = links.findIndex((link) => link.closest("tr") === row);
+    const next = links[Math.max(0, Math.min(links.length - 1, at < 0 ? 0 : at + step))];
+    next.focus();
+    next.closest("tr").scrollIntoView({ block: "nearest" });
+    return true;
+  }
+
+  function moveInTicket(step) {
+    let list = [];
+    try { list = JSON.parse(sessionStorage.getItem(LIST_KEY) || "[]"); } catch (e) { list = []; }
+    const at = list.indexOf(window.location.pathname);
+    if (at >= 0 && list[at + step]) window.location.assign(list[at + step]);
+  }
+
+  function compose(internal) {
+    const form = document.querySelector("[data-reply-form]");
+    if (!form) return;
+    const radio = form.querySelector(`input[name='visibility'][value='${internal ? "internal" : "public"}']`);
+    if (radio && !radio.checked) {
+      radio.checked = true;
+      radio.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+    const body = form.querySelector("textarea[name='body']");
+    if (body) body.focus();
+  }
+
+  const ACTIONS = {
+    "?": openList,
+    "/": () => { const q = document.getElementById("topsearch-q"); if (q) q.focus(); },
+    j: () => moveInQueue(1),
+    k: () => moveInQueue(-1),
+    "]": () => moveInTicket(1),
+    "[": () => moveInTicket(-1),
+    r: () => compose(false),
+    n: () => compose(true),
+    a: () => {
+      const form = document.querySelector("form[action$='/assign-to-me/']");
+      if (form) form.requestSubmit();
+    },
+    s: () => {
+      const target = document.querySelector("#status .transition-buttons button, #status summary, #reply select[name='then']");
+      if (target) { target.focus(); target.scrollIntoView({ block: "center" }); }
+    },
+    u: () => { const back = document.querySelector(".crumbs a"); if (back) window.location.assign(back.href); },
+  };
+
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.altKey || event.metaKey || event.defaultPrevented) return;
+    if (typing(event.target)) return;
+    const dialog = document.getElementById("shortcuts");
+    if (dialog && dialog.open) return; // the dialog handles its own keys (Escape, Tab, Enter)
+    const action = ACTIONS[event.key];
+    if (!action) return;
+    event.preventDefault();
+    action();
+  });
+
+  document.addEventListener("click", (event) => {
+    if (event.target.closest && event.target.closest("[data-shortcuts-open]")) openList();
+  });
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const dialog = document.getElementById("shortcuts");
+    if (dialog) {
+      dialog.addEventListener("close", () => {
+        if (dialog.returnTo && dialog.returnTo.focus) dialog.returnTo.focus();
+      });
+    }
+    const links = queueLinks();
+    if (links.length) sessionStorage.setItem(LIST_KEY, JSON.stringify(links.map((a) => a.pathname)));
+  });
+})();
