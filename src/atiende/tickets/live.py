@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.cache import caches
 
 from atiende.accounts.models import User
@@ -57,18 +58,29 @@ def leave(ticket_id: int, user: User) -> None:
         _store().set(_key(ticket_id), entries, PRESENCE_TTL)
 
 
-def etag(version: int, updated_at, others: list[tuple[int, str, str]]) -> str:
+def others_on(ticket_id: int, user: User) -> list[tuple[int, str, str]]:
+    """Who else has the ticket open, without recording anything."""
+    now = time.time()
+    entries: dict[int, list] = _store().get(_key(ticket_id)) or {}
+    return sorted((u, e[0], e[1]) for u, e in entries.items() if e[2] > now and u != user.pk)
+
+
+def etag(user: User, version: int, updated_at, others: list[tuple[int, str, str]]) -> str:
     """Changes when the ticket does (a reply moves updated_at, a field change the version) or
-    when someone arrives, leaves or starts replying."""
-    raw = f"{version}|{updated_at.timestamp()}|" + ",".join(f"{u}:{m}" for u, _, m in others)
-    return '"' + hashlib.blake2s(raw.encode(), digest_size=8).hexdigest() + '"'
+    when someone arrives, leaves or starts replying. Keyed with the secret key and the user:
+    holding it proves the access check passed when it was issued (see views/live.py)."""
+    raw = f"{user.pk}|{version}|{updated_at.timestamp()}|" + ",".join(
+        f"{u}:{m}" for u, _, m in others
+    )
+    key = settings.SECRET_KEY.encode()[:32]
+    return '"' + hashlib.blake2s(raw.encode(), key=key, digest_size=12).hexdigest() + '"'
 
 
-def ticket_stamp(actor: User, number: str) -> tuple[int, int, object] | None:
-    """(id, version, updated_at) of a visible ticket: the poll's only query."""
+def ticket_stamp(number: str) -> tuple[int, int, object] | None:
+    """(id, version, updated_at) by number: the idle poll's only query (unique index). No
+    access check here: the caller answers 304 only to a tag minted for this user."""
     return (
-        selectors.tickets_visible_to(actor)
-        .filter(number=number.upper()[:20])
+        Ticket.objects.filter(number=number.upper()[:20])
         .values_list("pk", "version", "updated_at")
         .first()
     )

@@ -200,3 +200,12 @@ def test_status_refused_by_the_workflow_keeps_no_message(agent, ticket, monkeypa
     assert response.status_code == 422
     assert "Not now." in response.content.decode()
     assert not ticket.events.filter(body="Please restart it.").exists()
+
+
+def test_a_tag_minted_for_someone_else_gets_no_304(agent, other_agent, ticket):
+    """The idle answer skips the access check only for a tag issued to this very user."""
+    mine = _client(agent)
+    v, seen = _page_state(mine, ticket)
+    tag = _poll(mine, ticket, v, seen)["ETag"]
+    stranger = _client(other_agent)  # another team: may not see the ticket
+    assert _poll(stranger, ticket, v, seen, etag=tag).status_code == 404

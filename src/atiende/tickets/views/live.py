@@ -27,19 +27,26 @@ def _private(response: HttpResponse, tag: str) -> HttpResponse:
 @agents_only
 def ticket_live(request, number: str):
     """Who else is here and, when the ticket moved on, what changed since the page's last
-    event (`seen`). Idle cost: the stamp query and one presence read."""
-    stamp = live.ticket_stamp(request.user, number)
+    event (`seen`). Idle cost: one query by the ticket number's unique index and a presence
+    read. The full access check runs whenever an answer has a body; a 304 goes only to a
+    client holding the tag minted for this user and this exact state, i.e. one that passed
+    that check and learns nothing new (an agent who lost access sees "not modified" until the
+    ticket changes, then a 404)."""
+    stamp = live.ticket_stamp(number)
     if stamp is None:
         raise Http404
     ticket_id, version, updated_at = stamp
-    others = live.announce(ticket_id, request.user, request.GET.get("mode", ""))
-    tag = live.etag(version, updated_at, others)
+    mode = request.GET.get("mode", "")
+    tag = live.etag(request.user, version, updated_at, live.others_on(ticket_id, request.user))
     if _not_modified(request, tag):
+        live.announce(ticket_id, request.user, mode)  # a write only every PRESENCE_TTL / 2
         return _private(HttpResponseNotModified(), tag)
-    context: dict[str, object] = {"others": others}
+    ticket = selectors.ticket_get(request.user, ticket_id)  # NotFound: 404
+    others = live.announce(ticket_id, request.user, mode)
+    tag = live.etag(request.user, ticket.version, ticket.updated_at, others)
+    context: dict[str, object] = {"others": others, "ticket": ticket}
     seen = parse_id(request.GET.get("seen", ""))
     if seen is not None:  # the ticket or its visitors moved on: say what changed
-        ticket = selectors.ticket_get(request.user, ticket_id)
         changes = live.changes_since(request.user, ticket, seen)
         context.update(ticket=ticket, changes=changes, stale=bool(changes))
     return _private(render(request, "tickets/desk/_live.html", context), tag)
