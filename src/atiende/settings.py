@@ -260,12 +260,23 @@ SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", False)
 
 # --- Cache ------------------------------------------------------------------------------------
 CACHE_URL = env("CACHE_URL", "")
-CACHES = {
+CACHES: dict[str, dict] = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+    ),
+    # Who has a ticket open (tickets/live.py). It must be shared by every worker process:
+    # Redis when configured, otherwise files under the data directory (docs/live-desk.md).
+    "presence": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "presence"),
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    ),
 }
 
 # --- Background work (Celery; see docs/background.md) -----------------------------------

@@ -1,11 +1,13 @@
 from django.urls import path
 
-from .views import desk
+from .views import desk, live
 
 app_name = "desk"
 urlpatterns = [
     path("", desk.queue, name="queue"),
     path("new/", desk.new_ticket, name="new"),
+    path("live/", live.queue_live, name="queue_live"),
+    path("tickets/<str:number>/live/", live.ticket_live, name="ticket_live"),
     path("tickets/<str:number>/", desk.ticket_detail, name="ticket"),
     path("tickets/<str:number>/update/", desk.ticket_update, name="ticket_update"),
     path("tickets/<str:number>/assign-to-me/", desk.ticket_assign_me, name="ticket_assign_me"),

@@ -8,6 +8,7 @@ write re-renders the page with the error on the right field and the DomainError'
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,9 +22,11 @@ from atiende.core import events
 from atiende.core.errors import Conflict, DomainError, NotFound
 from atiende.core.forms import apply_domain_error
 from atiende.core.http import agents_only
+from atiende.core.ids import parse_id
 
-from .. import actions, panels, selectors, workflow
+from .. import actions, live, panels, selectors, workflow
 from ..events import TicketViewed
+from ..forms.composer import ComposerForm
 from ..forms.desk import (
     UNASSIGNED,
     VIEWS,
@@ -31,7 +34,6 @@ from ..forms.desk import (
     DeskChoices,
     NewTicketForm,
     QueueFilterForm,
-    ReplyForm,
     TicketFieldsForm,
     TransitionForm,
 )
@@ -94,6 +96,7 @@ def _render_queue(request, *, bulk_form: BulkForm | None = None, status: int = 2
     ]
     context = {
         "nav": "queue",
+        "live_interval_ms": live.POLL_SECONDS * 1000,
         "views": VIEWS,
         "view": view,
         "view_label": VIEWS.get(view, ""),
@@ -177,6 +180,15 @@ def _ticket_or_404(user, number: str) -> Ticket:
     return selectors.ticket_get(user, number)  # NotFound: the middleware's 404
 
 
+def _agent_targets(ticket: Ticket) -> set[str]:
+    targets = set(workflow.allowed_targets(ticket.status, is_agent=True))
+    if workflow.has_own_lifecycle(ticket.kind):
+        return set()  # a change moves on its change page (the status card links there)
+    if ticket.assignee_id is None:
+        targets.discard(Status.ASSIGNED)  # "assigned" needs an assignee: use the panel first
+    return targets
+
+
 def _render_ticket(
     request,
     ticket: Ticket,
@@ -185,17 +197,15 @@ def _render_ticket(
     fields_form: TicketFieldsForm | None = None,
     transition_form: TransitionForm | None = None,
     transition_error: str = "",
-    reply_form: ReplyForm | None = None,
+    reply_form: ComposerForm | None = None,
     conflict: list[tuple[str, str]] | None = None,
+    changes: live.ChangesSince | None = None,
+    composer_changes: live.ChangesSince | None = None,
     link_error: str = "",
 ):
     user = request.user
     choices = DeskChoices(user)
-    targets = set(workflow.allowed_targets(ticket.status, is_agent=True))
-    if workflow.has_own_lifecycle(ticket.kind):
-        targets = set()  # a change moves on its change page (the status card links there)
-    if ticket.assignee_id is None:
-        targets.discard(Status.ASSIGNED)  # "assigned" needs an assignee: use the panel first
+    targets = _agent_targets(ticket)
     failed_target = transition_form.data.get("to") if transition_form is not None else None
 
     def transition_for(target: str) -> TransitionForm:
@@ -207,10 +217,21 @@ def _render_ticket(
             initial={"to": target, "version": ticket.version},
         )
 
+    events = list(selectors.timeline_for(user, ticket))
+    seen = live.last_event_id(events)
+    composer_targets = _composer_targets(ticket, targets)
+    if (
+        composer_changes is not None and reply_form is not None
+    ):  # the same draft, now based on what the agent has just been shown
+        reply_form = ComposerForm.refreshed(
+            reply_form, version=ticket.version, seen=seen, targets=composer_targets
+        )
     context = {
         "nav": "queue",
         "ticket": ticket,
-        "events": selectors.timeline_for(user, ticket),
+        "events": events,
+        "seen": seen,
+        "live_interval_ms": live.POLL_SECONDS * 1000,
         "resolution_text": selectors.resolution_label(ticket.resolution_code),
         "fields_form": fields_form or TicketFieldsForm(choices=choices, ticket=ticket),
         "simple_targets": [
@@ -220,8 +241,14 @@ def _render_ticket(
         "pending_form": transition_for(Status.PENDING) if Status.PENDING in targets else None,
         "failed_target": failed_target,
         "transition_error": transition_error,
-        "reply_form": reply_form or ReplyForm(),
+        "reply_form": reply_form
+        or ComposerForm(
+            initial={"visibility": "public", "version": ticket.version, "seen": seen},
+            targets=composer_targets,
+        ),
         "conflict": conflict,
+        "changes": changes,
+        "composer_changes": composer_changes,
         "can_assign_to_me": ticket.is_open and ticket.assignee_id != user.pk,
         # Every card comes from the panel registry (tickets' own, SLA's, the CMDB's...).
         "side_panels": panels.for_ticket(user, ticket, panels.Placement.SIDE),
@@ -233,6 +260,11 @@ def _render_ticket(
     return render(request, "tickets/desk/ticket.html", context, status=status)
 
 
+def _composer_targets(ticket: Ticket, targets: set[str]) -> list[tuple[str, str]]:
+    """The statuses the composer offers after a message; resolving has its own form."""
+    return [(s.value, str(s.label)) for s in Status if s in targets and s != Status.RESOLVED]
+
+
 def _back_to_ticket(ticket: Ticket, anchor: str = "") -> HttpResponse:
     url = reverse("desk:ticket", args=[ticket.number])
     return redirect(f"{url}#{anchor}" if anchor else url, permanent=False)
@@ -240,7 +272,11 @@ def _back_to_ticket(ticket: Ticket, anchor: str = "") -> HttpResponse:
 
 def _conflict_response(request, number: str, exc: Conflict, unsaved=None):
     ticket = _ticket_or_404(request.user, number)
-    return _render_ticket(request, ticket, status=exc.status_code, conflict=unsaved or [])
+    # What others changed after the form's page was read (its `seen` event), net per field.
+    changes = live.changes_since(request.user, ticket, parse_id(request.POST.get("seen", "")))
+    return _render_ticket(
+        request, ticket, status=exc.status_code, conflict=unsaved or [], changes=changes
+    )
 
 
 @agents_only
@@ -395,23 +431,60 @@ def _form_error(form, *, only_general: bool = False) -> str:
 @require_POST
 @agents_only
 def ticket_reply(request, number: str):
+    """The composer: a reply or note, then optionally a status, in one transaction. A draft
+    written while others changed the ticket is held back (409) with what changed."""
     ticket = _ticket_or_404(request.user, number)
-    form = ReplyForm(request.POST, request.FILES)
+    targets = _composer_targets(ticket, _agent_targets(ticket))
+    form = ComposerForm(request.POST, request.FILES, targets=targets)
     if not form.is_valid():
         return _render_ticket(request, ticket, status=422, reply_form=form)
+    data = form.cleaned_data
+    changes = live.changes_since(request.user, ticket, data["seen"])
+    if changes or (data["version"] is not None and data["version"] != ticket.version):
+        return _composer_conflict(request, ticket, form, changes)
     try:
-        event = actions.comment_add(
-            actor=request.user,
-            ticket_id=ticket.pk,
-            body=form.cleaned_data["body"],
-            public=form.is_public,
-            attachments=form.cleaned_data["attachments"],
+        with transaction.atomic():  # the message and the status stand or fall together
+            event = actions.comment_add(
+                actor=request.user,
+                ticket_id=ticket.pk,
+                body=data["body"],
+                public=form.is_public,
+                attachments=data["attachments"],
+            )
+            if data["then"]:
+                actions.ticket_transition(
+                    actor=request.user,
+                    ticket_id=ticket.pk,
+                    to=data["then"],
+                    version=data["version"],
+                    pending_reason=data["pending_reason"],
+                )
+    except Conflict:
+        fresh = _ticket_or_404(request.user, number)
+        return _composer_conflict(
+            request, fresh, form, live.changes_since(request.user, fresh, data["seen"])
         )
     except DomainError as exc:
-        apply_domain_error(form, exc, rename={"file": "attachments"})
+        apply_domain_error(form, exc, rename={"file": "attachments", "to": "then"})
         return _render_ticket(request, ticket, status=exc.status_code, reply_form=form)
-    messages.success(request, _("Reply sent.") if form.is_public else _("Internal note added."))
+    sent = _("Reply sent.") if form.is_public else _("Internal note added.")
+    if data["then"]:
+        sent = f"{sent} " + _("Status changed to “%(status)s”.") % {
+            "status": Status(data["then"]).label
+        }
+    messages.success(request, sent)
     return _back_to_ticket(ticket, f"event-{event.pk}")
+
+
+def _composer_conflict(request, ticket: Ticket, form: ComposerForm, changes) -> HttpResponse:
+    # Also when only the version moved (no event the agent may read): still their call.
+    return _render_ticket(
+        request,
+        ticket,
+        status=409,
+        reply_form=form,
+        composer_changes=changes,
+    )
 
 
 # --- new ticket ---------------------------------------------------------------------------------
