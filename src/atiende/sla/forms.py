@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from atiende.accounts.forms import time_zone_choices, time_zone_names
@@ -229,9 +230,9 @@ def _same_list(initial: Any, new: list) -> bool:
 
 
 class BusinessCalendarForm(forms.ModelForm):
-    time_zone = TimeZoneField(label=_("time zone"))
+    time_zone = TimeZoneField(label=capfirst(_("time zone")))
     hours = WeeklyHoursField(
-        label=_("weekly hours"),
+        label=capfirst(_("weekly hours")),
         required=False,
         help_text=_(
             "Local time. Leave a day empty when closed; “until 00:00” means until midnight. "
@@ -253,13 +254,18 @@ class BusinessCalendarForm(forms.ModelForm):
 
 
 class SlaPolicyForm(forms.ModelForm):
-    kinds = checkboxes(Kind.choices, label=_("kinds"), help_text=_("None ticked: any kind."))
+    kinds = checkboxes(
+        Kind.choices, label=capfirst(_("kinds")), help_text=_("None ticked: any kind.")
+    )
     priorities = checkboxes(
-        Priority.choices, coerce=int, label=_("priorities"), help_text=_("None ticked: any.")
+        Priority.choices,
+        coerce=int,
+        label=capfirst(_("priorities")),
+        help_text=_("None ticked: any."),
     )
     pause_statuses = checkboxes(
         Status.choices,
-        label=_("pausing statuses"),
+        label=capfirst(_("pausing statuses")),
         help_text=_("The clocks stop while a ticket is in one of these."),
     )
 
@@ -280,10 +286,10 @@ class SlaPolicyForm(forms.ModelForm):
 
 
 class SlaTargetForm(forms.ModelForm):
-    first_response_minutes = MinutesField(label=_("first response"))
-    resolution_minutes = MinutesField(label=_("resolution"))
+    first_response_minutes = MinutesField(label=capfirst(_("first response")))
+    resolution_minutes = MinutesField(label=capfirst(_("resolution")))
     next_response_minutes = MinutesField(
-        label=_("next response"),
+        label=capfirst(_("next response")),
         required=False,
         help_text=_("After each public reply of the requester; empty for none."),
     )
