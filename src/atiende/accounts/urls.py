@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import passwords, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -8,4 +8,26 @@ urlpatterns = [
     path("preferences/", views.preferences, name="preferences"),
     path("tokens/", views.token_create, name="token_create"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path("password/", passwords.PasswordChangeView.as_view(), name="password_change"),
+    path("password/reset/", passwords.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password/reset/sent/",
+        passwords.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        passwords.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/invitation/<uidb64>/<token>/",
+        passwords.InvitationConfirmView.as_view(),
+        name="invitation_confirm",
+    ),
+    path(
+        "password/done/",
+        passwords.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
 ]

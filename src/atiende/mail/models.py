@@ -275,6 +275,8 @@ class OutboundKind(models.TextChoices):
     SLA_BREACH = "sla_breach", _("SLA breach")
     NOTICE = "notice", _("Notice about a refused message")
     CHANGE_APPROVAL = "change_approval", _("Change approval requested")
+    PASSWORD_RESET = "password_reset", _("Password reset link")
+    INVITATION = "invitation", _("Invitation to set a password")
 
 
 # Automatic replies to incoming mail: they could loop, so they are rate-limited per address.
