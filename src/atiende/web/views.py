@@ -20,3 +20,17 @@ class LoginView(auth_views.LoginView):
         response = super().form_invalid(form)
         response.status_code = 400
         return response
+
+
+def server_error(request):
+    """The 500 page, rendered without the request: its context processors would read the
+    session and the user, and the database may be what failed. The language is the one the
+    locale middleware already chose (the cookie or the browser's)."""
+    from django.http import HttpResponseServerError
+    from django.template import loader
+
+    try:
+        html = loader.render_to_string("500.html", {"area": "portal"})
+    except Exception:  # never fail while reporting a failure
+        html = "<!doctype html><title>Server error</title><h1>Server error (500)</h1>"
+    return HttpResponseServerError(html)
