@@ -30,7 +30,7 @@ def server_error(request):
     from django.template import loader
 
     try:
-        html = loader.render_to_string("500.html", {"area": "portal"})
+        html: str = loader.render_to_string("500.html", {"area": "portal"})
     except Exception:  # never fail while reporting a failure
         html = "<!doctype html><title>Server error</title><h1>Server error (500)</h1>"
     return HttpResponseServerError(html)
