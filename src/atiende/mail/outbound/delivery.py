@@ -464,6 +464,8 @@ def _context(row: OutboundMessage, user: User | None, language: str):  # type: i
             "number": ticket.number,
             "title": ticket.title,
             "kind_label": Kind(ticket.kind).label if ticket.kind in Kind.values else ticket.kind,
+            # In the reader's language (tickets.models.Category.label).
+            "category": ticket.category.label(language) if ticket.category else "",
         }
         context["ticket_url"] = _ticket_url(ticket, user)
     kind = row.kind
