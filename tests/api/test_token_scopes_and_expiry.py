@@ -162,7 +162,8 @@ def test_the_profile_page_shows_scopes_and_expiry_and_creates_with_them(
     assert refused.status_code == 422 and not ApiToken.objects.filter(name="x").exists()
 
 
-def test_the_profile_page_in_spanish(client, requester):
+def test_the_profile_page_in_spanish(client, requester, settings):
+    settings.REQUESTER_API_TOKENS = True
     requester.language = "es"
     requester.save(update_fields=["language"])
     actions.api_token_create(actor=requester, user=requester, name="Lector", scopes=["read"])
