@@ -304,6 +304,21 @@ def preferences_update(
     return actor
 
 
+def time_zone_from_browser(*, actor: User, time_zone: str) -> bool:
+    """On a first sign-in, the browser's time zone, unless the person has one already (any
+    other than the default UTC). True if it was set."""
+    from .models import validate_time_zone
+
+    try:
+        validate_time_zone(time_zone)
+    except ValidationError as exc:
+        raise ValidationFailed(errors={"time_zone": [_("Unknown time zone.")]}) from exc
+    updated = User.objects.filter(pk=actor.pk, time_zone="UTC").update(time_zone=time_zone)
+    if updated:
+        actor.time_zone = time_zone
+    return bool(updated)
+
+
 def system_actor() -> User:
     """The user in whose name the sweep changes tickets (reassign, raise priority): an admin
     so every ticket is visible to it, active because selectors ignore inactive users, with an

@@ -6,6 +6,7 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.profile, name="profile"),
     path("preferences/", views.preferences, name="preferences"),
+    path("time-zone/", views.browser_time_zone, name="browser_time_zone"),
     path("tokens/", views.token_create, name="token_create"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("password/", passwords.PasswordChangeView.as_view(), name="password_change"),

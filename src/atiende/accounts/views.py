@@ -129,3 +129,26 @@ def token_revoke(request: AuthenticatedRequest, token_id: int) -> HttpResponse:
         request, _("The token “%(name)s” was revoked; it no longer works.") % {"name": token.name}
     )
     return redirect("accounts:profile")
+
+
+# Set by the sign-in view on a person's first sign-in; base.html then loads timezone.js.
+TIME_ZONE_PENDING = "atiende_time_zone_pending"
+
+
+@login_required
+@require_POST
+def browser_time_zone(request: AuthenticatedRequest) -> HttpResponse:
+    """The browser's time zone, posted once after a first sign-in (static/atiende/timezone.js).
+    204 whether or not it was used; 400 for a name that is not a time zone."""
+    if not request.session.pop(TIME_ZONE_PENDING, False):
+        return HttpResponse(status=204)
+    try:
+        actions.time_zone_from_browser(
+            actor=request.user, time_zone=request.POST.get("time_zone", "")[:64]
+        )
+    except DomainError as exc:
+        detail = " ".join(m for messages_ in exc.errors.values() for m in messages_)
+        return HttpResponse(
+            detail or exc.detail, status=400, content_type="text/plain; charset=utf-8"
+        )
+    return HttpResponse(status=204)

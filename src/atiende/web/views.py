@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 
 from atiende.accounts.forms import LoginForm
+from atiende.accounts.views import TIME_ZONE_PENDING
 
 
 @login_required
@@ -14,6 +15,13 @@ class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        first = form.get_user().last_login is None
+        response = super().form_valid(form)
+        if first:  # the browser tells its time zone (accounts.views.browser_time_zone)
+            self.request.session[TIME_ZONE_PENDING] = True
+        return response
 
     def form_invalid(self, form):
         # A refused sign-in is a client error (4xx), not a 200 that looks like success.
