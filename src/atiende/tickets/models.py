@@ -511,6 +511,13 @@ class Attachment(models.Model):
     def __str__(self) -> str:
         return self.filename
 
+    @property
+    def previewable(self) -> bool:
+        """Shown inline in the timeline (the preview view checks the bytes too)."""
+        from .attachments import previewable_type
+
+        return previewable_type(self.content_type)
+
 
 class TicketSearchDocument(models.Model):
     """Normalised search terms of a ticket: accent-folded Spanish and English stems.
