@@ -153,6 +153,15 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Password reset and invitation links (accounts.tokens): single use; reset links expire after
+# an hour, invitations after a week. Reset requests are throttled per address and per e-mail.
+PASSWORD_RESET_TIMEOUT = int(env("PASSWORD_RESET_SECONDS", "3600"))
+INVITATION_TIMEOUT = int(env("INVITATION_SECONDS", str(7 * 86400)))
+PASSWORD_RESET_PER_ADDRESS = int(env("PASSWORD_RESET_PER_ADDRESS", "10"))
+PASSWORD_RESET_PER_EMAIL = int(env("PASSWORD_RESET_PER_EMAIL", "3"))
+PASSWORD_RESET_WINDOW = 3600
+# The API-token card on a requester's account page (agents always see it).
+REQUESTER_API_TOKENS = env_bool("REQUESTER_API_TOKENS", False)
 
 # Sign-in throttling (django-axes with atiende.accounts.throttle; docs/deployment.md "Sign-in
 # throttling"). Failures within the cool-off lock one username from one address, one username

@@ -20,7 +20,8 @@ def test_profile_is_available_to_every_role(client, request, role_fixture):
     response = client.get(reverse("accounts:profile"))
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Preferences" in html and "API tokens" in html
+    assert "Preferences" in html and "Change password" in html
+    assert ("API tokens" in html) == user.is_agent  # requesters: unless the desk offers them
 
 
 def test_anonymous_is_sent_to_login(client):
@@ -79,7 +80,8 @@ def test_unknown_time_zone_and_language_are_field_errors(client, requester):
     assert requester.time_zone == "UTC"
 
 
-def test_create_token_shows_secret_once_and_it_works(client, requester):
+def test_create_token_shows_secret_once_and_it_works(client, requester, settings):
+    settings.REQUESTER_API_TOKENS = True
     client.force_login(requester)
     response = client.post(
         reverse("accounts:token_create"), {"name": "Backup script", "scopes": ["read", "write"]}
@@ -147,3 +149,22 @@ def test_e_mail_notifications_can_be_turned_off_and_on(client, requester):
     client.post(reverse("accounts:preferences"), {**preferences, "email_notifications": "on"})
     requester.refresh_from_db()
     assert requester.email_notifications is True
+
+
+def test_requester_page_has_no_token_card_unless_the_desk_offers_it(client, requester, settings):
+    client.force_login(requester)
+    html = client.get(reverse("accounts:profile")).content.decode()
+    assert "API tokens" not in html and 'class="token-create"' not in html
+    refused = client.post(reverse("accounts:token_create"), {"name": "x", "scopes": ["read"]})
+    assert refused.status_code == 403
+    assert not ApiToken.objects.filter(user=requester).exists()
+    settings.REQUESTER_API_TOKENS = True
+    html = client.get(reverse("accounts:profile")).content.decode()
+    assert "API tokens" in html and 'class="token-create"' in html
+
+
+def test_a_requester_with_tokens_can_still_see_and_revoke_them(client, requester):
+    actions.api_token_create(actor=requester, user=requester, name="Old script")
+    client.force_login(requester)
+    html = client.get(reverse("accounts:profile")).content.decode()
+    assert "Old script" in html and 'class="token-create"' not in html

@@ -141,7 +141,10 @@ def test_the_list_shows_scopes_and_expiry(requester):
     assert listed[("read", "write", "tokens")]["expires_at"] is None
 
 
-def test_the_profile_page_shows_scopes_and_expiry_and_creates_with_them(client, requester):
+def test_the_profile_page_shows_scopes_and_expiry_and_creates_with_them(
+    client, requester, settings
+):
+    settings.REQUESTER_API_TOKENS = True  # requesters see the token card only where offered
     actions.api_token_create(actor=requester, user=requester, name="Reader", scopes=["read"])
     actions.api_token_create(actor=requester, user=requester, name="Old", expires_in_days=1)
     client.force_login(requester)
@@ -159,7 +162,8 @@ def test_the_profile_page_shows_scopes_and_expiry_and_creates_with_them(client, 
     assert refused.status_code == 422 and not ApiToken.objects.filter(name="x").exists()
 
 
-def test_the_profile_page_in_spanish(client, requester):
+def test_the_profile_page_in_spanish(client, requester, settings):
+    settings.REQUESTER_API_TOKENS = True
     requester.language = "es"
     requester.save(update_fields=["language"])
     actions.api_token_create(actor=requester, user=requester, name="Lector", scopes=["read"])

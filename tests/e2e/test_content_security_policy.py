@@ -78,7 +78,8 @@ def test_language_switch_works_without_inline_handlers(new_page):
     assert console == [] and page.evaluate("window.__csp") == []
 
 
-def test_token_copy_and_revoke_confirmation_work(new_page, requester):
+def test_token_copy_and_revoke_confirmation_work(new_page, requester, settings):
+    settings.REQUESTER_API_TOKENS = True  # the token card, for a requester
     page, console = _watched(new_page)
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     sign_in(page, requester.username, PASSWORD)

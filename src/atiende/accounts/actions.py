@@ -14,12 +14,14 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from atiende.audit.actions import record_change, snapshot
+from atiende.audit.actions import SECRET, record_change, snapshot
 from atiende.audit.models import Action
 from atiende.core import clock
 from atiende.core.errors import Forbidden, NotFound, ValidationFailed
+from atiende.core.events import publish
 from atiende.core.queries import column_list, from_row
 
+from .events import PasswordResetRequested, UserInvited
 from .models import (
     DEFAULT_TOKEN_SCOPES,
     SYSTEM_USERNAME,
@@ -56,9 +58,11 @@ def user_create(
     time_zone: str = "UTC",
     check_password: bool = True,
     actor: User | None = None,
+    invite: bool = False,
 ) -> User:
     """Create a user; a missing organisation or team named here is created too. `actor` is
-    who did it, for the audit log (None: the command line or the demo data)."""
+    who did it, for the audit log (None: the command line or the demo data). With `invite`,
+    a person without a password is mailed a link to set one (user_invite)."""
     username = (username or "").strip()
     errors: dict[str, list[str]] = {}
     if not username:
@@ -105,7 +109,35 @@ def user_create(
             record_change(actor=actor, action=Action.CREATED, obj=team)
         membership = TeamMembership.objects.create(team=team, user=user)
         record_change(actor=actor, action=Action.CREATED, obj=membership)
+    if invite:
+        user_invite(user)
     return user
+
+
+def user_invite(user: User) -> bool:
+    """Mail `user` a link to set a password (the outbox writes it in this transaction), when
+    they can use one: active, with an address, and no password yet."""
+    if not user.is_active or not user.email or user.has_usable_password():
+        return False
+    if user.username == SYSTEM_USERNAME:
+        return False
+    publish(UserInvited(user_id=user.pk))
+    return True
+
+
+def password_reset_request(*, email: str, language: str) -> None:
+    """Ask for a reset link. Whether `email` belongs to anyone is decided at delivery, never
+    here: known and unknown addresses take the same path."""
+    email = (email or "").strip()[:254]
+    if email:
+        publish(PasswordResetRequested(email=email, language=language))
+
+
+def password_set(*, user: User, actor: User | None = None) -> None:
+    """Record that `user` set or changed their password (the form has saved it)."""
+    record_change(
+        actor=actor or user, action=Action.UPDATED, obj=user, changes={"password": SECRET}
+    )
 
 
 @dataclass(frozen=True)
@@ -270,6 +302,21 @@ def preferences_update(
         fields.append("email_notifications")
     actor.save(update_fields=fields)
     return actor
+
+
+def time_zone_from_browser(*, actor: User, time_zone: str) -> bool:
+    """On a first sign-in, the browser's time zone, unless the person has one already (any
+    other than the default UTC). True if it was set."""
+    from .models import validate_time_zone
+
+    try:
+        validate_time_zone(time_zone)
+    except ValidationError as exc:
+        raise ValidationFailed(errors={"time_zone": [_("Unknown time zone.")]}) from exc
+    updated = User.objects.filter(pk=actor.pk, time_zone="UTC").update(time_zone=time_zone)
+    if updated:
+        actor.time_zone = time_zone
+    return bool(updated)
 
 
 def system_actor() -> User:

@@ -16,6 +16,7 @@ from atiende.audit.actions import SECRET, record_change
 from atiende.audit.admin import AuditedAdmin
 from atiende.audit.models import Action
 
+from .actions import user_invite
 from .models import ApiToken, Organization, Role, Team, TeamMembership, User
 from .permissions import (
     access_fields_locked,
@@ -111,6 +112,16 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
     another person's password."""
 
     list_display = ["username", "email", "first_name", "last_name", "role", "organization"]
+    # The e-mail on the first page too: a person added without a password is invited there.
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "email", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
     list_filter = ["role", "organization", "is_active"]
     list_select_related = ["organization"]
 
@@ -133,6 +144,8 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
         if widened or (obj.role == Role.ADMIN and not is_administrator(request.user)):
             raise PermissionDenied
         super().save_model(request, obj, form, change)
+        if not change:
+            user_invite(obj)  # no password set here: mailed a link to set one
 
     def user_change_password(self, request, id, form_url=""):
         target = self.get_object(request, unquote(id))

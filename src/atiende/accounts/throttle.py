@@ -17,12 +17,14 @@ sign-in never wipes out the failures others caused.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username, get_cool_off
 from axes.models import AccessAttempt, AccessLog
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -88,3 +90,31 @@ def lockout_response(
         detail = _("Too many failed sign-in attempts. Try again later.")
         return JsonResponse({"detail": detail, "errors": {}}, status=429)
     return render(request, settings.AXES_LOCKOUT_TEMPLATE, status=429)
+
+
+# --- password reset requests ------------------------------------------------------------------
+# Counted in the cache (Redis when configured), per client address and per e-mail address,
+# over PASSWORD_RESET_WINDOW seconds. Known and unknown addresses count alike, so the limit
+# itself says nothing about who has an account.
+
+
+def _count(key: str, window: int) -> int:
+    if cache.add(key, 1, timeout=window):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        return 1
+
+
+def reset_allowed(address: str | None, email: str) -> bool:
+    """Count one reset request; False when either counter is over its limit."""
+    window = settings.PASSWORD_RESET_WINDOW
+    folded = hashlib.sha256(email.strip().casefold().encode()).hexdigest()
+    by_address = _count(f"atiende:reset:ip:{address or '-'}", window)
+    by_email = _count(f"atiende:reset:email:{folded}", window)
+    return (
+        by_address <= settings.PASSWORD_RESET_PER_ADDRESS
+        and by_email <= settings.PASSWORD_RESET_PER_EMAIL
+    )

@@ -11,7 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from atiende.core.errors import DomainError
+from atiende.core.errors import DomainError, Forbidden
 from atiende.core.forms import apply_domain_error
 
 from . import actions, selectors
@@ -34,6 +34,7 @@ def _render_profile(
     status: int = 200,
 ) -> HttpResponse:
     user = request.user
+    tokens = selectors.tokens_of(user)
     context = {
         "nav": "profile",
         "preferences_form": preferences_form
@@ -45,7 +46,9 @@ def _render_profile(
             }
         ),
         "token_form": token_form or TokenCreateForm(),
-        "tokens": selectors.tokens_of(user),
+        "tokens": tokens,
+        "can_create_tokens": tokens_enabled(user),
+        "show_tokens": tokens_enabled(user) or bool(tokens),
         "new_secret": new_secret,
     }
     response = render(request, "accounts/profile.html", context, status=status)
@@ -53,6 +56,13 @@ def _render_profile(
         # The secret is shown once: never cache this page.
         response["Cache-Control"] = "no-store"
     return response
+
+
+def tokens_enabled(user: User) -> bool:
+    """Personal API tokens on the account page: for agents; for requesters only where the
+    desk offers them (settings.REQUESTER_API_TOKENS). A requester who has tokens still sees
+    them, to revoke them."""
+    return user.is_agent or settings.REQUESTER_API_TOKENS
 
 
 @login_required
@@ -92,6 +102,8 @@ def preferences(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def token_create(request: AuthenticatedRequest) -> HttpResponse:
+    if not tokens_enabled(request.user):
+        raise Forbidden(_("Personal API tokens are not offered to requesters here."))
     form = TokenCreateForm(request.POST)
     if not form.is_valid():
         return _render_profile(request, token_form=form, status=422)
@@ -117,3 +129,26 @@ def token_revoke(request: AuthenticatedRequest, token_id: int) -> HttpResponse:
         request, _("The token “%(name)s” was revoked; it no longer works.") % {"name": token.name}
     )
     return redirect("accounts:profile")
+
+
+# Set by the sign-in view on a person's first sign-in; base.html then loads timezone.js.
+TIME_ZONE_PENDING = "atiende_time_zone_pending"
+
+
+@login_required
+@require_POST
+def browser_time_zone(request: AuthenticatedRequest) -> HttpResponse:
+    """The browser's time zone, posted once after a first sign-in (static/atiende/timezone.js).
+    204 whether or not it was used; 400 for a name that is not a time zone."""
+    if not request.session.pop(TIME_ZONE_PENDING, False):
+        return HttpResponse(status=204)
+    try:
+        actions.time_zone_from_browser(
+            actor=request.user, time_zone=request.POST.get("time_zone", "")[:64]
+        )
+    except DomainError as exc:
+        detail = " ".join(m for messages_ in exc.errors.values() for m in messages_)
+        return HttpResponse(
+            detail or exc.detail, status=400, content_type="text/plain; charset=utf-8"
+        )
+    return HttpResponse(status=204)

@@ -277,6 +277,9 @@ class OutboundKind(models.TextChoices):
     CHANGE_APPROVAL = "change_approval", _("Change approval requested")
     NOTIFICATION = "notification", _("Notification to an agent")
 
+    PASSWORD_RESET = "password_reset", _("Password reset link")
+    INVITATION = "invitation", _("Invitation to set a password")
+
 
 # Automatic replies to incoming mail: they could loop, so they are rate-limited per address.
 AUTO_REPLY_KINDS = (OutboundKind.ACKNOWLEDGEMENT, OutboundKind.NOTICE)

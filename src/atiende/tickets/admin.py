@@ -18,12 +18,12 @@ from .selectors import visibility
 
 @admin.register(Category)
 class CategoryAdmin(AuditedAdmin):
-    list_display = ["full_path", "team", "is_active"]
+    list_display = ["full_path", "full_path_es", "team", "is_active"]
     list_filter = ["is_active", "team"]
     list_select_related = ["team"]
-    search_fields = ["name", "full_path"]
+    search_fields = ["name", "name_es", "full_path"]
     autocomplete_fields = ["parent"]
-    fields = ["name", "parent", "full_path", "team", "is_active"]
+    fields = ["name", "name_es", "parent", "full_path", "team", "is_active"]
     readonly_fields = ["full_path"]
     ordering = ["full_path"]
 

@@ -65,6 +65,13 @@ def _named(obj, name: str = "name") -> dict[str, Any] | None:
     return None if obj is None else {"id": obj.pk, "name": getattr(obj, name)}
 
 
+def _category(category, reader: User) -> dict[str, Any] | None:
+    """The category's path in the reader's language (theirs, else the request's)."""
+    if category is None:
+        return None
+    return {"id": category.pk, "name": category.label(reader.language or None)}
+
+
 TICKET_FIELDS = (
     "id", "number", "kind", "title", "description", "status", "channel", "pending_reason", "impact",
     "urgency", "priority", "resolution_code", "resolution_notes", "created_at", "updated_at",
@@ -85,7 +92,7 @@ def ticket_data(
         "assignee": person_ref(ticket.assignee),
         "team": _named(ticket.team),
         "handled_by": selectors.handled_by(ticket),
-        "category": _named(ticket.category, "full_path"),
+        "category": _category(ticket.category, viewer),
         "organization": _named(ticket.organization),
         "sla": sla,
         "url": request.build_absolute_uri(
@@ -455,7 +462,11 @@ def attachment_download(request, attachment_id: Id):
 )
 def category_list(request):
     return [
-        {"id": c.pk, "name": c.full_path, "parent_id": c.parent_id}
+        {
+            "id": c.pk,
+            "name": c.label(cast(User, request.user).language or None),
+            "parent_id": c.parent_id,
+        }
         for c in selectors.categories_active()
     ]
 

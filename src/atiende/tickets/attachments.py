@@ -120,3 +120,32 @@ def cleanup_on_error() -> Iterator[WrittenFiles]:
         for name in written:
             default_storage.delete(name)
         raise
+
+
+# --- inline previews ----------------------------------------------------------------------------
+# Only raster images the browser decodes itself: never SVG (it can carry script), never a type
+# chosen by the uploader alone. The declared type must be one of these AND the first bytes must
+# be that format; the preview is served with that type, nosniff and a sandbox CSP.
+PREVIEW_SIGNATURES = {
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+    "image/webp": (b"RIFF",),  # and "WEBP" at offset 8, checked below
+}
+
+
+def previewable_type(content_type: str) -> bool:
+    """May a file declared as `content_type` be shown inline (before looking at its bytes)?"""
+    return (content_type or "").split(";")[0].strip().lower() in PREVIEW_SIGNATURES
+
+
+def preview_type(content_type: str, head: bytes) -> str | None:
+    """The image type to serve inline, or None: the declared type is a safe raster type and
+    the file's first bytes (`head`, at least 12) are that format."""
+    declared = (content_type or "").split(";")[0].strip().lower()
+    signatures = PREVIEW_SIGNATURES.get(declared)
+    if not signatures or not head.startswith(signatures):
+        return None
+    if declared == "image/webp" and head[8:12] != b"WEBP":
+        return None
+    return declared

@@ -112,6 +112,12 @@ class Category(models.Model):
     """A node of the category tree (e.g. Hardware > Printers)."""
 
     name = models.CharField(_("name"), max_length=120)
+    name_es = models.CharField(
+        _("name (Spanish)"),
+        max_length=120,
+        blank=True,
+        help_text=_("Shown to Spanish readers; leave empty to show the name."),
+    )
     parent = models.ForeignKey(
         "self",
         verbose_name=_("parent"),
@@ -121,6 +127,7 @@ class Category(models.Model):
         related_name="children",
     )
     full_path = models.CharField(_("path"), max_length=500, editable=False, default="")
+    full_path_es = models.CharField(_("path (Spanish)"), max_length=500, editable=False, default="")
     team = models.ForeignKey(
         "accounts.Team",
         verbose_name=_("team"),
@@ -141,14 +148,25 @@ class Category(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.full_path or self.name
+        return self.label()
 
     def save(self, *args, **kwargs):
-        # The path is derived data kept for sorting and display; children follow renames.
+        # The paths are derived data kept for sorting and display; children follow renames.
+        own_es = self.name_es or self.name
         self.full_path = f"{self.parent.full_path} › {self.name}" if self.parent else self.name
+        self.full_path_es = (
+            f"{self.parent.full_path_es or self.parent.full_path} › {own_es}"
+            if self.parent
+            else own_es
+        )
         super().save(*args, **kwargs)
         for child in self.children.all():
             child.save()
+
+    def label(self, language: str | None = None) -> str:
+        """The full path in the reader's language (a segment without a Spanish name keeps
+        its English one)."""
+        return in_language(self.full_path or self.name, self.full_path_es, language)
 
 
 class PriorityRule(models.Model):
@@ -492,6 +510,13 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+    @property
+    def previewable(self) -> bool:
+        """Shown inline in the timeline (the preview view checks the bytes too)."""
+        from .attachments import previewable_type
+
+        return previewable_type(self.content_type)
 
 
 class TicketSearchDocument(models.Model):

@@ -17,4 +17,9 @@ urlpatterns = [
     path("cmdb/", include("atiende.cmdb.urls")),
     path("changes/", include("atiende.changes.urls")),
     path("attachments/<int:attachment_id>/", attachments.download, name="attachment"),
+    path(
+        "attachments/<int:attachment_id>/preview/",
+        attachments.preview,
+        name="attachment_preview",
+    ),
 ]

@@ -479,8 +479,9 @@ def _create_requester(parsed: ParsedMessage) -> User:
         username = f"{address[:140]}-{hashlib.sha256(address.encode()).hexdigest()[:8]}"
     first, _sep, last = parsed.from_name.strip().partition(" ")
     return user_create(
-        username=username, email=address, first_name=first[:150], last_name=last[:150]
-    )
+        username=username, email=address, first_name=first[:150], last_name=last[:150],
+        invite=True,
+    )  # fmt: skip
 
 
 @dataclass

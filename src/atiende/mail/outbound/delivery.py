@@ -31,9 +31,12 @@ from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection
 from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy
 
-from atiende.accounts.models import User
+from atiende.accounts.models import SYSTEM_USERNAME, User
+from atiende.accounts.tokens import invitation_tokens, reset_tokens
 from atiende.core import clock
 from atiende.core.sanitize import render_markdown
 from atiende.notifications.messages import CLOCK_NAMES
@@ -325,9 +328,23 @@ def _thread(row: OutboundMessage) -> tuple[str | None, list[str]]:
     return (earlier[-1] if earlier else None), earlier
 
 
+ACCOUNT_KINDS = (OutboundKind.PASSWORD_RESET, OutboundKind.INVITATION)
+
+
 def _recipient(row: OutboundMessage) -> User | None:
     if row.recipient is not None:
         return row.recipient
+    if row.kind == OutboundKind.PASSWORD_RESET:
+        # Who owns the address is looked up here, not when the link was asked for.
+        user = (
+            User.objects.filter(email__iexact=row.to_address.strip(), is_active=True)
+            .exclude(username=SYSTEM_USERNAME)
+            .order_by("pk")
+            .first()
+        )
+        if user is None:
+            raise Suppress("no active account has this address")
+        return user
     if row.ticket is not None and row.kind in (
         OutboundKind.ACKNOWLEDGEMENT,
         OutboundKind.RESOLUTION,
@@ -356,7 +373,7 @@ def prepare(row: OutboundMessage):  # -> tuple[EmailMultiAlternatives, str]
     to = (user.email if user is not None else row.to_address).strip()
     if user is not None and not user.is_active:
         raise Suppress("the recipient's account is inactive")
-    if user is not None and not user.email_notifications:
+    if user is not None and not user.email_notifications and row.kind not in ACCOUNT_KINDS:
         raise Suppress("the recipient turned e-mail notifications off")
     if not to:
         raise Suppress("the recipient has no e-mail address")
@@ -386,7 +403,11 @@ def prepare(row: OutboundMessage):  # -> tuple[EmailMultiAlternatives, str]
         if event is None or not event.public or event.type != EventType.COMMENT:
             raise Suppress("not a public reply")
 
+    if kind == OutboundKind.INVITATION and user is not None and user.has_usable_password():
+        raise Suppress("the person has set a password already")
     language = row.language or (user.language if user else "") or settings.LANGUAGE_CODE
+    if kind in ACCOUNT_KINDS and user is not None and user.language:
+        language = user.language  # their own choice over the page they asked from
     time_zone = (user.time_zone if user else "") or settings.TIME_ZONE
     context, template, subject, auto = _context(row, user, language)
     rendered = compose.render(
@@ -425,6 +446,10 @@ _LABELS = {
     "sla_breach": gettext_lazy("SLA breached"),
     "change_approval": gettext_lazy("Approval requested"),
 }
+_ACCOUNT_SUBJECTS: dict[str, Any] = {
+    OutboundKind.PASSWORD_RESET: gettext_lazy("Reset your password"),
+    OutboundKind.INVITATION: gettext_lazy("Set your password for the service desk"),
+}
 
 
 def _context(row: OutboundMessage, user: User | None, language: str):  # type: ignore[no-untyped-def]
@@ -440,6 +465,8 @@ def _context(row: OutboundMessage, user: User | None, language: str):  # type: i
             "number": ticket.number,
             "title": ticket.title,
             "kind_label": Kind(ticket.kind).label if ticket.kind in Kind.values else ticket.kind,
+            # In the reader's language (tickets.models.Category.label).
+            "category": ticket.category.label(language) if ticket.category else "",
         }
         context["ticket_url"] = _ticket_url(ticket, user)
     kind = row.kind
@@ -500,6 +527,12 @@ def _context(row: OutboundMessage, user: User | None, language: str):  # type: i
         verb, values = row.params.get("verb", ""), row.params.get("params") or {}
         context.update(message=render_notification(verb, values), replyable=False)
         return context, "notification", ticket_subject(), compose.AUTO_GENERATED
+
+    if kind in ACCOUNT_KINDS:
+        assert user is not None
+        context.update(_password_link(user, invitation=kind == OutboundKind.INVITATION))
+        account_subject = _ACCOUNT_SUBJECTS[kind]
+        return context, kind, _Subject(lambda: str(account_subject)), compose.AUTO_GENERATED
     if kind == OutboundKind.NOTICE:
         context.update(
             reason=row.params.get("reason", ""),
@@ -517,6 +550,21 @@ def _context(row: OutboundMessage, user: User | None, language: str):  # type: i
         )
         return context, "notice", subject, compose.AUTO_REPLIED
     raise ValueError(f"unknown kind {kind!r}")
+
+
+def _password_link(user: User, *, invitation: bool) -> dict[str, Any]:
+    """The single-use link, made now (nothing secret waits in the outbox)."""
+    tokens = invitation_tokens if invitation else reset_tokens
+    name = "accounts:invitation_confirm" if invitation else "accounts:password_reset_confirm"
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    timeout = settings.INVITATION_TIMEOUT if invitation else settings.PASSWORD_RESET_TIMEOUT
+    return {
+        "link": absolute(reverse(name, args=[uid, tokens.make_token(user)])),
+        "username": user.username,
+        "valid_hours": max(1, timeout // 3600),
+        "login_url": absolute(reverse("login")),
+        "replyable": False,
+    }
 
 
 def _resolution_links(ticket: Ticket, ticket_url: str) -> dict[str, str]:

@@ -13,6 +13,10 @@ decision of what a message says is taken at delivery.
   the comment given with it); a public comment given with another transition: a reply.
 - NotificationsCreated with SLA verbs: the same people the SLA escalation told in the app
   (the escalation decides who is told; this only adds the e-mail channel).
+- PasswordResetRequested: a reset link to whoever owns the address (decided at delivery, so
+  asking for an unknown address writes the same row; delivery suppresses it).
+- UserInvited: a link to set a password, to a person created from mail intake or by an
+  administrator.
 - NotificationsCreated with `change_approval`: each approver asked to decide on a change
   (notifications.subscribers tells them in the app), by e-mail too when their e-mail
   notifications are on.
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from atiende.accounts.events import PasswordResetRequested, UserInvited
 from atiende.accounts.models import User
 from atiende.core.events import subscribe
 from atiende.notifications.events import NotificationsCreated, NotificationsMailed
@@ -135,3 +140,18 @@ def notification_mail(event: NotificationsMailed) -> None:
          "params": params}
         for pk in wanted
     )  # fmt: skip
+
+
+@subscribe(PasswordResetRequested, in_transaction=True)
+def password_reset(event: PasswordResetRequested) -> None:
+    outbox.queue(
+        kind=OutboundKind.PASSWORD_RESET,
+        to_address=event.email,
+        language=event.language,
+        thread=False,
+    )
+
+
+@subscribe(UserInvited, in_transaction=True)
+def invitation(event: UserInvited) -> None:
+    outbox.queue(kind=OutboundKind.INVITATION, recipient_id=event.user_id, thread=False)

@@ -58,7 +58,9 @@ class DeskChoices:
 
     @cached_property
     def categories(self) -> list[tuple[int, str]]:
-        return [(c.pk, c.full_path) for c in categories_active().only("id", "full_path")]
+        return [
+            (c.pk, c.label()) for c in categories_active().only("id", "full_path", "full_path_es")
+        ]
 
     @cached_property
     def organisations(self) -> list[tuple[int, str]]:

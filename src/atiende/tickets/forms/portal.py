@@ -11,6 +11,8 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from atiende.core.i18n import in_language
+
 from ..models import Impact, Kind, Urgency
 from ..selectors import categories_active
 
@@ -61,7 +63,9 @@ def category_choices() -> list[tuple[str, str]]:
     choices: list[tuple[str, str]] = [("", str(_("I don't know")))]
     for category in categories_active():
         depth = category.full_path.count(" › ")
-        choices.append((str(category.pk), "\u2003" * depth + category.name))
+        choices.append(
+            (str(category.pk), "\u2003" * depth + in_language(category.name, category.name_es))
+        )
     return choices
 
 
