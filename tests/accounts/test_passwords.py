@@ -169,13 +169,6 @@ def test_no_invitation_without_invite_or_address_or_with_a_password():
     assert not _rows(OutboundKind.INVITATION)
 
 
-def test_mail_intake_invites_the_new_requester():
-    from atiende.mail.inbound import intake
-
-    source = intake.__loader__.get_source(intake.__name__)  # type: ignore[union-attr]
-    assert "invite=True" in source.split("def _create_requester", 1)[1].split("\ndef ", 1)[0]
-
-
 def test_admin_creation_invites_a_person_without_a_password(client, admin_user):
     client.force_login(admin_user)
     response = client.post(

@@ -387,7 +387,11 @@ def test_an_unusable_archive_is_refused_with_a_message_and_nothing_restored(
 def test_an_older_backup_is_brought_forward_by_migrate(desks, migrated, tmp_path):
     """A backup whose database lacks the newest migration of an app restores, then migrates."""
     old = desks("older", migrated)
-    done = old.atiende("manage", "migrate", "mail", "0004", "-v0")
+    # Back to mail's last-but-one migration (nothing depends on mail's newest one).
+    mail_migrations = sorted(
+        p.stem for p in (ROOT / "src" / "atiende" / "mail" / "migrations").glob("0*.py")
+    )
+    done = old.atiende("manage", "migrate", "mail", mail_migrations[-2], "-v0")
     assert done.returncode == 0, done.stderr
     path = tmp_path / "older.tar"  # uncompressed, the other archive flavour
     assert old.atiende("backup", "--output", path).returncode == 0

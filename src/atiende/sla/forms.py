@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.dates import WEEKDAYS
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -20,8 +21,9 @@ from .calendar import WeeklyHours
 from .models import TARGET_MAX_MINUTES
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_LABELS = (_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"),
-              _("Saturday"), _("Sunday"))  # fmt: skip
+# Django's own weekday names (its catalogue): a project entry for "Monday" would also change
+# how every date in the product is written ("lunes" in running text, not "Lunes").
+DAY_LABELS = tuple(capfirst(WEEKDAYS[day]) for day in range(7))
 INTERVALS = 2  # columns shown; a day stored with more shows as many as it has
 _TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 

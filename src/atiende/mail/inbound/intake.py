@@ -480,8 +480,7 @@ def _create_requester(parsed: ParsedMessage) -> User:
     first, _sep, last = parsed.from_name.strip().partition(" ")
     return user_create(
         username=username, email=address, first_name=first[:150], last_name=last[:150],
-        invite=True,
-    )  # fmt: skip
+    )  # fmt: skip  # invited by the acknowledgement (mail.outbound.delivery)
 
 
 @dataclass

@@ -480,6 +480,10 @@ def _context(row: OutboundMessage, user: User | None, language: str):  # type: i
         )
 
     if kind == OutboundKind.ACKNOWLEDGEMENT:
+        if user is not None and user.last_login is None and not user.has_usable_password():
+            # Someone the desk met by e-mail: the invitation to choose a password rides on
+            # the acknowledgement (one message, under its loop and rate-limit protection).
+            context["invitation"] = _password_link(user, invitation=True)
         return context, "acknowledgement", ticket_subject(), compose.AUTO_REPLIED
     if kind == OutboundKind.REPLY:
         event = row.event
