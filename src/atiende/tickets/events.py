@@ -67,3 +67,13 @@ class TicketLinked:
     ticket_id: int
     other_id: int
     link_id: int
+
+
+@dataclass(frozen=True)
+class TicketMerged:
+    """Ticket `source_id` was merged into `target_id`: its timeline, files and links moved
+    there and it was closed with a `merged_into` link (mail threading follows it)."""
+
+    source_id: int
+    target_id: int
+    actor_id: int

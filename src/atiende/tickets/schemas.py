@@ -173,6 +173,18 @@ class TransitionIn(InputSchema):
     pending_reason: str = ""
     comment: str = ""
     version: int | None = None
+    duplicate_of: str | None = Field(
+        None,
+        max_length=40,
+        description="Resolving as `duplicate`: the ticket this one duplicates (id or number).",
+    )
+
+
+class MergeIn(InputSchema):
+    into: str = Field(
+        description="The ticket to merge into: its id or its number (INC-000123).", max_length=40
+    )
+    version: int | None = None
 
 
 class CommentIn(InputSchema):

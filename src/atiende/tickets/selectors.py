@@ -90,6 +90,22 @@ def visibility(actor: User, via: str = "") -> Q:
     return Q(**{f"{via}requester_id": actor.pk})
 
 
+def merged_into(ticket: Ticket) -> Ticket:
+    """Where a merged ticket's conversation continues (the ticket itself when not merged):
+    for system paths such as mail threading, not an access check. Merging re-points older
+    merge links, so one hop suffices; the bound guards against a hand-made loop."""
+    for _hop in range(5):
+        link = (
+            TicketLink.objects.filter(from_ticket=ticket, link_type=LinkType.MERGED_INTO)
+            .select_related("to_ticket")
+            .first()
+        )
+        if link is None:
+            break
+        ticket = link.to_ticket
+    return ticket
+
+
 def resolution_label(code: str) -> str:
     """A resolution code in the reader's language (the ticket pages' "Outcome")."""
     if not code:

@@ -49,6 +49,7 @@ __all__ = [
     "field_label",
     "index_new",
     "index_text",
+    "move_entries",
     "record",
     "record_many",
     "register_field",
@@ -126,6 +127,20 @@ def index_text(ticket: Ticket | int, text: str, *, public: bool) -> None:
     TicketSearchDocument.objects.filter(ticket_id=ticket_id).update(
         **{column: Concat(F(column), Value(" " + new_terms))}
     )
+
+
+def move_entries(source_id: int, target_id: int) -> int:
+    """Merging: every entry of ticket `source_id` becomes an entry of `target_id` (kept as
+    written: actor, time, visibility), and the words of its search document join the
+    target's. Answers how many entries moved."""
+    moved = TicketEvent.objects.filter(ticket_id=source_id).update(ticket_id=target_id)
+    source = TicketSearchDocument.objects.filter(ticket_id=source_id).first()
+    if source is not None:
+        TicketSearchDocument.objects.filter(ticket_id=target_id).update(
+            public_terms=Concat(F("public_terms"), Value(" " + source.public_terms)),
+            internal_terms=Concat(F("internal_terms"), Value(" " + source.internal_terms)),
+        )
+    return moved
 
 
 # --- reading: how fields are named and shown ----------------------------------------------------

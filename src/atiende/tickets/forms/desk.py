@@ -342,6 +342,13 @@ class TransitionForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    duplicate_of = forms.CharField(
+        label=_("Duplicate of"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"placeholder": "INC-000123"}),
+        help_text=_("With the resolution “Duplicate”: the number of the original ticket."),
+    )
 
     def __init__(self, *args, choices: DeskChoices, **kwargs):
         super().__init__(*args, **kwargs)
