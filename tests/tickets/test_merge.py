@@ -65,9 +65,9 @@ def test_merging_moves_every_event_attachment_and_link(agent, busy_pair):
         (fourth.pk, "Caused"),
         (source.pk, "Merged from"),
     }
-    # The source's description is kept on the target, as an internal note.
-    note = TicketEvent.objects.get(ticket=target, type=EventType.NOTE, body__contains="Merged")
-    assert source.description in note.body and not note.public
+    # The source's opening entry keeps what it opened (its number and description).
+    opened = TicketEvent.objects.get(ticket=target, type=EventType.CREATED, field="merged_from")
+    assert (opened.new_value, opened.body) == (source.number, source.description)
 
 
 def test_the_merged_ticket_closes_with_a_pointer_and_its_requester_is_told(agent, busy_pair):
@@ -193,7 +193,9 @@ def test_merge_and_duplicate_on_the_desk_ticket_page(agent, requester, busy_pair
     assert bad.status_code == 422 and "cannot be merged into itself" in bad.content.decode()
     response = client.post(url, {"into": target.number, "version": source.version}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("desk:ticket", args=[target.number])
-    assert "was merged into this ticket" in response.content.decode()
+    page = response.content.decode()
+    assert "was merged into this ticket" in page
+    assert f"opened {source.number}, merged into this ticket" in page
     copy = make_ticket(requester, title="Printer jams again")
     resolve_url = reverse("desk:ticket_transition", args=[copy.number])
     data = {"to": "resolved", "version": copy.version, "resolution_code": "duplicate"}

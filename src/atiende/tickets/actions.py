@@ -788,8 +788,8 @@ def ticket_merge(
     *, actor: User, ticket_id: int, into: int | str, version: int | None = None
 ) -> Ticket:
     """Merge ticket `ticket_id` (the source) into `into` (an id or a number): the source's
-    timeline, attachments and links move to the target, its description is kept there as an
-    internal note, and the source is closed (resolution "duplicate") with a `merged_into`
+    timeline (its opening entry with its description), attachments and links move to the
+    target, and the source is closed (resolution "duplicate") with a `merged_into`
     link and a public reply telling its requester where the conversation continues. Mail
     replying to the source's thread then lands in the target (mail threading follows the
     link). Answers the target."""
@@ -810,17 +810,8 @@ def ticket_merge(
         now = clock.now()
         old_status = source.status
         _move_links(source, target)
-        timeline.move_entries(source.pk, target.pk)
+        timeline.move_entries(source, target.pk)
         Attachment.objects.filter(ticket=source).update(ticket=target)
-        if source.description:
-            note = _("Merged from %(number)s “%(title)s”:") % {
-                "number": source.number,
-                "title": source.title,
-            }
-            timeline.record(
-                target, actor=actor, type=EventType.NOTE, at=now, public=False,
-                body=f"{note}\n\n{source.description}",
-            )  # fmt: skip
         told = _("This request was merged into %(number)s: the conversation continues there.") % {
             "number": target.number
         }

@@ -129,10 +129,16 @@ def index_text(ticket: Ticket | int, text: str, *, public: bool) -> None:
     )
 
 
-def move_entries(source_id: int, target_id: int) -> int:
-    """Merging: every entry of ticket `source_id` becomes an entry of `target_id` (kept as
+def move_entries(source: Ticket, target_id: int) -> int:
+    """Merging: every entry of ticket `source` becomes an entry of `target_id` (kept as
     written: actor, time, visibility), and the words of its search document join the
-    target's. Answers how many entries moved."""
+    target's. Its "opened the ticket" entry keeps what it opened (field "merged_from": the
+    number, body: the description), or it would read as the target's. Answers how many
+    entries moved."""
+    source_id = source.pk
+    TicketEvent.objects.filter(ticket_id=source_id, type=EventType.CREATED).update(
+        field="merged_from", new_value=source.number, body=source.description
+    )
     moved = TicketEvent.objects.filter(ticket_id=source_id).update(ticket_id=target_id)
     source = TicketSearchDocument.objects.filter(ticket_id=source_id).first()
     if source is not None:
