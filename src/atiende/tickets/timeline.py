@@ -140,11 +140,11 @@ def move_entries(source: Ticket, target_id: int) -> int:
         field="merged_from", new_value=source.number, body=source.description
     )
     moved = TicketEvent.objects.filter(ticket_id=source_id).update(ticket_id=target_id)
-    source = TicketSearchDocument.objects.filter(ticket_id=source_id).first()
-    if source is not None:
+    document = TicketSearchDocument.objects.filter(ticket_id=source_id).first()
+    if document is not None:
         TicketSearchDocument.objects.filter(ticket_id=target_id).update(
-            public_terms=Concat(F("public_terms"), Value(" " + source.public_terms)),
-            internal_terms=Concat(F("internal_terms"), Value(" " + source.internal_terms)),
+            public_terms=Concat(F("public_terms"), Value(" " + document.public_terms)),
+            internal_terms=Concat(F("internal_terms"), Value(" " + document.internal_terms)),
         )
     return moved
 
