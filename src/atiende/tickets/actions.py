@@ -882,3 +882,61 @@ def _move_links(source: Ticket, target: Ticket) -> list[int]:
         linked.add(other)
         moved.append(other)
     return moved
+
+
+# --- split --------------------------------------------------------------------------------------
+
+
+def ticket_split(*, actor: User, ticket_id: int, event_id: int, title: str = "") -> Ticket:
+    """Open a new ticket from one reply or note of ticket `ticket_id` (a second problem
+    raised in the same thread): its text becomes the new ticket's description and its files
+    move there; the new ticket is for the reply's author when a requester wrote it (else the
+    ticket's requester), in the same team and category, linked "related" to the original.
+    The reply itself stays where it was said."""
+    from .selectors import timeline_for
+
+    _require_agent(actor)
+    with transaction.atomic():
+        ticket = _locked_ticket(actor, ticket_id)
+        if workflow.has_own_lifecycle(ticket.kind):
+            raise ValidationFailed.field("event_id", _("A change's replies cannot be split."))
+        event = (
+            timeline_for(actor, ticket)
+            .filter(pk=id_field(event_id, field="event_id", message=_("Unknown reply.")))
+            .filter(type__in=[EventType.COMMENT, EventType.NOTE])
+            .select_related("actor")
+            .first()
+        )
+        if event is None:
+            raise ValidationFailed.field("event_id", _("Choose a reply or a note of this ticket."))
+        author = event.actor
+        requester = (
+            author
+            if author is not None and author.is_active and not author.is_agent
+            else ticket.requester
+        )
+        first_line = next((line for line in event.body.splitlines() if line.strip()), "")
+        title = (
+            title.strip()
+            or first_line[:TITLE_MAX]
+            or _("Split from %(number)s") % {"number": ticket.number}
+        )
+        new = ticket_create(
+            actor=actor,
+            title=title,
+            description=event.body,
+            kind=ticket.kind,
+            category_id=ticket.category_id,
+            impact=ticket.impact,
+            urgency=ticket.urgency,
+            requester_id=requester.pk,
+            team_id=ticket.team_id,
+            channel=ticket.channel,
+        )
+        Attachment.objects.filter(event_id=event.pk).update(ticket=new, event=None)
+        ticket_link_add(actor=actor, ticket_id=new.pk, other=ticket.pk)
+        timeline.record(
+            ticket, actor=actor, type=EventType.NOTE, at=clock.now(), public=False,
+            body=_("Split into %(number)s.") % {"number": new.number},
+        )  # fmt: skip
+    return new

@@ -31,6 +31,7 @@ from .schemas import (
     LinkOut,
     MergeIn,
     ResolutionCodeOut,
+    SplitIn,
     TicketCreateIn,
     TicketOut,
     TicketPageOut,
@@ -297,6 +298,20 @@ def ticket_merge(request, ticket_id: Ref, payload: MergeIn):
         actor=request.user, ticket_id=ticket.pk, into=payload.into, version=payload.version
     )
     return ticket_data(request, target)
+
+
+@router.post(
+    "/tickets/{ticket_id}/split",
+    response={201: TicketOut, **errors(400, 401, 403, 404, 409, 422)},
+    url_name="ticket_split",
+    summary="Open a new ticket from one reply or note of this ticket (agents)",
+)
+def ticket_split(request, ticket_id: Ref, payload: SplitIn):
+    ticket = _visible(request, ticket_id)
+    new = actions.ticket_split(
+        actor=request.user, ticket_id=ticket.pk, event_id=payload.event_id, title=payload.title
+    )
+    return Reply(201, ticket_data(request, new))
 
 
 # --- timeline ---------------------------------------------------------------------------------

@@ -180,6 +180,11 @@ class TransitionIn(InputSchema):
     )
 
 
+class SplitIn(InputSchema):
+    event_id: int = Field(ge=1, description="The reply or note to open a new ticket from.")
+    title: str = Field("", max_length=200, description="Defaults to the reply's first line.")
+
+
 class MergeIn(InputSchema):
     into: str = Field(
         description="The ticket to merge into: its id or its number (INC-000123).", max_length=40

@@ -229,6 +229,7 @@ def _render_ticket(
         "link_error": link_error,
         "link_form_data": request.POST if link_error else {},
         "merge_error": merge_error,
+        "split_allowed": not workflow.has_own_lifecycle(ticket.kind),
         "merge_into": request.POST.get("into", "") if merge_error else "",
     }
     return render(request, "tickets/desk/ticket.html", context, status=status)
@@ -355,6 +356,24 @@ def ticket_merge(request, number: str):
         _("%(source)s was merged into this ticket.") % {"source": ticket.number},
     )
     return _back_to_ticket(target)
+
+
+@require_POST
+@agents_only
+def ticket_split(request, number: str, event_id: int):
+    ticket = _ticket_or_404(request.user, number)
+    try:
+        new = actions.ticket_split(actor=request.user, ticket_id=ticket.pk, event_id=event_id)
+    except NotFound:
+        raise
+    except DomainError as exc:
+        return _render_ticket(
+            request, ticket, status=exc.status_code, transition_error=exc.first_message()
+        )
+    messages.success(
+        request, _("Ticket %(number)s opened from the reply.") % {"number": new.number}
+    )
+    return _back_to_ticket(new)
 
 
 @require_POST
