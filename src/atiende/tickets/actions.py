@@ -902,7 +902,7 @@ def ticket_split(*, actor: User, ticket_id: int, event_id: int, title: str = "")
             raise ValidationFailed.field("event_id", _("A change's replies cannot be split."))
         event = (
             timeline_for(actor, ticket)
-            .filter(pk=id_field(event_id, field="event_id", message=_("Unknown reply.")))
+            .filter(pk=id_field(event_id, field="event_id", message=_("Unknown reply.")) or 0)
             .filter(type__in=[EventType.COMMENT, EventType.NOTE])
             .select_related("actor")
             .first()
