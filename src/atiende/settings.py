@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "atiende.tickets",
     "atiende.sla",
     "atiende.notifications",
+    "atiende.canned",
     "atiende.mail",
     "atiende.cmdb",
     "atiende.changes",

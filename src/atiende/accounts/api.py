@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja import Status as Reply
 from pydantic import Field
 
 from atiende.core.api import Id, InputSchema, OrganizationRef, TeamRef, errors
-from atiende.core.errors import NotFound
+from atiende.core.errors import Forbidden, NotFound
 from atiende.core.ids import parse_id
 
 from . import actions, selectors
@@ -146,3 +146,43 @@ def token_revoke(request, token_id: Id):
 )
 def team_list(request):
     return [{"id": t.pk, "name": t.name} for t in selectors.teams_visible_to(request.user)]
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+    email: str
+    role: str
+    organization: str | None
+
+
+class PeopleQuery(Schema):
+    q: str = Field("", max_length=100, description="The start of a name, e-mail or user name.")
+    agents: bool = Field(False, description="Agents only (the assignee picker).")
+    team: Id | None = Field(None, description="Members of this team only.")
+    limit: int = Field(selectors.PICKER_LIMIT, ge=1, le=selectors.PICKER_LIMIT)
+
+
+@router.get(
+    "/people",
+    response={200: list[PersonOut], **errors(401, 403, 422)},
+    url_name="people_search",
+    summary="Type-ahead search of people for the requester and assignee pickers (agents), "
+    "at most 20",
+)
+def people_search(request, query: Query[PeopleQuery]):
+    if not request.user.is_agent:
+        raise Forbidden()
+    found = selectors.people_search(
+        request.user, query.q, agents=query.agents, team_id=query.team, limit=query.limit
+    )
+    return [
+        {
+            "id": p.pk,
+            "name": p.display_name,
+            "email": p.email,
+            "role": p.role,
+            "organization": p.organization.name if p.organization is not None else None,
+        }
+        for p in found
+    ]

@@ -85,7 +85,14 @@ class User(AbstractUser):
 
     class Meta:
         # Incoming mail finds its sender by address, whatever its case (mail.inbound.intake).
-        indexes = [models.Index(Upper("email"), name="user_email_upper")]
+        # The people pickers' prefix searches (selectors.people_search) are range scans on
+        # these, on both databases.
+        indexes = [
+            models.Index(Upper("email"), name="user_email_upper"),
+            models.Index(Upper("first_name"), name="user_first_name_upper"),
+            models.Index(Upper("last_name"), name="user_last_name_upper"),
+            models.Index(Upper("username"), name="user_username_upper"),
+        ]
         verbose_name = _("user")
         verbose_name_plural = _("users")
 

@@ -39,6 +39,7 @@ MANAGER_MODELS = frozenset(
         "changes.riskquestion",
         "changes.riskchoice",
         "changes.risksettings",
+        "canned.cannedresponse",  # team and everyone's only (canned.admin)
     }
 )
 MANAGER_APPS = frozenset(name.split(".")[0] for name in MANAGER_MODELS)

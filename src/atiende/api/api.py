@@ -173,6 +173,7 @@ def malformed_multipart(request: HttpRequest, exc: MultiPartParserError):
 
 def _mount_routers() -> None:
     from atiende.accounts.api import router as accounts_router
+    from atiende.canned.api import router as canned_router
     from atiende.changes.api import router as changes_router
     from atiende.changes.calendar.api import router as change_calendar_router
     from atiende.cmdb.api import router as cmdb_router
@@ -184,6 +185,7 @@ def _mount_routers() -> None:
     api.add_router("", accounts_router)
     api.add_router("", tickets_router)
     api.add_router("", notifications_router)
+    api.add_router("", canned_router)
     api.add_router("", mail_router)
     api.add_router("", cmdb_router)
     api.add_router("", sla_router)

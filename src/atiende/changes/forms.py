@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from atiende.accounts.models import User
 from atiende.accounts.selectors import agents_visible_to, teams_visible_to
 from atiende.core.forms import MomentField
-from atiende.tickets.models import Impact, LinkType, Urgency
+from atiende.tickets.models import LINKABLE_TYPES, Impact, Urgency
 
 from . import workflow
 from .models import ChangeType, ReviewOutcome, RiskLevel, RiskQuestion
@@ -203,7 +203,7 @@ class ItemForm(forms.Form):
 
 
 class LinkForm(forms.Form):
-    link_type = forms.ChoiceField(label=_("Link type"), choices=LinkType.choices)
+    link_type = forms.ChoiceField(label=_("Link type"), choices=LINKABLE_TYPES)
     other = forms.CharField(
         label=_("Ticket number"),
         max_length=40,

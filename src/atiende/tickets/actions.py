@@ -31,10 +31,12 @@ from .events import (
     TicketCommented,
     TicketCreated,
     TicketLinked,
+    TicketMerged,
     TicketStatusChanged,
     TicketUpdated,
 )
 from .models import (
+    LINKABLE_TYPES,
     Attachment,
     Category,
     Channel,
@@ -479,9 +481,12 @@ def ticket_transition(
     resolution_notes: str = "",
     pending_reason: str = "",
     comment: str = "",
+    duplicate_of: int | str | None = None,
 ) -> Ticket:
-    """Move a ticket along its workflow. Resolving needs a resolution code and a note;
-    pending needs a reason; requesters may only confirm (-> closed) or reopen."""
+    """Move a ticket along its workflow. Resolving needs a resolution code and a note (and,
+    resolving as a duplicate, which ticket it duplicates: `duplicate_of`, an id or number,
+    linked "duplicate of"); pending needs a reason; requesters may only confirm (-> closed)
+    or reopen."""
     if to not in Status.values:
         raise ValidationFailed.field("to", _("Unknown status."))
     with transaction.atomic():
@@ -527,8 +532,15 @@ def ticket_transition(
             notes = clean_text(resolution_notes)
             if not notes:
                 errors["resolution_notes"] = [_("Describe the resolution.")]
+            original = None
+            if resolution_code == DUPLICATE_CODE:
+                original, problem = _duplicate_original(actor, ticket, duplicate_of)
+                if problem:
+                    errors["duplicate_of"] = [problem]
             if errors:
                 raise ValidationFailed(errors=errors)
+            if original is not None:
+                _link_duplicate(actor, ticket, original, now)
             ticket.resolution_code = resolution_code
             ticket.resolution_notes = notes
             ticket.resolved_at = now
@@ -571,6 +583,39 @@ def ticket_transition(
             )
         )
     return ticket
+
+
+DUPLICATE_CODE = "duplicate"
+
+
+def _duplicate_original(
+    actor: User, ticket: Ticket, original: int | str | None
+) -> tuple[Ticket | None, str]:
+    """The ticket `ticket` duplicates, or why it cannot be that one."""
+    from .selectors import ticket_get
+
+    if original is None or original == "":
+        return None, _("Say which ticket this one duplicates.")
+    try:
+        found = ticket_get(actor, original)
+    except NotFound:
+        return None, _("No such ticket.")
+    if found.pk == ticket.pk:
+        return None, _("A ticket cannot duplicate itself.")
+    return found, ""
+
+
+def _link_duplicate(actor: User, ticket: Ticket, original: Ticket, at) -> None:
+    """Link "duplicate of" unless the two tickets are linked already (one link per pair)."""
+    pair = Q(from_ticket=ticket, to_ticket=original) | Q(from_ticket=original, to_ticket=ticket)
+    if TicketLink.objects.filter(pair).exists():
+        return
+    link = TicketLink.objects.create(
+        from_ticket=ticket, to_ticket=original, link_type=LinkType.DUPLICATE_OF,
+        created_by=actor, created_at=at,
+    )  # fmt: skip
+    _link_events(link, actor, at, added=True)
+    events.publish(TicketLinked(ticket_id=ticket.pk, other_id=original.pk, link_id=link.pk))
 
 
 # --- replies and notes --------------------------------------------------------------------------
@@ -766,7 +811,9 @@ def ticket_link_add(
     """Link ticket `ticket_id` to `other` (an id or a number such as INC-000123). Agents link
     tickets they can both see; the link is recorded in both timelines."""
     _require_agent(actor)
-    link_type = _choice(link_type, LinkType.values, "link_type", _("Unknown link type."))
+    link_type = _choice(
+        link_type, [v for v, _l in LINKABLE_TYPES], "link_type", _("Unknown link type.")
+    )
     with transaction.atomic():
         ticket = _locked_ticket(actor, ticket_id)
         target = _other_ticket(actor, other)
@@ -814,3 +861,164 @@ def _link_events(link: TicketLink, actor: User, at, *, added: bool) -> None:
             ticket, actor=actor, type=EventType.LINK, at=at, public=False, field=field,
             old="" if added else value, new=value if added else "",
         )  # fmt: skip
+
+
+# --- merge --------------------------------------------------------------------------------------
+
+
+def ticket_merge(
+    *, actor: User, ticket_id: int, into: int | str, version: int | None = None
+) -> Ticket:
+    """Merge ticket `ticket_id` (the source) into `into` (an id or a number): the source's
+    timeline (its opening entry with its description), attachments and links move to the
+    target, and the source is closed (resolution "duplicate") with a `merged_into`
+    link and a public reply telling its requester where the conversation continues. Mail
+    replying to the source's thread then lands in the target (mail threading follows the
+    link). Answers the target."""
+    from .selectors import ticket_get
+
+    _require_agent(actor)
+    with transaction.atomic():
+        source = _locked_ticket(actor, ticket_id)
+        check_version(source.version, version, stale=STALE)
+        try:
+            target = ticket_get(actor, into)
+        except NotFound:
+            raise ValidationFailed.field("into", _("No such ticket.")) from None
+        if target.pk == source.pk:
+            raise ValidationFailed.field("into", _("A ticket cannot be merged into itself."))
+        target = _locked_ticket(actor, target.pk)
+        _check_mergeable(source, target)
+        now = clock.now()
+        old_status = source.status
+        _move_links(source, target)
+        timeline.move_entries(source, target.pk)
+        Attachment.objects.filter(ticket=source).update(ticket=target)
+        told = _("This request was merged into %(number)s: the conversation continues there.") % {
+            "number": target.number
+        }
+        source.status = Status.CLOSED
+        source.pending_reason = ""
+        source.resolution_code = DUPLICATE_CODE
+        source.resolution_notes = told
+        source.resolved_at = source.resolved_at or now
+        source.closed_at = now
+        timeline.record(
+            source, actor=actor, type=EventType.STATUS, at=now, field="status",
+            old=old_status, new=Status.CLOSED,
+        )  # fmt: skip
+        reply = timeline.record(source, actor=actor, type=EventType.COMMENT, at=now, body=told)
+        link = TicketLink.objects.create(
+            from_ticket=source, to_ticket=target, link_type=LinkType.MERGED_INTO,
+            created_by=actor, created_at=now,
+        )  # fmt: skip
+        _link_events(link, actor, now, added=True)
+        for ticket in (source, target):
+            ticket.updated_at = now
+            ticket.version += 1
+            ticket.save()
+        # The source's requester hears of it like any reply given with a transition (mail).
+        events.publish(
+            TicketStatusChanged(
+                ticket_id=source.pk, actor_id=actor.pk, old=old_status, new=Status.CLOSED,
+                comment_id=reply.pk,
+            )
+        )  # fmt: skip
+        events.publish(TicketMerged(source_id=source.pk, target_id=target.pk, actor_id=actor.pk))
+    return target
+
+
+def _check_mergeable(source: Ticket, target: Ticket) -> None:
+    if workflow.has_own_lifecycle(source.kind) or workflow.has_own_lifecycle(target.kind):
+        raise ValidationFailed.field("into", _("Changes cannot be merged: link them instead."))
+    if TicketLink.objects.filter(from_ticket=source, link_type=LinkType.MERGED_INTO).exists():
+        raise ValidationFailed.field("into", _("This ticket was already merged."))
+    if not target.is_open:
+        raise ValidationFailed.field(
+            "into",
+            _("%(number)s is finished: reopen it before merging into it.")
+            % {"number": target.number},
+        )
+
+
+def _move_links(source: Ticket, target: Ticket) -> list[int]:
+    """Re-point the source's links at the target. A link between the two becomes pointless
+    (the merge link replaces it) and a pair the target already has keeps the target's link
+    (one link per pair, as ticket_link_add keeps it). Answers the tickets now linked."""
+    linked = set(
+        TicketLink.objects.filter(from_ticket=target).values_list("to_ticket_id", flat=True)
+    ) | set(TicketLink.objects.filter(to_ticket=target).values_list("from_ticket_id", flat=True))
+    moved: list[int] = []
+    links = TicketLink.objects.filter(Q(from_ticket=source) | Q(to_ticket=source)).order_by("pk")
+    for link in links:
+        outgoing = link.from_ticket_id == source.pk
+        other = link.to_ticket_id if outgoing else link.from_ticket_id
+        if other == target.pk or other in linked:
+            link.delete()
+            continue
+        if outgoing:
+            link.from_ticket = target
+        else:
+            link.to_ticket = target
+        link.save(update_fields=["from_ticket", "to_ticket"])
+        linked.add(other)
+        moved.append(other)
+    return moved
+
+
+# --- split --------------------------------------------------------------------------------------
+
+
+def ticket_split(*, actor: User, ticket_id: int, event_id: int, title: str = "") -> Ticket:
+    """Open a new ticket from one reply or note of ticket `ticket_id` (a second problem
+    raised in the same thread): its text becomes the new ticket's description and its files
+    move there; the new ticket is for the reply's author when a requester wrote it (else the
+    ticket's requester), in the same team and category, linked "related" to the original.
+    The reply itself stays where it was said."""
+    from .selectors import timeline_for
+
+    _require_agent(actor)
+    with transaction.atomic():
+        ticket = _locked_ticket(actor, ticket_id)
+        if workflow.has_own_lifecycle(ticket.kind):
+            raise ValidationFailed.field("event_id", _("A change's replies cannot be split."))
+        event = (
+            timeline_for(actor, ticket)
+            .filter(pk=id_field(event_id, field="event_id", message=_("Unknown reply.")) or 0)
+            .filter(type__in=[EventType.COMMENT, EventType.NOTE])
+            .select_related("actor")
+            .first()
+        )
+        if event is None:
+            raise ValidationFailed.field("event_id", _("Choose a reply or a note of this ticket."))
+        author = event.actor
+        requester = (
+            author
+            if author is not None and author.is_active and not author.is_agent
+            else ticket.requester
+        )
+        first_line = next((line for line in event.body.splitlines() if line.strip()), "")
+        title = (
+            title.strip()
+            or first_line[:TITLE_MAX]
+            or _("Split from %(number)s") % {"number": ticket.number}
+        )
+        new = ticket_create(
+            actor=actor,
+            title=title,
+            description=event.body,
+            kind=ticket.kind,
+            category_id=ticket.category_id,
+            impact=ticket.impact,
+            urgency=ticket.urgency,
+            requester_id=requester.pk,
+            team_id=ticket.team_id,
+            channel=ticket.channel,
+        )
+        Attachment.objects.filter(event_id=event.pk).update(ticket=new, event=None)
+        ticket_link_add(actor=actor, ticket_id=new.pk, other=ticket.pk)
+        timeline.record(
+            ticket, actor=actor, type=EventType.NOTE, at=clock.now(), public=False,
+            body=_("Split into %(number)s.") % {"number": new.number},
+        )  # fmt: skip
+    return new

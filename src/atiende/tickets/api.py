@@ -29,7 +29,9 @@ from .schemas import (
     EventOut,
     LinkIn,
     LinkOut,
+    MergeIn,
     ResolutionCodeOut,
+    SplitIn,
     TicketCreateIn,
     TicketOut,
     TicketPageOut,
@@ -288,6 +290,35 @@ def ticket_transition(request, ticket_id: Ref, payload: TransitionIn):
         actor=request.user, ticket_id=ticket.pk, **payload.model_dump()
     )
     return ticket_data(request, ticket)
+
+
+@router.post(
+    "/tickets/{ticket_id}/merge",
+    response={200: TicketOut, **errors(400, 401, 403, 404, 409, 422)},
+    url_name="ticket_merge",
+    summary="Merge this ticket into another (agents): its timeline, files and links move "
+    "there, and it closes pointing at it. Answers the ticket merged into",
+)
+def ticket_merge(request, ticket_id: Ref, payload: MergeIn):
+    ticket = _visible(request, ticket_id)
+    target = actions.ticket_merge(
+        actor=request.user, ticket_id=ticket.pk, into=payload.into, version=payload.version
+    )
+    return ticket_data(request, target)
+
+
+@router.post(
+    "/tickets/{ticket_id}/split",
+    response={201: TicketOut, **errors(400, 401, 403, 404, 409, 422)},
+    url_name="ticket_split",
+    summary="Open a new ticket from one reply or note of this ticket (agents)",
+)
+def ticket_split(request, ticket_id: Ref, payload: SplitIn):
+    ticket = _visible(request, ticket_id)
+    new = actions.ticket_split(
+        actor=request.user, ticket_id=ticket.pk, event_id=payload.event_id, title=payload.title
+    )
+    return Reply(201, ticket_data(request, new))
 
 
 # --- timeline ---------------------------------------------------------------------------------

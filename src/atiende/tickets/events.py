@@ -76,3 +76,13 @@ class TicketViewed:
 
     ticket_id: int
     user_id: int
+
+
+@dataclass(frozen=True)
+class TicketMerged:
+    """Ticket `source_id` was merged into `target_id`: its timeline, files and links moved
+    there and it was closed with a `merged_into` link (mail threading follows it)."""
+
+    source_id: int
+    target_id: int
+    actor_id: int

@@ -422,13 +422,20 @@ class LinkType(models.TextChoices):
     DUPLICATE_OF = "duplicate_of", _("Duplicate of")
     CAUSED_BY = "caused_by", _("Caused by")
     FOLLOW_UP_OF = "follow_up_of", _("Follow-up of")
+    # Written only by merging (actions.ticket_merge): the closed ticket points at the one its
+    # timeline, files and links moved to; mail threading follows it.
+    MERGED_INTO = "merged_into", _("Merged into")
 
+
+# The types a person chooses when linking (merge links are written by merging only).
+LINKABLE_TYPES = [(value, label) for value, label in LinkType.choices if value != "merged_into"]
 
 LINK_INVERSE_LABELS = {
     LinkType.RELATED: _("Related to"),
     LinkType.DUPLICATE_OF: _("Duplicated by"),
     LinkType.CAUSED_BY: _("Caused"),
     LinkType.FOLLOW_UP_OF: _("Followed up by"),
+    LinkType.MERGED_INTO: _("Merged from"),
 }
 
 

@@ -177,6 +177,23 @@ class TransitionIn(InputSchema):
     pending_reason: str = ""
     comment: str = ""
     version: int | None = None
+    duplicate_of: str | None = Field(
+        None,
+        max_length=40,
+        description="Resolving as `duplicate`: the ticket this one duplicates (id or number).",
+    )
+
+
+class SplitIn(InputSchema):
+    event_id: int = Field(ge=1, description="The reply or note to open a new ticket from.")
+    title: str = Field("", max_length=200, description="Defaults to the reply's first line.")
+
+
+class MergeIn(InputSchema):
+    into: str = Field(
+        description="The ticket to merge into: its id or its number (INC-000123).", max_length=40
+    )
+    version: int | None = None
 
 
 class CommentIn(InputSchema):

@@ -116,6 +116,22 @@ def who_sees(ticket: Ticket, user_ids: Iterable[int | None], *, internal: bool) 
     return set(found.values_list("pk", flat=True).distinct())
 
 
+def merged_into(ticket: Ticket) -> Ticket:
+    """Where a merged ticket's conversation continues (the ticket itself when not merged):
+    for system paths such as mail threading, not an access check. Merging re-points older
+    merge links, so one hop suffices; the bound guards against a hand-made loop."""
+    for _hop in range(5):
+        link = (
+            TicketLink.objects.filter(from_ticket=ticket, link_type=LinkType.MERGED_INTO)
+            .select_related("to_ticket")
+            .first()
+        )
+        if link is None:
+            break
+        ticket = link.to_ticket
+    return ticket
+
+
 def resolution_label(code: str) -> str:
     """A resolution code in the reader's language (the ticket pages' "Outcome")."""
     if not code:

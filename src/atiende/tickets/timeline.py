@@ -49,6 +49,7 @@ __all__ = [
     "field_label",
     "index_new",
     "index_text",
+    "move_entries",
     "record",
     "record_many",
     "register_field",
@@ -126,6 +127,26 @@ def index_text(ticket: Ticket | int, text: str, *, public: bool) -> None:
     TicketSearchDocument.objects.filter(ticket_id=ticket_id).update(
         **{column: Concat(F(column), Value(" " + new_terms))}
     )
+
+
+def move_entries(source: Ticket, target_id: int) -> int:
+    """Merging: every entry of ticket `source` becomes an entry of `target_id` (kept as
+    written: actor, time, visibility), and the words of its search document join the
+    target's. Its "opened the ticket" entry keeps what it opened (field "merged_from": the
+    number, body: the description), or it would read as the target's. Answers how many
+    entries moved."""
+    source_id = source.pk
+    TicketEvent.objects.filter(ticket_id=source_id, type=EventType.CREATED).update(
+        field="merged_from", new_value=source.number, body=source.description
+    )
+    moved = TicketEvent.objects.filter(ticket_id=source_id).update(ticket_id=target_id)
+    document = TicketSearchDocument.objects.filter(ticket_id=source_id).first()
+    if document is not None:
+        TicketSearchDocument.objects.filter(ticket_id=target_id).update(
+            public_terms=Concat(F("public_terms"), Value(" " + document.public_terms)),
+            internal_terms=Concat(F("internal_terms"), Value(" " + document.internal_terms)),
+        )
+    return moved
 
 
 # --- reading: how fields are named and shown ----------------------------------------------------

@@ -14,6 +14,8 @@ urlpatterns = [
     path("tickets/<str:number>/transition/", desk.ticket_transition, name="ticket_transition"),
     path("tickets/<str:number>/reply/", desk.ticket_reply, name="ticket_reply"),
     path("tickets/<str:number>/links/", desk.ticket_link_add, name="ticket_link_add"),
+    path("tickets/<str:number>/merge/", desk.ticket_merge, name="ticket_merge"),
+    path("tickets/<str:number>/split/<int:event_id>/", desk.ticket_split, name="ticket_split"),
     path(
         "tickets/<str:number>/links/<int:link_id>/remove/",
         desk.ticket_link_remove,

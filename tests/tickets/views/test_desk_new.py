@@ -25,9 +25,12 @@ def test_requester_is_sent_to_the_portal(client, requester):
     assert response.status_code == 302 and response["Location"] == reverse("portal:home")
 
 
-def test_form_offers_active_people_and_labels_every_input(desk, requester, agent):
+def test_form_lists_nobody_up_front_and_labels_every_input(desk, requester, agent):
+    """The requester is picked by type-ahead (GET /api/v1/people): the page does not carry
+    every person (tests/accounts/test_people_picker.py)."""
     body = desk.get(NEW).content.decode()
-    assert requester.email in body
+    assert requester.email not in body
+    assert 'data-people-picker="new_requester_options"' in body
     for name in ("requester", "kind", "title", "description", "category", "impact", "urgency",
                  "team", "assignee", "attachments"):  # fmt: skip
         assert f'<label for="new_{name}">' in body

@@ -41,7 +41,7 @@ from atiende.tickets.models import (
     Status,
     Ticket,
 )
-from atiende.tickets.selectors import tickets_visible_to
+from atiende.tickets.selectors import merged_into, tickets_visible_to
 
 from ..models import (
     Direction,
@@ -357,6 +357,9 @@ def _process(row: InboundMessage, parsed: ParsedMessage, raw: bytes, mailbox: Ma
     ticket = mail_threading.ticket_by_references(parsed.thread_ids)
     if ticket is None and parsed.ticket_number:
         ticket = _ticket_by_number_for(sender, parsed.ticket_number)
+    if ticket is not None:
+        # A reply to a merged ticket's thread continues in the ticket it was merged into.
+        ticket = merged_into(ticket)
     if ticket is None and _is_automatic_answer(parsed, raw):
         row.status = InboundStatus.IGNORED
         return Outcome.IGNORED

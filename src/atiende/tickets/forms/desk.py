@@ -10,6 +10,7 @@ from typing import Any, cast
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -57,6 +58,11 @@ class DeskChoices:
         return [(a.pk, a.display_name) for a in people]
 
     @cached_property
+    def agent_teams(self) -> dict[int, list[int]]:
+        """Each agent's team ids (one query): the assignee list follows the chosen team."""
+        return accounts_selectors.team_ids_by_member()
+
+    @cached_property
     def categories(self) -> list[tuple[int, str]]:
         return [
             (c.pk, c.label()) for c in categories_active().only("id", "full_path", "full_path_es")
@@ -69,24 +75,6 @@ class DeskChoices:
     @cached_property
     def resolution_codes(self) -> list[tuple[str, str]]:
         return [(c.code, c.label()) for c in resolution_codes_active()]
-
-    @cached_property
-    def requesters(self) -> list[tuple[int, str]]:
-        people = (
-            accounts_selectors.people()
-            .select_related("organization")
-            .order_by("first_name", "last_name", "username")
-        )
-        return [(u.pk, _requester_label(u)) for u in people]
-
-
-def _requester_label(user: User) -> str:
-    parts = [user.display_name]
-    if user.email:
-        parts.append(f"<{user.email}>")
-    if user.organization is not None:
-        parts.append(f"· {user.organization.name}")
-    return " ".join(parts)
 
 
 def _with_blank(blank_label, choices) -> list[tuple[Any, Any]]:
@@ -344,6 +332,13 @@ class TransitionForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    duplicate_of = forms.CharField(
+        label=_("Duplicate of"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"placeholder": "INC-000123"}),
+        help_text=_("With the resolution “Duplicate”: the number of the original ticket."),
+    )
 
     def __init__(self, *args, choices: DeskChoices, **kwargs):
         super().__init__(*args, **kwargs)
@@ -376,11 +371,50 @@ class ReplyForm(forms.Form):
         return self.cleaned_data.get("visibility") == "public"
 
 
+class TeamFollowingSelect(forms.Select):
+    """The assignee select: each agent's option says their teams (data-teams), so pickers.js
+    lists only the members of the team chosen in the select named by `data-follows-team`."""
+
+    def __init__(self, *args, teams: dict[int, list[int]] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.teams = teams or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if value not in ("", None):
+            ids = self.teams.get(int(str(value)), [])
+            option["attrs"]["data-teams"] = " ".join(str(i) for i in ids)
+        return option
+
+
+class PersonPickerField(forms.CharField):
+    """A person chosen with the type-ahead picker (enhanced by pickers.js): the page
+    lists nobody up front (there may be 100,000 people); the browser's own list fills from
+    GET /api/v1/people as the agent types. What comes back is an id or an e-mail address
+    (typed by hand without script), answered as the person's id."""
+
+    def __init__(self, *, datalist: str, **kwargs):
+        kwargs.setdefault("max_length", 254)
+        super().__init__(**kwargs)
+        self.widget.attrs.update(
+            {"list": datalist, "autocomplete": "off", "data-people-picker": datalist}
+        )
+
+    def clean(self, value) -> int | None:  # type: ignore[override]
+        text = super().clean(value)
+        if not text:
+            return None
+        person = accounts_selectors.person_by_reference(text)
+        if person is None:
+            raise forms.ValidationError(_("No such person: type a name and choose from the list."))
+        return person.pk
+
+
 class NewTicketForm(forms.Form):
-    requester = forms.TypedChoiceField(
+    requester = PersonPickerField(
         label=_("Requester"),
-        coerce=int,
-        help_text=_("The person the ticket is opened for."),
+        datalist="new_requester_options",
+        help_text=_("The person the ticket is opened for: type a name or an e-mail address."),
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices, initial=Kind.INCIDENT)
     title = forms.CharField(label=_("Title"), max_length=200)
@@ -405,8 +439,13 @@ class NewTicketForm(forms.Form):
         kwargs.setdefault("auto_id", "new_%s")
         super().__init__(*args, **kwargs)
         f: dict[str, Any] = self.fields  # choice fields, filled in per request
-        f["requester"].choices = _with_blank(_("Choose a person…"), choices.requesters)
+        f["requester"].widget.attrs["data-source"] = reverse("api:people_search")
         f["category"].choices = _with_blank(_("No category"), choices.categories)
         f["team"].choices = _with_blank(_("From the category"), choices.teams)
         f["team"].help_text = _("Left empty, the category decides the team.")
         f["assignee"].choices = _with_blank(_("Unassigned"), choices.agents)
+        f["assignee"].widget = TeamFollowingSelect(
+            choices=f["assignee"].choices,
+            teams=choices.agent_teams,
+            attrs={"data-follows-team": "new_team"},
+        )

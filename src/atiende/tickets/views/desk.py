@@ -37,7 +37,7 @@ from ..forms.desk import (
     TicketFieldsForm,
     TransitionForm,
 )
-from ..models import LinkType, Status, Ticket
+from ..models import LINKABLE_TYPES, Status, Ticket
 from ..selectors import TicketFilters
 
 PAGE_SIZE = 25
@@ -202,6 +202,7 @@ def _render_ticket(
     changes: live.ChangesSince | None = None,
     composer_changes: live.ChangesSince | None = None,
     link_error: str = "",
+    merge_error: str = "",
 ):
     user = request.user
     choices = DeskChoices(user)
@@ -253,9 +254,12 @@ def _render_ticket(
         # Every card comes from the panel registry (tickets' own, SLA's, the CMDB's...).
         "side_panels": panels.for_ticket(user, ticket, panels.Placement.SIDE),
         "main_panels": panels.for_ticket(user, ticket, panels.Placement.MAIN),
-        "link_types": LinkType.choices,
+        "link_types": LINKABLE_TYPES,
         "link_error": link_error,
         "link_form_data": request.POST if link_error else {},
+        "merge_error": merge_error,
+        "split_allowed": not workflow.has_own_lifecycle(ticket.kind),
+        "merge_into": request.POST.get("into", "") if merge_error else "",
     }
     return render(request, "tickets/desk/ticket.html", context, status=status)
 
@@ -371,6 +375,50 @@ def ticket_link_add(request, number: str):
 
 @require_POST
 @agents_only
+def ticket_merge(request, number: str):
+    ticket = _ticket_or_404(request.user, number)
+    try:
+        target = actions.ticket_merge(
+            actor=request.user,
+            ticket_id=ticket.pk,
+            into=request.POST.get("into", "").strip()[:40],
+            version=request.POST.get("version") or None,
+        )
+    except Conflict as exc:
+        return _conflict_response(request, number, exc)
+    except NotFound:
+        raise
+    except DomainError as exc:
+        return _render_ticket(
+            request, ticket, status=exc.status_code, merge_error=exc.first_message()
+        )
+    messages.success(
+        request,
+        _("%(source)s was merged into this ticket.") % {"source": ticket.number},
+    )
+    return _back_to_ticket(target)
+
+
+@require_POST
+@agents_only
+def ticket_split(request, number: str, event_id: int):
+    ticket = _ticket_or_404(request.user, number)
+    try:
+        new = actions.ticket_split(actor=request.user, ticket_id=ticket.pk, event_id=event_id)
+    except NotFound:
+        raise
+    except DomainError as exc:
+        return _render_ticket(
+            request, ticket, status=exc.status_code, transition_error=exc.first_message()
+        )
+    messages.success(
+        request, _("Ticket %(number)s opened from the reply.") % {"number": new.number}
+    )
+    return _back_to_ticket(new)
+
+
+@require_POST
+@agents_only
 def ticket_link_remove(request, number: str, link_id: int):
     ticket = _ticket_or_404(request.user, number)
     actions.ticket_link_remove(actor=request.user, ticket_id=ticket.pk, link_id=link_id)
@@ -401,6 +449,7 @@ def ticket_transition(request, number: str):
             resolution_notes=data["resolution_notes"],
             pending_reason=data["pending_reason"],
             comment=data["comment"],
+            duplicate_of=data["duplicate_of"] or None,
         )
     except Conflict as exc:
         label = Status(data["to"]).label

@@ -1,0 +1,62 @@
+// People pickers (tickets/forms/desk.py): the page lists nobody up front; as the agent
+// types, the browser's own suggestion list (<datalist>, keyboard included) fills from
+// GET /api/v1/people. The assignee select follows the chosen team (data-follows-team).
+(function () {
+  "use strict";
+
+  function setupPeople(input) {
+    if (input.dataset.pickerReady) return;
+    input.dataset.pickerReady = "1";
+    const list = document.getElementById(input.dataset.peoplePicker);
+    let timer = null;
+    let asked = 0;
+    input.addEventListener("input", () => {
+      clearTimeout(timer);
+      const q = input.value.trim();
+      if (q.length < 2 || /^\d+$/.test(q)) return;
+      timer = setTimeout(() => {
+        const mine = ++asked;
+        const url = new URL(input.dataset.source, window.location.href);
+        url.searchParams.set("q", q);
+        fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+          .then((r) => (r.ok ? r.json() : []))
+          .then((people) => {
+            if (mine !== asked || !list) return;
+            list.replaceChildren();
+            people.forEach((p) => {
+              const option = document.createElement("option");
+              option.value = p.email || String(p.id);
+              option.label = [p.name, p.organization].filter(Boolean).join(" · ");
+              list.appendChild(option);
+            });
+          })
+          .catch(() => {});
+      }, 200);
+    });
+  }
+
+  function followTeam(select) {
+    const team = document.getElementById(select.dataset.followsTeam);
+    if (!team) return;
+    const chosen = team.value;
+    select.querySelectorAll("option[data-teams]").forEach((option) => {
+      const member = !chosen || option.dataset.teams.split(" ").includes(chosen);
+      option.hidden = !member;
+      option.disabled = !member;
+      if (!member && option.selected) select.value = "";
+    });
+  }
+
+  function init() {
+    document.querySelectorAll("input[data-people-picker]").forEach(setupPeople);
+    document.querySelectorAll("select[data-follows-team]").forEach((select) => {
+      followTeam(select);
+      if (select.dataset.followReady) return;
+      select.dataset.followReady = "1";
+      const team = document.getElementById(select.dataset.followsTeam);
+      if (team) team.addEventListener("change", () => followTeam(select));
+    });
+  }
+  document.addEventListener("DOMContentLoaded", init);
+  document.addEventListener("htmx:afterSettle", init);
+})();
