@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from atiende.core.errors import DomainError
 from atiende.core.forms import apply_domain_error
 
-from . import actions, selectors
+from . import actions, profile_cards, selectors
 from .forms import PreferencesForm, TokenCreateForm
 from .models import User
 
@@ -47,6 +47,7 @@ def _render_profile(
         "token_form": token_form or TokenCreateForm(),
         "tokens": selectors.tokens_of(user),
         "new_secret": new_secret,
+        "cards": profile_cards.for_user(user),  # other domains' cards (notifications)
     }
     response = render(request, "accounts/profile.html", context, status=status)
     if new_secret:

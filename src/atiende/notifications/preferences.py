@@ -73,21 +73,29 @@ def wanted(user_ids: Iterable[int], event: str, channel: str) -> set[int]:
     return {pk for pk in ids if own.get(pk, team.get(pk, fallback))}
 
 
+def inherited_of(user_id: int) -> dict[tuple[str, str], bool]:
+    """Every (event, channel) as a person gets it without a choice of their own: their teams'
+    defaults (one turning an event on wins), else the defaults in code."""
+    from atiende.accounts.models import TeamMembership
+
+    found = {(e, c): default(e, c) for e in EVENTS for c in Channel.values}
+    teams = TeamMembership.objects.filter(user_id=user_id).values("team_id")
+    team: dict[tuple[str, str], bool] = {}
+    for e, c, enabled in Preference.objects.filter(team_id__in=teams).values_list(
+        "event", "channel", "enabled"
+    ):
+        team[(e, c)] = team.get((e, c), False) or enabled
+    found.update({key: value for key, value in team.items() if key in found})
+    return found
+
+
 def choices_of(user_id: int = 0, *, team_id: int | None = None) -> dict[tuple[str, str], bool]:
     """Every (event, channel) with its effective value for a person, or a team's defaults."""
-    found = {(e, c): default(e, c) for e in EVENTS for c in Channel.values}
     if team_id is not None:
+        found = {(e, c): default(e, c) for e in EVENTS for c in Channel.values}
         rows = Preference.objects.filter(team_id=team_id)
     else:
-        from atiende.accounts.models import TeamMembership
-
-        teams = TeamMembership.objects.filter(user_id=user_id).values("team_id")
-        team: dict[tuple[str, str], bool] = {}
-        for e, c, enabled in Preference.objects.filter(team_id__in=teams).values_list(
-            "event", "channel", "enabled"
-        ):
-            team[(e, c)] = team.get((e, c), False) or enabled
-        found.update({key: value for key, value in team.items() if key in found})
+        found = inherited_of(user_id)
         rows = Preference.objects.filter(user_id=user_id)
     for e, c, enabled in rows.values_list("event", "channel", "enabled"):
         if (e, c) in found:
