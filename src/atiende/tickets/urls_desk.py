@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import desk
+from .views import desk, followers
 
 app_name = "desk"
 urlpatterns = [
@@ -11,6 +11,8 @@ urlpatterns = [
     path("tickets/<str:number>/assign-to-me/", desk.ticket_assign_me, name="ticket_assign_me"),
     path("tickets/<str:number>/transition/", desk.ticket_transition, name="ticket_transition"),
     path("tickets/<str:number>/reply/", desk.ticket_reply, name="ticket_reply"),
+    path("tickets/<str:number>/follow/", followers.ticket_follow, name="ticket_follow"),
+    path("tickets/<str:number>/unfollow/", followers.ticket_unfollow, name="ticket_unfollow"),
     path("tickets/<str:number>/links/", desk.ticket_link_add, name="ticket_link_add"),
     path(
         "tickets/<str:number>/links/<int:link_id>/remove/",

@@ -35,6 +35,7 @@ from ..forms.desk import (
     TicketFieldsForm,
     TransitionForm,
 )
+from ..mentions import unreachable_warnings
 from ..models import LinkType, Status, Ticket
 from ..selectors import TicketFilters
 
@@ -411,6 +412,9 @@ def ticket_reply(request, number: str):
         apply_domain_error(form, exc, rename={"file": "attachments"})
         return _render_ticket(request, ticket, status=exc.status_code, reply_form=form)
     messages.success(request, _("Reply sent.") if form.is_public else _("Internal note added."))
+    if not form.is_public:  # @mentions that told nobody say so (tickets.mentions)
+        for warning in unreachable_warnings(ticket, form.cleaned_data["body"]):
+            messages.warning(request, warning)
     return _back_to_ticket(ticket, f"event-{event.pk}")
 
 
