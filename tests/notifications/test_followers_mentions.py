@@ -130,6 +130,9 @@ def test_the_followers_card_and_buttons(client, agent, requester, desk_default_t
     client.force_login(agent)
     page = client.get(reverse("desk:ticket", args=[ticket.number])).content.decode()
     assert 'id="followers"' in page and reverse("desk:ticket_follow", args=[ticket.number]) in page
+    # The note's autocomplete: a data- hook on the textarea, the URL and the script (no inline).
+    assert "data-mentions" in page and f"/tickets/{ticket.pk}/mentionable" in page
+    assert "atiende/mentions.js" in page
     response = client.post(reverse("desk:ticket_follow", args=[ticket.number]))
     assert response.status_code == 302 and _follows(agent, ticket)
     page = client.get(reverse("desk:ticket", args=[ticket.number])).content.decode()

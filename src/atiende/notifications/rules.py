@@ -38,12 +38,14 @@ def _name(user_id: int | None) -> str:
     return user.display_name if user else ""
 
 
-def _tell(verb: str, ticket: Ticket, people, actor_id: int | None, *, internal: bool) -> None:
+def _tell(
+    verb: str, ticket: Ticket, people, actor_id: int | None, *, internal: bool, **params: str
+) -> None:
     recipients = who_sees(ticket, set(people) - {actor_id}, internal=internal)
     if recipients:
         actions.tell(
             verb=verb, ticket_id=ticket.pk, user_ids=recipients, actor_id=actor_id,
-            params={"number": ticket.number, "actor": _name(actor_id)},
+            params={"number": ticket.number, "actor": _name(actor_id), **params},
         )  # fmt: skip
 
 
@@ -89,7 +91,13 @@ def status_changed(event: TicketStatusChanged) -> None:
     if ticket is None:
         return
     told: set[int | None] = set()
-    if workflow.is_reopen(event.old, event.new):
+    if workflow.has_own_lifecycle(ticket.kind):  # a change: its owner (the assignee)
+        told.add(ticket.assignee_id)
+        _tell(
+            "change_state", ticket, {ticket.assignee_id}, event.actor_id, internal=True,
+            status=event.new,
+        )  # fmt: skip
+    elif workflow.is_reopen(event.old, event.new):
         told.add(ticket.assignee_id)
         _tell("ticket_reopened", ticket, {ticket.assignee_id}, event.actor_id, internal=True)
     _followers_told(ticket, event.actor_id, exclude=told)
