@@ -96,7 +96,7 @@ def tell(
     pass only people who may see the ticket (tickets.selectors.who_sees). Answers how many
     were told in the app; those who want e-mail get it through the outbox (NotificationsMailed)."""
     from .events import NotificationsMailed
-    from .preferences import VERB_EVENT, wanted
+    from .preferences import VERB_EVENT, wanted_by_channel
 
     if verb not in MESSAGES:
         raise ValueError(f"unknown notification {verb!r}")
@@ -106,9 +106,10 @@ def tell(
     event = VERB_EVENT[verb]
     params = params or {}
     now = clock.now()
-    app = sorted(wanted(ids, event, Channel.APP))
+    chosen = wanted_by_channel(ids, event)
+    app = sorted(chosen[Channel.APP])
     count = notify_many([(pk, ticket_id, verb, params, now, None) for pk in app]) if app else 0
-    mail = wanted(ids, event, Channel.EMAIL)
+    mail = chosen[Channel.EMAIL]
     if mail:
         events.publish(
             NotificationsMailed(

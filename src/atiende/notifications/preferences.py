@@ -52,25 +52,34 @@ def default(event: str, channel: str) -> bool:
 
 
 def wanted(user_ids: Iterable[int], event: str, channel: str) -> set[int]:
-    """Those of `user_ids` who want `event` on `channel`: two queries, whatever their number.
-    Among several teams' defaults, one that turns the event on wins."""
+    """Those of `user_ids` who want `event` on `channel`."""
+    return wanted_by_channel(user_ids, event)[channel]
+
+
+def wanted_by_channel(user_ids: Iterable[int], event: str) -> dict[str, set[int]]:
+    """Per channel, those of `user_ids` who want `event` there: two queries for all channels,
+    whatever the number of people (on the path of every reply: bench/fanout.py). Among
+    several teams' defaults, one that turns the event on wins."""
     ids = set(user_ids)
+    found: dict[str, set[int]] = {channel: set() for channel in Channel.values}
     if not ids:
-        return set()
-    own = dict(
-        Preference.objects.filter(user_id__in=ids, event=event, channel=channel).values_list(
-            "user_id", "enabled"
-        )
-    )
-    team: dict[int, bool] = {}
-    undecided = ids - set(own)
-    if undecided:
-        for user_id, enabled in Preference.objects.filter(
-            team__teammembership__user_id__in=undecided, event=event, channel=channel
-        ).values_list("team__teammembership__user_id", "enabled"):
-            team[user_id] = team.get(user_id, False) or enabled
-    fallback = default(event, channel)
-    return {pk for pk in ids if own.get(pk, team.get(pk, fallback))}
+        return found
+    own: dict[tuple[int, str], bool] = {
+        (user_id, channel): enabled
+        for user_id, channel, enabled in Preference.objects.filter(
+            user_id__in=ids, event=event
+        ).values_list("user_id", "channel", "enabled")
+    }
+    team: dict[tuple[int, str], bool] = {}
+    if len(own) < len(ids) * len(found):
+        for user_id, channel, enabled in Preference.objects.filter(
+            team__teammembership__user_id__in=ids, event=event
+        ).values_list("team__teammembership__user_id", "channel", "enabled"):
+            team[(user_id, channel)] = team.get((user_id, channel), False) or enabled
+    for channel, people in found.items():
+        fallback = default(event, channel)
+        people.update(pk for pk in ids if own.get((pk, channel), team.get((pk, channel), fallback)))
+    return found
 
 
 def inherited_of(user_id: int) -> dict[tuple[str, str], bool]:
