@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -57,25 +58,23 @@ def wanted(user_ids: Iterable[int], event: str, channel: str) -> set[int]:
 
 
 def wanted_by_channel(user_ids: Iterable[int], event: str) -> dict[str, set[int]]:
-    """Per channel, those of `user_ids` who want `event` there: two queries for all channels,
+    """Per channel, those of `user_ids` who want `event` there: one query for all channels,
     whatever the number of people (on the path of every reply: bench/fanout.py). Among
     several teams' defaults, one that turns the event on wins."""
     ids = set(user_ids)
     found: dict[str, set[int]] = {channel: set() for channel in Channel.values}
     if not ids:
         return found
-    own: dict[tuple[int, str], bool] = {
-        (user_id, channel): enabled
-        for user_id, channel, enabled in Preference.objects.filter(
-            user_id__in=ids, event=event
-        ).values_list("user_id", "channel", "enabled")
-    }
+    own: dict[tuple[int, str], bool] = {}
     team: dict[tuple[int, str], bool] = {}
-    if len(own) < len(ids) * len(found):
-        for user_id, channel, enabled in Preference.objects.filter(
-            team__teammembership__user_id__in=ids, event=event
-        ).values_list("team__teammembership__user_id", "channel", "enabled"):
-            team[(user_id, channel)] = team.get((user_id, channel), False) or enabled
+    rows = Preference.objects.filter(
+        Q(user_id__in=ids) | Q(team__teammembership__user_id__in=ids), event=event
+    ).values_list("user_id", "team__teammembership__user_id", "channel", "enabled")
+    for user_id, member_id, channel, enabled in rows:
+        if user_id is not None:
+            own[(user_id, channel)] = enabled
+        elif member_id in ids:
+            team[(member_id, channel)] = team.get((member_id, channel), False) or enabled
     for channel, people in found.items():
         fallback = default(event, channel)
         people.update(pk for pk in ids if own.get((pk, channel), team.get((pk, channel), fallback)))

@@ -18,7 +18,7 @@ from atiende.tickets.events import (
     TicketViewed,
 )
 from atiende.tickets.models import Ticket
-from atiende.tickets.selectors import follower_ids, who_sees
+from atiende.tickets.selectors import followers_who_see, who_sees
 
 from . import actions
 
@@ -121,9 +121,12 @@ def commented(event: TicketCommented) -> None:
 
 
 def _followers_told(ticket: Ticket, actor_id: int | None, *, exclude=frozenset()) -> None:
-    followers = follower_ids(ticket.pk) - set(exclude)
+    followers = followers_who_see(ticket) - set(exclude) - {actor_id}  # access: one query
     if followers:
-        _tell("ticket_activity", ticket, followers, actor_id, internal=True)
+        actions.tell(
+            verb="ticket_activity", ticket_id=ticket.pk, user_ids=followers, actor_id=actor_id,
+            params={"number": ticket.number, "actor": _name(actor_id)},
+        )  # fmt: skip
 
 
 @subscribe(TicketViewed, in_transaction=True)  # one UPDATE, at once

@@ -169,8 +169,12 @@ def mentions_in(ticket: Ticket, body: str) -> Mentions:
     return Mentions(frozenset(found.values()), tuple(n for n in names if n not in found))
 
 
-def follower_ids(ticket_id: int) -> set[int]:
-    return set(TicketFollower.objects.filter(ticket_id=ticket_id).values_list("user_id", flat=True))
+def followers_who_see(ticket: Ticket) -> set[int]:
+    """The ticket's followers who may see it, as agents (what they are told may be internal):
+    one query, on the path of every reply."""
+    followers = TicketFollower.objects.filter(ticket_id=ticket.pk).values("user_id")
+    found = User.objects.filter(_sees(ticket), pk__in=followers, is_active=True)
+    return set(found.exclude(role=Role.REQUESTER).values_list("pk", flat=True).distinct())
 
 
 def followers_of(actor: User, ticket: Ticket) -> list[User]:
