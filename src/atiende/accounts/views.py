@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from atiende.core.errors import DomainError, Forbidden
 from atiende.core.forms import apply_domain_error
 
-from . import actions, selectors
+from . import actions, profile_cards, selectors
 from .forms import PreferencesForm, TokenCreateForm
 from .models import User
 
@@ -50,6 +50,7 @@ def _render_profile(
         "can_create_tokens": tokens_enabled(user),
         "show_tokens": tokens_enabled(user) or bool(tokens),
         "new_secret": new_secret,
+        "cards": profile_cards.for_user(user),  # other domains' cards (notifications)
     }
     response = render(request, "accounts/profile.html", context, status=status)
     if new_secret:

@@ -6,14 +6,15 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from atiende.accounts.models import User
 from atiende.core import clock, events
-from atiende.core.errors import NotFound
+from atiende.core.errors import NotFound, ValidationFailed
 
 from .events import NotificationsCreated
 from .messages import MESSAGES
-from .models import Channel, Notification
+from .models import Channel, Notification, Preference
 
 
 def notify(
@@ -95,7 +96,7 @@ def tell(
     pass only people who may see the ticket (tickets.selectors.who_sees). Answers how many
     were told in the app; those who want e-mail get it through the outbox (NotificationsMailed)."""
     from .events import NotificationsMailed
-    from .preferences import VERB_EVENT, wanted
+    from .preferences import VERB_EVENT, wanted_by_channel
 
     if verb not in MESSAGES:
         raise ValueError(f"unknown notification {verb!r}")
@@ -105,9 +106,10 @@ def tell(
     event = VERB_EVENT[verb]
     params = params or {}
     now = clock.now()
-    app = sorted(wanted(ids, event, Channel.APP))
+    chosen = wanted_by_channel(ids, event)
+    app = sorted(chosen[Channel.APP])
     count = notify_many([(pk, ticket_id, verb, params, now, None) for pk in app]) if app else 0
-    mail = wanted(ids, event, Channel.EMAIL)
+    mail = chosen[Channel.EMAIL]
     if mail:
         events.publish(
             NotificationsMailed(
@@ -130,3 +132,26 @@ def mark_ticket_read(
     if verbs:
         found = found.filter(verb__in=verbs)
     return found.update(read_at=clock.now())
+
+
+def preferences_set(*, actor: User, enabled: Iterable[tuple[str, str]]) -> int:
+    """The person's own choices from the /account/ card: `enabled` lists every (event,
+    channel) they want, the rest they do not. Only choices that differ from what they would
+    inherit (their teams' defaults, the defaults in code) are stored, so a later change of a
+    team default still reaches those who never chose otherwise. Answers how many are stored."""
+    from .preferences import EVENTS, inherited_of
+
+    wanted = set(enabled)
+    unknown = {key for key in wanted if key[0] not in EVENTS or key[1] not in Channel.values}
+    if unknown:
+        raise ValidationFailed.field("preferences", _("Unknown notification choice."))
+    with transaction.atomic():
+        inherited = inherited_of(actor.pk)
+        own = [
+            Preference(user_id=actor.pk, event=e, channel=c, enabled=(e, c) in wanted)
+            for (e, c), value in inherited.items()
+            if ((e, c) in wanted) != value
+        ]
+        Preference.objects.filter(user_id=actor.pk).delete()
+        Preference.objects.bulk_create(own)
+    return len(own)

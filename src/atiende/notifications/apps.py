@@ -8,4 +8,16 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
+        from atiende.accounts import profile_cards
+
         from . import rules  # noqa: F401 - registers the notification rules (core.events)
+        from .cards import preferences_card
+
+        profile_cards.register(
+            profile_cards.Card(
+                name="notification-preferences",
+                template="notifications/_preferences_card.html",
+                order=100,
+                load=preferences_card,
+            )
+        )

@@ -42,6 +42,8 @@ def render(verb: str, params: dict) -> str:
         values["clock"] = str(CLOCK_NAMES.get(values["clock"], values["clock"]))
     for key in ("number", "actor", "decision", "status"):
         values.setdefault(key, "")
+    if values["status"]:
+        values["status"] = _status_label(values["status"])
     if values["decision"] in DECISIONS:
         values["decision"] = str(DECISIONS[values["decision"]])
     values["deadline"] = _when(values.get("deadline", ""))
@@ -59,3 +61,12 @@ def _when(value: str) -> str:
     except ValueError:
         return str(value or "")
     return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+
+
+def _status_label(code: str) -> str:
+    from atiende.tickets.models import Status
+
+    try:
+        return str(Status(code).label)
+    except ValueError:
+        return str(code)

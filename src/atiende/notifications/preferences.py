@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -52,42 +53,57 @@ def default(event: str, channel: str) -> bool:
 
 
 def wanted(user_ids: Iterable[int], event: str, channel: str) -> set[int]:
-    """Those of `user_ids` who want `event` on `channel`: two queries, whatever their number.
-    Among several teams' defaults, one that turns the event on wins."""
+    """Those of `user_ids` who want `event` on `channel`."""
+    return wanted_by_channel(user_ids, event)[channel]
+
+
+def wanted_by_channel(user_ids: Iterable[int], event: str) -> dict[str, set[int]]:
+    """Per channel, those of `user_ids` who want `event` there: one query for all channels,
+    whatever the number of people (on the path of every reply: bench/fanout.py). Among
+    several teams' defaults, one that turns the event on wins."""
     ids = set(user_ids)
+    found: dict[str, set[int]] = {channel: set() for channel in Channel.values}
     if not ids:
-        return set()
-    own = dict(
-        Preference.objects.filter(user_id__in=ids, event=event, channel=channel).values_list(
-            "user_id", "enabled"
-        )
-    )
-    team: dict[int, bool] = {}
-    undecided = ids - set(own)
-    if undecided:
-        for user_id, enabled in Preference.objects.filter(
-            team__teammembership__user_id__in=undecided, event=event, channel=channel
-        ).values_list("team__teammembership__user_id", "enabled"):
-            team[user_id] = team.get(user_id, False) or enabled
-    fallback = default(event, channel)
-    return {pk for pk in ids if own.get(pk, team.get(pk, fallback))}
+        return found
+    own: dict[tuple[int, str], bool] = {}
+    team: dict[tuple[int, str], bool] = {}
+    rows = Preference.objects.filter(
+        Q(user_id__in=ids) | Q(team__teammembership__user_id__in=ids), event=event
+    ).values_list("user_id", "team__teammembership__user_id", "channel", "enabled")
+    for user_id, member_id, channel, enabled in rows:
+        if user_id is not None:
+            own[(user_id, channel)] = enabled
+        elif member_id in ids:
+            team[(member_id, channel)] = team.get((member_id, channel), False) or enabled
+    for channel, people in found.items():
+        fallback = default(event, channel)
+        people.update(pk for pk in ids if own.get((pk, channel), team.get((pk, channel), fallback)))
+    return found
+
+
+def inherited_of(user_id: int) -> dict[tuple[str, str], bool]:
+    """Every (event, channel) as a person gets it without a choice of their own: their teams'
+    defaults (one turning an event on wins), else the defaults in code."""
+    from atiende.accounts.models import TeamMembership
+
+    found = {(e, c): default(e, c) for e in EVENTS for c in Channel.values}
+    teams = TeamMembership.objects.filter(user_id=user_id).values("team_id")
+    team: dict[tuple[str, str], bool] = {}
+    for e, c, enabled in Preference.objects.filter(team_id__in=teams).values_list(
+        "event", "channel", "enabled"
+    ):
+        team[(e, c)] = team.get((e, c), False) or enabled
+    found.update({key: value for key, value in team.items() if key in found})
+    return found
 
 
 def choices_of(user_id: int = 0, *, team_id: int | None = None) -> dict[tuple[str, str], bool]:
     """Every (event, channel) with its effective value for a person, or a team's defaults."""
-    found = {(e, c): default(e, c) for e in EVENTS for c in Channel.values}
     if team_id is not None:
+        found = {(e, c): default(e, c) for e in EVENTS for c in Channel.values}
         rows = Preference.objects.filter(team_id=team_id)
     else:
-        from atiende.accounts.models import TeamMembership
-
-        teams = TeamMembership.objects.filter(user_id=user_id).values("team_id")
-        team: dict[tuple[str, str], bool] = {}
-        for e, c, enabled in Preference.objects.filter(team_id__in=teams).values_list(
-            "event", "channel", "enabled"
-        ):
-            team[(e, c)] = team.get((e, c), False) or enabled
-        found.update({key: value for key, value in team.items() if key in found})
+        found = inherited_of(user_id)
         rows = Preference.objects.filter(user_id=user_id)
     for e, c, enabled in rows.values_list("event", "channel", "enabled"):
         if (e, c) in found:

@@ -18,7 +18,7 @@ from atiende.tickets.events import (
     TicketViewed,
 )
 from atiende.tickets.models import Ticket
-from atiende.tickets.selectors import who_sees
+from atiende.tickets.selectors import followers_who_see, who_sees
 
 from . import actions
 
@@ -38,12 +38,14 @@ def _name(user_id: int | None) -> str:
     return user.display_name if user else ""
 
 
-def _tell(verb: str, ticket: Ticket, people, actor_id: int | None, *, internal: bool) -> None:
+def _tell(
+    verb: str, ticket: Ticket, people, actor_id: int | None, *, internal: bool, **params: str
+) -> None:
     recipients = who_sees(ticket, set(people) - {actor_id}, internal=internal)
     if recipients:
         actions.tell(
             verb=verb, ticket_id=ticket.pk, user_ids=recipients, actor_id=actor_id,
-            params={"number": ticket.number, "actor": _name(actor_id)},
+            params={"number": ticket.number, "actor": _name(actor_id), **params},
         )  # fmt: skip
 
 
@@ -85,20 +87,46 @@ def ticket_updated(event: TicketUpdated) -> None:
 
 @subscribe(TicketStatusChanged, in_transaction=True)
 def status_changed(event: TicketStatusChanged) -> None:
-    if not workflow.is_reopen(event.old, event.new):
-        return
     ticket = _ticket(event.ticket_id)
-    if ticket is not None:
+    if ticket is None:
+        return
+    told: set[int | None] = set()
+    if workflow.has_own_lifecycle(ticket.kind):  # a change: its owner (the assignee)
+        told.add(ticket.assignee_id)
+        _tell(
+            "change_state", ticket, {ticket.assignee_id}, event.actor_id, internal=True,
+            status=event.new,
+        )  # fmt: skip
+    elif workflow.is_reopen(event.old, event.new):
+        told.add(ticket.assignee_id)
         _tell("ticket_reopened", ticket, {ticket.assignee_id}, event.actor_id, internal=True)
+    _followers_told(ticket, event.actor_id, exclude=told)
 
 
 @subscribe(TicketCommented, in_transaction=True)
 def commented(event: TicketCommented) -> None:
-    if event.by_agent or not event.public:
-        return
+    """A requester's reply: the assignee. A note's mentions: those mentioned (tickets checked
+    they may see it). Then the followers, of public and internal activity alike (agents who
+    see the ticket only), except those just told of it another way."""
     ticket = _ticket(event.ticket_id)
-    if ticket is not None:
+    if ticket is None:
+        return
+    told: set[int | None] = set(event.mentioned)
+    if not event.by_agent and event.public:
+        told.add(ticket.assignee_id)
         _tell("requester_replied", ticket, {ticket.assignee_id}, event.actor_id, internal=True)
+    if event.mentioned and not event.public:
+        _tell("mentioned", ticket, set(event.mentioned), event.actor_id, internal=True)
+    _followers_told(ticket, event.actor_id, exclude=told)
+
+
+def _followers_told(ticket: Ticket, actor_id: int | None, *, exclude=frozenset()) -> None:
+    followers = followers_who_see(ticket) - set(exclude) - {actor_id}  # access: one query
+    if followers:
+        actions.tell(
+            verb="ticket_activity", ticket_id=ticket.pk, user_ids=followers, actor_id=actor_id,
+            params={"number": ticket.number, "actor": _name(actor_id)},
+        )  # fmt: skip
 
 
 @subscribe(TicketViewed, in_transaction=True)  # one UPDATE, at once

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from atiende.core.errors import DomainError
 from atiende.core.pagination import paginate
 from atiende.tickets.models import Kind
 
@@ -69,3 +70,17 @@ def notification_read_all(request):
         else _("Nothing to mark: everything was read."),
     )
     return redirect("notifications:list")
+
+
+@require_POST
+@login_required
+def preferences_save(request):
+    """The /account/ card's form: the checked (event, channel) boxes are wanted, the rest not."""
+    pairs = [tuple(v.split(":", 1)) for v in request.POST.getlist("enabled") if ":" in v]
+    try:
+        actions.preferences_set(actor=request.user, enabled=pairs)
+    except DomainError as error:
+        messages.error(request, error.first_message())
+    else:
+        messages.success(request, _("Your notification choices were saved."))
+    return redirect(reverse("accounts:profile") + "#notification-preferences")

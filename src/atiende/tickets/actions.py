@@ -49,11 +49,12 @@ from .models import (
     ResolutionCode,
     Status,
     Ticket,
+    TicketFollower,
     TicketLink,
     Urgency,
 )
 from .priority import compute_priority
-from .selectors import tickets_visible_to
+from .selectors import mentions_in, tickets_visible_to
 
 if TYPE_CHECKING:
     from .models import TicketEvent  # noqa: TID251 - the type only; timeline writes it
@@ -654,6 +655,11 @@ def comment_add(
             ticket, attachments, actor=actor, at=now, public=public, event=event, written=written
         )
         timeline.index_text(ticket, body, public=public)
+        # Agents follow what they write on; a note's mentions (of agents who may see the
+        # ticket: selectors.mentions_in) are told and follow too. Public replies mention no one.
+        mentioned = () if public else tuple(sorted(mentions_in(ticket, body).told - {actor.pk}))
+        if actor.is_agent:
+            _follow_quietly(ticket.pk, [actor.pk, *mentioned], at=now)
         ticket.updated_at = now
         if reopened_from is None:
             ticket.save(update_fields=["updated_at"])
@@ -672,6 +678,7 @@ def comment_add(
                 public=public,
                 by_agent=actor.is_agent,
                 requester_id=ticket.requester_id,
+                mentioned=mentioned,
             )
         )
     return event
@@ -1022,3 +1029,44 @@ def ticket_split(*, actor: User, ticket_id: int, event_id: int, title: str = "")
             body=_("Split into %(number)s.") % {"number": new.number},
         )  # fmt: skip
     return new
+
+
+# --- followers ----------------------------------------------------------------------------------
+
+
+def _follow_quietly(ticket_id: int, user_ids: Sequence[int], *, at) -> None:
+    """Automatic follows (a reply, a mention): no timeline entry, no error if already there."""
+    rows = [TicketFollower(ticket_id=ticket_id, user_id=pk, created_at=at) for pk in user_ids]
+    TicketFollower.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def ticket_follow(*, actor: User, ticket_id: int) -> bool:
+    """The agent follows the ticket (notifications' `ticket_activity`); recorded in the
+    timeline, internal. Answers False if they already did (nothing written)."""
+    _require_agent(actor)
+    with transaction.atomic():
+        ticket = _locked_ticket(actor, ticket_id)
+        if TicketFollower.objects.filter(ticket=ticket, user=actor).exists():
+            return False
+        now = clock.now()
+        TicketFollower.objects.create(ticket=ticket, user=actor, created_at=now)
+        timeline.record(
+            ticket, actor=actor, type=EventType.FIELD, at=now, public=False,
+            field="followers", new=actor.display_name,
+        )  # fmt: skip
+    return True
+
+
+def ticket_unfollow(*, actor: User, ticket_id: int) -> bool:
+    """The agent stops following; answers False if they did not follow (nothing written)."""
+    _require_agent(actor)
+    with transaction.atomic():
+        ticket = _locked_ticket(actor, ticket_id)
+        deleted, _rows = TicketFollower.objects.filter(ticket=ticket, user=actor).delete()
+        if not deleted:
+            return False
+        timeline.record(
+            ticket, actor=actor, type=EventType.FIELD, at=clock.now(), public=False,
+            field="followers", old=actor.display_name,
+        )  # fmt: skip
+    return True

@@ -15,18 +15,21 @@ from pydantic import Field
 
 from atiende.accounts.models import User
 from atiende.core.api import Id, Ref, errors, file_answer, next_url, person_ref
-from atiende.core.errors import NotFound, ValidationFailed
+from atiende.core.errors import Forbidden, NotFound, ValidationFailed
 from atiende.core.ids import parse_id
 from atiende.core.pagination import cursor_problem
 from atiende.sla.selectors import clock_summaries, clock_summaries_of_new
 
 from . import actions, selectors
+from .mentions import unreachable_warnings
 from .models import Attachment, Channel, EventType, Kind, Status, Ticket, TicketEvent
 from .schemas import (
     AttachmentOut,
     CategoryOut,
     CommentIn,
     EventOut,
+    FollowerOut,
+    FollowingOut,
     LinkIn,
     LinkOut,
     MergeIn,
@@ -355,7 +358,10 @@ def comment_add(request, ticket_id: Ref, payload: CommentIn):
         event = actions.comment_add(
             actor=request.user, ticket_id=ticket.pk, body=payload.body, public=payload.public
         )
-        return Reply(201, event_data(request, event))
+        data = event_data(request, event)
+        if not payload.public:
+            data["warnings"] = unreachable_warnings(ticket, payload.body)
+        return Reply(201, data)
     result = actions.requester_reply_add(actor=request.user, ticket_id=ticket.pk, body=payload.body)
     data = event_data(request, result.event)
     if result.follow_up_of is not None:
@@ -510,3 +516,62 @@ def category_list(request):
 )
 def resolution_code_list(request):
     return [{"code": c.code, "name": c.label()} for c in selectors.resolution_codes_active()]
+
+
+# --- followers and mentions -------------------------------------------------------------------
+
+
+def _follower_data(user: User) -> dict[str, Any]:
+    return {"id": user.pk, "username": user.username, "display_name": user.display_name}
+
+
+@router.get(
+    "/tickets/{ticket_id}/followers",
+    response={200: list[FollowerOut], **errors(401, 404, 422)},
+    url_name="ticket_followers",
+    summary="The agents following the ticket (agents; requesters get an empty list)",
+)
+def follower_list(request, ticket_id: Ref):
+    ticket = _visible(request, ticket_id)
+    return [_follower_data(user) for user in selectors.followers_of(request.user, ticket)]
+
+
+@router.post(
+    "/tickets/{ticket_id}/followers/me",
+    response={200: FollowingOut, **errors(401, 403, 404, 422)},
+    url_name="ticket_follow",
+    summary="Follow the ticket: be told of its activity (agents)",
+)
+def follow(request, ticket_id: Ref):
+    ticket = _visible(request, ticket_id)
+    changed = actions.ticket_follow(actor=request.user, ticket_id=ticket.pk)
+    return {"following": True, "changed": changed}
+
+
+@router.delete(
+    "/tickets/{ticket_id}/followers/me",
+    response={200: FollowingOut, **errors(401, 403, 404, 422)},
+    url_name="ticket_unfollow",
+    summary="Stop following the ticket (agents)",
+)
+def unfollow(request, ticket_id: Ref):
+    ticket = _visible(request, ticket_id)
+    changed = actions.ticket_unfollow(actor=request.user, ticket_id=ticket.pk)
+    return {"following": False, "changed": changed}
+
+
+class MentionQuery(Schema):
+    q: str = Field(default="", max_length=150, description="The start of a username.")
+
+
+@router.get(
+    "/tickets/{ticket_id}/mentionable",
+    response={200: list[FollowerOut], **errors(401, 403, 404, 422)},
+    url_name="ticket_mentionable",
+    summary="Agents who may see the ticket, for a note's @mention (agents; at most 10)",
+)
+def mentionable(request, ticket_id: Ref, query: Query[MentionQuery]):
+    if not request.user.is_agent:
+        raise Forbidden(_("Only agents can do this."))
+    ticket = _visible(request, ticket_id)
+    return [_follower_data(user) for user in selectors.mentionable(ticket, query.q)]

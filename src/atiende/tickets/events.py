@@ -52,6 +52,8 @@ class TicketCommented:
     public: bool
     by_agent: bool
     requester_id: int | None
+    # The agents an internal note mentions who may see the ticket (selectors.mentions_in).
+    mentioned: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -479,6 +479,37 @@ class TicketLink(models.Model):
         return f"{self.from_ticket_id} {self.link_type} {self.to_ticket_id}"
 
 
+class TicketFollower(models.Model):
+    """An agent following a ticket: told of its activity (notifications' `ticket_activity`).
+    Agents follow by hand, or by replying or being mentioned in a note; a merge moves them."""
+
+    ticket = models.ForeignKey(
+        Ticket,
+        on_delete=models.CASCADE,
+        related_name="followers",
+        verbose_name=_("ticket"),
+        db_index=False,  # led by ticketfollower_unique
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    created_at = models.DateTimeField(_("since"))
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("ticket follower")
+        verbose_name_plural = _("ticket followers")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "user"], name="ticketfollower_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.ticket_id}"
+
+
 def attachment_path(instance: Attachment, filename: str) -> str:
     # Stored under a random name; the user's file name is kept only as data.
     return f"tickets/{instance.ticket_id}/{instance.storage_key}"

@@ -110,6 +110,11 @@ class EventOut(Schema):
         default=None,
         description="A requester's reply to a finished ticket: the follow-up ticket it opened.",
     )
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="An internal note's @mentions that told nobody (no agent by that name "
+        "may see the ticket).",
+    )
 
 
 class LinkOut(Schema):
@@ -199,3 +204,14 @@ class MergeIn(InputSchema):
 class CommentIn(InputSchema):
     body: str
     public: bool = True
+
+
+class FollowerOut(Schema):
+    id: int
+    username: str
+    display_name: str
+
+
+class FollowingOut(Schema):
+    following: bool
+    changed: bool = Field(description="False when the caller already followed (or did not).")

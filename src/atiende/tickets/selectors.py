@@ -3,6 +3,7 @@ search, attachment download, export and API call."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -26,6 +27,7 @@ from .models import (
     ResolutionCode,
     Ticket,
     TicketEvent,
+    TicketFollower,
     TicketLink,
 )
 
@@ -91,14 +93,8 @@ def visibility(actor: User, via: str = "") -> Q:
     return Q(**{f"{via}requester_id": actor.pk})
 
 
-def who_sees(ticket: Ticket, user_ids: Iterable[int | None], *, internal: bool) -> set[int]:
-    """Which of `user_ids` may see `ticket` by `visibility` (the same rule, asked the other
-    way round: one query for many people, e.g. the recipients of a notification or the agents
-    offered by a mention's autocomplete). `internal`: what they would be told is internal
-    (a note, an assignment), so only agents qualify, never a requester."""
-    ids = {pk for pk in user_ids if pk is not None}
-    if not ids:
-        return set()
+def _sees(ticket: Ticket) -> Q:
+    """`visibility` asked the other way round: the people who may see `ticket`."""
     agent = ~Q(role=Role.REQUESTER)
     sees = (
         Q(role=Role.ADMIN)
@@ -110,9 +106,20 @@ def who_sees(ticket: Ticket, user_ids: Iterable[int | None], *, internal: bool) 
         sees |= agent & Q(teammembership__team_id=ticket.team_id)
     if ticket.organization_id:
         sees |= Q(is_organization_manager=True, organization_id=ticket.organization_id)
-    found = User.objects.filter(sees, pk__in=ids, is_active=True)
+    return sees
+
+
+def who_sees(ticket: Ticket, user_ids: Iterable[int | None], *, internal: bool) -> set[int]:
+    """Which of `user_ids` may see `ticket` by `visibility` (the same rule, asked the other
+    way round: one query for many people, e.g. the recipients of a notification or the agents
+    offered by a mention's autocomplete). `internal`: what they would be told is internal
+    (a note, an assignment), so only agents qualify, never a requester."""
+    ids = {pk for pk in user_ids if pk is not None}
+    if not ids:
+        return set()
+    found = User.objects.filter(_sees(ticket), pk__in=ids, is_active=True)
     if internal:
-        found = found.filter(agent)
+        found = found.exclude(role=Role.REQUESTER)
     return set(found.values_list("pk", flat=True).distinct())
 
 
@@ -130,6 +137,71 @@ def merged_into(ticket: Ticket) -> Ticket:
             break
         ticket = link.to_ticket
     return ticket
+
+
+MENTION_CHOICES = 10
+
+
+def mentionable(ticket: Ticket, prefix: str) -> list[User]:
+    """The note's autocomplete: active agents who may see `ticket` whose username starts with
+    `prefix` (at most MENTION_CHOICES, one query: a prefix on the username's unique index)."""
+    prefix = prefix.strip().lstrip("@")[:150]
+    found = User.objects.filter(_sees(ticket), is_active=True).exclude(role=Role.REQUESTER)
+    if prefix:
+        found = found.filter(username__istartswith=prefix)
+    ids = found.values("pk")
+    return list(
+        User.objects.filter(pk__in=ids)
+        .only("id", "username", "first_name", "last_name")
+        .order_by("username")[:MENTION_CHOICES]
+    )
+
+
+# "@name" where name is a username (letters, digits and @ . + - _), not inside an address.
+MENTION = re.compile(r"(?<![\w@.+-])@([\w.@+-]+)")
+MENTIONS_MAX = 20
+
+
+@dataclass(frozen=True)
+class Mentions:
+    told: frozenset[int]  # agents who may see the ticket
+    unreachable: tuple[str, ...]  # names that are nobody who may see it (never told)
+
+
+def mentions_in(ticket: Ticket, body: str) -> Mentions:
+    """The @usernames of a note: who may be told (active agents who see the ticket) and the
+    names that reach nobody, whether unknown or not allowed (the same answer for both, so a
+    note never tells its author who exists beyond the ticket). One query, none without "@"."""
+    names = list(dict.fromkeys(n.rstrip(".") for n in MENTION.findall(body or "")))
+    names = [n for n in names if n][:MENTIONS_MAX]
+    if not names:
+        return Mentions(frozenset(), ())
+    found = dict(
+        User.objects.filter(_sees(ticket), username__in=names, is_active=True)
+        .exclude(role=Role.REQUESTER)
+        .values_list("username", "pk")
+        .distinct()
+    )
+    return Mentions(frozenset(found.values()), tuple(n for n in names if n not in found))
+
+
+def followers_who_see(ticket: Ticket) -> set[int]:
+    """The ticket's followers who may see it, as agents (what they are told may be internal):
+    one query, on the path of every reply."""
+    followers = TicketFollower.objects.filter(ticket_id=ticket.pk).values("user_id")
+    found = User.objects.filter(_sees(ticket), pk__in=followers, is_active=True)
+    return set(found.exclude(role=Role.REQUESTER).values_list("pk", flat=True).distinct())
+
+
+def followers_of(actor: User, ticket: Ticket) -> list[User]:
+    """The ticket's followers (agents only see them: the ticket pages' side card, the API)."""
+    if not actor.is_agent:
+        return []
+    return list(
+        User.objects.filter(pk__in=TicketFollower.objects.filter(ticket=ticket).values("user_id"))
+        .only("id", "username", "first_name", "last_name")
+        .order_by("first_name", "last_name", "username")
+    )
 
 
 def resolution_label(code: str) -> str:

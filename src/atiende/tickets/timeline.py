@@ -161,6 +161,7 @@ FIELD_LABELS: dict[str, Callable[[], str]] = {
     "team": lambda: _("Team"),
     "assignee": lambda: _("Assignee"),
     "status": lambda: _("Status"),
+    "followers": lambda: _("Followers"),
 }
 CHOICE_FIELDS: dict[str, type[Choices]] = {
     "kind": Kind,

@@ -54,7 +54,7 @@ def test_events_are_the_audit_trail(api_as, requester, agent, ticket):
     for event in events:
         assert set(event) == {
             "id", "type", "actor", "created_at", "public", "body", "field", "old_value",
-            "new_value", "attachments", "follow_up",
+            "new_value", "attachments", "follow_up", "warnings",
         }  # fmt: skip
     # Internal field changes (urgency, priority) are hidden from the requester.
     requester_fields = {

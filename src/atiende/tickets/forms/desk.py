@@ -356,7 +356,8 @@ class ReplyForm(forms.Form):
     body = forms.CharField(
         label=_("Message"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 5}),
+        # data-mentions: the note's @mention autocomplete (web/static/atiende/mentions.js).
+        widget=forms.Textarea(attrs={"rows": 5, "data-mentions": ""}),
         help_text=_("Markdown is supported."),
     )
     attachments = MultipleFileField(label=_("Attach files"))

@@ -38,6 +38,15 @@ def load_links(actor: User, tickets: Sequence[Ticket]) -> dict[int, dict]:
     return {ticket.pk: {"links": selectors.links_of(actor, ticket)} for ticket in tickets}
 
 
+def load_followers(actor: User, tickets: Sequence[Ticket]) -> dict[int, dict]:
+    """Who follows the ticket, and whether the viewer does (one query a ticket page)."""
+    found = {}
+    for ticket in tickets:
+        people = selectors.followers_of(actor, ticket)
+        found[ticket.pk] = {"followers": people, "following": any(p.pk == actor.pk for p in people)}
+    return found
+
+
 def register_cards() -> None:
     side, agents = Placement.SIDE, Audience.AGENTS
     register(
@@ -78,5 +87,15 @@ def register_cards() -> None:
             order=500,
             audience=agents,
             load=load_links,
+        )
+    )
+    register(
+        Panel(
+            name="followers",
+            template="tickets/desk/_followers_card.html",
+            placement=side,
+            order=550,
+            audience=agents,
+            load=load_followers,
         )
     )

@@ -37,6 +37,7 @@ from ..forms.desk import (
     TicketFieldsForm,
     TransitionForm,
 )
+from ..mentions import unreachable_warnings
 from ..models import LINKABLE_TYPES, Status, Ticket
 from ..selectors import TicketFilters
 
@@ -522,6 +523,9 @@ def ticket_reply(request, number: str):
             "status": Status(data["then"]).label
         }
     messages.success(request, sent)
+    if not form.is_public:  # @mentions that told nobody say so (tickets.mentions)
+        for warning in unreachable_warnings(ticket, data["body"]):
+            messages.warning(request, warning)
     return _back_to_ticket(ticket, f"event-{event.pk}")
 
 
