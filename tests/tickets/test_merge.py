@@ -16,6 +16,7 @@ from atiende.tickets.models import (
     LinkType,
     Status,
     TicketEvent,
+    TicketFollower,
     TicketLink,
 )
 
@@ -208,3 +209,11 @@ def test_merge_and_duplicate_on_the_desk_ticket_page(agent, requester, busy_pair
     assert TicketLink.objects.filter(
         from_ticket=copy, to_ticket=target, link_type=LinkType.DUPLICATE_OF
     ).exists()
+
+
+def test_followers_of_the_merged_ticket_follow_the_target(agent, admin_user, busy_pair):
+    source, target, _third, _fourth = busy_pair
+    actions.ticket_follow(actor=admin_user, ticket_id=source.pk)
+    actions.ticket_merge(actor=agent, ticket_id=source.pk, into=target.number)
+    followers = set(TicketFollower.objects.filter(ticket=target).values_list("user_id", flat=True))
+    assert admin_user.pk in followers

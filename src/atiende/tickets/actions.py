@@ -901,6 +901,8 @@ def ticket_merge(
         _move_links(source, target)
         timeline.move_entries(source, target.pk)
         Attachment.objects.filter(ticket=source).update(ticket=target)
+        followers = TicketFollower.objects.filter(ticket=source).values_list("user_id", flat=True)
+        _follow_quietly(target.pk, list(followers), at=now)  # they follow the conversation
         told = _("This request was merged into %(number)s: the conversation continues there.") % {
             "number": target.number
         }
