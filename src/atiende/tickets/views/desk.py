@@ -37,7 +37,8 @@ from ..forms.desk import (
     TicketFieldsForm,
     TransitionForm,
 )
-from ..models import LinkType, Status, Ticket
+from ..forms.priority import PriorityForm
+from ..models import LinkType, Priority, Status, Ticket
 from ..selectors import TicketFilters
 
 PAGE_SIZE = 25
@@ -195,6 +196,7 @@ def _render_ticket(
     *,
     status: int = 200,
     fields_form: TicketFieldsForm | None = None,
+    priority_form: PriorityForm | None = None,
     transition_form: TransitionForm | None = None,
     transition_error: str = "",
     reply_form: ComposerForm | None = None,
@@ -234,6 +236,10 @@ def _render_ticket(
         "live_interval_ms": live.POLL_SECONDS * 1000,
         "resolution_text": selectors.resolution_label(ticket.resolution_code),
         "fields_form": fields_form or TicketFieldsForm(choices=choices, ticket=ticket),
+        "priority_form": priority_form
+        or PriorityForm(
+            initial={"version": ticket.version, "seen": seen, "priority": ticket.priority}
+        ),
         "simple_targets": [
             (s.value, s.label) for s in Status if s in targets and s not in DETAILED_TARGETS
         ],
@@ -319,6 +325,39 @@ def ticket_update(request, number: str):
         return _render_ticket(request, ticket, status=exc.status_code, fields_form=form)
     messages.success(request, _("Ticket updated."))
     return _back_to_ticket(ticket)
+
+
+@require_POST
+@agents_only
+def ticket_priority(request, number: str):
+    """Override the priority with a reason, or (empty priority) go back to the matrix."""
+    ticket = _ticket_or_404(request.user, number)
+    form = PriorityForm(request.POST)
+    if not form.is_valid():
+        if form.has_error("version"):
+            return _conflict_response(request, number, Conflict(current_version=ticket.version))
+        return _render_ticket(request, ticket, status=422, priority_form=form)
+    data = form.cleaned_data
+    wanted = (
+        str(Priority(data["priority"]).label)
+        if data["priority"] is not None
+        else _("Back to impact × urgency")
+    )
+    try:
+        actions.ticket_priority_set(
+            actor=request.user,
+            ticket_id=ticket.pk,
+            version=data["version"],
+            priority=data["priority"],
+            reason=data["reason"],
+        )
+    except Conflict as exc:
+        return _conflict_response(request, number, exc, [(_("Priority"), wanted)])
+    except DomainError as exc:
+        apply_domain_error(form, exc)
+        return _render_ticket(request, ticket, status=exc.status_code, priority_form=form)
+    messages.success(request, _("Priority: %(priority)s.") % {"priority": wanted})
+    return _back_to_ticket(ticket, "details")
 
 
 @require_POST
