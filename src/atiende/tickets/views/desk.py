@@ -222,11 +222,16 @@ def _render_ticket(
     events = list(selectors.timeline_for(user, ticket))
     seen = live.last_event_id(events)
     composer_targets = _composer_targets(ticket, targets)
+    codes = _resolution_codes(choices, targets)
     if (
         composer_changes is not None and reply_form is not None
     ):  # the same draft, now based on what the agent has just been shown
         reply_form = ComposerForm.refreshed(
-            reply_form, version=ticket.version, seen=seen, targets=composer_targets
+            reply_form,
+            version=ticket.version,
+            seen=seen,
+            targets=composer_targets,
+            resolution_codes=codes,
         )
     context = {
         "nav": "queue",
@@ -251,6 +256,7 @@ def _render_ticket(
         or ComposerForm(
             initial={"visibility": "public", "version": ticket.version, "seen": seen},
             targets=composer_targets,
+            resolution_codes=codes,
         ),
         "conflict": conflict,
         "changes": changes,
@@ -267,8 +273,14 @@ def _render_ticket(
 
 
 def _composer_targets(ticket: Ticket, targets: set[str]) -> list[tuple[str, str]]:
-    """The statuses the composer offers after a message; resolving has its own form."""
-    return [(s.value, str(s.label)) for s in Status if s in targets and s != Status.RESOLVED]
+    """The statuses the composer offers after a message ("Send and resolve" included)."""
+    return [(s.value, str(s.label)) for s in Status if s in targets]
+
+
+def _resolution_codes(choices: DeskChoices, targets) -> list[tuple[str, str]]:
+    """Loaded only when resolving is possible (then the status card needs them too: one
+    query for both, DeskChoices caches it)."""
+    return choices.resolution_codes if Status.RESOLVED in targets else []
 
 
 def _back_to_ticket(ticket: Ticket, anchor: str = "") -> HttpResponse:
@@ -473,8 +485,14 @@ def ticket_reply(request, number: str):
     """The composer: a reply or note, then optionally a status, in one transaction. A draft
     written while others changed the ticket is held back (409) with what changed."""
     ticket = _ticket_or_404(request.user, number)
-    targets = _composer_targets(ticket, _agent_targets(ticket))
-    form = ComposerForm(request.POST, request.FILES, targets=targets)
+    allowed = _agent_targets(ticket)
+    targets = _composer_targets(ticket, allowed)
+    form = ComposerForm(
+        request.POST,
+        request.FILES,
+        targets=targets,
+        resolution_codes=_resolution_codes(DeskChoices(request.user), allowed),
+    )
     if not form.is_valid():
         return _render_ticket(request, ticket, status=422, reply_form=form)
     data = form.cleaned_data
@@ -497,6 +515,8 @@ def ticket_reply(request, number: str):
                     to=data["then"],
                     version=data["version"],
                     pending_reason=data["pending_reason"],
+                    resolution_code=data["resolution_code"],
+                    resolution_notes=form.resolution_note(),
                 )
     except Conflict:
         fresh = _ticket_or_404(request.user, number)
