@@ -46,6 +46,7 @@ from .models import (
     Kind,
     LinkType,
     PendingReason,
+    Priority,
     ResolutionCode,
     Status,
     Ticket,
@@ -61,6 +62,7 @@ if TYPE_CHECKING:
 
 REQUESTER_KINDS = (Kind.INCIDENT, Kind.REQUEST, Kind.QUESTION)
 TITLE_MAX = 200
+PRIORITY_REASON_MAX = 500
 BODY_MAX = 100_000
 
 # Fields an agent may change with ticket_update, and how each is shown in the timeline.
@@ -443,7 +445,7 @@ def _apply_changes(ticket: Ticket, actor: User, new: dict[str, Any], *, at) -> l
             old=_display(field, old),
             new=_display(field, value),
         )
-    if {"impact", "urgency"} & set(changed):
+    if {"impact", "urgency"} & set(changed) and not ticket.priority_overridden:
         priority = compute_priority(ticket.impact, ticket.urgency)
         if priority != ticket.priority:
             timeline.record(
@@ -467,6 +469,65 @@ def _apply_changes(ticket: Ticket, actor: User, new: dict[str, Any], *, at) -> l
     if "title" in changed:
         timeline.index_text(ticket, ticket.title, public=True)
     return changed
+
+
+# --- priority override ------------------------------------------------------------------------
+
+
+def ticket_priority_set(
+    *, actor: User, ticket_id: int, version: int | None, priority: int | None, reason: str = ""
+) -> Ticket:
+    """Set the priority directly, with a mandatory reason, instead of the impact x urgency
+    matrix; `priority=None` goes back to the matrix (recomputed now). While overridden,
+    impact and urgency edits leave the priority alone. The change and its reason are an
+    internal timeline entry; subscribers hear "priority" changed (SLA re-matches its policy)."""
+    _require_agent(actor)
+    reason = clean_text(reason or "").replace("\r", " ").replace("\n", " ").strip()
+    if priority is not None:
+        try:
+            priority = int(priority)
+        except (TypeError, ValueError):
+            priority = -1
+        priority = _choice(
+            priority, Priority.values, "priority", _("Choose a priority from 1 to 5.")
+        )
+        if not reason:
+            raise ValidationFailed.field("reason", _("Say why the priority is overridden."))
+    if len(reason) > PRIORITY_REASON_MAX:
+        raise ValidationFailed.field(
+            "reason", _("Keep the reason under %(max)d characters.") % {"max": PRIORITY_REASON_MAX}
+        )
+    with transaction.atomic():
+        ticket = _locked_ticket(actor, ticket_id)
+        check_version(ticket.version, version, stale=STALE)
+        if priority is None:
+            if not ticket.priority_overridden:
+                return ticket  # already following the matrix
+            new, overridden, reason = compute_priority(ticket.impact, ticket.urgency), False, ""
+        else:
+            if (ticket.priority_overridden, ticket.priority, ticket.priority_reason) == (
+                True, priority, reason,
+            ):  # fmt: skip
+                return ticket
+            new, overridden = priority, True
+        now = clock.now()
+        timeline.record(
+            ticket, actor=actor, type=EventType.FIELD, at=now, public=False, field="priority",
+            old=str(ticket.priority), new=str(new),
+            body=reason,  # empty: back to the matrix
+        )  # fmt: skip
+        ticket.priority, ticket.priority_overridden, ticket.priority_reason = (
+            new,
+            overridden,
+            reason,
+        )
+        ticket.updated_at = now
+        ticket.version += 1
+        ticket.save()
+        ticket_update_publish(
+            actor=actor, ticket=ticket, fields=["priority"], old_status=ticket.status
+        )
+    return ticket
 
 
 # --- transitions --------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from .schemas import (
     LinkIn,
     LinkOut,
     MergeIn,
+    PriorityIn,
     ResolutionCodeOut,
     SplitIn,
     TicketCreateIn,
@@ -79,7 +80,7 @@ def _category(category, reader: User) -> dict[str, Any] | None:
 
 TICKET_FIELDS = (
     "id", "number", "kind", "title", "description", "status", "channel", "pending_reason", "impact",
-    "urgency", "priority", "resolution_code", "resolution_notes", "created_at", "updated_at",
+    "urgency", "priority", "priority_overridden", "priority_reason", "resolution_code", "resolution_notes", "created_at", "updated_at",
     "resolved_at", "closed_at", "version",
 )  # fmt: skip
 
@@ -118,6 +119,8 @@ REQUESTER_HIDDEN = {
     "impact": None,
     "urgency": None,
     "priority": None,
+    "priority_overridden": None,
+    "priority_reason": None,
 }
 
 
@@ -277,6 +280,24 @@ def ticket_update(request, ticket_id: Ref, payload: TicketPatchIn):
         raise ValidationFailed(errors={name: [_("This field cannot be empty.")] for name in nulls})
     ticket = actions.ticket_update(
         actor=request.user, ticket_id=ticket.pk, version=payload.version, changes=changes
+    )
+    return ticket_data(request, ticket)
+
+
+@router.post(
+    "/tickets/{ticket_id}/priority",
+    response={200: TicketOut, **errors(400, 401, 403, 404, 409, 422)},
+    url_name="ticket_priority",
+    summary="Override the priority with a reason (agents), or null: back to impact x urgency",
+)
+def ticket_priority(request, ticket_id: Ref, payload: PriorityIn):
+    ticket = _visible(request, ticket_id)
+    ticket = actions.ticket_priority_set(
+        actor=request.user,
+        ticket_id=ticket.pk,
+        version=payload.version,
+        priority=payload.priority,
+        reason=payload.reason,
     )
     return ticket_data(request, ticket)
 

@@ -281,6 +281,11 @@ class Ticket(models.Model):
     priority = models.PositiveSmallIntegerField(
         _("priority"), choices=Priority, default=Priority.PLANNING
     )
+    # Set by an agent instead of the impact x urgency matrix (actions.ticket_priority_set):
+    # while overridden, impact and urgency edits leave the priority alone. The reason is
+    # internal (also in the timeline); requesters never see priority.
+    priority_overridden = models.BooleanField(_("priority overridden"), default=False)
+    priority_reason = models.CharField(_("priority override reason"), max_length=500, blank=True)
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         db_index=False,  # led by a composite index below

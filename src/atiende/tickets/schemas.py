@@ -47,7 +47,15 @@ class TicketOut(Schema):
     impact: int | None = Field(description="1 (high) to 3 (low); null for requesters.")
     urgency: int | None = Field(description="1 (high) to 3 (low); null for requesters.")
     priority: int | None = Field(
-        description="1 (critical) to 5 (planning), from impact x urgency; null for requesters."
+        description="1 (critical) to 5 (planning), from impact x urgency unless overridden; "
+        "null for requesters."
+    )
+    priority_overridden: bool | None = Field(
+        description="true when an agent set the priority instead of impact x urgency; "
+        "null for requesters."
+    )
+    priority_reason: str | None = Field(
+        description="Why the priority is overridden (empty when it is not); null for requesters."
     )
     requester: PersonRef
     assignee: PersonRef | None = Field(description="null when unassigned, and for requesters.")
@@ -199,6 +207,16 @@ class MergeIn(InputSchema):
         description="The ticket to merge into: its id or its number (INC-000123).", max_length=40
     )
     version: int | None = None
+
+
+class PriorityIn(InputSchema):
+    version: int = Field(description="The ticket's version you read.")
+    priority: int | None = Field(
+        description="1 (critical) to 5 (planning); null goes back to impact x urgency."
+    )
+    reason: str = Field(
+        default="", max_length=500, description="Required when setting a priority; internal."
+    )
 
 
 class CommentIn(InputSchema):

@@ -10,6 +10,7 @@ urlpatterns = [
     path("tickets/<str:number>/live/", live.ticket_live, name="ticket_live"),
     path("tickets/<str:number>/", desk.ticket_detail, name="ticket"),
     path("tickets/<str:number>/update/", desk.ticket_update, name="ticket_update"),
+    path("tickets/<str:number>/priority/", desk.ticket_priority, name="ticket_priority"),
     path("tickets/<str:number>/assign-to-me/", desk.ticket_assign_me, name="ticket_assign_me"),
     path("tickets/<str:number>/transition/", desk.ticket_transition, name="ticket_transition"),
     path("tickets/<str:number>/reply/", desk.ticket_reply, name="ticket_reply"),

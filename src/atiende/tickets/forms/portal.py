@@ -139,6 +139,9 @@ class ReplyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     attachments = MultipleFileField(label=_("Attach files (optional)"))
+    # The last timeline entry the page showed: a reply from the desk after it holds the
+    # requester's message back once, so they read it first (views/portal.reply).
+    seen = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def clean(self):
         data = cast(dict[str, Any], super().clean())  # the stubs allow None; Django's never is

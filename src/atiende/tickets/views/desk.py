@@ -37,8 +37,9 @@ from ..forms.desk import (
     TicketFieldsForm,
     TransitionForm,
 )
+from ..forms.priority import PriorityForm
 from ..mentions import unreachable_warnings
-from ..models import LINKABLE_TYPES, Status, Ticket
+from ..models import LINKABLE_TYPES, Priority, Status, Ticket
 from ..selectors import TicketFilters
 
 PAGE_SIZE = 25
@@ -196,6 +197,7 @@ def _render_ticket(
     *,
     status: int = 200,
     fields_form: TicketFieldsForm | None = None,
+    priority_form: PriorityForm | None = None,
     transition_form: TransitionForm | None = None,
     transition_error: str = "",
     reply_form: ComposerForm | None = None,
@@ -222,11 +224,16 @@ def _render_ticket(
     events = list(selectors.timeline_for(user, ticket))
     seen = live.last_event_id(events)
     composer_targets = _composer_targets(ticket, targets)
+    codes = _resolution_codes(choices, targets)
     if (
         composer_changes is not None and reply_form is not None
     ):  # the same draft, now based on what the agent has just been shown
         reply_form = ComposerForm.refreshed(
-            reply_form, version=ticket.version, seen=seen, targets=composer_targets
+            reply_form,
+            version=ticket.version,
+            seen=seen,
+            targets=composer_targets,
+            resolution_codes=codes,
         )
     context = {
         "nav": "queue",
@@ -236,6 +243,10 @@ def _render_ticket(
         "live_interval_ms": live.POLL_SECONDS * 1000,
         "resolution_text": selectors.resolution_label(ticket.resolution_code),
         "fields_form": fields_form or TicketFieldsForm(choices=choices, ticket=ticket),
+        "priority_form": priority_form
+        or PriorityForm(
+            initial={"version": ticket.version, "seen": seen, "priority": ticket.priority}
+        ),
         "simple_targets": [
             (s.value, s.label) for s in Status if s in targets and s not in DETAILED_TARGETS
         ],
@@ -247,6 +258,7 @@ def _render_ticket(
         or ComposerForm(
             initial={"visibility": "public", "version": ticket.version, "seen": seen},
             targets=composer_targets,
+            resolution_codes=codes,
         ),
         "conflict": conflict,
         "changes": changes,
@@ -266,8 +278,14 @@ def _render_ticket(
 
 
 def _composer_targets(ticket: Ticket, targets: set[str]) -> list[tuple[str, str]]:
-    """The statuses the composer offers after a message; resolving has its own form."""
-    return [(s.value, str(s.label)) for s in Status if s in targets and s != Status.RESOLVED]
+    """The statuses the composer offers after a message ("Send and resolve" included)."""
+    return [(s.value, str(s.label)) for s in Status if s in targets]
+
+
+def _resolution_codes(choices: DeskChoices, targets) -> list[tuple[str, str]]:
+    """Loaded only when resolving is possible (then the status card needs them too: one
+    query for both, DeskChoices caches it)."""
+    return choices.resolution_codes if Status.RESOLVED in targets else []
 
 
 def _back_to_ticket(ticket: Ticket, anchor: str = "") -> HttpResponse:
@@ -324,6 +342,39 @@ def ticket_update(request, number: str):
         return _render_ticket(request, ticket, status=exc.status_code, fields_form=form)
     messages.success(request, _("Ticket updated."))
     return _back_to_ticket(ticket)
+
+
+@require_POST
+@agents_only
+def ticket_priority(request, number: str):
+    """Override the priority with a reason, or (empty priority) go back to the matrix."""
+    ticket = _ticket_or_404(request.user, number)
+    form = PriorityForm(request.POST)
+    if not form.is_valid():
+        if form.has_error("version"):
+            return _conflict_response(request, number, Conflict(current_version=ticket.version))
+        return _render_ticket(request, ticket, status=422, priority_form=form)
+    data = form.cleaned_data
+    wanted = (
+        str(Priority(data["priority"]).label)
+        if data["priority"] is not None
+        else _("Back to impact × urgency")
+    )
+    try:
+        actions.ticket_priority_set(
+            actor=request.user,
+            ticket_id=ticket.pk,
+            version=data["version"],
+            priority=data["priority"],
+            reason=data["reason"],
+        )
+    except Conflict as exc:
+        return _conflict_response(request, number, exc, [(_("Priority"), wanted)])
+    except DomainError as exc:
+        apply_domain_error(form, exc)
+        return _render_ticket(request, ticket, status=exc.status_code, priority_form=form)
+    messages.success(request, _("Priority: %(priority)s.") % {"priority": wanted})
+    return _back_to_ticket(ticket, "details")
 
 
 @require_POST
@@ -484,8 +535,14 @@ def ticket_reply(request, number: str):
     """The composer: a reply or note, then optionally a status, in one transaction. A draft
     written while others changed the ticket is held back (409) with what changed."""
     ticket = _ticket_or_404(request.user, number)
-    targets = _composer_targets(ticket, _agent_targets(ticket))
-    form = ComposerForm(request.POST, request.FILES, targets=targets)
+    allowed = _agent_targets(ticket)
+    targets = _composer_targets(ticket, allowed)
+    form = ComposerForm(
+        request.POST,
+        request.FILES,
+        targets=targets,
+        resolution_codes=_resolution_codes(DeskChoices(request.user), allowed),
+    )
     if not form.is_valid():
         return _render_ticket(request, ticket, status=422, reply_form=form)
     data = form.cleaned_data
@@ -508,6 +565,8 @@ def ticket_reply(request, number: str):
                     to=data["then"],
                     version=data["version"],
                     pending_reason=data["pending_reason"],
+                    resolution_code=data["resolution_code"],
+                    resolution_notes=form.resolution_note(),
                 )
     except Conflict:
         fresh = _ticket_or_404(request.user, number)

@@ -23,7 +23,7 @@ from atiende.core import clock, events
 from atiende.core.errors import DomainError, PayloadTooLarge
 from atiende.core.forms import apply_domain_error
 
-from .. import actions, panels, selectors, workflow
+from .. import actions, live, panels, selectors, workflow
 from ..events import TicketViewed
 from ..forms.portal import ConfirmForm, PortalTicketForm, ReopenForm, ReplyForm
 from ..models import OPEN_STATUSES, Channel, DeskSettings, Kind, Status, Ticket
@@ -182,16 +182,20 @@ def _render_ticket(
     reply_form: ReplyForm | None = None,
     reopen_form: ReopenForm | None = None,
     finished_error: str = "",
+    desk_replied: list | None = None,
     status: int = 200,
 ) -> HttpResponse:
     others_ticket = ticket.requester_id != request.user.pk
+    timeline = list(selectors.timeline_for(request.user, ticket))
     reopen = _reopen_state(ticket)
     if others_ticket:
         reopen["can_reopen"] = False
     context = {
         "nav": "mine",
         "ticket": ticket,
-        "events": selectors.timeline_for(request.user, ticket),
+        "events": timeline,
+        "seen": live.last_event_id(timeline),
+        "desk_replied": desk_replied,
         "resolution_text": selectors.resolution_label(ticket.resolution_code)
         if ticket.status in (Status.RESOLVED, Status.CLOSED)
         else "",
@@ -226,6 +230,14 @@ def ticket_detail(request: AuthenticatedRequest, number: str) -> HttpResponse:
     return _render_ticket(request, ticket)
 
 
+def _desk_replied_since(request: AuthenticatedRequest, ticket: Ticket, seen: int | None) -> list:
+    """Messages by others (the desk) the requester may read, after the page's last entry."""
+    if seen is None:
+        return []
+    changes = live.changes_since(request.user, ticket, seen)
+    return [e for e in changes.messages if e.actor_id != request.user.pk]
+
+
 @requester_area
 @require_POST
 def reply(request: AuthenticatedRequest, number: str) -> HttpResponse:
@@ -233,6 +245,11 @@ def reply(request: AuthenticatedRequest, number: str) -> HttpResponse:
     form = ReplyForm(request.POST, request.FILES)
     if not form.is_valid():
         return _render_ticket(request, ticket, reply_form=form, status=422)
+    replied = _desk_replied_since(request, ticket, form.cleaned_data["seen"])
+    if replied:
+        # Written on a page older than the desk's answer: shown first, sending again is the
+        # requester's call (the re-rendered form carries the new `seen`).
+        return _render_ticket(request, ticket, reply_form=form, desk_replied=replied, status=409)
     try:
         result = actions.requester_reply_add(
             actor=request.user,
