@@ -66,7 +66,7 @@ def test_composer_sends_and_sets_pending(new_page, requester, agent, desk_defaul
     sign_in(page, agent.username, PASSWORD)
     page.goto(f"/desk/tickets/{ticket.number}/")
     page.fill("textarea[name=body]", "Which model would you like?")
-    assert page.locator("#reply [data-show-for-then]").is_hidden()
+    assert all(extra.is_hidden() for extra in page.locator("#reply [data-show-for-then]").all())
     page.select_option("select[name=then]", "pending")
     page.select_option("select[name=pending_reason]", "requester")
     assert "Set “Pending”" in page.inner_text("#reply button[type=submit]")

@@ -592,7 +592,7 @@ class MentionQuery(Schema):
     summary="Agents who may see the ticket, for a note's @mention (agents; at most 10)",
 )
 def mentionable(request, ticket_id: Ref, query: Query[MentionQuery]):
+    ticket = _visible(request, ticket_id)  # an invisible ticket is a 404 for everyone
     if not request.user.is_agent:
         raise Forbidden(_("Only agents can do this."))
-    ticket = _visible(request, ticket_id)
     return [_follower_data(user) for user in selectors.mentionable(ticket, query.q)]
