@@ -63,7 +63,7 @@ def test_reset_answers_known_and_unknown_addresses_alike(client, ana):
         ("nobody@example.org", None),
     ]
     message, to = prepare(rows[0])
-    assert to == "ana@example.org" and "Restablece" in message.subject  # her language
+    assert to == "ana@example.org" and "Restablezca" in message.subject  # her language
     with pytest.raises(Suppress):
         prepare(rows[1])
 
