@@ -63,6 +63,8 @@ def _filters_for(user, data: dict) -> tuple[str, TicketFilters]:
         filters.open_only = True
     if data.get("kind"):
         filters.kind = data["kind"]
+    # Changes have their own list and calendar; a text search still finds them (by number).
+    filters.without_changes = not filters.q.strip()
     if data.get("status"):
         filters.status = [data["status"]]
     for name in ("priority", "team", "category", "organization"):
