@@ -21,11 +21,13 @@ from . import search
 from .models import (
     LINK_INVERSE_LABELS,
     OPEN_STATUSES,
+    SAVED_VIEWS_MAX,
     Attachment,
     Category,
     Kind,
     LinkType,
     ResolutionCode,
+    SavedView,
     Ticket,
     TicketEvent,
     TicketFollower,
@@ -404,3 +406,18 @@ def categories_active() -> QuerySet[Category]:
 
 def resolution_codes_active() -> QuerySet[ResolutionCode]:
     return ResolutionCode.objects.filter(is_active=True).order_by("position", "code")
+
+
+def saved_views_of(actor: User) -> list[SavedView]:
+    """The agent's own views, in their order (never anyone else's)."""
+    if not actor.is_authenticated or not actor.is_agent:
+        return []
+    return list(SavedView.objects.filter(owner=actor)[:SAVED_VIEWS_MAX])
+
+
+def saved_view_get(actor: User, view_id: object) -> SavedView:
+    pk = parse_id(view_id)
+    view = one_or_none(SavedView.objects.filter(pk=pk, owner=actor)) if pk else None
+    if view is None:
+        raise NotFound()
+    return view
