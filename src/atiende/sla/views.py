@@ -13,6 +13,7 @@ from django.shortcuts import render
 from atiende.accounts.models import User
 from atiende.core import clock
 from atiende.tickets.forms.desk import VIEWS
+from atiende.tickets.views.desk import queue_sidebar
 
 from .display import clock_view
 from .selectors import breaching_soon
@@ -39,7 +40,7 @@ def breaching(request: HttpRequest) -> HttpResponse:
             break
     context = {
         "nav": "queue",
-        "views": VIEWS,
+        **queue_sidebar(user),
         "view": "breaching",
         "view_label": VIEWS["breaching"],
         "rows": rows,

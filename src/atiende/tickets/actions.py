@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
@@ -37,6 +38,7 @@ from .events import (
 )
 from .models import (
     LINKABLE_TYPES,
+    SAVED_VIEWS_MAX,
     Attachment,
     Category,
     Channel,
@@ -48,6 +50,7 @@ from .models import (
     PendingReason,
     Priority,
     ResolutionCode,
+    SavedView,
     Status,
     Ticket,
     TicketFollower,
@@ -1133,3 +1136,98 @@ def ticket_unfollow(*, actor: User, ticket_id: int) -> bool:
             field="followers", old=actor.display_name,
         )  # fmt: skip
     return True
+
+
+# --- saved views --------------------------------------------------------------------------------
+
+# The queue's filters a saved view may keep: never a search text (a view is a queue whose
+# count is one cheap aggregate) nor a page cursor.
+SAVED_VIEW_KEYS = frozenset(
+    {"view", "kind", "status", "priority", "team", "assignee", "category", "organization", "sort"}
+)
+
+
+def _view_name(name: str) -> str:
+    name = clean_text(name or "").strip()
+    if not name:
+        raise ValidationFailed.field("name", _("Give the view a name."))
+    if len(name) > 60:
+        raise ValidationFailed.field("name", _("Use at most 60 characters."))
+    return name
+
+
+def _view_query(query: str) -> str:
+    pairs = parse_qsl(query or "", keep_blank_values=False)
+    if len(query or "") > 500 or any(key not in SAVED_VIEW_KEYS for key, _v in pairs):
+        raise ValidationFailed.field("query", _("These filters cannot be saved as a view."))
+    return urlencode(pairs)
+
+
+def _own_view(actor: User, view_id: int) -> SavedView:
+    from .selectors import saved_view_get
+
+    return saved_view_get(actor, view_id)  # NotFound for another's view and a missing one
+
+
+def _check_name_free(actor: User, name: str, *, but: int | None = None) -> None:
+    taken = SavedView.objects.filter(owner=actor, name__iexact=name)
+    if but is not None:
+        taken = taken.exclude(pk=but)
+    if taken.exists():
+        raise ValidationFailed.field("name", _("You already have a view with this name."))
+
+
+def saved_view_create(*, actor: User, name: str, query: str) -> SavedView:
+    """Save the queue's current filters (`query`, already checked by the queue's filter form)
+    as one of the agent's views, last in their list; at most SAVED_VIEWS_MAX each."""
+    _require_agent(actor)
+    name, query = _view_name(name), _view_query(query)
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=actor.pk).first()  # one save at a time
+        views = SavedView.objects.filter(owner=actor)
+        if views.count() >= SAVED_VIEWS_MAX:
+            raise ValidationFailed.field(
+                "name",
+                _("You can keep at most %(n)d views: delete one first.") % {"n": SAVED_VIEWS_MAX},
+            )
+        _check_name_free(actor, name)
+        last = views.aggregate(last=models.Max("position"))["last"]
+        return SavedView.objects.create(
+            owner=actor,
+            name=name,
+            query=query,
+            position=0 if last is None else last + 1,
+            created_at=clock.now(),
+        )
+
+
+def saved_view_rename(*, actor: User, view_id: int, name: str) -> SavedView:
+    _require_agent(actor)
+    name = _view_name(name)
+    with transaction.atomic():
+        view = _own_view(actor, view_id)
+        _check_name_free(actor, name, but=view.pk)
+        view.name = name
+        view.save(update_fields=["name"])
+    return view
+
+
+def saved_view_delete(*, actor: User, view_id: int) -> None:
+    _require_agent(actor)
+    _own_view(actor, view_id).delete()
+
+
+def saved_view_move(*, actor: User, view_id: int, up: bool) -> None:
+    """Swap the view with its neighbour above (`up`) or below; nothing at either end."""
+    _require_agent(actor)
+    with transaction.atomic():
+        moved = _own_view(actor, view_id)
+        views = list(SavedView.objects.select_for_update().filter(owner=actor))
+        index = next(i for i, v in enumerate(views) if v.pk == moved.pk)
+        other = index - 1 if up else index + 1
+        if not 0 <= other < len(views):
+            return
+        views[index], views[other] = views[other], views[index]
+        for position, view in enumerate(views):
+            view.position = position
+        SavedView.objects.bulk_update(views, ["position"])

@@ -582,3 +582,35 @@ class TicketSearchDocument(models.Model):
 
     def __str__(self) -> str:
         return str(self.ticket_id)
+
+
+SAVED_VIEWS_MAX = 12  # per agent: the sidebar counts every view in one query, kept small
+
+
+class SavedView(models.Model):
+    """An agent's own queue: a name for a set of the queue's filters. It keeps the filters
+    (a query string), never ticket ids, so it only ever shows what the access rule allows
+    when it is opened; a filter that no longer applies (a deleted team) is ignored."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="saved_views",
+        verbose_name=_("owner"),
+        db_index=False,  # led by savedview_unique_name
+    )
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(_("filters"), max_length=500, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(_("created"))
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="savedview_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from atiende.accounts.models import Role, User
@@ -21,10 +21,13 @@ from . import search
 from .models import (
     LINK_INVERSE_LABELS,
     OPEN_STATUSES,
+    SAVED_VIEWS_MAX,
     Attachment,
     Category,
+    Kind,
     LinkType,
     ResolutionCode,
+    SavedView,
     Ticket,
     TicketEvent,
     TicketFollower,
@@ -251,6 +254,9 @@ class TicketFilters:
     organization: int | None = None
     q: str = ""
     sort: str = "-updated"
+    # The desk's queues leave changes out unless `kind` asks for them: changes have their own
+    # list and calendar (the changes app) and would otherwise fill the incident queues.
+    without_changes: bool = False
 
 
 def tickets_filtered(actor: User, filters: TicketFilters) -> QuerySet[Ticket]:
@@ -260,32 +266,55 @@ def tickets_filtered(actor: User, filters: TicketFilters) -> QuerySet[Ticket]:
 def _filtered(actor: User, filters: TicketFilters) -> tuple[QuerySet[Ticket], bool]:
     """The visible tickets that pass `filters`, and whether they are a bounded search
     result (see search.search_tickets)."""
-    tickets = tickets_visible_to(actor)
-    if filters.kind:
-        tickets = tickets.filter(kind=filters.kind)
-    if filters.status:
-        tickets = tickets.filter(status__in=filters.status)
-    elif filters.open_only:
-        tickets = tickets.filter(status__in=OPEN_STATUSES)
-    if filters.priority:
-        tickets = tickets.filter(priority=filters.priority)
-    if filters.team:
-        tickets = tickets.filter(team_id=filters.team)
-    if filters.teams is not None:
-        tickets = tickets.filter(team_id__in=filters.teams)
-    if filters.unassigned:
-        tickets = tickets.filter(assignee__isnull=True)
-    elif filters.assignee:
-        tickets = tickets.filter(assignee_id=filters.assignee)
-    if filters.requester:
-        tickets = tickets.filter(requester_id=filters.requester)
-    if filters.category:
-        tickets = tickets.filter(category_id=filters.category)
-    if filters.organization:
-        tickets = tickets.filter(organization_id=filters.organization)
+    tickets = tickets_visible_to(actor).filter(filters_condition(filters))
     if filters.q.strip():
         return search.search_tickets(tickets, filters.q, include_internal=actor.is_agent)
     return tickets, False
+
+
+def filters_condition(filters: TicketFilters) -> Q:
+    """`filters` but the text search, as one condition: also what the desk's view counts
+    aggregate over (one COUNT(...) FILTER (WHERE ...) per view, all in one query)."""
+    cond = Q()
+    if filters.kind:
+        cond &= Q(kind=filters.kind)
+    elif filters.without_changes:
+        cond &= ~Q(kind=Kind.CHANGE)
+    if filters.status:
+        cond &= Q(status__in=filters.status)
+    elif filters.open_only:
+        cond &= Q(status__in=OPEN_STATUSES)
+    if filters.priority:
+        cond &= Q(priority=filters.priority)
+    if filters.team:
+        cond &= Q(team_id=filters.team)
+    if filters.teams is not None:
+        cond &= Q(team_id__in=filters.teams)
+    if filters.unassigned:
+        cond &= Q(assignee__isnull=True)
+    elif filters.assignee:
+        cond &= Q(assignee_id=filters.assignee)
+    if filters.requester:
+        cond &= Q(requester_id=filters.requester)
+    if filters.category:
+        cond &= Q(category_id=filters.category)
+    if filters.organization:
+        cond &= Q(organization_id=filters.organization)
+    return cond
+
+
+def ticket_counts(actor: User, conditions: dict[str, Q]) -> dict[str, int]:
+    """How many visible tickets meet each condition: one query however many there are
+    (conditional aggregation), so the sidebar's counts cost the same for 1 view or 12."""
+    if not conditions:
+        return {}
+    found = tickets_visible_to(actor).aggregate(
+        **{
+            f"c{i}": Count("pk", filter=cond) if cond else Count("pk")
+            for i, cond in enumerate(conditions.values())
+        }
+    )
+    return {key: found[f"c{i}"] or 0 for i, key in enumerate(conditions)}
 
 
 def ticket_page(
@@ -377,3 +406,18 @@ def categories_active() -> QuerySet[Category]:
 
 def resolution_codes_active() -> QuerySet[ResolutionCode]:
     return ResolutionCode.objects.filter(is_active=True).order_by("position", "code")
+
+
+def saved_views_of(actor: User) -> list[SavedView]:
+    """The agent's own views, in their order (never anyone else's)."""
+    if not actor.is_authenticated or not actor.is_agent:
+        return []
+    return list(SavedView.objects.filter(owner=actor)[:SAVED_VIEWS_MAX])
+
+
+def saved_view_get(actor: User, view_id: object) -> SavedView:
+    pk = parse_id(view_id)
+    view = one_or_none(SavedView.objects.filter(pk=pk, owner=actor)) if pk else None
+    if view is None:
+        raise NotFound()
+    return view

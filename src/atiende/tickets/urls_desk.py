@@ -1,12 +1,16 @@
 from django.urls import path
 
-from .views import desk, followers, live
+from .views import desk, followers, live, saved
 
 app_name = "desk"
 urlpatterns = [
     path("", desk.queue, name="queue"),
     path("new/", desk.new_ticket, name="new"),
     path("live/", live.queue_live, name="queue_live"),
+    path("views/", saved.view_save, name="view_save"),
+    path("views/<int:view_id>/rename/", saved.view_rename, name="view_rename"),
+    path("views/<int:view_id>/move/", saved.view_move, name="view_move"),
+    path("views/<int:view_id>/delete/", saved.view_delete, name="view_delete"),
     path("tickets/<str:number>/live/", live.ticket_live, name="ticket_live"),
     path("tickets/<str:number>/", desk.ticket_detail, name="ticket"),
     path("tickets/<str:number>/update/", desk.ticket_update, name="ticket_update"),

@@ -7,9 +7,11 @@ write re-renders the page with the error on the right field and the DomainError'
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -39,7 +41,7 @@ from ..forms.desk import (
 )
 from ..forms.priority import PriorityForm
 from ..mentions import unreachable_warnings
-from ..models import LINKABLE_TYPES, Priority, Status, Ticket
+from ..models import LINKABLE_TYPES, SAVED_VIEWS_MAX, Priority, SavedView, Status, Ticket
 from ..selectors import TicketFilters
 
 PAGE_SIZE = 25
@@ -63,6 +65,8 @@ def _filters_for(user, data: dict) -> tuple[str, TicketFilters]:
         filters.open_only = True
     if data.get("kind"):
         filters.kind = data["kind"]
+    # Changes have their own list and calendar; a text search still finds them (by number).
+    filters.without_changes = not filters.q.strip()
     if data.get("status"):
         filters.status = [data["status"]]
     for name in ("priority", "team", "category", "organization"):
@@ -76,15 +80,84 @@ def _filters_for(user, data: dict) -> tuple[str, TicketFilters]:
     return view, filters
 
 
-def _render_queue(request, *, bulk_form: BulkForm | None = None, status: int = 200):
+def _queue_data(request) -> tuple[QueryDict, SavedView | None]:
+    """The queue's GET data: with `saved`, the agent's saved view's filters under whatever the
+    URL itself says (its cursor, a sort chosen on the page)."""
+    view_id = request.GET.get("saved")
+    if not view_id:
+        return request.GET, None
+    saved = selectors.saved_view_get(request.user, view_id)  # another's view: 404
+    data = QueryDict(saved.query, mutable=True)
+    for key in request.GET:
+        if key != "saved":
+            data.setlist(key, request.GET.getlist(key))
+    return data, saved
+
+
+def _filters_of_query(user, choices: DeskChoices, query: str) -> TicketFilters:
+    """A saved view's filters as the queue reads them: a value that no longer fits (a team
+    since deleted) is ignored, never an error."""
+    form = QueueFilterForm(QueryDict(query), choices=choices)
+    return _filters_for(user, form.valid_data())[1]
+
+
+COUNTED_VIEWS = ("mine", "unassigned", "open")
+
+
+def _sidebar(user, choices: DeskChoices) -> tuple[dict[str, int], list[tuple[SavedView, int]]]:
+    """The predefined and saved views with their counts: two queries however many views
+    (the saved views, then one conditional aggregate; SAVED_VIEWS_MAX caps the sum's terms)."""
+    saved = selectors.saved_views_of(user)
+    conditions = {
+        key: selectors.filters_condition(_filters_for(user, {"view": key})[1])
+        for key in COUNTED_VIEWS
+    }
+    for view in saved:
+        conditions[f"saved-{view.pk}"] = selectors.filters_condition(
+            _filters_of_query(user, choices, view.query)
+        )
+    counts = selectors.ticket_counts(user, conditions)
+    return (
+        {key: counts[key] for key in COUNTED_VIEWS},
+        [(view, counts[f"saved-{view.pk}"]) for view in saved],
+    )
+
+
+def queue_sidebar(user, choices: DeskChoices | None = None) -> dict:
+    """The sidebar's context (the queue and the pages shown in its place, e.g. SLA's)."""
+    choices = choices or DeskChoices(user)
+    view_counts, saved_views = _sidebar(user, choices)
+    return {
+        "nav_views": [(key, label, view_counts.get(key)) for key, label in VIEWS.items()],
+        "saved_views": saved_views,
+        "can_save_view": len(saved_views) < SAVED_VIEWS_MAX,
+    }
+
+
+def _saved_query(data: QueryDict, form: QueueFilterForm) -> str:
+    """What of the queue's current filters a saved view keeps: the valid, non-empty ones."""
+    valid = form.valid_data()
+    keep = [k for k in actions.SAVED_VIEW_KEYS if valid.get(k) not in (None, "") and k in data]
+    return urlencode([(k, data[k]) for k in sorted(keep)])
+
+
+def _render_queue(
+    request,
+    *,
+    bulk_form: BulkForm | None = None,
+    status: int = 200,
+    view_error: DomainError | None = None,
+):
     user = request.user
     other_view = panels.queue_view(request.GET.get("view") or "")
     if other_view is not None and bulk_form is None:
         return other_view(request)  # e.g. SLA's "breaching soon"
     choices = DeskChoices(user)
-    filter_form = QueueFilterForm(request.GET, choices=choices)
+    data, saved = _queue_data(request)
+    filter_form = QueueFilterForm(data, choices=choices)
     view, filters = _filters_for(user, filter_form.valid_data())
-    if filter_form.errors and status == 200:
+    # A saved view's stale filter is ignored; only what the URL itself says is an error.
+    if any(name in request.GET for name in filter_form.errors) and status == 200:
         status = 400
     page = selectors.ticket_page(
         user, filters, cursor=request.GET.get("cursor") or None, limit=PAGE_SIZE
@@ -94,26 +167,37 @@ def _render_queue(request, *, bulk_form: BulkForm | None = None, status: int = 2
     active_filters = [
         name
         for name in ("kind", "status", "priority", "team", "assignee", "category", "organization")
-        if request.GET.get(name)
+        if data.get(name)
     ]
     context = {
         "nav": "queue",
         "live_interval_ms": live.POLL_SECONDS * 1000,
         "views": VIEWS,
         "view": view,
-        "view_label": VIEWS.get(view, ""),
+        "view_label": saved.name if saved else VIEWS.get(view, ""),
+        **queue_sidebar(user, choices),
+        "saved": saved,
+        "saved_query": _saved_query(data, filter_form),
+        "view_error": view_error.first_message() if view_error else "",
         "filter_form": filter_form,
         "active_filters": active_filters,
         "bulk_form": bulk_form or BulkForm(choices=choices),
         "page": page,
         "columns": columns,
-        "rows": rows,
+        "rows": [(t, cells, sorted(_bulk_targets(t))) for t, cells in rows],
         "sort": filters.sort,
         "selected_ids": set(bulk_form.cleaned_data.get("ticket_ids", []))
         if bulk_form is not None and hasattr(bulk_form, "cleaned_data")
         else set(),
     }
     return render(request, "tickets/desk/queue.html", context, status=status)
+
+
+def _bulk_targets(ticket: Ticket) -> set[str]:
+    """The statuses a bulk change may move the row to: the ticket page's, by its kind and
+    status (none for a change, which moves on its own page). The bulk panel offers only the
+    statuses every selected row allows (atiende.js); the action still checks each ticket."""
+    return _agent_targets(ticket)
 
 
 def _queue_url(request) -> str:

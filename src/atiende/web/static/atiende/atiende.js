@@ -8,10 +8,39 @@
       el.textContent = count ? `(${count})` : "";
     });
     const bulk = document.querySelector("[data-bulk]");
-    if (bulk && count && !bulk.dataset.autoOpened) {
-      bulk.open = true; // show the bulk actions once something is selected
-      bulk.dataset.autoOpened = "1";
+    if (bulk) {
+      // A bar fixed at the bottom: it overlays, so ticking a box never moves the table. The
+      // page gets room at its end to scroll the last rows out from under it. It appears
+      // closed (one line); opening it shows the actions.
+      bulk.classList.add("is-floating");
+      bulk.hidden = !count && !bulk.querySelector(".form-errors");
+      document.body.style.paddingBottom = bulk.hidden ? "" : `${bulk.offsetHeight}px`;
     }
+    narrowBulkStatus();
+  }
+
+  // Offer only the statuses every selected ticket may move to (each row's data-targets,
+  // from its kind and status); the server still checks each ticket.
+  function narrowBulkStatus() {
+    const select = document.getElementById("bulk_status");
+    if (!select) return;
+    const chosen = Array.from(boxes()).filter((box) => box.checked);
+    let allowed = null;
+    chosen.forEach((box) => {
+      const targets = new Set((box.dataset.targets || "").split(" ").filter(Boolean));
+      allowed = allowed === null ? targets : new Set([...allowed].filter((t) => targets.has(t)));
+    });
+    Array.from(select.options).forEach((option) => {
+      const off = Boolean(option.value) && allowed !== null && !allowed.has(option.value);
+      option.disabled = off;
+      option.hidden = off;
+    });
+    if (select.selectedOptions[0] && select.selectedOptions[0].disabled) {
+      select.value = "";
+      updateBulkStatus();
+    }
+    const none = document.querySelector("[data-bulk-no-status]");
+    if (none) none.hidden = allowed === null || allowed.size > 0;
   }
 
   function updateBulkStatus() {
@@ -39,6 +68,11 @@
     updateReplyForms();
   }
 
+  // The bulk bar's height changes when it opens or closes: keep the room under the table.
+  document.addEventListener("toggle", (event) => {
+    if (event.target.matches && event.target.matches("[data-bulk]")) updateSelection();
+  }, true);
+
   document.addEventListener("change", (event) => {
     const target = event.target;
     if (target.matches("[data-select-all]")) {
@@ -46,6 +80,7 @@
     }
     if (target.matches("[data-select-all], input[name='ticket_ids']")) updateSelection();
     if (target.id === "bulk_status") updateBulkStatus();
+
     if (target.matches("input[name='visibility']")) updateReplyForms();
   });
 
