@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from atiende.accounts.models import Team, User
+from atiende.accounts.models import Role, Team, User
 from atiende.accounts.selectors import agents_visible_to
 from atiende.core import bulk, clock, events
 from atiende.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
@@ -1193,23 +1193,32 @@ def _participant_rows(ticket_id: int, people: Sequence[tuple[str, int | None]], 
 def participants_add_quietly(
     *, ticket_id: int, addresses: Sequence[str], added_by: User | None = None
 ) -> int:
-    """People in copy of incoming mail (mail intake): the caller has already chosen who
-    qualifies; addresses over the limit are dropped, no timeline entry. Answers how many
-    were added."""
+    """People in copy of incoming mail (mail intake; the caller has dropped our own and
+    machine addresses): no timeline entry, addresses over the limit dropped. Agents who may
+    see the ticket follow it instead (they read it in the desk, internal notes included);
+    other agents are left out. Answers how many were put in copy."""
     from django.db.models.functions import Upper
+
+    from .selectors import who_sees
 
     clean = list(dict.fromkeys(a.strip().lower() for a in addresses if a and "@" in a))
     if not clean:
         return 0
-    users = dict(
+    known = list(
         User.objects.annotate(email_upper=Upper("email"))
         .filter(email_upper__in=[a.upper() for a in clean], is_active=True)
-        .order_by("-pk")
-        .values_list("email_upper", "pk")
+        .order_by("pk")
+        .values_list("email_upper", "pk", "role")
     )
-    people = [(a, users.get(a.upper())) for a in clean]
+    users = {email: pk for email, pk, _role in reversed(known)}  # the oldest account wins
+    agents = {pk for _e, pk, role in known if role != Role.REQUESTER}
+    ticket = Ticket.objects.get(pk=ticket_id)
+    now = clock.now()
+    if agents:
+        _follow_quietly(ticket_id, sorted(who_sees(ticket, agents, internal=True)), at=now)
+    people = [(a, users.get(a.upper())) for a in clean if users.get(a.upper()) not in agents]
     by = added_by.pk if added_by is not None else None
-    return _participant_rows(ticket_id, people, by=by, at=clock.now())
+    return _participant_rows(ticket_id, people, by=by, at=now)
 
 
 def _move_participants(source_id: int, target_id: int, *, at) -> None:
