@@ -113,3 +113,43 @@ def test_a_participant_of_another_organisation_cannot_open_the_ticket(
     client.force_login(outsider)
     assert client.get(reverse("portal:ticket", args=[ticket.number])).status_code == 404
     assert client.get(reverse("api:ticket_get", args=[ticket.pk])).status_code == 404
+
+
+def test_the_portal_card_adds_a_colleague_and_refuses_an_outsider(client, requester, ticket):
+    RequesterFactory(organization=requester.organization, email="luis@example.org")
+    RequesterFactory(email="out@else.org")
+    client.force_login(requester)
+    page = reverse("portal:ticket", args=[ticket.number])
+    html = client.get(page).content.decode()
+    assert (
+        'id="participants"' in html
+        and reverse("portal:participant_add", args=[ticket.number]) in html
+    )
+    add = reverse("portal:participant_add", args=[ticket.number])
+    assert client.post(add, {"email": "luis@example.org"}).status_code == 302
+    answer = client.post(add, {"email": "out@else.org"}, follow=True)
+    assert "own organisation" in answer.content.decode()
+    assert _in_copy(ticket) == ["luis@example.org"]
+    html = client.get(page).content.decode()
+    assert "luis@example.org" in html
+    found = TicketParticipant.objects.get(ticket=ticket)
+    remove = reverse("portal:participant_remove", args=[ticket.number, found.pk])
+    assert client.post(remove).status_code == 302 and _in_copy(ticket) == []
+
+
+def test_the_desk_card_adds_any_address_and_outsiders_get_404(
+    client, agent, requester, other_requester, ticket
+):
+    client.force_login(agent)
+    html = client.get(reverse("desk:ticket", args=[ticket.number])).content.decode()
+    assert 'id="participants"' in html
+    add = reverse("desk:participant_add", args=[ticket.number])
+    assert client.post(add, {"email": "vendor@partner.com"}).status_code == 302
+    assert (
+        "vendor@partner.com"
+        in client.get(reverse("desk:ticket", args=[ticket.number])).content.decode()
+    )
+    client.force_login(other_requester)
+    portal_add = reverse("portal:participant_add", args=[ticket.number])
+    assert client.post(portal_add, {"email": "x@example.org"}).status_code == 404
+    assert _in_copy(ticket) == ["vendor@partner.com"]
