@@ -440,9 +440,11 @@ def _put_in_copy(ticket: Ticket, parsed: ParsedMessage, sender: _Sender, mailbox
     from ..outbound.outbox import is_machine_address, is_own_address
 
     skip = {sender.address.lower(), mailbox.address.lower()}
+    candidates = [a.strip().lower() for a in (*parsed.to, *parsed.cc) if a and "@" in a]
+    if not [a for a in candidates if a not in skip]:
+        return  # the usual message: no query
     if ticket.requester_id is not None:
         skip.add((ticket.requester.email or "").lower())
-    candidates = [a.strip().lower() for a in (*parsed.to, *parsed.cc) if a and "@" in a]
     wanted = [
         a
         for a in dict.fromkeys(candidates)
