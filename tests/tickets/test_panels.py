@@ -66,7 +66,15 @@ def side_card_ids(html: str) -> list[str]:
 def test_the_desk_ticket_page_shows_every_domains_cards_in_their_order(client, agent, ticket):
     client.force_login(agent)
     html = client.get(reverse("desk:ticket", args=[ticket.number])).content.decode()
-    assert side_card_ids(html) == ["status", "sla", "details", "links", "followers", "affected"]
+    assert side_card_ids(html) == [
+        "status",
+        "sla",
+        "details",
+        "links",
+        "followers",
+        "participants",
+        "affected",
+    ]
     assert html.index('class="card requester"') < html.index('id="links"')
     # The jump links follow the cards that have one.
     jumps = html.split('class="jump-links"', 1)[1].split("</ul>", 1)[0]
@@ -99,6 +107,7 @@ def test_a_registered_panel_takes_its_place_by_order(client, agent, ticket, extr
         "details",
         "links",
         "followers",
+        "participants",
         "affected",
     ]
     assert f'<section class="card" id="test-card">{ticket.number}</section>' in html

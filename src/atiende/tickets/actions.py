@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from atiende.accounts.models import Team, User
+from atiende.accounts.models import Role, Team, User
 from atiende.accounts.selectors import agents_visible_to
 from atiende.core import bulk, clock, events
 from atiende.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
@@ -55,6 +55,7 @@ from .models import (
     Ticket,
     TicketFollower,
     TicketLink,
+    TicketParticipant,
     Urgency,
 )
 from .priority import compute_priority
@@ -967,6 +968,7 @@ def ticket_merge(
         Attachment.objects.filter(ticket=source).update(ticket=target)
         followers = TicketFollower.objects.filter(ticket=source).values_list("user_id", flat=True)
         _follow_quietly(target.pk, list(followers), at=now)  # they follow the conversation
+        _move_participants(source.pk, target.pk, at=now)  # so do the people in copy
         told = _("This request was merged into %(number)s: the conversation continues there.") % {
             "number": target.number
         }
@@ -1231,3 +1233,145 @@ def saved_view_move(*, actor: User, view_id: int, up: bool) -> None:
         for position, view in enumerate(views):
             view.position = position
         SavedView.objects.bulk_update(views, ["position"])
+
+
+# --- participants (people in copy) ---------------------------------------------------------------
+
+PARTICIPANTS_MAX = 20  # per ticket: a copy list, not a mailing list
+
+
+def _normal_address(email: str) -> str:
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    address = (email or "").strip().lower()
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise ValidationFailed.field("email", _("Enter a valid e-mail address.")) from None
+    if len(address) > 254:
+        raise ValidationFailed.field("email", _("Enter a valid e-mail address."))
+    return address
+
+
+def _user_by_address(address: str) -> User | None:
+    from django.db.models.functions import Upper
+
+    # UPPER(email): the user_email_upper index (iexact would be a LIKE on SQLite).
+    return (
+        User.objects.annotate(email_upper=Upper("email"))
+        .filter(email_upper=address.upper())
+        .order_by("-is_active", "pk")
+        .first()
+    )
+
+
+def _participant_rows(ticket_id: int, people: Sequence[tuple[str, int | None]], *, by, at) -> int:
+    """Insert (address, user id) rows the ticket lacks, within PARTICIPANTS_MAX; answers how
+    many were new. No timeline entry (the callers record what a person did)."""
+    have = set(
+        TicketParticipant.objects.filter(ticket_id=ticket_id).values_list("email", flat=True)
+    )
+    room = PARTICIPANTS_MAX - len(have)
+    rows = []
+    for address, user_id in people:
+        if address in have or room <= 0:
+            continue
+        have.add(address)
+        room -= 1
+        rows.append(
+            TicketParticipant(
+                ticket_id=ticket_id, email=address, user_id=user_id, added_by_id=by, created_at=at
+            )
+        )
+    TicketParticipant.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def participants_add_quietly(
+    *, ticket_id: int, addresses: Sequence[str], added_by: User | None = None
+) -> int:
+    """People in copy of incoming mail (mail intake; the caller has dropped our own and
+    machine addresses): no timeline entry, addresses over the limit dropped. Agents who may
+    see the ticket follow it instead (they read it in the desk, internal notes included);
+    other agents are left out. Answers how many were put in copy."""
+    from django.db.models.functions import Upper
+
+    from .selectors import who_sees
+
+    clean = list(dict.fromkeys(a.strip().lower() for a in addresses if a and "@" in a))
+    if not clean:
+        return 0
+    known = list(
+        User.objects.annotate(email_upper=Upper("email"))
+        .filter(email_upper__in=[a.upper() for a in clean], is_active=True)
+        .order_by("pk")
+        .values_list("email_upper", "pk", "role")
+    )
+    users = {email: pk for email, pk, _role in reversed(known)}  # the oldest account wins
+    agents = {pk for _e, pk, role in known if role != Role.REQUESTER}
+    ticket = Ticket.objects.get(pk=ticket_id)
+    now = clock.now()
+    if agents:
+        _follow_quietly(ticket_id, sorted(who_sees(ticket, agents, internal=True)), at=now)
+    people = [(a, users.get(a.upper())) for a in clean if users.get(a.upper()) not in agents]
+    by = added_by.pk if added_by is not None else None
+    return _participant_rows(ticket_id, people, by=by, at=now)
+
+
+def _move_participants(source_id: int, target_id: int, *, at) -> None:
+    rows = TicketParticipant.objects.filter(ticket_id=source_id).values_list("email", "user_id")
+    _participant_rows(target_id, list(rows), by=None, at=at)
+
+
+def participant_add(*, actor: User, ticket_id: int, email: str) -> TicketParticipant:
+    """Put someone in copy of the ticket (public timeline entry). Agents may add any address.
+    A requester may add only a colleague: an active user of their own organisation (an
+    address the desk does not know, or of someone else's organisation, is refused: they
+    must not be able to send the desk's mail to strangers)."""
+    address = _normal_address(email)
+    with transaction.atomic():
+        ticket = _locked_ticket(actor, ticket_id)
+        user = _user_by_address(address)
+        if not actor.is_agent:
+            if user is None or not user.is_active:
+                raise ValidationFailed.field(
+                    "email", _("Nobody with this address works in your organisation.")
+                )
+            if actor.organization_id is None or user.organization_id != actor.organization_id:
+                raise ValidationFailed.field(
+                    "email", _("You can only add colleagues of your own organisation.")
+                )
+        if address == (ticket.requester.email or "").lower():
+            raise ValidationFailed.field("email", _("This is the ticket's requester."))
+        found = TicketParticipant.objects.filter(ticket=ticket, email=address).first()
+        if found is not None:
+            return found
+        if TicketParticipant.objects.filter(ticket=ticket).count() >= PARTICIPANTS_MAX:
+            raise ValidationFailed.field(
+                "email",
+                _("A ticket can have at most %(max)d people in copy.") % {"max": PARTICIPANTS_MAX},
+            )
+        now = clock.now()
+        participant = TicketParticipant.objects.create(
+            ticket=ticket, email=address, user=user, added_by=actor, created_at=now
+        )
+        timeline.record(
+            ticket, actor=actor, type=EventType.FIELD, at=now, field="participants", new=address
+        )
+    return participant
+
+
+def participant_remove(*, actor: User, ticket_id: int, participant_id: int) -> None:
+    """Take someone out of copy (public timeline entry): agents, and the requesters who see
+    the ticket. 404 if they were not in copy."""
+    with transaction.atomic():
+        ticket = _locked_ticket(actor, ticket_id)
+        participant = TicketParticipant.objects.filter(ticket=ticket, pk=participant_id).first()
+        if participant is None:
+            raise NotFound()
+        participant.delete()
+        timeline.record(
+            ticket, actor=actor, type=EventType.FIELD, at=clock.now(), field="participants",
+            old=participant.email,
+        )  # fmt: skip

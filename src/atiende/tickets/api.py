@@ -33,6 +33,8 @@ from .schemas import (
     LinkIn,
     LinkOut,
     MergeIn,
+    ParticipantIn,
+    ParticipantOut,
     PriorityIn,
     ResolutionCodeOut,
     SplitIn,
@@ -596,3 +598,54 @@ def mentionable(request, ticket_id: Ref, query: Query[MentionQuery]):
     if not request.user.is_agent:
         raise Forbidden(_("Only agents can do this."))
     return [_follower_data(user) for user in selectors.mentionable(ticket, query.q)]
+
+
+# --- participants (people in copy) --------------------------------------------------------------
+
+
+def _participant_data(participant: Any) -> dict[str, Any]:
+    return {
+        "id": participant.pk,
+        "email": participant.email,
+        "user": person_ref(participant.user),
+        "added_by": person_ref(participant.added_by),
+        "created_at": participant.created_at,
+    }
+
+
+@router.get(
+    "/tickets/{ticket_id}/participants",
+    response={200: list[ParticipantOut], **errors(401, 404, 422)},
+    url_name="ticket_participants",
+    summary="The people in copy: told of public updates by e-mail, may reply",
+)
+def participant_list(request, ticket_id: Ref):
+    ticket = _visible(request, ticket_id)
+    return [_participant_data(p) for p in selectors.participants_of(request.user, ticket)]
+
+
+@router.post(
+    "/tickets/{ticket_id}/participants",
+    response={201: ParticipantOut, **errors(400, 401, 404, 422)},
+    url_name="ticket_participant_add",
+    summary="Put someone in copy (agents: any address; requesters: a colleague of their "
+    "organisation). Adding someone already in copy answers them again.",
+)
+def participant_add(request, ticket_id: Ref, payload: ParticipantIn):
+    ticket = _visible(request, ticket_id)
+    found = actions.participant_add(actor=request.user, ticket_id=ticket.pk, email=payload.email)
+    return Reply(201, _participant_data(found))
+
+
+@router.delete(
+    "/tickets/{ticket_id}/participants/{participant_id}",
+    response={204: None, **errors(401, 404, 422)},
+    url_name="ticket_participant_remove",
+    summary="Take someone out of copy",
+)
+def participant_remove(request, ticket_id: Ref, participant_id: Id):
+    ticket = _visible(request, ticket_id)
+    actions.participant_remove(
+        actor=request.user, ticket_id=ticket.pk, participant_id=participant_id
+    )
+    return Reply(204, None)

@@ -515,6 +515,50 @@ class TicketFollower(models.Model):
         return f"{self.user_id} follows {self.ticket_id}"
 
 
+class TicketParticipant(models.Model):
+    """Someone in copy of a ticket (a requester's colleague, a Cc of its mail): told of its
+    public updates by e-mail and may reply. A known user or just an address. Being a
+    participant never widens who sees the ticket (tickets.selectors.visibility)."""
+
+    ticket = models.ForeignKey(
+        Ticket,
+        on_delete=models.CASCADE,
+        related_name="participants",
+        verbose_name=_("ticket"),
+        db_index=False,  # led by ticketparticipant_unique
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    # Stored lower-cased, so mail matching is an equality on the index.
+    email = models.EmailField(_("e-mail address"), max_length=254, db_index=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
+    created_at = models.DateTimeField(_("since"))
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("ticket participant")
+        verbose_name_plural = _("ticket participants")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "email"], name="ticketparticipant_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} in copy of {self.ticket_id}"
+
+
 def attachment_path(instance: Attachment, filename: str) -> str:
     # Stored under a random name; the user's file name is kept only as data.
     return f"tickets/{instance.ticket_id}/{instance.storage_key}"

@@ -230,6 +230,21 @@ class FollowerOut(Schema):
     display_name: str
 
 
+class ParticipantIn(InputSchema):
+    email: str = Field(
+        description="Agents: any address. Requesters: an active user of their own organisation.",
+        max_length=320,
+    )
+
+
+class ParticipantOut(Schema):
+    id: int
+    email: str
+    user: PersonRef | None = Field(description="The account with this address, if any.")
+    added_by: PersonRef | None
+    created_at: datetime
+
+
 class FollowingOut(Schema):
     following: bool
     changed: bool = Field(description="False when the caller already followed (or did not).")

@@ -32,6 +32,7 @@ from .models import (
     TicketEvent,
     TicketFollower,
     TicketLink,
+    TicketParticipant,
 )
 
 LIST_RELATED = ("requester", "assignee", "team", "category", "organization")
@@ -205,6 +206,12 @@ def followers_of(actor: User, ticket: Ticket) -> list[User]:
         .only("id", "username", "first_name", "last_name")
         .order_by("first_name", "last_name", "username")
     )
+
+
+def participants_of(actor: User, ticket: Ticket) -> list[TicketParticipant]:
+    """The people in copy of a ticket the actor may see (the caller checked that): everyone
+    who sees the ticket sees who is in copy, as the timeline says it anyway."""
+    return list(TicketParticipant.objects.filter(ticket=ticket).select_related("user", "added_by"))
 
 
 def resolution_label(code: str) -> str:

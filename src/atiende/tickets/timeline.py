@@ -162,6 +162,7 @@ FIELD_LABELS: dict[str, Callable[[], str]] = {
     "assignee": lambda: _("Assignee"),
     "status": lambda: _("Status"),
     "followers": lambda: _("Followers"),
+    "participants": lambda: _("People in copy"),
 }
 CHOICE_FIELDS: dict[str, type[Choices]] = {
     "kind": Kind,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import desk, followers, live, saved
+from .views import desk, followers, live, participants, saved
 
 app_name = "desk"
 urlpatterns = [
@@ -20,6 +20,12 @@ urlpatterns = [
     path("tickets/<str:number>/reply/", desk.ticket_reply, name="ticket_reply"),
     path("tickets/<str:number>/follow/", followers.ticket_follow, name="ticket_follow"),
     path("tickets/<str:number>/unfollow/", followers.ticket_unfollow, name="ticket_unfollow"),
+    path("tickets/<str:number>/participants/", participants.desk_add, name="participant_add"),
+    path(
+        "tickets/<str:number>/participants/<int:participant_id>/remove/",
+        participants.desk_remove,
+        name="participant_remove",
+    ),
     path("tickets/<str:number>/links/", desk.ticket_link_add, name="ticket_link_add"),
     path("tickets/<str:number>/merge/", desk.ticket_merge, name="ticket_merge"),
     path("tickets/<str:number>/split/<int:event_id>/", desk.ticket_split, name="ticket_split"),

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from .views import portal
+from .views import participants, portal
 
 
 class TicketNumberConverter:
@@ -25,4 +25,14 @@ urlpatterns = [
     path("tickets/<ticket_number:number>/reply/", portal.reply, name="reply"),
     path("tickets/<ticket_number:number>/confirm/", portal.confirm, name="confirm"),
     path("tickets/<ticket_number:number>/reopen/", portal.reopen, name="reopen"),
+    path(
+        "tickets/<ticket_number:number>/participants/",
+        participants.portal_add,
+        name="participant_add",
+    ),
+    path(
+        "tickets/<ticket_number:number>/participants/<int:participant_id>/remove/",
+        participants.portal_remove,
+        name="participant_remove",
+    ),
 ]

@@ -40,6 +40,7 @@ from atiende.tickets.models import (
     LinkType,
     Status,
     Ticket,
+    TicketParticipant,
 )
 from atiende.tickets.selectors import merged_into, tickets_visible_to
 
@@ -364,7 +365,16 @@ def _process(row: InboundMessage, parsed: ParsedMessage, raw: bytes, mailbox: Ma
         row.status = InboundStatus.IGNORED
         return Outcome.IGNORED
 
-    if sender.user is None:
+    # Someone in copy of the ticket may reply to it (only to it) without an account.
+    in_copy = ticket is not None and _in_copy(ticket, sender.address)
+    if (
+        in_copy
+        and ticket is not None
+        and sender.user is None
+        and _route(ticket) != workflow.ReplyRoute.NEW_TICKET  # (a follow-up needs a requester)
+    ):
+        pass  # answered below as the system account, naming them
+    elif sender.user is None:
         if mailbox.unknown_sender == UnknownSender.REFUSE:
             row.status = InboundStatus.REJECTED
             row.error, row.error_code = "", ErrorCode.UNKNOWN_SENDER
@@ -404,6 +414,8 @@ def _process(row: InboundMessage, parsed: ParsedMessage, raw: bytes, mailbox: Ma
             other=old.pk,
             link_type=LinkType.FOLLOW_UP_OF,
         )
+    if not parsed.is_automatic:
+        _put_in_copy(ticket, parsed, sender, mailbox)
     # The Message-ID was claimed just now, so it has no reference yet.
     MessageReference.objects.create(
         message_id=parsed.dedup_key,
@@ -414,6 +426,32 @@ def _process(row: InboundMessage, parsed: ParsedMessage, raw: bytes, mailbox: Ma
     row.ticket = ticket
     row.status = InboundStatus.PROCESSED
     return outcome
+
+
+def _in_copy(ticket: Ticket, address: str) -> bool:
+    return TicketParticipant.objects.filter(ticket_id=ticket.pk, email=address.lower()).exists()
+
+
+def _put_in_copy(ticket: Ticket, parsed: ParsedMessage, sender: _Sender, mailbox: Mailbox) -> None:
+    """The Cc (and any To besides the desk's own addresses) of a message that opens or answers
+    a ticket: put in copy, so they keep hearing of it as they did by being copied. Never the
+    sender, the requester, our own mailboxes or machines; agents follow instead (when they
+    may see the ticket: tickets.actions.participants_add_quietly)."""
+    from ..outbound.outbox import is_machine_address, is_own_address
+
+    skip = {sender.address.lower(), mailbox.address.lower()}
+    candidates = [a.strip().lower() for a in (*parsed.to, *parsed.cc) if a and "@" in a]
+    if not [a for a in candidates if a not in skip]:
+        return  # the usual message: no query
+    if ticket.requester_id is not None:
+        skip.add((ticket.requester.email or "").lower())
+    wanted = [
+        a
+        for a in dict.fromkeys(candidates)
+        if a not in skip and not is_machine_address(a) and not is_own_address(a)
+    ]
+    if wanted:
+        ticket_actions.participants_add_quietly(ticket_id=ticket.pk, addresses=wanted)
 
 
 def _is_automatic_answer(parsed: ParsedMessage, raw: bytes) -> bool:
@@ -466,6 +504,8 @@ def _ticket_by_number_for(sender: _Sender, number: str) -> Ticket | None:
     """A number in the subject is guessable: it threads only for someone who may see the
     ticket (an agent only when trusted; otherwise as its requester)."""
     ticket = mail_threading.ticket_by_number(number)
+    if ticket is not None and _in_copy(ticket, sender.address):
+        return ticket  # someone in copy answering (a number is guessable, an address less so)
     if ticket is None or sender.user is None or not sender.user.is_active:
         return None
     if ticket.requester_id == sender.user.pk:

@@ -345,9 +345,10 @@ def _recipient(row: OutboundMessage) -> User | None:
         if user is None:
             raise Suppress("no active account has this address")
         return user
-    if row.ticket is not None and row.kind in (
-        OutboundKind.ACKNOWLEDGEMENT,
-        OutboundKind.RESOLUTION,
+    if (
+        row.ticket is not None
+        and row.kind in (OutboundKind.ACKNOWLEDGEMENT, OutboundKind.RESOLUTION)
+        and not row.params.get("participant")  # a person in copy: their own address
     ):
         return row.ticket.requester
     return None
@@ -504,7 +505,12 @@ def _context(row: OutboundMessage, user: User | None, language: str):  # type: i
             notes=ticket.resolution_notes,
             notes_html=render_markdown(ticket.resolution_notes),
             resolution_label=code.label(language) if code else "",
-            **_resolution_links(ticket, ticket_url),
+            # The one-click confirm/reopen links are the requester's alone (none: no buttons).
+            **(
+                {"confirm_url": "", "reopen_url": ""}
+                if row.params.get("participant")
+                else _resolution_links(ticket, ticket_url)
+            ),
             reopen_days=DeskSettings.current().reopen_days,
             replyable=True,
         )

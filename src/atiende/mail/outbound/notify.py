@@ -9,6 +9,8 @@ decision of what a message says is taken at delivery.
   to the per-address rate limit of automatic replies.
 - TicketCommented, public, by someone other than the requester: the reply to the requester.
   Internal notes never produce mail.
+- The same public replies and resolutions go to the ticket's participants (people in copy),
+  one row each in one bulk INSERT; never an internal note, never to the one who wrote it.
 - TicketStatusChanged to resolved: the resolution, with the confirm and reopen links (and
   the comment given with it); a public comment given with another transition: a reply.
 - NotificationsCreated with SLA verbs: the same people the SLA escalation told in the app
@@ -25,13 +27,14 @@ decision of what a message says is taken at delivery.
 from __future__ import annotations
 
 from django.conf import settings
+from django.db.models import F
 
 from atiende.accounts.events import PasswordResetRequested, UserInvited
 from atiende.accounts.models import User
 from atiende.core.events import subscribe
 from atiende.notifications.events import NotificationsCreated, NotificationsMailed
 from atiende.tickets.events import TicketCommented, TicketCreated, TicketStatusChanged
-from atiende.tickets.models import Status, Ticket
+from atiende.tickets.models import Status, Ticket, TicketParticipant
 
 from ..models import OutboundKind
 from . import outbox
@@ -59,12 +62,33 @@ def _reply(
     ticket_id: int, event_id: int, actor_id: int | None, *, public: bool, requester_id: int | None
 ) -> None:
     if not public:
-        return  # an internal note: never mailed
-    if requester_id is None or requester_id == actor_id:
-        return  # the requester's own words are not sent back to them
-    outbox.queue(
-        kind=OutboundKind.REPLY, ticket_id=ticket_id, recipient_id=requester_id, event_id=event_id
+        return  # an internal note: never mailed (to the requester or anyone in copy)
+    if requester_id is not None and requester_id != actor_id:
+        # (the requester's own words are not sent back to them)
+        outbox.queue(
+            kind=OutboundKind.REPLY, ticket_id=ticket_id, recipient_id=requester_id,
+            event_id=event_id,
+        )  # fmt: skip
+    _to_participants(OutboundKind.REPLY, ticket_id, event_id, actor_id)
+
+
+def _to_participants(kind: str, ticket_id: int, event_id: int | None, actor_id: int | None) -> None:
+    """The same public update to the people in copy (tickets.TicketParticipant): one query,
+    one bulk INSERT. Never the actor, never the requester (they have their own message)."""
+    people = list(
+        TicketParticipant.objects.filter(ticket_id=ticket_id)
+        .exclude(email__iexact=F("ticket__requester__email"))
+        .values_list("user_id", "email")
     )
+    outbox.queue_many(
+        (
+            {"kind": kind, "ticket_id": ticket_id, "recipient_id": user_id, "to_address": email,
+             "event_id": event_id, "params": {"participant": True}}
+            for user_id, email in people
+            if user_id is None or user_id != actor_id
+        ),
+        thread=True,
+    )  # fmt: skip
 
 
 @subscribe(TicketStatusChanged, in_transaction=True)
@@ -75,6 +99,8 @@ def status_changed(event: TicketStatusChanged) -> None:
         outbox.queue(
             kind=OutboundKind.RESOLUTION, ticket_id=event.ticket_id, event_id=event.comment_id
         )
+        _to_participants(OutboundKind.RESOLUTION, event.ticket_id, event.comment_id,
+                         event.actor_id)  # fmt: skip
     elif event.comment_id is not None:
         requester_id = (
             Ticket.objects.filter(pk=event.ticket_id).values_list("requester_id", flat=True).first()

@@ -93,15 +93,26 @@ def queue(
     return row
 
 
-def queue_many(rows: Iterable[dict[str, Any]]) -> int:
-    """Queue many messages without threading references (SLA warnings to agents): one
-    bulk INSERT."""
+def queue_many(rows: Iterable[dict[str, Any]], *, thread: bool = False) -> int:
+    """Queue many messages: one bulk INSERT. With `thread` (rows of a ticket), also the
+    MessageReferences that make replies to them join the ticket (one more bulk INSERT)."""
     now = clock.now()
     objects = [
         OutboundMessage(message_id=new_message_id(), created_at=now, next_attempt_at=now, **row)
         for row in rows
     ]
+    if not objects:
+        return 0
     OutboundMessage.objects.bulk_create(objects)
+    if thread:
+        MessageReference.objects.bulk_create(
+            MessageReference(
+                message_id=o.message_id, ticket_id=o.ticket_id, direction=Direction.OUTBOUND,
+                created_at=now,
+            )
+            for o in objects
+            if o.ticket_id is not None
+        )  # fmt: skip
     return len(objects)
 
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0014_ticket_priority_override'),
+        ('tickets', '0015_ticket_participants'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

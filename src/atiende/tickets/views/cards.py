@@ -47,6 +47,11 @@ def load_followers(actor: User, tickets: Sequence[Ticket]) -> dict[int, dict]:
     return found
 
 
+def load_participants(actor: User, tickets: Sequence[Ticket]) -> dict[int, dict]:
+    """The people in copy (one query a ticket page): desk side card and portal card."""
+    return {ticket.pk: {"people": selectors.participants_of(actor, ticket)} for ticket in tickets}
+
+
 def register_cards() -> None:
     side, agents = Placement.SIDE, Audience.AGENTS
     register(
@@ -97,5 +102,25 @@ def register_cards() -> None:
             order=550,
             audience=agents,
             load=load_followers,
+        )
+    )
+    register(
+        Panel(
+            name="participants",
+            template="tickets/desk/_participants_card.html",
+            placement=side,
+            order=560,
+            audience=agents,
+            load=load_participants,
+        )
+    )
+    register(
+        Panel(
+            name="participants_portal",
+            template="tickets/portal/_participants_card.html",
+            placement=Placement.MAIN,
+            order=900,  # below the domains' own cards: a small, folded card
+            audience=Audience.REQUESTERS,
+            load=load_participants,
         )
     )
