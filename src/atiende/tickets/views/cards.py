@@ -118,8 +118,8 @@ def register_cards() -> None:
         Panel(
             name="participants_portal",
             template="tickets/portal/_participants_card.html",
-            placement=Placement.MAIN,
-            order=900,  # below the domains' own cards: a small, folded card
+            placement=side,  # the portal shows its side cards after the conversation
+            order=900,
             audience=Audience.REQUESTERS,
             load=load_participants,
         )

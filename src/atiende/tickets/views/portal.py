@@ -212,6 +212,7 @@ def _render_ticket(
         "can_confirm": ticket.status == Status.RESOLVED and not others_ticket,
         # Cards for requesters only from the registry (e.g. SLA's expectations).
         "main_panels": panels.for_ticket(request.user, ticket, panels.Placement.MAIN),
+        "side_panels": panels.for_ticket(request.user, ticket, panels.Placement.SIDE),
         **reopen,
     }
     return render(request, "tickets/portal/ticket.html", context, status=status)
