@@ -7,7 +7,7 @@ import pytest
 from atiende import cli, demo
 from atiende.accounts.actions import api_token_authenticate
 from atiende.accounts.models import Role, User
-from atiende.tickets.models import Status, Ticket
+from atiende.tickets.models import Category, Status, Ticket
 
 
 @pytest.mark.django_db
@@ -72,3 +72,5 @@ def test_demo_data_covers_every_status_and_role():
     assert Ticket.objects.filter(events__public=False).exists()  # internal notes
     assert Ticket.objects.filter(events__type="comment").exists()  # replies
     assert not demo.database_is_empty()
+    phones = Category.objects.get(name="Phones")  # categories read in Spanish too
+    assert (phones.label("es"), phones.label("en")) == ("Equipos › Teléfonos", "Hardware › Phones")

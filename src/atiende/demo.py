@@ -44,6 +44,23 @@ CATEGORIES = {
     "Network": ["Wi-Fi", "VPN"],
     "Access": ["Accounts and passwords", "Permissions"],
 }
+# Spanish names (Category.name_es): requesters and agents reading in Spanish see these.
+CATEGORY_NAMES_ES = {
+    "Hardware": "Equipos",
+    "Laptops": "Portátiles",
+    "Printers": "Impresoras",
+    "Phones": "Teléfonos",
+    "Software": "Software",
+    "E-mail": "Correo electrónico",
+    "Office suite": "Ofimática",
+    "ERP": "ERP",
+    "Network": "Red",
+    "Wi-Fi": "Wi-Fi",
+    "VPN": "VPN",
+    "Access": "Accesos",
+    "Accounts and passwords": "Cuentas y contraseñas",
+    "Permissions": "Permisos",
+}
 CATEGORY_TEAM = {
     "Hardware": "Service Desk",
     "Software": "Service Desk",
@@ -232,9 +249,15 @@ def load(seed: int = 7, tickets_per_template: int = 3) -> None:
     desk.save()
     categories: dict[str, Category] = {}
     for parent_name, children in CATEGORIES.items():
-        parent = Category.objects.create(name=parent_name, team=teams[CATEGORY_TEAM[parent_name]])
+        parent = Category.objects.create(
+            name=parent_name,
+            name_es=CATEGORY_NAMES_ES[parent_name],
+            team=teams[CATEGORY_TEAM[parent_name]],
+        )
         for child in children:
-            categories[child] = Category.objects.create(name=child, parent=parent)
+            categories[child] = Category.objects.create(
+                name=child, name_es=CATEGORY_NAMES_ES[child], parent=parent
+            )
     requesters = [u for u in users.values() if u.role == Role.REQUESTER]
     agents_by_team = {
         name: [
