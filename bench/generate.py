@@ -61,7 +61,7 @@ TICKET_COLUMNS = (
     "id", "number", "kind", "title", "description", "status", "channel", "pending_reason", "impact",
     "urgency", "priority", "requester_id", "organization_id", "assignee_id", "team_id",
     "category_id", "resolution_code", "resolution_notes", "created_at", "updated_at",
-    "resolved_at", "closed_at", "version",
+    "resolved_at", "closed_at", "version", "priority_overridden", "priority_reason",
 )  # fmt: skip
 EVENT_COLUMNS = (
     "ticket_id", "type", "actor_id", "created_at", "public", "body", "field", "old_value",
@@ -267,6 +267,7 @@ class TicketMaker:
                 impact, urgency, impact + urgency - 1, requester_id, organization_id,
                 assignee_id, team_id, category_id, resolution, "", stamp(created),
                 stamp(updated), stamp(resolved_at), stamp(closed_at), self.events_per_ticket,
+                False, "",
             ))  # fmt: skip
 
             # Timeline: created, then replies / notes / changes, the last one at `updated`.

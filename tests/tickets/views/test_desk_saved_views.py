@@ -125,3 +125,14 @@ def test_the_counts_cost_the_same_for_one_view_or_twelve(desk, agent, tickets):
             actor=agent, name=f"V{n}", query=f"view=open&priority={n % 5 + 1}"
         )
     assert queries() == one
+
+
+def test_only_views_of_open_tickets_are_counted(desk, agent, tickets):
+    """Counting reads the open tickets alone (their index); a view that may hold finished
+    tickets would mean counting every ticket ever, so it shows no count."""
+    actions.saved_view_create(actor=agent, name="Open requests", query="view=open&kind=request")
+    actions.saved_view_create(actor=agent, name="Everything recent", query="view=recent")
+    page = desk.get(QUEUE)
+    assert count_of(page, "Open requests") == 1
+    assert "Everything recent</a>" in page.content.decode()
+    assert not re.search(r">Everything recent <span class=\"view-count\"", page.content.decode())

@@ -104,22 +104,27 @@ def _filters_of_query(user, choices: DeskChoices, query: str) -> TicketFilters:
 COUNTED_VIEWS = ("mine", "unassigned", "open")
 
 
-def _sidebar(user, choices: DeskChoices) -> tuple[dict[str, int], list[tuple[SavedView, int]]]:
+def _sidebar(
+    user, choices: DeskChoices
+) -> tuple[dict[str, int], list[tuple[SavedView, int | None]]]:
     """The predefined and saved views with their counts: two queries however many views
-    (the saved views, then one conditional aggregate; SAVED_VIEWS_MAX caps the sum's terms)."""
+    (the saved views, then one conditional aggregate; SAVED_VIEWS_MAX caps the sum's terms).
+    Only views of open tickets are counted: the aggregate then reads the open tickets alone
+    (the status index), not every ticket ever (0.7 s at a million on SQLite); a saved view
+    that may hold finished tickets shows no count."""
     saved = selectors.saved_views_of(user)
     conditions = {
         key: selectors.filters_condition(_filters_for(user, {"view": key})[1])
         for key in COUNTED_VIEWS
     }
     for view in saved:
-        conditions[f"saved-{view.pk}"] = selectors.filters_condition(
-            _filters_of_query(user, choices, view.query)
-        )
-    counts = selectors.ticket_counts(user, conditions)
+        filters = _filters_of_query(user, choices, view.query)
+        if selectors.only_open(filters):
+            conditions[f"saved-{view.pk}"] = selectors.filters_condition(filters)
+    counts = selectors.open_ticket_counts(user, conditions)
     return (
         {key: counts[key] for key in COUNTED_VIEWS},
-        [(view, counts[f"saved-{view.pk}"]) for view in saved],
+        [(view, counts.get(f"saved-{view.pk}")) for view in saved],
     )
 
 
