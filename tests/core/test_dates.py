@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from atiende.core.dates import YEAR_MAX, YEAR_MIN, parse_moment
+from atiende.core.dates import YEAR_MAX, YEAR_MIN, check_range, parse_moment
 from atiende.core.errors import ValidationFailed
 
 MADRID = zoneinfo.ZoneInfo("Europe/Madrid")
@@ -79,3 +79,16 @@ def test_a_text_too_long_to_be_a_date_is_refused_unread():
     with pytest.raises(ValidationFailed) as failure:
         parse_moment("2026-12-01T09:00:00." + "1" * 20_000, field="start")
     assert "start" in failure.value.errors
+
+
+def test_check_range_refuses_backwards_and_too_long_ranges():
+    start = datetime(2026, 12, 1, tzinfo=UTC)
+    check_range(start, start + timedelta(days=31), max_days=31)  # exactly the limit: fine
+    for end, max_days in (
+        (start, 0),
+        (start - timedelta(seconds=1), 0),
+        (start + timedelta(days=32), 31),
+    ):
+        with pytest.raises(ValidationFailed) as refused:
+            check_range(start, end, max_days=max_days)
+        assert "end" in refused.value.errors

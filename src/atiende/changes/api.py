@@ -16,6 +16,7 @@ from pydantic import Field
 from atiende.accounts.models import User
 from atiende.core import clock
 from atiende.core.api import Id, Moment, MomentEnd, Ref, errors, next_url, person_ref
+from atiende.core.dates import check_range
 from atiende.core.errors import NotFound, ValidationFailed
 from atiende.core.pagination import check_cursor, cursor_problem
 from atiende.tickets.models import Ticket
@@ -451,8 +452,7 @@ def change_metrics(request, query: Query[MetricsQuery]):
         raise NotFound()
     end = query.end or clock.now()
     start = query.start or end - timedelta(days=30)
-    if end <= start:
-        raise ValidationFailed.field("end", _("The end must be after the start."))
+    check_range(start, end)
     metrics = selectors.change_metrics(actor, (start, end))
     return {
         **{k: getattr(metrics, k) for k in MetricsOut.model_fields},

@@ -12,7 +12,7 @@ Anything else is a ValidationFailed on the field, never a 500.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from django.utils import timezone
@@ -89,4 +89,15 @@ def check_year(year: int, field: str) -> None:
         raise ValidationFailed.field(
             field,
             _("Give a year between %(min)d and %(max)d.") % {"min": YEAR_MIN, "max": YEAR_MAX},
+        )
+
+
+def check_range(start: datetime, end: datetime, *, field: str = "end", max_days: int = 0) -> None:
+    """Refuse (ValidationFailed on `field`) a range that ends before it starts, or, with
+    `max_days`, one longer than that: the one check behind every `start`/`end` query."""
+    if end <= start:
+        raise ValidationFailed.field(field, _("The end must be after the start."))
+    if max_days and end - start > timedelta(days=max_days):
+        raise ValidationFailed.field(
+            field, _("Ask for %(days)d days at most.") % {"days": max_days}
         )

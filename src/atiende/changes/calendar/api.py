@@ -17,6 +17,7 @@ from atiende.accounts.models import User
 from atiende.core import clock
 from atiende.core.api import Id, InputSchema, Moment, MomentEnd, errors
 from atiende.core.api import Ref as TicketRef
+from atiende.core.dates import check_range
 from atiende.core.errors import NotFound, ValidationFailed
 
 from ..models import BlackoutWindow, ChangeConflict, ChangeType
@@ -204,12 +205,7 @@ def _statuses(values: list[str]) -> list[str]:
 )
 def change_calendar(request, query: Query[CalendarQuery]):
     actor = _agent(request)
-    if query.end <= query.start:
-        raise ValidationFailed.field("end", _("The end must be after the start."))
-    if query.end - query.start > timedelta(days=MAX_RANGE_DAYS):
-        raise ValidationFailed.field(
-            "end", _("Ask for %(days)d days at most.") % {"days": MAX_RANGE_DAYS}
-        )
+    check_range(query.start, query.end, max_days=MAX_RANGE_DAYS)
     if query.type and query.type not in ChangeType.values:
         raise ValidationFailed.field("type", _("Unknown change type."))
     filters = selectors.CalendarFilters(
@@ -278,8 +274,7 @@ def blackout_list(request, query: Query[BlackoutQuery]):
     _agent(request)
     start = query.start or clock.now()
     end = query.end or start + timedelta(days=3660)
-    if end <= start:
-        raise ValidationFailed.field("end", _("The end must be after the start."))
+    check_range(start, end)
     return [_blackout(b) for b in selectors.blackouts_in_range(start, end)]
 
 
