@@ -73,6 +73,12 @@ INSTALLED_APPS = [
     "atiende.mail",
     "atiende.cmdb",
     "atiende.changes",
+    "atiende.knowledge",
+    "atiende.surveys",
+    "atiende.catalogue",
+    "atiende.webhooks",
+    "atiende.reports",
+    "atiende.improvement",
     "atiende.api",
     "atiende.web",
 ]
