@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Concat, Upper
 
+from atiende.core.memo import ProcessMemo
+
 from .models import SYSTEM_USERNAME, ApiToken, Role, Team, TeamMembership, User
 
 
@@ -94,9 +96,40 @@ def person_by_reference(text: str) -> User | None:
     return None
 
 
-def team_ids_by_member() -> dict[int, list[int]]:
-    """Every team member's team ids, in one query (the assignee pickers' team filter)."""
+def _load_team_ids_by_member() -> dict[int, list[int]]:
     found: dict[int, list[int]] = {}
     for user_id, team_id in TeamMembership.objects.values_list("user_id", "team_id"):
         found.setdefault(user_id, []).append(team_id)
     return found
+
+
+def _load_agent_choices() -> list[tuple[int, str]]:
+    agents = people().exclude(role=Role.REQUESTER).order_by("first_name", "last_name", "username")
+    return [(a.pk, a.display_name) for a in agents.only("id", "username", "first_name", "last_name")]
+
+
+# The desk's pickers draw these on every ticket page; they change a few times a week.
+# Saving a user, team or membership forgets them (AccountsConfig.ready); see core.memo.
+_agent_choices = ProcessMemo(_load_agent_choices)
+_team_choices = ProcessMemo(lambda: list(Team.objects.order_by("name").values_list("id", "name")))
+_team_ids_by_member = ProcessMemo(_load_team_ids_by_member)
+
+
+def forget_people(**_signal_kwargs: object) -> None:
+    for memo in (_agent_choices, _team_choices, _team_ids_by_member):
+        memo.forget()
+
+
+def agent_choices(actor: User) -> list[tuple[int, str]]:
+    """(id, name) of every agent, by name: the options of an agent's assignee pickers."""
+    return _agent_choices.get() if actor.is_agent else []
+
+
+def team_choices(actor: User) -> list[tuple[int, str]]:
+    """(id, name) of every team an agent may route to, by name."""
+    return _team_choices.get() if actor.is_agent else []
+
+
+def team_ids_by_member() -> dict[int, list[int]]:
+    """Every team member's team ids (the assignee pickers' team filter). Read-only."""
+    return _team_ids_by_member.get()

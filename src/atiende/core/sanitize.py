@@ -4,6 +4,8 @@ reduced to a safe subset by nh3 (no scripts, no event handlers, no javascript: U
 from __future__ import annotations
 
 import re
+import threading
+from functools import lru_cache
 
 import markdown
 import nh3
@@ -49,9 +51,36 @@ def clean_html(html: str) -> str:
     )
 
 
+_converters = threading.local()
+
+
+def _converter() -> markdown.Markdown:
+    """One Markdown converter per thread: building one costs more than converting a reply."""
+    converter = getattr(_converters, "markdown", None)
+    if converter is None:
+        converter = markdown.Markdown(extensions=["extra", "sane_lists", "nl2br"])
+        _converters.markdown = converter
+    return converter
+
+
+# The same reply is drawn again and again (every view of its ticket, every live refresh);
+# its HTML depends on nothing but its text. Short texts only, so the cache stays a few MB.
+CACHED_TEXT_CHARS = 4096
+
+
+@lru_cache(maxsize=2048)
+def _render_cached(text: str) -> str:
+    return _render(text)
+
+
+def _render(text: str) -> str:
+    return clean_html(_converter().reset().convert(text))
+
+
 def render_markdown(text: str) -> SafeString:
-    html = markdown.markdown(text or "", extensions=["extra", "sane_lists", "nl2br"])
-    return mark_safe(clean_html(html))  # noqa: S308 - cleaned by nh3 just above
+    text = text or ""
+    html = _render_cached(text) if len(text) <= CACHED_TEXT_CHARS else _render(text)
+    return mark_safe(html)  # noqa: S308 - cleaned by nh3 in clean_html
 
 
 def clean_text(text: str) -> str:

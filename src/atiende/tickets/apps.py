@@ -14,7 +14,8 @@ class TicketsConfig(AppConfig):
 
         from atiende.accounts.models import Team
 
-        from .models import DeskSettings, _current_desk_settings
+        from .models import Category, DeskSettings, ResolutionCode, _current_desk_settings
+        from .selectors import forget_options
         from .views.cards import register_cards
 
         # The desk ticket page's own cards are panels too (tickets.panels): one way for all.
@@ -26,4 +27,11 @@ class TicketsConfig(AppConfig):
                     _current_desk_settings.forget,
                     sender=model,
                     dispatch_uid=f"desk-settings-{signal is post_save}-{model.__name__}",
+                )
+        for model in (Category, ResolutionCode):  # the ticket page's pickers
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    forget_options,
+                    sender=model,
+                    dispatch_uid=f"ticket-options-{signal is post_save}-{model.__name__}",
                 )

@@ -14,6 +14,7 @@ from atiende.accounts.models import Role, User
 from atiende.accounts.selectors import team_ids_of
 from atiende.core.errors import NotFound
 from atiende.core.ids import parse_id
+from atiende.core.memo import ProcessMemo
 from atiende.core.pagination import Page, paginate
 from atiende.core.queries import one_or_none
 
@@ -218,7 +219,7 @@ def resolution_label(code: str) -> str:
     """A resolution code in the reader's language (the ticket pages' "Outcome")."""
     if not code:
         return ""
-    found = ResolutionCode.objects.filter(code=code).first()
+    found = next((c for c in _resolution_codes.get() if c.code == code), None)
     return found.label() if found else code
 
 
@@ -378,6 +379,14 @@ class LinkedTicket:
         return str(LINK_INVERSE_LABELS[kind] if self.inverse else kind.label)
 
 
+# What a link shows of the other ticket (cards, change page, API): the rest stays unread.
+_LINKED_FIELDS = [
+    f"{side}__{name}"
+    for side in ("from_ticket", "to_ticket")
+    for name in ("id", "number", "kind", "title", "status")
+]
+
+
 def links_of(actor: User, ticket: Ticket) -> list[LinkedTicket]:
     """The tickets linked to `ticket` that the actor may see (agents only; a requester sees
     no links, which could reveal other people's tickets). One query."""
@@ -389,6 +398,7 @@ def links_of(actor: User, ticket: Ticket) -> list[LinkedTicket]:
             | (Q(to_ticket=ticket) & visibility(actor, "from_ticket__"))
         )
         .select_related("from_ticket", "to_ticket")
+        .only("link_type", "from_ticket_id", "to_ticket_id", *_LINKED_FIELDS)
         .order_by("created_at", "id")
     )
     return [
@@ -423,6 +433,31 @@ def categories_active() -> QuerySet[Category]:
 
 def resolution_codes_active() -> QuerySet[ResolutionCode]:
     return ResolutionCode.objects.filter(is_active=True).order_by("position", "code")
+
+
+# The ticket page's pickers draw these on every view; saving a category or a resolution code
+# forgets them (TicketsConfig.ready; core.memo). The rows are shared: read them, never save.
+_category_options = ProcessMemo(
+    lambda: list(categories_active().only("id", "name", "full_path", "full_path_es"))
+)
+_resolution_codes = ProcessMemo(  # inactive ones too: old tickets still name them
+    lambda: list(ResolutionCode.objects.order_by("position", "code"))
+)
+
+
+def category_options() -> list[Category]:
+    """The active categories, by path, from process memory (label() per reader)."""
+    return _category_options.get()
+
+
+def resolution_code_options() -> list[ResolutionCode]:
+    """The active resolution codes, in order, from process memory (label() per reader)."""
+    return [code for code in _resolution_codes.get() if code.is_active]
+
+
+def forget_options(**_signal_kwargs: object) -> None:
+    _category_options.forget()
+    _resolution_codes.forget()
 
 
 def saved_views_of(actor: User) -> list[SavedView]:

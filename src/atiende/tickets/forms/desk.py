@@ -17,10 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from atiende.accounts import selectors as accounts_selectors
 from atiende.accounts.models import Organization, User
-from atiende.accounts.selectors import agents_visible_to, teams_visible_to
 
 from ..models import Impact, Kind, PendingReason, Priority, Status, Urgency
-from ..selectors import SORTS, categories_active, resolution_codes_active
+from ..selectors import SORTS, category_options, resolution_code_options
 
 BULK_MAX = 500
 UNASSIGNED = "none"
@@ -50,12 +49,11 @@ class DeskChoices:
 
     @cached_property
     def teams(self) -> list[tuple[int, str]]:
-        return [(t.pk, t.name) for t in teams_visible_to(self.user).only("id", "name")]
+        return accounts_selectors.team_choices(self.user)
 
     @cached_property
     def agents(self) -> list[tuple[int, str]]:
-        people = agents_visible_to(self.user).only("id", "username", "first_name", "last_name")
-        return [(a.pk, a.display_name) for a in people]
+        return accounts_selectors.agent_choices(self.user)
 
     @cached_property
     def agent_teams(self) -> dict[int, list[int]]:
@@ -64,9 +62,7 @@ class DeskChoices:
 
     @cached_property
     def categories(self) -> list[tuple[int, str]]:
-        return [
-            (c.pk, c.label()) for c in categories_active().only("id", "full_path", "full_path_es")
-        ]
+        return [(c.pk, c.label()) for c in category_options()]
 
     @cached_property
     def organisations(self) -> list[tuple[int, str]]:
@@ -74,7 +70,7 @@ class DeskChoices:
 
     @cached_property
     def resolution_codes(self) -> list[tuple[str, str]]:
-        return [(c.code, c.label()) for c in resolution_codes_active()]
+        return [(c.code, c.label()) for c in resolution_code_options()]
 
 
 def _with_blank(blank_label, choices) -> list[tuple[Any, Any]]:
