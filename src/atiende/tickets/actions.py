@@ -115,10 +115,13 @@ class TicketFinished(Conflict):
         self.route = route
 
 
-def _requester_route(actor: User, ticket: Ticket, now: datetime) -> workflow.ReplyRoute:
+def _requester_route(
+    actor: User, ticket: Ticket, now: datetime, *, on_behalf: bool = False
+) -> workflow.ReplyRoute:
     """Where a message by `actor` on `ticket` belongs (workflow.requester_reply). Agents'
-    replies and notes always join: the ticket is their record."""
-    if actor.is_agent:
+    replies and notes always join: the ticket is their record; but a message the system
+    account writes on behalf of someone (mail) follows the requester's rule."""
+    if actor.is_agent and not on_behalf:
         return workflow.ReplyRoute.JOIN
     route = workflow.requester_reply(
         ticket.status,
@@ -694,9 +697,14 @@ def comment_add(
     body: str,
     public: bool = True,
     attachments: Sequence[UploadedFile] = (),
+    on_behalf_of: str = "",
 ) -> TicketEvent:
     """A public reply or (agents only) an internal note, with optional attachments.
-    Attachments of an internal note are internal too."""
+    Attachments of an internal note are internal too. `on_behalf_of`: the address of the
+    person the (system) actor writes for (mail intake): their message follows the requester's
+    rule (it may reopen the ticket), is not the desk's response, and is not mailed back to
+    them."""
+    on_behalf_of = on_behalf_of.strip().lower() if public else ""
     for upload in attachments:
         check_upload(upload)
     if not public and not actor.is_agent:
@@ -706,7 +714,8 @@ def comment_add(
         ticket = _locked_ticket(actor, ticket_id)
         now = clock.now()
         reopened_from = None
-        if _requester_route(actor, ticket, now) == workflow.ReplyRoute.REOPEN:
+        route = _requester_route(actor, ticket, now, on_behalf=bool(on_behalf_of))
+        if route == workflow.ReplyRoute.REOPEN:
             reopened_from = _reopen_for_reply(ticket, actor, now)
         event = timeline.record(
             ticket,
@@ -723,7 +732,7 @@ def comment_add(
         # Agents follow what they write on; a note's mentions (of agents who may see the
         # ticket: selectors.mentions_in) are told and follow too. Public replies mention no one.
         mentioned = () if public else tuple(sorted(mentions_in(ticket, body).told - {actor.pk}))
-        if actor.is_agent:
+        if actor.is_agent and not on_behalf_of:
             _follow_quietly(ticket.pk, [actor.pk, *mentioned], at=now)
         ticket.updated_at = now
         if reopened_from is None:
@@ -732,8 +741,9 @@ def comment_add(
             ticket.save()
             events.publish(
                 TicketStatusChanged(
-                    ticket_id=ticket.pk, actor_id=actor.pk, old=reopened_from, new=ticket.status
-                )
+                    ticket_id=ticket.pk, actor_id=actor.pk, old=reopened_from, new=ticket.status,
+                    by_reply=True,
+                )  # fmt: skip
             )
         events.publish(
             TicketCommented(
@@ -741,9 +751,11 @@ def comment_add(
                 event_id=event.pk,
                 actor_id=actor.pk,
                 public=public,
-                by_agent=actor.is_agent,
+                by_agent=actor.is_agent and not on_behalf_of,
                 requester_id=ticket.requester_id,
                 mentioned=mentioned,
+                author_email=on_behalf_of,
+                reopened=reopened_from is not None,
             )
         )
     return event
