@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Concat, Upper
 
+from atiende.core.text import fold
+
 from .models import SYSTEM_USERNAME, ApiToken, Role, Team, TeamMembership, User
 
 
@@ -39,7 +41,8 @@ def tokens_of(user: User) -> QuerySet[ApiToken]:
 
 
 PICKER_LIMIT = 20
-_PICKER_FIELDS = ("first_name", "last_name", "email", "username")
+_NAME_KEYS = ("first_name_key", "last_name_key")
+_ADDRESS_FIELDS = ("email", "username")
 
 
 def people_search(
@@ -51,23 +54,28 @@ def people_search(
     limit: int = PICKER_LIMIT,
 ) -> list[User]:
     """The people pickers' type-ahead: at most `limit` active people whose first name, last
-    name, e-mail or user name starts with each word typed (case-insensitive), for agents
+    name, e-mail or user name starts with each word typed (names: accents and case folded;
+    addresses: case-insensitive), for agents
     only (requesters never list people). `agents` keeps agents; `team_id` members of that
-    team. Each word is a range on an UPPER() index (user_*_upper), so it stays an index
+    team. Each word is a range on an index (user_*_key, user_*_upper), so it stays an index
     scan with 100,000 people, on SQLite and PostgreSQL alike."""
     if not actor.is_active or not actor.is_agent:
         return []
     words = query.split()[:3]
     if not words:
         return []
-    rows = people().annotate(**{f"_u_{f}": Upper(f) for f in _PICKER_FIELDS})
+    rows = people().annotate(**{f"_u_{f}": Upper(f) for f in _ADDRESS_FIELDS})
     for word in words:
-        # The database upper-cases the word too: SQLite's UPPER() leaves "é" as it is, so a
-        # Python-side upper() would miss "Pérez".
+        # Names: the stored folded keys (User.first_name_key, no accents, no case) against
+        # the folded word, the same on both databases. Addresses: the database upper-cases
+        # the word too, so it matches its UPPER() index.
+        key = fold(word[:60])
+        condition = Q()
+        for field in _NAME_KEYS:
+            condition |= Q(**{f"{field}__gte": key, f"{field}__lt": key + "\uffff"})
         low = Upper(Value(word[:60]))
         high = Concat(low, Value("\uffff"))
-        condition = Q()
-        for field in _PICKER_FIELDS:
+        for field in _ADDRESS_FIELDS:
             condition |= Q(**{f"_u_{field}__gte": low, f"_u_{field}__lt": high})
         rows = rows.filter(condition)
     if agents:
