@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from atiende.accounts.models import Role, Team, User
+from atiende.accounts.models import Role, Team, TeamMembership, User
 from atiende.accounts.selectors import agents_visible_to
 from atiende.core import bulk, clock, events
 from atiende.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
@@ -222,6 +222,22 @@ def _agent(actor: User, user_id: Any) -> User | None:
     return agent
 
 
+def _check_assignee_fits(assignee: User, team: Team | None) -> None:
+    """The assignee follows the ticket's team: a member of it, or an agent who sees every
+    ticket (the desk's selects list the same people). One query when there is a team."""
+    if team is None or assignee.is_admin or assignee.sees_all_tickets:
+        return
+    if not TeamMembership.objects.filter(team_id=team.pk, user_id=assignee.pk).exists():
+        raise ValidationFailed.field(
+            "assignee",
+            _(
+                "%(agent)s is not a member of the team %(team)s: choose one of its members, "
+                "or move the ticket to their team."
+            )
+            % {"agent": assignee.display_name, "team": team.name},
+        )
+
+
 def _display(field: str, value: Any) -> str:
     """How a field value is kept in the timeline: codes for choices, names for people."""
     if value is None:
@@ -363,6 +379,8 @@ def ticket_update(
         new = _cleaned(actor, ticket, changes)
         if not ticket.is_open and ({"team", "assignee"} & set(new)):
             raise ValidationFailed.field("assignee", _("Reopen the ticket before reassigning it."))
+        if new.get("assignee") is not None and new["assignee"].pk != ticket.assignee_id:
+            _check_assignee_fits(new["assignee"], new["team"] if "team" in new else ticket.team)
         now = clock.now()
         old_status = ticket.status
         changed = _apply_changes(ticket, actor, new, at=now)

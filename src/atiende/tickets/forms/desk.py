@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from atiende.accounts import selectors as accounts_selectors
-from atiende.accounts.models import Organization, User
+from atiende.accounts.models import Organization, Role, User
 from atiende.accounts.selectors import agents_visible_to, teams_visible_to
 
 from ..models import Impact, Kind, PendingReason, Priority, Status, Urgency
@@ -53,14 +53,38 @@ class DeskChoices:
         return [(t.pk, t.name) for t in teams_visible_to(self.user).only("id", "name")]
 
     @cached_property
-    def agents(self) -> list[tuple[int, str]]:
-        people = agents_visible_to(self.user).only("id", "username", "first_name", "last_name")
-        return [(a.pk, a.display_name) for a in people]
+    def _agent_rows(self) -> tuple[list[tuple[int, str]], dict[int, list[int | str]]]:
+        """The agents and each one's team ids ("*" for those who see every ticket), in one
+        query (a join on the memberships): the assignee selects follow the chosen team."""
+        names: dict[int, str] = {}
+        teams: dict[int, list[int | str]] = {}
+        rows = agents_visible_to(self.user).values_list(
+            "pk", "username", "first_name", "last_name", "role", "sees_all_tickets",
+            "teammembership__team_id",
+        )  # fmt: skip
+        for pk, username, first, last, role, sees_all, team_id in rows:
+            if pk not in names:
+                names[pk] = User(username=username, first_name=first, last_name=last).display_name
+                teams[pk] = ["*"] if sees_all or role == Role.ADMIN else []
+            if team_id is not None:
+                teams[pk].append(team_id)
+        return list(names.items()), teams
 
     @cached_property
-    def agent_teams(self) -> dict[int, list[int]]:
-        """Each agent's team ids (one query): the assignee list follows the chosen team."""
-        return accounts_selectors.team_ids_by_member()
+    def agents(self) -> list[tuple[int, str]]:
+        return self._agent_rows[0]
+
+    @cached_property
+    def agent_teams(self) -> dict[int, list[int | str]]:
+        """Each agent's team ids: the assignee list follows the chosen team."""
+        return self._agent_rows[1]
+
+    def assignee_select(self, team_field_id: str, choices) -> TeamFollowingSelect:
+        """The assignee select that follows the team select `team_field_id` (pickers.js):
+        members of the chosen team only, as the action requires (tickets.actions)."""
+        return TeamFollowingSelect(
+            choices=choices, teams=self.agent_teams, attrs={"data-follows-team": team_field_id}
+        )
 
     @cached_property
     def categories(self) -> list[tuple[int, str]]:
@@ -214,6 +238,7 @@ class BulkForm(forms.Form):
             (UNASSIGNED, _("Nobody (unassign)")),
             *[(str(pk), name) for pk, name in choices.agents],
         ]
+        f["assignee"].widget = choices.assignee_select("bulk_team", f["assignee"].choices)
         f["team"].choices = _with_blank(_("Keep the team"), choices.teams)
         f["status"].choices = _with_blank(_("Choose a status"), Status.choices)
         f["resolution_code"].choices = _with_blank(_("Choose…"), choices.resolution_codes)
@@ -285,6 +310,7 @@ class TicketFieldsForm(forms.Form):
         f["category"].choices = _with_blank(_("No category"), choices.categories)
         f["team"].choices = _with_blank(_("No team"), choices.teams)
         f["assignee"].choices = _with_blank(_("Unassigned"), choices.agents)
+        f["assignee"].widget = choices.assignee_select("fields_team", f["assignee"].choices)
 
     @staticmethod
     def initial_for(ticket) -> dict[str, Any]:
@@ -376,13 +402,13 @@ class TeamFollowingSelect(forms.Select):
     """The assignee select: each agent's option says their teams (data-teams), so pickers.js
     lists only the members of the team chosen in the select named by `data-follows-team`."""
 
-    def __init__(self, *args, teams: dict[int, list[int]] | None = None, **kwargs):
+    def __init__(self, *args, teams: dict[int, list[int | str]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.teams = teams or {}
 
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
-        if value not in ("", None):
+        if str(value).isdigit():
             ids = self.teams.get(int(str(value)), [])
             option["attrs"]["data-teams"] = " ".join(str(i) for i in ids)
         return option
