@@ -147,3 +147,16 @@ def test_a_mail_reply_that_reopens_tells_each_person_once(
     assert receive(raw, mailbox=mailbox).outcome == Outcome.REOPENED
     assert _told(manager) == ["ticket_activity"]
     assert _told(agent) == ["ticket_reopened"]
+
+
+def test_the_timeline_says_why_a_reply_reopened_the_ticket(agent, requester, desk_default_team):
+    ticket = make_ticket(requester, actor=agent, team_id=desk_default_team.pk, assignee_id=agent.pk)
+    actions.ticket_transition(
+        actor=agent, ticket_id=ticket.pk, to=Status.RESOLVED, resolution_code="solved",
+        resolution_notes="Done.",
+    )  # fmt: skip
+    actions.requester_reply_add(actor=requester, ticket_id=ticket.pk, body="Thanks!")
+    reopen = ticket.events.filter(field="status").order_by("-id").first()
+    assert reopen.new_value == Status.IN_PROGRESS and reopen.actor_id == requester.pk
+    assert "Reopened by a reply from" in reopen.body
+    assert requester.display_name in reopen.body

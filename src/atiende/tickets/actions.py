@@ -134,10 +134,11 @@ def _requester_route(
     return route
 
 
-def _reopen_for_reply(ticket: Ticket, actor: User, now: datetime) -> str:
+def _reopen_for_reply(ticket: Ticket, actor: User, now: datetime, *, author: str = "") -> str:
     """A requester's message reopens a resolved ticket within the reopen period, on every
-    channel: recorded in the timeline like an explicit reopen. Answers the old status (the
-    caller saves the ticket and publishes TicketStatusChanged)."""
+    channel: recorded in the timeline like an explicit reopen, with why (the reply that
+    follows it; `author` names who wrote it when the system account writes for them).
+    Answers the old status (the caller saves the ticket and publishes TicketStatusChanged)."""
     old = ticket.status
     ticket.status = workflow.reopen_status(ticket.assignee_id)
     ticket.resolved_at = None
@@ -145,9 +146,13 @@ def _reopen_for_reply(ticket: Ticket, actor: User, now: datetime) -> str:
     ticket.resolution_code = ""
     ticket.resolution_notes = ""
     ticket.version += 1
+    why = _(
+        "Reopened by a reply from %(name)s within the reopen period (%(days)s days after the "
+        "resolution). The reply follows."
+    ) % {"name": author or actor.display_name, "days": DeskSettings.current().reopen_days}
     timeline.record(
         ticket, actor=actor, type=EventType.STATUS, at=now, field="status", old=old,
-        new=ticket.status,
+        new=ticket.status, body=why,
     )  # fmt: skip
     return old
 
@@ -734,7 +739,7 @@ def comment_add(
         reopened_from = None
         route = _requester_route(actor, ticket, now, on_behalf=bool(on_behalf_of))
         if route == workflow.ReplyRoute.REOPEN:
-            reopened_from = _reopen_for_reply(ticket, actor, now)
+            reopened_from = _reopen_for_reply(ticket, actor, now, author=on_behalf_of)
         event = timeline.record(
             ticket,
             actor=actor,
