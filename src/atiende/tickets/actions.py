@@ -385,7 +385,7 @@ def ticket_update(
         if not ticket.is_open and ({"team", "assignee"} & set(new)):
             raise ValidationFailed.field("assignee", _("Reopen the ticket before reassigning it."))
         if new.get("assignee") is not None and new["assignee"].pk != ticket.assignee_id:
-            _check_assignee_fits(new["assignee"], new["team"] if "team" in new else ticket.team)
+            _check_assignee_fits(new["assignee"], new.get("team", ticket.team))
         now = clock.now()
         old_status = ticket.status
         changed = _apply_changes(ticket, actor, new, at=now)
@@ -764,9 +764,12 @@ def comment_add(
             ticket.save()
             events.publish(
                 TicketStatusChanged(
-                    ticket_id=ticket.pk, actor_id=actor.pk, old=reopened_from, new=ticket.status,
+                    ticket_id=ticket.pk,
+                    actor_id=actor.pk,
+                    old=reopened_from,
+                    new=ticket.status,
                     by_reply=True,
-                )  # fmt: skip
+                )
             )
         events.publish(
             TicketCommented(

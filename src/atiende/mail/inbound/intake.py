@@ -40,7 +40,6 @@ from atiende.tickets.models import (
     LinkType,
     Status,
     Ticket,
-    TicketEvent,
     TicketParticipant,
 )
 from atiende.tickets.selectors import merged_into, tickets_visible_to
@@ -403,7 +402,7 @@ def _process(row: InboundMessage, parsed: ParsedMessage, raw: bytes, mailbox: Ma
         # and the message are one action: people are told once.
         reply = _reply(ticket, parsed, sender)
         # (an agent's own reply joins the ticket as it is: agents' messages never reopen)
-        reopened = reply.ticket.status != Status.RESOLVED
+        reopened = reply.status != Status.RESOLVED
         outcome = Outcome.REOPENED if reopened else Outcome.COMMENTED
     elif (follow_up := _open_follow_up(ticket, sender)) is not None:
         # A later reply to the same old thread joins the follow-up it already opened.
@@ -600,7 +599,7 @@ def _new_ticket(parsed: ParsedMessage, sender: _Sender, mailbox: Mailbox) -> Tic
     )
 
 
-def _reply(ticket: Ticket, parsed: ParsedMessage, sender: _Sender) -> TicketEvent:
+def _reply(ticket: Ticket, parsed: ParsedMessage, sender: _Sender) -> Ticket:
     """A public reply by the sender when they may act as themselves on this ticket; otherwise
     by the system account, naming the sender (never an internal note, never agent powers)."""
     uploads, dropped = _uploads(parsed)
@@ -627,7 +626,7 @@ def _reply(ticket: Ticket, parsed: ParsedMessage, sender: _Sender) -> TicketEven
     return ticket_actions.comment_add(
         actor=actor, ticket_id=ticket.pk, body=body, public=True, attachments=uploads,
         on_behalf_of=on_behalf_of,
-    )  # fmt: skip
+    ).ticket  # fmt: skip
 
 
 def _route(ticket: Ticket) -> workflow.ReplyRoute:
@@ -637,4 +636,3 @@ def _route(ticket: Ticket) -> workflow.ReplyRoute:
         now=clock.now(),
         reopen_days=DeskSettings.current().reopen_days,
     )
-
