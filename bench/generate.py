@@ -41,6 +41,7 @@ from django.db import connection, transaction  # noqa: E402
 
 import corpus  # noqa: E402
 from atiende.accounts.models import Organization, Role, Team, TeamMembership, User  # noqa: E402
+from atiende.core.text import fold  # noqa: E402
 from atiende.tickets import numbering, search  # noqa: E402
 from atiende.tickets.models import (  # noqa: E402
     NUMBER_PREFIX,
@@ -116,11 +117,14 @@ class Reference:
         self.team_ids = [t.pk for t in teams]
 
         def person(username: str, role: str, **extra) -> User:
+            first, last = rng.choice(corpus.FIRST_NAMES), rng.choice(corpus.LAST_NAMES)
             return User(
                 username=username,
                 password=password,
-                first_name=rng.choice(corpus.FIRST_NAMES),
-                last_name=rng.choice(corpus.LAST_NAMES),
+                first_name=first,
+                last_name=last,
+                first_name_key=fold(first),  # (bulk_create skips User.save)
+                last_name_key=fold(last),
                 email=f"{username}@example.com",
                 role=role,
                 language=rng.choice(["es", "en", ""]),

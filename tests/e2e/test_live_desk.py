@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import caches
 
-from atiende.tickets import live
+from atiende.tickets import actions, live
 from atiende.tickets.models import Status, Ticket
 
 from ..factories import PASSWORD, make_ticket
@@ -75,3 +75,23 @@ def test_composer_sends_and_sets_pending(new_page, requester, agent, desk_defaul
     ticket = Ticket.objects.get(pk=ticket.pk)
     assert ticket.status == Status.PENDING
     assert ticket.events.filter(body="Which model would you like?").exists()
+
+
+def test_the_sidebar_counts_follow_the_live_queue(new_page, requester, agent, manager, team):
+    make_ticket(requester, actor=manager, team_id=team.pk, title="Printer jams")
+    actions.saved_view_create(actor=agent, name="Team incidents", query="view=open&kind=incident")
+    page = new_page()
+    sign_in(page, agent.username, PASSWORD)
+    page.goto("/desk/?view=open")
+    counts = page.locator(".desk-sidebar .view-count")
+    opened = page.locator(".desk-sidebar a[href='?view=open'] .view-count")
+    saved = page.locator(".desk-sidebar [data-saved-views] .view-count")
+    assert opened.inner_text() == "1" and saved.inner_text() == "1"
+    assert counts.count() >= 2
+    # Someone else opens a ticket in the team (after the first poll, which takes the page's
+    # state as it was rendered): the counts move in place, no reload.
+    page.wait_for_timeout(2500)
+    make_ticket(requester, actor=manager, team_id=team.pk, title="Scanner offline")
+    page.wait_for_selector(".desk-sidebar a[href='?view=open'] .view-count:text-is('2')")
+    page.wait_for_selector(".desk-sidebar [data-saved-views] .view-count:text-is('2')")
+    assert page.evaluate("performance.getEntriesByType('navigation').length") == 1

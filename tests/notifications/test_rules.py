@@ -76,11 +76,16 @@ def test_the_assignee_is_told_of_a_requester_reply_not_of_their_own(
     assert _told(requester) == [] and len(_told(agent, "requester_replied")) == 1
 
 
-def test_who_cannot_see_the_ticket_is_not_told(requester, other_agent, agent, desk_default_team):
-    """An assignee outside the ticket's team still sees it (they are its assignee); a person
-    who lost the ticket is not told of activity on it."""
+def test_who_cannot_see_the_ticket_is_not_told(
+    requester, other_agent, other_team, agent, desk_default_team
+):
+    """The assignee is told; a person who lost the ticket is not told of activity on it.
+    (An assignee must belong to the ticket's team: tickets.actions refuses anyone else.)"""
     ticket = make_ticket(requester)
-    _assign(agent, ticket, other_agent)
+    actions.ticket_update(
+        actor=agent, ticket_id=ticket.pk, version=None,
+        changes={"team": other_team.pk, "assignee": other_agent.pk},
+    )  # fmt: skip
     assert _told(other_agent) == ["ticket_assigned"]
     other_agent.is_active = False
     other_agent.save()

@@ -168,6 +168,21 @@ def test_raise_priority_raises_urgency_and_the_clocks_follow(policy, ticket, com
     assert ticket.priority == 2  # the warning (and its escalation) does not repeat
 
 
+def test_raise_priority_keeps_a_manual_override(policy, ticket, agent, committed):
+    """docs/notifications.md, "Decisions": the agent's override (with its reason) wins; the
+    escalation raises urgency (recorded) and neither moves the priority nor clears the flag."""
+    with committed(at(2, 9, 30)):
+        actions.ticket_priority_set(
+            actor=agent, ticket_id=ticket.pk, version=None, priority=4, reason="Cosmetic only"
+        )
+    escalate(policy, "warning", "raise_priority", clock="first_response")
+    with committed(at(2, 9, 45)):
+        sweep_due(now=at(2, 9, 45))
+    ticket.refresh_from_db()
+    assert (ticket.urgency, ticket.priority, ticket.priority_overridden) == (1, 4, True)
+    assert TicketEvent.objects.filter(ticket=ticket, type="sla", new_value="raise_priority")
+
+
 def test_sla_events_are_internal(ticket, requester, committed):
     sweep_due(now=at(2, 10))
     from atiende.tickets.selectors import timeline_for

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from atiende.tickets import actions
 from atiende.tickets.models import EventType, Status, TicketEvent
 
-from ..factories import CategoryFactory, TeamFactory
+from ..factories import CategoryFactory, TeamFactory, add_to_team
 from .conftest import resolve
 
 
@@ -45,6 +45,7 @@ def test_each_field_change_writes_an_event(
 
 def test_team_assignee_and_category_changes_show_names(ticket, agent):
     networks = TeamFactory(name="Networks")
+    add_to_team(agent, networks)  # (the assignee follows the team: tickets.actions)
     category = CategoryFactory(name="Printers")
     actions.ticket_update(
         actor=agent, ticket_id=ticket.pk, version=1,

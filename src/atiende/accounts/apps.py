@@ -17,6 +17,8 @@ class AccountsConfig(AppConfig):
         for model in (User, Team, TeamMembership):
             for signal in (post_save, post_delete):
                 signal.connect(
-                    forget_people, sender=model, dispatch_uid=f"people-{id(signal)}-{model.__name__}"
+                    forget_people,
+                    sender=model,
+                    dispatch_uid=f"people-{id(signal)}-{model.__name__}",
                 )
         m2m_changed.connect(forget_people, sender=TeamMembership, dispatch_uid="people-m2m")

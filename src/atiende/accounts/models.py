@@ -12,6 +12,7 @@ from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from atiende.core import clock
+from atiende.core.text import fold
 
 
 def validate_time_zone(value: str) -> None:
@@ -83,18 +84,32 @@ class User(AbstractUser):
         help_text=_("Receive acknowledgements, replies, resolutions and SLA alerts by e-mail."),
     )
 
+    # The names folded (core.text.fold: no accents, no case), kept by save(): the people
+    # pickers' prefix search (selectors.people_search) finds "José" from "jose" and "Álvaro"
+    # from "ÁLVARO" on SQLite as on PostgreSQL (SQLite's UPPER() knows ASCII only).
+    first_name_key = models.CharField(max_length=150, blank=True, default="", editable=False)
+    last_name_key = models.CharField(max_length=150, blank=True, default="", editable=False)
+
     class Meta:
         # Incoming mail finds its sender by address, whatever its case (mail.inbound.intake).
         # The people pickers' prefix searches (selectors.people_search) are range scans on
         # these, on both databases.
         indexes = [
             models.Index(Upper("email"), name="user_email_upper"),
-            models.Index(Upper("first_name"), name="user_first_name_upper"),
-            models.Index(Upper("last_name"), name="user_last_name_upper"),
+            models.Index(fields=["first_name_key"], name="user_first_name_key"),
+            models.Index(fields=["last_name_key"], name="user_last_name_key"),
             models.Index(Upper("username"), name="user_username_upper"),
         ]
         verbose_name = _("user")
         verbose_name_plural = _("users")
+
+    def save(self, *args, **kwargs) -> None:
+        self.first_name_key = fold(self.first_name)[:150]
+        self.last_name_key = fold(self.last_name)[:150]
+        fields = kwargs.get("update_fields")
+        if fields is not None and {"first_name", "last_name"} & set(fields):
+            kwargs["update_fields"] = {*fields, "first_name_key", "last_name_key"}
+        super().save(*args, **kwargs)
 
     @property
     def display_name(self) -> str:

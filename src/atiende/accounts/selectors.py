@@ -6,8 +6,9 @@ from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Concat, Upper
 
 from atiende.core.memo import ProcessMemo
+from atiende.core.text import fold
 
-from .models import SYSTEM_USERNAME, ApiToken, Role, Team, TeamMembership, User
+from .models import SYSTEM_USERNAME, ApiToken, Role, Team, User
 
 
 def team_ids_of(user: User) -> list[int]:
@@ -41,7 +42,8 @@ def tokens_of(user: User) -> QuerySet[ApiToken]:
 
 
 PICKER_LIMIT = 20
-_PICKER_FIELDS = ("first_name", "last_name", "email", "username")
+_NAME_KEYS = ("first_name_key", "last_name_key")
+_ADDRESS_FIELDS = ("email", "username")
 
 
 def people_search(
@@ -53,23 +55,28 @@ def people_search(
     limit: int = PICKER_LIMIT,
 ) -> list[User]:
     """The people pickers' type-ahead: at most `limit` active people whose first name, last
-    name, e-mail or user name starts with each word typed (case-insensitive), for agents
+    name, e-mail or user name starts with each word typed (names: accents and case folded;
+    addresses: case-insensitive), for agents
     only (requesters never list people). `agents` keeps agents; `team_id` members of that
-    team. Each word is a range on an UPPER() index (user_*_upper), so it stays an index
+    team. Each word is a range on an index (user_*_key, user_*_upper), so it stays an index
     scan with 100,000 people, on SQLite and PostgreSQL alike."""
     if not actor.is_active or not actor.is_agent:
         return []
     words = query.split()[:3]
     if not words:
         return []
-    rows = people().annotate(**{f"_u_{f}": Upper(f) for f in _PICKER_FIELDS})
+    rows = people().annotate(**{f"_u_{f}": Upper(f) for f in _ADDRESS_FIELDS})
     for word in words:
-        # The database upper-cases the word too: SQLite's UPPER() leaves "é" as it is, so a
-        # Python-side upper() would miss "Pérez".
+        # Names: the stored folded keys (User.first_name_key, no accents, no case) against
+        # the folded word, the same on both databases. Addresses: the database upper-cases
+        # the word too, so it matches its UPPER() index.
+        key = fold(word[:60])
+        condition = Q()
+        for field in _NAME_KEYS:
+            condition |= Q(**{f"{field}__gte": key, f"{field}__lt": key + "\uffff"})
         low = Upper(Value(word[:60]))
         high = Concat(low, Value("\uffff"))
-        condition = Q()
-        for field in _PICKER_FIELDS:
+        for field in _ADDRESS_FIELDS:
             condition |= Q(**{f"_u_{field}__gte": low, f"_u_{field}__lt": high})
         rows = rows.filter(condition)
     if agents:
@@ -96,40 +103,46 @@ def person_by_reference(text: str) -> User | None:
     return None
 
 
-def _load_team_ids_by_member() -> dict[int, list[int]]:
-    found: dict[int, list[int]] = {}
-    for user_id, team_id in TeamMembership.objects.values_list("user_id", "team_id"):
-        found.setdefault(user_id, []).append(team_id)
-    return found
-
-
-def _load_agent_choices() -> list[tuple[int, str]]:
+def _load_agents() -> tuple[list[tuple[int, str]], dict[int, list[int | str]]]:
+    """Every agent's (id, name), by name, and team ids ("*" for those who see every ticket),
+    in one query (a join on the memberships)."""
+    names: dict[int, str] = {}
+    teams: dict[int, list[int | str]] = {}
     agents = people().exclude(role=Role.REQUESTER).order_by("first_name", "last_name", "username")
-    return [(a.pk, a.display_name) for a in agents.only("id", "username", "first_name", "last_name")]
+    rows = agents.values_list(
+        "pk", "username", "first_name", "last_name", "role", "sees_all_tickets",
+        "teammembership__team_id",
+    )  # fmt: skip
+    for pk, username, first, last, role, sees_all, team_id in rows:
+        if pk not in names:
+            names[pk] = User(username=username, first_name=first, last_name=last).display_name
+            teams[pk] = ["*"] if sees_all or role == Role.ADMIN else []
+        if team_id is not None:
+            teams[pk].append(team_id)
+    return list(names.items()), teams
 
 
 # The desk's pickers draw these on every ticket page; they change a few times a week.
 # Saving a user, team or membership forgets them (AccountsConfig.ready); see core.memo.
-_agent_choices = ProcessMemo(_load_agent_choices)
+_agents = ProcessMemo(_load_agents)
 _team_choices = ProcessMemo(lambda: list(Team.objects.order_by("name").values_list("id", "name")))
-_team_ids_by_member = ProcessMemo(_load_team_ids_by_member)
 
 
 def forget_people(**_signal_kwargs: object) -> None:
-    for memo in (_agent_choices, _team_choices, _team_ids_by_member):
+    for memo in (_agents, _team_choices):
         memo.forget()
 
 
 def agent_choices(actor: User) -> list[tuple[int, str]]:
     """(id, name) of every agent, by name: the options of an agent's assignee pickers."""
-    return _agent_choices.get() if actor.is_agent else []
+    return _agents.get()[0] if actor.is_agent else []
+
+
+def agent_team_ids(actor: User) -> dict[int, list[int | str]]:
+    """Each agent's team ids, "*" for those who see every ticket (assignee selects). Read-only."""
+    return _agents.get()[1] if actor.is_agent else {}
 
 
 def team_choices(actor: User) -> list[tuple[int, str]]:
     """(id, name) of every team an agent may route to, by name."""
     return _team_choices.get() if actor.is_agent else []
-
-
-def team_ids_by_member() -> dict[int, list[int]]:
-    """Every team member's team ids (the assignee pickers' team filter). Read-only."""
-    return _team_ids_by_member.get()

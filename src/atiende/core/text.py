@@ -7,6 +7,7 @@ them, so the database refuses the write with an encoding error (a 500). Input is
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -41,3 +42,12 @@ def lone_surrogate_path(data: Any, path: str = "") -> str | None:
         if found is not None:
             return found
     return None
+
+
+def fold(text: str) -> str:
+    """`text` without accents and case ("ÁLVARO Núñez" → "alvaro nunez"): the stored search
+    keys of people (accounts.User.*_key), so a prefix search behaves the same on SQLite,
+    whose LIKE and UPPER() know ASCII only, and on PostgreSQL. Letters that do not decompose
+    (ß, ø) are only case-folded."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))

@@ -96,7 +96,7 @@ def tell(
     pass only people who may see the ticket (tickets.selectors.who_sees). Answers how many
     were told in the app; those who want e-mail get it through the outbox (NotificationsMailed)."""
     from .events import NotificationsMailed
-    from .preferences import VERB_EVENT, wanted_by_channel
+    from .preferences import MAILED_ELSEWHERE, VERB_EVENT, wanted_by_channel
 
     if verb not in MESSAGES:
         raise ValueError(f"unknown notification {verb!r}")
@@ -110,7 +110,7 @@ def tell(
     app = sorted(chosen[Channel.APP])
     count = notify_many([(pk, ticket_id, verb, params, now, None) for pk in app]) if app else 0
     mail = chosen[Channel.EMAIL]
-    if mail:
+    if mail and verb not in MAILED_ELSEWHERE:
         events.publish(
             NotificationsMailed(
                 verb=verb, ticket_id=ticket_id, params=params, user_ids=tuple(sorted(mail))

@@ -22,6 +22,7 @@ MESSAGES: dict[str, Promise] = {
     "approval_decided": _("%(number)s: %(actor)s decided an approval (%(decision)s)."),
     "approval_withdrawn": _("%(number)s: the approval asked of you was withdrawn."),
     "change_state": _("%(number)s, a change you own, moved to %(status)s."),
+    "participant_activity": _("%(number)s: %(actor)s updated a ticket you are in copy of."),
 }
 
 DECISIONS: dict[str, Promise] = {"approved": _("approved"), "rejected": _("rejected")}

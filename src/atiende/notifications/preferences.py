@@ -29,6 +29,7 @@ EVENTS: dict[str, Event] = {
     "followed": Event(_("Activity on a ticket I follow"), app=True, email=False),
     "approval": Event(_("Approvals: asked, decided or withdrawn"), app=True, email=True),
     "change_state": Event(_("A change I own changes state"), app=True, email=False),
+    "copied": Event(_("Public replies on a ticket I am in copy of"), app=True, email=True),
 }
 
 # The preference each notification verb (messages.MESSAGES) answers to. SLA notifications
@@ -44,7 +45,13 @@ VERB_EVENT: dict[str, str] = {
     "approval_decided": "approval",
     "approval_withdrawn": "approval",
     "change_state": "change_state",
+    "participant_activity": "copied",
 }
+
+# Verbs whose e-mail channel is the message itself, sent by mail (mail.outbound.notify: the
+# reply or resolution to the people in copy, which reads the preference): tell() only writes
+# the in-app notification for them.
+MAILED_ELSEWHERE = frozenset({"participant_activity"})
 
 
 def default(event: str, channel: str) -> bool:

@@ -17,7 +17,7 @@ from atiende.tickets.events import (
     TicketUpdated,
     TicketViewed,
 )
-from atiende.tickets.models import Ticket
+from atiende.tickets.models import Status, Ticket, TicketParticipant
 from atiende.tickets.selectors import followers_who_see, who_sees
 
 from . import actions
@@ -87,6 +87,8 @@ def ticket_updated(event: TicketUpdated) -> None:
 
 @subscribe(TicketStatusChanged, in_transaction=True)
 def status_changed(event: TicketStatusChanged) -> None:
+    if event.by_reply:
+        return  # a requester's message reopened it: `commented` tells of both at once
     ticket = _ticket(event.ticket_id)
     if ticket is None:
         return
@@ -100,32 +102,60 @@ def status_changed(event: TicketStatusChanged) -> None:
     elif workflow.is_reopen(event.old, event.new):
         told.add(ticket.assignee_id)
         _tell("ticket_reopened", ticket, {ticket.assignee_id}, event.actor_id, internal=True)
-    _followers_told(ticket, event.actor_id, exclude=told)
+    told |= _followers_told(ticket, event.actor_id, exclude=told)
+    if event.new == Status.RESOLVED and not workflow.has_own_lifecycle(ticket.kind):
+        _participants_told(ticket, event.actor_id, exclude=told)
 
 
 @subscribe(TicketCommented, in_transaction=True)
 def commented(event: TicketCommented) -> None:
-    """A requester's reply: the assignee. A note's mentions: those mentioned (tickets checked
-    they may see it). Then the followers, of public and internal activity alike (agents who
-    see the ticket only), except those just told of it another way."""
+    """A requester's reply: the assignee (`ticket_reopened` when the reply reopened the
+    ticket: one notification for the one action). A note's mentions: those mentioned
+    (tickets checked they may see it). Then the followers, of public and internal activity
+    alike (agents who see the ticket only), and for a public message the people in copy with
+    an account, each except those just told of it another way."""
     ticket = _ticket(event.ticket_id)
     if ticket is None:
         return
     told: set[int | None] = set(event.mentioned)
     if not event.by_agent and event.public:
         told.add(ticket.assignee_id)
-        _tell("requester_replied", ticket, {ticket.assignee_id}, event.actor_id, internal=True)
+        verb = "ticket_reopened" if event.reopened else "requester_replied"
+        _tell(verb, ticket, {ticket.assignee_id}, event.actor_id, internal=True)
     if event.mentioned and not event.public:
         _tell("mentioned", ticket, set(event.mentioned), event.actor_id, internal=True)
-    _followers_told(ticket, event.actor_id, exclude=told)
+    told |= _followers_told(ticket, event.actor_id, exclude=told)
+    if event.public:
+        _participants_told(ticket, event.actor_id, exclude=told, author_email=event.author_email)
 
 
-def _followers_told(ticket: Ticket, actor_id: int | None, *, exclude=frozenset()) -> None:
+def _followers_told(ticket: Ticket, actor_id: int | None, *, exclude=frozenset()) -> set[int]:
     followers = followers_who_see(ticket) - set(exclude) - {actor_id}  # access: one query
     if followers:
         actions.tell(
             verb="ticket_activity", ticket_id=ticket.pk, user_ids=followers, actor_id=actor_id,
             params={"number": ticket.number, "actor": _name(actor_id)},
+        )  # fmt: skip
+    return followers
+
+
+def _participants_told(
+    ticket: Ticket, actor_id: int | None, *, exclude=frozenset(), author_email: str = ""
+) -> None:
+    """Public activity (a reply, the resolution) to the people in copy who have an account
+    and may see the ticket (as requesters: never internal), in the app; their e-mail is the
+    message itself (mail.outbound.notify). Never the author, never the requester (the reply
+    mail is theirs). One query when nobody with an account is in copy."""
+    people = TicketParticipant.objects.filter(ticket_id=ticket.pk, user_id__isnull=False)
+    if author_email:
+        people = people.exclude(email=author_email)
+    ids = set(people.values_list("user_id", flat=True))
+    ids -= {actor_id, ticket.requester_id, *exclude}
+    recipients = who_sees(ticket, ids, internal=False)
+    if recipients:
+        actions.tell(
+            verb="participant_activity", ticket_id=ticket.pk, user_ids=recipients,
+            actor_id=actor_id, params={"number": ticket.number, "actor": _name(actor_id)},
         )  # fmt: skip
 
 

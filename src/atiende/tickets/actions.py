@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from atiende.accounts.models import Role, Team, User
+from atiende.accounts.models import Role, Team, TeamMembership, User
 from atiende.accounts.selectors import agents_visible_to
 from atiende.core import bulk, clock, events
 from atiende.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
@@ -115,10 +115,13 @@ class TicketFinished(Conflict):
         self.route = route
 
 
-def _requester_route(actor: User, ticket: Ticket, now: datetime) -> workflow.ReplyRoute:
+def _requester_route(
+    actor: User, ticket: Ticket, now: datetime, *, on_behalf: bool = False
+) -> workflow.ReplyRoute:
     """Where a message by `actor` on `ticket` belongs (workflow.requester_reply). Agents'
-    replies and notes always join: the ticket is their record."""
-    if actor.is_agent:
+    replies and notes always join: the ticket is their record; but a message the system
+    account writes on behalf of someone (mail) follows the requester's rule."""
+    if actor.is_agent and not on_behalf:
         return workflow.ReplyRoute.JOIN
     route = workflow.requester_reply(
         ticket.status,
@@ -131,10 +134,11 @@ def _requester_route(actor: User, ticket: Ticket, now: datetime) -> workflow.Rep
     return route
 
 
-def _reopen_for_reply(ticket: Ticket, actor: User, now: datetime) -> str:
+def _reopen_for_reply(ticket: Ticket, actor: User, now: datetime, *, author: str = "") -> str:
     """A requester's message reopens a resolved ticket within the reopen period, on every
-    channel: recorded in the timeline like an explicit reopen. Answers the old status (the
-    caller saves the ticket and publishes TicketStatusChanged)."""
+    channel: recorded in the timeline like an explicit reopen, with why (the reply that
+    follows it; `author` names who wrote it when the system account writes for them).
+    Answers the old status (the caller saves the ticket and publishes TicketStatusChanged)."""
     old = ticket.status
     ticket.status = workflow.reopen_status(ticket.assignee_id)
     ticket.resolved_at = None
@@ -142,9 +146,13 @@ def _reopen_for_reply(ticket: Ticket, actor: User, now: datetime) -> str:
     ticket.resolution_code = ""
     ticket.resolution_notes = ""
     ticket.version += 1
+    why = _(
+        "Reopened by a reply from %(name)s within the reopen period (%(days)s days after the "
+        "resolution). The reply follows."
+    ) % {"name": author or actor.display_name, "days": DeskSettings.current().reopen_days}
     timeline.record(
         ticket, actor=actor, type=EventType.STATUS, at=now, field="status", old=old,
-        new=ticket.status,
+        new=ticket.status, body=why,
     )  # fmt: skip
     return old
 
@@ -217,6 +225,22 @@ def _agent(actor: User, user_id: Any) -> User | None:
     if agent is None:
         raise ValidationFailed.field("assignee", _("Unknown agent."))
     return agent
+
+
+def _check_assignee_fits(assignee: User, team: Team | None) -> None:
+    """The assignee follows the ticket's team: a member of it, or an agent who sees every
+    ticket (the desk's selects list the same people). One query when there is a team."""
+    if team is None or assignee.is_admin or assignee.sees_all_tickets:
+        return
+    if not TeamMembership.objects.filter(team_id=team.pk, user_id=assignee.pk).exists():
+        raise ValidationFailed.field(
+            "assignee",
+            _(
+                "%(agent)s is not a member of the team %(team)s: choose one of its members, "
+                "or move the ticket to their team."
+            )
+            % {"agent": assignee.display_name, "team": team.name},
+        )
 
 
 def _display(field: str, value: Any) -> str:
@@ -360,6 +384,8 @@ def ticket_update(
         new = _cleaned(actor, ticket, changes)
         if not ticket.is_open and ({"team", "assignee"} & set(new)):
             raise ValidationFailed.field("assignee", _("Reopen the ticket before reassigning it."))
+        if new.get("assignee") is not None and new["assignee"].pk != ticket.assignee_id:
+            _check_assignee_fits(new["assignee"], new.get("team", ticket.team))
         now = clock.now()
         old_status = ticket.status
         changed = _apply_changes(ticket, actor, new, at=now)
@@ -694,9 +720,14 @@ def comment_add(
     body: str,
     public: bool = True,
     attachments: Sequence[UploadedFile] = (),
+    on_behalf_of: str = "",
 ) -> TicketEvent:
     """A public reply or (agents only) an internal note, with optional attachments.
-    Attachments of an internal note are internal too."""
+    Attachments of an internal note are internal too. `on_behalf_of`: the address of the
+    person the (system) actor writes for (mail intake): their message follows the requester's
+    rule (it may reopen the ticket), is not the desk's response, and is not mailed back to
+    them."""
+    on_behalf_of = on_behalf_of.strip().lower() if public else ""
     for upload in attachments:
         check_upload(upload)
     if not public and not actor.is_agent:
@@ -706,8 +737,9 @@ def comment_add(
         ticket = _locked_ticket(actor, ticket_id)
         now = clock.now()
         reopened_from = None
-        if _requester_route(actor, ticket, now) == workflow.ReplyRoute.REOPEN:
-            reopened_from = _reopen_for_reply(ticket, actor, now)
+        route = _requester_route(actor, ticket, now, on_behalf=bool(on_behalf_of))
+        if route == workflow.ReplyRoute.REOPEN:
+            reopened_from = _reopen_for_reply(ticket, actor, now, author=on_behalf_of)
         event = timeline.record(
             ticket,
             actor=actor,
@@ -723,7 +755,7 @@ def comment_add(
         # Agents follow what they write on; a note's mentions (of agents who may see the
         # ticket: selectors.mentions_in) are told and follow too. Public replies mention no one.
         mentioned = () if public else tuple(sorted(mentions_in(ticket, body).told - {actor.pk}))
-        if actor.is_agent:
+        if actor.is_agent and not on_behalf_of:
             _follow_quietly(ticket.pk, [actor.pk, *mentioned], at=now)
         ticket.updated_at = now
         if reopened_from is None:
@@ -732,7 +764,11 @@ def comment_add(
             ticket.save()
             events.publish(
                 TicketStatusChanged(
-                    ticket_id=ticket.pk, actor_id=actor.pk, old=reopened_from, new=ticket.status
+                    ticket_id=ticket.pk,
+                    actor_id=actor.pk,
+                    old=reopened_from,
+                    new=ticket.status,
+                    by_reply=True,
                 )
             )
         events.publish(
@@ -741,9 +777,11 @@ def comment_add(
                 event_id=event.pk,
                 actor_id=actor.pk,
                 public=public,
-                by_agent=actor.is_agent,
+                by_agent=actor.is_agent and not on_behalf_of,
                 requester_id=ticket.requester_id,
                 mentioned=mentioned,
+                author_email=on_behalf_of,
+                reopened=reopened_from is not None,
             )
         )
     return event

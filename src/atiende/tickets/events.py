@@ -39,6 +39,9 @@ class TicketStatusChanged:
     old: str
     new: str
     comment_id: int | None = None
+    # A requester's message reopened the ticket (tickets.actions.comment_add): its
+    # TicketCommented follows with `reopened=True`, and people are told once, of that.
+    by_reply: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,12 @@ class TicketCommented:
     requester_id: int | None
     # The agents an internal note mentions who may see the ticket (selectors.mentions_in).
     mentioned: tuple[int, ...] = ()
+    # The address of the person the system account wrote for (a reply by mail from someone
+    # who may not act as themselves, e.g. in copy): never sent their own message.
+    author_email: str = ""
+    # This message reopened the resolved ticket (a TicketStatusChanged with `by_reply` came
+    # first): notifications tell of both at once.
+    reopened: bool = False
 
 
 @dataclass(frozen=True)

@@ -398,9 +398,12 @@ def _process(row: InboundMessage, parsed: ParsedMessage, raw: bytes, mailbox: Ma
         outcome = Outcome.COMMENTED
         _reply(ticket, parsed, sender)
     elif route == workflow.ReplyRoute.REOPEN:
-        outcome = Outcome.REOPENED
-        _reopen(ticket, sender)
-        _reply(ticket, parsed, sender)
+        # The reply reopens the ticket itself (tickets.actions.comment_add), so the reopen
+        # and the message are one action: people are told once.
+        reply = _reply(ticket, parsed, sender)
+        # (an agent's own reply joins the ticket as it is: agents' messages never reopen)
+        reopened = reply.status != Status.RESOLVED
+        outcome = Outcome.REOPENED if reopened else Outcome.COMMENTED
     elif (follow_up := _open_follow_up(ticket, sender)) is not None:
         # A later reply to the same old thread joins the follow-up it already opened.
         outcome, ticket = Outcome.COMMENTED, follow_up
@@ -596,7 +599,7 @@ def _new_ticket(parsed: ParsedMessage, sender: _Sender, mailbox: Mailbox) -> Tic
     )
 
 
-def _reply(ticket: Ticket, parsed: ParsedMessage, sender: _Sender) -> None:
+def _reply(ticket: Ticket, parsed: ParsedMessage, sender: _Sender) -> Ticket:
     """A public reply by the sender when they may act as themselves on this ticket; otherwise
     by the system account, naming the sender (never an internal note, never agent powers)."""
     uploads, dropped = _uploads(parsed)
@@ -608,9 +611,9 @@ def _reply(ticket: Ticket, parsed: ParsedMessage, sender: _Sender) -> None:
             ticket.requester_id == user.pk or tickets_visible_to(user).filter(pk=ticket.pk).exists()
         )
     ):
-        actor, prefix = user, ""
+        actor, prefix, on_behalf_of = user, "", ""
     else:
-        actor = system_actor()
+        actor, on_behalf_of = system_actor(), sender.address
         if user is not None and user.is_agent:
             prefix = _("Message from %(sender)s (sender not verified):") % {
                 "sender": sender.label()
@@ -620,9 +623,10 @@ def _reply(ticket: Ticket, parsed: ParsedMessage, sender: _Sender) -> None:
     body = _body(parsed, dropped, prefix=prefix)
     if not body and not uploads:
         body = _("(The message had no text.)")
-    ticket_actions.comment_add(
-        actor=actor, ticket_id=ticket.pk, body=body, public=True, attachments=uploads
-    )
+    return ticket_actions.comment_add(
+        actor=actor, ticket_id=ticket.pk, body=body, public=True, attachments=uploads,
+        on_behalf_of=on_behalf_of,
+    ).ticket  # fmt: skip
 
 
 def _route(ticket: Ticket) -> workflow.ReplyRoute:
@@ -632,10 +636,3 @@ def _route(ticket: Ticket) -> workflow.ReplyRoute:
         now=clock.now(),
         reopen_days=DeskSettings.current().reopen_days,
     )
-
-
-def _reopen(ticket: Ticket, sender: _Sender) -> None:
-    user = sender.user
-    is_requester = user is not None and ticket.requester_id == user.pk and not user.is_agent
-    actor = user if is_requester and user is not None else system_actor()
-    ticket_actions.ticket_transition(actor=actor, ticket_id=ticket.pk, to=Status.IN_PROGRESS)

@@ -33,6 +33,8 @@ from atiende.accounts.events import PasswordResetRequested, UserInvited
 from atiende.accounts.models import User
 from atiende.core.events import subscribe
 from atiende.notifications.events import NotificationsCreated, NotificationsMailed
+from atiende.notifications.models import Channel
+from atiende.notifications.preferences import wanted
 from atiende.tickets.events import TicketCommented, TicketCreated, TicketStatusChanged
 from atiende.tickets.models import Status, Ticket, TicketParticipant
 
@@ -55,11 +57,17 @@ def acknowledge(event: TicketCreated) -> None:
 @subscribe(TicketCommented, in_transaction=True)
 def public_reply(event: TicketCommented) -> None:
     _reply(event.ticket_id, event.event_id, event.actor_id, public=event.public,
-           requester_id=event.requester_id)  # fmt: skip
+           requester_id=event.requester_id, author_email=event.author_email)  # fmt: skip
 
 
 def _reply(
-    ticket_id: int, event_id: int, actor_id: int | None, *, public: bool, requester_id: int | None
+    ticket_id: int,
+    event_id: int,
+    actor_id: int | None,
+    *,
+    public: bool,
+    requester_id: int | None,
+    author_email: str = "",
 ) -> None:
     if not public:
         return  # an internal note: never mailed (to the requester or anyone in copy)
@@ -69,23 +77,35 @@ def _reply(
             kind=OutboundKind.REPLY, ticket_id=ticket_id, recipient_id=requester_id,
             event_id=event_id,
         )  # fmt: skip
-    _to_participants(OutboundKind.REPLY, ticket_id, event_id, actor_id)
+    _to_participants(OutboundKind.REPLY, ticket_id, event_id, actor_id, author_email)
 
 
-def _to_participants(kind: str, ticket_id: int, event_id: int | None, actor_id: int | None) -> None:
+def _to_participants(
+    kind: str, ticket_id: int, event_id: int | None, actor_id: int | None, author_email: str = ""
+) -> None:
     """The same public update to the people in copy (tickets.TicketParticipant): one query,
-    one bulk INSERT. Never the actor, never the requester (they have their own message)."""
-    people = list(
-        TicketParticipant.objects.filter(ticket_id=ticket_id)
-        .exclude(email__iexact=F("ticket__requester__email"))
-        .values_list("user_id", "email")
+    one bulk INSERT (and one more for the preference when people with an account are in
+    copy). Never the author (the actor, or whom the system account wrote for: a reply by mail
+    from someone in copy), never the requester (they have their own message), nor someone
+    with an account who turned off "copied" e-mail."""
+    found = TicketParticipant.objects.filter(ticket_id=ticket_id).exclude(
+        email__iexact=F("ticket__requester__email")
     )
+    if author_email:
+        found = found.exclude(email=author_email.lower())
+    people = [
+        (user_id, email)
+        for user_id, email in found.values_list("user_id", "email")
+        if user_id is None or user_id != actor_id
+    ]
+    users = {user_id for user_id, _email in people if user_id is not None}
+    unwanted = users - wanted(users, "copied", Channel.EMAIL) if users else set()
     outbox.queue_many(
         (
             {"kind": kind, "ticket_id": ticket_id, "recipient_id": user_id, "to_address": email,
              "event_id": event_id, "params": {"participant": True}}
             for user_id, email in people
-            if user_id is None or user_id != actor_id
+            if user_id not in unwanted
         ),
         thread=True,
     )  # fmt: skip

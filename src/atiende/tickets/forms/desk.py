@@ -56,9 +56,16 @@ class DeskChoices:
         return accounts_selectors.agent_choices(self.user)
 
     @cached_property
-    def agent_teams(self) -> dict[int, list[int]]:
-        """Each agent's team ids (one query): the assignee list follows the chosen team."""
-        return accounts_selectors.team_ids_by_member()
+    def agent_teams(self) -> dict[int, list[int | str]]:
+        """Each agent's team ids ("*": sees every ticket): the assignee list follows the team."""
+        return accounts_selectors.agent_team_ids(self.user)
+
+    def assignee_select(self, team_field_id: str, choices) -> TeamFollowingSelect:
+        """The assignee select that follows the team select `team_field_id` (pickers.js):
+        members of the chosen team only, as the action requires (tickets.actions)."""
+        return TeamFollowingSelect(
+            choices=choices, teams=self.agent_teams, attrs={"data-follows-team": team_field_id}
+        )
 
     @cached_property
     def categories(self) -> list[tuple[int, str]]:
@@ -210,6 +217,7 @@ class BulkForm(forms.Form):
             (UNASSIGNED, _("Nobody (unassign)")),
             *[(str(pk), name) for pk, name in choices.agents],
         ]
+        f["assignee"].widget = choices.assignee_select("bulk_team", f["assignee"].choices)
         f["team"].choices = _with_blank(_("Keep the team"), choices.teams)
         f["status"].choices = _with_blank(_("Choose a status"), Status.choices)
         f["resolution_code"].choices = _with_blank(_("Choose…"), choices.resolution_codes)
@@ -281,6 +289,7 @@ class TicketFieldsForm(forms.Form):
         f["category"].choices = _with_blank(_("No category"), choices.categories)
         f["team"].choices = _with_blank(_("No team"), choices.teams)
         f["assignee"].choices = _with_blank(_("Unassigned"), choices.agents)
+        f["assignee"].widget = choices.assignee_select("fields_team", f["assignee"].choices)
 
     @staticmethod
     def initial_for(ticket) -> dict[str, Any]:
@@ -372,13 +381,13 @@ class TeamFollowingSelect(forms.Select):
     """The assignee select: each agent's option says their teams (data-teams), so pickers.js
     lists only the members of the team chosen in the select named by `data-follows-team`."""
 
-    def __init__(self, *args, teams: dict[int, list[int]] | None = None, **kwargs):
+    def __init__(self, *args, teams: dict[int, list[int | str]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.teams = teams or {}
 
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
-        if value not in ("", None):
+        if str(value).isdigit():
             ids = self.teams.get(int(str(value)), [])
             option["attrs"]["data-teams"] = " ".join(str(i) for i in ids)
         return option

@@ -210,6 +210,26 @@
         const current = document.querySelector(selector);
         if (fresh && current) current.replaceWith(fresh);
       });
+      refreshViewCounts(doc);
+    });
+  }
+
+  // The sidebar's view counts (predefined and saved views) come with the same re-read page:
+  // each link's count is replaced in place (links and focus are kept, so htmx's boost and
+  // the keyboard are undisturbed). No request of its own: it costs nothing when idle.
+  function refreshViewCounts(doc) {
+    document.querySelectorAll(".desk-sidebar .view-nav a[href]").forEach((link) => {
+      const fresh = doc.querySelector(`.desk-sidebar .view-nav a[href="${CSS.escape(link.getAttribute("href"))}"]`);
+      if (!fresh) return;
+      const count = fresh.querySelector(".view-count");
+      const current = link.querySelector(".view-count");
+      if (count && current) {
+        if (current.textContent !== count.textContent) current.replaceWith(count);
+      } else if (count) {
+        link.append(" ", count);
+      } else if (current) {
+        current.remove();
+      }
     });
   }
 

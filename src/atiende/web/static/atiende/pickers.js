@@ -40,7 +40,9 @@
     if (!team) return;
     const chosen = team.value;
     select.querySelectorAll("option[data-teams]").forEach((option) => {
-      const member = !chosen || option.dataset.teams.split(" ").includes(chosen);
+      // "*": an agent who sees every ticket may take any team's ticket.
+      const teams = option.dataset.teams.split(" ");
+      const member = !chosen || teams.includes(chosen) || teams.includes("*");
       option.hidden = !member;
       option.disabled = !member;
       if (!member && option.selected) select.value = "";
