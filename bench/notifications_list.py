@@ -142,9 +142,9 @@ def explain(sql: str) -> str:
 
 
 def measure(repeat: int, show_plans: bool) -> list[tuple[str, float, float, float, int]]:
+    from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from django.db import connection
 
     from atiende.accounts.actions import api_token_create
     from atiende.accounts.models import User

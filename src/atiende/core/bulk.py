@@ -174,7 +174,7 @@ def insert_spread(
     """Rows that differ in one column only (one notification to many people): one
     `INSERT … SELECT` whose varying column comes from a single array parameter (`unnest` on
     PostgreSQL, `json_each` on SQLite), so a fan-out of N rows sends len(common) + 1 values
-    instead of N × columns, each prepared once. `common` maps attribute names to the value
+    instead of N times the columns, each prepared once. `common` maps attribute names to the value
     every row shares; `spread` names the varying column. Columns come from the model, as in
     `insert`."""
     if not values:
@@ -197,7 +197,9 @@ def insert_spread(
         selected = ["%s"] * len(common)
         source = "json_each(%s) AS spread"
         params.append(json.dumps(prepared))
-    sql = f"INSERT INTO {table} ({columns}) SELECT {', '.join(selected)}, spread.value FROM {source}"  # noqa: S608
+    sql = (
+        f"INSERT INTO {table} ({columns}) SELECT {', '.join(selected)}, spread.value FROM {source}"  # noqa: S608
+    )
     with db.cursor() as cursor:
         cursor.execute(sql, params)
     return len(values)

@@ -85,9 +85,7 @@ def others_on(ticket_id: int, user: User) -> list[tuple[int, str, str]]:
     return sorted((u, e[0], e[1]) for u, e in entries.items() if e[2] > now and u != user.pk)
 
 
-def etag(
-    user: User | int, version: int, updated_at, others: list[tuple[int, str, str]]
-) -> str:
+def etag(user: User | int, version: int, updated_at, others: list[tuple[int, str, str]]) -> str:
     """Changes when the ticket does (a reply moves updated_at, a field change the version) or
     when someone arrives, leaves or starts replying. Keyed with the secret key and the user
     (or their id): holding it proves the access check passed when it was issued (see

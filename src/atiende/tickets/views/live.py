@@ -13,7 +13,6 @@ from atiende.core.ids import parse_id
 
 from .. import live, selectors
 
-
 TOKEN_HEADER = "X-Live-Token"  # a fresh poll token (live.poll_token) on every signed-in answer
 
 
