@@ -86,6 +86,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "atiende.core.middleware.ContentSecurityPolicyMiddleware",
+    # The live ticket page's idle poll, answered from a signed poll token before the session
+    # and the user are loaded (docs/live-desk.md); every other request passes through.
+    "atiende.tickets.views.live.IdlePollMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

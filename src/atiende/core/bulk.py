@@ -166,3 +166,40 @@ def insert_instance(
     obj._state.adding = False
     obj._state.db = db.alias
     return True
+
+
+def insert_spread(
+    model: type[models.Model], common: dict[str, Any], spread: str, values: Sequence[Any]
+) -> int:
+    """Rows that differ in one column only (one notification to many people): one
+    `INSERT … SELECT` whose varying column comes from a single array parameter (`unnest` on
+    PostgreSQL, `json_each` on SQLite), so a fan-out of N rows sends len(common) + 1 values
+    instead of N times the columns, each prepared once. `common` maps attribute names to the value
+    every row shares; `spread` names the varying column. Columns come from the model, as in
+    `insert`."""
+    if not values:
+        return 0
+    db = connections[DEFAULT_DB_ALIAS]
+    concrete = {f.attname: f for f in model._meta.concrete_fields}
+    quote = db.ops.quote_name
+    names = [*common, spread]
+    columns = ", ".join(quote(concrete[name].column) for name in names)
+    params = [concrete[name].get_db_prep_save(value, db) for name, value in common.items()]
+    spread_field = concrete[spread]
+    prepared = [spread_field.get_db_prep_save(v, db) for v in values]
+    table = quote(model._meta.db_table)
+    if db.vendor == "postgresql":
+        # typed placeholders: a bare NULL or text in a SELECT list is not the column's type
+        selected = [f"CAST(%s AS {concrete[name].db_type(db)})" for name in common]
+        source = f"unnest(CAST(%s AS {spread_field.db_type(db)}[])) AS spread(value)"
+        params.append(prepared)
+    else:
+        selected = ["%s"] * len(common)
+        source = "json_each(%s) AS spread"
+        params.append(json.dumps(prepared))
+    sql = (
+        f"INSERT INTO {table} ({columns}) SELECT {', '.join(selected)}, spread.value FROM {source}"  # noqa: S608
+    )
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+    return len(values)

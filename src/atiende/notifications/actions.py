@@ -55,6 +55,26 @@ def notify_many(rows: Sequence[tuple]) -> int:
     return count
 
 
+def _notify_spread(
+    user_ids: Sequence[int], ticket_id: int | None, verb: str, params: dict[str, Any], now
+) -> int:
+    """The same notification to several people: one INSERT … SELECT over the list of ids
+    (core.bulk.insert_spread), on the path of every reply to a followed ticket
+    (bench/fanout.py: 20 rows of VALUES cost 1.6 ms on PostgreSQL, mostly preparing and
+    quoting 120 parameters)."""
+    from atiende.core.bulk import insert_spread
+
+    count = insert_spread(
+        Notification,
+        {"ticket_id": ticket_id, "verb": verb, "params": params, "created_at": now,
+         "read_at": None},
+        "user_id",
+        user_ids,
+    )  # fmt: skip
+    _published([(pk, ticket_id, verb, params) for pk in user_ids])
+    return count
+
+
 def _published(rows: list[tuple]) -> None:
     """Other channels (e-mail) follow the in-app notifications: `NotificationsCreated` with
     (user_id, ticket_id, verb, params) rows, in the same transaction (core.events)."""
@@ -108,7 +128,7 @@ def tell(
     now = clock.now()
     chosen = wanted_by_channel(ids, event)
     app = sorted(chosen[Channel.APP])
-    count = notify_many([(pk, ticket_id, verb, params, now, None) for pk in app]) if app else 0
+    count = _notify_spread(app, ticket_id, verb, params, now) if app else 0
     mail = chosen[Channel.EMAIL]
     if mail and verb not in MAILED_ELSEWHERE:
         events.publish(

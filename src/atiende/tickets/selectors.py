@@ -190,12 +190,17 @@ def mentions_in(ticket: Ticket, body: str) -> Mentions:
     return Mentions(frozenset(found.values()), tuple(n for n in names if n not in found))
 
 
-def followers_who_see(ticket: Ticket) -> set[int]:
-    """The ticket's followers who may see it, as agents (what they are told may be internal):
-    one query, on the path of every reply."""
+def followers_seeing(ticket: Ticket) -> QuerySet[User]:
+    """The ticket's followers who may see it, as agents (what they are told may be internal),
+    as a query a caller may combine (rows may repeat: distinct() or a UNION)."""
     followers = TicketFollower.objects.filter(ticket_id=ticket.pk).values("user_id")
     found = User.objects.filter(_sees(ticket), pk__in=followers, is_active=True)
-    return set(found.exclude(role=Role.REQUESTER).values_list("pk", flat=True).distinct())
+    return found.exclude(role=Role.REQUESTER)
+
+
+def followers_who_see(ticket: Ticket) -> set[int]:
+    """The ids of `followers_seeing`: one query."""
+    return set(followers_seeing(ticket).values_list("pk", flat=True).distinct())
 
 
 def followers_of(actor: User, ticket: Ticket) -> list[User]:

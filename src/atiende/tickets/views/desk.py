@@ -330,6 +330,7 @@ def _render_ticket(
         "events": events,
         "seen": seen,
         "live_interval_ms": live.POLL_SECONDS * 1000,
+        "live_token": live.poll_token(user, ticket.pk, ticket.number),
         "resolution_text": selectors.resolution_label(ticket.resolution_code),
         "fields_form": fields_form or TicketFieldsForm(choices=choices, ticket=ticket),
         "priority_form": priority_form

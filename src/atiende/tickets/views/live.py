@@ -3,14 +3,17 @@ seconds whether anything changed. An unchanged answer is a 304 with no body."""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpResponse, HttpResponseNotModified
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from atiende.core.http import agents_only
 from atiende.core.ids import parse_id
 
 from .. import live, selectors
+
+TOKEN_HEADER = "X-Live-Token"  # a fresh poll token (live.poll_token) on every signed-in answer
 
 
 def _not_modified(request, tag: str) -> bool:
@@ -40,7 +43,9 @@ def ticket_live(request, number: str):
     tag = live.etag(request.user, version, updated_at, live.others_on(ticket_id, request.user))
     if _not_modified(request, tag):
         live.announce(ticket_id, request.user, mode)  # a write only every PRESENCE_TTL / 2
-        return _private(HttpResponseNotModified(), tag)
+        answer = _private(HttpResponseNotModified(), tag)
+        answer[TOKEN_HEADER] = live.poll_token(request.user, ticket_id, number.upper()[:20])
+        return answer
     ticket = selectors.ticket_get(request.user, ticket_id)  # NotFound: 404
     others = live.announce(ticket_id, request.user, mode)
     tag = live.etag(request.user, ticket.version, ticket.updated_at, others)
@@ -49,7 +54,56 @@ def ticket_live(request, number: str):
     if seen is not None:  # the ticket or its visitors moved on: say what changed
         changes = live.changes_since(request.user, ticket, seen)
         context.update(ticket=ticket, changes=changes, stale=bool(changes))
-    return _private(render(request, "tickets/desk/_live.html", context), tag)
+    answer = _private(render(request, "tickets/desk/_live.html", context), tag)
+    answer[TOKEN_HEADER] = live.poll_token(request.user, ticket.pk, ticket.number)
+    return answer
+
+
+def idle_answer(request: HttpRequest) -> HttpResponse | None:
+    """The idle poll without the session: a 304 when the request carries a valid poll token
+    (`t`, live.read_poll_token) for this very URL and the tag the page holds is still the
+    current one for the token's user. Anything else (no token, expired, forged, another
+    ticket's, the ticket or its visitors changed) answers None: the signed-in path decides.
+    One query (the ticket's version by primary key) and one presence read; no session, no
+    user row, no access rule (the token was minted after it, for TOKEN_SECONDS)."""
+    claims = live.read_poll_token(request.GET.get("t", ""))
+    if claims is None or request.path != reverse("desk:ticket_live", args=[claims.number]):
+        return None
+    stamp = live.ticket_stamp_by_id(claims.ticket_id)
+    if stamp is None:
+        return None
+    version, updated_at = stamp
+    entries = live.presence_of(claims.ticket_id)
+    tag = live.etag(claims.user_id, version, updated_at, live.others_in(entries, claims.user_id))
+    if not _not_modified(request, tag):
+        return None
+    # a write only every PRESENCE_TTL / 2, from the entries just read
+    live.announce_as(
+        claims.ticket_id, claims.user_id, claims.name, request.GET.get("mode", ""), entries
+    )
+    return _private(HttpResponseNotModified(), tag)
+
+
+class IdlePollMiddleware:
+    """Answers the ticket page's idle poll before the session, authentication and the rest of
+    the stack (settings.MIDDLEWARE, right after the security headers): about half of a
+    signed-in poll's cost was loading the session and the user (docs/live-desk.md). Only a
+    GET of a `…/live/` URL with a `t=` parameter is looked at; everything else, and every
+    poll `idle_answer` declines, goes on unchanged."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            request.method == "GET"
+            and request.path_info.endswith("/live/")
+            and "t=" in request.META.get("QUERY_STRING", "")
+        ):
+            answer = idle_answer(request)
+            if answer is not None:
+                return answer
+        return self.get_response(request)
 
 
 @require_GET

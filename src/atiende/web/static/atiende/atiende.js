@@ -131,7 +131,7 @@
 (() => {
   const INTERVAL = 10000;
 
-  function poller(url, interval, onChange) {
+  function poller(url, interval, onChange, onAnswer) {
     let etag = "";
     let timer = null;
     async function tick() {
@@ -140,6 +140,7 @@
         try {
           const headers = etag ? { "If-None-Match": etag } : {};
           const response = await fetch(url(), { headers, cache: "no-store", credentials: "same-origin" });
+          if (onAnswer) onAnswer(response);
           if (response.status === 200) {
             etag = response.headers.get("ETag") || "";
             await onChange(response);
@@ -165,7 +166,11 @@
   function startTicket(bar) {
     const base = bar.dataset.live;
     const interval = Number(bar.dataset.liveInterval) || INTERVAL;
-    const url = () => `${base}&mode=${replying() ? "replying" : "viewing"}`;
+    // The poll token lets an idle poll skip the session (docs/live-desk.md); every signed-in
+    // answer brings a fresh one.
+    let token = bar.dataset.liveToken || "";
+    const url = () => `${base}&t=${encodeURIComponent(token)}&mode=${replying() ? "replying" : "viewing"}`;
+    const renewed = (response) => { token = response.headers.get("X-Live-Token") || token; };
     poller(url, interval, async (response) => {
       const doc = new DOMParser().parseFromString(await response.text(), "text/html");
       const presence = doc.querySelector("[data-live-presence]");
@@ -188,7 +193,7 @@
           timeline.appendChild(entry);
         }
       });
-    });
+    }, renewed);
   }
 
   function startQueue(holder) {
