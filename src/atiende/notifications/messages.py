@@ -22,6 +22,7 @@ MESSAGES: dict[str, Promise] = {
     "approval_decided": _("%(number)s: %(actor)s decided an approval (%(decision)s)."),
     "approval_withdrawn": _("%(number)s: the approval asked of you was withdrawn."),
     "change_state": _("%(number)s, a change you own, moved to %(status)s."),
+    "survey_poor": _("%(number)s: the requester rated the service %(rating)s out of 5."),
 }
 
 DECISIONS: dict[str, Promise] = {"approved": _("approved"), "rejected": _("rejected")}
@@ -40,7 +41,7 @@ def render(verb: str, params: dict) -> str:
     values = dict(params)
     if "clock" in values:
         values["clock"] = str(CLOCK_NAMES.get(values["clock"], values["clock"]))
-    for key in ("number", "actor", "decision", "status"):
+    for key in ("number", "actor", "decision", "status", "rating"):
         values.setdefault(key, "")
     if values["status"]:
         values["status"] = _status_label(values["status"])
