@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from atiende.core.queries import one_or_none
 
@@ -18,7 +19,7 @@ class Rating(models.IntegerChoices):
     VERY_DISSATISFIED = 1, _("Very dissatisfied")
     DISSATISFIED = 2, _("Dissatisfied")
     NEUTRAL = 3, _("Neither satisfied nor dissatisfied")
-    SATISFIED = 4, _("Satisfied")
+    SATISFIED = 4, pgettext_lazy("rating", "Satisfied")
     VERY_SATISFIED = 5, _("Very satisfied")
 
 
