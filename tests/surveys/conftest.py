@@ -15,7 +15,9 @@ from ..factories import AgentFactory, RequesterFactory, add_to_team, make_ticket
 
 @pytest.fixture
 def requester(db):
-    return RequesterFactory(username="ana", email="ana@example.org", first_name="Ana", language="es")
+    return RequesterFactory(
+        username="ana", email="ana@example.org", first_name="Ana", language="es"
+    )
 
 
 @pytest.fixture

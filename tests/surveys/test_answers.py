@@ -29,7 +29,9 @@ def test_the_portal_page_shows_the_widget_and_takes_the_answer(finish, requester
     assert page.status_code == 200
     html = page.content.decode()
     assert 'id="survey"' in html and f"/surveys/tickets/{ticket.number}/answer/" in html
-    done = client.post(f"/surveys/tickets/{ticket.number}/answer/", {"rating": "5", "comment": "Muy rápido."})
+    done = client.post(
+        f"/surveys/tickets/{ticket.number}/answer/", {"rating": "5", "comment": "Muy rápido."}
+    )
     assert done.status_code == 302
     response = SurveyResponse.objects.get(invitation__ticket=ticket)
     assert (response.rating, response.comment) == (5, "Muy rápido.")
@@ -49,7 +51,9 @@ def test_the_widget_is_only_for_the_person_asked(finish, requester, agent, surve
     assert page.status_code == 200 and 'id="survey"' not in page.content.decode()
     refused = _portal(colleague).post(f"/surveys/tickets/{ticket.number}/answer/", {"rating": "1"})
     assert refused.status_code == 404
-    stranger = _portal(RequesterFactory()).post(f"/surveys/tickets/{ticket.number}/answer/", {"rating": "1"})
+    stranger = _portal(RequesterFactory()).post(
+        f"/surveys/tickets/{ticket.number}/answer/", {"rating": "1"}
+    )
     assert stranger.status_code == 404
     assert not SurveyResponse.objects.exists()
 

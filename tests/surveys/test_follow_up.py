@@ -11,7 +11,6 @@ from atiende.notifications.models import Notification
 from atiende.surveys import actions
 from atiende.surveys.models import FollowUpStatus, SurveyFollowUp, SurveyInvitation
 
-
 pytestmark = pytest.mark.django_db
 
 
@@ -43,7 +42,9 @@ def test_the_lead_is_told_and_moves_the_follow_up(poor, lead, agent):
         actions.follow_up_move(actor=lead, follow_up_id=poor.pk, to="acknowledged")
     actions.follow_up_move(actor=lead, follow_up_id=poor.pk, to="closed")
     ticket = poor.response.invitation.ticket
-    moves = list(ticket.events.filter(field="satisfaction_follow_up").values_list("new_value", flat=True))
+    moves = list(
+        ticket.events.filter(field="satisfaction_follow_up").values_list("new_value", flat=True)
+    )
     assert moves == ["open", "contacted", "closed"]
 
 
@@ -65,6 +66,9 @@ def test_the_desk_card_and_its_form(poor, lead):
     assert moved.status_code == 302
     poor.refresh_from_db()
     assert poor.status == FollowUpStatus.OPEN
-    client.post(f"/surveys/follow-ups/{poor.pk}/", {"status": "acknowledged", "next": f"/desk/tickets/{ticket.number}/"})
+    client.post(
+        f"/surveys/follow-ups/{poor.pk}/",
+        {"status": "acknowledged", "next": f"/desk/tickets/{ticket.number}/"},
+    )
     poor.refresh_from_db()
     assert poor.status == FollowUpStatus.ACKNOWLEDGED

@@ -89,7 +89,9 @@ def test_one_survey_per_person_per_n_days(finish, requester, survey_settings):
         assert SurveyInvitation.objects.filter(ticket=finish(requester)).exists()
 
 
-def test_disabled_surveys_and_agents_as_requesters_are_not_asked(finish, requester, survey_settings):
+def test_disabled_surveys_and_agents_as_requesters_are_not_asked(
+    finish, requester, survey_settings
+):
     assert SurveyInvitation.objects.filter(ticket=finish(AgentFactory())).count() == 0
     survey_settings.enabled = False
     survey_settings.save()

@@ -48,7 +48,9 @@ def test_rating_from_the_mailed_link_without_signing_in(smtp_server, finish, req
     assert message["To"] == "ana@example.org"
     text = message.get_body(preferencelist=("plain",)).get_content()
     assert "Muy satisfecho" in text, text  # in the requester's language
-    found = dict(re.findall(r"([1-5]) - [^:\n]*: https://desk\.example\.com(/surveys/rate/\S+/)", text))
+    found = dict(
+        re.findall(r"([1-5]) - [^:\n]*: https://desk\.example\.com(/surveys/rate/\S+/)", text)
+    )
     assert sorted(found) == ["1", "2", "3", "4", "5"], text
 
     browser = Client(enforce_csrf_checks=True)
@@ -87,7 +89,11 @@ def test_a_prefetch_by_head_changes_nothing(finish, requester, survey_settings):
 
 @pytest.mark.parametrize(
     "mangle",
-    [lambda t: t[:-3] + ("aaa" if not t.endswith("aaa") else "bbb"), lambda t: t[:10], lambda t: "x"],
+    [
+        lambda t: t[:-3] + ("aaa" if not t.endswith("aaa") else "bbb"),
+        lambda t: t[:10],
+        lambda t: "x",
+    ],
 )
 def test_forged_links_answer_400_and_write_nothing(finish, requester, survey_settings, mangle):
     survey = SurveyInvitation.objects.get(ticket=finish(requester))
@@ -100,8 +106,12 @@ def test_forged_links_answer_400_and_write_nothing(finish, requester, survey_set
 
 def test_a_link_signed_for_another_person_or_rating_is_refused(finish, requester, survey_settings):
     survey = SurveyInvitation.objects.get(ticket=finish(requester))
-    other = signing.dumps({"i": survey.pk, "u": survey.person_id + 1000, "r": 5}, salt=links.RATE_SALT)
-    bad_rating = signing.dumps({"i": survey.pk, "u": survey.person_id, "r": 9}, salt=links.RATE_SALT)
+    other = signing.dumps(
+        {"i": survey.pk, "u": survey.person_id + 1000, "r": 5}, salt=links.RATE_SALT
+    )
+    bad_rating = signing.dumps(
+        {"i": survey.pk, "u": survey.person_id, "r": 9}, salt=links.RATE_SALT
+    )
     wrong_salt = signing.dumps({"i": survey.pk, "u": survey.person_id, "r": 5}, salt="other")
     for token in (other, bad_rating, wrong_salt):
         assert Client().get(f"/surveys/rate/{token}/").status_code == 400

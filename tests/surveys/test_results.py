@@ -24,7 +24,10 @@ def answered(finish, survey_settings, agent):
     twice (first 5, then 2: counted once, as 2)."""
     category = CategoryFactory(name="Printers")
     service = ConfigurationItem.objects.create(
-        name="Printing", ci_class=CiClass.BUSINESS_SERVICE, created_at=clock.now(), updated_at=clock.now()
+        name="Printing",
+        ci_class=CiClass.BUSINESS_SERVICE,
+        created_at=clock.now(),
+        updated_at=clock.now(),
     )
     tickets = []
     for rating in (5, 4, (5, 2), None):

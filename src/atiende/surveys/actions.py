@@ -178,10 +178,12 @@ def _comment(value: str | None) -> str | None:
 def leads_of(team_id: int | None) -> list[int]:
     """Who follows up a poor rating: the team's leads and its managers (as SLA escalations
     name them); without a team, or a team without one, the desk's managers."""
-    rows = TeamMembership.objects.filter(team_id=team_id, user__is_active=True).filter(
-        Q(is_lead=True) | Q(user__role__in=[Role.MANAGER, Role.ADMIN])
-    )
-    found = list(rows.order_by("user_id").values_list("user_id", flat=True)) if team_id else []
+    found: list[int] = []
+    if team_id is not None:
+        rows = TeamMembership.objects.filter(team_id=team_id, user__is_active=True).filter(
+            Q(is_lead=True) | Q(user__role__in=[Role.MANAGER, Role.ADMIN])
+        )
+        found = list(rows.order_by("user_id").values_list("user_id", flat=True))
     if not found:
         found = list(
             User.objects.filter(role=Role.MANAGER, is_active=True)
@@ -227,10 +229,9 @@ def can_follow_up(actor: User, team_id: int | None) -> bool:
         return False
     if actor.is_admin or actor.is_manager:
         return True
-    return (
-        bool(team_id)
-        and TeamMembership.objects.filter(team_id=team_id, user_id=actor.pk, is_lead=True).exists()
-    )
+    if team_id is None:
+        return False
+    return TeamMembership.objects.filter(team_id=team_id, user_id=actor.pk, is_lead=True).exists()
 
 
 def follow_up_move(*, actor: User, follow_up_id: int, to: str, note: str = "") -> SurveyFollowUp:

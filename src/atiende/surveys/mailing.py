@@ -33,10 +33,11 @@ class _Subject:
 def build(
     row: OutboundMessage, user: User | None, language: str, context: dict[str, Any]
 ) -> tuple[Any, ...]:
+    pk = (row.params or {}).get("invitation")
     invitation = (
-        SurveyInvitation.objects.select_related("ticket")
-        .filter(pk=(row.params or {}).get("invitation"))
-        .first()
+        SurveyInvitation.objects.select_related("ticket").filter(pk=pk).first()
+        if isinstance(pk, int)
+        else None
     )
     if invitation is None or user is None or invitation.person_id != user.pk:
         raise Suppress("the survey is gone")

@@ -90,7 +90,7 @@ def comment(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_POST
 @login_required
-def answer(request: HttpRequest, number: str) -> HttpResponse:
+def answer(request, number: str) -> HttpResponse:
     """The requester's rating from the portal ticket page (the widget's form)."""
     ticket = ticket_get(request.user, number)
     try:
@@ -117,9 +117,9 @@ def _filters(request: HttpRequest) -> tuple[selectors.Filters, dict, dict[str, l
     query = request.GET
     try:
         if query.get("start"):
-            start = parse_moment(query["start"], field="start")
+            start = parse_moment(query["start"], field="start") or start
         if query.get("end"):
-            end = parse_moment(query["end"], field="end", end_of_day=True)
+            end = parse_moment(query["end"], field="end", end_of_day=True) or end
         check_range(start, end, max_days=3660)
     except ValidationFailed as exc:
         errors = exc.errors or {"start": [exc.first_message()]}
@@ -135,7 +135,7 @@ def _filters(request: HttpRequest) -> tuple[selectors.Filters, dict, dict[str, l
 
 
 @agents_only(others_to="portal:home")
-def results(request: HttpRequest) -> HttpResponse:
+def results(request) -> HttpResponse:
     filters, shown, errors = _filters(request)
     by = request.GET.get("by", "team")
     if by not in selectors.DIMENSIONS:
@@ -159,7 +159,7 @@ def results(request: HttpRequest) -> HttpResponse:
 
 
 @agents_only(others_to="portal:home")
-def responses(request: HttpRequest) -> HttpResponse:
+def responses(request) -> HttpResponse:
     filters, shown, errors = _filters(request)
     page = selectors.responses_page(request.user, filters, cursor=request.GET.get("cursor"))
     query = request.GET.copy()
@@ -181,7 +181,7 @@ def responses(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @agents_only
-def follow_up(request: HttpRequest, follow_up_id: int) -> HttpResponse:
+def follow_up(request, follow_up_id: int) -> HttpResponse:
     back = request.POST.get("next") or ""
     try:
         moved = actions.follow_up_move(
@@ -203,7 +203,7 @@ def follow_up(request: HttpRequest, follow_up_id: int) -> HttpResponse:
 
 
 @agents_only(others_to="portal:home")
-def settings_page(request: HttpRequest) -> HttpResponse:
+def settings_page(request) -> HttpResponse:
     user = request.user
     if not (user.is_manager or user.is_admin):
         raise Forbidden()
