@@ -30,6 +30,7 @@ def lead(team):
 @pytest.fixture
 def survey_settings(db):
     config = SurveySettings.load()
+    config.enabled = True
     config.delay_hours = 0
     config.min_days_between = 0
     config.save()

@@ -48,7 +48,7 @@ def invite_for_ticket(*, ticket_id: int) -> SurveyInvitation | None:
     e-mail commit with it. None when no survey is due: surveys off, the ticket's kind, team or
     organisation not chosen, no (active, non-agent) requester, the ticket already surveyed,
     or the person asked within the last `min_days_between` days."""
-    config = SurveySettings.load()
+    config = SurveySettings.current()
     if not config.enabled:
         return None
     ticket = Ticket.objects.select_related("requester").filter(pk=ticket_id).first()
@@ -59,11 +59,9 @@ def invite_for_ticket(*, ticket_id: int) -> SurveyInvitation | None:
         return None
     if config.kinds and ticket.kind not in config.kinds:
         return None
-    team_ids = set(config.teams.values_list("pk", flat=True))
-    if team_ids and ticket.team_id not in team_ids:
+    if config.team_ids and ticket.team_id not in config.team_ids:
         return None
-    org_ids = set(config.organizations.values_list("pk", flat=True))
-    if org_ids and ticket.organization_id not in org_ids:
+    if config.organization_ids and ticket.organization_id not in config.organization_ids:
         return None
     now = clock.now()
     condition = Q(ticket_id=ticket.pk)

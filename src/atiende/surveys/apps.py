@@ -25,3 +25,16 @@ class SurveysConfig(AppConfig):
         # The survey e-mail, composed at delivery by this app (mail sits below it).
         register_kind(OutboundKind.SURVEY, mailing.build)
         register_panels()
+
+        # Cache invalidation only (not domain logic): the rules every resolution reads.
+        from django.db.models.signals import m2m_changed, post_save
+
+        from .models import SurveySettings, _current_rules
+
+        post_save.connect(_current_rules.forget, sender=SurveySettings, dispatch_uid="survey-rules")
+        for through in (SurveySettings.teams.through, SurveySettings.organizations.through):
+            m2m_changed.connect(
+                _current_rules.forget,
+                sender=through,
+                dispatch_uid=f"survey-rules-{through.__name__}",
+            )

@@ -3,12 +3,15 @@ response, and the follow-up of a poor rating. See docs/surveys.md for the decisi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from atiende.core.memo import ProcessMemo
 from atiende.core.queries import one_or_none
 
 
@@ -41,7 +44,8 @@ class SurveySettings(models.Model):
     """Who is asked, when, and how often. One row (pk=1), edited by managers on the survey
     settings page or in the admin. Empty kinds, teams or organisations mean "all"."""
 
-    enabled = models.BooleanField(_("surveys enabled"), default=True)
+    # Off until a manager turns surveys on: asking people is the organisation's decision.
+    enabled = models.BooleanField(_("surveys enabled"), default=False)
     kinds = models.JSONField(
         _("ticket kinds"),
         default=default_kinds,
@@ -90,10 +94,49 @@ class SurveySettings(models.Model):
 
     @classmethod
     def load(cls) -> SurveySettings:
+        """The row to edit (created on first use)."""
         obj = one_or_none(cls.objects.filter(pk=1))
         if obj is None:
             obj, _created = cls.objects.get_or_create(pk=1)
         return obj
+
+    @classmethod
+    def current(cls) -> Rules:
+        """The rules as every resolution reads them: kept in process memory, cleared when the
+        settings are saved (apps.py); never writes (a desk that never opened the settings
+        page has surveys off)."""
+        return _current_rules.get()
+
+
+@dataclass(frozen=True)
+class Rules:
+    enabled: bool = False
+    kinds: tuple[str, ...] = ()
+    team_ids: frozenset[int] = frozenset()
+    organization_ids: frozenset[int] = frozenset()
+    delay_hours: int = 0
+    min_days_between: int = 7
+    answer_days: int = 14
+
+
+def _load_rules() -> Rules:
+    obj = one_or_none(
+        SurveySettings.objects.filter(pk=1).prefetch_related("teams", "organizations")
+    )
+    if obj is None:
+        return Rules()
+    return Rules(
+        enabled=obj.enabled,
+        kinds=tuple(obj.kinds or ()),
+        team_ids=frozenset(t.pk for t in obj.teams.all()),
+        organization_ids=frozenset(o.pk for o in obj.organizations.all()),
+        delay_hours=obj.delay_hours,
+        min_days_between=obj.min_days_between,
+        answer_days=obj.answer_days,
+    )
+
+
+_current_rules = ProcessMemo(_load_rules)
 
 
 class SurveyInvitation(models.Model):
