@@ -119,3 +119,13 @@ def test_managers_edit_the_settings_page(manager, agent, team):
     agent_client = Client()
     agent_client.force_login(agent)
     assert agent_client.get("/surveys/settings/").status_code == 403
+
+
+def test_managers_keep_the_settings_in_the_admin_too(manager):
+    client = Client()
+    client.force_login(manager)
+    SurveySettings.load()
+    page = client.get("/admin/surveys/surveysettings/1/change/")
+    assert page.status_code == 200
+    assert 'type="checkbox" name="kinds" value="incident"' in page.content.decode()
+    assert client.get("/admin/surveys/surveyresponse/").status_code == 200

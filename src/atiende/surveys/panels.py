@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.utils.translation import gettext_lazy as _
-
 from atiende.accounts.models import User
 from atiende.core import clock
 from atiende.tickets.models import Ticket
@@ -83,6 +81,6 @@ def register_panels() -> None:
             order=450,
             audience=Audience.AGENTS,
             load=load_card,
-            jump=_("Satisfaction"),
+            # No jump link: most tickets have no survey, and the link would lead nowhere.
         )
     )
