@@ -129,3 +129,18 @@ def test_managers_keep_the_settings_in_the_admin_too(manager):
     assert page.status_code == 200
     assert 'type="checkbox" name="kinds" value="incident"' in page.content.decode()
     assert client.get("/admin/surveys/surveyresponse/").status_code == 200
+
+
+def test_the_previous_period_for_comparison(answered, agent):
+    from datetime import timedelta
+
+    now = clock.now()
+    filters = selectors.Filters(start=now + timedelta(minutes=1), end=now + timedelta(days=1))
+    summary = selectors.csat_summary(agent, filters=filters, previous=True)
+    assert summary["sent"] == 0 and summary["csat"] is None
+    before = summary["previous"]
+    assert (before["sent"], before["responses"], before["csat"]) == (4, 3, 66.7)
+    assert before["end"] < filters.start and before["end"] - before["start"] < timedelta(days=1)
+    api = ApiClient(agent).get("/surveys/summary", {"previous": "true"})
+    assert api.status_code == 200 and api.json()["previous"]["sent"] == 0
+    assert api.json()["sent"] == 4

@@ -44,6 +44,7 @@ class PeriodQuery(Schema):
 
 class SummaryQuery(PeriodQuery):
     by: str = Field(default="", description="agent, team, category or service; empty: totals.")
+    previous: bool = Field(default=False, description="Also the period of the same length before.")
 
 
 class ResponsesQuery(PeriodQuery):
@@ -66,11 +67,17 @@ class SummaryRowOut(FiguresOut):
     label: str
 
 
+class PreviousOut(FiguresOut):
+    start: datetime
+    end: datetime
+
+
 class SummaryOut(FiguresOut):
     start: datetime
     end: datetime
     by: str
     rows: list[SummaryRowOut]
+    previous: PreviousOut | None = None
 
 
 class ResponseOut(Schema):
@@ -131,7 +138,9 @@ def survey_summary(request, query: Query[SummaryQuery]):
     if query.by and query.by not in selectors.DIMENSIONS:
         raise ValidationFailed.field("by", _("Split by agent, team, category or service."))
     filters = _filters(query)
-    summary = selectors.csat_summary(request.user, filters=filters, by=query.by)
+    summary = selectors.csat_summary(
+        request.user, filters=filters, by=query.by, previous=query.previous
+    )
     return {**summary, "start": filters.start, "end": filters.end}
 
 

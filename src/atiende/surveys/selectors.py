@@ -7,8 +7,8 @@ denominator is 0. A survey answered twice is one response (its latest rating).""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Avg, Count, Q, QuerySet
@@ -30,6 +30,9 @@ DIMENSIONS: dict[str, tuple[str, Any]] = {
     "category": ("ticket__category_id", _("Category")),
     "service": ("ticket__affected_items__item_id", _("Service")),
 }
+
+
+_TICK = timedelta(microseconds=1)  # the previous period ends just before this one starts
 
 
 @dataclass(frozen=True)
@@ -87,20 +90,29 @@ _COUNTS = {
 }
 
 
-def csat_summary(actor: User, *, filters: Filters | None = None, by: str = "") -> dict[str, Any]:
-    """The CSAT score and response rate of the surveys `actor` may see, over
-    `filters.start`..`end` (when the survey was made), in total and split `by` one of
-    DIMENSIONS (rows best-answered first). Two queries (the total and the split) plus one for
-    the split's labels. Reusable by the reports engine."""
-    filters = filters or Filters()
-    scoped = _scoped(actor, filters)
-    total = scoped.aggregate(**_COUNTS)
-    summary: dict[str, Any] = {
+def _total(actor: User, filters: Filters) -> dict[str, Any]:
+    total = _scoped(actor, filters).aggregate(**_COUNTS)
+    return {
         **_figures(total["sent_n"], total["answered_n"], total["satisfied_n"]),
         "average": round(total["average"], 2) if total["average"] is not None else None,
-        "by": by,
-        "rows": [],
     }
+
+
+def csat_summary(
+    actor: User, *, filters: Filters | None = None, by: str = "", previous: bool = False
+) -> dict[str, Any]:
+    """The CSAT score and response rate of the surveys `actor` may see, over
+    `filters.start`..`end` (when the survey was made), in total and split `by` one of
+    DIMENSIONS (rows best-answered first). With `previous` (and both ends given), also the
+    totals of the period of the same length just before (`summary["previous"]`). One query
+    per total, one for the split and one for its labels. Reusable by the reports engine."""
+    filters = filters or Filters()
+    scoped = _scoped(actor, filters)
+    summary: dict[str, Any] = {**_total(actor, filters), "by": by, "rows": []}
+    if previous and filters.start is not None and filters.end is not None:
+        length = filters.end - filters.start
+        before = replace(filters, start=filters.start - length, end=filters.start - _TICK)
+        summary["previous"] = {**_total(actor, before), "start": before.start, "end": before.end}
     if not by:
         return summary
     if by not in DIMENSIONS:

@@ -140,7 +140,7 @@ def results(request) -> HttpResponse:
     by = request.GET.get("by", "team")
     if by not in selectors.DIMENSIONS:
         by = "team"
-    summary = selectors.csat_summary(request.user, filters=filters, by=by)
+    summary = selectors.csat_summary(request.user, filters=filters, by=by, previous=True)
     return render(
         request,
         "surveys/results.html",
