@@ -92,3 +92,23 @@ def test_no_survey_no_answer(finish, requester, survey_settings):
     ticket = finish(requester)
     api = ApiClient(requester).post(f"/tickets/{ticket.pk}/survey", {"rating": 5})
     assert_error(api, 404)
+
+
+def test_reading_the_survey_of_a_ticket(finish, requester, agent, other_agent, survey_settings):
+    ticket = finish(requester)
+    mine = ApiClient(requester)
+    before = mine.get(f"/tickets/{ticket.number}/survey")
+    assert before.status_code == 200
+    assert before.json()["open"] is True and before.json()["rating"] is None
+    mine.post(f"/tickets/{ticket.number}/survey", {"rating": 1, "comment": "Mal."})
+    seen = ApiClient(agent).get(f"/tickets/{ticket.pk}/survey").json()
+    assert (seen["rating"], seen["comment"], seen["follow_up"], seen["open"]) == (
+        1,
+        "Mal.",
+        "open",
+        False,
+    )
+    assert mine.get(f"/tickets/{ticket.number}/survey").json()["follow_up"] is None
+    assert_error(ApiClient(other_agent).get(f"/tickets/{ticket.pk}/survey"), 404)
+    colleague = RequesterFactory(organization=requester.organization, is_organization_manager=True)
+    assert_error(ApiClient(colleague).get(f"/tickets/{ticket.pk}/survey"), 404)

@@ -23,12 +23,12 @@ from atiende.core.api import (
     person_ref,
 )
 from atiende.core.dates import check_range
-from atiende.core.errors import Forbidden, ValidationFailed
+from atiende.core.errors import Forbidden, NotFound, ValidationFailed
 from atiende.core.pagination import check_cursor
 from atiende.tickets.selectors import ticket_get
 
 from . import actions, selectors
-from .models import SurveyResponse
+from .models import SurveyInvitation, SurveyResponse
 
 router = Router(tags=["surveys"])
 
@@ -182,6 +182,51 @@ def survey_responses(request, query: Query[ResponsesQuery]):
         "count": page.count,
         "count_exact": page.count_exact,
         "next": next_url(request, page.next_cursor),
+    }
+
+
+class SurveyOut(Schema):
+    ticket: str
+    send_at: datetime = Field(description="When the survey e-mail is (or was) sent.")
+    expires_at: datetime = Field(description="Answers are taken until then.")
+    open: bool = Field(description="Can still be answered (by the person asked).")
+    rating: int | None
+    comment: str | None = Field(description="Agents and the person asked only.")
+    answered_at: datetime | None
+    follow_up: str | None = Field(description="Agents only: the follow-up of a poor rating.")
+
+
+@router.get(
+    "/tickets/{ticket_id}/survey",
+    response={200: SurveyOut, **errors(401, 404, 422)},
+    url_name="survey_get",
+    summary="The survey of a finished ticket: to its requester, or to agents who see the ticket",
+)
+def survey_get(request, ticket_id: Ref):
+    user = request.user
+    ticket = ticket_get(user, ticket_id)
+    survey = selectors.survey_of_ticket(user, ticket.pk)
+    if survey is None or not (user.is_agent or survey.person_id == user.pk):
+        raise NotFound()
+    try:
+        response: SurveyResponse | None = survey.response
+    except SurveyInvitation.response.RelatedObjectDoesNotExist:  # type: ignore[attr-defined]
+        response = None
+    follow_up = None
+    if response is not None and user.is_agent:
+        try:
+            follow_up = response.follow_up.status
+        except SurveyResponse.follow_up.RelatedObjectDoesNotExist:  # type: ignore[attr-defined]
+            follow_up = None
+    return {
+        "ticket": ticket.number,
+        "send_at": survey.send_at,
+        "expires_at": survey.expires_at,
+        "open": survey.person_id == user.pk and clock.now() <= survey.expires_at,
+        "rating": response.rating if response else None,
+        "comment": response.comment if response else None,
+        "answered_at": response.answered_at if response else None,
+        "follow_up": follow_up,
     }
 
 
