@@ -144,3 +144,21 @@ def test_the_previous_period_for_comparison(answered, agent):
     api = ApiClient(agent).get("/surveys/summary", {"previous": "true"})
     assert api.status_code == 200 and api.json()["previous"]["sent"] == 0
     assert api.json()["sent"] == 4
+
+
+def test_the_answers_as_csv(answered, agent, other_agent, team):
+    import csv
+    import io
+
+    client = Client()
+    client.force_login(agent)
+    response = client.get(f"/surveys/responses.csv?team={team.pk}")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert rows[0][:3] == ["ticket", "title", "rating"]
+    assert sorted(r[2] for r in rows[1:]) == ["2", "4", "5"]
+    stranger = Client()
+    stranger.force_login(other_agent)
+    other = b"".join(stranger.get("/surveys/responses.csv").streaming_content).decode("utf-8-sig")
+    assert other.strip().count("\n") == 0  # the header alone
+    assert client.get("/surveys/responses.csv?start=nonsense").status_code == 400

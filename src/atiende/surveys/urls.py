@@ -9,6 +9,7 @@ urlpatterns = [
     path("tickets/<str:number>/answer/", views.answer, name="answer"),
     path("", views.results, name="results"),
     path("responses/", views.responses, name="responses"),
+    path("responses.csv", views.responses_export, name="responses_export"),
     path("follow-ups/<int:follow_up_id>/", views.follow_up, name="follow_up"),
     path("settings/", views.settings_page, name="settings"),
 ]

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -23,7 +23,7 @@ from atiende.core.http import agents_only
 from atiende.core.ids import parse_id
 from atiende.tickets.selectors import ticket_get
 
-from . import actions, links, selectors
+from . import actions, export, links, selectors
 from .forms import SettingsForm
 from .models import FollowUpStatus, Rating, SurveySettings
 
@@ -177,6 +177,19 @@ def responses(request) -> HttpResponse:
         },
         status=400 if errors else 200,
     )
+
+
+@agents_only
+def responses_export(request) -> HttpResponse:
+    filters, _shown, errors = _filters(request)
+    if errors:
+        raise ValidationFailed(errors=errors)
+    response = StreamingHttpResponse(
+        export.export_responses(selectors.responses_visible_to(request.user, filters)),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="survey-answers.csv"'
+    return response
 
 
 @require_POST
