@@ -180,7 +180,7 @@ def responses(request) -> HttpResponse:
 
 
 @agents_only
-def responses_export(request) -> HttpResponse:
+def responses_export(request) -> StreamingHttpResponse:
     filters, _shown, errors = _filters(request)
     if errors:
         raise ValidationFailed(errors=errors)
