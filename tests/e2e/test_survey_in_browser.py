@@ -62,3 +62,43 @@ def test_rating_from_the_mail_on_a_phone(new_page, smtp_server, live_server, set
     desk.click("#satisfaction button[type=submit]")
     desk.wait_for_load_state()
     assert SurveyFollowUp.objects.get(response=response).status == FollowUpStatus.CONTACTED
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("locale", ["es-ES", "en-GB"])
+def test_the_survey_pages_fit_the_screen(new_page, width, locale, manager, team):
+    from atiende.surveys import actions as survey_actions
+    from atiende.surveys.models import SurveyInvitation
+
+    config = SurveySettings.load()
+    config.enabled = True
+    config.min_days_between = 0
+    config.save()
+    agent = add_to_team(AgentFactory(username="agent"), team)
+    person = RequesterFactory(username="ana", language=locale[:2])
+    ticket = make_ticket(person, actor=agent, team_id=team.pk, assignee_id=agent.pk,
+                         title="Una impresora con un nombre bastante largo en la planta segunda")  # fmt: skip
+    actions.ticket_transition(actor=agent, ticket_id=ticket.pk, to="resolved",
+                              resolution_code="solved", resolution_notes="Tóner.")  # fmt: skip
+    survey = SurveyInvitation.objects.get(ticket=ticket)
+    survey_actions.answer(actor=person, invitation_id=survey.pk, rating=2,
+                          comment="Un comentario largo " * 20)  # fmt: skip
+    page = new_page(width=width, height=900, locale=locale)
+    sign_in(page, manager.username, PASSWORD)
+    visits = ["/surveys/", "/surveys/?by=agent", "/surveys/responses/", "/surveys/settings/",
+              f"/desk/tickets/{ticket.number}/"]  # fmt: skip
+    too_wide = []
+    for url in visits:
+        response = page.goto(url)
+        assert response is not None and response.status == 200, url
+        document = page.evaluate("document.documentElement.scrollWidth")
+        if document > width:
+            too_wide.append((url, document))
+    page.context.clear_cookies()
+    sign_in(page, person.username, PASSWORD)
+    response = page.goto(f"/portal/tickets/{ticket.number}/")
+    assert response is not None and response.status == 200
+    assert page.locator("#survey input[name=rating][value='2']").is_checked()
+    if page.evaluate("document.documentElement.scrollWidth") > width:
+        too_wide.append(("portal", 0))
+    assert too_wide == []
