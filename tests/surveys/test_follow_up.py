@@ -32,6 +32,12 @@ def test_a_good_rating_tells_nobody(finish, requester, survey_settings, lead):
 def test_the_lead_is_told_and_moves_the_follow_up(poor, lead, agent):
     note = Notification.objects.get(verb="survey_poor")
     assert note.user == lead and note.params["rating"] == 1
+    from atiende.notifications.messages import render
+
+    number = poor.response.invitation.ticket.number
+    assert (
+        render(note.verb, note.params) == f"{number}: the requester rated the service 1 out of 5."
+    )
     assert not Notification.objects.filter(verb="survey_poor", user=agent).exists()
     with pytest.raises(Forbidden):
         actions.follow_up_move(actor=agent, follow_up_id=poor.pk, to="acknowledged")
