@@ -40,6 +40,8 @@ MANAGER_MODELS = frozenset(
         "changes.riskchoice",
         "changes.risksettings",
         "canned.cannedresponse",  # team and everyone's only (canned.admin)
+        "surveys.surveysettings",
+        "surveys.surveyresponse",  # read-only in its admin, scoped by the access rule
     }
 )
 MANAGER_APPS = frozenset(name.split(".")[0] for name in MANAGER_MODELS)

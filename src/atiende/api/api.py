@@ -180,6 +180,7 @@ def _mount_routers() -> None:
     from atiende.mail.api import router as mail_router
     from atiende.notifications.api import router as notifications_router
     from atiende.sla.api import router as sla_router
+    from atiende.surveys.api import router as surveys_router
     from atiende.tickets.api import router as tickets_router
 
     api.add_router("", accounts_router)
@@ -189,6 +190,7 @@ def _mount_routers() -> None:
     api.add_router("", mail_router)
     api.add_router("", cmdb_router)
     api.add_router("", sla_router)
+    api.add_router("", surveys_router)
     # Before the changes router: "/changes/calendar" is not a change id.
     api.add_router("", change_calendar_router)
     api.add_router("", changes_router)

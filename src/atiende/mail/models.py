@@ -279,6 +279,8 @@ class OutboundKind(models.TextChoices):
 
     PASSWORD_RESET = "password_reset", _("Password reset link")
     INVITATION = "invitation", _("Invitation to set a password")
+    # Written by a domain above mail, rendered by the builder it registers (delivery.register_kind).
+    SURVEY = "survey", _("Satisfaction survey")
 
 
 # Automatic replies to incoming mail: they could loop, so they are rate-limited per address.

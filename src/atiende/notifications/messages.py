@@ -23,6 +23,7 @@ MESSAGES: dict[str, Promise] = {
     "approval_withdrawn": _("%(number)s: the approval asked of you was withdrawn."),
     "change_state": _("%(number)s, a change you own, moved to %(status)s."),
     "participant_activity": _("%(number)s: %(actor)s updated a ticket you are in copy of."),
+    "survey_poor": _("%(number)s: the requester rated the service %(rating)s out of 5."),
 }
 
 DECISIONS: dict[str, Promise] = {"approved": _("approved"), "rejected": _("rejected")}
@@ -41,7 +42,7 @@ def render(verb: str, params: dict) -> str:
     values = dict(params)
     if "clock" in values:
         values["clock"] = str(CLOCK_NAMES.get(values["clock"], values["clock"]))
-    for key in ("number", "actor", "decision", "status"):
+    for key in ("number", "actor", "decision", "status", "rating"):
         values.setdefault(key, "")
     if values["status"]:
         values["status"] = _status_label(values["status"])

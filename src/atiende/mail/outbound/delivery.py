@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -559,7 +560,24 @@ def _context(row: OutboundMessage, user: User | None, language: str):  # type: i
             )
         )
         return context, "notice", subject, compose.AUTO_REPLIED
+    builder = _KIND_BUILDERS.get(kind)
+    if builder is not None:
+        return builder(row, user, language, context)
     raise ValueError(f"unknown kind {kind!r}")
+
+
+# Kinds whose message a domain above mail composes (it may import mail, not the other way).
+KindBuilder = Callable[[OutboundMessage, User | None, str, dict[str, Any]], tuple[Any, ...]]
+_KIND_BUILDERS: dict[str, KindBuilder] = {}
+
+
+def register_kind(kind: str, builder: KindBuilder) -> None:
+    """Let a domain above mail compose the messages of its own outbox kind, at delivery, in
+    the recipient's language: `builder(row, user, language, context)` answers
+    `(context, template, subject, auto_submitted)` like the kinds above (its templates under
+    `mail/outbound/<template>.txt|html`), or raises `Suppress` when the message is no longer
+    wanted. Called from the domain's AppConfig.ready (surveys: the satisfaction survey)."""
+    _KIND_BUILDERS.setdefault(kind, builder)
 
 
 def _password_link(user: User, *, invitation: bool) -> dict[str, Any]:

@@ -60,9 +60,11 @@ def queue(
     params: dict[str, Any] | None = None,
     language: str = "",
     thread: bool = True,
+    not_before: datetime | None = None,
 ) -> OutboundMessage:
     """Queue one message: the row and, with `thread`, the MessageReference that makes replies
-    to it join the ticket; one round trip on PostgreSQL, two INSERTs on SQLite. Through
+    to it join the ticket; one round trip on PostgreSQL, two INSERTs on SQLite. `not_before`
+    holds it back until then (a survey sent some hours after the resolution). Through
     core.bulk (this runs inside every ticket creation; the ORM's INSERT machinery cost more
     than the statements themselves), whose statements list the models' columns."""
     now = clock.now()
@@ -77,7 +79,7 @@ def queue(
         language=language,
         message_id=new_message_id(),
         created_at=now,
-        next_attempt_at=now,
+        next_attempt_at=max(now, not_before) if not_before is not None else now,
     )
     also: tuple[MessageReference, ...] = ()
     if ticket_id is not None and thread:
