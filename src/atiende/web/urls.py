@@ -17,6 +17,7 @@ urlpatterns = [
     path("mail/", include("atiende.mail.urls")),
     path("cmdb/", include("atiende.cmdb.urls")),
     path("changes/", include("atiende.changes.urls")),
+    path("improvement/", include("atiende.improvement.urls")),
     path("attachments/<int:attachment_id>/", attachments.download, name="attachment"),
     path(
         "attachments/<int:attachment_id>/preview/",
