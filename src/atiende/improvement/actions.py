@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from atiende.accounts.models import User
@@ -94,7 +95,9 @@ def trends_record(*, now: dt.datetime | None = None) -> ScanResult:
                 if all(getattr(trend, k) == v for k, v in numbers.items()):
                     skipped += 1
                     continue
-                Trend.objects.filter(pk=trend.pk).update(**numbers, updated_at=now)
+                Trend.objects.filter(pk=trend.pk).update(
+                    **numbers, updated_at=now, version=F("version") + 1
+                )
                 updated += 1
             elif pair in handled:
                 skipped += 1
@@ -129,6 +132,7 @@ def _handled(trend: Trend, actor: User, status: str, now: dt.datetime, **more: A
     trend.handled_by = actor
     trend.handled_at = now
     trend.updated_at = now
+    trend.version += 1
     for key, value in more.items():
         setattr(trend, key, value)
     trend.save()
@@ -142,7 +146,7 @@ def trend_acknowledge(*, actor: User, trend_id: int) -> Trend:
         if trend.status == TrendStatus.ACKNOWLEDGED:
             return trend
         if trend.status != TrendStatus.NEW:
-            raise Conflict(_("This trend has already been handled."))
+            raise Conflict(_("This trend has already been handled."), current_version=trend.version)
         _handled(trend, actor, TrendStatus.ACKNOWLEDGED, clock.now())
     return trend
 
@@ -158,7 +162,7 @@ def trend_dismiss(*, actor: User, trend_id: int, reason: str) -> Trend:
     with transaction.atomic():
         trend = _locked_trend(actor, trend_id)
         if trend.status not in ACTIVE_TREND_STATUSES:
-            raise Conflict(_("This trend has already been handled."))
+            raise Conflict(_("This trend has already been handled."), current_version=trend.version)
         _handled(trend, actor, TrendStatus.DISMISSED, clock.now(), dismiss_reason=reason)
     return trend
 
@@ -180,10 +184,13 @@ def trend_open_problem(*, actor: User, trend_id: int) -> ProblemOpened:
         if trend.problem_id is not None:
             problem = tickets_visible_to(actor).filter(pk=trend.problem_id).first()
             if problem is None:
-                raise Conflict(_("A problem was already opened for this trend."))
+                raise Conflict(
+                    _("A problem was already opened for this trend."),
+                    current_version=trend.version,
+                )
             return ProblemOpened(problem=problem, linked=0, created=False)
         if trend.status == TrendStatus.DISMISSED:
-            raise Conflict(_("This trend was dismissed."))
+            raise Conflict(_("This trend was dismissed."), current_version=trend.version)
         incidents = selectors.trend_incidents(actor, trend, limit=MAX_LINKED_INCIDENTS)
         if not incidents:
             raise ValidationFailed.field(

@@ -55,6 +55,7 @@ class TrendOut(Schema):
     updated_at: datetime
     problem: TicketRef | None = Field(description="The problem opened for it, if you may see it.")
     dismiss_reason: str
+    version: int
 
 
 class TrendDetailOut(TrendOut):
@@ -205,6 +206,7 @@ def trend_data(trend: Trend) -> dict[str, Any]:
         "updated_at": trend.updated_at,
         "problem": _ticket_ref(getattr(trend, "visible_problem", None)),
         "dismiss_reason": trend.dismiss_reason,
+        "version": trend.version,
     }
 
 

@@ -65,6 +65,7 @@ class Trend(models.Model):
     )
     handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
     dismiss_reason = models.CharField(_("reason for dismissing"), max_length=500, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         verbose_name = _("emerging trend")

@@ -38,7 +38,7 @@ BASELINE_DAYS = 28
 MIN_COUNT = 5
 MIN_RATIO = 1.5
 ALPHA = 0.001
-EXPECTED_FLOOR = 0.5
+EXPECTED_FLOOR = 0.25  # about one incident a month
 SCORE_CAP = 300.0
 
 
