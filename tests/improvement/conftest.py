@@ -3,8 +3,7 @@ moved to their day (the rule reads `created_at` only)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -15,8 +14,8 @@ from ..factories import make_ticket
 
 # The scan runs at NOW: its window is the 7 days before 2026-03-10 00:00 UTC, its baseline
 # the 28 days before those.
-NOW = datetime(2026, 3, 10, 9, 30, tzinfo=dt_timezone.utc)
-TODAY = datetime(2026, 3, 10, tzinfo=dt_timezone.utc)
+NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
+TODAY = datetime(2026, 3, 10, tzinfo=UTC)
 
 
 def incidents_on(requester, days_ago: list[int], *, category=None, item=None, kind="incident"):

@@ -115,7 +115,9 @@ def test_a_failure_midway_leaves_nothing(trend, agent, monkeypatch):
     assert trend.status == TrendStatus.NEW and trend.problem_id is None
 
 
-def test_a_service_trend_marks_the_service_affected(requester, agent, desk_default_team, settings_utc):
+def test_a_service_trend_marks_the_service_affected(
+    requester, agent, desk_default_team, settings_utc
+):
     payroll = ServiceFactory(name="Payroll")
     incidents_on(requester, [1, 2, 3, 4, 5], item=payroll)
     actions.trends_record(now=NOW)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -15,6 +15,7 @@ from ninja import Query, Router, Schema
 from ninja import Status as Reply
 from pydantic import Field
 
+from atiende.accounts.models import User
 from atiende.core.api import Id, InputSchema, PersonRef, errors, next_url, person_ref
 from atiende.core.errors import ValidationFailed
 from atiende.core.pagination import cursor_problem
@@ -231,7 +232,7 @@ def item_list_data(request: HttpRequest, item: ImprovementItem) -> dict[str, Any
 
 
 def item_data(request: HttpRequest, item: ImprovementItem) -> dict[str, Any]:
-    tickets, trends = selectors.item_links(request.user, item)
+    tickets, trends = selectors.item_links(cast(User, request.user), item)
     return {
         **item_list_data(request, item),
         "description": item.description,

@@ -3,6 +3,8 @@ the continual improvement register (ITIL's CSI register). See docs/improvement.m
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -67,6 +69,9 @@ class Trend(models.Model):
     dismiss_reason = models.CharField(_("reason for dismissing"), max_length=500, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
 
+    # Set by the selectors: the problem ticket if the reader may see it, else None.
+    visible_problem: Any = None
+
     class Meta:
         verbose_name = _("emerging trend")
         verbose_name_plural = _("emerging trends")
@@ -81,9 +86,7 @@ class Trend(models.Model):
         ]
         indexes = [
             models.Index(fields=["-updated_at", "-id"], name="improvement_trend_recent"),
-            models.Index(
-                fields=["status", "-updated_at", "-id"], name="improvement_trend_status"
-            ),
+            models.Index(fields=["status", "-updated_at", "-id"], name="improvement_trend_status"),
             models.Index(fields=["dimension", "key", "-window_end"], name="improvement_trend_key"),
         ]
 

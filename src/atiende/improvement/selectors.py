@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
@@ -69,9 +70,7 @@ def trend_get(actor: User, trend_id: int) -> Trend:
 def _incident_condition(trend: Trend) -> Q:
     if trend.dimension == Dimension.CATEGORY:
         return Q(category_id=trend.key)
-    return Q(
-        pk__in=TicketItem.objects.filter(item_id=trend.key).values("ticket_id")
-    )
+    return Q(pk__in=TicketItem.objects.filter(item_id=trend.key).values("ticket_id"))
 
 
 def trend_incidents(actor: User, trend: Trend, *, limit: int = INCIDENTS_MAX) -> list[Ticket]:
@@ -107,8 +106,8 @@ def incidents_of_trends(actor: User, shown: Sequence[Trend]) -> dict[int, Shown]
     base = Ticket.objects.filter(
         visibility(actor), kind=Kind.INCIDENT, created_at__gte=start, created_at__lt=end
     ).order_by("-created_at", "-id")
-    columns = ("pk", "number", "title", "status", "created_at", "category_id")
-    hits: dict[tuple[str, int], list[Ticket]] = defaultdict(list)
+    columns = ("id", "number", "title", "status", "created_at", "category_id")
+    hits: dict[tuple[str, Any], list[Ticket]] = defaultdict(list)
     categories = {t.key for t in shown if t.dimension == Dimension.CATEGORY}
     if categories:
         for ticket in base.filter(category_id__in=categories).only(*columns):
@@ -137,7 +136,9 @@ def incidents_of_trends(actor: User, shown: Sequence[Trend]) -> dict[int, Shown]
             for t in hits.get((group, trend.key), [])
             if trend.window_start <= t.created_at < trend.window_end
         ]
-        answer[trend.pk] = Shown(inside[:INCIDENTS_PER_TREND], max(0, len(inside) - INCIDENTS_PER_TREND))
+        answer[trend.pk] = Shown(
+            inside[:INCIDENTS_PER_TREND], max(0, len(inside) - INCIDENTS_PER_TREND)
+        )
     return answer
 
 
@@ -182,9 +183,14 @@ def item_get(actor: User, item_id: int) -> ImprovementItem:
 def item_links(actor: User, item: ImprovementItem) -> tuple[list[Ticket], list[Trend]]:
     """The item's related tickets the actor may see, and its related trends."""
     tickets = list(
-        Ticket.objects.filter(visibility(actor), pk__in=item.tickets.through.objects.filter(
-            improvementitem_id=item.pk
-        ).values("ticket_id")).only("pk", "number", "title", "kind", "status").order_by("id")
+        Ticket.objects.filter(
+            visibility(actor),
+            pk__in=item.tickets.through.objects.filter(improvementitem_id=item.pk).values(
+                "ticket_id"
+            ),
+        )
+        .only("pk", "number", "title", "kind", "status")
+        .order_by("id")
     )
     trends_ = list(item.trends.all().order_by("-updated_at", "-id"))
     return tickets, trends_

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from atiende.audit.models import AuditEntry
-from atiende.core.errors import DomainError
+from atiende.core.errors import Conflict, DomainError, ValidationFailed
 from atiende.core.forms import apply_domain_error
 from atiende.core.http import agents_only
 
@@ -151,7 +151,11 @@ def _save(request, item: ImprovementItem | None) -> HttpResponse:
         else:
             initial = {"trends": request.GET.get("trend", "")[:20]}
         form = ItemForm(initial=initial)
-        return render(request, "improvement/item_form.html", {"nav": "improvement", "form": form, "item": item})
+        return render(
+            request,
+            "improvement/item_form.html",
+            {"nav": "improvement", "form": form, "item": item},
+        )
     form = ItemForm(request.POST)
     if form.is_valid():
         try:
@@ -164,7 +168,7 @@ def _save(request, item: ImprovementItem | None) -> HttpResponse:
                     changes=form.values(),
                     version=form.cleaned_data["version"],
                 )
-        except DomainError as exc:
+        except (ValidationFailed, Conflict) as exc:  # Forbidden answers 403 (the middleware)
             apply_domain_error(form, exc)
         else:
             messages.success(request, _("Improvement saved."))

@@ -17,7 +17,8 @@ def plain_number(value: Any) -> str:
     if value is None or value == "":
         return "—"
     number = Decimal(value).normalize()
-    places = max(0, -number.as_tuple().exponent) if isinstance(number.as_tuple().exponent, int) else 0
+    exponent = number.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
     return number_format(number, decimal_pos=places, use_l10n=True)
 
 
