@@ -228,3 +228,21 @@ def test_api_pages_with_a_cursor(agent):
     second = api.client.get(first["next"]).json()
     assert [i["title"] for i in second["items"]] == ["Item 0"] and second["next"] is None
     assert ItemStatus.PROPOSED in {i["status"] for i in first["items"]}
+
+
+def test_api_measured_at_is_read_in_the_callers_zone_and_bad_dates_are_422(agent):
+    api = ApiClient(agent)
+    created = api.post("/improvement/items", {"title": "x", "measured_at": "2026-03-01"})
+    assert created.status_code == 201
+    assert created.json()["measured_at"].startswith("2026-03-01T00:00:00")
+    assert_error(
+        api.post("/improvement/items", {"title": "y", "measured_at": "0001-01-01"}),
+        422,
+        "measured_at",
+    )
+    assert_error(
+        api.post("/improvement/items", {"title": "y", "baseline_start": "yesterday"}),
+        422,
+        "baseline_start",
+    )
+    assert ImprovementItem.objects.count() == 1

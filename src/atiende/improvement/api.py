@@ -16,7 +16,7 @@ from ninja import Status as Reply
 from pydantic import Field
 
 from atiende.accounts.models import User
-from atiende.core.api import Id, InputSchema, PersonRef, errors, next_url, person_ref
+from atiende.core.api import Id, InputSchema, Moment, PersonRef, errors, next_url, person_ref
 from atiende.core.errors import ValidationFailed
 from atiende.core.pagination import cursor_problem
 
@@ -151,7 +151,7 @@ class ItemCreateIn(InputSchema):
     baseline_start: date | None = None
     baseline_end: date | None = None
     current_value: Decimal | None = None
-    measured_at: datetime | None = None
+    measured_at: Moment | None = None
     tickets: list[str] = Field(default=[], max_length=50, description="Ticket ids or numbers.")
     trends: list[Id] = Field(default=[], max_length=50, description="Trend ids.")
 
@@ -169,7 +169,7 @@ class ItemPatchIn(InputSchema):
     baseline_start: date | None = None
     baseline_end: date | None = None
     current_value: Decimal | None = None
-    measured_at: datetime | None = None
+    measured_at: Moment | None = None
     tickets: list[str] | None = Field(default=None, max_length=50, description="Replaces them.")
     trends: list[Id] | None = Field(default=None, max_length=50, description="Replaces them.")
 
