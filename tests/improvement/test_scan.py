@@ -94,3 +94,25 @@ def test_the_scan_is_a_few_grouped_queries(history):
     assert len(statements) == 6 + result.created, statements
     grouped = [sql for sql in statements if "GROUP BY" in sql]
     assert len(grouped) == 2
+
+
+def test_the_database_refuses_a_second_waiting_trend_for_a_key(history):
+    """What makes two scans at once safe: the second INSERT fails (and is skipped in its
+    savepoint) instead of duplicating the trend."""
+    from django.db import IntegrityError, transaction
+
+    actions.trends_record(now=NOW)
+    trend = Trend.objects.get(dimension=Dimension.CATEGORY)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Trend.objects.create(
+            dimension=trend.dimension, key=trend.key, label="again", window_start=trend.window_start,
+            window_end=trend.window_end, window_days=7, observed=1, expected=1.0, score=0.0,
+            detected_at=NOW, updated_at=NOW,
+        )  # fmt: skip
+    trend.status = TrendStatus.DISMISSED  # a handled trend no longer blocks a new one
+    trend.save()
+    Trend.objects.create(
+        dimension=trend.dimension, key=trend.key, label="again", window_start=trend.window_start,
+        window_end=trend.window_end, window_days=7, observed=1, expected=1.0, score=0.0,
+        detected_at=NOW, updated_at=NOW,
+    )  # fmt: skip
