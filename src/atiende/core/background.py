@@ -48,6 +48,10 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("atiende.mail.deliver", timedelta(seconds=15), setting="MAIL_DELIVER_SECONDS"),
     # Fetch new mail from the IMAP mailboxes (mail/inbound/imap.py).
     PeriodicJob("atiende.mail.poll", timedelta(seconds=60), setting="MAIL_POLL_SECONDS"),
+    # Look for emerging incident trends (improvement/trends.py). The rule reads complete days,
+    # so every run of a day gives the same answer; running a few times a day only makes a
+    # new day's trends appear sooner after midnight.
+    PeriodicJob("atiende.improvement.trends", timedelta(hours=6), setting="TREND_SCAN_SECONDS"),
 )
 
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("cmdb/", include("atiende.cmdb.urls")),
     path("changes/", include("atiende.changes.urls")),
     path("surveys/", include("atiende.surveys.urls")),
+    path("improvement/", include("atiende.improvement.urls")),
     path("attachments/<int:attachment_id>/", attachments.download, name="attachment"),
     path(
         "attachments/<int:attachment_id>/preview/",
