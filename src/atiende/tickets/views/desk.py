@@ -72,6 +72,9 @@ def _filters_for(user, data: dict) -> tuple[str, TicketFilters]:
     for name in ("priority", "team", "category", "organization"):
         if data.get(name) is not None:
             setattr(filters, name, data[name])
+    for extra in panels.queue_filters():
+        if data.get(extra.name) is not None:
+            filters.extra.append(extra.condition(data[extra.name]))
     assignee = data.get("assignee")
     if assignee == UNASSIGNED:
         filters.assignee, filters.unassigned = None, True
@@ -171,7 +174,16 @@ def _render_queue(
     columns, rows = panels.columns(user, page.items)
     active_filters = [
         name
-        for name in ("kind", "status", "priority", "team", "assignee", "category", "organization")
+        for name in (
+            "kind",
+            "status",
+            "priority",
+            "team",
+            "assignee",
+            "category",
+            "organization",
+            *(extra.name for extra in panels.queue_filters()),
+        )
         if data.get(name)
     ]
     context = {
