@@ -110,7 +110,12 @@ def test_manager_builds_an_item_and_its_form(manager, desk_default_team):
     assert client.get(base).status_code == 200
     response = client.post(
         base + "fields/new/",
-        {"key": "why", "type": "choice", "label": "Why", "choices": "work | Work | Trabajo\nhome | Home | Casa"},
+        {
+            "key": "why",
+            "type": "choice",
+            "label": "Why",
+            "choices": "work | Work | Trabajo\nhome | Home | Casa",
+        },
     )
     assert response.status_code == 302
     why = FormField.objects.get(item=item, key="why")
@@ -152,5 +157,7 @@ def test_field_keys_are_checked(laptop, manager, key):
     from atiende.core.errors import ValidationFailed
 
     with pytest.raises(ValidationFailed) as caught:
-        actions.field_save(actor=manager, item_id=laptop.pk, key=key, type=FieldType.TEXT, label="X")
+        actions.field_save(
+            actor=manager, item_id=laptop.pk, key=key, type=FieldType.TEXT, label="X"
+        )
     assert "key" in caught.value.errors

@@ -71,8 +71,8 @@ def _widget(spec: FormField) -> forms.Field:
             **common,
         )
     if kind == FieldType.CI:
-        choices = [("", _("Choose…")), *selectors.ci_options(spec)]
-        return _Raw(widget=forms.Select(choices=choices), **common)
+        picks: list[tuple[Any, Any]] = [("", _("Choose…")), *selectors.ci_options(spec)]
+        return _Raw(widget=forms.Select(choices=picks), **common)
     if kind == FieldType.ATTACHMENT:
         return forms.FileField(required=False, **common)
     return _Raw(widget=forms.TextInput(attrs={"maxlength": 1000}), **common)

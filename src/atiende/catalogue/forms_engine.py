@@ -197,8 +197,8 @@ def _display(spec: FormField, value: Any) -> str:
         return str(_("Yes")) if value else str(_("No"))
     if spec.type in (FieldType.CHOICE, FieldType.MULTI_CHOICE):
         labels = dict(spec.options())
-        codes = value if isinstance(value, list) else [value]
-        return ", ".join(labels.get(code, code) for code in codes)
+        codes: list[str] = value if isinstance(value, list) else [value]
+        return ", ".join(labels.get(code) or code for code in codes)
     if spec.type in (FieldType.PERSON, FieldType.CI):
         return str(value["name"])
     return str(value)
@@ -342,7 +342,7 @@ def schema(fields: Sequence[FormField], language: str | None = None) -> dict[str
     """The form as a JSON-schema-like document (the API's "form schema"): types, required,
     options, defaults and each field's condition ("x-show-when")."""
     by_id = {spec.pk: spec for spec in fields}
-    types = {
+    types: dict[str, dict[str, Any]] = {
         FieldType.TEXT: {"type": "string", "maxLength": TEXT_MAX},
         FieldType.LONG_TEXT: {"type": "string", "maxLength": LONG_TEXT_MAX},
         FieldType.NUMBER: {"type": "number"},
@@ -356,7 +356,7 @@ def schema(fields: Sequence[FormField], language: str | None = None) -> dict[str
     }
     properties: dict[str, Any] = {}
     for spec in fields:
-        prop: dict[str, Any] = dict(types[FieldType(spec.type)])
+        prop: dict[str, Any] = dict(types[spec.type])
         prop["title"] = spec.label_text(language)
         prop["x-type"] = spec.type
         prop["x-position"] = spec.position

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from atiende.core.errors import NotFound
 from atiende.core.i18n import in_language
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 CI_PICKER_LIMIT = 500
 
 
-def _organisation_rule(actor: User) -> Q:
+def _organisation_rule(actor: User) -> Any:
     """Items open to every organisation, or to the actor's."""
     through = CatalogueItem.organizations.through
     restricted = Exists(through.objects.filter(catalogueitem_id=OuterRef("pk")))
@@ -34,7 +34,7 @@ def _organisation_rule(actor: User) -> Q:
             catalogueitem_id=OuterRef("pk"), organization_id=actor.organization_id
         )
     )
-    return ~restricted | mine
+    return ~restricted | mine  # an expression .filter() takes, like a Q
 
 
 def may_request(actor: User, item: CatalogueItem) -> bool:
