@@ -57,6 +57,11 @@ class ItemDetailOut(ItemOut):
     )
 
 
+class ItemRef(Schema):
+    id: int
+    name: str
+
+
 class TicketBrief(Schema):
     id: int
     number: str
@@ -73,7 +78,7 @@ class AnswerRow(Schema):
 
 class RequestOut(Schema):
     ticket: TicketBrief
-    item: CategoryRef
+    item: ItemRef
     answers: dict[str, Any] = Field(description="Typed answers by field key.")
     rows: list[AnswerRow] = Field(description="Each answer as shown, in the form's order.")
 
