@@ -79,7 +79,9 @@ def _setup() -> tuple[User, int]:
             target = item
     assert target is not None
     add = lambda **kw: actions.field_save(actor=manager, item_id=target.pk, **kw)  # noqa: E731
-    controller = add(key="kind", type=FieldType.CHOICE, label="Kind", choices=CHOICES, required=True)
+    controller = add(
+        key="kind", type=FieldType.CHOICE, label="Kind", choices=CHOICES, required=True
+    )
     for n in range(3):
         add(key=f"when_{n}", type=FieldType.TEXT, label=f"When {n}", required=True,
             condition_field_id=controller.pk, condition_values=["a"])  # fmt: skip
