@@ -161,3 +161,21 @@ def test_field_keys_are_checked(laptop, manager, key):
             actor=manager, item_id=laptop.pk, key=key, type=FieldType.TEXT, label="X"
         )
     assert "key" in caught.value.errors
+
+
+def test_a_saved_view_keeps_the_item_filter(laptop, requester, portal, agent):
+    from atiende.tickets import actions as ticket_actions
+
+    from tests.factories import make_ticket
+
+    portal.post(f"/portal/catalogue/items/{laptop.pk}/", GOOD)
+    make_ticket(requester, title="Printer jam on floor 2")
+    client = _client(agent)
+    page = client.get(f"/desk/?view=recent&catalogue_item={laptop.pk}").content.decode()
+    assert f"catalogue_item={laptop.pk}" in page  # what "Save this view" would keep
+    view = ticket_actions.saved_view_create(
+        actor=agent, name="Laptops", query=f"view=recent&catalogue_item={laptop.pk}"
+    )
+    html = client.get(f"/desk/?saved={view.pk}").content.decode()
+    assert "REQ-000001" in html and "Printer jam" not in html
+    assert "Printer jam" in client.get("/desk/?view=recent").content.decode()

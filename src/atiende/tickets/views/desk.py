@@ -145,7 +145,7 @@ def queue_sidebar(user, choices: DeskChoices | None = None) -> dict:
 def _saved_query(data: QueryDict, form: QueueFilterForm) -> str:
     """What of the queue's current filters a saved view keeps: the valid, non-empty ones."""
     valid = form.valid_data()
-    keep = [k for k in actions.SAVED_VIEW_KEYS if valid.get(k) not in (None, "") and k in data]
+    keep = [k for k in actions.saved_view_keys() if valid.get(k) not in (None, "") and k in data]
     return urlencode([(k, data[k]) for k in sorted(keep)])
 
 
