@@ -165,7 +165,6 @@ def test_field_keys_are_checked(laptop, manager, key):
 
 def test_a_saved_view_keeps_the_item_filter(laptop, requester, portal, agent):
     from atiende.tickets import actions as ticket_actions
-
     from tests.factories import make_ticket
 
     portal.post(f"/portal/catalogue/items/{laptop.pk}/", GOOD)
