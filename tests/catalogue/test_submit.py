@@ -174,3 +174,24 @@ def test_portal_and_api_accept_the_same_answers(laptop, requester, portal, api_a
     first, second = RequestAnswers.objects.order_by("ticket_id")
     assert first.values == second.values == api.json()["answers"]
     assert first.ticket.channel == "portal" and second.ticket.channel == "api"
+
+
+def test_answers_read_in_each_readers_language(laptop, requester, agent, api_as):
+    from django.test import Client
+
+    requester.language = "es"
+    requester.save()
+    ticket = actions.request_submit(
+        actor=requester, item_id=laptop.pk, answers={"os": "mac", "travels": "yes"}
+    )
+    answers = RequestAnswers.objects.get(ticket=ticket)
+    assert "Viaja a menudo: Sí" in answers.summary  # the requester's language
+    client = Client()
+    client.force_login(agent)  # reads in English
+    html = client.get(f"/desk/tickets/{ticket.number}/").content.decode()
+    assert "Travels often" in html and ">Yes<" in html
+    rows = api_as(agent).get(f"/catalogue/requests/{ticket.number}").json()["rows"]
+    assert {"key": "travels", "type": "yes_no", "label": "Travels often", "display": "Yes"} in rows
+    # Searchable in both languages.
+    assert list(tickets_filtered(agent, TicketFilters(q="viaja"))) == [ticket]
+    assert list(tickets_filtered(agent, TicketFilters(q="travels"))) == [ticket]

@@ -65,14 +65,17 @@ def request_submit(
             attachments=cleaned.files,
             channel=channel,
         )
-        summary = cleaned.summary()
         RequestAnswers.objects.create(
-            ticket=ticket, item=item, values=cleaned.values, rows=cleaned.rows, summary=summary
+            ticket=ticket,
+            item=item,
+            values=cleaned.values,
+            rows=cleaned.rows,
+            summary=cleaned.summary(actor.language or None),  # the requester's language
         )
-        # Found by the words of the answers, in both languages' labels.
+        # Found by the words of the answers, in both languages (labels and options).
         timeline.index_text(
             ticket,
-            " ".join([item.name, item.name_es, summary, cleaned.summary("en")]),
+            " ".join([item.name, item.name_es, cleaned.summary("en"), cleaned.summary("es")]),
             public=True,
         )
         events.publish(RequestSubmitted(ticket_id=ticket.pk, item_id=item.pk, actor_id=actor.pk))

@@ -120,7 +120,7 @@ def _answers_data(answers: RequestAnswers, ticket: Ticket) -> dict[str, Any]:
                 "key": row["key"],
                 "type": row["type"],
                 "label": in_language(row["label"], row.get("label_es", "")),
-                "display": row["display"],
+                "display": in_language(row["display"], row.get("display_es", "")),
             }
             for row in answers.rows
         ],

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models.functions import Upper
+from django.utils import translation
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
@@ -65,7 +66,8 @@ class Cleaned:
 def render_summary(rows: Sequence[Mapping[str, Any]], language: str | None = None) -> str:
     """The answers as plain lines, "Label: answer", in the reader's language."""
     return "\n".join(
-        f"{in_language(row['label'], row.get('label_es', ''), language)}: {row['display']}"
+        f"{in_language(row['label'], row.get('label_es', ''), language)}: "
+        f"{in_language(row['display'], row.get('display_es', ''), language)}"
         for row in rows
     )
 
@@ -192,13 +194,15 @@ def _ci(value: Any, spec: FormField) -> dict[str, Any]:
     return {"id": item.pk, "name": item.name}
 
 
-def _display(spec: FormField, value: Any) -> str:
-    if spec.type == FieldType.YES_NO:
-        return str(_("Yes")) if value else str(_("No"))
-    if spec.type in (FieldType.CHOICE, FieldType.MULTI_CHOICE):
-        labels = dict(spec.options())
-        codes: list[str] = value if isinstance(value, list) else [value]
-        return ", ".join(labels.get(code) or code for code in codes)
+def _display(spec: FormField, value: Any, language: str) -> str:
+    """The answer as a reader of `language` reads it (yes/no and option labels translated)."""
+    with translation.override(language):
+        if spec.type == FieldType.YES_NO:
+            return str(_("Yes")) if value else str(_("No"))
+        if spec.type in (FieldType.CHOICE, FieldType.MULTI_CHOICE):
+            labels = dict(spec.options(language))
+            codes: list[str] = value if isinstance(value, list) else [value]
+            return ", ".join(labels.get(code) or code for code in codes)
     if spec.type in (FieldType.PERSON, FieldType.CI):
         return str(value["name"])
     return str(value)
@@ -327,7 +331,8 @@ def clean(
                 "type": spec.type,
                 "label": spec.label,
                 "label_es": spec.label_es,
-                "display": _display(spec, value),
+                "display": _display(spec, value, "en"),
+                "display_es": _display(spec, value, "es"),
             }
         )
     if errors:

@@ -216,7 +216,7 @@ class RequestAnswers(models.Model):
         related_name="requests",
     )
     values = models.JSONField(_("answers"), default=dict)
-    # [{"key", "label", "label_es", "type", "display"}], in the form's order.
+    # [{"key", "label", "label_es", "type", "display", "display_es"}], in the form's order.
     rows = models.JSONField(_("answers as shown"), default=list)
     summary = models.TextField(_("summary"), blank=True)
 
