@@ -178,3 +178,18 @@ def test_a_saved_view_keeps_the_item_filter(laptop, requester, portal, agent):
     html = client.get(f"/desk/?saved={view.pk}").content.decode()
     assert "REQ-000001" in html and "Printer jam" not in html
     assert "Printer jam" in client.get("/desk/?view=recent").content.decode()
+
+
+def test_managers_export_an_items_requests(laptop, requester, portal, manager, agent):
+    portal.post(f"/portal/catalogue/items/{laptop.pk}/", {**GOOD, "f_software": ["vpn", "office"]})
+    portal.post(f"/portal/catalogue/items/{laptop.pk}/", {"f_os": "linux", "f_distro": "=cmd()"})
+    response = _client(manager).get(f"/portal/catalogue/manage/items/{laptop.pk}/requests.csv")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("number,created_at,status,requester,organisation,os,distro")
+    assert lines[1].startswith("REQ-000001,") and ",linux,Debian," in lines[1]
+    assert "office; vpn" in lines[1] and ",yes," in lines[1]
+    assert ",'=cmd()," in lines[2]  # never run as a formula by a spreadsheet
+    url = f"/portal/catalogue/manage/items/{laptop.pk}/requests.csv"
+    assert _client(agent).get(url).status_code == 404

@@ -160,3 +160,8 @@ def answers_of_tickets(actor: User, tickets: Sequence[Ticket]) -> dict[int, Requ
 
 def answers_get(actor: User, ticket: Ticket) -> RequestAnswers | None:
     return answers_of_tickets(actor, [ticket]).get(ticket.pk)
+
+
+def requests_of_item(actor: User, item_id: int) -> QuerySet[RequestAnswers]:
+    """The answers of an item's requests whose tickets the actor sees (the one rule)."""
+    return RequestAnswers.objects.filter(item_id=item_id).filter(visibility(actor, via="ticket__"))

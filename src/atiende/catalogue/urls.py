@@ -10,6 +10,7 @@ urlpatterns = [
     path("manage/items/new/", views.item_edit, name="item_new"),
     path("manage/items/<int:item_id>/", views.item_edit, name="item_edit"),
     path("manage/items/<int:item_id>/preview/", views.item_preview, name="item_preview"),
+    path("manage/items/<int:item_id>/requests.csv", views.item_export, name="item_export"),
     path("manage/items/<int:item_id>/fields/new/", views.field_edit, name="field_new"),
     path("manage/items/<int:item_id>/fields/<int:field_id>/", views.field_edit, name="field_edit"),
     path(

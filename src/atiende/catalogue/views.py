@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,6 +19,7 @@ from atiende.core.http import agents_only
 from atiende.tickets.models import Channel
 
 from . import actions, selectors
+from .export import export_requests
 from .forms import CategoryForm, FieldForm, ItemForm, RequestForm
 from .models import CONTROLLING_TYPES, FormField
 
@@ -260,3 +262,16 @@ def item_preview(request, item_id: int):
         "catalogue/portal/item.html",
         {"nav": "catalogue", "item": item, "form": form, "preview": True},
     )
+
+
+@agents_only(others_to="catalogue:home")
+def item_export(request, item_id: int) -> StreamingHttpResponse:
+    """The item's requests the manager sees, with their answers, as CSV."""
+    _require_manager(request)
+    item = selectors.item_for_manager(request.user, item_id)
+    response = StreamingHttpResponse(
+        export_requests(selectors.requests_of_item(request.user, item.pk), list(item.fields.all())),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="catalogue-item-{item.pk}.csv"'
+    return response
