@@ -193,3 +193,20 @@ def test_managers_export_an_items_requests(laptop, requester, portal, manager, a
     assert ",'=cmd()," in lines[2]  # never run as a formula by a spreadsheet
     url = f"/portal/catalogue/manage/items/{laptop.pk}/requests.csv"
     assert _client(agent).get(url).status_code == 404
+
+
+def test_an_answer_that_shows_a_question_cannot_be_removed(laptop, manager):
+    from atiende.core.errors import ValidationFailed
+
+    os_field = laptop.fields.get(key="os")
+    with pytest.raises(ValidationFailed) as caught:
+        actions.field_save(
+            actor=manager, item_id=laptop.pk, field_id=os_field.pk, key="os",
+            type=FieldType.CHOICE, label="OS", choices="windows | Windows\nmac | macOS",
+        )  # fmt: skip
+    assert "distro" in caught.value.errors["choices"][0]
+    with pytest.raises(ValidationFailed):
+        actions.field_save(
+            actor=manager, item_id=laptop.pk, field_id=os_field.pk, key="os",
+            type=FieldType.YES_NO, label="OS",
+        )  # fmt: skip

@@ -335,6 +335,17 @@ def field_save(
             spec, before = FormField(item=item, position=(top or 0) + 1), None
         if any(f.key == key and f.pk != spec.pk for f in siblings):
             raise ValidationFailed.field("key", _("Another field of this form has this key."))
+        if spec.pk and type in CONTROLLING_TYPES:
+            # The answers that show other questions must stay answers of this one.
+            answers = {"yes", "no"} if type == FieldType.YES_NO else {o["value"] for o in options}
+            for other in siblings:
+                lost = set(other.condition_values) - answers
+                if other.condition_field_id == spec.pk and lost:
+                    raise ValidationFailed.field(
+                        "choices",
+                        _("The answer “%(code)s” shows the question “%(key)s”: change that "
+                          "question first.") % {"code": sorted(lost)[0], "key": other.key},
+                    )  # fmt: skip
         condition_pk = id_field(
             condition_field_id, field="condition_field", message=_("Unknown field.")
         )
