@@ -130,3 +130,31 @@ def test_schema(fields):
     assert schema["properties"]["distro"]["x-show-when"] == {"field": "os", "in": ["linux"]}
     assert schema["properties"]["os"]["enum"] == ["windows", "mac", "linux"]
     assert schema["properties"]["software"]["items"]["enum"] == ["office", "vpn"]
+
+
+def test_any_json_gets_typed_answers_or_field_errors_never_a_crash(fields, requester):
+    """Whatever a client sends as answers: typed answers or a 4xx naming fields."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30)
+    values = st.recursive(
+        scalars,
+        lambda inner: (
+            st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+        ),
+        max_leaves=6,
+    )
+    keys = st.sampled_from([f.key for f in fields] + ["x", ""])
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.dictionaries(keys, values, max_size=6))
+    def check(data):
+        try:
+            cleaned = forms_engine.clean(fields, data, actor=requester)
+        except (ValidationFailed, PayloadTooLarge) as exc:
+            assert exc.errors and all(exc.errors.values())
+        else:
+            assert set(cleaned.values) <= {f.key for f in fields}
+
+    check()

@@ -195,3 +195,25 @@ def test_answers_read_in_each_readers_language(laptop, requester, agent, api_as)
     # Searchable in both languages.
     assert list(tickets_filtered(agent, TicketFilters(q="viaja"))) == [ticket]
     assert list(tickets_filtered(agent, TicketFilters(q="travels"))) == [ticket]
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"os": "linux", "distro": "Deb\x00ian"},
+        {"os": "linux", "distro": "Deb\ud800ian"},
+        {"os": "mac", "x\x00\ud800": "y"},
+        {"os": "mac", "software": ["vpn\x00"]},
+    ],
+)
+def test_text_that_cannot_be_stored_is_a_422(laptop, requester, portal, api_as, answers):
+    """A NUL (PostgreSQL refuses it) or a lone surrogate (UTF-8 cannot hold it): a 4xx on
+    the field, in the API and the portal, never a database error."""
+    before = _rows()
+    body = json.dumps({"answers": answers})  # "\ud800" travels as its JSON escape
+    api = api_as(requester).post(f"/catalogue/items/{laptop.pk}/requests", body)
+    assert api.status_code == 422, api.content
+    if not any("\ud800" in str(k) + str(v) for k, v in answers.items()):
+        # Form posts are UTF-8: a browser cannot send a lone surrogate, but it can send a NUL.
+        assert _portal_post(portal, laptop, answers).status_code == 422
+    assert _rows() == before

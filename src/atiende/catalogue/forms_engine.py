@@ -36,6 +36,7 @@ from atiende.core.dates import YEAR_MAX, YEAR_MIN
 from atiende.core.errors import DomainError, PayloadTooLarge, ValidationFailed
 from atiende.core.i18n import in_language
 from atiende.core.ids import parse_id
+from atiende.core.text import has_lone_surrogate, without_surrogates
 from atiende.tickets.attachments import check_upload, safe_filename
 
 from .models import FieldType, FormField
@@ -70,6 +71,17 @@ def render_summary(rows: Sequence[Mapping[str, Any]], language: str | None = Non
         f"{in_language(row['display'], row.get('display_es', ''), language)}"
         for row in rows
     )
+
+
+def _unstorable(value: Any) -> bool:
+    """Text the databases cannot store: a NUL (PostgreSQL) or a lone surrogate (UTF-8)."""
+    if isinstance(value, str):
+        return "\x00" in value or has_lone_surrogate(value)
+    if isinstance(value, list | tuple):
+        return any(_unstorable(v) for v in value)
+    if isinstance(value, Mapping):
+        return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
+    return False
 
 
 class _Invalid(Exception):
@@ -262,15 +274,18 @@ def clean(
     too_large = False
     for key in [*data.keys(), *files.keys()]:
         if key not in by_key:
-            errors.setdefault(
-                str(key)[:60], [_("This form has no field “%(key)s”.") % {"key": str(key)[:60]}]
-            )
+            name = without_surrogates(str(key)).replace("\x00", "")[:60]
+            errors.setdefault(name, [_("This form has no field “%(key)s”.") % {"key": name}])
     result = Cleaned()
     shown: set[str] = set()
     failed: set[str] = set()
     for spec in fields:
         raw = data.get(spec.key)
         uploads = list(files.get(spec.key) or [])
+        if _unstorable(raw):
+            errors[spec.key] = [_("This answer holds characters that cannot be stored.")]
+            failed.add(spec.key)
+            continue
         controller = by_id.get(spec.condition_field_id) if spec.condition_field_id else None
         if controller is not None:
             if controller.key in failed:
