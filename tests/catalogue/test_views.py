@@ -210,3 +210,18 @@ def test_an_answer_that_shows_a_question_cannot_be_removed(laptop, manager):
             actor=manager, item_id=laptop.pk, field_id=os_field.pk, key="os",
             type=FieldType.YES_NO, label="OS",
         )  # fmt: skip
+
+
+def test_manager_renames_a_category(laptop, manager):
+    client = _client(manager)
+    category = laptop.category
+    page = client.get(f"/portal/catalogue/manage/?category={category.pk}").content.decode()
+    assert 'value="Hardware"' in page and "Save changes" in page
+    response = client.post(
+        "/portal/catalogue/manage/",
+        {"cat-category_id": category.pk, "cat-name": "Devices", "cat-name_es": "Dispositivos",
+         "cat-position": 0, "cat-is_active": "on"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    category.refresh_from_db()
+    assert (category.name, category.name_es) == ("Devices", "Dispositivos")

@@ -142,6 +142,7 @@ class RequestForm(forms.Form):
 
 
 class CategoryForm(forms.Form):
+    category_id = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     name = forms.CharField(label=_("Name"), max_length=120)
     name_es = forms.CharField(label=_("Name (Spanish)"), max_length=120, required=False)
     position = forms.IntegerField(label=_("Position"), min_value=0, max_value=999, initial=0)

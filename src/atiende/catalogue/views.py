@@ -88,7 +88,21 @@ def _require_manager(request) -> None:
 def manage_list(request):
     _require_manager(request)
     status = 200
-    form = CategoryForm(prefix="cat")
+    editing = next(
+        (c for c in selectors.categories() if str(c.pk) == request.GET.get("category")), None
+    )
+    initial = (
+        {
+            "category_id": editing.pk,
+            "name": editing.name,
+            "name_es": editing.name_es,
+            "position": editing.position,
+            "is_active": editing.is_active,
+        }
+        if editing
+        else {}
+    )
+    form = CategoryForm(prefix="cat", initial=initial)
     if request.method == "POST":
         form = CategoryForm(request.POST, prefix="cat")
         if form.is_valid():
@@ -108,6 +122,7 @@ def manage_list(request):
             "items": list(selectors.all_items()),
             "categories": selectors.categories(),
             "category_form": form,
+            "editing_category": editing,
         },
         status=status,
     )
