@@ -62,3 +62,21 @@ def test_item_not_requestable_is_404(laptop, manager, requester, api_as):
     assert api.get(f"/catalogue/items/{laptop.pk}").status_code == 404
     assert api.post(f"/catalogue/items/{laptop.pk}/requests", {"answers": GOOD}).status_code == 404
     assert api.get("/catalogue/items").json() == []
+
+
+def test_the_item_page_names_its_service(laptop, manager, requester):
+    from django.test import Client
+
+    from atiende.cmdb import actions as cmdb_actions
+
+    service = cmdb_actions.item_create(actor=manager, name="Workplace", ci_class="business_service")
+    actions.item_save(
+        actor=manager, item_id=laptop.pk, category_id=laptop.category_id, name=laptop.name,
+        service_id=service.pk,
+    )  # fmt: skip
+    client = Client()
+    client.force_login(requester)
+    assert (
+        "Part of the service: Workplace"
+        in client.get(f"/portal/catalogue/items/{laptop.pk}/").content.decode()
+    )
