@@ -293,11 +293,12 @@ def load(seed: int = 7, tickets_per_template: int = 3) -> None:
             _play(ticket, requester, statuses[count % len(statuses)], agents_by_team, rng, spanish)
             count += 1
     # Each domain adds its own demo data, in dependency order.
+    from atiende.catalogue import demo as catalogue_demo
     from atiende.changes import demo as changes_demo
     from atiende.cmdb import demo as cmdb_demo
     from atiende.mail import demo as mail_demo
 
-    for domain_demo in (mail_demo, cmdb_demo, changes_demo):
+    for domain_demo in (mail_demo, cmdb_demo, changes_demo, catalogue_demo):
         domain_demo.load(users)
 
 

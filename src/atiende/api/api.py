@@ -174,6 +174,7 @@ def malformed_multipart(request: HttpRequest, exc: MultiPartParserError):
 def _mount_routers() -> None:
     from atiende.accounts.api import router as accounts_router
     from atiende.canned.api import router as canned_router
+    from atiende.catalogue.api import router as catalogue_router
     from atiende.changes.api import router as changes_router
     from atiende.changes.calendar.api import router as change_calendar_router
     from atiende.cmdb.api import router as cmdb_router
@@ -192,6 +193,7 @@ def _mount_routers() -> None:
     api.add_router("", cmdb_router)
     api.add_router("", sla_router)
     api.add_router("", surveys_router)
+    api.add_router("", catalogue_router)
     # Before the changes router: "/changes/calendar" is not a change id.
     api.add_router("", change_calendar_router)
     api.add_router("", changes_router)

@@ -6,3 +6,18 @@ class CatalogueConfig(AppConfig):
     name = "atiende.catalogue"
     label = "catalogue"
     verbose_name = _("Service catalogue")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from .models import CatalogueItem
+        from .panels import register_panels
+        from .selectors import item_names
+
+        # A request's answers on the ticket pages; the desk queue's "Catalogue item" filter.
+        register_panels()
+        # The queue filter's item names are kept in memory (cache invalidation only).
+        for signal in (post_save, post_delete):
+            signal.connect(
+                item_names.forget, sender=CatalogueItem, dispatch_uid=f"catalogue-{signal}"
+            )

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from atiende.accounts.models import Team, User
 from atiende.core import clock, events
 from atiende.core.errors import DomainError, ValidationFailed
+from atiende.core.spreadsheet import Echo, safe_cell
 
 from . import actions, graph
 from .events import Imported
@@ -61,22 +62,9 @@ class ImportRejected(DomainError):
 # --- export ---------------------------------------------------------------------------------
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _safe_cell(value: Any) -> str:
-    """Text that a spreadsheet will not run as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
 def export_items(items: QuerySet[ConfigurationItem]) -> Iterator[str]:
     """Lines of the CSV of `items` (already filtered and access-scoped), streamed."""
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     yield "\ufeff" + writer.writerow(ITEM_COLUMNS)
     rows = items.select_related("owner_team").order_by("name", "id")
     for item in rows.iterator(chunk_size=2000):
@@ -84,28 +72,28 @@ def export_items(items: QuerySet[ConfigurationItem]) -> Iterator[str]:
         yield writer.writerow(
             [
                 item.ci_class,
-                _safe_cell(item.name),
+                safe_cell(item.name),
                 item.status,
                 item.environment,
-                _safe_cell(item.owner_team.name if item.owner_team else ""),
-                _safe_cell(item.description),
+                safe_cell(item.owner_team.name if item.owner_team else ""),
+                safe_cell(item.description),
                 attributes,
             ]
         )
 
 
 def export_relations(relations: QuerySet[Relation]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     yield "\ufeff" + writer.writerow(RELATION_COLUMNS)
     rows = relations.select_related("source", "target").order_by("source__name", "type", "id")
     for relation in rows.iterator(chunk_size=2000):
         yield writer.writerow(
             [
                 relation.source.ci_class,
-                _safe_cell(relation.source.name),
+                safe_cell(relation.source.name),
                 relation.type,
                 relation.target.ci_class,
-                _safe_cell(relation.target.name),
+                safe_cell(relation.target.name),
             ]
         )
 

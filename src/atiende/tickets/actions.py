@@ -25,7 +25,7 @@ from atiende.core.queries import one_or_none
 from atiende.core.sanitize import clean_text
 from atiende.core.versions import check_version
 
-from . import numbering, timeline, workflow
+from . import numbering, panels, timeline, workflow
 from .attachments import check_upload, cleanup_on_error, guess_type, new_storage_key, safe_filename
 from .events import (
     TicketAttachmentAdded,
@@ -1187,6 +1187,11 @@ SAVED_VIEW_KEYS = frozenset(
 )
 
 
+def saved_view_keys() -> frozenset[str]:
+    """What a saved view may keep: the queue's own filters and other domains' (panels)."""
+    return SAVED_VIEW_KEYS | {extra.name for extra in panels.queue_filters()}
+
+
 def _view_name(name: str) -> str:
     name = clean_text(name or "").strip()
     if not name:
@@ -1198,7 +1203,7 @@ def _view_name(name: str) -> str:
 
 def _view_query(query: str) -> str:
     pairs = parse_qsl(query or "", keep_blank_values=False)
-    if len(query or "") > 500 or any(key not in SAVED_VIEW_KEYS for key, _v in pairs):
+    if len(query or "") > 500 or any(key not in saved_view_keys() for key, _v in pairs):
         raise ValidationFailed.field("query", _("These filters cannot be saved as a view."))
     return urlencode(pairs)
 

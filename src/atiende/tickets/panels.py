@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from django.db.models import Q
     from django.http import HttpRequest, HttpResponse
     from django.utils.functional import Promise
 
@@ -130,6 +131,31 @@ def register_queue_view(name: str, render: QueueView) -> None:
 
 def queue_view(name: str) -> QueueView | None:
     return _queue_views.get(name)
+
+
+# A filter of the desk queue another domain offers (the catalogue's "Catalogue item"): a choice
+# of ids shown with the queue's filters, and the condition over a ticket's columns (or its
+# relations' reverse names, e.g. "catalogue_answers__item_id") that the chosen id makes.
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    name: str  # the query parameter, e.g. "catalogue_item"
+    label: str | Promise
+    blank: str | Promise  # the option that does not filter, e.g. "Any item"
+    choices: Callable[[], list[tuple[int, str]]]
+    condition: Callable[[int], Q]
+
+
+_queue_filters: dict[str, QueueFilter] = {}
+
+
+def register_queue_filter(queue_filter: QueueFilter) -> None:
+    _queue_filters[queue_filter.name] = queue_filter
+
+
+def queue_filters() -> list[QueueFilter]:
+    return list(_queue_filters.values())
 
 
 # --- the timeline: other domains' entries ------------------------------------------------------

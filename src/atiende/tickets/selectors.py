@@ -270,6 +270,8 @@ class TicketFilters:
     # The desk's queues leave changes out unless `kind` asks for them: changes have their own
     # list and calendar (the changes app) and would otherwise fill the incident queues.
     without_changes: bool = False
+    # Other domains' filters (tickets.panels.register_queue_filter), as conditions.
+    extra: list[Q] = field(default_factory=list)
 
 
 def tickets_filtered(actor: User, filters: TicketFilters) -> QuerySet[Ticket]:
@@ -313,6 +315,8 @@ def filters_condition(filters: TicketFilters) -> Q:
         cond &= Q(category_id=filters.category)
     if filters.organization:
         cond &= Q(organization_id=filters.organization)
+    for condition in filters.extra:
+        cond &= condition
     return cond
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("desk/canned/", include("atiende.canned.urls")),
     path("desk/", include("atiende.tickets.urls_desk")),
+    path("portal/catalogue/", include("atiende.catalogue.urls")),
     path("portal/", include("atiende.tickets.urls_portal")),
     path("account/", include("atiende.accounts.urls")),
     path("notifications/", include("atiende.notifications.urls")),

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from atiende.accounts import selectors as accounts_selectors
 from atiende.accounts.models import Organization, User
 
+from .. import panels
 from ..models import Impact, Kind, PendingReason, Priority, Status, Urgency
 from ..selectors import SORTS, category_options, resolution_code_options
 
@@ -184,6 +185,14 @@ class QueueFilterForm(forms.Form):
         f["category"].choices = _with_blank(_("Any category"), choices.categories)
         f["organization"].choices = _with_blank(_("Any organisation"), choices.organisations)
         f["sort"].choices = [(key, SORT_LABELS[key]) for key in SORTS]
+        # Other domains' filters (tickets.panels.register_queue_filter).
+        for extra in panels.queue_filters():
+            f[extra.name] = _id_choice(extra.label)
+            f[extra.name].choices = _with_blank(extra.blank, extra.choices())
+
+    def extra_filters(self) -> list:
+        """The bound fields of other domains' filters, for the template."""
+        return [self[extra.name] for extra in panels.queue_filters()]
 
     def valid_data(self) -> dict[str, Any]:
         """The cleaned values of the fields that are valid; invalid ones are left out."""

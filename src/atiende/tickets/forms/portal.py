@@ -26,6 +26,7 @@ KIND_HELP = {
     Kind.REQUEST.value: _("You need something new: access, equipment, software, an account…"),
     Kind.QUESTION.value: _("You want to know how to do something or need advice."),
 }
+REQUEST_HINT = _("What you need, for whom, and by when.")
 IMPACT_CHOICES = [
     (Impact.LOW.value, _("Just me")),
     (Impact.MEDIUM.value, _("Several people or my team")),
@@ -110,6 +111,10 @@ class PortalTicketForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["category"]).choices = category_choices()
+        kind = self.data.get("kind") if self.is_bound else self.initial.get("kind")
+        if kind == Kind.REQUEST:
+            # A request outside the catalogue ("Other request"): no incident questions.
+            self.fields["description"].help_text = REQUEST_HINT
 
     def kind_options(self):
         """The kind radio buttons with an explanation each, for the template."""

@@ -72,6 +72,9 @@ def _filters_for(user, data: dict) -> tuple[str, TicketFilters]:
     for name in ("priority", "team", "category", "organization"):
         if data.get(name) is not None:
             setattr(filters, name, data[name])
+    for extra in panels.queue_filters():
+        if data.get(extra.name) is not None:
+            filters.extra.append(extra.condition(data[extra.name]))
     assignee = data.get("assignee")
     if assignee == UNASSIGNED:
         filters.assignee, filters.unassigned = None, True
@@ -142,7 +145,7 @@ def queue_sidebar(user, choices: DeskChoices | None = None) -> dict:
 def _saved_query(data: QueryDict, form: QueueFilterForm) -> str:
     """What of the queue's current filters a saved view keeps: the valid, non-empty ones."""
     valid = form.valid_data()
-    keep = [k for k in actions.SAVED_VIEW_KEYS if valid.get(k) not in (None, "") and k in data]
+    keep = [k for k in actions.saved_view_keys() if valid.get(k) not in (None, "") and k in data]
     return urlencode([(k, data[k]) for k in sorted(keep)])
 
 
@@ -171,7 +174,16 @@ def _render_queue(
     columns, rows = panels.columns(user, page.items)
     active_filters = [
         name
-        for name in ("kind", "status", "priority", "team", "assignee", "category", "organization")
+        for name in (
+            "kind",
+            "status",
+            "priority",
+            "team",
+            "assignee",
+            "category",
+            "organization",
+            *(extra.name for extra in panels.queue_filters()),
+        )
         if data.get(name)
     ]
     context = {

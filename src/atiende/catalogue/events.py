@@ -1,0 +1,14 @@
+"""The catalogue's domain events (architecture.md, "Domain events")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RequestSubmitted:
+    """A service request was opened from a catalogue item (after commit)."""
+
+    ticket_id: int
+    item_id: int
+    actor_id: int

@@ -1,0 +1,26 @@
+from django.urls import path
+
+from . import views
+
+app_name = "catalogue"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("items/<int:item_id>/", views.item_request, name="item"),
+    path("manage/", views.manage_list, name="manage"),
+    path("manage/items/new/", views.item_edit, name="item_new"),
+    path("manage/items/<int:item_id>/", views.item_edit, name="item_edit"),
+    path("manage/items/<int:item_id>/preview/", views.item_preview, name="item_preview"),
+    path("manage/items/<int:item_id>/requests.csv", views.item_export, name="item_export"),
+    path("manage/items/<int:item_id>/fields/new/", views.field_edit, name="field_new"),
+    path("manage/items/<int:item_id>/fields/<int:field_id>/", views.field_edit, name="field_edit"),
+    path(
+        "manage/items/<int:item_id>/fields/<int:field_id>/delete/",
+        views.field_delete,
+        name="field_delete",
+    ),
+    path(
+        "manage/items/<int:item_id>/fields/<int:field_id>/move/",
+        views.field_move,
+        name="field_move",
+    ),
+]

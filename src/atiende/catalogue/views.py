@@ -1,0 +1,292 @@
+"""The catalogue's pages: the portal's catalogue and request forms, and the managers' item
+and form editor (with a preview of the form as the requester sees it).
+
+Thin views: catalogue.forms shapes input, catalogue.actions validates and writes (through
+forms_engine, the same validation as the API), catalogue.selectors decides who sees what."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from atiende.core.errors import DomainError, NotFound
+from atiende.core.forms import apply_domain_error
+from atiende.core.http import agents_only
+from atiende.tickets.models import Channel
+
+from . import actions, selectors
+from .export import export_requests
+from .forms import CategoryForm, FieldForm, ItemForm, RequestForm
+from .models import CONTROLLING_TYPES, FormField
+
+# --- portal -----------------------------------------------------------------------------------
+
+
+@login_required
+def home(request):
+    items = selectors.items_requestable_by(request.user)
+    return render(
+        request,
+        "catalogue/portal/home.html",
+        {"nav": "catalogue", "groups": selectors.grouped(items)},
+    )
+
+
+@login_required
+def item_request(request, item_id: int):
+    item = selectors.item_for_request(request.user, item_id)  # NotFound: the 404 page
+    specs = list(item.fields.all())
+    status = 200
+    if request.method == "POST":
+        form = RequestForm(request.POST, request.FILES, specs=specs)
+        form.is_valid()  # binds the fields for rendering; the engine judges the answers
+        answers, files = form.answers()
+        try:
+            ticket = actions.request_submit(
+                actor=request.user,
+                item_id=item.pk,
+                answers=answers,
+                files=files,
+                channel=Channel.PORTAL,
+            )
+        except DomainError as exc:
+            if isinstance(exc, NotFound):
+                raise
+            form.apply_errors(exc.errors)
+            if not exc.errors:
+                form.add_error(None, exc.detail)
+            status = exc.status_code
+        else:
+            messages.success(
+                request,
+                _("Thank you! We received your request %(number)s.") % {"number": ticket.number},
+            )
+            return redirect("portal:ticket", number=ticket.number)
+    else:
+        form = RequestForm(specs=specs)
+    return render(
+        request,
+        "catalogue/portal/item.html",
+        {"nav": "catalogue", "item": item, "form": form, "preview": False},
+        status=status,
+    )
+
+
+# --- managers ---------------------------------------------------------------------------------
+
+
+def _require_manager(request) -> None:
+    if not request.user.is_manager:
+        raise NotFound()
+
+
+@agents_only(others_to="catalogue:home")
+def manage_list(request):
+    _require_manager(request)
+    status = 200
+    editing = next(
+        (c for c in selectors.categories() if str(c.pk) == request.GET.get("category")), None
+    )
+    initial = (
+        {
+            "category_id": editing.pk,
+            "name": editing.name,
+            "name_es": editing.name_es,
+            "position": editing.position,
+            "is_active": editing.is_active,
+        }
+        if editing
+        else {}
+    )
+    form = CategoryForm(prefix="cat", initial=initial)
+    if request.method == "POST":
+        form = CategoryForm(request.POST, prefix="cat")
+        if form.is_valid():
+            try:
+                actions.category_save(actor=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+            else:
+                messages.success(request, _("Category saved."))
+                return redirect("catalogue:manage")
+        status = 422
+    return render(
+        request,
+        "catalogue/manage/list.html",
+        {
+            "nav": "catalogue",
+            "items": list(selectors.all_items()),
+            "categories": selectors.categories(),
+            "category_form": form,
+            "editing_category": editing,
+        },
+        status=status,
+    )
+
+
+def _item_initial(item) -> dict:
+    return {
+        "category_id": item.category_id,
+        "name": item.name,
+        "name_es": item.name_es,
+        "description": item.description,
+        "description_es": item.description_es,
+        "service_id": item.service_id,
+        "ticket_category_id": item.ticket_category_id,
+        "organization_ids": [o.pk for o in item.organizations.all()],
+        "roles": item.roles,
+        "delivery_days": item.delivery_days,
+        "position": item.position,
+        "is_active": item.is_active,
+    }
+
+
+@agents_only(others_to="catalogue:home")
+def item_edit(request, item_id: int | None = None):
+    _require_manager(request)
+    item = selectors.item_for_manager(request.user, item_id) if item_id else None
+    status = 200
+    if request.method == "POST":
+        form = ItemForm(request.POST)
+        if form.is_valid():
+            try:
+                saved = actions.item_save(actor=request.user, item_id=item_id, **form.cleaned_data)
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+            else:
+                messages.success(request, _("Catalogue item saved."))
+                return redirect("catalogue:item_edit", item_id=saved.pk)
+        status = 422
+    else:
+        form = ItemForm(initial=_item_initial(item) if item else {})
+    specs = list(item.fields.all()) if item else []
+    return render(
+        request,
+        "catalogue/manage/item.html",
+        {
+            "nav": "catalogue",
+            "item": item,
+            "form": form,
+            "specs": specs,
+            "field_form": _field_form(specs, None) if item else None,
+            "preview_form": RequestForm(specs=specs) if item else None,
+        },
+        status=status,
+    )
+
+
+def _field_form(specs: list[FormField], spec: FormField | None, data=None) -> FieldForm:
+    limit = spec.position if spec is not None else None
+    controllers = [
+        s
+        for s in specs
+        if s.type in CONTROLLING_TYPES and (limit is None or s.position < limit) and s != spec
+    ]
+    if data is not None:
+        return FieldForm(data, controllers=controllers)
+    initial = {}
+    if spec is not None:
+        initial = {
+            "key": spec.key,
+            "type": spec.type,
+            "label": spec.label,
+            "label_es": spec.label_es,
+            "help_text": spec.help_text,
+            "help_text_es": spec.help_text_es,
+            "required": spec.required,
+            "default": spec.default,
+            "choices": actions.options_text(spec.choices),
+            "ci_class": spec.ci_class,
+            "condition_field_id": spec.condition_field_id,
+            "condition_values": ", ".join(spec.condition_values),
+        }
+    return FieldForm(initial=initial, controllers=controllers)
+
+
+@agents_only(others_to="catalogue:home")
+def field_edit(request, item_id: int, field_id: int | None = None):
+    _require_manager(request)
+    item = selectors.item_for_manager(request.user, item_id)
+    specs = list(item.fields.all())
+    spec = next((s for s in specs if s.pk == field_id), None) if field_id else None
+    if field_id and spec is None:
+        raise NotFound()
+    status = 200
+    if request.method == "POST":
+        form = _field_form(specs, spec, data=request.POST)
+        if form.is_valid():
+            try:
+                actions.field_save(
+                    actor=request.user,
+                    item_id=item.pk,
+                    field_id=field_id,
+                    **form.action_arguments(),
+                )
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+            else:
+                messages.success(request, _("Question saved."))
+                return redirect("catalogue:item_edit", item_id=item.pk)
+        status = 422
+    else:
+        form = _field_form(specs, spec)
+    return render(
+        request,
+        "catalogue/manage/field.html",
+        {"nav": "catalogue", "item": item, "spec": spec, "form": form},
+        status=status,
+    )
+
+
+@require_POST
+@agents_only
+def field_delete(request, item_id: int, field_id: int):
+    _require_manager(request)
+    actions.field_delete(actor=request.user, item_id=item_id, field_id=field_id)
+    messages.success(request, _("Question deleted."))
+    return redirect("catalogue:item_edit", item_id=item_id)
+
+
+@require_POST
+@agents_only
+def field_move(request, item_id: int, field_id: int):
+    _require_manager(request)
+    try:
+        actions.field_move(
+            actor=request.user, item_id=item_id, field_id=field_id, up=request.POST.get("up") == "1"
+        )
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        messages.error(request, exc.first_message())
+    return redirect("catalogue:item_edit", item_id=item_id)
+
+
+@agents_only(others_to="catalogue:home")
+def item_preview(request, item_id: int):
+    """The form exactly as a requester sees it (nothing is sent from here)."""
+    _require_manager(request)
+    item = selectors.item_for_manager(request.user, item_id)
+    form = RequestForm(specs=list(item.fields.all()))
+    return render(
+        request,
+        "catalogue/portal/item.html",
+        {"nav": "catalogue", "item": item, "form": form, "preview": True},
+    )
+
+
+@agents_only(others_to="catalogue:home")
+def item_export(request, item_id: int) -> StreamingHttpResponse:
+    """The item's requests the manager sees, with their answers, as CSV."""
+    _require_manager(request)
+    item = selectors.item_for_manager(request.user, item_id)
+    response = StreamingHttpResponse(
+        export_requests(selectors.requests_of_item(request.user, item.pk), list(item.fields.all())),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="catalogue-item-{item.pk}.csv"'
+    return response
