@@ -48,6 +48,11 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("atiende.mail.deliver", timedelta(seconds=15), setting="MAIL_DELIVER_SECONDS"),
     # Fetch new mail from the IMAP mailboxes (mail/inbound/imap.py).
     PeriodicJob("atiende.mail.poll", timedelta(seconds=60), setting="MAIL_POLL_SECONDS"),
+    # Keep the report facts equal to the raw rows: lately breached SLA clocks, and the next
+    # slice of tickets (reports/tasks.py).
+    PeriodicJob(
+        "atiende.reports.reconcile", timedelta(seconds=60), setting="REPORTS_RECONCILE_SECONDS"
+    ),
 )
 
 

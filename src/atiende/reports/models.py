@@ -72,3 +72,20 @@ class TicketFact(models.Model):
 
     def __str__(self) -> str:
         return f"fact {self.ticket_id}"
+
+
+class ReconcileCursor(models.Model):
+    """Where the reconciliation job (tasks.py) continues: one row (pk=1). It walks the
+    tickets by id, a slice per run, and moves this cursor in the slice's own transaction, so
+    a crash redoes the slice (idempotent) and never skips one."""
+
+    after_ticket_id = models.BigIntegerField(default=0)
+    passes = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = _("reconciliation cursor")
+        verbose_name_plural = _("reconciliation cursors")
+
+    def __str__(self) -> str:
+        return f"after {self.after_ticket_id}"
