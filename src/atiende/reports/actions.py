@@ -6,29 +6,37 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 
 from atiende.core import clock
-from atiende.sla.models import ClockState, SlaClock
+from atiende.sla.models import ClockKind, ClockState, SlaClock
 from atiende.tickets.models import Ticket
 
 from . import facts
 from .models import ReconcileCursor
 
 SLICE = 2000
-# The sweep breaches a clock within a minute of its deadline; a wider look-back covers a
-# late sweep. Later breaches still reach the facts through the full pass.
-BREACH_LOOKBACK = timedelta(minutes=15)
+# How far back the breach refresh looks at deadlines: a clock is breached at (a sweep after)
+# its deadline, so this only needs to cover a stopped scheduler; older ones reach the facts
+# through the full pass.
+BREACH_LOOKBACK = timedelta(days=30)
 
 
 def facts_refresh_breaches(*, now: datetime | None = None) -> int:
-    """Copy into the facts the SLA clocks the sweep breached lately (the sweep publishes no
-    event): clocks breached whose deadline fell in the look-back window (an index range of
-    sla_clock_state_deadline). Answers the facts changed."""
+    """Copy into the facts the SLA clocks the sweep breached (the sweep publishes no event):
+    breached clocks whose deadline lies in the look-back window (a range of the index
+    sla_clock_state_deadline) and whose ticket's fact does not say so yet. Exact however
+    late the job runs; cheap, as only a month's breaches are read. Answers the facts changed."""
     now = now or clock.now()
+    breached = ClockState.BREACHED
+    not_yet = (
+        Q(kind=ClockKind.FIRST_RESPONSE) & ~Q(ticket__fact__first_response_sla=breached)
+    ) | (Q(kind=ClockKind.RESOLUTION) & ~Q(ticket__fact__resolution_sla=breached))
     ticket_ids = list(
         SlaClock.objects.filter(
-            state=ClockState.BREACHED, deadline__gte=now - BREACH_LOOKBACK, deadline__lte=now
+            state=breached, deadline__gte=now - BREACH_LOOKBACK, deadline__lte=now
         )
+        .filter(not_yet)
         .values_list("ticket_id", flat=True)
         .distinct()
     )
