@@ -179,6 +179,7 @@ def _mount_routers() -> None:
     from atiende.cmdb.api import router as cmdb_router
     from atiende.mail.api import router as mail_router
     from atiende.notifications.api import router as notifications_router
+    from atiende.reports.api import router as reports_router
     from atiende.sla.api import router as sla_router
     from atiende.tickets.api import router as tickets_router
 
@@ -192,6 +193,7 @@ def _mount_routers() -> None:
     # Before the changes router: "/changes/calendar" is not a change id.
     api.add_router("", change_calendar_router)
     api.add_router("", changes_router)
+    api.add_router("", reports_router)
 
 
 _mount_routers()
