@@ -21,7 +21,9 @@ def data(committed, requester, agent, other_team):
 
 
 def test_the_report_by_team_with_the_previous_period(data, manager, team, other_team):
-    answer = ApiClient(manager).get("/reports/report", {"metric": "created", "dimension": "team", **MARCH})
+    answer = ApiClient(manager).get(
+        "/reports/report", {"metric": "created", "dimension": "team", **MARCH}
+    )
     assert answer.status_code == 200, answer.content
     body = answer.json()
     assert [(r["key"], r["label"], r["value"]) for r in body["rows"]] == [
@@ -50,7 +52,9 @@ def test_requesters_get_404_and_bad_input_422(data, requester, manager):
     client = ApiClient(manager)
     assert client.get("/reports/report", {"metric": "nope"}).status_code == 422
     assert client.get("/reports/report", {"metric": "created", "dimension": "x"}).status_code == 422
-    bad_range = client.get("/reports/report", {"metric": "created", "start": "2026-03-02", "end": "2026-03-01"})
+    bad_range = client.get(
+        "/reports/report", {"metric": "created", "start": "2026-03-02", "end": "2026-03-01"}
+    )
     assert bad_range.status_code == 422
     split = client.get("/reports/report", {"metric": "change_success", "dimension": "team"})
     assert split.status_code == 422
@@ -58,7 +62,9 @@ def test_requesters_get_404_and_bad_input_422(data, requester, manager):
 
 def test_the_dictionary_and_the_openapi_document(manager):
     body = ApiClient(manager).get("/reports/metrics").json()
-    assert {"created", "sla_resolution", "fcr", "change_success"} <= {m["name"] for m in body["metrics"]}
+    assert {"created", "sla_resolution", "fcr", "change_success"} <= {
+        m["name"] for m in body["metrics"]
+    }
     assert "service" in {d["name"] for d in body["dimensions"]}
     paths = api.get_openapi_schema()["paths"]
     assert "/api/v1/reports/report" in paths and "/api/v1/reports/metrics" in paths

@@ -42,7 +42,9 @@ class Rollback(Exception):
     pass
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(history=histories)
 def test_stored_facts_equal_a_recomputation(history, committed, requester, agent, team, other_team):
     teams = [team, other_team]

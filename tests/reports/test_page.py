@@ -26,11 +26,13 @@ def client_for(user, language="en"):
 
 
 def test_the_page_shows_the_chart_the_table_and_drill_down_links(data, manager, team, other_team):
-    page = client_for(manager).get(reverse("reports:page"), {"metric": "created", "dimension": "team", **MARCH})
+    page = client_for(manager).get(
+        reverse("reports:page"), {"metric": "created", "dimension": "team", **MARCH}
+    )
     assert page.status_code == 200
     html = page.content.decode()
     assert '<svg class="report-chart" role="img" aria-labelledby="chart-title chart-desc"' in html
-    assert "<title id=\"chart-title\">Tickets created · Team</title>" in html
+    assert '<title id="chart-title">Tickets created · Team</title>' in html
     queue = reverse("desk:queue")
     assert f'<a href="{queue}?view=recent&amp;team={team.pk}">4</a>' in html
     assert f'<a href="{queue}?view=recent&amp;team={other_team.pk}">1</a>' in html
@@ -44,19 +46,25 @@ def test_durations_in_hours_and_percent_in_spanish(data, manager):
     html = page.content.decode()
     # Median 10,800 s = 3.0 h, p90 241,200 s = 67.0 h, in Spanish decimals.
     assert "3,0 h" in html and "67,0 h" in html
-    page = client_for(manager, "es").get(reverse("reports:page"), {"metric": "fcr", "dimension": "all", **MARCH})
+    page = client_for(manager, "es").get(
+        reverse("reports:page"), {"metric": "fcr", "dimension": "all", **MARCH}
+    )
     assert "75,0 %" in page.content.decode()
 
 
 def test_requesters_get_404_and_bad_periods_an_error(data, requester, manager):
     assert client_for(requester).get(reverse("reports:page")).status_code == 404
-    page = client_for(manager).get(reverse("reports:page"), {"start": "2026-03-02", "end": "2026-03-01"})
+    page = client_for(manager).get(
+        reverse("reports:page"), {"start": "2026-03-02", "end": "2026-03-01"}
+    )
     assert page.status_code == 200
     assert "The end must be after the start." in page.content.decode()
 
 
 def test_csv_exports_stream(data, manager, team):
-    answer = client_for(manager).get(reverse("reports:csv"), {"metric": "created", "dimension": "team", **MARCH})
+    answer = client_for(manager).get(
+        reverse("reports:csv"), {"metric": "created", "dimension": "team", **MARCH}
+    )
     assert answer.streaming
     lines = b"".join(answer.streaming_content).decode("utf-8-sig").splitlines()
     assert lines[0].startswith("key,label,value,count,previous")

@@ -29,9 +29,9 @@ def facts_refresh_breaches(*, now: datetime | None = None) -> int:
     late the job runs; cheap, as only a month's breaches are read. Answers the facts changed."""
     now = now or clock.now()
     breached = ClockState.BREACHED
-    not_yet = (
-        Q(kind=ClockKind.FIRST_RESPONSE) & ~Q(ticket__fact__first_response_sla=breached)
-    ) | (Q(kind=ClockKind.RESOLUTION) & ~Q(ticket__fact__resolution_sla=breached))
+    not_yet = (Q(kind=ClockKind.FIRST_RESPONSE) & ~Q(ticket__fact__first_response_sla=breached)) | (
+        Q(kind=ClockKind.RESOLUTION) & ~Q(ticket__fact__resolution_sla=breached)
+    )
     ticket_ids = list(
         SlaClock.objects.filter(
             state=breached, deadline__gte=now - BREACH_LOOKBACK, deadline__lte=now

@@ -1,4 +1,4 @@
-"""The reports API for BI tools: the metric dictionary and any report (metric × dimension ×
+"""The reports API for BI tools: the metric dictionary and any report (metric x dimension x
 period, with filters), scoped like the desk: an agent's numbers count only the tickets the
 agent may see; managers' count every ticket. Requesters get 404."""
 
@@ -61,15 +61,21 @@ class DictionaryOut(Schema):
 def report_dictionary(request):
     _actor(request)
     return {
-        "metrics": [{"name": m.name, "label": str(m.label), "unit": m.unit} for m in METRICS.values()],
+        "metrics": [
+            {"name": m.name, "label": str(m.label), "unit": m.unit} for m in METRICS.values()
+        ],
         "dimensions": [{"name": k, "label": str(v)} for k, v in DIMENSIONS.items()],
         "filters": list(FILTERS),
     }
 
 
 class ReportQuery(Schema):
-    metric: MetricName = Field(description="A metric of GET /reports/metrics.")
-    dimension: DimensionName = Field(default="all", description="How the rows are split.")
+    metric: MetricName = Field(  # type: ignore[valid-type]
+        description="A metric of GET /reports/metrics."
+    )
+    dimension: DimensionName = Field(  # type: ignore[valid-type]
+        default="all", description="How the rows are split."
+    )
     start: Moment | None = Field(
         default=None,
         description="A date (the start of that day) or a date and time; without an offset, in "
@@ -79,7 +85,9 @@ class ReportQuery(Schema):
         default=None,
         description="Inclusive: a date (the end of that day) or a date and time. Default: now.",
     )
-    compare: bool = Field(default=True, description="Add each row's value over the previous period.")
+    compare: bool = Field(
+        default=True, description="Add each row's value over the previous period."
+    )
     team: Id | None = None
     agent: Id | None = Field(default=None, description="The assignee.")
     category: Id | None = None

@@ -95,7 +95,8 @@ def _clocks_of(ticket_ids: Sequence[int]) -> dict[int, list[SlaClock]]:
 def recompute(ticket_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """The facts of these tickets from their raw rows: three queries for any number."""
     tickets = {
-        row["pk"]: row for row in Ticket.objects.filter(pk__in=ticket_ids).values("pk", *TICKET_COLUMNS)
+        row["pk"]: row
+        for row in Ticket.objects.filter(pk__in=ticket_ids).values("pk", *TICKET_COLUMNS)
     }
     result: dict[int, dict[str, Any]] = {}
     for pk, row in tickets.items():
@@ -107,8 +108,17 @@ def recompute(ticket_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
             ticket_id__in=list(tickets),
             type__in=(EventType.STATUS, EventType.FIELD, EventType.COMMENT),
         )
-        .values_list("ticket_id", "type", "field", "old_value", "new_value", "created_at",
-                     "actor_id", "actor__role", "public")  # fmt: skip
+        .values_list(
+            "ticket_id",
+            "type",
+            "field",
+            "old_value",
+            "new_value",
+            "created_at",
+            "actor_id",
+            "actor__role",
+            "public",
+        )
         .order_by("ticket_id", "created_at", "id")
     )
     for ticket_id, type_, field, old, new, at, actor_id, role, public in events:
@@ -218,7 +228,9 @@ def on_status(ticket_id: int, old: str, new: str, reply_event_id: int | None) ->
     fact.save()
 
 
-def on_commented(ticket_id: int, event_id: int, public: bool, by_agent: bool, actor_id: int) -> None:
+def on_commented(
+    ticket_id: int, event_id: int, public: bool, by_agent: bool, actor_id: int
+) -> None:
     """A public reply by an agent other than the requester: the first one is the first response."""
     if not (public and by_agent):
         return

@@ -1,9 +1,9 @@
-"""The Reports page's form (GET): metric × dimension × period, and the filters."""
+"""The Reports page's form (GET): metric x dimension x period, and the filters."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -25,12 +25,18 @@ def _blank(label, choices) -> list[tuple[Any, Any]]:
 class ReportForm(forms.Form):
     metric = forms.ChoiceField(label=_("Metric"), required=False)
     dimension = forms.ChoiceField(label=_("Split by"), required=False)
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int, empty_value=None)
     channel = forms.ChoiceField(label=_("Channel"), required=False)
     kind = forms.ChoiceField(label=_("Kind"), required=False)
-    priority = forms.TypedChoiceField(label=_("Priority"), required=False, coerce=int, empty_value=None)
+    priority = forms.TypedChoiceField(
+        label=_("Priority"), required=False, coerce=int, empty_value=None
+    )
     # Carried by drill-downs and links (no picker on the page).
     agent = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     category = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
@@ -43,13 +49,17 @@ class ReportForm(forms.Form):
         f: dict[str, Any] = self.fields
         f["metric"].choices = [(m.name, m.label) for m in METRICS.values()]
         f["dimension"].choices = list(DIMENSIONS.items())
-        f["team"].choices = _blank(_("Any team"), list(Team.objects.order_by("name").values_list("pk", "name")))
+        f["team"].choices = _blank(
+            _("Any team"), list(Team.objects.order_by("name").values_list("pk", "name"))
+        )
         f["channel"].choices = _blank(_("Any channel"), Channel.choices)
         f["kind"].choices = _blank(_("Any kind"), Kind.choices)
-        f["priority"].choices = _blank(_("Any priority"), [(p.value, f"P{p.value} · {p.label}") for p in Priority])
+        f["priority"].choices = _blank(
+            _("Any priority"), [(p.value, f"P{p.value} · {p.label}") for p in Priority]
+        )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())
         today = timezone.localdate(clock.now())
         end: date = data.get("end") or today
         start: date = data.get("start") or end - timedelta(days=29)
@@ -72,4 +82,6 @@ class ReportForm(forms.Form):
 
     def filters(self) -> dict[str, Any]:
         names = ("team", "agent", "category", "organization", "item", "channel", "kind", "priority")
-        return {n: self.cleaned_data.get(n) for n in names if self.cleaned_data.get(n) not in (None, "")}
+        return {
+            n: self.cleaned_data.get(n) for n in names if self.cleaned_data.get(n) not in (None, "")
+        }

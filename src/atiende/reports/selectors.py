@@ -2,7 +2,7 @@
 reader. An agent's numbers count only the tickets the agent may see
 (`tickets.selectors.visibility`); managers and administrators see every ticket's.
 
-One report = one metric × one dimension × one period (+ filters), and the same report over
+One report = one metric x one dimension x one period (+ filters), and the same report over
 the previous period of the same length, for comparison. Each is one or two aggregate
 queries over the fact table's date indexes; percentiles are exact (nearest rank) and
 computed by the database on both engines with window functions (ROW_NUMBER and COUNT over a
@@ -160,7 +160,7 @@ def _counted(qs: QuerySet[TicketFact], metric: Metric) -> dict[Any, dict[str, An
         }
     else:  # pragma: no cover - every metric is listed above
         raise ValueError(name)
-    return {row.pop("k"): row for row in qs.values("k").annotate(**agg).order_by()}
+    return {row.pop("k"): row for row in qs.values("k").annotate(**agg).order_by()}  # type: ignore[misc]  # "k" is annotated by the caller
 
 
 def _value_of(metric: Metric, counts: dict[str, Any]) -> float | None:
@@ -185,7 +185,9 @@ def _percentiles(qs: QuerySet[TicketFact], column: str) -> dict[Any, dict[str, A
         qs.filter(**{f"{column}__isnull": False})
         .annotate(
             v=F(column),
-            rn=Window(RowNumber(), partition_by=[F("k")], order_by=[F(column).asc(), F("pk").asc()]),
+            rn=Window(
+                RowNumber(), partition_by=[F("k")], order_by=[F(column).asc(), F("pk").asc()]
+            ),
             n=Window(Count("pk"), partition_by=[F("k")]),
         )
         .filter(Q(rn=Ceil(F("n") * PERCENTILES[0])) | Q(rn=Ceil(F("n") * PERCENTILES[1])))
@@ -243,7 +245,9 @@ def _labels(dimension: str, keys: list[Any]) -> dict[Any, str]:
         from django.utils.formats import date_format
 
         fmt = "YEAR_MONTH_FORMAT" if dimension == "month" else "SHORT_DATE_FORMAT"
-        return {k: date_format(timezone.localtime(k) if timezone.is_aware(k) else k, fmt) for k in ids}
+        return {
+            k: date_format(timezone.localtime(k) if timezone.is_aware(k) else k, fmt) for k in ids
+        }
     return {}
 
 
@@ -321,7 +325,9 @@ def _change_report(actor, metric, dimension, period, filters, compare) -> Report
     from atiende.changes.selectors import change_metrics
 
     if dimension != "all":
-        raise ValidationFailed.field("dimension", _("The change success rate is not split by dimension."))
+        raise ValidationFailed.field(
+            "dimension", _("The change success rate is not split by dimension.")
+        )
     if not can_read_reports(actor):
         raise NotFound()
 

@@ -5,7 +5,7 @@ the fact commits or rolls back with the change, so a crash can never count a cha
 lose it. Each handler costs one read of the ticket row, one of the fact and one write.
 
 SLA clocks move after the ticket's commit, in SLA's own handlers (sla/subscribers.py), which
-are registered before these (the SLA app loads first): `follow_clocks` runs after them and
+are registered before these (the SLA app loads first): `clocks_after_*` run after them and
 copies the clocks' states. The sweep's breaches publish no event: the periodic job
 `atiende.reports.refresh` picks them up (tasks.py)."""
 
@@ -40,7 +40,9 @@ def fact_status(event: TicketStatusChanged) -> None:
 
 @subscribe(TicketCommented, in_transaction=True)
 def fact_commented(event: TicketCommented) -> None:
-    facts.on_commented(event.ticket_id, event.event_id, event.public, event.by_agent, event.actor_id)
+    facts.on_commented(
+        event.ticket_id, event.event_id, event.public, event.by_agent, event.actor_id
+    )
 
 
 @subscribe(TicketMerged, in_transaction=True)
@@ -49,8 +51,17 @@ def fact_merged(event: TicketMerged) -> None:
     facts.reconcile([event.source_id, event.target_id])
 
 
+# After commit, after SLA's handlers of the same events: copy the clocks' states.
 @subscribe(TicketUpdated)
+def clocks_after_update(event: TicketUpdated) -> None:
+    facts.refresh_sla([event.ticket_id])
+
+
 @subscribe(TicketStatusChanged)
+def clocks_after_status(event: TicketStatusChanged) -> None:
+    facts.refresh_sla([event.ticket_id])
+
+
 @subscribe(TicketCommented)
-def follow_clocks(event: TicketUpdated | TicketStatusChanged | TicketCommented) -> None:
+def clocks_after_reply(event: TicketCommented) -> None:
     facts.refresh_sla([event.ticket_id])

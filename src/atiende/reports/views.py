@@ -1,4 +1,4 @@
-"""The desk's Reports page: pick metric × dimension × period with filters; a chart drawn on
+"""The desk's Reports page: pick metric x dimension x period with filters; a chart drawn on
 the server (SVG, with its title, description and the table under it as the accessible
 alternative) and the table, each number a link to the ticket list with the same filter; CSV
 exports streamed row by row."""
@@ -126,18 +126,23 @@ def report_page(request) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "report": result, "nav": "reports"}
     if result is not None:
         unit = result.metric.unit
-        start, end = form.period_bounds()
+        _start, _end = form.period_bounds()
         context.update(
             chart=_chart(result),
             rows=_table_rows(result),
-            total={"value": show(result.total.value, unit),
-                   "previous": show(result.total.previous, unit),
-                   "p90": show(result.total.parts.get("p90"), unit) if unit == Unit.SECONDS else None,
-                   "link": _drill(result, None), "count": result.total.count},  # fmt: skip
+            total={
+                "value": show(result.total.value, unit),
+                "previous": show(result.total.previous, unit),
+                "p90": show(result.total.parts.get("p90"), unit) if unit == Unit.SECONDS else None,
+                "link": _drill(result, None),
+                "count": result.total.count,
+            },
             dimension_label=DIMENSIONS[result.dimension],
             period_label=_("%(start)s to %(end)s")
-            % {"start": date_format(form.cleaned_data["start"], "SHORT_DATE_FORMAT"),
-               "end": date_format(form.cleaned_data["end"], "SHORT_DATE_FORMAT")},  # fmt: skip
+            % {
+                "start": date_format(form.cleaned_data["start"], "SHORT_DATE_FORMAT"),
+                "end": date_format(form.cleaned_data["end"], "SHORT_DATE_FORMAT"),
+            },
             export_query=request.GET.urlencode(),
             durations=unit == Unit.SECONDS,
         )
@@ -159,17 +164,19 @@ def _csv(rows: Iterable[Iterable[Any]]) -> Iterator[str]:
 
 
 @agents_only
-def report_csv(request) -> HttpResponse:
+def report_csv(request) -> HttpResponse | StreamingHttpResponse:
     form, result = _read(request)
     if result is None:
         return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain")
-    response = StreamingHttpResponse(_csv(selectors.export_rows(result)), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        _csv(selectors.export_rows(result)), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="report-{result.metric.name}.csv"'
     return response
 
 
 @agents_only
-def facts_csv(request) -> HttpResponse:
+def facts_csv(request) -> HttpResponse | StreamingHttpResponse:
     """Every ticket fact of the period (created in it) that the reader may count, one row per
     ticket: streamed in chunks from a server-side cursor, so memory stays constant however
     many rows there are."""
