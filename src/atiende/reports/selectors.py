@@ -16,8 +16,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Case, CharField, Count, F, Q, QuerySet, Sum, Value, When, Window
-from django.db.models.functions import Ceil, RowNumber, TruncDay, TruncMonth, TruncWeek
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import RowNumber, TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -178,6 +191,14 @@ def _value_of(metric: Metric, counts: dict[str, Any]) -> float | None:
     return None
 
 
+def _rank_of(p: float) -> Any:
+    """ceil(p·n) in integer arithmetic, (a·n + b - 1) / b with p = a/b: integer division on
+    both engines, no floating point and no function SQLite lacks (CEIL is a Python function
+    there, called per row)."""
+    a, b = round(p * 100), 100
+    return ExpressionWrapper((F("n") * a + (b - 1)) / b, output_field=IntegerField())
+
+
 def _percentiles(qs: QuerySet[TicketFact], column: str) -> dict[Any, dict[str, Any]]:
     """key -> n, p50, p90 of `column` (nearest rank: the value at rank ceil(p·n) of the
     ascending order), computed in the database on both engines."""
@@ -190,7 +211,7 @@ def _percentiles(qs: QuerySet[TicketFact], column: str) -> dict[Any, dict[str, A
             ),
             n=Window(Count("pk"), partition_by=[F("k")]),
         )
-        .filter(Q(rn=Ceil(F("n") * PERCENTILES[0])) | Q(rn=Ceil(F("n") * PERCENTILES[1])))
+        .filter(Q(rn=_rank_of(PERCENTILES[0])) | Q(rn=_rank_of(PERCENTILES[1])))
         .values_list("k", "rn", "n", "v")
     )
     found: dict[Any, dict[str, Any]] = {}
@@ -297,15 +318,31 @@ def report(
         )
         return _measure(qs, chosen)
 
+    def total_of(rows: dict[Any, Row], period: Period) -> Row:
+        # Counts add up over a dimension that partitions the tickets: the total is the sum
+        # of the rows (no second scan). Percentiles, and services/CIs (a ticket may count
+        # under several), need their own query.
+        if chosen.unit != Unit.SECONDS and dimension not in ("service", "ci"):
+            counts: dict[str, Any] = {}
+            for row in rows.values():
+                for name, value in {"n": row.count, **row.parts}.items():
+                    counts[name] = counts.get(name, 0) + (value or 0)
+            if not rows:
+                return Row(key="all", label="", value=_empty(chosen), count=0)
+            parts = {k: v for k, v in counts.items() if k != "n"}
+            return Row(key="all", label="", value=_value_of(chosen, counts),
+                       count=counts.get("n", 0), parts=parts)  # fmt: skip
+        found = run(period, "all").get("all")
+        return found or Row(key="all", label="", value=_empty(chosen), count=0)
+
     rows = run(period, dimension)
-    total = run(period, "all").get("all") or Row(key="all", label="", value=_empty(chosen), count=0)
+    total = total_of(rows, period)
     if compare and chosen.date_field and dimension not in ("day", "week", "month"):
         before = run(period.previous(), dimension)
         for key, row in rows.items():
             if key in before:
                 row.previous = before[key].value
-        previous_total = run(period.previous(), "all").get("all")
-        total.previous = previous_total.value if previous_total else _empty(chosen)
+        total.previous = total_of(before, period.previous()).value
     labels = _labels(dimension, list(rows))
     for key, row in rows.items():
         row.label = labels.get(key, "—" if key is None else str(key))
