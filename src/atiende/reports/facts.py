@@ -31,9 +31,9 @@ DIMENSION_FIELDS = ("kind", "channel", "priority", "status", "team_id", "assigne
 TICKET_COLUMNS = (*DIMENSION_FIELDS, "created_at", "resolved_at", "closed_at", "requester_id")
 SLA_FIELDS = ("first_response_sla", "resolution_sla", "first_response_business",
               "resolution_business")  # fmt: skip
-FACT_FIELDS = (*DIMENSION_FIELDS, "created_at", "first_response_at", "resolved_at", "closed_at",
-               "reopen_count", "team_hops", "agent_replies", "first_response_wall",
-               "resolution_wall", *SLA_FIELDS)  # fmt: skip
+STORED_FIELDS = ("ticket_id", *DIMENSION_FIELDS, "created_at", "first_response_at", "resolved_at",
+                 "closed_at", "reopen_count", "team_hops", "agent_replies",
+                 "first_response_wall", "resolution_wall")  # fmt: skip
 
 
 def _seconds(start: datetime | None, end: datetime | None) -> int | None:
@@ -181,10 +181,6 @@ def reconcile(ticket_ids: Sequence[int]) -> int:
 # -- incremental: one event, one delta (called inside the publishing transaction) ---------------
 
 
-def _ticket_row(ticket_id: int) -> dict[str, Any] | None:
-    return Ticket.objects.filter(pk=ticket_id).values(*TICKET_COLUMNS).first()
-
-
 def on_created(ticket: Ticket) -> None:
     """A new ticket: its row (its SLA clocks were started just before, in this transaction)."""
     row = {name: getattr(ticket, name) for name in TICKET_COLUMNS}
@@ -196,11 +192,16 @@ def on_created(ticket: Ticket) -> None:
 
 
 def _load(ticket_id: int) -> tuple[TicketFact, dict[str, Any]] | None:
-    row = _ticket_row(ticket_id)
-    fact = TicketFact.objects.filter(pk=ticket_id).first()
-    if row is None or fact is None:
+    """The fact and its ticket's columns, in one query (a join by primary key)."""
+    fact = (
+        TicketFact.objects.select_related("ticket")
+        .only(*STORED_FIELDS, *[f"ticket__{name}" for name in TICKET_COLUMNS])
+        .filter(pk=ticket_id)
+        .first()
+    )
+    if fact is None:
         return None  # no fact yet (a ticket older than the store): reconciliation adds it
-    return fact, row
+    return fact, {name: getattr(fact.ticket, name) for name in TICKET_COLUMNS}
 
 
 def on_updated(ticket_id: int, fields: Iterable[str]) -> None:
