@@ -152,3 +152,8 @@ def test_api_report(agent, tickets):
     client = ApiClient(agent)
     client.get("/me")
     _counted("api report", client, "/reports/report", {"metric": "created", "dimension": "agent"})
+
+
+def test_reports_drill_page(agent, tickets):
+    params = {"metric": "created", "dimension": "team", "key": "all"}
+    _counted("reports drill page", _client(agent), reverse("reports:drill"), params)

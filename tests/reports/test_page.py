@@ -33,9 +33,12 @@ def test_the_page_shows_the_chart_the_table_and_drill_down_links(data, manager, 
     html = page.content.decode()
     assert '<svg class="report-chart" role="img" aria-labelledby="chart-title chart-desc"' in html
     assert '<title id="chart-title">Tickets created · Team</title>' in html
-    queue = reverse("desk:queue")
-    assert f'<a href="{queue}?view=recent&amp;team={team.pk}">4</a>' in html
-    assert f'<a href="{queue}?view=recent&amp;team={other_team.pk}">1</a>' in html
+    drill = reverse("reports:drill")
+    assert (
+        f'<a href="{drill}?metric=created&amp;dimension=team&amp;start=2026-03-01&amp;end=2026-03-31&amp;key={team.pk}">4</a>'
+        in html
+    )
+    assert f'key={other_team.pk}">1</a>' in html
     assert 'aria-current="page">Reports</a>' in html
 
 
@@ -74,3 +77,29 @@ def test_csv_exports_stream(data, manager, team):
     rows = b"".join(facts.streaming_content).decode("utf-8-sig").splitlines()
     assert rows[0].startswith("number,kind,channel")
     assert len(rows) == 1 + 5  # created in March: T1..T5
+
+
+def test_the_tickets_behind_a_number(data, manager, other_team):
+    client = client_for(manager)
+    params = {"metric": "created", "dimension": "team", **MARCH}
+    page = client.get(reverse("reports:drill"), {**params, "key": other_team.pk})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert data["t4"].number in html and data["t1"].number not in html
+    # First-contact resolution's population: the four tickets resolved in March.
+    page = client.get(
+        reverse("reports:drill"), {"metric": "fcr", "dimension": "all", **MARCH, "key": "all"}
+    )
+    html = page.content.decode()
+    assert [t for t in ("t1", "t2", "t3", "t4", "t5") if data[t].number in html] == [
+        "t1",
+        "t2",
+        "t3",
+        "t5",
+    ]
+    assert (
+        "Breached"
+        in client.get(
+            reverse("reports:drill"), {"metric": "sla_first_response", "dimension": "all", **MARCH}
+        ).content.decode()
+    )

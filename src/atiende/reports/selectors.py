@@ -38,6 +38,7 @@ from atiende.accounts.models import Organization, Team, User
 from atiende.cmdb.models import SERVICE_CLASSES, ConfigurationItem
 from atiende.core import clock
 from atiende.core.errors import NotFound, ValidationFailed
+from atiende.core.pagination import Page, paginate
 from atiende.sla.models import ClockState
 from atiende.tickets.models import OPEN_STATUSES, Category, Channel, Kind, Priority, Status
 from atiende.tickets.selectors import visibility
@@ -412,3 +413,42 @@ def fact_rows(actor: User, period: Period, filters: dict[str, Any]) -> Iterator[
     yield ["number", *[c.removesuffix("_id") for c in FACT_COLUMNS[1:]]]
     for row in qs.order_by("created_at", "pk").values_list(*FACT_COLUMNS).iterator(chunk_size=2000):
         yield list(row)
+
+
+DRILL_ORDER = ["-created_at", "-ticket_id"]
+
+
+def drill_page(
+    actor: User,
+    *,
+    metric: str,
+    dimension: str,
+    key: str,
+    period: Period,
+    filters: dict[str, Any] | None = None,
+    cursor: str | None = None,
+    now: datetime | None = None,
+) -> Page:
+    """The tickets behind one number of a report: the metric's population in the period for
+    one dimension value (`key` as it appears in the report's row, "all" for the total),
+    newest first, a keyset page of facts with their tickets."""
+    chosen = check_report(metric, dimension, period)
+    if chosen.name == "change_success":
+        raise ValidationFailed.field("metric", _("The change success rate has no ticket list."))
+    filters = {k: v for k, v in (filters or {}).items() if k in FILTERS and v not in (None, "")}
+    qs = _population(_apply_filters(facts_visible_to(actor), filters), chosen, dimension, period)
+    if chosen.unit == Unit.SECONDS:
+        qs = qs.filter(**{f"{chosen.value_field}__isnull": False})
+    elif chosen.name.startswith("sla_"):
+        qs = qs.exclude(**{chosen.value_field: ""})
+    if dimension != "all" and key != "all":
+        expr = _dimension_expr(dimension, chosen, now or clock.now())
+        value: Any = None if key == "" else key
+        qs = (
+            qs.annotate(k=expr).filter(k__isnull=True)
+            if value is None
+            else qs.annotate(k=expr).filter(k=value)
+        )
+    return paginate(
+        qs.select_related("ticket").distinct(), order=DRILL_ORDER, cursor=cursor, limit=50
+    )

@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator
 from typing import Any
-from urllib.parse import urlencode
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -18,21 +17,13 @@ from django.utils.translation import gettext as _
 
 from atiende.core.errors import ValidationFailed
 from atiende.core.http import agents_only
+from atiende.sla.models import ClockState
 
 from . import selectors
 from .forms import ReportForm
 from .metrics import DIMENSIONS, Unit
 from .selectors import Period, Report, Row
 
-# The desk queue's filter for each dimension and report filter (tickets/forms/desk.py).
-QUEUE_FILTER = {
-    "team": "team",
-    "agent": "assignee",
-    "category": "category",
-    "organization": "organization",
-    "kind": "kind",
-    "priority": "priority",
-}
 CHART_WIDTH = 640
 BAR_HEIGHT = 22
 LABEL_WIDTH = 200
@@ -74,22 +65,22 @@ def show(value: float | None, unit: str) -> str:
     return number_format(value, 2, force_grouping=True)
 
 
-def _drill(report: Report, row: Row | None) -> str | None:
-    """The desk queue with the same filter: the row's dimension value and the report's
-    filters the queue understands (the period and channel are not queue filters)."""
-    query: dict[str, Any] = {"view": "open" if report.metric.name == "backlog" else "recent"}
-    for name, value in report.filters.items():
-        if name in QUEUE_FILTER:
-            query[QUEUE_FILTER[name]] = value
-        else:
-            return None  # a filter the queue cannot apply: no link that would show more
-    if row is not None and report.dimension != "all":
-        if report.dimension not in QUEUE_FILTER or row.key is None:
-            return None
-        query[QUEUE_FILTER[report.dimension]] = row.key
+def _key_text(row: Row | None) -> str:
+    if row is None:
+        return "all"
+    if row.key is None:
+        return ""
+    return row.key.isoformat() if hasattr(row.key, "isoformat") else str(row.key)
+
+
+def _drill(request, report: Report, row: Row | None) -> str | None:
+    """The exact tickets behind a number (the metric's population for that row and period)."""
     if report.metric.name == "change_success":
         return None
-    return reverse("desk:queue") + "?" + urlencode(query)
+    query = request.GET.copy()
+    query["key"] = _key_text(row)
+    query.pop("cursor", None)
+    return reverse("reports:drill") + "?" + query.urlencode()
 
 
 def _chart(report: Report) -> dict[str, Any]:
@@ -110,12 +101,12 @@ def _chart(report: Report) -> dict[str, Any]:
     }
 
 
-def _table_rows(report: Report) -> list[dict[str, Any]]:
+def _table_rows(request, report: Report) -> list[dict[str, Any]]:
     unit = report.metric.unit
     rows = []
     for row in report.rows:
         rows.append({"row": row, "value": show(row.value, unit),
-                     "previous": show(row.previous, unit), "link": _drill(report, row),
+                     "previous": show(row.previous, unit), "link": _drill(request, report, row),
                      "p90": show(row.parts.get("p90"), unit) if "p90" in row.parts else None})  # fmt: skip
     return rows
 
@@ -129,12 +120,12 @@ def report_page(request) -> HttpResponse:
         _start, _end = form.period_bounds()
         context.update(
             chart=_chart(result),
-            rows=_table_rows(result),
+            rows=_table_rows(request, result),
             total={
                 "value": show(result.total.value, unit),
                 "previous": show(result.total.previous, unit),
                 "p90": show(result.total.parts.get("p90"), unit) if unit == Unit.SECONDS else None,
-                "link": _drill(result, None),
+                "link": _drill(request, result, None),
                 "count": result.total.count,
             },
             dimension_label=DIMENSIONS[result.dimension],
@@ -147,6 +138,48 @@ def report_page(request) -> HttpResponse:
             durations=unit == Unit.SECONDS,
         )
     return render(request, "reports/page.html", context)
+
+
+def _clock_label(state: str) -> str:
+    return str(ClockState(state).label) if state in ClockState.values else "—"
+
+
+@agents_only
+def drill(request) -> HttpResponse:
+    """The tickets behind one number of the report (GET: the report's parameters and `key`)."""
+    form = ReportForm(request.GET or None)
+    if not form.is_bound or not form.is_valid():
+        return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain")
+    start, end = form.period_bounds()
+    key = request.GET.get("key", "all")[:64]
+    page = selectors.drill_page(
+        request.user,
+        metric=form.cleaned_data["metric"],
+        dimension=form.cleaned_data["dimension"],
+        key=key,
+        period=Period(start, end),
+        filters=form.filters(),
+        cursor=request.GET.get("cursor"),
+    )
+    for fact in page.items:
+        fact.first_response_label = _clock_label(fact.first_response_sla)
+        fact.resolution_label = _clock_label(fact.resolution_sla)
+    back = request.GET.copy()
+    back.pop("key", None)
+    back.pop("cursor", None)
+    metric = selectors.METRICS[form.cleaned_data["metric"]]
+    return render(
+        request,
+        "reports/drill.html",
+        {
+            "nav": "reports",
+            "page": page,
+            "metric": metric,
+            "dimension_label": DIMENSIONS[form.cleaned_data["dimension"]],
+            "back": reverse("reports:page") + "?" + back.urlencode(),
+            "durations": metric.unit == Unit.SECONDS,
+        },
+    )
 
 
 class _Echo:
