@@ -141,3 +141,19 @@ def test_mail_failed_list(manager, team):
 def test_every_baseline_is_recorded_on_both_databases():
     for name, counts in load().items():
         assert sorted(counts) == sorted(VENDORS), f"{name}: recorded on {sorted(counts)} only"
+
+
+def test_reports_page(agent, tickets):
+    params = {"metric": "resolution_wall", "dimension": "team"}
+    _counted("reports page", _client(agent), reverse("reports:page"), params)
+
+
+def test_api_report(agent, tickets):
+    client = ApiClient(agent)
+    client.get("/me")
+    _counted("api report", client, "/reports/report", {"metric": "created", "dimension": "agent"})
+
+
+def test_reports_drill_page(agent, tickets):
+    params = {"metric": "created", "dimension": "team", "key": "all"}
+    _counted("reports drill page", _client(agent), reverse("reports:drill"), params)

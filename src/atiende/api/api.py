@@ -181,6 +181,7 @@ def _mount_routers() -> None:
     from atiende.improvement.api import router as improvement_router
     from atiende.mail.api import router as mail_router
     from atiende.notifications.api import router as notifications_router
+    from atiende.reports.api import router as reports_router
     from atiende.sla.api import router as sla_router
     from atiende.surveys.api import router as surveys_router
     from atiende.tickets.api import router as tickets_router
@@ -198,6 +199,7 @@ def _mount_routers() -> None:
     api.add_router("", change_calendar_router)
     api.add_router("", changes_router)
     api.add_router("", improvement_router)
+    api.add_router("", reports_router)
 
 
 _mount_routers()

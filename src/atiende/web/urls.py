@@ -10,6 +10,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("desk/canned/", include("atiende.canned.urls")),
+    path("desk/reports/", include("atiende.reports.urls")),
     path("desk/", include("atiende.tickets.urls_desk")),
     path("portal/catalogue/", include("atiende.catalogue.urls")),
     path("portal/", include("atiende.tickets.urls_portal")),

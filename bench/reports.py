@@ -1,0 +1,166 @@
+"""Measure a 12-month report per dimension on data made by bench/generate.py, and what keeping
+the ticket facts current adds to a ticket action.
+
+    ATIENDE_DATABASE_URL=postgres://postgres@127.0.0.1:5432/atiende_bench \\
+        .venv/bin/python bench/reports.py --fill --repeat 15
+
+--fill first computes the facts of every ticket that has none (bench/generate.py loads
+tickets in bulk, past the subscribers that keep facts): the reconciliation's own code
+(reports.facts.reconcile), in slices. Then, as bench-manager (every ticket, no join) and as
+bench-agent (two teams: the access rule joins the ticket), each metric of --metrics split by
+each dimension over the 12 months up to the newest ticket, through the selector
+(reports.selectors.report: the report and the previous period, and the labels), and once
+through the page (/desk/reports/). Median and 95th percentile of --repeat runs after two
+warm-ups, like bench/run.py. --action-cost times ticket actions with and without the facts'
+in-transaction subscribers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "atiende.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.db.models import Max  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from atiende.accounts.models import User  # noqa: E402
+from atiende.core import events  # noqa: E402
+from atiende.reports import facts, selectors, subscribers  # noqa: E402
+from atiende.reports.models import TicketFact  # noqa: E402
+from atiende.tickets import actions  # noqa: E402
+from atiende.tickets.events import (  # noqa: E402
+    TicketCommented,
+    TicketCreated,
+    TicketStatusChanged,
+    TicketUpdated,
+)
+from atiende.tickets.models import Ticket  # noqa: E402
+from run import p95, timed  # noqa: E402
+
+DIMENSIONS = ["all", "team", "agent", "category", "organization", "channel", "kind",
+              "priority", "service", "month"]  # fmt: skip
+
+
+def fill(slice_size: int = 5000) -> None:
+    started = time.perf_counter()
+    last = 0
+    done = 0
+    while True:
+        ids = list(
+            Ticket.objects.filter(pk__gt=last, fact__isnull=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:slice_size]
+        )
+        if not ids:
+            break
+        facts.reconcile(ids)
+        done += len(ids)
+        last = ids[-1]
+        if done % 100_000 < slice_size:
+            print(f"  facts: {done:,} in {time.perf_counter() - started:.0f} s", flush=True)
+    print(f"facts filled: {done:,} in {time.perf_counter() - started:.0f} s")
+
+
+def measure(args) -> None:
+    manager = User.objects.get(username="bench-manager")
+    agent = User.objects.get(username="bench-agent")
+    newest = TicketFact.objects.aggregate(m=Max("created_at"))["m"]
+    period = selectors.Period(newest - timedelta(days=365), newest + timedelta(seconds=1))
+    print(f"{Ticket.objects.count():,} tickets, {TicketFact.objects.count():,} facts, "
+          f"{connection.vendor}; 12 months to {newest:%Y-%m-%d}")  # fmt: skip
+    print(f"  {'scenario':<52} {'median':>8} {'p95':>8} {'q':>3}")
+    for who, actor in (("manager", manager), ("agent", agent)):
+        for metric in args.metrics.split(","):
+            for dimension in DIMENSIONS:
+
+                def run(_i, metric=metric, dimension=dimension, actor=actor):
+                    return selectors.report(
+                        actor, metric=metric, dimension=dimension, period=period
+                    )
+
+                samples = timed(run, args.repeat)
+                with CaptureQueriesContext(connection) as queries:
+                    run(0)
+                name = f"{who}: {metric} by {dimension}"
+                print(f"  {name:<52} {statistics.median(samples):8.1f} {p95(samples):8.1f} "
+                      f"{len(queries):3d}", flush=True)  # fmt: skip
+    client = Client()
+    client.force_login(manager)
+    params = {"metric": "created", "dimension": "team",
+              "start": period.start.date().isoformat(), "end": newest.date().isoformat()}  # fmt: skip
+    samples = timed(lambda _i: client.get("/desk/reports/", params), args.repeat)
+    print(f"  {'page /desk/reports/ (manager, created by team)':<52} "
+          f"{statistics.median(samples):8.1f} {p95(samples):8.1f}")  # fmt: skip
+
+
+HANDLERS = [
+    (TicketCreated, subscribers.fact_created),
+    (TicketUpdated, subscribers.fact_updated),
+    (TicketStatusChanged, subscribers.fact_status),
+    (TicketCommented, subscribers.fact_commented),
+]
+
+
+def action_cost(repeat: int) -> None:
+    """Create a ticket, reply to it, move its team and resolve it: with the facts'
+    in-transaction subscribers and without them (their after-commit SLA copies are left on
+    both times: they run after the action's commit)."""
+    agent = User.objects.get(username="bench-agent")
+    team_ids = list(agent.teammembership_set.values_list("team_id", flat=True))
+
+    def lifecycle(_i):
+        t0 = time.perf_counter()
+        ticket = actions.ticket_create(actor=agent, title="Bench ticket", team_id=team_ids[0],
+                                       requester_id=agent.pk)  # fmt: skip
+        actions.comment_add(actor=agent, ticket_id=ticket.pk, body="On it.")
+        actions.ticket_update(actor=agent, ticket_id=ticket.pk, version=None,
+                              changes={"team": team_ids[-1]})  # fmt: skip
+        actions.ticket_transition(actor=agent, ticket_id=ticket.pk, to="resolved",
+                                  resolution_code="solved", resolution_notes="Done.")  # fmt: skip
+        return time.perf_counter() - t0
+
+    with_facts = timed(lifecycle, repeat)
+    for event, handler in HANDLERS:
+        events.unsubscribe(event, handler)
+    try:
+        without = timed(lifecycle, repeat)
+    finally:
+        for event, handler in HANDLERS:
+            events.subscribe(event, in_transaction=True)(handler)
+    a, b = statistics.median(with_facts), statistics.median(without)
+    print(f"4 ticket actions (create, reply, team, resolve): {a:.1f} ms with facts, "
+          f"{b:.1f} ms without: {(a - b) / 4:.2f} ms per action")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--fill", action="store_true")
+    parser.add_argument("--metrics", default="created,resolution_wall,sla_resolution,fcr")
+    parser.add_argument("--action-cost", action="store_true")
+    args = parser.parse_args()
+    if args.fill:
+        fill()
+    measure(args)
+    if args.action_cost:
+        action_cost(max(args.repeat, 20))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""The reporting store: one fact row per ticket (docs/metrics.md, "Storage").
+
+Every metric of docs/metrics.md is an aggregate over these rows (and, for services and CIs,
+their join to cmdb.TicketItem). A row holds the ticket's current dimensions and what was
+measured about its history; it is kept current inside the ticket's own transactions
+(subscribers.py) and checked against the raw rows by the reconciliation job (tasks.py)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TicketFact(models.Model):
+    ticket = models.OneToOneField(
+        "tickets.Ticket",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="fact",
+        verbose_name=_("ticket"),
+    )
+    # Dimensions: the ticket's current values (a ticket moved between teams counts for the
+    # team that holds it now; the moves themselves are `team_hops`).
+    kind = models.CharField(max_length=16)
+    channel = models.CharField(max_length=8)
+    priority = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=16)
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.DO_NOTHING, null=True, db_constraint=False,
+        related_name="+",
+    )  # fmt: skip
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, null=True, db_constraint=False,
+        related_name="+",
+    )  # fmt: skip
+    category = models.ForeignKey(
+        "tickets.Category", on_delete=models.DO_NOTHING, null=True, db_constraint=False,
+        related_name="+",
+    )  # fmt: skip
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.DO_NOTHING, null=True, db_constraint=False,
+        related_name="+",
+    )  # fmt: skip
+    # Measured facts.
+    created_at = models.DateTimeField()
+    first_response_at = models.DateTimeField(null=True)
+    resolved_at = models.DateTimeField(null=True)
+    closed_at = models.DateTimeField(null=True)
+    reopen_count = models.PositiveIntegerField(default=0)
+    team_hops = models.PositiveIntegerField(default=0)
+    agent_replies = models.PositiveIntegerField(default=0)
+    # Wall time in seconds (None until the thing happened).
+    first_response_wall = models.BigIntegerField(null=True)
+    resolution_wall = models.BigIntegerField(null=True)
+    # Business time in seconds, from the ticket's SLA clocks once they stopped (met).
+    first_response_business = models.BigIntegerField(null=True)
+    resolution_business = models.BigIntegerField(null=True)
+    # The state of each SLA clock ("" when the ticket has none of that kind).
+    first_response_sla = models.CharField(max_length=10, blank=True, default="")
+    resolution_sla = models.CharField(max_length=10, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("ticket fact")
+        verbose_name_plural = _("ticket facts")
+        indexes = [
+            models.Index(fields=["created_at", "team"], name="fact_created"),
+            models.Index(fields=["resolved_at", "team"], name="fact_resolved"),
+            models.Index(fields=["closed_at"], name="fact_closed"),
+            models.Index(fields=["status", "created_at"], name="fact_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"fact {self.ticket_id}"
+
+
+class ReconcileCursor(models.Model):
+    """Where the reconciliation job (tasks.py) continues: one row (pk=1). It walks the
+    tickets by id, a slice per run, and moves this cursor in the slice's own transaction, so
+    a crash redoes the slice (idempotent) and never skips one."""
+
+    after_ticket_id = models.BigIntegerField(default=0)
+    passes = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = _("reconciliation cursor")
+        verbose_name_plural = _("reconciliation cursors")
+
+    def __str__(self) -> str:
+        return f"after {self.after_ticket_id}"

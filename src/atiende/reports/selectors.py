@@ -1,0 +1,454 @@
+"""Reports: every figure of docs/metrics.md, read from the ticket facts and scoped to the
+reader. An agent's numbers count only the tickets the agent may see
+(`tickets.selectors.visibility`); managers and administrators see every ticket's.
+
+One report = one metric x one dimension x one period (+ filters), and the same report over
+the previous period of the same length, for comparison. Each is one or two aggregate
+queries over the fact table's date indexes; percentiles are exact (nearest rank) and
+computed by the database on both engines with window functions (ROW_NUMBER and COUNT over a
+partition per dimension value; the rows at ranks ceil(0.5·n) and ceil(0.9·n) are read)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import RowNumber, TruncDay, TruncMonth, TruncWeek
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from atiende.accounts.models import Organization, Team, User
+from atiende.cmdb.models import SERVICE_CLASSES, ConfigurationItem
+from atiende.core import clock
+from atiende.core.errors import NotFound, ValidationFailed
+from atiende.core.pagination import Page, paginate
+from atiende.sla.models import ClockState
+from atiende.tickets.models import OPEN_STATUSES, Category, Channel, Kind, Priority, Status
+from atiende.tickets.selectors import visibility
+
+from .metrics import AGE_BUCKETS, DIMENSIONS, FILTERS, METRICS, PERCENTILES, Metric, Unit
+from .models import TicketFact
+
+RESOLVED = (Status.RESOLVED, Status.CLOSED)
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime
+    end: datetime  # exclusive
+
+    def previous(self) -> Period:
+        return Period(self.start - (self.end - self.start), self.start)
+
+
+@dataclass
+class Row:
+    key: Any
+    label: str
+    value: float | None
+    count: int
+    parts: dict[str, Any] = field(default_factory=dict)
+    previous: float | None = None
+
+
+@dataclass
+class Report:
+    metric: Metric
+    dimension: str
+    period: Period
+    filters: dict[str, Any]
+    rows: list[Row]
+    total: Row
+
+
+def can_read_reports(actor: User) -> bool:
+    return bool(actor and actor.is_authenticated and actor.is_active and actor.is_agent)
+
+
+def facts_visible_to(actor: User) -> QuerySet[TicketFact]:
+    """The facts of the tickets `actor` may count: managers, administrators and agents who
+    see every ticket count all (no join); other agents their visible tickets."""
+    if not can_read_reports(actor):
+        raise NotFound()
+    if actor.is_manager or actor.sees_all_tickets:
+        return TicketFact.objects.all()
+    return TicketFact.objects.filter(visibility(actor, via="ticket__"))
+
+
+# -- the pieces of a query ----------------------------------------------------------------------
+
+
+def _dimension_expr(dimension: str, metric: Metric, now: datetime) -> Any:
+    tz = timezone.get_current_timezone()
+    date_field = metric.date_field or "created_at"
+    simple = {
+        "all": Value("all", output_field=CharField()),
+        "team": F("team_id"),
+        "agent": F("assignee_id"),
+        "category": F("category_id"),
+        "organization": F("organization_id"),
+        "channel": F("channel"),
+        "kind": F("kind"),
+        "priority": F("priority"),
+        "service": F("ticket__affected_items__item_id"),
+        "ci": F("ticket__affected_items__item_id"),
+        "day": TruncDay(date_field, tzinfo=tz),
+        "week": TruncWeek(date_field, tzinfo=tz),
+        "month": TruncMonth(date_field, tzinfo=tz),
+    }
+    if dimension == "age":
+        whens = []
+        for code, _label, low, _high in reversed(AGE_BUCKETS):
+            whens.append(When(created_at__lte=now - timedelta(days=low), then=Value(code)))
+        return Case(*whens, default=Value(AGE_BUCKETS[0][0]), output_field=CharField())
+    return simple[dimension]
+
+
+def _population(
+    qs: QuerySet[TicketFact], metric: Metric, dimension: str, period: Period
+) -> QuerySet[TicketFact]:
+    if metric.date_field:
+        qs = qs.filter(**{f"{metric.date_field}__gte": period.start,
+                          f"{metric.date_field}__lt": period.end})  # fmt: skip
+    else:
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    if metric.name in ("resolved", "fcr", "reopen_rate", "resolution_wall", "resolution_business"):
+        qs = qs.filter(status__in=RESOLVED)
+    if dimension in ("service", "ci"):
+        classes = Q(ticket__affected_items__item__ci_class__in=SERVICE_CLASSES)
+        qs = qs.filter(classes if dimension == "service" else ~classes,
+                       ticket__affected_items__isnull=False)  # fmt: skip
+    return qs
+
+
+def _apply_filters(qs: QuerySet[TicketFact], filters: dict[str, Any]) -> QuerySet[TicketFact]:
+    for name, value in filters.items():
+        if value not in (None, ""):
+            qs = qs.filter(**{FILTERS[name]: value})
+    return qs
+
+
+def _counted(qs: QuerySet[TicketFact], metric: Metric) -> dict[Any, dict[str, Any]]:
+    """key -> the counts of one metric (all but durations)."""
+    name = metric.name
+    if name in ("created", "resolved", "closed", "backlog"):
+        agg: dict[str, Any] = {"n": Count("pk")}
+    elif name.startswith("sla_"):
+        column = metric.value_field
+        qs = qs.exclude(**{column: ""})
+        agg = {
+            "n": Count("pk"),
+            "met": Count("pk", filter=Q(**{column: ClockState.MET})),
+            "breached": Count("pk", filter=Q(**{column: ClockState.BREACHED})),
+            "running": Count("pk", filter=Q(**{f"{column}__in": (ClockState.RUNNING, ClockState.PAUSED)})),
+        }  # fmt: skip
+    elif name == "fcr":
+        agg = {
+            "n": Count("pk"),
+            "hits": Count("pk", filter=Q(reopen_count=0, team_hops=0, agent_replies__lte=1)),
+        }
+    elif name == "reopen_rate":
+        agg = {"n": Count("pk"), "hits": Count("pk", filter=Q(reopen_count__gt=0))}
+    elif name == "reassignments":
+        agg = {
+            "n": Count("pk"),
+            "hops": Sum("team_hops"),
+            "hits": Count("pk", filter=Q(team_hops__gt=0)),
+        }
+    else:  # pragma: no cover - every metric is listed above
+        raise ValueError(name)
+    return {row.pop("k"): row for row in qs.values("k").annotate(**agg).order_by()}  # type: ignore[misc]  # "k" is annotated by the caller
+
+
+def _value_of(metric: Metric, counts: dict[str, Any]) -> float | None:
+    n = counts.get("n") or 0
+    name = metric.name
+    if name in ("created", "resolved", "closed", "backlog"):
+        return n
+    if name.startswith("sla_"):
+        decided = counts["met"] + counts["breached"]
+        return 100.0 * counts["met"] / decided if decided else None
+    if name in ("fcr", "reopen_rate"):
+        return 100.0 * counts["hits"] / n if n else None
+    if name == "reassignments":
+        return (counts["hops"] or 0) / n if n else None
+    return None
+
+
+def _rank_of(p: float) -> Any:
+    """ceil(p·n) in integer arithmetic, (a·n + b - 1) / b with p = a/b: integer division on
+    both engines, no floating point and no function SQLite lacks (CEIL is a Python function
+    there, called per row)."""
+    a, b = round(p * 100), 100
+    return ExpressionWrapper((F("n") * a + (b - 1)) / b, output_field=IntegerField())
+
+
+def _percentiles(qs: QuerySet[TicketFact], column: str) -> dict[Any, dict[str, Any]]:
+    """key -> n, p50, p90 of `column` (nearest rank: the value at rank ceil(p·n) of the
+    ascending order), computed in the database on both engines."""
+    ranked = (
+        qs.filter(**{f"{column}__isnull": False})
+        .annotate(
+            v=F(column),
+            rn=Window(
+                RowNumber(), partition_by=[F("k")], order_by=[F(column).asc(), F("pk").asc()]
+            ),
+            n=Window(Count("pk"), partition_by=[F("k")]),
+        )
+        .filter(Q(rn=_rank_of(PERCENTILES[0])) | Q(rn=_rank_of(PERCENTILES[1])))
+        .values_list("k", "rn", "n", "v")
+    )
+    found: dict[Any, dict[str, Any]] = {}
+    for key, rn, n, v in ranked:
+        row = found.setdefault(key, {"n": n})
+        for p in PERCENTILES:
+            if rn == max(1, math.ceil(n * p)):
+                row[f"p{int(p * 100)}"] = v
+    return found
+
+
+def _measure(qs: QuerySet[TicketFact], metric: Metric) -> dict[Any, Row]:
+    rows: dict[Any, Row] = {}
+    if metric.unit == Unit.SECONDS:
+        for key, found in _percentiles(qs, metric.value_field).items():
+            rows[key] = Row(key=key, label="", value=found.get("p50"), count=found["n"],
+                            parts={"p90": found.get("p90")})  # fmt: skip
+        return rows
+    for key, counts in _counted(qs, metric).items():
+        parts = {k: v for k, v in counts.items() if k != "n"}
+        rows[key] = Row(key=key, label="", value=_value_of(metric, counts),
+                        count=counts.get("n") or 0, parts=parts)  # fmt: skip
+    return rows
+
+
+# -- labels -------------------------------------------------------------------------------------
+
+
+def _labels(dimension: str, keys: list[Any]) -> dict[Any, str]:
+    ids = [k for k in keys if k is not None]
+    if dimension == "team":
+        return dict(Team.objects.filter(pk__in=ids).values_list("pk", "name"))
+    if dimension == "agent":
+        return {u.pk: u.display_name for u in User.objects.filter(pk__in=ids)}
+    if dimension == "category":
+        return {c.pk: c.label() for c in Category.objects.filter(pk__in=ids)}
+    if dimension == "organization":
+        return dict(Organization.objects.filter(pk__in=ids).values_list("pk", "name"))
+    if dimension in ("service", "ci"):
+        return dict(ConfigurationItem.objects.filter(pk__in=ids).values_list("pk", "name"))
+    if dimension == "channel":
+        return {k: str(Channel(k).label) for k in ids if k in Channel.values}
+    if dimension == "kind":
+        return {k: str(Kind(k).label) for k in ids if k in Kind.values}
+    if dimension == "priority":
+        return {k: str(Priority(k).label) for k in ids if k in Priority.values}
+    if dimension == "age":
+        return {code: str(label) for code, label, _low, _high in AGE_BUCKETS}
+    if dimension == "all":
+        return {"all": str(DIMENSIONS["all"])}
+    if dimension in ("day", "week", "month"):
+        from django.utils.formats import date_format
+
+        fmt = "YEAR_MONTH_FORMAT" if dimension == "month" else "SHORT_DATE_FORMAT"
+        return {
+            k: date_format(timezone.localtime(k) if timezone.is_aware(k) else k, fmt) for k in ids
+        }
+    return {}
+
+
+def _sort_key(dimension: str, row: Row) -> Any:
+    if dimension in ("day", "week", "month", "priority"):
+        return (0, row.key)
+    if dimension == "age":
+        return (0, [code for code, *_rest in AGE_BUCKETS].index(row.key))
+    return (-(row.count or 0), row.label.lower())
+
+
+# -- the report ---------------------------------------------------------------------------------
+
+
+def check_report(metric: str, dimension: str, period: Period) -> Metric:
+    if metric not in METRICS:
+        raise ValidationFailed.field("metric", _("Unknown metric."))
+    if dimension not in DIMENSIONS:
+        raise ValidationFailed.field("dimension", _("Unknown dimension."))
+    if period.end <= period.start:
+        raise ValidationFailed.field("end", _("The end must be after the start."))
+    return METRICS[metric]
+
+
+def report(
+    actor: User,
+    *,
+    metric: str,
+    dimension: str,
+    period: Period,
+    filters: dict[str, Any] | None = None,
+    compare: bool = True,
+    now: datetime | None = None,
+) -> Report:
+    """`metric` split by `dimension` over `period`, for `actor` (access-scoped), with each
+    row's value over the previous period (`compare`) and the total over every row."""
+    chosen = check_report(metric, dimension, period)
+    filters = {k: v for k, v in (filters or {}).items() if k in FILTERS and v not in (None, "")}
+    now = now or clock.now()
+    if chosen.name == "change_success":
+        return _change_report(actor, chosen, dimension, period, filters, compare)
+    base = _apply_filters(facts_visible_to(actor), filters)
+
+    def run(period: Period, dimension: str) -> dict[Any, Row]:
+        qs = _population(base, chosen, dimension, period).annotate(
+            k=_dimension_expr(dimension, chosen, now)
+        )
+        return _measure(qs, chosen)
+
+    def total_of(rows: dict[Any, Row], period: Period) -> Row:
+        # Counts add up over a dimension that partitions the tickets: the total is the sum
+        # of the rows (no second scan). Percentiles, and services/CIs (a ticket may count
+        # under several), need their own query.
+        if chosen.unit != Unit.SECONDS and dimension not in ("service", "ci"):
+            counts: dict[str, Any] = {}
+            for row in rows.values():
+                for name, value in {"n": row.count, **row.parts}.items():
+                    counts[name] = counts.get(name, 0) + (value or 0)
+            if not rows:
+                return Row(key="all", label="", value=_empty(chosen), count=0)
+            parts = {k: v for k, v in counts.items() if k != "n"}
+            return Row(key="all", label="", value=_value_of(chosen, counts),
+                       count=counts.get("n", 0), parts=parts)  # fmt: skip
+        found = run(period, "all").get("all")
+        return found or Row(key="all", label="", value=_empty(chosen), count=0)
+
+    rows = run(period, dimension)
+    total = total_of(rows, period)
+    if compare and chosen.date_field and dimension not in ("day", "week", "month"):
+        before = run(period.previous(), dimension)
+        for key, row in rows.items():
+            if key in before:
+                row.previous = before[key].value
+        total.previous = total_of(before, period.previous()).value
+    labels = _labels(dimension, list(rows))
+    for key, row in rows.items():
+        row.label = labels.get(key, "—" if key is None else str(key))
+    total.label = str(DIMENSIONS["all"])
+    ordered = sorted(rows.values(), key=lambda r: _sort_key(dimension, r))
+    return Report(metric=chosen, dimension=dimension, period=period, filters=filters,
+                  rows=ordered, total=total)  # fmt: skip
+
+
+def _empty(metric: Metric) -> float | None:
+    return 0 if metric.unit == Unit.COUNT else None
+
+
+def _change_report(actor, metric, dimension, period, filters, compare) -> Report:
+    """Changes' success rate, as the changes domain defines it (reviews recorded in the
+    period): not split by the ticket dimensions (all rows are one)."""
+    from atiende.changes.selectors import change_metrics
+
+    if dimension != "all":
+        raise ValidationFailed.field(
+            "dimension", _("The change success rate is not split by dimension.")
+        )
+    if not can_read_reports(actor):
+        raise NotFound()
+
+    def row(p: Period) -> Row:
+        m = change_metrics(actor, (p.start, p.end))
+        rate = m.success_rate
+        return Row(key="all", label=str(DIMENSIONS["all"]),
+                   value=None if rate is None else 100.0 * rate, count=m.reviewed,
+                   parts={"successful": m.successful, "partial": m.partial, "failed": m.failed})  # fmt: skip
+
+    current = row(period)
+    if compare:
+        current.previous = row(period.previous()).value
+    return Report(metric=metric, dimension=dimension, period=period, filters=filters,
+                  rows=[current], total=current)  # fmt: skip
+
+
+def export_rows(report: Report) -> Iterator[list[Any]]:
+    """The report as CSV rows (header first): one row per dimension value, then the total."""
+    yield ["key", "label", "value", "count", "previous", *sorted(_part_names(report))]
+    names = sorted(_part_names(report))
+    for row in [*report.rows, report.total]:
+        yield [row.key, row.label, row.value, row.count, row.previous,
+               *[row.parts.get(n) for n in names]]  # fmt: skip
+
+
+def _part_names(report: Report) -> set[str]:
+    return {name for row in report.rows for name in row.parts} | set(report.total.parts)
+
+
+FACT_COLUMNS = ("ticket__number", "kind", "channel", "priority", "status", "team_id",
+                "assignee_id", "category_id", "organization_id", "created_at",
+                "first_response_at", "resolved_at", "closed_at", "reopen_count", "team_hops",
+                "agent_replies", "first_response_wall", "first_response_business",
+                "resolution_wall", "resolution_business", "first_response_sla",
+                "resolution_sla")  # fmt: skip
+
+
+def fact_rows(actor: User, period: Period, filters: dict[str, Any]) -> Iterator[list[Any]]:
+    """The facts of the tickets created in `period` that `actor` may count, header first,
+    read in chunks (`iterator`: a server-side cursor on PostgreSQL), in ticket order."""
+    qs = _apply_filters(facts_visible_to(actor), filters).filter(
+        created_at__gte=period.start, created_at__lt=period.end
+    )
+    yield ["number", *[c.removesuffix("_id") for c in FACT_COLUMNS[1:]]]
+    for row in qs.order_by("created_at", "pk").values_list(*FACT_COLUMNS).iterator(chunk_size=2000):
+        yield list(row)
+
+
+DRILL_ORDER = ["-created_at", "-ticket_id"]
+
+
+def drill_page(
+    actor: User,
+    *,
+    metric: str,
+    dimension: str,
+    key: str,
+    period: Period,
+    filters: dict[str, Any] | None = None,
+    cursor: str | None = None,
+    now: datetime | None = None,
+) -> Page:
+    """The tickets behind one number of a report: the metric's population in the period for
+    one dimension value (`key` as it appears in the report's row, "all" for the total),
+    newest first, a keyset page of facts with their tickets."""
+    chosen = check_report(metric, dimension, period)
+    if chosen.name == "change_success":
+        raise ValidationFailed.field("metric", _("The change success rate has no ticket list."))
+    filters = {k: v for k, v in (filters or {}).items() if k in FILTERS and v not in (None, "")}
+    qs = _population(_apply_filters(facts_visible_to(actor), filters), chosen, dimension, period)
+    if chosen.unit == Unit.SECONDS:
+        qs = qs.filter(**{f"{chosen.value_field}__isnull": False})
+    elif chosen.name.startswith("sla_"):
+        qs = qs.exclude(**{chosen.value_field: ""})
+    if dimension != "all" and key != "all":
+        expr = _dimension_expr(dimension, chosen, now or clock.now())
+        value: Any = None if key == "" else key
+        qs = (
+            qs.annotate(k=expr).filter(k__isnull=True)
+            if value is None
+            else qs.annotate(k=expr).filter(k=value)
+        )
+    return paginate(
+        qs.select_related("ticket").distinct(), order=DRILL_ORDER, cursor=cursor, limit=50
+    )

@@ -1,0 +1,226 @@
+"""The desk's Reports page: pick metric x dimension x period with filters; a chart drawn on
+the server (SVG, with its title, description and the table under it as the accessible
+alternative) and the table, each number a link to the ticket list with the same filter; CSV
+exports streamed row by row."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
+
+from atiende.core.errors import ValidationFailed
+from atiende.core.http import agents_only
+from atiende.sla.models import ClockState
+
+from . import selectors
+from .forms import ReportForm
+from .metrics import DIMENSIONS, Unit
+from .selectors import Period, Report, Row
+
+CHART_WIDTH = 640
+BAR_HEIGHT = 22
+LABEL_WIDTH = 200
+
+
+def _read(request) -> tuple[ReportForm, Report | None]:
+    form = ReportForm(request.GET or None)
+    if not form.is_bound:
+        form = ReportForm({"metric": "created", "dimension": "team"})
+    if not form.is_valid():
+        return form, None
+    start, end = form.period_bounds()
+    try:
+        result = selectors.report(
+            request.user,
+            metric=form.cleaned_data["metric"],
+            dimension=form.cleaned_data["dimension"],
+            period=Period(start, end),
+            filters=form.filters(),
+        )
+    except ValidationFailed as exc:
+        for name, messages in exc.errors.items():
+            for message in messages:
+                form.add_error(name if name in form.fields else None, message)
+        return form, None
+    return form, result
+
+
+def show(value: float | None, unit: str) -> str:
+    """A value in the reader's number format: durations in hours, rates in percent."""
+    if value is None:
+        return "—"
+    if unit == Unit.COUNT:
+        return number_format(int(value), force_grouping=True)
+    if unit == Unit.SECONDS:
+        return _("%(hours)s h") % {"hours": number_format(value / 3600, 1, force_grouping=True)}
+    if unit == Unit.PERCENT:
+        return _("%(value)s %%") % {"value": number_format(value, 1, force_grouping=True)}
+    return number_format(value, 2, force_grouping=True)
+
+
+def _key_text(row: Row | None) -> str:
+    if row is None:
+        return "all"
+    if row.key is None:
+        return ""
+    return row.key.isoformat() if hasattr(row.key, "isoformat") else str(row.key)
+
+
+def _drill(request, report: Report, row: Row | None) -> str | None:
+    """The exact tickets behind a number (the metric's population for that row and period)."""
+    if report.metric.name == "change_success":
+        return None
+    query = request.GET.copy()
+    query["key"] = _key_text(row)
+    query.pop("cursor", None)
+    return reverse("reports:drill") + "?" + query.urlencode()
+
+
+def _chart(report: Report) -> dict[str, Any]:
+    values = [r.value or 0 for r in report.rows]
+    top = max(values, default=0) or 1
+    bars = []
+    for index, row in enumerate(report.rows):
+        width = int((CHART_WIDTH - LABEL_WIDTH - 80) * (row.value or 0) / top)
+        bars.append({"y": index * (BAR_HEIGHT + 6), "width": width, "label": row.label,
+                     "shown": show(row.value, report.metric.unit)})  # fmt: skip
+    return {
+        "bars": bars,
+        "width": CHART_WIDTH,
+        "height": max(1, len(bars)) * (BAR_HEIGHT + 6),
+        "label_width": LABEL_WIDTH,
+        "bar_height": BAR_HEIGHT,
+        "text_x": LABEL_WIDTH + 6,
+    }
+
+
+def _table_rows(request, report: Report) -> list[dict[str, Any]]:
+    unit = report.metric.unit
+    rows = []
+    for row in report.rows:
+        rows.append({"row": row, "value": show(row.value, unit),
+                     "previous": show(row.previous, unit), "link": _drill(request, report, row),
+                     "p90": show(row.parts.get("p90"), unit) if "p90" in row.parts else None})  # fmt: skip
+    return rows
+
+
+@agents_only
+def report_page(request) -> HttpResponse:
+    form, result = _read(request)
+    context: dict[str, Any] = {"form": form, "report": result, "nav": "reports"}
+    if result is not None:
+        unit = result.metric.unit
+        _start, _end = form.period_bounds()
+        context.update(
+            chart=_chart(result),
+            rows=_table_rows(request, result),
+            total={
+                "value": show(result.total.value, unit),
+                "previous": show(result.total.previous, unit),
+                "p90": show(result.total.parts.get("p90"), unit) if unit == Unit.SECONDS else None,
+                "link": _drill(request, result, None),
+                "count": result.total.count,
+            },
+            dimension_label=DIMENSIONS[result.dimension],
+            period_label=_("%(start)s to %(end)s")
+            % {
+                "start": date_format(form.cleaned_data["start"], "SHORT_DATE_FORMAT"),
+                "end": date_format(form.cleaned_data["end"], "SHORT_DATE_FORMAT"),
+            },
+            export_query=request.GET.urlencode(),
+            durations=unit == Unit.SECONDS,
+        )
+    return render(request, "reports/page.html", context)
+
+
+def _clock_label(state: str) -> str:
+    return str(ClockState(state).label) if state in ClockState.values else "—"
+
+
+@agents_only
+def drill(request) -> HttpResponse:
+    """The tickets behind one number of the report (GET: the report's parameters and `key`)."""
+    form = ReportForm(request.GET or None)
+    if not form.is_bound or not form.is_valid():
+        return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain")
+    start, end = form.period_bounds()
+    key = request.GET.get("key", "all")[:64]
+    page = selectors.drill_page(
+        request.user,
+        metric=form.cleaned_data["metric"],
+        dimension=form.cleaned_data["dimension"],
+        key=key,
+        period=Period(start, end),
+        filters=form.filters(),
+        cursor=request.GET.get("cursor"),
+    )
+    for fact in page.items:
+        fact.first_response_label = _clock_label(fact.first_response_sla)
+        fact.resolution_label = _clock_label(fact.resolution_sla)
+    back = request.GET.copy()
+    back.pop("key", None)
+    back.pop("cursor", None)
+    metric = selectors.METRICS[form.cleaned_data["metric"]]
+    return render(
+        request,
+        "reports/drill.html",
+        {
+            "nav": "reports",
+            "page": page,
+            "metric": metric,
+            "dimension_label": DIMENSIONS[form.cleaned_data["dimension"]],
+            "back": reverse("reports:page") + "?" + back.urlencode(),
+            "durations": metric.unit == Unit.SECONDS,
+        },
+    )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv(rows: Iterable[Iterable[Any]]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    first = True
+    for row in rows:
+        line = writer.writerow(["" if v is None else v for v in row])
+        yield ("\ufeff" + line) if first else line
+        first = False
+
+
+@agents_only
+def report_csv(request) -> HttpResponse | StreamingHttpResponse:
+    form, result = _read(request)
+    if result is None:
+        return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain")
+    response = StreamingHttpResponse(
+        _csv(selectors.export_rows(result)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="report-{result.metric.name}.csv"'
+    return response
+
+
+@agents_only
+def facts_csv(request) -> HttpResponse | StreamingHttpResponse:
+    """Every ticket fact of the period (created in it) that the reader may count, one row per
+    ticket: streamed in chunks from a server-side cursor, so memory stays constant however
+    many rows there are."""
+    form = ReportForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain")
+    if not form.is_bound:
+        form = ReportForm({})
+        form.is_valid()
+    start, end = form.period_bounds()
+    rows = selectors.fact_rows(request.user, Period(start, end), form.filters())
+    response = StreamingHttpResponse(_csv(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="ticket-facts.csv"'
+    return response
