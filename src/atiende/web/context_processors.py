@@ -5,11 +5,16 @@ from django.conf import settings
 from atiende.notifications.selectors import unread_count
 
 
+# The pages under "Reports" in the desk's top bar, shown as tabs (web/base.html).
+INSIGHT_PAGES = ("reports", "surveys", "trends", "improvement")
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     is_agent = bool(user and user.is_authenticated and user.is_agent)
     return {
         "is_agent": is_agent,
+        "insight_pages": INSIGHT_PAGES,
         "area": "desk" if is_agent else "portal",
         # One COUNT on a partial index, only if a template shows it (the top bar does).
         # (templates call it; cached for the request).
