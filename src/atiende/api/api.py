@@ -177,6 +177,7 @@ def _mount_routers() -> None:
     from atiende.changes.api import router as changes_router
     from atiende.changes.calendar.api import router as change_calendar_router
     from atiende.cmdb.api import router as cmdb_router
+    from atiende.knowledge.api import router as knowledge_router
     from atiende.mail.api import router as mail_router
     from atiende.notifications.api import router as notifications_router
     from atiende.sla.api import router as sla_router
@@ -188,6 +189,7 @@ def _mount_routers() -> None:
     api.add_router("", canned_router)
     api.add_router("", mail_router)
     api.add_router("", cmdb_router)
+    api.add_router("", knowledge_router)
     api.add_router("", sla_router)
     # Before the changes router: "/changes/calendar" is not a change id.
     api.add_router("", change_calendar_router)

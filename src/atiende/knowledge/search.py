@@ -1,0 +1,65 @@
+"""Full-text matching of articles, ranked, the same on SQLite and PostgreSQL.
+
+Terms come from core.search (accent-insensitive, Spanish and English stems, as for
+tickets). The database matches and ranks them: FTS5 with bm25 on SQLite, a stored weighted
+tsvector with ts_rank on PostgreSQL (migration 0002); the title weighs more than the text.
+Who may read a match is not decided here: selectors apply `articles_visible_to` to the
+ranked ids this module returns.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from atiende.core.search import fts5_expression, query_groups, terms, tsquery
+
+# The best-ranked matches read from the index; the reader's visible ones among them are
+# shown. Ranking every match of a common word costs time with no use: nobody reads the
+# thousandth answer.
+MATCH_LIMIT = 500
+
+# Words too common to suggest anything (typed in a ticket's title and description): left
+# out of the "any word" queries of suggestions, never of a search's "every word".
+STOP_WORDS = frozenset(
+    """a al algo ante como con de del desde el ella en era es esta este esto ha hay la las le
+    lo los mas me mi mis muy nada ni no nos o os para pero por que se sea ser si sin sobre su
+    sus te tengo tiene todo tu un una uno y ya yo puedo funciona hola gracias favor buenos
+    buenas dias the an and are as at be but by can cannot could do does for from had has have
+    hello i in is it its my no not of on or our please so that the this to was we what when
+    with work works would you your thanks""".split()
+)
+SUGGEST_WORDS = 12
+
+_PG_SQL = (
+    "SELECT article_id, ts_rank(search_tsv, query) AS rank "
+    "FROM knowledge_articlesearchdocument, to_tsquery('simple', %s) query "
+    "WHERE search_tsv @@ query ORDER BY rank DESC, article_id DESC LIMIT %s"
+)
+# bm25: lower is better; the title column weighs five times the text.
+_SQLITE_SQL = (
+    "SELECT rowid, -bm25(knowledge_search_fts, 5.0, 1.0) AS rank FROM knowledge_search_fts "
+    "WHERE knowledge_search_fts MATCH %s ORDER BY rank DESC, rowid DESC LIMIT %s"
+)
+
+
+def document_terms(title: str, body: str, tags: list[str]) -> tuple[str, str]:
+    """The title terms (with the tags) and the text terms of an article."""
+    return terms(" ".join([title, *tags])), terms(body)
+
+
+def ranked_ids(query: str, *, any_word: bool = False, limit: int = MATCH_LIMIT) -> list[int]:
+    """Ids of the articles matching `query`, best first: every word (a search) or, with
+    `any_word`, any of its words but the most common ones (suggestions while typing)."""
+    if any_word:
+        groups = query_groups(query, limit=SUGGEST_WORDS, skip=STOP_WORDS)
+    else:
+        groups = query_groups(query)
+    if not groups:
+        return []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(_PG_SQL, [tsquery(groups, any_group=any_word), limit])
+        else:
+            expression = fts5_expression(groups, ("title_terms", "body_terms"), any_group=any_word)
+            cursor.execute(_SQLITE_SQL, [expression, limit])
+        return [row[0] for row in cursor.fetchall()]
