@@ -247,7 +247,7 @@ class Feedback(models.Model):
     class Meta:
         verbose_name = _("feedback")
         verbose_name_plural = _("feedback")
-        indexes = [models.Index(fields=["article", "-created_at", "-id"], name="knowledge_feedback")]
+        indexes = [models.Index(fields=["article", "-created_at", "-id"], name="knowledge_feedback_at")]
         constraints = [
             models.UniqueConstraint(
                 fields=["article", "user"],
