@@ -62,7 +62,9 @@ def test_a_ticket_sent_anyway_records_what_was_shown(kb, requester, client):
     )
     assert response.status_code == 302, response.content
     ticket = Ticket.objects.get()
-    recorded = set(TicketSuggestion.objects.filter(ticket=ticket).values_list("article_id", flat=True))
+    recorded = set(
+        TicketSuggestion.objects.filter(ticket=ticket).values_list("article_id", flat=True)
+    )
     assert recorded == {kb["public"].pk}
     now = clock.now()
     figure = selectors.deflection_rate(now - timedelta(days=1), now + timedelta(days=1))

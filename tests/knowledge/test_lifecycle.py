@@ -159,7 +159,9 @@ def test_api_write_and_publish(agent, manager, requester):
     done = manager_api.post(f"/articles/{article_id}/transition", {"to": "published"})
     assert done.json()["status"] == "published"
     assert ApiClient(requester).get(f"/articles/{article_id}").status_code == 200
-    assert_error(ApiClient(requester).post("/articles", {"title": "x", "body": "y", "language": "en"}), 403)
+    assert_error(
+        ApiClient(requester).post("/articles", {"title": "x", "body": "y", "language": "en"}), 403
+    )
 
 
 def test_api_bad_input_is_4xx_and_writes_nothing(agent):
@@ -169,9 +171,7 @@ def test_api_bad_input_is_4xx_and_writes_nothing(agent):
     assert_error(
         api.post("/articles", {"title": "x", "body": "y", "language": "en", "unknown": 1}), 422
     )
-    assert_error(
-        api.post("/articles", {"title": " ", "body": "y", "language": "en"}), 422, "title"
-    )
+    assert_error(api.post("/articles", {"title": " ", "body": "y", "language": "en"}), 422, "title")
     assert_error(
         api.post("/articles", {"title": "x", "body": "y", "language": "en", "category": 999}),
         422,

@@ -89,9 +89,7 @@ def test_attachments_follow_the_article(kb, agent, requester, stranger):
     files = {}
     for name in ("internal", "organisation", "public"):
         upload = SimpleUploadedFile("paso.png", b"\x89PNG\r\n\x1a\n" + b"0" * 32, "image/png")
-        files[name] = actions.attachment_add(
-            actor=agent, article_id=kb[name].pk, upload=upload
-        )
+        files[name] = actions.attachment_add(actor=agent, article_id=kb[name].pk, upload=upload)
     for who, reader in (("requester", requester), ("stranger", stranger), ("agent", agent)):
         client = Client()
         client.force_login(reader)

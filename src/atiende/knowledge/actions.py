@@ -267,9 +267,7 @@ def _locked(actor: User, article_id: int) -> Article:
     return found
 
 
-def article_update(
-    *, actor: User, article_id: int, version: Any = None, **changes: Any
-) -> Article:
+def article_update(*, actor: User, article_id: int, version: Any = None, **changes: Any) -> Article:
     """Change an article's text or details; a new version when its title or text changed.
     `changes` takes the fields of `article_create` (but language and translation)."""
     _require_agent(actor)
@@ -292,9 +290,7 @@ def article_update(
     with transaction.atomic():
         article = _locked(actor, article_id)
         check_version(article.version, version, stale=STALE)
-        text_changed = any(
-            k in data and data[k] != getattr(article, k) for k in ("title", "body")
-        )
+        text_changed = any(k in data and data[k] != getattr(article, k) for k in ("title", "body"))
         for name in ("title", "body", "audience", "category", "owner", "review_on"):
             if name in data:
                 setattr(article, name, data[name])
@@ -334,7 +330,9 @@ def article_transition(
         check_version(article.version, version, stale=STALE)
         old = article.status
         if old == to or not workflow.allowed(old, to):
-            raise ValidationFailed.field("to", _("An article cannot go from this status to that one."))
+            raise ValidationFailed.field(
+                "to", _("An article cannot go from this status to that one.")
+            )
         if to in workflow.REVIEWER_ONLY and not actor.is_manager:
             raise Forbidden(_("Only a manager can publish an article."))
         article.status = to
@@ -376,7 +374,7 @@ def attachment_add(*, actor: User, article_id: int, upload: UploadedFile) -> Art
 def feedback_give(
     *, actor: User | None, article_id: int, helpful: Any, comment: str = ""
 ) -> Feedback:
-    """"Was this helpful?" from a reader who may read the article (one per signed-in reader:
+    """ "Was this helpful?" from a reader who may read the article (one per signed-in reader:
     a new answer replaces the last)."""
     if not isinstance(helpful, bool):
         raise ValidationFailed.field("helpful", _("Say yes or no."))
@@ -399,7 +397,7 @@ def feedback_give(
 
 
 def deflection_record(*, actor: User, article_id: int) -> DeflectionEvent:
-    """"This solved it" on the new-ticket form: the ticket that was not opened."""
+    """ "This solved it" on the new-ticket form: the ticket that was not opened."""
     with transaction.atomic():
         article = selectors.article_get(actor, article_id)
         if article.status != Status.PUBLISHED:
@@ -410,7 +408,9 @@ def deflection_record(*, actor: User, article_id: int) -> DeflectionEvent:
             created_at=clock.now(),
         )
         events.publish(
-            TicketDeflected(article_id=article.pk, user_id=actor.pk if actor.is_authenticated else None)
+            TicketDeflected(
+                article_id=article.pk, user_id=actor.pk if actor.is_authenticated else None
+            )
         )
     return row
 

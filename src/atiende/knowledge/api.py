@@ -136,9 +136,7 @@ def _detail(request, article_id: int) -> dict[str, Any]:
     data.update(
         body=article.body,
         html=str(render_markdown(article.body)),
-        translations={
-            t.language: t.pk for t in selectors.translations_of(request.user, article)
-        },
+        translations={t.language: t.pk for t in selectors.translations_of(request.user, article)},
         items=list(article.items.values_list("id", flat=True)),
     )
     return data
@@ -220,8 +218,12 @@ def article_update(request, article_id: Id, body: ArticlePatchIn):
         raise Forbidden()
     sent = body.model_dump(exclude_unset=True)
     version = sent.pop("version", None)
-    renamed = {"organization": "organization_id", "category": "category_id", "items": "item_ids",
-               "owner": "owner_id"}
+    renamed = {
+        "organization": "organization_id",
+        "category": "category_id",
+        "items": "item_ids",
+        "owner": "owner_id",
+    }
     changes = {renamed.get(k, k): v for k, v in sent.items()}
     actions.article_update(actor=request.user, article_id=article_id, version=version, **changes)
     return _detail(request, article_id)

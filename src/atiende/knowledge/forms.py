@@ -17,7 +17,9 @@ class ArticleForm(forms.Form):
         label=_("Text"),
         max_length=BODY_MAX,
         widget=forms.Textarea(attrs={"rows": 18, "class": "kb-editor"}),
-        help_text=_("Markdown: **bold**, *italic*, lists with -, headings with #, links [text](url)."),
+        help_text=_(
+            "Markdown: **bold**, *italic*, lists with -, headings with #, links [text](url)."
+        ),
     )
     category = forms.ModelChoiceField(
         label=_("Category"), queryset=Category.objects.all(), required=False

@@ -43,6 +43,9 @@ class TranslationGroup(models.Model):
         verbose_name = _("translation group")
         verbose_name_plural = _("translation groups")
 
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
 
 class Tag(models.Model):
     name = models.CharField(_("name"), max_length=TAG_MAX, unique=True)
@@ -160,6 +163,9 @@ class ArticleSearchDocument(models.Model):
     title_terms = models.TextField(default="", blank=True)
     body_terms = models.TextField(default="", blank=True)
 
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
 
 class ArticleVersion(models.Model):
     """The article as one save left it: the whole history, shown with a diff."""
@@ -185,6 +191,9 @@ class ArticleVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["article", "number"], name="knowledge_version_number")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} v{self.number}"
 
 
 class EventType(models.TextChoices):
@@ -213,6 +222,9 @@ class ArticleEvent(models.Model):
     class Meta:
         indexes = [models.Index(fields=["article", "created_at", "id"], name="knowledge_event")]
 
+    def __str__(self) -> str:
+        return f"{self.type} {self.article_id}"
+
 
 class ArticleAttachment(models.Model):
     article = models.ForeignKey(
@@ -230,9 +242,12 @@ class ArticleAttachment(models.Model):
     class Meta:
         indexes = [models.Index(fields=["article", "id"], name="knowledge_attachment")]
 
+    def __str__(self) -> str:
+        return self.filename
+
 
 class Feedback(models.Model):
-    """"Was this helpful?": one answer per reader and article (the last one counts)."""
+    """ "Was this helpful?": one answer per reader and article (the last one counts)."""
 
     article = models.ForeignKey(
         Article, on_delete=models.CASCADE, related_name="feedback", db_index=False
@@ -247,7 +262,9 @@ class Feedback(models.Model):
     class Meta:
         verbose_name = _("feedback")
         verbose_name_plural = _("feedback")
-        indexes = [models.Index(fields=["article", "-created_at", "-id"], name="knowledge_feedback_at")]
+        indexes = [
+            models.Index(fields=["article", "-created_at", "-id"], name="knowledge_feedback_at")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["article", "user"],
@@ -255,6 +272,9 @@ class Feedback(models.Model):
                 name="knowledge_feedback_once",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id}: {self.helpful}"
 
 
 class DeflectionEvent(models.Model):
@@ -272,6 +292,9 @@ class DeflectionEvent(models.Model):
     class Meta:
         indexes = [models.Index(fields=["created_at", "id"], name="knowledge_deflection_at")]
 
+    def __str__(self) -> str:
+        return f"{self.article_id} {self.created_at}"
+
 
 class TicketSuggestion(models.Model):
     """An article the portal suggested while a requester wrote a ticket they sent anyway."""
@@ -287,3 +310,6 @@ class TicketSuggestion(models.Model):
             models.UniqueConstraint(fields=["ticket", "article"], name="knowledge_shown_once")
         ]
         indexes = [models.Index(fields=["created_at", "id"], name="knowledge_shown_at")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} → {self.article_id}"

@@ -11,7 +11,13 @@ import nh3
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from atiende.core.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, MAX_TAG_DEPTH, URL_SCHEMES, tag_depth
+from atiende.core.sanitize import (
+    ALLOWED_ATTRIBUTES,
+    ALLOWED_TAGS,
+    MAX_TAG_DEPTH,
+    URL_SCHEMES,
+    tag_depth,
+)
 
 OWN_IMAGE = re.compile(r"^/kb/attachments/[0-9]{1,19}/(?:preview/)?$")
 

@@ -16,6 +16,7 @@ from atiende.core.http import agents_only
 from atiende.core.ids import parse_id
 from atiende.tickets import selectors as ticket_selectors
 from atiende.tickets.models import Status as TicketStatus
+from atiende.tickets.models import Ticket
 
 from .. import actions, selectors, workflow
 from ..forms import ArticleForm
@@ -51,7 +52,7 @@ def _editor(request, form, *, article=None, status=200, extra=None):
     return render(request, "knowledge/desk/edit.html", context, status=status)
 
 
-def _from_ticket(request) -> tuple[dict, object | None]:
+def _from_ticket(request) -> tuple[dict, Ticket | None]:
     """Initial values from a resolved ticket the agent sees: its title, its description as
     the problem and its resolution notes as the answer."""
     number = (request.GET.get("from_ticket") or request.POST.get("from_ticket") or "")[:40]
@@ -75,7 +76,9 @@ def _from_ticket(request) -> tuple[dict, object | None]:
 @agents_only
 def article_new(request):
     initial, ticket = _from_ticket(request)
-    translation_of = parse_id(request.GET.get("translation_of") or request.POST.get("translation_of"))
+    translation_of = parse_id(
+        request.GET.get("translation_of") or request.POST.get("translation_of")
+    )
     original = None
     if translation_of is not None:
         original = selectors.article_get(request.user, translation_of)

@@ -135,7 +135,7 @@ def suggest(request):
 
 @require_POST
 def solved(request, article_id: int):
-    """"This solved it": the ticket is not sent; the deflection is counted."""
+    """ "This solved it": the ticket is not sent; the deflection is counted."""
     actions.deflection_record(actor=request.user, article_id=article_id)
     messages.success(request, _("Glad it helped! No ticket was sent."))
     return redirect("knowledge:article", article_id=article_id)
