@@ -56,24 +56,41 @@ def query_groups(
     return groups
 
 
+def _prefix(term: str, position: int, count: int, last_only: bool) -> bool:
+    return len(term) >= 4 and (not last_only or position == count - 1)
+
+
 def fts5_expression(
-    groups: list[tuple[str, ...]], columns: tuple[str, ...], *, any_group: bool = False
+    groups: list[tuple[str, ...]],
+    columns: tuple[str, ...],
+    *,
+    any_group: bool = False,
+    prefix_last_only: bool = False,
 ) -> str:
     """An FTS5 MATCH expression: every group (or, with `any_group`, any group) matches in one
-    of `columns`; stems of four letters or more match as prefixes."""
+    of `columns`; stems of four letters or more match as prefixes (with `prefix_last_only`,
+    only those of the last word: the one still being typed)."""
     column_filter = "{" + " ".join(columns) + "}"
     parts = []
-    for group in groups:
+    for position, group in enumerate(groups):
         alternatives = " OR ".join(
-            f'"{term}"*' if len(term) >= 4 else f'"{term}"' for term in group
+            f'"{term}"*' if _prefix(term, position, len(groups), prefix_last_only) else f'"{term}"'
+            for term in group
         )
         parts.append(f"{column_filter} : ({alternatives})")
     return (" OR " if any_group else " AND ").join(parts)
 
 
-def tsquery(groups: list[tuple[str, ...]], *, any_group: bool = False) -> str:
+def tsquery(
+    groups: list[tuple[str, ...]], *, any_group: bool = False, prefix_last_only: bool = False
+) -> str:
     """The same expression as a PostgreSQL tsquery for the 'simple' configuration."""
     return (" | " if any_group else " & ").join(
-        "(" + " | ".join(f"{term}:*" if len(term) >= 4 else term for term in group) + ")"
-        for group in groups
+        "("
+        + " | ".join(
+            f"{term}:*" if _prefix(term, position, len(groups), prefix_last_only) else term
+            for term in group
+        )
+        + ")"
+        for position, group in enumerate(groups)
     )

@@ -130,6 +130,14 @@ def _data(request, article: Article, *, snippet: str | None = None) -> dict[str,
     }
 
 
+def _agents_only(request, article_id: int) -> None:
+    """Writes are for agents: others get 404 for what they cannot read (like a missing
+    article), 403 for what they can."""
+    if not request.user.is_agent:
+        selectors.article_get(request.user, article_id)
+        raise Forbidden()
+
+
 def _detail(request, article_id: int) -> dict[str, Any]:
     article = selectors.article_get(request.user, article_id)
     data = _data(request, article)
@@ -214,8 +222,7 @@ def article_create(request, body: ArticleIn):
     summary="Change an article (agents); a new version when its title or text changes",
 )
 def article_update(request, article_id: Id, body: ArticlePatchIn):
-    if not request.user.is_agent:
-        raise Forbidden()
+    _agents_only(request, article_id)
     sent = body.model_dump(exclude_unset=True)
     version = sent.pop("version", None)
     renamed = {
@@ -236,8 +243,7 @@ def article_update(request, article_id: Id, body: ArticlePatchIn):
     summary="Send to review, publish (managers), archive or take back to draft",
 )
 def article_transition(request, article_id: Id, body: TransitionIn):
-    if not request.user.is_agent:
-        raise Forbidden()
+    _agents_only(request, article_id)
     actions.article_transition(
         actor=request.user, article_id=article_id, to=body.to, note=body.note, version=body.version
     )

@@ -139,12 +139,20 @@ STOP_WORDS = frozenset(
         "thanks",
     ]
 )
-SUGGEST_WORDS = 12
+SUGGEST_WORDS = 8
+ENOUGH = 5
 
 _PG_SQL = (
     "SELECT article_id, ts_rank(search_tsv, query) AS rank "
     "FROM knowledge_articlesearchdocument, to_tsquery('simple', %s) query "
     "WHERE search_tsv @@ query ORDER BY rank DESC, article_id DESC LIMIT %s"
+)
+# Titles only (weight A), for the suggestions' second pass.
+_PG_TITLE_SQL = (
+    "SELECT article_id, ts_rank(search_tsv, query) AS rank "
+    "FROM knowledge_articlesearchdocument, to_tsquery('simple', %s) query "
+    "WHERE search_tsv @@ query AND ts_filter(search_tsv, '{a}') @@ query "
+    "ORDER BY rank DESC, article_id DESC LIMIT %s"
 )
 # bm25: lower is better; the title column weighs five times the text.
 _SQLITE_SQL = (
@@ -158,19 +166,43 @@ def document_terms(title: str, body: str, tags: list[str]) -> tuple[str, str]:
     return terms(" ".join([title, *tags])), terms(body)
 
 
-def ranked_ids(query: str, *, any_word: bool = False, limit: int = MATCH_LIMIT) -> list[int]:
-    """Ids of the articles matching `query`, best first: every word (a search) or, with
-    `any_word`, any of its words but the most common ones (suggestions while typing)."""
-    if any_word:
-        groups = query_groups(query, limit=SUGGEST_WORDS, skip=STOP_WORDS)
-    else:
-        groups = query_groups(query)
-    if not groups:
-        return []
+def _ranked(groups: list[tuple[str, ...]], *, any_group: bool, title_only: bool,
+            prefix_last_only: bool, limit: int) -> list[int]:  # fmt: skip
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(_PG_SQL, [tsquery(groups, any_group=any_word), limit])
+            sql = _PG_TITLE_SQL if title_only else _PG_SQL
+            query = tsquery(groups, any_group=any_group, prefix_last_only=prefix_last_only)
+            cursor.execute(sql, [query, limit])
         else:
-            expression = fts5_expression(groups, ("title_terms", "body_terms"), any_group=any_word)
+            columns = ("title_terms",) if title_only else ("title_terms", "body_terms")
+            expression = fts5_expression(
+                groups, columns, any_group=any_group, prefix_last_only=prefix_last_only
+            )
             cursor.execute(_SQLITE_SQL, [expression, limit])
         return [row[0] for row in cursor.fetchall()]
+
+
+def ranked_ids(query: str, *, any_word: bool = False, limit: int = MATCH_LIMIT) -> list[int]:
+    """Ids of the articles matching `query`, best first.
+
+    A search (`any_word` False) wants every word. Suggestions while typing (`any_word`) want
+    the telling words (common ones left out; only the last word, still being typed, as a
+    prefix): first the articles with all of them; when those are fewer than ENOUGH, then
+    those whose title has any of them. Ranking every article that has any word of a long
+    description would cost a ranking of most of the base (measured: 65 ms median, 156 ms at
+    the 95th percentile with 100,000 articles on SQLite, against 26 and 50 ms this way)."""
+    if not any_word:
+        groups = query_groups(query)
+        if not groups:
+            return []
+        return _ranked(groups, any_group=False, title_only=False, prefix_last_only=False,
+                       limit=limit)  # fmt: skip
+    groups = query_groups(query, limit=SUGGEST_WORDS, skip=STOP_WORDS)
+    if not groups:
+        return []
+    found = _ranked(groups, any_group=False, title_only=False, prefix_last_only=True, limit=limit)
+    if len(found) < ENOUGH and len(groups) > 1:
+        seen = set(found)
+        more = _ranked(groups, any_group=True, title_only=True, prefix_last_only=True, limit=limit)
+        found += [pk for pk in more if pk not in seen]
+    return found

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Value
 from django.utils.safestring import SafeString, mark_safe
 
 from atiende.core.errors import NotFound
@@ -225,16 +225,31 @@ def _ranked_visible(
     published_only: bool = True,
     extra: Q | None = None,
 ) -> list[Article]:
-    ranked = fts.ranked_ids(query, any_word=any_word)
+    # Suggestions need a handful: the best 60 candidates leave room for the hidden ones and
+    # the other languages; every candidate costs a parameter to compile and a row to read.
+    ranked = fts.ranked_ids(query, any_word=any_word, limit=60 if any_word else fts.MATCH_LIMIT)
     if not ranked:
         return []
-    rows = published_visible_to(actor) if published_only else articles_visible_to(actor)
+    condition = visibility(actor)
+    if published_only:
+        condition &= Q(status=Status.PUBLISHED)
     if extra is not None:
-        rows = rows.filter(extra)
-    found = dict(
-        (pk, (group, lang))
-        for pk, group, lang in rows.filter(pk__in=ranked).values_list("id", "group_id", "language")
+        condition &= extra
+    # The rule is computed per candidate in the SELECT, not the WHERE: filtered, SQLite picks
+    # the status index over the few hundred primary keys and scans every published article
+    # (measured: 71 ms of a 157 ms suggestion with 100,000 articles).
+    flag = (
+        ExpressionWrapper(condition, output_field=BooleanField())
+        if condition
+        else Value(True, output_field=BooleanField())
     )
+    found = {
+        pk: (group, lang)
+        for pk, group, lang, visible in Article.objects.filter(pk__in=ranked)
+        .annotate(visible=flag)
+        .values_list("id", "group_id", "language", "visible")
+        if visible
+    }
     # One article per text: the reader's language when both matched.
     chosen: dict[int, int] = {}
     for pk in ranked:
