@@ -147,6 +147,17 @@ _PG_SQL = (
     "FROM knowledge_articlesearchdocument, to_tsquery('simple', %s) query "
     "WHERE search_tsv @@ query ORDER BY rank DESC, article_id DESC LIMIT %s"
 )
+# Suggestions rank at most the first SUGGEST_RANKED matches: ts_rank reads each match's
+# vector, and a word or two typed so far match thousands of articles (measured with 100,000
+# articles: 59 ms median unbounded).
+SUGGEST_RANKED = 1000
+_PG_BOUNDED_SQL = (
+    "SELECT article_id, ts_rank(search_tsv, query) AS rank FROM ("
+    "SELECT article_id, search_tsv, query "
+    "FROM knowledge_articlesearchdocument, to_tsquery('simple', %s) query "
+    "WHERE search_tsv @@ query LIMIT " + str(SUGGEST_RANKED) + ") AS matches "
+    "ORDER BY rank DESC, article_id DESC LIMIT %s"
+)
 # Titles only (weight A), for the suggestions' second pass.
 _PG_TITLE_SQL = (
     "SELECT article_id, ts_rank(search_tsv, query) AS rank "
@@ -167,10 +178,10 @@ def document_terms(title: str, body: str, tags: list[str]) -> tuple[str, str]:
 
 
 def _ranked(groups: list[tuple[str, ...]], *, any_group: bool, title_only: bool,
-            prefix_last_only: bool, limit: int) -> list[int]:  # fmt: skip
+            prefix_last_only: bool, limit: int, bounded: bool = False) -> list[int]:  # fmt: skip
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            sql = _PG_TITLE_SQL if title_only else _PG_SQL
+            sql = _PG_TITLE_SQL if title_only else _PG_BOUNDED_SQL if bounded else _PG_SQL
             query = tsquery(groups, any_group=any_group, prefix_last_only=prefix_last_only)
             cursor.execute(sql, [query, limit])
         else:
@@ -200,7 +211,9 @@ def ranked_ids(query: str, *, any_word: bool = False, limit: int = MATCH_LIMIT) 
     groups = query_groups(query, limit=SUGGEST_WORDS, skip=STOP_WORDS)
     if not groups:
         return []
-    found = _ranked(groups, any_group=False, title_only=False, prefix_last_only=True, limit=limit)
+    found = _ranked(
+        groups, any_group=False, title_only=False, prefix_last_only=True, limit=limit, bounded=True
+    )
     if len(found) < ENOUGH and len(groups) > 1:
         seen = set(found)
         more = _ranked(groups, any_group=True, title_only=True, prefix_last_only=True, limit=limit)
