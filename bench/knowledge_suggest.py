@@ -164,9 +164,7 @@ def timed(fn, inputs: list[str]) -> list[float]:
 def summary(label: str, ms: list[float]) -> str:
     ms = sorted(ms)
     p95 = ms[int(len(ms) * 0.95) - 1]
-    return (
-        f"| {label} | {len(ms)} | {statistics.median(ms):.1f} | {p95:.1f} | {ms[-1]:.1f} |"
-    )
+    return f"| {label} | {len(ms)} | {statistics.median(ms):.1f} | {p95:.1f} | {ms[-1]:.1f} |"
 
 
 def main() -> None:

@@ -295,9 +295,10 @@ def load(seed: int = 7, tickets_per_template: int = 3) -> None:
     # Each domain adds its own demo data, in dependency order.
     from atiende.changes import demo as changes_demo
     from atiende.cmdb import demo as cmdb_demo
+    from atiende.knowledge import demo as knowledge_demo
     from atiende.mail import demo as mail_demo
 
-    for domain_demo in (mail_demo, cmdb_demo, changes_demo):
+    for domain_demo in (mail_demo, cmdb_demo, changes_demo, knowledge_demo):
         domain_demo.load(users)
 
 
