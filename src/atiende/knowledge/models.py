@@ -163,6 +163,10 @@ class ArticleSearchDocument(models.Model):
     title_terms = models.TextField(default="", blank=True)
     body_terms = models.TextField(default="", blank=True)
 
+    class Meta:
+        verbose_name = _("article search document")
+        verbose_name_plural = _("article search documents")
+
     def __str__(self) -> str:
         return f"#{self.pk}"
 
@@ -220,6 +224,8 @@ class ArticleEvent(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("article event")
+        verbose_name_plural = _("article events")
         indexes = [models.Index(fields=["article", "created_at", "id"], name="knowledge_event")]
 
     def __str__(self) -> str:
@@ -240,6 +246,8 @@ class ArticleAttachment(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("article attachment")
+        verbose_name_plural = _("article attachments")
         indexes = [models.Index(fields=["article", "id"], name="knowledge_attachment")]
 
     def __str__(self) -> str:
@@ -290,6 +298,8 @@ class DeflectionEvent(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("deflected ticket")
+        verbose_name_plural = _("deflected tickets")
         indexes = [models.Index(fields=["created_at", "id"], name="knowledge_deflection_at")]
 
     def __str__(self) -> str:
@@ -306,6 +316,8 @@ class TicketSuggestion(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("article suggested for a ticket")
+        verbose_name_plural = _("articles suggested for tickets")
         constraints = [
             models.UniqueConstraint(fields=["ticket", "article"], name="knowledge_shown_once")
         ]

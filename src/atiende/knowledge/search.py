@@ -155,7 +155,7 @@ _PG_BOUNDED_SQL = (
     "SELECT article_id, ts_rank(search_tsv, query) AS rank FROM ("
     "SELECT article_id, search_tsv, query "
     "FROM knowledge_articlesearchdocument, to_tsquery('simple', %s) query "
-    "WHERE search_tsv @@ query LIMIT " + str(SUGGEST_RANKED) + ") AS matches "
+    "WHERE search_tsv @@ query LIMIT %s) AS matches "
     "ORDER BY rank DESC, article_id DESC LIMIT %s"
 )
 # Titles only (weight A), for the suggestions' second pass.
@@ -183,7 +183,10 @@ def _ranked(groups: list[tuple[str, ...]], *, any_group: bool, title_only: bool,
         if connection.vendor == "postgresql":
             sql = _PG_TITLE_SQL if title_only else _PG_BOUNDED_SQL if bounded else _PG_SQL
             query = tsquery(groups, any_group=any_group, prefix_last_only=prefix_last_only)
-            cursor.execute(sql, [query, limit])
+            params: list[str | int] = (
+                [query, SUGGEST_RANKED, limit] if sql is _PG_BOUNDED_SQL else [query, limit]
+            )
+            cursor.execute(sql, params)
         else:
             columns = ("title_terms",) if title_only else ("title_terms", "body_terms")
             expression = fts5_expression(
