@@ -4,14 +4,15 @@ it answers 404, like a missing one); writes are for agents, publishing for manag
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
+from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja import Status as Reply
 from pydantic import Field
 
-from atiende.core.api import Id, InputSchema, errors, next_url, person_ref
+from atiende.core.api import Id, InputSchema, Moment, errors, next_url, person_ref
 from atiende.core.errors import Forbidden
 from atiende.core.pagination import check_cursor
 
@@ -75,7 +76,7 @@ class ArticleIn(InputSchema):
     tags: list[str] = Field(default=[], max_length=50)
     items: list[Id] = Field(default=[], max_length=100)
     owner: Id | None = None
-    review_on: date | None = None
+    review_on: Moment | None = Field(None, description="A date (the day, in your time zone).")
     translation_of: Id | None = None
 
 
@@ -89,7 +90,7 @@ class ArticlePatchIn(InputSchema):
     tags: list[str] | None = Field(None, max_length=50)
     items: list[Id] | None = Field(None, max_length=100)
     owner: Id | None = None
-    review_on: date | None = None
+    review_on: Moment | None = Field(None, description="A date (the day, in your time zone).")
 
 
 class TransitionIn(InputSchema):
@@ -128,6 +129,11 @@ def _data(request, article: Article, *, snippet: str | None = None) -> dict[str,
         "url": request.build_absolute_uri(f"/kb/{article.pk}/"),
         "snippet": snippet,
     }
+
+
+def _day(moment: datetime | None) -> date | None:
+    """A review date sent as a date or a moment: its day in the caller's time zone."""
+    return None if moment is None else timezone.localtime(moment).date()
 
 
 def _agents_only(request, article_id: int) -> None:
@@ -209,7 +215,7 @@ def article_create(request, body: ArticleIn):
         tags=body.tags,
         item_ids=body.items,
         owner_id=body.owner,
-        review_on=body.review_on,
+        review_on=_day(body.review_on),
         translation_of=body.translation_of,
     )
     return Reply(201, _detail(request, article.pk))
@@ -232,6 +238,8 @@ def article_update(request, article_id: Id, body: ArticlePatchIn):
         "owner": "owner_id",
     }
     changes = {renamed.get(k, k): v for k, v in sent.items()}
+    if "review_on" in changes:
+        changes["review_on"] = _day(body.review_on)
     actions.article_update(actor=request.user, article_id=article_id, version=version, **changes)
     return _detail(request, article_id)
 
