@@ -66,6 +66,9 @@ def test_a_ticket_sent_anyway_records_what_was_shown(kb, requester, client):
         TicketSuggestion.objects.filter(ticket=ticket).values_list("article_id", flat=True)
     )
     assert recorded == {kb["public"].pk}
+    assert [a.pk for a in selectors.suggestions_of_tickets(requester, [ticket.pk])[ticket.pk]] == [
+        kb["public"].pk
+    ]
     now = clock.now()
     figure = selectors.deflection_rate(now - timedelta(days=1), now + timedelta(days=1))
     assert (figure.solved, figure.sent_anyway, figure.rate) == (0, 1, 0.0)

@@ -11,8 +11,11 @@ from atiende.tickets.models import Status as TicketStatus
 
 
 def load_suggested(actor: Any, tickets: Sequence[Any]) -> dict[int, dict]:
-    found = _selectors().suggestions_for_tickets(actor, tickets)
+    selectors = _selectors()
+    found = selectors.suggestions_for_tickets(actor, tickets)
+    shown = selectors.suggestions_of_tickets(actor, [t.pk for t in tickets])
     for ticket in tickets:
+        found.setdefault(ticket.pk, {})["shown"] = shown.get(ticket.pk, [])
         found.setdefault(ticket.pk, {})["resolved"] = ticket.status in (
             TicketStatus.RESOLVED,
             TicketStatus.CLOSED,

@@ -462,10 +462,17 @@ def deflection_rate(start: datetime, end: datetime) -> Deflection:
     return Deflection(solved=solved, sent_anyway=sent, rate=(solved / total) if total else None)
 
 
-def suggestions_of_ticket(actor: Any, ticket_id: int) -> list[Article]:
-    """The articles suggested while the ticket was written, that the actor may read."""
-    return list(
-        articles_visible_to(actor).filter(
-            pk__in=TicketSuggestion.objects.filter(ticket_id=ticket_id).values("article_id")
+def suggestions_of_tickets(actor: Any, ticket_ids: Sequence[int]) -> dict[int, list[Article]]:
+    """Per ticket, the articles the portal suggested while it was written (and the requester
+    sent it anyway), those the actor may read: one query for all the tickets."""
+    rows = (
+        TicketSuggestion.objects.filter(
+            visibility(actor, via="article__"), ticket_id__in=ticket_ids
         )
+        .select_related("article")
+        .order_by("id")
     )
+    found: dict[int, list[Article]] = {}
+    for row in rows:
+        found.setdefault(row.ticket_id, []).append(row.article)
+    return found
