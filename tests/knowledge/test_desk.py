@@ -87,3 +87,19 @@ def test_article_from_a_resolved_ticket(agent, requester, client, desk_default_t
         },
     )
     assert Article.objects.get().source_ticket_id == ticket.pk
+
+
+def test_due_for_review_filter(agent, client):
+    from datetime import date
+
+    from atiende.knowledge import actions
+
+    due = actions.article_create(
+        actor=agent, title="Old VPN", body="x", language="en", review_on=date(2020, 1, 1)
+    )
+    actions.article_create(
+        actor=agent, title="Fresh Wi-Fi", body="y", language="en", review_on=date(2999, 1, 1)
+    )
+    client.force_login(agent)
+    html = client.get("/desk/kb/", {"due": "1"}).content.decode()
+    assert due.title in html and "Fresh Wi-Fi" not in html

@@ -15,7 +15,7 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Value
@@ -128,7 +128,7 @@ class ArticleFilters:
     category: int | None = None
     owner: int | None = None
     tag: str = ""
-    due_for_review: datetime | None = None
+    due_for_review: date | None = None
 
 
 def article_page(

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from atiende.core import clock
 from atiende.core.errors import DomainError, NotFound, ValidationFailed
 from atiende.core.forms import apply_domain_error
 from atiende.core.http import agents_only
@@ -27,7 +28,11 @@ from ..rendering import render as render_markdown
 @agents_only(others_to="knowledge:home")
 def article_list(request):
     status = request.GET.get("status") or ""
-    filters = selectors.ArticleFilters(status=status if status in Status.values else "")
+    due = request.GET.get("due") == "1"
+    filters = selectors.ArticleFilters(
+        status=status if status in Status.values else "",
+        due_for_review=clock.now().date() if due else None,
+    )
     page = selectors.article_page(
         request.user, filters, cursor=request.GET.get("cursor") or None, limit=50
     )
@@ -40,6 +45,7 @@ def article_list(request):
             "nav": "kb",
             "page": page,
             "status": filters.status,
+            "due": due,
             "statuses": Status.choices,
             "query": query,
             "hits": hits,
