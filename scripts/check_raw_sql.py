@@ -24,6 +24,7 @@ from pathlib import Path
 ALLOWED = {
     "core/": "shared statement builders (bulk inserts, COPY, rows read into instances)",
     "tickets/search.py": "full-text matching (FTS5, tsvector) and the planner's estimate",
+    "knowledge/search.py": "article full-text matching and ranking (FTS5 bm25, ts_rank)",
     "tickets/numbering.py": "ticket numbers: a PostgreSQL sequence, SQLite's locked counter",
     "cmdb/graph.py": "the impact graph's version and relations, read on every use",
     "accounts/actions.py": "the API token lookup on every API request",

@@ -138,6 +138,56 @@ def test_mail_failed_list(manager, team):
     _counted("mail failed list", _client(manager), "/mail/")
 
 
+@pytest.fixture
+def articles(agent, manager, requester):
+    from atiende.knowledge import actions as kb
+
+    category = CategoryFactory(name="Printers")
+    made = []
+    for i, audience in enumerate(["public", "requesters", "agents", "requesters"]):
+        article = kb.article_create(
+            actor=agent,
+            title=f"Printer tip {i}",
+            body="Restart the printer queue.",
+            language="en",
+            audience=audience,
+            category_id=category.pk,
+            tags=["printing", f"tip{i}"],
+        )
+        made.append(kb.article_transition(actor=manager, article_id=article.pk, to="published"))
+    return made
+
+
+def test_knowledge_desk_list(agent, articles):
+    _counted("knowledge desk list", _client(agent), reverse("knowledge_desk:list"))
+
+
+def test_knowledge_portal_home(requester, articles):
+    _counted("knowledge portal home", _client(requester), reverse("knowledge:home"))
+
+
+def test_knowledge_portal_search(requester, articles):
+    _counted(
+        "knowledge portal search", _client(requester), reverse("knowledge:search"), {"q": "printer"}
+    )
+
+
+def test_knowledge_suggestions(requester, articles):
+    _counted(
+        "knowledge suggestions",
+        _client(requester),
+        reverse("knowledge:suggest"),
+        {"title": "printer queue", "description": "stuck"},
+    )
+
+
+def test_api_article_list(agent, articles):
+    client = ApiClient(agent)
+    assert client.get("/articles").status_code == 200
+    with query_baseline("api article list"):
+        assert client.get("/articles").status_code == 200
+
+
 def test_every_baseline_is_recorded_on_both_databases():
     for name, counts in load().items():
         assert sorted(counts) == sorted(VENDORS), f"{name}: recorded on {sorted(counts)} only"

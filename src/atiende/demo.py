@@ -296,9 +296,10 @@ def load(seed: int = 7, tickets_per_template: int = 3) -> None:
     from atiende.catalogue import demo as catalogue_demo
     from atiende.changes import demo as changes_demo
     from atiende.cmdb import demo as cmdb_demo
+    from atiende.knowledge import demo as knowledge_demo
     from atiende.mail import demo as mail_demo
 
-    for domain_demo in (mail_demo, cmdb_demo, changes_demo, catalogue_demo):
+    for domain_demo in (mail_demo, cmdb_demo, changes_demo, catalogue_demo, knowledge_demo):
         domain_demo.load(users)
 
 

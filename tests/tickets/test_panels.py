@@ -74,6 +74,7 @@ def test_the_desk_ticket_page_shows_every_domains_cards_in_their_order(client, a
         "followers",
         "participants",
         "affected",
+        "kb-suggested",
     ]
     assert html.index('class="card requester"') < html.index('id="links"')
     # The jump links follow the cards that have one.
@@ -109,6 +110,7 @@ def test_a_registered_panel_takes_its_place_by_order(client, agent, ticket, extr
         "followers",
         "participants",
         "affected",
+        "kb-suggested",
     ]
     assert f'<section class="card" id="test-card">{ticket.number}</section>' in html
 

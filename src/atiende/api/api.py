@@ -179,6 +179,7 @@ def _mount_routers() -> None:
     from atiende.changes.calendar.api import router as change_calendar_router
     from atiende.cmdb.api import router as cmdb_router
     from atiende.improvement.api import router as improvement_router
+    from atiende.knowledge.api import router as knowledge_router
     from atiende.mail.api import router as mail_router
     from atiende.notifications.api import router as notifications_router
     from atiende.reports.api import router as reports_router
@@ -192,6 +193,7 @@ def _mount_routers() -> None:
     api.add_router("", canned_router)
     api.add_router("", mail_router)
     api.add_router("", cmdb_router)
+    api.add_router("", knowledge_router)
     api.add_router("", sla_router)
     api.add_router("", surveys_router)
     api.add_router("", catalogue_router)

@@ -173,3 +173,35 @@ def register_timeline_entry(event_type: str, template: str) -> None:
 
 def timeline_entry(event_type: str) -> str | None:
     return _timeline_entries.get(event_type)
+
+
+# --- the portal's new-ticket form: other domains' parts -----------------------------------------
+# A part renders inside the form (after the description) and may be told of the ticket the form
+# created, with the form's data (the knowledge base's suggestions while typing, and which of
+# them were shown). A part never decides whether the ticket is created.
+
+
+@dataclass(frozen=True)
+class FormPart:
+    name: str
+    template: str
+    sent: Callable[[User, Ticket, Mapping[str, Any]], None] | None = None
+
+
+_form_parts: dict[str, FormPart] = {}
+
+
+def register_form_part(part: FormPart) -> FormPart:
+    _form_parts[part.name] = part
+    return part
+
+
+def form_parts() -> list[FormPart]:
+    return sorted(_form_parts.values(), key=lambda p: p.name)
+
+
+def ticket_sent(actor: User, ticket: Ticket, data: Mapping[str, Any]) -> None:
+    """Tell the form's parts which ticket their form created."""
+    for part in form_parts():
+        if part.sent is not None:
+            part.sent(actor, ticket, data)

@@ -1,8 +1,8 @@
-"""Full-text search, the same on SQLite and PostgreSQL.
+"""Full-text search of tickets, the same on SQLite and PostgreSQL.
 
-Text is reduced to terms in Python: lower-cased, accents folded, each word replaced by its
-Spanish and its English Snowball stem (PyStemmer). Documents and queries go through the same
-function, so "impresion" finds "impresión" and "impresoras" finds "impresora" in both
+Text is reduced to terms in Python (core.search): lower-cased, accents folded, each word
+replaced by its Spanish and its English Snowball stem (PyStemmer). Documents and queries go
+through the same function, so "impresion" finds "impresión" and "impresoras" finds "impresora" in both
 languages. The database only matches terms: FTS5 on SQLite, a GIN-indexed tsvector with the
 'simple' configuration on PostgreSQL (migrations 0002 and 0005).
 """
@@ -10,48 +10,26 @@ languages. The database only matches terms: FTS5 on SQLite, a GIN-indexed tsvect
 from __future__ import annotations
 
 import json
-import re
-from functools import lru_cache
 
-import Stemmer
 from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
-from unidecode import unidecode
 
-WORD = re.compile(r"[a-z0-9]+")
-MAX_QUERY_WORDS = 8
-_stemmers = {lang: Stemmer.Stemmer(lang) for lang in ("spanish", "english")}
+# The language-neutral pieces live in core.search (shared with the knowledge base); the
+# names stay importable from here.
+from atiende.core.search import MAX_QUERY_WORDS, WORD, query_groups, terms, word_terms, words
+from atiende.core.search import fts5_expression as _fts5_expression
+from atiende.core.search import tsquery as _tsquery
 
-
-@lru_cache(maxsize=50_000)
-def word_terms(word: str) -> tuple[str, ...]:
-    """The distinct stems of one folded word, in both languages."""
-    stems = {stemmer.stemWord(word) for stemmer in _stemmers.values()}
-    return tuple(sorted(s for s in stems if s))
-
-
-def words(text: str) -> list[str]:
-    return WORD.findall(unidecode(text or "").lower())
-
-
-def terms(text: str) -> str:
-    """A space-separated list of the stems in `text`, for storage in a search document."""
-    seen: dict[str, None] = {}
-    for word in words(text):
-        for term in word_terms(word):
-            seen.setdefault(term, None)
-    return " ".join(seen)
-
-
-def query_groups(query: str) -> list[tuple[str, ...]]:
-    """One group of alternative stems per query word; every group must match."""
-    groups: list[tuple[str, ...]] = []
-    for word in words(query)[:MAX_QUERY_WORDS]:
-        group = word_terms(word)
-        if group and group not in groups:
-            groups.append(group)
-    return groups
+__all__ = [
+    "MAX_QUERY_WORDS",
+    "WORD",
+    "query_groups",
+    "search_tickets",
+    "terms",
+    "word_terms",
+    "words",
+]
 
 
 # Stored, GIN-indexed tsvector columns (migration 0005): requesters search public_tsv only.
@@ -72,24 +50,6 @@ def _pg_estimated_rows(sql: str, tsquery: str) -> float:
     if isinstance(plan, str):
         plan = json.loads(plan)
     return float(plan[0]["Plan"]["Plan Rows"])
-
-
-def _fts5_expression(groups: list[tuple[str, ...]], columns: tuple[str, ...]) -> str:
-    column_filter = "{" + " ".join(columns) + "}"
-    parts = []
-    for group in groups:
-        alternatives = " OR ".join(
-            f'"{term}"*' if len(term) >= 4 else f'"{term}"' for term in group
-        )
-        parts.append(f"{column_filter} : ({alternatives})")
-    return " AND ".join(parts)
-
-
-def _tsquery(groups: list[tuple[str, ...]]) -> str:
-    return " & ".join(
-        "(" + " | ".join(f"{term}:*" if len(term) >= 4 else term for term in group) + ")"
-        for group in groups
-    )
 
 
 def search_tickets(

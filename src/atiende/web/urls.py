@@ -11,6 +11,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("desk/canned/", include("atiende.canned.urls")),
     path("desk/reports/", include("atiende.reports.urls")),
+    path("desk/kb/", include("atiende.knowledge.urls_desk")),
+    path("kb/", include("atiende.knowledge.urls")),
     path("desk/", include("atiende.tickets.urls_desk")),
     path("portal/catalogue/", include("atiende.catalogue.urls")),
     path("portal/", include("atiende.tickets.urls_portal")),

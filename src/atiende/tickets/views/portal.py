@@ -122,6 +122,7 @@ def new_ticket(request: AuthenticatedRequest) -> HttpResponse:
                 _apply_domain_errors(form, exc)
                 status = exc.status_code
             else:
+                panels.ticket_sent(request.user, ticket, request.POST)
                 messages.success(
                     request,
                     _("Thank you! We received your ticket %(number)s and will get back to you.")
@@ -136,7 +137,12 @@ def new_ticket(request: AuthenticatedRequest) -> HttpResponse:
             initial["kind"] = request.GET["kind"]
         initial.update(_follow_up_initial(request.user, request.GET.get("follow_up") or ""))
         form = PortalTicketForm(initial=initial)
-    return render(request, "tickets/portal/new.html", {"nav": "new", "form": form}, status=status)
+    return render(
+        request,
+        "tickets/portal/new.html",
+        {"nav": "new", "form": form, "form_parts": panels.form_parts()},
+        status=status,
+    )
 
 
 def _follow_up_initial(user: User, number: str) -> dict:

@@ -1,0 +1,57 @@
+"""The knowledge base on other domains' pages: the desk ticket page's suggested articles
+(tickets' panel registry) and the portal new-ticket form's suggestions (its form parts)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from atiende.tickets import panels
+from atiende.tickets.models import Status as TicketStatus
+
+
+def load_suggested(actor: Any, tickets: Sequence[Any]) -> dict[int, dict]:
+    selectors = _selectors()
+    found = selectors.suggestions_for_tickets(actor, tickets)
+    shown = selectors.suggestions_of_tickets(actor, [t.pk for t in tickets])
+    for ticket in tickets:
+        found.setdefault(ticket.pk, {})["shown"] = shown.get(ticket.pk, [])
+        found.setdefault(ticket.pk, {})["resolved"] = ticket.status in (
+            TicketStatus.RESOLVED,
+            TicketStatus.CLOSED,
+        )
+    return found
+
+
+def _selectors():
+    from . import selectors
+
+    return selectors
+
+
+def ticket_sent(actor: Any, ticket: Any, data: Mapping[str, Any]) -> None:
+    from . import actions
+
+    getlist = getattr(data, "getlist", None)
+    shown = getlist("kb_shown") if getlist is not None else data.get("kb_shown") or []
+    actions.suggestions_shown_record(actor=actor, ticket=ticket, article_ids=shown)
+
+
+def register() -> None:
+    panels.register(
+        panels.Panel(
+            name="knowledge",
+            template="knowledge/_ticket_panel.html",
+            placement=panels.Placement.SIDE,
+            order=650,
+            audience=panels.Audience.AGENTS,
+            load=load_suggested,
+        )
+    )
+    panels.register_form_part(
+        panels.FormPart(
+            name="knowledge",
+            template="knowledge/portal/_new_ticket_part.html",
+            sent=ticket_sent,
+        )
+    )
