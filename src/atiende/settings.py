@@ -153,15 +153,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA busy_timeout=20000; PRAGMA cache_size=-64000; PRAGMA mmap_size=268435456;"
         ),
     }
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Server-side parameters: psycopg then prepares a statement it has run five times on a
-    # connection, and PostgreSQL stops planning it again (planning was 2.8 of the ticket
-    # page's 3.3 ms in the server; docs/performance.md). Off behind a transaction-mode
-    # PgBouncer without prepared-statement support: ATIENDE_DATABASE_SERVER_BINDING=false.
-    if env_bool("DATABASE_SERVER_BINDING", True):
-        DATABASES["default"].setdefault("OPTIONS", {}).update(
-            server_side_binding=True, prepare_threshold=5
-        )
+# PostgreSQL: server-side parameters, so psycopg prepares a statement it has run five times on
+# a connection and PostgreSQL stops planning it again (planning was 2.8 of the ticket page's
+# 3.3 ms in the server; docs/performance.md). Off behind a transaction-mode PgBouncer
+# without prepared-statement support: ATIENDE_DATABASE_SERVER_BINDING=false.
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "DATABASE_SERVER_BINDING", True
+):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=5
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

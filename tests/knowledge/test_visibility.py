@@ -117,11 +117,27 @@ def test_ticket_panel_offers_links_only_when_shareable(
 ):
     ticket = make_ticket(requester, title=f"La {WORD} no imprime", description="Nada sale.")
     client.force_login(agent)
-    html = client.get(f"/desk/tickets/{ticket.number}/").content.decode()
-    assert "Suggested articles" in html
-    assert kb["internal"].title in html
+    page = client.get(f"/desk/tickets/{ticket.number}/").content.decode()
+    # The card is drawn with the page; its content comes after it (htmx), not in it.
+    fragment_url = f"/desk/kb/ticket/{ticket.number}/"
+    assert "Suggested articles" in page and f'hx-get="{fragment_url}"' in page
+    assert kb["internal"].title not in page
+    html = client.get(fragment_url, HTTP_HX_REQUEST="true").content.decode()
+    assert kb["internal"].title in html and "<html" not in html
     assert f"/desk/kb/{kb['internal'].pk}/link/" not in html
     assert f"/desk/kb/{kb['public'].pk}/link/" in html
+    without_js = client.get(fragment_url).content.decode()
+    assert kb["internal"].title in without_js and "<html" in without_js
+
+
+def test_ticket_suggestions_follow_the_tickets_access_rule(
+    kb, agent, requester, client, desk_default_team
+):
+    ticket = make_ticket(requester, title=f"La {WORD} no imprime")
+    client.force_login(requester)
+    assert client.get(f"/desk/kb/ticket/{ticket.number}/").status_code in (302, 403, 404)
+    client.force_login(agent)
+    assert client.get("/desk/kb/ticket/T-999999999/").status_code == 404
 
 
 def test_requester_never_gets_the_desk_panel(kb, requester, client):

@@ -45,7 +45,10 @@ def register() -> None:
             placement=panels.Placement.SIDE,
             order=650,
             audience=panels.Audience.AGENTS,
-            load=load_suggested,
+            # No loader: the page draws the card and htmx fetches its content
+            # (views.desk.ticket_suggestions). The suggestions are a full-text search over
+            # every article (tens of ms with 100,000), which would make every view of a ticket
+            # wait for an aside; the ticket page stays at its own cost (performance.md).
         )
     )
     panels.register_form_part(

@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:article_id>/diff/", desk.article_diff, name="diff"),
     path("<int:article_id>/attach/", desk.attachment_add, name="attach"),
     path("<int:article_id>/link/", desk.link, name="link"),
+    path("ticket/<str:number>/", desk.ticket_suggestions, name="ticket_suggestions"),
 ]

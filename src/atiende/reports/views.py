@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from atiende.core.errors import ValidationFailed
 from atiende.core.http import agents_only
+from atiende.core.spreadsheet import Echo, safe_cell
 from atiende.sla.models import ClockState
 
 from . import selectors
@@ -182,16 +183,18 @@ def drill(request) -> HttpResponse:
     )
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
+def _cell(value: Any) -> Any:
+    """Numbers as they are; text (names people typed) never run as a formula."""
+    if value is None:
+        return ""
+    return safe_cell(value) if isinstance(value, str) else value
 
 
 def _csv(rows: Iterable[Iterable[Any]]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     first = True
     for row in rows:
-        line = writer.writerow(["" if v is None else v for v in row])
+        line = writer.writerow([_cell(v) for v in row])
         yield ("\ufeff" + line) if first else line
         first = False
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 
 # The one CSV-injection guard (cmdb's export); a candidate for core/ when a third user comes.
-from atiende.cmdb.csv_io import _safe_cell
+from atiende.core.spreadsheet import safe_cell
 
 from .models import SurveyResponse
 
@@ -37,12 +37,12 @@ def export_responses(responses: QuerySet[SurveyResponse]) -> Iterator[str]:
         yield writer.writerow(
             [
                 ticket.number,
-                _safe_cell(ticket.title),
+                safe_cell(ticket.title),
                 r.rating,
-                _safe_cell(r.comment),
-                _safe_cell(invitation.agent.display_name if invitation.agent else ""),
-                _safe_cell(invitation.team.name if invitation.team else ""),
-                _safe_cell(ticket.category.name if ticket.category else ""),
+                safe_cell(r.comment),
+                safe_cell(invitation.agent.display_name if invitation.agent else ""),
+                safe_cell(invitation.team.name if invitation.team else ""),
+                safe_cell(ticket.category.name if ticket.category else ""),
                 r.answered_at.isoformat(),
                 r.updated_at.isoformat(),
                 follow_up,

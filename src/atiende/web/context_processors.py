@@ -4,7 +4,6 @@ from django.conf import settings
 
 from atiende.notifications.selectors import unread_count
 
-
 # The pages under "Reports" in the desk's top bar, shown as tabs (web/base.html).
 INSIGHT_PAGES = ("reports", "surveys", "trends", "improvement")
 

@@ -239,3 +239,16 @@ def link(request, article_id: int):
     article = selectors.linkable(request.user, ticket.requester, article_id)
     url = request.build_absolute_uri(f"/kb/{article.pk}/")
     return HttpResponse(f"[{article.title}]({url})", content_type="text/plain; charset=utf-8")
+
+
+@agents_only
+def ticket_suggestions(request, number: str):
+    """The ticket page's "Suggested articles" card content, fetched after the page is drawn
+    (htmx); the ticket's access rule first (404 for a ticket the agent may not see)."""
+    from ..panels import load_suggested
+
+    ticket = ticket_selectors.ticket_get(request.user, number[:40])
+    context = {"ticket": ticket, "panel": load_suggested(request.user, [ticket])[ticket.pk]}
+    if request.htmx:
+        return render(request, "knowledge/_ticket_suggestions.html", context)
+    return render(request, "knowledge/desk/ticket_suggestions.html", context)
