@@ -27,7 +27,17 @@ BASELINES: dict[tuple[str, str], dict[str, Any]] = {
     ("patch", "/api/v1/changes/{change_id}"): {"planned_start": START, "planned_end": END},
     ("post", "/api/v1/articles"): {"title": "Probe", "body": "Text", "language": "en"},
     ("patch", "/api/v1/articles/{article_id}"): {"title": "Probe"},
-}
+    ("get", "/api/v1/surveys/summary"): {"start": START, "end": END},
+    ("get", "/api/v1/surveys/responses"): {"start": START, "end": END},
+    ("get", "/api/v1/reports/report"): {"metric": "created", "start": START, "end": END},
+    ("post", "/api/v1/improvement/items"): {
+        "title": "Probe", "baseline_start": "2026-11-01", "baseline_end": "2026-12-31",
+        "measured_at": START,
+    },
+    ("patch", "/api/v1/improvement/items/{item_id}"): {
+        "baseline_start": "2026-11-01", "baseline_end": "2026-12-31", "measured_at": START,
+    },
+}  # fmt: skip
 
 ACCEPTED = {
     "date alone": "2026-12-01",
@@ -112,6 +122,11 @@ def _send(user, method: str, path: str, where: str, field: str, value: Any):
 
         article = article_create(actor=user, title="Probe", body="Text", language="en")
         path = path.replace("{article_id}", str(article.pk))
+    if "/improvement/items/{item_id}" in path:
+        from atiende.improvement.actions import item_create
+
+        item = item_create(actor=user, title="Probe")
+        path = path.replace("{item_id}", str(item.pk))
     data[field] = value
     path = path.removeprefix("/api/v1")
     if method == "get":

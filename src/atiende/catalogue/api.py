@@ -30,7 +30,7 @@ PAGE_MAX = 100
 REQUESTS_ORDER = ["-ticket_id"]
 
 
-class CategoryRef(Schema):
+class CatalogueCategoryRef(Schema):
     id: int
     name: str
 
@@ -40,16 +40,16 @@ class ServiceRef(Schema):
     name: str
 
 
-class ItemOut(Schema):
+class CatalogueItemOut(Schema):
     id: int
     name: str
     description: str
-    category: CategoryRef
+    category: CatalogueCategoryRef
     service: ServiceRef | None
     delivery_days: int | None = Field(description="Expected delivery, in working days.")
 
 
-class ItemDetailOut(ItemOut):
+class ItemDetailOut(CatalogueItemOut):
     form: dict[str, Any] = Field(
         description="The request form as a JSON schema: each property's `x-type`, "
         "`x-required`, `x-options` and `x-show-when` ({field, in}: shown only when that "
@@ -57,7 +57,7 @@ class ItemDetailOut(ItemOut):
     )
 
 
-class ItemRef(Schema):
+class CatalogueItemRef(Schema):
     id: int
     name: str
 
@@ -78,7 +78,7 @@ class AnswerRow(Schema):
 
 class RequestOut(Schema):
     ticket: TicketBrief
-    item: ItemRef
+    item: CatalogueItemRef
     answers: dict[str, Any] = Field(description="Typed answers by field key.")
     rows: list[AnswerRow] = Field(description="Each answer as shown, in the form's order.")
 
@@ -129,7 +129,7 @@ def _answers_data(answers: RequestAnswers, ticket: Ticket) -> dict[str, Any]:
 
 @router.get(
     "/catalogue/items",
-    response={200: list[ItemOut], **errors(401)},
+    response={200: list[CatalogueItemOut], **errors(401)},
     url_name="catalogue_items",
     summary="The catalogue items the caller may request, in catalogue order",
 )

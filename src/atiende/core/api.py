@@ -5,10 +5,11 @@ root that mounts the routers; it imports the domains, so they must not import it
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, ValidationInfo
@@ -66,6 +67,17 @@ def _moment_reader(*, end_of_day: bool) -> Callable[[Any, ValidationInfo], Any]:
 # 422 on the field, never a 500 (docs/api.md, "Dates").
 Moment = Annotated[datetime, BeforeValidator(_moment_reader(end_of_day=False))]
 MomentEnd = Annotated[datetime, BeforeValidator(_moment_reader(end_of_day=True))]
+
+
+def _read_day(value: Any, info: ValidationInfo) -> Any:
+    moment = _moment_reader(end_of_day=False)(value, info)
+    return None if moment is None else timezone.localtime(moment).date()
+
+
+# A calendar day (a baseline period, a review date): read as Moment is, then the day it falls
+# on in the caller's time zone, so "2026-12-01", "2026-12-01T23:30-05:00" and the bounds on
+# years behave as every other date the API takes.
+Day = Annotated[date, BeforeValidator(_read_day)]
 
 
 class InputSchema(Schema):

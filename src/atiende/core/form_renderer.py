@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.forms.renderers import DjangoTemplates
+from django.http import HttpRequest
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
@@ -114,7 +115,9 @@ class FormRenderer(DjangoTemplates):
                 return False
         return True
 
-    def render(self, template_name, context, request=None):
+    def render(
+        self, template_name: str, context: dict[str, Any], request: HttpRequest | None = None
+    ) -> str:
         writer = _WRITERS.get(template_name)
         if writer is not None and self._is_djangos(writer[1]):
             html = writer[0](context["widget"])

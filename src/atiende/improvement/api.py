@@ -16,7 +16,7 @@ from ninja import Status as Reply
 from pydantic import Field
 
 from atiende.accounts.models import User
-from atiende.core.api import Id, InputSchema, Moment, PersonRef, errors, next_url, person_ref
+from atiende.core.api import Day, Id, InputSchema, Moment, PersonRef, errors, next_url, person_ref
 from atiende.core.errors import ValidationFailed
 from atiende.core.pagination import cursor_problem
 
@@ -86,7 +86,7 @@ class ProblemOut(Schema):
     created: bool = Field(description="False when the trend already had its problem.")
 
 
-class ItemOut(Schema):
+class ImprovementItemOut(Schema):
     id: int
     title: str
     description: str
@@ -109,7 +109,7 @@ class ItemOut(Schema):
     url: str
 
 
-class ItemListOut(Schema):
+class ImprovementItemListOut(Schema):
     id: int
     title: str
     owner: PersonRef | None
@@ -123,14 +123,14 @@ class ItemListOut(Schema):
     url: str
 
 
-class ItemPageOut(Schema):
-    items: list[ItemListOut]
+class ImprovementItemPageOut(Schema):
+    items: list[ImprovementItemListOut]
     count: int
     count_exact: bool
     next: str | None
 
 
-class ItemQuery(Schema):
+class ImprovementItemQuery(Schema):
     status: str = Field(default="", description=f"One of: {ITEM_STATUSES}.", max_length=20)
     owner: Id | None = Field(default=None, description="The owner's id.")
     metric: str = Field(default="", description=f"One of: {METRIC_KEYS}.", max_length=40)
@@ -139,7 +139,7 @@ class ItemQuery(Schema):
     limit: int = Field(default=50, ge=1, le=200)
 
 
-class ItemCreateIn(InputSchema):
+class ImprovementItemCreateIn(InputSchema):
     title: str = Field(max_length=1000)
     description: str = Field(default="", max_length=100_000)
     owner: Id | None = Field(default=None, description="An agent's id.")
@@ -148,15 +148,15 @@ class ItemCreateIn(InputSchema):
     expected_benefit: str = Field(default="", max_length=100_000)
     metric: str = Field(default="", description=f"Empty or one of: {METRIC_KEYS}.", max_length=40)
     baseline_value: Decimal | None = None
-    baseline_start: date | None = None
-    baseline_end: date | None = None
+    baseline_start: Day | None = None
+    baseline_end: Day | None = None
     current_value: Decimal | None = None
     measured_at: Moment | None = None
     tickets: list[str] = Field(default=[], max_length=50, description="Ticket ids or numbers.")
     trends: list[Id] = Field(default=[], max_length=50, description="Trend ids.")
 
 
-class ItemPatchIn(InputSchema):
+class ImprovementItemPatchIn(InputSchema):
     version: int | None = Field(default=None, description="The version you read (recommended).")
     title: str | None = Field(default=None, max_length=1000)
     description: str | None = Field(default=None, max_length=100_000)
@@ -166,15 +166,15 @@ class ItemPatchIn(InputSchema):
     expected_benefit: str | None = Field(default=None, max_length=100_000)
     metric: str | None = Field(default=None, max_length=40)
     baseline_value: Decimal | None = None
-    baseline_start: date | None = None
-    baseline_end: date | None = None
+    baseline_start: Day | None = None
+    baseline_end: Day | None = None
     current_value: Decimal | None = None
     measured_at: Moment | None = None
     tickets: list[str] | None = Field(default=None, max_length=50, description="Replaces them.")
     trends: list[Id] | None = Field(default=None, max_length=50, description="Replaces them.")
 
 
-class MetricOut(Schema):
+class ImprovementMetricOut(Schema):
     key: str
     label: str
     unit: str
@@ -337,7 +337,7 @@ def trend_problem(request, trend_id: Id):
 
 @router.get(
     "/improvement/metrics",
-    response={200: list[MetricOut], **errors(401, 404)},
+    response={200: list[ImprovementMetricOut], **errors(401, 404)},
     url_name="improvement_metrics",
     summary="The metric keys an improvement can target",
 )
@@ -351,11 +351,11 @@ def metric_list(request):
 
 @router.get(
     "/improvement/items",
-    response={200: ItemPageOut, **errors(401, 404, 422)},
+    response={200: ImprovementItemPageOut, **errors(401, 404, 422)},
     url_name="improvement_item_list",
     summary="The continual improvement register, most recently updated first (agents)",
 )
-def item_list(request, query: Query[ItemQuery]):
+def item_list(request, query: Query[ImprovementItemQuery]):
     selectors.require_agent(request.user)
     _check(
         query,
@@ -376,18 +376,18 @@ def item_list(request, query: Query[ItemQuery]):
 
 @router.post(
     "/improvement/items",
-    response={201: ItemOut, **errors(400, 401, 403, 404, 422)},
+    response={201: ImprovementItemOut, **errors(400, 401, 403, 404, 422)},
     url_name="improvement_item_create",
     summary="Add an improvement to the register (agents; managers approve or reject)",
 )
-def item_create(request, payload: ItemCreateIn):
+def item_create(request, payload: ImprovementItemCreateIn):
     item = actions.item_create(actor=request.user, **payload.model_dump())
     return Reply(201, item_data(request, selectors.item_get(request.user, item.pk)))
 
 
 @router.get(
     "/improvement/items/{item_id}",
-    response={200: ItemOut, **errors(401, 404, 422)},
+    response={200: ImprovementItemOut, **errors(401, 404, 422)},
     url_name="improvement_item_get",
     summary="One improvement",
 )
@@ -397,11 +397,11 @@ def item_get(request, item_id: Id):
 
 @router.patch(
     "/improvement/items/{item_id}",
-    response={200: ItemOut, **errors(400, 401, 403, 404, 409, 422)},
+    response={200: ImprovementItemOut, **errors(400, 401, 403, 404, 409, 422)},
     url_name="improvement_item_update",
     summary="Change fields of an improvement; send `version` to detect conflicts",
 )
-def item_update(request, item_id: Id, payload: ItemPatchIn):
+def item_update(request, item_id: Id, payload: ImprovementItemPatchIn):
     selectors.item_get(request.user, item_id)
     sent = payload.model_dump(exclude_unset=True)
     version = sent.pop("version", None)

@@ -93,7 +93,7 @@ class ArticlePatchIn(InputSchema):
     review_on: Moment | None = Field(None, description="A date (the day, in your time zone).")
 
 
-class TransitionIn(InputSchema):
+class ArticleTransitionIn(InputSchema):
     to: str = Field(pattern=r"^(draft|review|published|archived)$")
     note: str = Field("", max_length=2000)
     version: int | None = None
@@ -250,7 +250,7 @@ def article_update(request, article_id: Id, body: ArticlePatchIn):
     url_name="knowledge_article_transition",
     summary="Send to review, publish (managers), archive or take back to draft",
 )
-def article_transition(request, article_id: Id, body: TransitionIn):
+def article_transition(request, article_id: Id, body: ArticleTransitionIn):
     _agents_only(request, article_id)
     actions.article_transition(
         actor=request.user, article_id=article_id, to=body.to, note=body.note, version=body.version

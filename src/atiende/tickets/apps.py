@@ -28,10 +28,10 @@ class TicketsConfig(AppConfig):
                     sender=model,
                     dispatch_uid=f"desk-settings-{signal is post_save}-{model.__name__}",
                 )
-        for model in (Category, ResolutionCode):  # the ticket page's pickers
+        for option_model in (Category, ResolutionCode):  # the ticket page's pickers
             for signal in (post_save, post_delete):
                 signal.connect(
                     forget_options,
-                    sender=model,
-                    dispatch_uid=f"ticket-options-{signal is post_save}-{model.__name__}",
+                    sender=option_model,
+                    dispatch_uid=f"ticket-options-{signal is post_save}-{option_model.__name__}",
                 )

@@ -84,15 +84,15 @@ class CalendarOut(Schema):
     blackouts: list[BlackoutOut]
 
 
-class ChangeRef(Schema):
+class CalendarChangeRef(Schema):
     id: int
     number: str
     title: str
 
 
-class ConflictOut(Schema):
+class CalendarConflictOut(Schema):
     kind: str = Field(description="same_item, shared_service or blackout.")
-    other: ChangeRef | None = None
+    other: CalendarChangeRef | None = None
     blackout: BlackoutOut | None = None
     items: list[Ref] = Field(description="The items both changes touch (same_item).")
     services: list[Ref] = Field(description="The services both changes' items serve.")
@@ -100,7 +100,7 @@ class ConflictOut(Schema):
 
 
 class ConflictsOut(Schema):
-    items: list[ConflictOut]
+    items: list[CalendarConflictOut]
     hidden: int = Field(description="Conflicts with changes you may not see.")
 
 
@@ -127,7 +127,7 @@ class AgendaChangeOut(Schema):
     planned_start: datetime | None
     planned_end: datetime | None
     services: list[Ref]
-    conflicts: list[ConflictOut]
+    conflicts: list[CalendarConflictOut]
     approvals: dict[str, int] = Field(description="Counts by status: approved, pending, rejected.")
 
 
