@@ -48,6 +48,10 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("atiende.mail.deliver", timedelta(seconds=15), setting="MAIL_DELIVER_SECONDS"),
     # Fetch new mail from the IMAP mailboxes (mail/inbound/imap.py).
     PeriodicJob("atiende.mail.poll", timedelta(seconds=60), setting="MAIL_POLL_SECONDS"),
+    # Send queued webhook deliveries (webhooks/delivery.py), with retries.
+    PeriodicJob(
+        "atiende.webhooks.deliver", timedelta(seconds=5), setting="WEBHOOK_DELIVER_SECONDS"
+    ),
 )
 
 

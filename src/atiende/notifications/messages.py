@@ -22,6 +22,9 @@ MESSAGES: dict[str, Promise] = {
     "approval_decided": _("%(number)s: %(actor)s decided an approval (%(decision)s)."),
     "approval_withdrawn": _("%(number)s: the approval asked of you was withdrawn."),
     "change_state": _("%(number)s, a change you own, moved to %(status)s."),
+    "webhook_disabled": _(
+        "Your webhook “%(name)s” was disabled after %(count)s failed deliveries in a row."
+    ),
 }
 
 DECISIONS: dict[str, Promise] = {"approved": _("approved"), "rejected": _("rejected")}
