@@ -89,7 +89,7 @@ def address_refusal(raw: str, networks: list[Network] | None = None) -> str | No
     networks = allowed_networks() if networks is None else networks
     if any(address in net for net in networks if net.version == address.version):
         return None
-    if address.is_loopback:
+    if address.is_loopback or address.is_unspecified:  # 0.0.0.0 and :: reach this machine
         reason = _("a loopback address")
     elif address.is_link_local:
         reason = _("a link-local address")
@@ -97,7 +97,7 @@ def address_refusal(raw: str, networks: list[Network] | None = None) -> str | No
         reason = _("a multicast address")
     elif address.is_private:
         reason = _("a private address")
-    elif address.is_reserved or address.is_unspecified or not address.is_global:
+    elif address.is_reserved or not address.is_global:
         reason = _("a reserved address")
     else:
         return None
