@@ -181,6 +181,7 @@ def _mount_routers() -> None:
     from atiende.notifications.api import router as notifications_router
     from atiende.sla.api import router as sla_router
     from atiende.tickets.api import router as tickets_router
+    from atiende.webhooks.api import router as webhooks_router
 
     api.add_router("", accounts_router)
     api.add_router("", tickets_router)
@@ -192,6 +193,7 @@ def _mount_routers() -> None:
     # Before the changes router: "/changes/calendar" is not a change id.
     api.add_router("", change_calendar_router)
     api.add_router("", changes_router)
+    api.add_router("", webhooks_router)
 
 
 _mount_routers()
