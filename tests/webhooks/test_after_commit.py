@@ -22,13 +22,14 @@ def test_slow_and_failing_receiver_does_not_slow_the_action(
     receiver, admin_user, requester, django_capture_on_commit_callbacks
 ):
     receiver.script.default = 500
-    receiver.script.delay = 1.5
+    receiver.script.delay = 5
+    make_ticket(requester, title="warm-up")  # first-use costs out of the measurement
     actions.webhook_create(actor=admin_user, name="x", url=receiver.url, events=["ticket.created"])
     started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
         ticket = make_ticket(requester)
-    assert time.monotonic() - started < 1.0  # nothing waited for the receiver
-    assert receiver.received == []
+    assert time.monotonic() - started < 4  # nothing waited for the 5-second receiver
+    assert receiver.received == []  # nothing was even sent from the action
     assert ticket.pk and WebhookDelivery.objects.filter(ticket_id=ticket.pk).count() == 1
     delivery.deliver_due()  # the worker meets the slow failure, later
     assert WebhookDelivery.objects.get().status == "failed"
