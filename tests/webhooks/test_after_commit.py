@@ -68,17 +68,26 @@ def test_a_broken_subscriber_does_not_break_the_action(
 def test_internal_notes_only_to_webhooks_allowed_them(
     receiver, admin_user, agent, team, requester, django_capture_on_commit_callbacks
 ):
-    actions.webhook_create(actor=admin_user, name="public", url=receiver.url,
-                           events=["ticket.commented"])  # fmt: skip
-    inside, _ = actions.webhook_create(actor=admin_user, name="internal", url=receiver.url,
-                                       events=["ticket.commented"], include_internal=True)  # fmt: skip
+    actions.webhook_create(
+        actor=admin_user, name="public", url=receiver.url, events=["ticket.commented"]
+    )
+    inside, _ = actions.webhook_create(
+        actor=admin_user,
+        name="internal",
+        url=receiver.url,
+        events=["ticket.commented"],
+        include_internal=True,
+    )
     ticket = make_ticket(requester, actor=agent, team_id=team.pk)
     with django_capture_on_commit_callbacks(execute=True):
         ticket_actions.comment_add(actor=agent, ticket_id=ticket.pk, body="secret", public=False)
     [row] = WebhookDelivery.objects.all()
     assert row.webhook_id == inside.pk
-    assert row.payload["data"]["comment"] == {"id": row.payload["data"]["comment"]["id"],
-                                              "public": False, "body": "secret"}  # fmt: skip
+    assert row.payload["data"]["comment"] == {
+        "id": row.payload["data"]["comment"]["id"],
+        "public": False,
+        "body": "secret",
+    }
     with django_capture_on_commit_callbacks(execute=True):
         ticket_actions.comment_add(actor=agent, ticket_id=ticket.pk, body="Hello", public=True)
     assert WebhookDelivery.objects.count() == 3

@@ -55,8 +55,15 @@ def test_create_read_update_delete(as_manager, receiver, manager):
         ({"name": "x", "url": "https://93.184.215.14/", "events": ["ticket.nope"]}, "events"),
         ({"name": "x", "url": "https://93.184.215.14/", "events": []}, "events"),
         ({"name": "", "url": "https://93.184.215.14/", "events": ["ticket.created"]}, "name"),
-        ({"name": "x", "url": "https://93.184.215.14/", "events": ["ticket.created"],
-          "secret": "mine"}, "secret"),  # fmt: skip
+        (
+            {
+                "name": "x",
+                "url": "https://93.184.215.14/",
+                "events": ["ticket.created"],
+                "secret": "mine",
+            },
+            "secret",
+        ),
     ],
 )
 def test_bad_input_is_422_and_writes_nothing(as_manager, settings, body, field):
@@ -86,9 +93,11 @@ def test_agents_and_requesters_are_refused(agent, requester):
 
 
 def test_another_managers_webhook_is_not_found(as_manager, admin_user, receiver):
-    other = ApiClient(admin_user).post(
-        "/webhooks", {"name": "Admin's", "url": receiver.url, "events": ["ticket.created"]}
-    ).json()["id"]
+    other = (
+        ApiClient(admin_user)
+        .post("/webhooks", {"name": "Admin's", "url": receiver.url, "events": ["ticket.created"]})
+        .json()["id"]
+    )
     assert as_manager.get(f"/webhooks/{other}").status_code == 404
     assert as_manager.post(f"/webhooks/{other}/ping").status_code == 404
     assert as_manager.delete(f"/webhooks/{other}").status_code == 404

@@ -145,13 +145,22 @@ def test_disabled_after_repeated_failures_and_owner_told(
     assert note.params == {"name": "Chat", "count": 3}
     # Turned on again: the queue resumes.
     receiver.script.default = 200
-    actions.webhook_update(actor=admin_user, webhook_id=hook.pk, name=hook.name, url=hook.url,
-                           events=hook.events, include_internal=False, active=True)  # fmt: skip
+    actions.webhook_update(
+        actor=admin_user,
+        webhook_id=hook.pk,
+        name=hook.name,
+        url=hook.url,
+        events=hook.events,
+        include_internal=False,
+        active=True,
+    )
     with time_machine.travel(clock.now() + timedelta(days=1)):
         assert delivery.deliver_due().delivered == 4
 
 
-def test_manual_redelivery(hook, receiver, requester, admin_user, django_capture_on_commit_callbacks):
+def test_manual_redelivery(
+    hook, receiver, requester, admin_user, django_capture_on_commit_callbacks
+):
     _create(requester, django_capture_on_commit_callbacks)
     delivery.deliver_due()
     original = WebhookDelivery.objects.get()

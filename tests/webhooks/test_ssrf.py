@@ -50,8 +50,11 @@ def test_public_name_connects_to_the_checked_address(monkeypatch):
     monkeypatch.setattr(guard, "resolve", lambda host, port: ["93.184.215.14"])
     target = guard.check("https://hooks.example.com/in?x=1")
     assert (target.address, target.host, target.port, target.path) == (
-        "93.184.215.14", "hooks.example.com", 443, "/in?x=1"
-    )  # fmt: skip
+        "93.184.215.14",
+        "hooks.example.com",
+        443,
+        "/in?x=1",
+    )
 
 
 def test_allow_list_opens_a_network_but_never_metadata(settings):
@@ -64,8 +67,14 @@ def test_allow_list_opens_a_network_but_never_metadata(settings):
 
 
 @pytest.mark.parametrize(
-    "url", ["ftp://example.com/", "http:///nohost", "http://user:pw@example.com/", "not a url",
-            "http://example.com:99999/"],  # fmt: skip
+    "url",
+    [
+        "ftp://example.com/",
+        "http:///nohost",
+        "http://user:pw@example.com/",
+        "not a url",
+        "http://example.com:99999/",
+    ],
 )
 def test_malformed_urls(url):
     with pytest.raises(ValidationFailed):

@@ -26,7 +26,9 @@ def test_create_shows_the_secret_once(client, manager, receiver):
     assert b'type="checkbox" name="events" value="ticket.created"' in page.content
     response = _create(client, receiver)
     hook = Webhook.objects.get()
-    assert response.status_code == 302 and response.url == reverse("webhooks:detail", args=[hook.pk])
+    assert response.status_code == 302 and response.url == reverse(
+        "webhooks:detail", args=[hook.pk]
+    )
     first = client.get(response.url)
     assert hook.secret in first.content.decode()
     again = client.get(response.url)
@@ -37,8 +39,10 @@ def test_create_shows_the_secret_once(client, manager, receiver):
 def test_refused_target_is_a_form_error(client, manager, settings):
     settings.WEBHOOK_ALLOWED_NETWORKS = []
     client.force_login(manager)
-    response = client.post(reverse("webhooks:list"), {"name": "x", "url": "http://10.0.0.1/",
-                                                      "events": ["ticket.created"]})  # fmt: skip
+    response = client.post(
+        reverse("webhooks:list"),
+        {"name": "x", "url": "http://10.0.0.1/", "events": ["ticket.created"]},
+    )
     assert response.status_code == 422
     assert "10.0.0.1 is a private address" in response.content.decode()
     assert not Webhook.objects.exists()
@@ -83,8 +87,10 @@ def test_log_ping_redeliver(
     pinged = client.post(reverse("webhooks:ping", args=[hook.pk]), follow=True)
     # The ping waits behind nothing (no ticket): delivered at once.
     assert "Ping delivered (HTTP 200)" in pinged.content.decode()
-    edit = client.post(reverse("webhooks:detail", args=[hook.pk]),
-                       {"name": "Chat", "url": receiver.url, "events": ["ticket.created"]})  # fmt: skip
+    edit = client.post(
+        reverse("webhooks:detail", args=[hook.pk]),
+        {"name": "Chat", "url": receiver.url, "events": ["ticket.created"]},
+    )
     assert edit.status_code == 302
     hook.refresh_from_db()
     assert hook.active is False and hook.events == ["ticket.created"]

@@ -171,8 +171,13 @@ def ping(*, actor: User, webhook_id: int) -> WebhookDelivery:
     if webhook is None:
         raise NotFound()
     now = clock.now()
-    payload = payloads.envelope(payloads.PING, occurred_at=now, ticket=None, actor=actor,
-                                data={"webhook": {"id": webhook.pk, "name": webhook.name}})  # fmt: skip
+    payload = payloads.envelope(
+        payloads.PING,
+        occurred_at=now,
+        ticket=None,
+        actor=actor,
+        data={"webhook": {"id": webhook.pk, "name": webhook.name}},
+    )
     with transaction.atomic():
         return WebhookDelivery.objects.create(
             webhook=webhook,

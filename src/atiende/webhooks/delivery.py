@@ -149,7 +149,7 @@ def send(webhook: Webhook, delivery: WebhookDelivery) -> Outcome:
             preload_content=False,
             assert_same_host=False,
         )
-    except Exception as exc:  # noqa: BLE001 - any network failure is a failed attempt
+    except Exception as exc:
         error = type(exc).__name__
         if isinstance(exc, urllib3.exceptions.TimeoutError):
             error = _("No answer within %(seconds)s s.") % {"seconds": f"{seconds:g}"}
@@ -157,7 +157,7 @@ def send(webhook: Webhook, delivery: WebhookDelivery) -> Outcome:
     try:
         raw = response.read(READ_LIMIT)
         complete = response.read(1) == b""
-    except Exception:  # noqa: BLE001
+    except Exception:
         raw, complete = b"", False
     if complete:
         response.release_conn()
@@ -242,8 +242,14 @@ def record(delivery: WebhookDelivery, outcome: Outcome) -> bool:
     delivery.response_excerpt = outcome.excerpt
     delivery.error = outcome.error
     delivery.duration_ms = outcome.duration_ms
-    fields = ["status", "next_attempt_at", "response_code", "response_excerpt", "error",
-              "duration_ms"]  # fmt: skip
+    fields = [
+        "status",
+        "next_attempt_at",
+        "response_code",
+        "response_excerpt",
+        "error",
+        "duration_ms",
+    ]
     webhook = delivery.webhook
     if outcome.ok:
         delivery.status = DeliveryStatus.DELIVERED
@@ -310,7 +316,9 @@ class DeliveryResult:
 
 def deliver_due(*, batch: int = 50, budget_seconds: float | None = None) -> DeliveryResult:
     """Deliver what is due until nothing is left or the time budget is spent."""
-    budget = float(_setting("WEBHOOK_PASS_SECONDS", 20) if budget_seconds is None else budget_seconds)
+    budget = float(
+        _setting("WEBHOOK_PASS_SECONDS", 20) if budget_seconds is None else budget_seconds
+    )
     deadline = time.monotonic() + budget
     result = DeliveryResult()
     while time.monotonic() < deadline:

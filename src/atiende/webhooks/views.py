@@ -70,8 +70,9 @@ def webhook_detail(request, webhook_id: int):
         form = WebhookEditForm(request.POST)
         if form.is_valid():
             try:
-                actions.webhook_update(actor=request.user, webhook_id=webhook.pk,
-                                       **form.cleaned_data)  # fmt: skip
+                actions.webhook_update(
+                    actor=request.user, webhook_id=webhook.pk, **form.cleaned_data
+                )
             except DomainError as exc:
                 apply_domain_error(form, exc)
             else:
@@ -129,7 +130,9 @@ def webhook_ping(request, webhook_id: int):
     row = actions.ping(actor=request.user, webhook_id=webhook_id)
     sent = delivery.deliver_one(row.pk)
     if sent is not None and sent.status == DeliveryStatus.DELIVERED:
-        messages.success(request, _("Ping delivered (HTTP %(code)s).") % {"code": sent.response_code})
+        messages.success(
+            request, _("Ping delivered (HTTP %(code)s).") % {"code": sent.response_code}
+        )
     elif sent is not None:
         detail = sent.error or (f"HTTP {sent.response_code}" if sent.response_code else "")
         messages.error(request, _("Ping failed: %(detail)s") % {"detail": detail})
