@@ -7,6 +7,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 
 @dataclass
@@ -25,7 +26,9 @@ class Script:
 
 
 class Receiver:
-    def __init__(self, *, record: bool = True) -> None:
+    def __init__(self, *, record: bool = True, counter: Any = None) -> None:
+        """`counter`: a multiprocessing.Value also counting requests (a receiver in another
+        process, as in bench/webhook_delivery.py)."""
         self.received: list[Received] = []
         self.script = Script()
         self.record = record
@@ -35,12 +38,18 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as a production receiver would
+            # Headers and body leave in two writes: without TCP_NODELAY, Nagle holds the body
+            # until the client's delayed ACK (40 ms a request on Linux).
+            disable_nagle_algorithm = True
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
                 with receiver._lock:
                     receiver.count += 1
+                    if counter is not None:
+                        with counter.get_lock():
+                            counter.value += 1
                     if receiver.record:
                         receiver.received.append(
                             Received(self.path, {k: v for k, v in self.headers.items()}, body)
@@ -72,6 +81,10 @@ class Receiver:
     def __enter__(self) -> Receiver:
         self.thread.start()
         return self
+
+    def serve(self) -> None:
+        """Serve in this thread until the process ends (a receiver process)."""
+        self.server.serve_forever()
 
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()

@@ -217,7 +217,9 @@ def claim(batch: int = 50, *, delivery_id: int | None = None) -> list[WebhookDel
         if claimed != len(ids):  # cannot happen under the locks above; never send twice
             logger.warning("webhook claim raced", extra={"ids": ids})
             return []
+    hooks: dict[int, Webhook] = {}
     for row in rows:
+        row.webhook = hooks.setdefault(row.webhook_id, row.webhook)  # one object per webhook
         row.attempts += 1
         row.next_attempt_at, row.last_attempt_at = until, now
     return rows
@@ -325,8 +327,13 @@ def deliver_due(*, batch: int = 50, budget_seconds: float | None = None) -> Deli
         rows = claim(batch)
         if not rows:
             break
-        for row in rows:
-            _attempt(row, result)
+        # The batch's outcomes are written in one transaction (one commit, not one per
+        # delivery). A worker dying before it loses them: those deliveries are sent again
+        # when their lease ends, which receivers handle by the event id (at least once).
+        outcomes = [(row, _send_unless_disabled(row, result)) for row in rows]
+        with transaction.atomic():
+            for row, outcome in outcomes:
+                _record(row, outcome, result)
     return result
 
 
@@ -335,18 +342,32 @@ def deliver_one(delivery_id: int) -> WebhookDelivery | None:
     rows = claim(1, delivery_id=delivery_id)
     if not rows:
         return None
-    _attempt(rows[0], DeliveryResult())
+    result = DeliveryResult()
+    _record(rows[0], _send_unless_disabled(rows[0], result), result)
     return rows[0]
 
 
-def _attempt(row: WebhookDelivery, result: DeliveryResult) -> None:
+def _send_unless_disabled(row: WebhookDelivery, result: DeliveryResult) -> Outcome | None:
+    """Send, unless a failure earlier in this pass disabled the row's webhook (None)."""
     if row.webhook_id in result.disabled:
+        return None
+    outcome = send(row.webhook, row)
+    if not outcome.ok and row.event_type != "ping":
+        # Count this failure now so that later rows of the batch see the limit.
+        row.webhook.consecutive_failures += 1
+        limit = int(_setting("WEBHOOK_DISABLE_AFTER", 15))
+        if row.webhook.consecutive_failures >= limit:
+            result.disabled.add(row.webhook_id)
+    return outcome
+
+
+def _record(row: WebhookDelivery, outcome: Outcome | None, result: DeliveryResult) -> None:
+    if outcome is None:
         release(row)  # claimed in the same batch as the failure that disabled its webhook
         return
-    outcome = send(row.webhook, row)
     try:
-        if record(row, outcome):
-            result.disabled.add(row.webhook_id)
+        with transaction.atomic():
+            record(row, outcome)
     except Exception:  # the lease runs out and it is tried again
         logger.exception("webhook delivery not recorded", extra={"delivery": row.pk})
         return
