@@ -106,6 +106,7 @@ def main() -> None:
     import uuid
 
     from django.db import connection
+
     from atiende.accounts.models import Role, User
     from atiende.core import clock
     from atiende.tickets.models import Ticket
