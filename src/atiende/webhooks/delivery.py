@@ -271,7 +271,7 @@ def record(delivery: WebhookDelivery, outcome: Outcome) -> bool:
     else:
         delivery.status = DeliveryStatus.FAILED
         delivery.next_attempt_at = now + backoff(delivery.attempts)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
             **{f: getattr(delivery, f) for f in fields}
         )
@@ -331,9 +331,12 @@ def deliver_due(*, batch: int = 50, budget_seconds: float | None = None) -> Deli
         # delivery). A worker dying before it loses them: those deliveries are sent again
         # when their lease ends, which receivers handle by the event id (at least once).
         outcomes = [(row, _send_unless_disabled(row, result)) for row in rows]
-        with transaction.atomic():
-            for row, outcome in outcomes:
-                _record(row, outcome, result)
+        try:
+            with transaction.atomic():
+                for row, outcome in outcomes:
+                    _record(row, outcome, result, savepoint=False)
+        except Exception:  # their leases run out and they are tried again
+            logger.exception("webhook outcomes not recorded", extra={"ids": [r.pk for r in rows]})
     return result
 
 
@@ -361,14 +364,20 @@ def _send_unless_disabled(row: WebhookDelivery, result: DeliveryResult) -> Outco
     return outcome
 
 
-def _record(row: WebhookDelivery, outcome: Outcome | None, result: DeliveryResult) -> None:
+def _record(
+    row: WebhookDelivery, outcome: Outcome | None, result: DeliveryResult, *, savepoint: bool = True
+) -> None:
+    """Record one outcome. Inside a batch's transaction (`savepoint=False`) an error aborts
+    the whole batch's recording (deliver_due logs it); alone, only this one."""
     if outcome is None:
         release(row)  # claimed in the same batch as the failure that disabled its webhook
         return
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=savepoint):
             record(row, outcome)
     except Exception:  # the lease runs out and it is tried again
+        if not savepoint:
+            raise
         logger.exception("webhook delivery not recorded", extra={"delivery": row.pk})
         return
     result.ids.append(row.pk)
