@@ -207,3 +207,44 @@ def test_api_report(agent, tickets):
 def test_reports_drill_page(agent, tickets):
     params = {"metric": "created", "dimension": "team", "key": "all"}
     _counted("reports drill page", _client(agent), reverse("reports:drill"), params)
+
+
+@pytest.fixture
+def webhook_log(manager, desk_default_team, requester, settings):
+    """A manager's two webhooks and a log of five deliveries of several outcomes."""
+    from atiende.core import clock
+    from atiende.webhooks import actions as webhook_actions
+    from atiende.webhooks.models import WebhookDelivery
+
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    hook, _ = webhook_actions.webhook_create(
+        actor=manager, name="Chat", url="http://127.0.0.1:9/hook", events=["ticket.created"]
+    )
+    webhook_actions.webhook_create(
+        actor=manager, name="ERP", url="http://127.0.0.1:9/erp", events=["ticket.updated"]
+    )
+    ticket = make_ticket(requester)
+    now = clock.now()
+    for n, status in enumerate(["delivered", "failed", "gave_up", "pending", "delivered"]):
+        WebhookDelivery.objects.create(
+            webhook=hook, event_id=f"00000000-0000-0000-0000-00000000000{n}",
+            event_type="ticket.created", ticket_id=ticket.pk, payload={"n": n}, status=status,
+            response_code=200 if status == "delivered" else 500, next_attempt_at=now,
+            created_at=now,
+        )  # fmt: skip
+    return hook
+
+
+def test_webhooks_page(manager, webhook_log):
+    _counted("webhooks page", _client(manager), reverse("webhooks:list"))
+
+
+def test_webhook_page(manager, webhook_log):
+    path = reverse("webhooks:detail", args=[webhook_log.pk])
+    _counted("webhook page", _client(manager), path)
+
+
+def test_api_webhook_deliveries(manager, webhook_log):
+    client = ApiClient(manager)
+    client.get("/me")
+    _counted("api webhook deliveries", client, f"/webhooks/{webhook_log.pk}/deliveries")

@@ -65,7 +65,7 @@ def test_compiled_catalogue_matches_its_source(lang):
 
 
 # Words Spanish takes from English unchanged.
-SAME_IN_SPANISH = {"ticket", "tickets"}
+SAME_IN_SPANISH = {"ticket", "tickets", "webhook", "webhooks"}  # loanwords used as such
 
 
 def test_every_model_has_a_spanish_name():

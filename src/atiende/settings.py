@@ -342,6 +342,18 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # keep Django's LOGGING
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "atiende@localhost")
 
+# --- Outgoing webhooks (see docs/webhooks.md) ---------------------------------------------
+# Targets must be public addresses; these networks (CIDR, comma-separated, e.g.
+# "10.20.0.0/16,fd12::/48") are allowed too, for on-premise receivers. Cloud metadata
+# addresses are refused even inside them.
+WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS", "")
+WEBHOOK_TIMEOUT_SECONDS = float(env("WEBHOOK_TIMEOUT_SECONDS", "10"))
+WEBHOOK_MAX_ATTEMPTS = int(env("WEBHOOK_MAX_ATTEMPTS", "8"))
+WEBHOOK_RETRY_BASE_SECONDS = float(env("WEBHOOK_RETRY_BASE_SECONDS", "30"))
+WEBHOOK_RETRY_MAX_SECONDS = float(env("WEBHOOK_RETRY_MAX_SECONDS", "21600"))
+WEBHOOK_DISABLE_AFTER = int(env("WEBHOOK_DISABLE_AFTER", "15"))
+WEBHOOK_PASS_SECONDS = float(env("WEBHOOK_PASS_SECONDS", "20"))
+
 # --- Outbound e-mail: the outbox and its delivery (see docs/mail.md) -----------------------
 # With ATIENDE_SMTP_HOST the outbox is delivered over SMTP. Without it (and without an explicit
 # ATIENDE_EMAIL_BACKEND) nothing is sent: notifications stay queued, nothing is lost, and the

@@ -186,6 +186,7 @@ def _mount_routers() -> None:
     from atiende.sla.api import router as sla_router
     from atiende.surveys.api import router as surveys_router
     from atiende.tickets.api import router as tickets_router
+    from atiende.webhooks.api import router as webhooks_router
 
     api.add_router("", accounts_router)
     api.add_router("", tickets_router)
@@ -202,6 +203,7 @@ def _mount_routers() -> None:
     api.add_router("", changes_router)
     api.add_router("", improvement_router)
     api.add_router("", reports_router)
+    api.add_router("", webhooks_router)
 
 
 _mount_routers()

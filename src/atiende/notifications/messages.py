@@ -24,6 +24,9 @@ MESSAGES: dict[str, Promise] = {
     "change_state": _("%(number)s, a change you own, moved to %(status)s."),
     "participant_activity": _("%(number)s: %(actor)s updated a ticket you are in copy of."),
     "survey_poor": _("%(number)s: the requester rated the service %(rating)s out of 5."),
+    "webhook_disabled": _(
+        "Your webhook “%(name)s” was disabled after %(count)s failed deliveries in a row."
+    ),
 }
 
 DECISIONS: dict[str, Promise] = {"approved": _("approved"), "rejected": _("rejected")}

@@ -1,0 +1,189 @@
+"""Domain events become queued deliveries, after the triggering transaction committed
+(core.events' default phase): nothing here can slow down, break or roll back the action that
+published the event. Each event costs one query when no webhook wants it; otherwise a few
+reads and one INSERT of all its deliveries. Sending is the worker's (delivery.py)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from atiende.accounts.models import User
+from atiende.changes.events import (
+    ChangeApprovalDecided,
+    ChangeCreated,
+    ChangeReviewed,
+    ChangeTransitioned,
+)
+from atiende.core import clock
+from atiende.core.events import subscribe
+from atiende.tickets import selectors as ticket_selectors
+from atiende.tickets.events import (
+    TicketCommented,
+    TicketCreated,
+    TicketMerged,
+    TicketStatusChanged,
+    TicketUpdated,
+)
+from atiende.tickets.models import Ticket
+
+from . import payloads
+from .models import DeliveryStatus, Webhook, WebhookDelivery
+
+
+def enqueue(
+    event_type: str,
+    *,
+    ticket_id: int,
+    actor_id: int | None,
+    data: dict[str, Any] | None = None,
+    comment_id: int | None = None,
+    internal: bool = False,
+) -> list[WebhookDelivery]:
+    """Queue one delivery of this event per active webhook that chose it and whose owner may
+    see the ticket. `internal`: only webhooks allowed internal content receive it."""
+    hooks = [
+        hook
+        for hook in Webhook.objects.filter(active=True).select_related("owner")
+        if event_type in hook.events and (hook.include_internal or not internal)
+    ]
+    if not hooks:
+        return []
+    ticket = (
+        Ticket.objects.select_related("requester", "assignee", "team", "category")
+        .filter(pk=ticket_id)
+        .first()
+    )
+    if ticket is None:
+        return []
+    seen: dict[int, bool] = {}
+    for hook in hooks:  # the one access rule: a webhook tells only what its owner may see
+        if hook.owner_id not in seen:
+            seen[hook.owner_id] = (
+                ticket_selectors.tickets_visible_to(hook.owner).filter(pk=ticket.pk).exists()
+            )
+    hooks = [hook for hook in hooks if seen[hook.owner_id]]
+    if not hooks:
+        return []
+    data = dict(data or {})
+    if comment_id is not None:
+        comment = (
+            ticket_selectors.timeline_for(hooks[0].owner, ticket).filter(pk=comment_id).first()
+        )
+        data["comment"] = {
+            "id": comment_id,
+            "public": not internal,
+            "body": comment.body if comment is not None else "",
+        }
+    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    now = clock.now()
+    payload = payloads.envelope(event_type, occurred_at=now, ticket=ticket, actor=actor, data=data)
+    event_id = uuid.UUID(payload["id"])
+    rows = [
+        WebhookDelivery(
+            webhook=hook,
+            event_id=event_id,
+            event_type=event_type,
+            ticket_id=ticket.pk,
+            payload=payload,
+            status=DeliveryStatus.PENDING,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        for hook in hooks
+    ]
+    with transaction.atomic():
+        created = WebhookDelivery.objects.bulk_create(rows)
+    _wake_worker()
+    return created
+
+
+def _wake_worker() -> None:
+    """With a broker, ask a worker to deliver now rather than at the next periodic pass.
+    Embedded (no broker) `.delay()` would run inline in this request: the periodic job
+    (every ATIENDE_WEBHOOK_DELIVER_SECONDS) sends them instead."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return
+    from .tasks import deliver
+
+    transaction.on_commit(deliver.delay)
+
+
+@subscribe(TicketCreated)
+def on_created(event: TicketCreated) -> None:
+    enqueue("ticket.created", ticket_id=event.ticket_id, actor_id=event.actor_id)
+
+
+@subscribe(TicketUpdated)
+def on_updated(event: TicketUpdated) -> None:
+    enqueue(
+        "ticket.updated",
+        ticket_id=event.ticket_id,
+        actor_id=event.actor_id,
+        data={"fields": list(event.fields)},
+    )
+
+
+@subscribe(TicketStatusChanged)
+def on_status(event: TicketStatusChanged) -> None:
+    enqueue(
+        "ticket.status_changed",
+        ticket_id=event.ticket_id,
+        actor_id=event.actor_id,
+        data={"old": event.old, "new": event.new},
+    )
+
+
+@subscribe(TicketCommented)
+def on_commented(event: TicketCommented) -> None:
+    enqueue(
+        "ticket.commented",
+        ticket_id=event.ticket_id,
+        actor_id=event.actor_id,
+        data={"by_agent": event.by_agent},
+        comment_id=event.event_id,
+        internal=not event.public,
+    )
+
+
+@subscribe(TicketMerged)
+def on_merged(event: TicketMerged) -> None:
+    enqueue(
+        "ticket.merged",
+        ticket_id=event.source_id,
+        actor_id=event.actor_id,
+        data={"into": {"id": event.target_id}},
+    )
+
+
+@subscribe(ChangeCreated)
+def on_change_created(event: ChangeCreated) -> None:
+    enqueue("change.created", ticket_id=event.ticket_id, actor_id=event.actor_id)
+
+
+@subscribe(ChangeTransitioned)
+def on_change_transitioned(event: ChangeTransitioned) -> None:
+    enqueue(
+        "change.transitioned",
+        ticket_id=event.ticket_id,
+        actor_id=event.actor_id,
+        data={"old": event.old, "new": event.new},
+    )
+
+
+@subscribe(ChangeApprovalDecided)
+def on_approval_decided(event: ChangeApprovalDecided) -> None:
+    enqueue(
+        "change.approval_decided",
+        ticket_id=event.ticket_id,
+        actor_id=event.actor_id,
+        data={"approval_id": event.approval_id, "decision": event.decision},
+    )
+
+
+@subscribe(ChangeReviewed)
+def on_change_reviewed(event: ChangeReviewed) -> None:
+    enqueue("change.reviewed", ticket_id=event.ticket_id, actor_id=event.actor_id)
