@@ -42,7 +42,7 @@ class WebhookPatch(InputSchema):
     active: bool | None = None
 
 
-class PersonOut(Schema):
+class WebhookOwnerOut(Schema):
     id: int
     display_name: str
 
@@ -54,7 +54,7 @@ class WebhookOut(Schema):
     events: list[str]
     include_internal: bool
     active: bool
-    owner: PersonOut
+    owner: WebhookOwnerOut
     consecutive_failures: int
     disabled_at: datetime | None
     disabled_reason: str = Field(description="`failures` (automatic), `manual` or empty.")
