@@ -6,6 +6,8 @@ from atiende.notifications.selectors import unread_count
 
 # The pages under "Reports" in the desk's top bar, shown as tabs (web/base.html).
 INSIGHT_PAGES = ("reports", "surveys", "trends", "improvement")
+# The managers' pages under "Administration" in the desk's top bar.
+ADMIN_PAGES = ("catalogue", "mail", "webhooks")
 
 
 def navigation(request):
@@ -14,6 +16,7 @@ def navigation(request):
     return {
         "is_agent": is_agent,
         "insight_pages": INSIGHT_PAGES,
+        "admin_pages": ADMIN_PAGES,
         "area": "desk" if is_agent else "portal",
         # One COUNT on a partial index, only if a template shows it (the top bar does).
         # (templates call it; cached for the request).
