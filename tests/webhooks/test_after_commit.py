@@ -1,5 +1,6 @@
 """Webhooks never slow down, break or roll back the action that triggered them: deliveries
-are queued after commit and sent by the worker; internal notes stay internal."""
+are queued in the action's transaction (an outbox: they commit or roll back with it) and
+sent by the worker; internal notes stay internal."""
 
 from __future__ import annotations
 
@@ -35,13 +36,14 @@ def test_slow_and_failing_receiver_does_not_slow_the_action(
     assert WebhookDelivery.objects.get().status == "failed"
 
 
-def test_nothing_is_queued_before_commit_or_after_rollback(receiver, admin_user, requester):
+def test_queued_with_the_action_and_rolled_back_with_it(receiver, admin_user, requester):
     actions.webhook_create(actor=admin_user, name="x", url=receiver.url, events=["ticket.created"])
     with pytest.raises(RuntimeError), django_transaction():
-        make_ticket(requester)
-        assert not WebhookDelivery.objects.exists()  # not inside the transaction
+        ticket = make_ticket(requester)
+        assert WebhookDelivery.objects.filter(ticket_id=ticket.pk).count() == 1  # same commit
         raise RuntimeError
     assert not WebhookDelivery.objects.exists()
+    assert receiver.received == []
 
 
 def django_transaction():
@@ -62,7 +64,8 @@ def test_a_broken_subscriber_does_not_break_the_action(
     with django_capture_on_commit_callbacks(execute=True):
         ticket = make_ticket(requester)
     assert ticket.pk is not None
-    assert subscribers.on_created in events.subscribers(TicketCreated)
+    assert ticket.events.filter(type="created").exists()  # the action's own writes stayed
+    assert subscribers.on_created in events.transaction_subscribers(TicketCreated)
 
 
 def test_internal_notes_only_to_webhooks_allowed_them(

@@ -1,10 +1,14 @@
-"""Domain events become queued deliveries, after the triggering transaction committed
-(core.events' default phase): nothing here can slow down, break or roll back the action that
-published the event. Each event costs one query when no webhook wants it; otherwise a few
-reads and one INSERT of all its deliveries. Sending is the worker's (delivery.py)."""
+"""Domain events become queued deliveries in the triggering action's own transaction (an
+outbox): a delivery exists exactly when the action committed, and a crash between the commit
+and a separate queuing step can no longer lose one. A failure here is logged and rolled back
+to a savepoint, never breaking the action. Each event costs one query when no webhook wants
+it; otherwise a few reads and one INSERT of all its deliveries. Sending, with its network
+waits, is the worker's (delivery.py). Queuing after commit instead cost a second commit per
+action: 13 ms on PostgreSQL (docs/webhooks.md)."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
@@ -32,6 +36,8 @@ from atiende.tickets.models import Ticket
 
 from . import payloads
 from .models import DeliveryStatus, Webhook, WebhookDelivery
+
+log = logging.getLogger(__name__)
 
 
 def enqueue(
@@ -95,10 +101,20 @@ def enqueue(
         )
         for hook in hooks
     ]
-    with transaction.atomic():
-        created = WebhookDelivery.objects.bulk_create(rows)
+    created = WebhookDelivery.objects.bulk_create(rows)
     _wake_worker()
     return created
+
+
+def _queue(event_type: str, **event: Any) -> None:
+    """enqueue() inside a savepoint: whatever goes wrong is logged, and the action goes on."""
+    try:
+        with transaction.atomic():
+            enqueue(event_type, **event)
+    except Exception:
+        log.exception(
+            "webhooks: could not queue %s for ticket %s", event_type, event.get("ticket_id")
+        )
 
 
 def _wake_worker() -> None:
@@ -112,14 +128,14 @@ def _wake_worker() -> None:
     transaction.on_commit(deliver.delay)
 
 
-@subscribe(TicketCreated)
+@subscribe(TicketCreated, in_transaction=True)
 def on_created(event: TicketCreated) -> None:
-    enqueue("ticket.created", ticket_id=event.ticket_id, actor_id=event.actor_id)
+    _queue("ticket.created", ticket_id=event.ticket_id, actor_id=event.actor_id)
 
 
-@subscribe(TicketUpdated)
+@subscribe(TicketUpdated, in_transaction=True)
 def on_updated(event: TicketUpdated) -> None:
-    enqueue(
+    _queue(
         "ticket.updated",
         ticket_id=event.ticket_id,
         actor_id=event.actor_id,
@@ -127,9 +143,9 @@ def on_updated(event: TicketUpdated) -> None:
     )
 
 
-@subscribe(TicketStatusChanged)
+@subscribe(TicketStatusChanged, in_transaction=True)
 def on_status(event: TicketStatusChanged) -> None:
-    enqueue(
+    _queue(
         "ticket.status_changed",
         ticket_id=event.ticket_id,
         actor_id=event.actor_id,
@@ -137,9 +153,9 @@ def on_status(event: TicketStatusChanged) -> None:
     )
 
 
-@subscribe(TicketCommented)
+@subscribe(TicketCommented, in_transaction=True)
 def on_commented(event: TicketCommented) -> None:
-    enqueue(
+    _queue(
         "ticket.commented",
         ticket_id=event.ticket_id,
         actor_id=event.actor_id,
@@ -149,9 +165,9 @@ def on_commented(event: TicketCommented) -> None:
     )
 
 
-@subscribe(TicketMerged)
+@subscribe(TicketMerged, in_transaction=True)
 def on_merged(event: TicketMerged) -> None:
-    enqueue(
+    _queue(
         "ticket.merged",
         ticket_id=event.source_id,
         actor_id=event.actor_id,
@@ -159,14 +175,14 @@ def on_merged(event: TicketMerged) -> None:
     )
 
 
-@subscribe(ChangeCreated)
+@subscribe(ChangeCreated, in_transaction=True)
 def on_change_created(event: ChangeCreated) -> None:
-    enqueue("change.created", ticket_id=event.ticket_id, actor_id=event.actor_id)
+    _queue("change.created", ticket_id=event.ticket_id, actor_id=event.actor_id)
 
 
-@subscribe(ChangeTransitioned)
+@subscribe(ChangeTransitioned, in_transaction=True)
 def on_change_transitioned(event: ChangeTransitioned) -> None:
-    enqueue(
+    _queue(
         "change.transitioned",
         ticket_id=event.ticket_id,
         actor_id=event.actor_id,
@@ -174,9 +190,9 @@ def on_change_transitioned(event: ChangeTransitioned) -> None:
     )
 
 
-@subscribe(ChangeApprovalDecided)
+@subscribe(ChangeApprovalDecided, in_transaction=True)
 def on_approval_decided(event: ChangeApprovalDecided) -> None:
-    enqueue(
+    _queue(
         "change.approval_decided",
         ticket_id=event.ticket_id,
         actor_id=event.actor_id,
@@ -184,6 +200,6 @@ def on_approval_decided(event: ChangeApprovalDecided) -> None:
     )
 
 
-@subscribe(ChangeReviewed)
+@subscribe(ChangeReviewed, in_transaction=True)
 def on_change_reviewed(event: ChangeReviewed) -> None:
-    enqueue("change.reviewed", ticket_id=event.ticket_id, actor_id=event.actor_id)
+    _queue("change.reviewed", ticket_id=event.ticket_id, actor_id=event.actor_id)
