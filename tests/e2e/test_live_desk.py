@@ -70,6 +70,11 @@ def test_composer_sends_and_sets_pending(new_page, requester, agent, desk_defaul
     page.select_option("select[name=then]", "pending")
     page.select_option("select[name=pending_reason]", "requester")
     assert "Set “Pending”" in page.inner_text("#reply button[type=submit]")
+    # A card that arrives after the page (the knowledge suggestions, htmx) keeps the words,
+    # whenever it settles (here: once more, after the choice).
+    page.wait_for_selector("#kb-suggested-body ul")
+    page.evaluate("document.dispatchEvent(new Event('htmx:afterSettle'))")
+    assert "Set “Pending”" in page.inner_text("#reply button[type=submit]")
     page.click("#reply button[type=submit]")
     page.wait_for_load_state()
     ticket = Ticket.objects.get(pk=ticket.pk)

@@ -56,9 +56,10 @@
       const internal = form.querySelector("input[name='visibility'][value='internal']");
       const isInternal = Boolean(internal && internal.checked);
       form.classList.toggle("is-internal", isInternal);
-      const button = form.querySelector("button[data-label-public]");
-      if (button) button.textContent = isInternal ? button.dataset.labelInternal : button.dataset.labelPublic;
     });
+    // The button's words follow both choices (reply or note, then what): after any swap on
+    // the page (a live refresh, a card loaded later) they must not fall back to "Send".
+    updateComposer();
   }
 
   function init() {
