@@ -184,7 +184,9 @@ def main() -> None:
         f"| ticket_create, no webhook (median of {rounds} rounds x {per_round}) | {base_ms:.2f} ms |"
     )
     print(f"| ticket_create, one webhook on ticket.created | {hook_ms:.2f} ms |")
-    print(f"| cost of queuing the delivery (in the action's transaction) | {hook_ms - base_ms:.2f} ms |")
+    print(
+        f"| cost of queuing the delivery (in the action's transaction) | {hook_ms - base_ms:.2f} ms |"
+    )
     print(
         f"| one worker, {args.deliveries} signed deliveries to 127.0.0.1 | "
         f"{args.deliveries / elapsed:.0f} deliveries/s |"

@@ -27,10 +27,14 @@ class ReportForm(forms.Form):
     metric = forms.ChoiceField(label=_("Metric"), required=False)
     dimension = forms.ChoiceField(label=_("Split by"), required=False)
     start = forms.DateField(
-        label=pgettext_lazy("start of a period", "From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("start of a period", "From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     end = forms.DateField(
-        label=pgettext_lazy("end of a period", "To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("end of a period", "To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int, empty_value=None)
     channel = forms.ChoiceField(label=_("Channel"), required=False)
