@@ -49,6 +49,7 @@ def test_manager_retries_and_discards_failed_mail(new_page, manager, mailbox, fa
     garbage, good = failed_mail
     page = new_page()
     sign_in(page, manager.username, PASSWORD)
+    page.click("nav >> summary:has-text('Administration')")  # the managers' menu
     page.click("nav >> text=E-mail")
     page.wait_for_load_state()
     assert page.url.endswith("/mail/")

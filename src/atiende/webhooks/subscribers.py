@@ -51,13 +51,31 @@ def enqueue(
 ) -> list[WebhookDelivery]:
     """Queue one delivery of this event per active webhook that chose it and whose owner may
     see the ticket. `internal`: only webhooks allowed internal content receive it."""
-    hooks = [
+    hooks = _wanting(event_type, internal=internal)
+    return _enqueue_for(hooks, event_type, ticket_id=ticket_id, actor_id=actor_id, data=data,
+                        comment_id=comment_id, internal=internal) if hooks else []  # fmt: skip
+
+
+def _wanting(event_type: str, *, internal: bool) -> list[Webhook]:
+    """The active webhooks that chose this event (one query: the whole cost of an event that
+    no webhook wants)."""
+    return [
         hook
         for hook in Webhook.objects.filter(active=True).select_related("owner")
         if event_type in hook.events and (hook.include_internal or not internal)
     ]
-    if not hooks:
-        return []
+
+
+def _enqueue_for(
+    hooks: list[Webhook],
+    event_type: str,
+    *,
+    ticket_id: int,
+    actor_id: int | None,
+    data: dict[str, Any] | None,
+    comment_id: int | None,
+    internal: bool,
+) -> list[WebhookDelivery]:
     ticket = (
         Ticket.objects.select_related("requester", "assignee", "team", "category")
         .filter(pk=ticket_id)
@@ -107,8 +125,11 @@ def enqueue(
 
 
 def _queue(event_type: str, **event: Any) -> None:
-    """enqueue() inside a savepoint: whatever goes wrong is logged, and the action goes on."""
+    """enqueue() inside a savepoint when a webhook wants the event: whatever goes wrong is
+    logged, and the action goes on. No webhook interested: one query, no savepoint."""
     try:
+        if not _wanting(event_type, internal=event.get("internal", False)):
+            return
         with transaction.atomic():
             enqueue(event_type, **event)
     except Exception:
