@@ -185,6 +185,8 @@ INVITATION_TIMEOUT = int(env("INVITATION_SECONDS", str(7 * 86400)))
 PASSWORD_RESET_PER_ADDRESS = int(env("PASSWORD_RESET_PER_ADDRESS", "10"))
 PASSWORD_RESET_PER_EMAIL = int(env("PASSWORD_RESET_PER_EMAIL", "3"))
 PASSWORD_RESET_WINDOW = 3600
+# "Was this helpful?" from people not signed in, per client address and hour.
+KB_FEEDBACK_PER_ADDRESS = int(env("KB_FEEDBACK_PER_ADDRESS", "20"))
 # The API-token card on a requester's account page (agents always see it).
 REQUESTER_API_TOKENS = env_bool("REQUESTER_API_TOKENS", False)
 

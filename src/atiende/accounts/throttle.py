@@ -24,13 +24,13 @@ from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username, get_cool_off
 from axes.models import AccessAttempt, AccessLog
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from atiende.core import clock
+from atiende.core.ratelimit import hit
 
 # How long a successful sign-in makes an address "known" for that user.
 KNOWN_ADDRESS_DAYS = 90
@@ -98,22 +98,12 @@ def lockout_response(
 # itself says nothing about who has an account.
 
 
-def _count(key: str, window: int) -> int:
-    if cache.add(key, 1, timeout=window):
-        return 1
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        return 1
-
-
 def reset_allowed(address: str | None, email: str) -> bool:
     """Count one reset request; False when either counter is over its limit."""
     window = settings.PASSWORD_RESET_WINDOW
     folded = hashlib.sha256(email.strip().casefold().encode()).hexdigest()
-    by_address = _count(f"atiende:reset:ip:{address or '-'}", window)
-    by_email = _count(f"atiende:reset:email:{folded}", window)
+    by_address = hit(f"atiende:reset:ip:{address or '-'}", window=window)
+    by_email = hit(f"atiende:reset:email:{folded}", window=window)
     return (
         by_address <= settings.PASSWORD_RESET_PER_ADDRESS
         and by_email <= settings.PASSWORD_RESET_PER_EMAIL

@@ -3,6 +3,7 @@ and the suggestions of the new-ticket form (htmx). Public articles need no sign-
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,7 +11,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from atiende.core import ratelimit
 from atiende.core.ids import parse_id
+from atiende.core.proxy import client_address
 from atiende.tickets.attachments import preview_type
 
 from .. import actions, selectors
@@ -78,6 +81,14 @@ def feedback(request, article_id: int):
     if not form.is_valid():
         selectors.article_get(request.user, article_id)  # 404 before saying what is wrong
         return HttpResponse(_("Say whether the article helped."), status=422)
+    if not request.user.is_authenticated and (
+        ratelimit.hit(f"atiende:kb-feedback:{client_address(request) or '-'}", window=3600)
+        > settings.KB_FEEDBACK_PER_ADDRESS
+    ):
+        # Signed-in people have one answer each (it is updated); anyone else is counted by
+        # address, so a script cannot fill the figures.
+        selectors.article_get(request.user, article_id)
+        return HttpResponse(_("Too much feedback from your address. Try again later."), status=429)
     actions.feedback_give(
         actor=request.user,
         article_id=article_id,
