@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "atiende.surveys",
     "atiende.catalogue",
     "atiende.webhooks",
+    "atiende.assignment",
+    "atiende.automation",
     "atiende.reports",
     "atiende.improvement",
     "atiende.api",
