@@ -129,7 +129,10 @@ TEMPLATES = [
                 "atiende.web.context_processors.navigation",
             ],
             # {% field form.x %} in every template (core/templatetags/form_field.py).
-            "builtins": ["atiende.core.templatetags.form_field"],
+            "builtins": [
+                "atiende.core.templatetags.form_field",
+                "atiende.core.templatetags.urls",
+            ],
         },
     }
 ]

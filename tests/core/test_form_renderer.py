@@ -39,6 +39,16 @@ class Sample(forms.Form):
         initial=["x", "z"],
         widget=forms.SelectMultiple(attrs={"data-follows": EVIL, "disabled": False}),
     )
+    pick = forms.ChoiceField(
+        choices=[("a", EVIL), ("b", "B")], initial="b", widget=forms.RadioSelect
+    )
+    grouped_pick = forms.ChoiceField(
+        choices=[("Group <b>", [("b", "B & b"), ("c", "C")]), ("d", "D")],
+        widget=forms.RadioSelect(attrs={"class": "inline <x>"}),
+    )
+    boxes = forms.MultipleChoiceField(
+        choices=[("x", "X"), ("y", EVIL)], initial=["y"], widget=forms.CheckboxSelectMultiple
+    )
 
 
 def _normalise(html: str) -> str:
