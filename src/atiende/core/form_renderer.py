@@ -122,7 +122,7 @@ def render_choice_list(widget: dict[str, Any]) -> SafeString | None:
         for option in options:
             if CHOICE_LISTS.get(widget["template_name"]) != option["template_name"]:
                 return None
-            markup = render_input(option)
+            markup: str = render_input(option)
             if option.get("wrap_label"):
                 label_for = option["attrs"].get("id")
                 opening = f'<label for="{_text(label_for)}">' if label_for else "<label>"
