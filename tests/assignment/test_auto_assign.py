@@ -226,3 +226,29 @@ def test_the_choice_is_one_query_whatever_the_team_size(desk, requester, other_a
     assert len(queries) == 1
     assert len(found) == 20
     assert {c.user_id: c.open for c in found if c.open} == {a.pk: 1 for a in members[:10]}
+
+
+def test_creation_cost_does_not_grow_with_the_team(desk, agents, requester, other_agent):
+    """Three agents or twenty-three: the same statements to create and assign a ticket."""
+    policy(desk, Mode.LEAST_LOADED, default_cap=100)
+    _new(desk, requester, other_agent)  # warm: the system account, the memo of teams
+
+    def cost() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert _new(desk, requester, other_agent).assignee_id is not None
+        return len(queries)
+
+    small = cost()
+    for _ in range(20):
+        add_to_team(AgentFactory(), desk)
+    assert cost() == small
+
+
+def test_a_team_without_automatic_assignment_costs_creation_no_query(
+    desk, agents, requester, other_agent, other_team
+):
+    policy(desk)
+    _new(other_team, requester, other_agent)  # warm the memo of automatic teams
+    with CaptureQueriesContext(connection) as queries:
+        _new(other_team, requester, other_agent)
+    assert not [q for q in queries.captured_queries if "assignment_" in q["sql"]]

@@ -17,6 +17,7 @@ from atiende.accounts.models import Language, Team, User
 from atiende.audit.actions import record_change, snapshot
 from atiende.audit.models import Action
 from atiende.core import clock
+from atiende.core.memo import ProcessMemo
 from atiende.core.errors import Forbidden, NotFound, ValidationFailed
 from atiende.core.queries import one_or_none
 from atiende.core.versions import check_version
@@ -48,6 +49,16 @@ MANAGERS_ONLY = gettext_lazy("Only managers and administrators can change assign
 # --- the automatic choice -----------------------------------------------------------------
 
 
+def _automatic_team_ids() -> frozenset[int]:
+    return frozenset(TeamPolicy.objects.exclude(mode=Mode.MANUAL).values_list("team_id", flat=True))
+
+
+# The teams that assign automatically, kept in process memory (core.memo): a ticket of any
+# other team costs its creation no query. Saving a policy forgets it in this process (apps.py);
+# other processes see a change within 30 seconds.
+automatic_teams = ProcessMemo(_automatic_team_ids, seconds=30)
+
+
 def auto_assign(*, ticket: Ticket, language: str = "") -> Ticket | None:
     """Give an open, unassigned ticket of a team with an automatic policy to an agent, inside
     the caller's transaction. The policy row is locked (PostgreSQL; SQLite serialises
@@ -62,6 +73,7 @@ def auto_assign(*, ticket: Ticket, language: str = "") -> Ticket | None:
         or ticket.assignee_id is not None
         or not ticket.is_open
         or ticket_workflow.has_own_lifecycle(ticket.kind)
+        or ticket.team_id not in automatic_teams.get()
     ):
         return None
     policy = one_or_none(
