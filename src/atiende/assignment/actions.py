@@ -17,8 +17,8 @@ from atiende.accounts.models import Language, Team, User
 from atiende.audit.actions import record_change, snapshot
 from atiende.audit.models import Action
 from atiende.core import clock
-from atiende.core.memo import ProcessMemo
 from atiende.core.errors import Forbidden, NotFound, ValidationFailed
+from atiende.core.memo import ProcessMemo
 from atiende.core.queries import one_or_none
 from atiende.core.versions import check_version
 from atiende.sla.models import BusinessCalendar

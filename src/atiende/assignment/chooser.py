@@ -18,6 +18,7 @@ from django.db.models import Count, Exists, F, IntegerField, OuterRef, Subquery,
 from django.db.models.functions import Coalesce
 
 from atiende.accounts.models import Role, TeamMembership
+from atiende.sla.models import BusinessCalendar
 from atiende.tickets.models import OPEN_STATUSES, Ticket
 
 from .models import AgentSettings, Mode, TeamPolicy
@@ -55,12 +56,30 @@ class Choice:
     skipped: dict[str, int] = field(default_factory=dict)
 
 
-def _away(settings: AgentSettings, now: datetime) -> bool:
-    if settings.away_from is None and settings.away_until is None:
+def _away(away_from: datetime | None, away_until: datetime | None, now: datetime) -> bool:
+    if away_from is None and away_until is None:
         return False
-    started = settings.away_from is None or settings.away_from <= now
-    ongoing = settings.away_until is None or now < settings.away_until
+    started = away_from is None or away_from <= now
+    ongoing = away_until is None or now < away_until
     return started and ongoing
+
+
+# The columns read per member (plain values: building model instances for 20 members cost
+# more than the query itself). The calendar's own columns rebuild it only when its cached
+# table (sla.BusinessCalendar.to_calendar, per id and updated_at) is not there yet.
+S = "user__assignment_settings__"
+CALENDAR = ("id", "updated_at", "name", "time_zone", "country", "subdivision", "is_24x7", "hours")
+COLUMNS = (
+    "user_id", "user__first_name", "user__last_name", "user__username",
+    f"{S}available", f"{S}away_from", f"{S}away_until", f"{S}cap", f"{S}languages",
+    *(f"{S}calendar__{name}" for name in CALENDAR),
+    "open_count", "load",
+)  # fmt: skip
+
+
+def _is_open(values: tuple, now: datetime) -> bool:
+    calendar = BusinessCalendar(**dict(zip(CALENDAR, values, strict=True)))
+    return calendar.to_calendar().is_open(now)
 
 
 def candidates(
@@ -77,7 +96,6 @@ def candidates(
     rows = (
         TeamMembership.objects.filter(team_id=policy.team_id, user__is_active=True)
         .exclude(user__role=Role.REQUESTER)
-        .select_related("user__assignment_settings__calendar")
         .annotate(
             open_count=Coalesce(
                 Subquery(mine.annotate(n=Count("pk")).values("n")[:1]),
@@ -92,6 +110,8 @@ def candidates(
         )
         .order_by("user_id")
     )
+    skills = policy.use_skills and category_id is not None
+    columns: tuple[str, ...] = COLUMNS
     if policy.use_skills and category_id is not None:
         through = AgentSettings.categories.through.objects
         rows = rows.annotate(
@@ -100,32 +120,37 @@ def candidates(
                 through.filter(agentsettings_id=OuterRef("user_id"), category_id=category_id)
             ),
         )
+        columns = (*COLUMNS, "lists_categories", "handles_category")
     found = []
-    for row in rows:
-        user = row.user
-        settings = getattr(user, "assignment_settings", None) or AgentSettings(user=user)
-        cap = settings.cap if settings.cap is not None else policy.default_cap
+    width = len(CALENDAR)
+    for row in rows.values_list(*columns):
+        user_id, first, last, username, available, away_from, away_until, own_cap, languages = row[
+            :9
+        ]
+        calendar = row[9 : 9 + width]
+        open_count, load = row[9 + width : 11 + width]
+        cap = own_cap if own_cap is not None else policy.default_cap
         reason = ""
-        if not settings.available:
+        if available is False:  # None: no settings row, available by default
             reason = UNAVAILABLE
-        elif _away(settings, now):
+        elif _away(away_from, away_until, now):
             reason = AWAY
         elif (
-            policy.respect_working_hours
-            and settings.calendar is not None
-            and not settings.calendar.to_calendar().is_open(now)
+            policy.respect_working_hours and calendar[0] is not None and not _is_open(calendar, now)
         ):
             reason = OFF_HOURS
-        elif policy.use_skills and not _skilled(row, settings, category_id, language):
+        elif policy.use_skills and not _skilled(
+            row[-2:] if skills else (False, False), languages or [], language
+        ):
             reason = UNSKILLED
-        elif cap is not None and row.open_count >= cap:
+        elif cap is not None and open_count >= cap:
             reason = AT_CAP
         found.append(
             Candidate(
-                user_id=user.pk,
-                name=user.display_name,
-                open=row.open_count,
-                load=row.load,
+                user_id=user_id,
+                name=f"{first} {last}".strip() or username,
+                open=open_count,
+                load=load,
                 cap=cap,
                 passed_over=reason,
             )
@@ -133,11 +158,12 @@ def candidates(
     return found
 
 
-def _skilled(row, settings: AgentSettings, category_id: int | None, language: str) -> bool:
+def _skilled(categories: tuple[bool, bool], languages: list[str], language: str) -> bool:
     """An agent handles what they list, and everything in a dimension where they list nothing."""
-    if category_id is not None and row.lists_categories and not row.handles_category:
+    lists_categories, handles_category = categories
+    if lists_categories and not handles_category:
         return False
-    return not (language and settings.languages and language not in settings.languages)
+    return not (language and languages and language not in languages)
 
 
 def choose(mode: str, found: Sequence[Candidate], pointer: int | None) -> Choice:
