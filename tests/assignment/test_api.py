@@ -119,3 +119,22 @@ def test_the_pointer_shows_who_was_chosen_last(api_as, agent, desk, agents, requ
     make_ticket(requester, actor=agent, team_id=desk.pk)
     answer = api_as(agent).get(f"/assignment/teams/{desk.pk}")
     assert answer.json()["last_assigned"]["id"] == agents[0].pk
+
+
+def test_the_creators_answer_shows_the_assignment(api_as, requester, admin_user, desk, agents):
+    policy(desk)
+    answer = api_as(admin_user).post(
+        "/tickets", {"title": "VPN down", "team": desk.pk, "requester": requester.pk}
+    )
+    assert answer.status_code == 201, answer.content
+    body = answer.json()
+    assert (body["assignee"]["id"], body["status"], body["version"]) == (
+        agents[0].pk,
+        "assigned",
+        2,
+    )
+    # The version is the stored one: a PATCH with it is accepted.
+    patched = api_as(admin_user).patch(
+        f"/tickets/{body['id']}", {"version": body["version"], "title": "VPN down again"}
+    )
+    assert patched.status_code == 200, patched.content
