@@ -6,3 +6,17 @@ class AssignmentConfig(AppConfig):
     name = "atiende.assignment"
     label = "assignment"
     verbose_name = _("Assignment")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from . import subscribers  # noqa: F401 - registers the assignment (core.events)
+        from .actions import automatic_teams
+        from .models import TeamPolicy
+
+        # Cache invalidation only (core.memo): which teams assign automatically.
+        post_save.connect(automatic_teams.forget, sender=TeamPolicy, dispatch_uid="assign-save")
+        post_delete.connect(automatic_teams.forget, sender=TeamPolicy, dispatch_uid="assign-del")
+        from .panels import register_panels
+
+        register_panels()
