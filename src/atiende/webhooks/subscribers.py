@@ -56,6 +56,21 @@ def enqueue(
                         comment_id=comment_id, internal=internal) if hooks else []  # fmt: skip
 
 
+def enqueue_to(
+    webhook_id: int,
+    event_type: str,
+    *,
+    ticket_id: int,
+    actor_id: int | None,
+    data: dict[str, Any] | None = None,
+) -> list[WebhookDelivery]:
+    """Queue one delivery of this event to one active webhook, whatever events it chose (an
+    automation rule's "call a webhook"), if its owner may see the ticket."""
+    hooks = list(Webhook.objects.filter(pk=webhook_id, active=True).select_related("owner"))
+    return _enqueue_for(hooks, event_type, ticket_id=ticket_id, actor_id=actor_id, data=data,
+                        comment_id=None, internal=False) if hooks else []  # fmt: skip
+
+
 def _wanting(event_type: str, *, internal: bool) -> list[Webhook]:
     """The active webhooks that chose this event (one query: the whole cost of an event that
     no webhook wants)."""
