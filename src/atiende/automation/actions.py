@@ -135,7 +135,7 @@ def _locked(actor: User, rule_id: int) -> Rule:
 
 
 def rule_update(*, actor: User, rule_id: int, data: Mapping[str, Any], version: Any = None) -> Rule:
-    _require_manager(actor)
+    selectors.rule_get(actor, rule_id)  # others: 404, as for a missing rule
     with transaction.atomic():
         rule = _locked(actor, rule_id)
         check_version(rule.version, version, stale=STALE)
@@ -154,7 +154,7 @@ def rule_update(*, actor: User, rule_id: int, data: Mapping[str, Any], version: 
 
 
 def rule_set_enabled(*, actor: User, rule_id: int, enabled: bool) -> Rule:
-    _require_manager(actor)
+    selectors.rule_get(actor, rule_id)  # others: 404, as for a missing rule
     with transaction.atomic():
         rule = _locked(actor, rule_id)
         if rule.enabled != enabled:
@@ -170,7 +170,7 @@ def rule_set_enabled(*, actor: User, rule_id: int, enabled: bool) -> Rule:
 
 def rule_move(*, actor: User, rule_id: int, up: bool) -> Rule:
     """Swap the rule with its neighbour above (`up`) or below among its trigger's rules."""
-    _require_manager(actor)
+    selectors.rule_get(actor, rule_id)  # others: 404, as for a missing rule
     with transaction.atomic():
         rule = _locked(actor, rule_id)
         rules = list(
@@ -189,7 +189,7 @@ def rule_move(*, actor: User, rule_id: int, up: bool) -> Rule:
 
 
 def rule_delete(*, actor: User, rule_id: int) -> None:
-    _require_manager(actor)
+    selectors.rule_get(actor, rule_id)  # others: 404, as for a missing rule
     with transaction.atomic():
         rule = _locked(actor, rule_id)
         record_change(actor=actor, action=AuditAction.DELETED, obj=rule)
