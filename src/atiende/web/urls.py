@@ -14,6 +14,7 @@ urlpatterns = [
     path("desk/kb/", include("atiende.knowledge.urls_desk")),
     path("kb/", include("atiende.knowledge.urls")),
     path("desk/webhooks/", include("atiende.webhooks.urls")),
+    path("desk/automation/", include("atiende.automation.urls")),
     path("desk/", include("atiende.tickets.urls_desk")),
     path("portal/catalogue/", include("atiende.catalogue.urls")),
     path("portal/", include("atiende.tickets.urls_portal")),
