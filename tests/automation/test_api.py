@@ -76,3 +76,11 @@ def test_dry_run_answers_and_writes_nothing(manager, other_team, requester):
     assert data["hits"][0]["actions"] == [f"Set Team to {other_team.name}"]
     assert not Ticket.objects.filter(team=other_team).exists()
     assert not Rule.objects.exists()
+
+
+def test_the_api_offers_every_condition_field():
+    from typing import get_args
+
+    from atiende.automation import api, schema
+
+    assert set(get_args(api.ConditionField)) == set(schema.CONDITION_FIELDS)

@@ -50,7 +50,7 @@ def _cleaned(data: Mapping[str, Any], *, rule: Rule | None = None) -> dict[str, 
         errors["name"] = [_("Give the rule a name.")]
     elif len(name) > NAME_MAX:
         errors["name"] = [_("Use at most %(n)d characters.") % {"n": NAME_MAX}]
-    elif Rule.objects.filter(name__iexact=name).exclude(pk=rule.pk if rule else None).exists():
+    elif Rule.objects.filter(name__iexact=name).exclude(pk=rule.pk if rule else 0).exists():
         errors["name"] = [_("Another rule has this name.")]
     out["name"] = name
     trigger = str(data.get("trigger") or "")
@@ -215,7 +215,7 @@ def _as_q(condition: schema.Condition) -> Q | None:
         return Q(**{f"{column}__isnull": True})
     if op == schema.Op.NOT_EMPTY:
         return Q(**{f"{column}__isnull": False})
-    values = list(condition.values)
+    values: list[Any] = list(condition.values)
     if column.endswith("_id") or condition.field in ("priority", "impact", "urgency"):
         values = [int(v) for v in values]
     q = Q(**{f"{column}__in": values})
@@ -413,7 +413,7 @@ def _last_comments(tickets: list[Ticket]) -> dict[int, str]:
 
     from atiende.tickets.models import EventType
 
-    events = Ticket._meta.get_field("events").related_model
+    events: Any = Ticket._meta.get_field("events").related_model
     last = (
         events.objects.filter(ticket=OuterRef("pk"), type__in=[EventType.COMMENT, EventType.NOTE])
         .order_by("-created_at", "-id")

@@ -21,11 +21,15 @@ from .models import NAME_MAX, Rule, Trigger, WaitUnit
 
 router = Router(tags=["automation"])
 
-TriggerName = Literal[tuple(Trigger.values)]  # type: ignore[valid-type]
-ConditionField = Literal[tuple(schema.CONDITION_FIELDS)]  # type: ignore[valid-type]
-OpName = Literal[tuple(o.value for o in schema.Op)]  # type: ignore[valid-type]
-ActionName = Literal[tuple(a.value for a in schema.ActionType)]  # type: ignore[valid-type]
-UnitName = Literal[tuple(WaitUnit.values)]  # type: ignore[valid-type]
+TriggerName = Trigger
+ConditionField = Literal[
+    "kind", "status", "channel", "priority", "impact", "urgency", "team", "assignee",
+    "category", "organization", "requester", "service", "title", "description", "comment",
+    "time", "changed",
+]  # fmt: skip
+OpName = schema.Op
+ActionName = schema.ActionType
+UnitName = WaitUnit
 
 
 class ConditionIn(InputSchema):
@@ -53,7 +57,7 @@ class RuleIn(InputSchema):
     conditions: list[ConditionIn] = Field(default_factory=list, max_length=schema.CONDITIONS_MAX)
     actions: list[ActionIn] = Field(min_length=1, max_length=schema.ACTIONS_MAX)
     wait: int | None = Field(None, ge=1, le=WAIT_MAX, description="Time rules only.")
-    wait_unit: UnitName = WaitUnit.DAYS  # type: ignore[assignment]
+    wait_unit: UnitName = WaitUnit.DAYS
     calendar: Id | None = Field(None, description="Business calendar (business days).")
 
 

@@ -322,14 +322,16 @@ def _notify(action: Action, *, rule: LoadedRule, ticket_id: int) -> None:
         users = [ticket.assignee_id] if ticket.assignee_id else []
     elif action.value == "requester":
         users = [ticket.requester_id]
-    elif action.value == "team":
+    elif action.value == "team" and ticket.team_id is not None:
         users = list(
             TeamMembership.objects.filter(team_id=ticket.team_id, user__is_active=True).values_list(
                 "user_id", flat=True
             )
         )
-    else:
+    elif action.value.isdigit():
         users = [int(action.value)]
+    else:
+        users = []
     params = {"number": ticket.number, "rule": rule.name, "message": action.text}
     notify(user_ids=users, verb="automation_notice", ticket_id=ticket_id, params=params)
 

@@ -91,7 +91,7 @@ class RuleForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["calendar"].choices = BLANK + selectors.options("time")
+        self.fields["calendar"].choices = BLANK + selectors.options("time")  # type: ignore[attr-defined]
 
 
 class ConditionForm(forms.Form):
@@ -109,10 +109,10 @@ class ConditionForm(forms.Form):
 
     def __init__(self, *args: Any, groups=(), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["field"].choices = BLANK + [
+        self.fields["field"].choices = BLANK + [  # type: ignore[attr-defined]
             (name, spec.label) for name, spec in schema.CONDITION_FIELDS.items()
         ]
-        self.fields["picks"].choices = list(groups)
+        self.fields["picks"].choices = list(groups)  # type: ignore[attr-defined]
 
     def row(self) -> dict[str, Any] | None:
         data = self.cleaned_data
@@ -139,10 +139,11 @@ class ActionForm(forms.Form):
 
     def __init__(self, *args: Any, groups=(), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["type"].choices = BLANK + list(schema.ACTION_LABELS.items())
-        self.fields["target"].choices = BLANK + list(groups)
+        self.fields["type"].choices = BLANK + list(schema.ACTION_LABELS.items())  # type: ignore[attr-defined]
+        self.fields["target"].choices = BLANK + list(groups)  # type: ignore[attr-defined]
         codes = [(c.code, c.label()) for c in ResolutionCode.objects.filter(is_active=True)]
-        self.fields["detail"].choices = BLANK + [
+        self.fields["detail"].choices = [  # type: ignore[attr-defined]
+            *BLANK,
             (str(_("Resolution code")), list(codes)),
             (str(_("Pending reason")), list(PendingReason.choices)),
         ]
@@ -184,16 +185,16 @@ def initial_rows(rule: Rule | None) -> tuple[list[dict], list[dict]]:
                 "words": ", ".join(c["values"]) if text else "",
             })  # fmt: skip
         for a in rule.actions:
-            kind = schema.ActionType(a["type"])
+            act = schema.ActionType(a["type"])
             target = ""
-            if kind == schema.ActionType.SET_FIELD:
+            if act == schema.ActionType.SET_FIELD:
                 target = f"{a['field']}:{a['value']}"
-            elif kind in _ACTION_PREFIX:
-                target = f"{_ACTION_PREFIX[kind]}:{a['value']}"
+            elif act in _ACTION_PREFIX:
+                target = f"{_ACTION_PREFIX[act]}:{a['value']}"
             actions.append({
                 "type": a["type"], "target": target, "text": a["text"],
-                "tag": a["value"] if kind == schema.ActionType.ADD_TAG else "",
-                "detail": a["field"] if kind == schema.ActionType.SET_STATUS else "",
+                "tag": a["value"] if act == schema.ActionType.ADD_TAG else "",
+                "detail": a["field"] if act == schema.ActionType.SET_STATUS else "",
             })  # fmt: skip
     conditions += [{}] * CONDITION_ROWS
     actions += [{}] * ACTION_ROWS
