@@ -188,3 +188,12 @@ def test_two_workers_act_on_each_ticket_once():
     assert Ticket.objects.filter(status=Status.CLOSED).count() == 20
     for ticket in tickets:  # one closing reply each, never two
         assert Ticket.objects.get(pk=ticket.pk).events.filter(type="comment").count() == 1
+
+
+def test_the_sweep_is_a_periodic_job_and_a_celery_task():
+    from atiende.celery import app
+    from atiende.core import background
+
+    jobs = {j.task: j.every for j in background.PERIODIC_JOBS}
+    assert jobs["atiende.automation.sweep"] == timedelta(seconds=60)
+    assert "atiende.automation.sweep" in app.tasks

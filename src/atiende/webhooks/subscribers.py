@@ -24,6 +24,7 @@ from atiende.changes.events import (
 )
 from atiende.core import clock
 from atiende.core.events import subscribe
+from atiende.sla.events import SlaBreached, SlaWarned
 from atiende.tickets import selectors as ticket_selectors
 from atiende.tickets.events import (
     TicketCommented,
@@ -239,3 +240,17 @@ def on_approval_decided(event: ChangeApprovalDecided) -> None:
 @subscribe(ChangeReviewed, in_transaction=True)
 def on_change_reviewed(event: ChangeReviewed) -> None:
     _queue("change.reviewed", ticket_id=event.ticket_id, actor_id=event.actor_id)
+
+
+@subscribe(SlaWarned, in_transaction=True)
+def on_sla_warning(event: SlaWarned) -> None:
+    deadline = event.deadline.isoformat() if event.deadline else None
+    _queue("sla.warning", ticket_id=event.ticket_id, actor_id=None,
+           data={"clock": event.clock, "deadline": deadline})  # fmt: skip
+
+
+@subscribe(SlaBreached, in_transaction=True)
+def on_sla_breach(event: SlaBreached) -> None:
+    deadline = event.deadline.isoformat() if event.deadline else None
+    _queue("sla.breached", ticket_id=event.ticket_id, actor_id=None,
+           data={"clock": event.clock, "deadline": deadline})  # fmt: skip
