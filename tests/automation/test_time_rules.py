@@ -191,9 +191,10 @@ def test_two_workers_act_on_each_ticket_once():
 
 
 def test_the_sweep_is_a_periodic_job_and_a_celery_task():
+    from atiende.automation import tasks
     from atiende.celery import app
     from atiende.core import background
 
     jobs = {j.task: j.every for j in background.PERIODIC_JOBS}
     assert jobs["atiende.automation.sweep"] == timedelta(seconds=60)
-    assert "atiende.automation.sweep" in app.tasks
+    assert app.tasks["atiende.automation.sweep"] is tasks.automation_sweep
