@@ -197,4 +197,4 @@ def test_the_sweep_is_a_periodic_job_and_a_celery_task():
 
     jobs = {j.task: j.every for j in background.PERIODIC_JOBS}
     assert jobs["atiende.automation.sweep"] == timedelta(seconds=60)
-    assert app.tasks["atiende.automation.sweep"] is tasks.automation_sweep
+    assert app.tasks["atiende.automation.sweep"].name == tasks.automation_sweep.name
