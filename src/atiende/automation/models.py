@@ -99,6 +99,8 @@ class RuleRun(models.Model):
     outcome = models.CharField(max_length=500, blank=True)
 
     class Meta:
+        verbose_name = _("time rule run")
+        verbose_name_plural = _("time rule runs")
         constraints = [
             models.UniqueConstraint(fields=["rule", "ticket", "period"], name="rule_run_once")
         ]
@@ -118,6 +120,8 @@ class TicketTag(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("ticket tag")
+        verbose_name_plural = _("ticket tags")
         constraints = [models.UniqueConstraint(fields=["ticket", "name"], name="ticket_tag_once")]
         indexes = [models.Index(fields=["name"], name="ticket_tag_name")]
 
