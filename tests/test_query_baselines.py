@@ -248,3 +248,30 @@ def test_api_webhook_deliveries(manager, webhook_log):
     client = ApiClient(manager)
     client.get("/me")
     _counted("api webhook deliveries", client, f"/webhooks/{webhook_log.pk}/deliveries")
+
+
+@pytest.fixture
+def rules(manager, team):
+    from atiende.automation import actions as automation_actions
+
+    for n in range(6):
+        automation_actions.rule_create(
+            actor=manager,
+            data={
+                "name": f"Rule {n}",
+                "trigger": ["created", "updated", "scheduled"][n % 3],
+                "conditions": [{"field": "team", "op": "in", "values": [str(team.pk)]}],
+                "actions": [{"type": "add_tag", "value": f"t{n}"}],
+                "wait": 2,
+            },
+        )
+
+
+def test_automation_page(manager, rules):
+    _counted("automation page", _client(manager), reverse("automation:list"))
+
+
+def test_api_automation_rules(manager, rules):
+    client = ApiClient(manager)
+    client.get("/me")
+    _counted("api automation rules", client, "/automation/rules")

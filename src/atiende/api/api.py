@@ -174,6 +174,7 @@ def malformed_multipart(request: HttpRequest, exc: MultiPartParserError):
 def _mount_routers() -> None:
     from atiende.accounts.api import router as accounts_router
     from atiende.assignment.api import router as assignment_router
+    from atiende.automation.api import router as automation_router
     from atiende.canned.api import router as canned_router
     from atiende.catalogue.api import router as catalogue_router
     from atiende.changes.api import router as changes_router
@@ -206,6 +207,7 @@ def _mount_routers() -> None:
     api.add_router("", reports_router)
     api.add_router("", webhooks_router)
     api.add_router("", assignment_router)
+    api.add_router("", automation_router)
 
 
 _mount_routers()

@@ -6,3 +6,11 @@ class AutomationConfig(AppConfig):
     name = "atiende.automation"
     label = "automation"
     verbose_name = _("Automation")
+
+    def ready(self) -> None:
+        from atiende.tickets.timeline import register_field
+
+        from . import subscribers  # noqa: F401 - registers the event subscribers
+
+        register_field("automation", lambda: str(_("Automation rule")))
+        register_field("tags", lambda: str(_("Tags")))

@@ -57,6 +57,10 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob(
         "atiende.reports.reconcile", timedelta(seconds=60), setting="REPORTS_RECONCILE_SECONDS"
     ),
+    # Time rules of automation (automation/actions.py): act on tickets untouched for a while.
+    PeriodicJob(
+        "atiende.automation.sweep", timedelta(seconds=60), setting="AUTOMATION_SWEEP_SECONDS"
+    ),
     # Send queued webhook deliveries (webhooks/delivery.py), with retries.
     PeriodicJob(
         "atiende.webhooks.deliver", timedelta(seconds=5), setting="WEBHOOK_DELIVER_SECONDS"

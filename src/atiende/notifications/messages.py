@@ -24,6 +24,7 @@ MESSAGES: dict[str, Promise] = {
     "change_state": _("%(number)s, a change you own, moved to %(status)s."),
     "participant_activity": _("%(number)s: %(actor)s updated a ticket you are in copy of."),
     "survey_poor": _("%(number)s: the requester rated the service %(rating)s out of 5."),
+    "automation_notice": _("%(number)s (rule “%(rule)s”): %(message)s"),
     "webhook_disabled": _(
         "Your webhook “%(name)s” was disabled after %(count)s failed deliveries in a row."
     ),

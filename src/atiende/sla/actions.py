@@ -29,7 +29,7 @@ from atiende.accounts.actions import system_actor
 from atiende.accounts.models import Role, TeamMembership, User
 from atiende.audit.actions import record_change, snapshot
 from atiende.audit.models import Action
-from atiende.core import bulk
+from atiende.core import bulk, events
 from atiende.core import clock as wallclock
 from atiende.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from atiende.core.queries import loaded_related
@@ -40,6 +40,7 @@ from atiende.tickets.models import EventType, Status, Ticket
 
 from . import clocks
 from .calendar import Calendar
+from .events import SlaBreached, SlaWarned
 from .models import (
     BusinessCalendar,
     CalendarClosure,
@@ -444,6 +445,11 @@ def _escalate(trigger: str, clock_ids: list[int], now: datetime, result: SweepRe
     for clock, escalation in ticket_changes:
         if _change_ticket(clock, escalation, now):
             result.escalations += 1
+    happened = SlaWarned if trigger == Trigger.WARNING else SlaBreached
+    for clock in due:
+        events.publish(
+            happened(ticket_id=clock.ticket.pk, clock=clock.kind, deadline=clock.deadline)
+        )
     if trigger == Trigger.WARNING:
         result.warned += len(due)
     else:

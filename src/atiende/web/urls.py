@@ -15,6 +15,7 @@ urlpatterns = [
     path("kb/", include("atiende.knowledge.urls")),
     path("desk/webhooks/", include("atiende.webhooks.urls")),
     path("desk/assignment/", include("atiende.assignment.urls")),
+    path("desk/automation/", include("atiende.automation.urls")),
     path("desk/", include("atiende.tickets.urls_desk")),
     path("portal/catalogue/", include("atiende.catalogue.urls")),
     path("portal/", include("atiende.tickets.urls_portal")),

@@ -23,6 +23,8 @@ EVENT_TYPES: dict[str, Any] = {
     "ticket.status_changed": _("Ticket status changed"),
     "ticket.commented": _("Reply added (internal notes only where allowed)"),
     "ticket.merged": _("Ticket merged into another"),
+    "sla.warning": _("SLA target about to be missed"),
+    "sla.breached": _("SLA target missed"),
     "change.created": _("Change created"),
     "change.transitioned": _("Change moved to another state"),
     "change.approval_decided": _("Change approval decided"),

@@ -24,6 +24,7 @@ from atiende.changes.events import (
 )
 from atiende.core import clock
 from atiende.core.events import subscribe
+from atiende.sla.events import SlaBreached, SlaWarned
 from atiende.tickets import selectors as ticket_selectors
 from atiende.tickets.events import (
     TicketCommented,
@@ -54,6 +55,21 @@ def enqueue(
     hooks = _wanting(event_type, internal=internal)
     return _enqueue_for(hooks, event_type, ticket_id=ticket_id, actor_id=actor_id, data=data,
                         comment_id=comment_id, internal=internal) if hooks else []  # fmt: skip
+
+
+def enqueue_to(
+    webhook_id: int,
+    event_type: str,
+    *,
+    ticket_id: int,
+    actor_id: int | None,
+    data: dict[str, Any] | None = None,
+) -> list[WebhookDelivery]:
+    """Queue one delivery of this event to one active webhook, whatever events it chose (an
+    automation rule's "call a webhook"), if its owner may see the ticket."""
+    hooks = list(Webhook.objects.filter(pk=webhook_id, active=True).select_related("owner"))
+    return _enqueue_for(hooks, event_type, ticket_id=ticket_id, actor_id=actor_id, data=data,
+                        comment_id=None, internal=False) if hooks else []  # fmt: skip
 
 
 def _wanting(event_type: str, *, internal: bool) -> list[Webhook]:
@@ -224,3 +240,17 @@ def on_approval_decided(event: ChangeApprovalDecided) -> None:
 @subscribe(ChangeReviewed, in_transaction=True)
 def on_change_reviewed(event: ChangeReviewed) -> None:
     _queue("change.reviewed", ticket_id=event.ticket_id, actor_id=event.actor_id)
+
+
+@subscribe(SlaWarned, in_transaction=True)
+def on_sla_warning(event: SlaWarned) -> None:
+    deadline = event.deadline.isoformat() if event.deadline else None
+    _queue("sla.warning", ticket_id=event.ticket_id, actor_id=None,
+           data={"clock": event.clock, "deadline": deadline})  # fmt: skip
+
+
+@subscribe(SlaBreached, in_transaction=True)
+def on_sla_breach(event: SlaBreached) -> None:
+    deadline = event.deadline.isoformat() if event.deadline else None
+    _queue("sla.breached", ticket_id=event.ticket_id, actor_id=None,
+           data={"clock": event.clock, "deadline": deadline})  # fmt: skip

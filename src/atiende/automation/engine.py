@@ -1,0 +1,433 @@
+"""The rule engine: does a rule's conditions hold for a ticket (`holds`), what would its
+actions do (`describe`), and doing them (`run_rules`, `apply`) through the tickets' own
+actions as the system user, so workflow guards, the timeline, events and notifications
+happen exactly as for a person.
+
+Loop protection (docs/automation.md): a chain of rules started by one change is tracked in a
+context variable. A rule acts at most once per ticket in a chain (its own changes never
+re-trigger it, nor does a later event of the same chain), and a chain stops at MAX_DEPTH
+rules triggered by rules, with a timeline note saying which rule did not run and why."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from atiende.accounts.actions import system_actor
+from atiende.accounts.models import User
+from atiende.core import clock
+from atiende.core.errors import DomainError
+from atiende.core.memo import ProcessMemo
+from atiende.tickets import timeline
+from atiende.tickets.models import EventType, Ticket
+
+from .models import EVENT_TRIGGERS, Rule
+from .schema import (
+    CONDITION_FIELDS,
+    SETTABLE_FIELDS,
+    Action,
+    ActionType,
+    Condition,
+    Op,
+    RuleSpec,
+    ValueKind,
+)
+
+log = logging.getLogger(__name__)
+
+# How many rules may be triggered by rules, one after the other, from one change.
+MAX_DEPTH = 5
+TRACE_FIELD = "automation"
+
+
+# --- the rules, kept in memory --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadedRule:
+    id: int
+    name: str
+    spec: RuleSpec
+
+
+def _load_rules() -> dict[str, tuple[LoadedRule, ...]]:
+    found: dict[str, list[LoadedRule]] = {t: [] for t in EVENT_TRIGGERS}
+    rows = Rule.objects.filter(enabled=True, trigger__in=EVENT_TRIGGERS).order_by("position", "id")
+    for rule in rows.only("id", "name", "trigger", "conditions", "actions"):
+        try:
+            found[rule.trigger].append(LoadedRule(rule.pk, rule.name, rule.spec))
+        except DomainError:  # a rule made invalid by later changes is skipped, never fatal
+            log.warning("automation: rule %s is not valid any more", rule.pk)
+    return {trigger: tuple(rules) for trigger, rules in found.items()}
+
+
+# Each worker process keeps the enabled rules; saving a rule forgets this process's copy at
+# once, other processes read the change within `seconds`.
+event_rules = ProcessMemo(_load_rules, seconds=10)
+
+
+# --- facts about a ticket -------------------------------------------------------------------
+
+
+class Facts:
+    """What conditions read about one ticket at one moment; the costly parts (a comment's
+    text, affected services) are read only if a condition asks, or given preloaded (dry run)."""
+
+    def __init__(
+        self,
+        ticket: Ticket,
+        *,
+        at: datetime,
+        changed: Sequence[str] = (),
+        comment_id: int | None = None,
+        comment_text: str | None = None,
+        service_ids: set[int] | None = None,
+    ) -> None:
+        self.ticket = ticket
+        self.at = at
+        self.changed = frozenset(changed)
+        self._comment_id = comment_id
+        if comment_text is not None:
+            self.__dict__["comment_text"] = comment_text
+        if service_ids is not None:
+            self.__dict__["service_ids"] = service_ids
+
+    @cached_property
+    def comment_text(self) -> str:
+        if self._comment_id is None:
+            return ""
+        body = self.ticket.events.filter(pk=self._comment_id).values_list("body", flat=True)
+        return next(iter(body), "")
+
+    @cached_property
+    def service_ids(self) -> set[int]:
+        from atiende.cmdb.models import TicketItem
+
+        return set(
+            TicketItem.objects.filter(ticket_id=self.ticket.pk).values_list("item_id", flat=True)
+        )
+
+
+def _calendars() -> dict[int, Any]:
+    from atiende.sla.models import BusinessCalendar
+
+    return {c.pk: c.to_calendar() for c in BusinessCalendar.objects.all()}
+
+
+calendars = ProcessMemo(_calendars, seconds=60)
+
+
+def _ids(condition: Condition) -> frozenset[int]:
+    return frozenset(int(v) for v in condition.values)
+
+
+def holds(condition: Condition, facts: Facts) -> bool:
+    spec = CONDITION_FIELDS[condition.field]
+    ticket = facts.ticket
+    op = condition.op
+    if spec.kind == ValueKind.CHOICE:
+        found = str(getattr(ticket, condition.field)) in condition.values
+        return found if op == Op.IN else not found
+    if spec.kind == ValueKind.FIELDS:
+        found = bool(facts.changed & set(condition.values))
+        return found if op == Op.IN else not found
+    if spec.kind == ValueKind.REF:
+        if condition.field == "service":
+            have = facts.service_ids
+        else:
+            value = getattr(ticket, f"{condition.field}_id")
+            have = set() if value is None else {value}
+        if op == Op.EMPTY:
+            return not have
+        if op == Op.NOT_EMPTY:
+            return bool(have)
+        found = bool(have & _ids(condition))
+        return found if op == Op.IN else not found
+    if spec.kind == ValueKind.TEXT:
+        if condition.field == "comment":
+            text = facts.comment_text
+        else:
+            text = getattr(ticket, condition.field) or ""
+        text = text.casefold()
+        found = any(v.casefold() in text for v in condition.values)
+        return found if op == Op.CONTAINS else not found
+    if spec.kind == ValueKind.CALENDAR:
+        calendar = calendars.get().get(int(condition.values[0]))
+        is_open = bool(calendar is not None and calendar.is_open(facts.at))
+        return is_open if op == Op.OPEN else not is_open
+    return False  # pragma: no cover - every kind handled above
+
+
+def all_hold(spec: RuleSpec, facts: Facts) -> bool:
+    return all(holds(c, facts) for c in spec.conditions)
+
+
+# --- what an action does, in words --------------------------------------------------------------
+
+
+def describe(action: Action) -> str:
+    """One line of the timeline trace and the dry run, in the reader's language."""
+    from atiende.tickets.models import Status
+    from atiende.tickets.timeline import value_label
+
+    t = action.type
+    if t == ActionType.SET_FIELD:
+        label = SETTABLE_FIELDS[action.field]
+        if action.field in ("priority", "impact", "urgency"):
+            value = value_label(action.field, action.value)
+        else:
+            value = _ref_name(action.field, action.value)
+        return _("Set %(field)s to %(value)s") % {"field": label, "value": value}
+    if t == ActionType.SET_STATUS:
+        return _("Change the status to %(status)s") % {"status": Status(action.value).label}
+    if t == ActionType.ADD_TAG:
+        return _("Add the tag “%(tag)s”") % {"tag": action.value}
+    if t == ActionType.ADD_NOTE:
+        return _("Add an internal note")
+    if t == ActionType.REPLY_CANNED:
+        return _("Reply with “%(title)s”") % {"title": _ref_name("canned", action.value)}
+    if t == ActionType.NOTIFY:
+        whom = {
+            "assignee": _("the assignee"),
+            "team": _("the team"),
+            "requester": _("the requester"),
+        }.get(action.value) or _ref_name("agent", action.value)
+        return _("Notify %(whom)s") % {"whom": whom}
+    if t == ActionType.FOLLOW:
+        return _("Make %(agent)s follow") % {"agent": _ref_name("agent", action.value)}
+    if t == ActionType.LINK_PROBLEM:
+        return _("Link to %(number)s") % {"number": _ref_name("problem", action.value)}
+    if t == ActionType.WEBHOOK:
+        return _("Call the webhook “%(name)s”") % {"name": _ref_name("webhook", action.value)}
+    return str(t)  # pragma: no cover
+
+
+def _ref_name(kind: str, value: str) -> str:
+    from . import selectors
+
+    if value == "":
+        return "—"
+    return selectors.ref_names(kind, [value]).get(value, f"#{value}")
+
+
+# --- doing it ---------------------------------------------------------------------------------
+
+
+class RuleFailed(Exception):
+    pass
+
+
+def _do(action: Action, *, rule: LoadedRule, ticket_id: int, bot: User) -> None:
+    from atiende.tickets import actions as ticket_actions
+
+    t = action.type
+    reason = _("Automation rule “%(rule)s”") % {"rule": rule.name}
+    if t == ActionType.SET_FIELD:
+        if action.field == "priority":
+            ticket_actions.ticket_priority_set(
+                actor=bot, ticket_id=ticket_id, version=None, priority=int(action.value),
+                reason=reason,
+            )  # fmt: skip
+        else:
+            ticket_actions.ticket_update(
+                actor=bot, ticket_id=ticket_id, version=None,
+                changes={action.field: action.value or None},
+            )  # fmt: skip
+    elif t == ActionType.SET_STATUS:
+        from atiende.tickets.models import Status
+
+        current = Ticket.objects.filter(pk=ticket_id).values_list("status", flat=True).first()
+        if current == action.value:
+            return
+        resolving = action.value == Status.RESOLVED
+        ticket_actions.ticket_transition(
+            actor=bot,
+            ticket_id=ticket_id,
+            to=action.value,
+            resolution_code=action.field if resolving else "",
+            resolution_notes=action.text if resolving else "",
+            pending_reason=action.field if action.value == Status.PENDING else "",
+            comment="" if resolving else action.text,
+        )
+    elif t == ActionType.ADD_NOTE:
+        ticket_actions.comment_add(actor=bot, ticket_id=ticket_id, body=action.text, public=False)
+    elif t == ActionType.REPLY_CANNED:
+        from atiende.canned import placeholders
+        from atiende.canned.models import CannedResponse
+
+        canned = CannedResponse.objects.filter(pk=int(action.value)).first()
+        if canned is None:
+            raise RuleFailed(_("The canned response no longer exists."))
+        ticket = Ticket.objects.select_related("requester").get(pk=ticket_id)
+        body = placeholders.render(canned.body, ticket=ticket, agent=bot)
+        ticket_actions.comment_add(actor=bot, ticket_id=ticket_id, body=body, public=True)
+    elif t == ActionType.NOTIFY:
+        _notify(action, rule=rule, ticket_id=ticket_id)
+    elif t == ActionType.FOLLOW:
+        agent = User.objects.filter(pk=int(action.value), is_active=True).first()
+        if agent is None or not agent.is_agent:
+            raise RuleFailed(_("The agent to follow is not active any more."))
+        ticket_actions.ticket_follow(actor=agent, ticket_id=ticket_id)
+    elif t == ActionType.LINK_PROBLEM:
+        from django.db.models import Q
+
+        from atiende.tickets.models import LinkType, TicketLink
+
+        pair = Q(from_ticket_id=ticket_id, to_ticket_id=int(action.value)) | Q(
+            from_ticket_id=int(action.value), to_ticket_id=ticket_id
+        )
+        if not TicketLink.objects.filter(pair).exists():
+            ticket_actions.ticket_link_add(
+                actor=bot, ticket_id=ticket_id, other=int(action.value),
+                link_type=LinkType.CAUSED_BY,
+            )  # fmt: skip
+    elif t == ActionType.ADD_TAG:
+        from .models import TicketTag
+
+        now = clock.now()
+        _tag, created = TicketTag.objects.get_or_create(
+            ticket_id=ticket_id, name=action.value, defaults={"created_at": now}
+        )
+        if created:
+            timeline.record(
+                ticket_id, actor=bot, type=EventType.FIELD, at=now, public=False, field="tags",
+                new=action.value,
+            )  # fmt: skip
+    elif t == ActionType.WEBHOOK:
+        from atiende.webhooks.subscribers import enqueue_to
+
+        if not enqueue_to(
+            int(action.value), "automation.rule", ticket_id=ticket_id, actor_id=bot.pk,
+            data={"rule": {"id": rule.id, "name": rule.name}},
+        ):  # fmt: skip
+            raise RuleFailed(_("The webhook is off, gone, or may not see this ticket."))
+
+
+def _notify(action: Action, *, rule: LoadedRule, ticket_id: int) -> None:
+    from atiende.accounts.models import TeamMembership
+    from atiende.notifications.actions import notify
+
+    ticket = Ticket.objects.only("number", "assignee_id", "team_id", "requester_id").get(
+        pk=ticket_id
+    )
+    if action.value == "assignee":
+        users = [ticket.assignee_id] if ticket.assignee_id else []
+    elif action.value == "requester":
+        users = [ticket.requester_id]
+    elif action.value == "team" and ticket.team_id is not None:
+        users = list(
+            TeamMembership.objects.filter(team_id=ticket.team_id, user__is_active=True).values_list(
+                "user_id", flat=True
+            )
+        )
+    elif action.value.isdigit():
+        users = [int(action.value)]
+    else:
+        users = []
+    params = {"number": ticket.number, "rule": rule.name, "message": action.text}
+    notify(user_ids=users, verb="automation_notice", ticket_id=ticket_id, params=params)
+
+
+def trace(ticket_id: int, *, bot: User, rule_name: str, lines: Iterable[str]) -> None:
+    """The timeline's note of which rule did what (internal): actor the system user, the rule
+    named in the entry."""
+    timeline.record(
+        ticket_id, actor=bot, type=EventType.FIELD, at=clock.now(), public=False,
+        field=TRACE_FIELD, new=rule_name, body="\n".join(lines),
+    )  # fmt: skip
+
+
+def apply(rule: LoadedRule, ticket_id: int, *, bot: User | None = None) -> list[str]:
+    """Do the rule's actions on the ticket, all or none (one savepoint), and trace them.
+    A refused action (a workflow guard, a gone agent) undoes the rule's other actions and
+    is traced instead; the change that triggered the rule stands. Answers the lines traced."""
+    bot = bot or system_actor()
+    lines = [describe(a) for a in rule.spec.actions]
+    try:
+        with transaction.atomic():
+            for action in rule.spec.actions:
+                _do(action, rule=rule, ticket_id=ticket_id, bot=bot)
+    except (DomainError, RuleFailed) as exc:
+        message = exc.first_message() if isinstance(exc, DomainError) else str(exc)
+        lines = [_("Did nothing: %(why)s") % {"why": message}]
+    except Exception:  # a rule must never break the change that triggered it
+        log.exception("automation: rule %s failed on ticket %s", rule.id, ticket_id)
+        lines = [_("Did nothing: an unexpected error (see the server log).")]
+    trace(ticket_id, bot=bot, rule_name=rule.name, lines=lines)
+    return lines
+
+
+# --- event rules: chains and loop protection ---------------------------------------------------
+
+
+@dataclass
+class Chain:
+    """One chain of rules, started by one change: shared by every level of it."""
+
+    fired: set[tuple[int, int]] = field(default_factory=set)  # (rule id, ticket id)
+    halted: bool = False  # the depth limit was reached: nothing more runs in this chain
+
+
+# (the chain, how many rules deep we are in it); None outside any rule.
+_chain: ContextVar[tuple[Chain, int] | None] = ContextVar("automation_chain", default=None)
+
+
+def run_rules(
+    trigger: str,
+    ticket_id: int,
+    *,
+    ticket: Ticket | None = None,
+    changed: Sequence[str] = (),
+    comment_id: int | None = None,
+) -> list[int]:
+    """Run the enabled rules of `trigger` on a ticket, in order: each whose conditions hold
+    on the ticket as it is then (earlier rules' changes included) acts. Answers the ids of
+    the rules that acted."""
+    rules = event_rules.get().get(trigger, ())
+    if not rules:
+        return []
+    chain, depth = _chain.get() or (Chain(), 0)
+    acted: list[int] = []
+    facts: Facts | None = None
+    for rule in rules:
+        if chain.halted:
+            break
+        if (rule.id, ticket_id) in chain.fired:
+            continue
+        if facts is None:
+            current = ticket if ticket is not None and not acted else _ticket(ticket_id)
+            if current is None:
+                return acted
+            facts = Facts(current, at=clock.now(), changed=changed, comment_id=comment_id)
+        if not all_hold(rule.spec, facts):
+            continue
+        bot = system_actor()
+        if depth >= MAX_DEPTH:
+            chain.halted = True
+            why = _(
+                "Stopped: rules triggered one another %(depth)d times in a row (the limit), "
+                "so the rule “%(rule)s” and any after it did not run."
+            ) % {"depth": MAX_DEPTH, "rule": rule.name}
+            trace(ticket_id, bot=bot, rule_name=rule.name, lines=[why])
+            break
+        chain.fired.add((rule.id, ticket_id))
+        token = _chain.set((chain, depth + 1))
+        try:
+            apply(rule, ticket_id, bot=bot)
+        finally:
+            _chain.reset(token)
+        acted.append(rule.id)
+        facts = None  # the next rule sees the ticket as this one left it
+    return acted
+
+
+def _ticket(ticket_id: int) -> Ticket | None:
+    return Ticket.objects.filter(pk=ticket_id).first()

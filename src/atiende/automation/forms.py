@@ -1,0 +1,247 @@
+"""The rule page's forms: the rule, its condition rows and its action rows, each value picked
+from lists (grouped by what it belongs to), never typed as JSON. The rows become the data
+`actions.rule_create` takes; checking stays there (schema.parse_*)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.forms import formset_factory
+from django.utils.translation import gettext_lazy as _
+
+from atiende.tickets.models import PendingReason, ResolutionCode, Status
+
+from . import schema, selectors
+from .models import NAME_MAX, Rule, Trigger, WaitUnit
+
+CONDITION_ROWS = 3
+ACTION_ROWS = 3
+BLANK = [("", "—")]
+
+
+def _value_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every value a condition can name, grouped by its field; option values "field:value"."""
+    groups = []
+    for spec in schema.CONDITION_FIELDS.values():
+        if spec.kind == schema.ValueKind.CHOICE and spec.choices is not None:
+            options = [(str(v), str(label)) for v, label in spec.choices.choices]
+        elif spec.kind == schema.ValueKind.FIELDS:
+            labels = {n: schema.CONDITION_FIELDS[n].label for n in schema.CHANGEABLE_FIELDS
+                      if n in schema.CONDITION_FIELDS}  # fmt: skip
+            options = [(n, str(labels.get(n, n))) for n in schema.CHANGEABLE_FIELDS]
+        elif spec.kind in (schema.ValueKind.REF, schema.ValueKind.CALENDAR):
+            options = selectors.options(spec.name)
+        else:
+            continue
+        groups.append((str(spec.label), [(f"{spec.name}:{v}", label) for v, label in options]))
+    return groups
+
+
+def _action_value_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    from atiende.tickets.models import Impact, Priority, Urgency
+
+    choice = {"priority": Priority, "impact": Impact, "urgency": Urgency}
+    groups = []
+    for name, label in schema.SETTABLE_FIELDS.items():
+        if name in choice:
+            options = [(str(v), str(lbl)) for v, lbl in choice[name].choices]
+        else:
+            options = selectors.options(name)
+        groups.append((str(label), [(f"{name}:{v}", lbl) for v, lbl in options]))
+    statuses = [(s.value, str(s.label)) for s in Status if s.value in _STATUS_TARGETS]
+    groups.append((str(_("Status")), [(f"status:{v}", lbl) for v, lbl in statuses]))
+    roles = [("assignee", _("the assignee")), ("team", _("the team")),
+             ("requester", _("the requester"))]  # fmt: skip
+    people = [(f"notify:{v}", str(lbl)) for v, lbl in roles]
+    people += [(f"notify:{v}", lbl) for v, lbl in selectors.options("agent")]
+    groups.append((str(_("Whom to notify")), people))
+    groups.append(
+        (str(_("Agent to follow")), [(f"follow:{v}", lbl) for v, lbl in selectors.options("agent")])
+    )
+    for kind, label in (("canned", _("Canned response")), ("problem", _("Problem")),
+                        ("webhook", _("Webhook"))):  # fmt: skip
+        groups.append((str(label), [(f"{kind}:{v}", lbl) for v, lbl in selectors.options(kind)]))
+    return groups
+
+
+_STATUS_TARGETS = ("new", "in_progress", "pending", "resolved", "closed", "cancelled")
+_ACTION_PREFIX = {
+    schema.ActionType.SET_STATUS: "status",
+    schema.ActionType.NOTIFY: "notify",
+    schema.ActionType.FOLLOW: "follow",
+    schema.ActionType.REPLY_CANNED: "canned",
+    schema.ActionType.LINK_PROBLEM: "problem",
+    schema.ActionType.WEBHOOK: "webhook",
+}
+
+
+class RuleForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=NAME_MAX)
+    trigger = forms.ChoiceField(label=_("When"), choices=Trigger.choices)
+    enabled = forms.BooleanField(label=_("Enabled"), required=False, initial=True)
+    wait = forms.IntegerField(
+        label=_("Untouched for"),
+        required=False,
+        min_value=1,
+        help_text=_("Time rules only: act on tickets nobody touched for this long."),
+    )
+    wait_unit = forms.ChoiceField(label=_("Unit"), choices=WaitUnit.choices, required=False)
+    calendar = forms.ChoiceField(label=_("Business calendar"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["calendar"].choices = BLANK + selectors.options("time")  # type: ignore[attr-defined]
+
+
+class ConditionForm(forms.Form):
+    field = forms.ChoiceField(label=_("Look at"), required=False)
+    op = forms.ChoiceField(
+        label=_("Compare"), required=False, choices=BLANK + list(schema.OP_LABELS.items())
+    )
+    picks = forms.MultipleChoiceField(label=_("Values"), required=False)
+    words = forms.CharField(
+        label=_("Words"),
+        required=False,
+        max_length=1000,
+        help_text=_("For text: any of these, separated by commas."),
+    )
+
+    def __init__(self, *args: Any, groups=(), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["field"].choices = BLANK + [  # type: ignore[attr-defined]
+            (name, spec.label) for name, spec in schema.CONDITION_FIELDS.items()
+        ]
+        self.fields["picks"].choices = list(groups)  # type: ignore[attr-defined]
+
+    def row(self) -> dict[str, Any] | None:
+        data = self.cleaned_data
+        if not data.get("field"):
+            return None
+        name = data["field"]
+        values = [p.split(":", 1)[1] for p in data.get("picks") or () if p.startswith(f"{name}:")]
+        if schema.CONDITION_FIELDS[name].kind == schema.ValueKind.TEXT:
+            values = [w.strip() for w in (data.get("words") or "").split(",") if w.strip()]
+        return {"field": name, "op": data.get("op") or "", "values": values}
+
+
+class ActionForm(forms.Form):
+    type = forms.ChoiceField(label=_("Do"), required=False)
+    target = forms.ChoiceField(label=_("Value"), required=False)
+    detail = forms.ChoiceField(label=_("Resolution code or pending reason"), required=False)
+    tag = forms.CharField(label=_("Tag"), required=False, max_length=schema.TAG_MAX)
+    text = forms.CharField(
+        label=_("Text"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("A note, a message to the people notified, or resolution notes."),
+    )
+
+    def __init__(self, *args: Any, groups=(), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["type"].choices = BLANK + list(schema.ACTION_LABELS.items())  # type: ignore[attr-defined]
+        self.fields["target"].choices = BLANK + list(groups)  # type: ignore[attr-defined]
+        codes = [(c.code, c.label()) for c in ResolutionCode.objects.filter(is_active=True)]
+        self.fields["detail"].choices = [  # type: ignore[attr-defined]
+            *BLANK,
+            (str(_("Resolution code")), list(codes)),
+            (str(_("Pending reason")), list(PendingReason.choices)),
+        ]
+
+    def row(self) -> dict[str, Any] | None:
+        data = self.cleaned_data
+        kind = data.get("type")
+        if not kind:
+            return None
+        prefix, _sep, value = (data.get("target") or "").partition(":")
+        row = {"type": kind, "field": "", "value": "", "text": data.get("text") or ""}
+        if kind == schema.ActionType.SET_FIELD:
+            row["field"], row["value"] = prefix, value
+        elif kind == schema.ActionType.ADD_TAG:
+            row["value"] = data.get("tag") or ""
+        elif kind == schema.ActionType.SET_STATUS:
+            row["value"] = value if prefix == "status" else ""
+            row["field"] = data.get("detail") or ""
+        elif kind in _ACTION_PREFIX:
+            row["value"] = value if prefix == _ACTION_PREFIX[schema.ActionType(kind)] else ""
+        return row
+
+
+ConditionFormSet = formset_factory(ConditionForm, extra=0)
+ActionFormSet = formset_factory(ActionForm, extra=0)
+
+
+def initial_rows(rule: Rule | None) -> tuple[list[dict], list[dict]]:
+    """The formsets' initial rows for a rule (and blank ones to add more)."""
+    conditions: list[dict] = []
+    actions: list[dict] = []
+    if rule is not None:
+        for c in rule.conditions:
+            kind = schema.CONDITION_FIELDS[c["field"]].kind
+            text = kind == schema.ValueKind.TEXT
+            conditions.append({
+                "field": c["field"], "op": c["op"],
+                "picks": [] if text else [f"{c['field']}:{v}" for v in c["values"]],
+                "words": ", ".join(c["values"]) if text else "",
+            })  # fmt: skip
+        for a in rule.actions:
+            act = schema.ActionType(a["type"])
+            target = ""
+            if act == schema.ActionType.SET_FIELD:
+                target = f"{a['field']}:{a['value']}"
+            elif act in _ACTION_PREFIX:
+                target = f"{_ACTION_PREFIX[act]}:{a['value']}"
+            actions.append({
+                "type": a["type"], "target": target, "text": a["text"],
+                "tag": a["value"] if act == schema.ActionType.ADD_TAG else "",
+                "detail": a["field"] if act == schema.ActionType.SET_STATUS else "",
+            })  # fmt: skip
+    conditions += [{}] * CONDITION_ROWS
+    actions += [{}] * ACTION_ROWS
+    return conditions, actions
+
+
+def build(data=None, rule: Rule | None = None):
+    """The rule form and its two formsets, bound to `data` or filled from `rule`."""
+    conditions, actions = initial_rows(rule)
+    condition_groups, action_groups = _value_groups(), _action_value_groups()
+    initial = None
+    if rule is not None:
+        initial = {"name": rule.name, "trigger": rule.trigger, "enabled": rule.enabled,
+                   "wait": rule.wait, "wait_unit": rule.wait_unit,
+                   "calendar": str(rule.calendar_id or "")}  # fmt: skip
+    form = RuleForm(data, initial=initial)
+    condition_set = ConditionFormSet(
+        data, initial=None if data else conditions, prefix="conditions",
+        form_kwargs={"groups": condition_groups},
+    )  # fmt: skip
+    action_set = ActionFormSet(
+        data, initial=None if data else actions, prefix="actions",
+        form_kwargs={"groups": action_groups},
+    )  # fmt: skip
+    return form, condition_set, action_set
+
+
+def rule_data(form: RuleForm, condition_set, action_set) -> dict[str, Any]:
+    data = dict(form.cleaned_data)
+    data["conditions"] = [r for r in (f.row() for f in condition_set.forms) if r is not None]
+    data["actions"] = [r for r in (f.row() for f in action_set.forms) if r is not None]
+    return data
+
+
+def place_errors(exc, form: RuleForm, condition_set, action_set) -> None:
+    """A refused rule's errors on the rows they name (`conditions.1.values`)."""
+    for key, messages in exc.errors.items():
+        where, _sep, rest = key.partition(".")
+        target: forms.Form = form
+        if where in ("conditions", "actions") and rest:
+            index = int(rest.split(".")[0])
+            rows = [f for f in (condition_set if where == "conditions" else action_set).forms
+                    if f.cleaned_data.get("field" if where == "conditions" else "type")]  # fmt: skip
+            if index < len(rows):
+                target = rows[index]
+        for message in messages:
+            name = key if key in target.fields else None
+            target.add_error(name, message)
+    if not exc.errors:
+        form.add_error(None, exc.detail)
