@@ -112,6 +112,7 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
     another person's password."""
 
     list_display = ["username", "email", "first_name", "last_name", "role", "organization"]
+    autocomplete_fields = ["manager"]
     # The e-mail on the first page too: a person added without a password is invited there.
     add_fieldsets = (
         (
@@ -182,6 +183,7 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
                 "fields": (
                     "role",
                     "organization",
+                    "manager",
                     "is_organization_manager",
                     "sees_all_tickets",
                     "language",
