@@ -28,12 +28,12 @@ from .risk import risk_assess
 __all__ = [
     "APPROVAL_VERBS",
     "APPROVE",
-    "ApprovalKind",
     "EDITABLE_FIELDS",
     "PLAN_FIELDS",
     "PLAN_MAX",
     "REJECT",
     "STALE",
+    "ApprovalKind",
     "approval_decide",
     "approval_kind",
     "change_create",

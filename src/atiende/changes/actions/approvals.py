@@ -58,7 +58,7 @@ def _request_approvals(ticket: Ticket, details: ChangeDetails, now: datetime) ->
                 board=policy.board,
                 approver=m,
                 created_at=now,
-            )  # fmt: skip
+            )
             for m in members
         ]
     if errors:
