@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -118,9 +119,10 @@ class ApprovalKind:
     group_label: Callable[[Approval], str]
     after_decision: Callable[[Ticket, Approval, User, datetime], list[object]]
     agents_only: bool = True
-    not_awaiting: str = ""
-    own_refused: str = ""
-    reject_needs_reason: str = ""
+    # Messages (lazy, so in the reader's language); empty: the change's wording.
+    not_awaiting: Any = ""
+    own_refused: Any = ""
+    reject_needs_reason: Any = ""
 
 
 _KINDS: dict[str, ApprovalKind] = {}
@@ -223,7 +225,7 @@ def approval_decide(
         _touch(ticket, now)
         for event in published:
             events.publish(event)
-        if ticket.status != old:
+        if ticket.status != old and not any(isinstance(e, TicketStatusChanged) for e in published):
             events.publish(
                 TicketStatusChanged(
                     ticket_id=ticket.pk, actor_id=actor.pk, old=old, new=ticket.status
