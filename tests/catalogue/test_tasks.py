@@ -39,8 +39,8 @@ def _states(ticket):
 
 def test_tasks_open_in_order_and_the_last_resolves(three_tasks, requester, agent):
     ticket = actions.request_submit(actor=requester, item_id=three_tasks.pk, answers=GOOD)
-    O, W, D = TaskStatus.OPEN, TaskStatus.WAITING, TaskStatus.DONE
-    assert _states(ticket) == [O, W, W, W]
+    OPEN, W, D = TaskStatus.OPEN, TaskStatus.WAITING, TaskStatus.DONE
+    assert _states(ticket) == [OPEN, W, W, W]
     first = FulfilmentTask.objects.get(ticket=ticket, position=1)
     assert first.due_at is not None and first.opened_at is not None
     tasks = list(FulfilmentTask.objects.filter(ticket=ticket).order_by("position"))
@@ -48,11 +48,11 @@ def test_tasks_open_in_order_and_the_last_resolves(three_tasks, requester, agent
     with pytest.raises(ValidationFailed):
         actions.task_complete(actor=agent, task_id=tasks[1].pk)
     actions.task_complete(actor=agent, task_id=tasks[0].pk, note="PO 4711")
-    assert _states(ticket) == [D, O, O, W]  # the parallel pair opens together
+    assert _states(ticket) == [D, OPEN, OPEN, W]  # the parallel pair opens together
     actions.task_complete(actor=agent, task_id=tasks[2].pk)
-    assert _states(ticket) == [D, O, D, W]
+    assert _states(ticket) == [D, OPEN, D, W]
     actions.task_complete(actor=agent, task_id=tasks[1].pk)
-    assert _states(ticket) == [D, D, D, O]
+    assert _states(ticket) == [D, D, D, OPEN]
     assert Ticket.objects.get(pk=ticket.pk).status != Status.RESOLVED
     actions.task_complete(actor=agent, task_id=tasks[3].pk)
     ticket.refresh_from_db()
