@@ -759,7 +759,7 @@ def _request_locked(actor: User, ticket_id: int | str) -> Ticket:
         raise NotFound()
     seen = tickets_visible_to(actor).filter(pk=pk, kind=Kind.REQUEST).values("pk")
     ticket = (
-        Ticket.objects.select_for_update()
+        Ticket.objects.select_for_update(of=("self",))
         .filter(pk__in=seen, catalogue_answers__isnull=False)
         .select_related("requester")
         .first()
@@ -787,10 +787,12 @@ def approvals_reassign(*, user_id: int) -> int:
     for approval_id, ticket_id in pending:
         with transaction.atomic():
             ticket = (
-                Ticket.objects.select_for_update().select_related("requester").get(pk=ticket_id)
+                Ticket.objects.select_for_update(of=("self",))
+                .select_related("requester")
+                .get(pk=ticket_id)
             )
             approval = (
-                Approval.objects.select_for_update()
+                Approval.objects.select_for_update(of=("self",))
                 .select_related("step", "step__board", "approver")
                 .filter(pk=approval_id, status=ApprovalStatus.PENDING)
                 .first()
@@ -981,7 +983,9 @@ def _task_locked(actor: User, task_id: int | str) -> tuple[Ticket, FulfilmentTas
     )
     if found is None or not tickets_visible_to(actor).filter(pk=found).exists():
         raise NotFound()
-    ticket = Ticket.objects.select_for_update().select_related("requester").get(pk=found)
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",)).select_related("requester").get(pk=found)
+    )
     task = FulfilmentTask.objects.select_for_update().get(pk=pk)
     return ticket, task
 

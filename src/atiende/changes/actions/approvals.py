@@ -179,7 +179,7 @@ def approval_decide(
             raise Forbidden(_("This approval was asked of someone else."))
         ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
         approval = (
-            Approval.objects.select_for_update()
+            Approval.objects.select_for_update(of=("self",))
             .select_related("board", "policy", "step", "step__board")
             .get(pk=pk)
         )
