@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from atiende.core.i18n import in_language
 
@@ -327,10 +328,10 @@ class TaskTemplate(models.Model):
 
 
 class TaskStatus(models.TextChoices):
-    WAITING = "waiting", _("Waiting")
-    OPEN = "open", _("Open")
-    DONE = "done", _("Done")
-    CANCELLED = "cancelled", _("Cancelled")
+    WAITING = "waiting", pgettext_lazy("task", "Waiting")
+    OPEN = "open", pgettext_lazy("task", "Open")
+    DONE = "done", pgettext_lazy("task", "Done")
+    CANCELLED = "cancelled", pgettext_lazy("task", "Cancelled")
 
 
 class FulfilmentTask(models.Model):
