@@ -26,11 +26,11 @@ def _fits(page) -> None:
 
 def test_request_approve_and_follow_a_laptop_on_a_phone(
     new_page,
-    laptop,
+    laptop,  # noqa: F811
     manager,
     requester,
     agent,
-    team,  # noqa: F811
+    team,
 ):
     boss = RequesterFactory(organization=requester.organization, language="es")
     requester.language = "es"
