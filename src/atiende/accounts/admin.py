@@ -149,7 +149,7 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
         super().save_model(request, obj, form, change)
         if not change:
             user_invite(obj)  # no password set here: mailed a link to set one
-        elif old.is_active and not obj.is_active:
+        elif old is not None and old.is_active and not obj.is_active:
             events.publish(UserDeactivated(user_id=obj.pk))
 
     def user_change_password(self, request, id, form_url=""):

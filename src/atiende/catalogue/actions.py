@@ -500,12 +500,16 @@ def _step_approvers(step: ApprovalStep, requester: User, item: CatalogueItem) ->
         people = list(User.objects.filter(pk=manager_id, is_active=True)) if manager_id else []
     elif step.source == ApproverSource.SERVICE_OWNER:
         team_id = item.service.owner_team_id if item.service_id and item.service else None
-        people = [
-            m.user
-            for m in TeamMembership.objects.filter(
-                team_id=team_id, is_lead=True, user__is_active=True
-            ).select_related("user")
-        ]
+        people = (
+            [
+                m.user
+                for m in TeamMembership.objects.filter(
+                    team_id=team_id, is_lead=True, user__is_active=True
+                ).select_related("user")
+            ]
+            if team_id is not None
+            else []
+        )
     else:
         people = [m for m in step.board.members.all() if m.is_active] if step.board else []
     return [p for p in people if p.pk != requester.pk]
@@ -809,7 +813,9 @@ def approvals_reassign(*, user_id: int) -> int:
             candidates: list[User] = []
             if step.source == ApproverSource.MANAGER:
                 boss_id = approval.approver.manager_id
-                candidates = list(User.objects.filter(pk=boss_id, is_active=True))
+                candidates = (
+                    list(User.objects.filter(pk=boss_id, is_active=True)) if boss_id else []
+                )
             else:
                 item = RequestAnswers.objects.select_related("item__service").get(ticket=ticket)
                 candidates = _step_approvers(step, ticket.requester, item.item)
@@ -986,6 +992,7 @@ def _task_locked(actor: User, task_id: int | str) -> tuple[Ticket, FulfilmentTas
     ticket = (
         Ticket.objects.select_for_update(of=("self",)).select_related("requester").get(pk=found)
     )
+    assert pk is not None  # found above
     task = FulfilmentTask.objects.select_for_update().get(pk=pk)
     return ticket, task
 
@@ -1172,6 +1179,7 @@ def task_template_save(
             errors["target_minutes"] = [_("Enter minutes from 1 to 525600, or leave empty.")]
     if errors:
         raise ValidationFailed(errors=errors)
+    assert team is not None  # checked above
     with transaction.atomic():
         item = _item_locked(actor, item_id)
         template = (

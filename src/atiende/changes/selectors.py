@@ -181,7 +181,11 @@ def requirements_of(approvals: list[Approval]) -> list[approval_rules.Requiremen
             status=a.status,
         )
         for a in current_round(approvals)
+        # A change's rows always name their policy and board (a request's never do).
         if a.status != ApprovalStatus.WITHDRAWN
+        and a.policy_id is not None
+        and a.policy is not None
+        and a.board is not None
     )
 
 

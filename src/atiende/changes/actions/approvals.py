@@ -178,6 +178,7 @@ def approval_decide(
                 raise NotFound()
             raise Forbidden(_("This approval was asked of someone else."))
         ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
+        assert pk is not None  # found above
         approval = (
             Approval.objects.select_for_update(of=("self",))
             .select_related("board", "policy", "step", "step__board")

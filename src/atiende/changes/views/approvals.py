@@ -68,7 +68,7 @@ def approval_decide(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         if not is_change:
             for errors in form.errors.values():
-                messages.error(request, " ".join(errors))
+                messages.error(request, " ".join(str(e) for e in errors))
             return redirect(_safe_next(request, fallback))
         return _render_change(request, ticket, status=422, decision_form=form)
     try:
