@@ -233,3 +233,25 @@ def test_my_approvals_lists_changes_and_requests(laptop, manager, requester, boa
     )
     assert answer.status_code == 302
     assert Approval.objects.get(pk=approval.pk).status == ApprovalStatus.APPROVED
+
+
+def test_switching_an_account_off_in_the_admin_re_asks_its_approvals(
+    laptop, manager, requester, boss, admin_user, rf, django_capture_on_commit_callbacks
+):
+    from types import SimpleNamespace
+
+    from django.contrib.admin.sites import site
+
+    from atiende.accounts.models import User
+
+    top = AgentFactory()
+    boss.manager = top
+    boss.save(update_fields=["manager"])
+    actions.approval_step_save(actor=manager, item_id=laptop.pk, source=ApproverSource.MANAGER)
+    ticket = actions.request_submit(actor=requester, item_id=laptop.pk, answers=GOOD)
+    request = rf.post("/admin/")
+    request.user = admin_user
+    boss.is_active = False
+    with django_capture_on_commit_callbacks(execute=True):
+        site._registry[User].save_model(request, boss, SimpleNamespace(fields={}), True)
+    assert [a.approver for a in _pending(ticket)] == [top]
