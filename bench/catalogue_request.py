@@ -39,7 +39,7 @@ from django.test import Client  # noqa: E402
 
 from atiende.accounts.models import Organization, Role, Team, User  # noqa: E402
 from atiende.catalogue import actions  # noqa: E402
-from atiende.catalogue.models import FieldType  # noqa: E402
+from atiende.catalogue.models import ApproverSource, FieldType, StepMode  # noqa: E402
 from atiende.tickets.models import DeskSettings  # noqa: E402
 
 CHOICES = "a | Option A | Opción A\nb | Option B | Opción B\nc | Option C | Opción C"
@@ -149,6 +149,26 @@ def main() -> None:
     ]:
         median, p95 = _timed(fn, args.runs)
         print(f"{name:24} median {median:6.1f} ms   p95 {p95:6.1f} ms")
+    # Fulfilment: 3 tasks (the 2nd and 3rd in parallel, each with a target), then also an
+    # approval by the requester's manager (docs/catalogue.md "Approvals", "Fulfilment").
+    manager = User.objects.filter(username__startswith="bench-mgr-").order_by("-id").first()
+    team = Team.objects.get(name="Bench desk")
+    for n, mode in enumerate([StepMode.SEQUENCE, StepMode.SEQUENCE, StepMode.PARALLEL]):
+        actions.task_template_save(
+            actor=manager, item_id=item_id, title=f"Task {n}", title_es=f"Tarea {n}",
+            team_id=team.pk, mode=mode, target_minutes=240,
+        )  # fmt: skip
+    median, p95 = _timed(submit, args.runs)
+    print(f"{'submit, 3 tasks':24} median {median:6.1f} ms   p95 {p95:6.1f} ms")
+    boss = User.objects.create(
+        username=f"{requester.username}-boss", role=Role.REQUESTER,
+        organization=requester.organization,
+    )  # fmt: skip
+    requester.manager = boss
+    requester.save(update_fields=["manager"])
+    actions.approval_step_save(actor=manager, item_id=item_id, source=ApproverSource.MANAGER)
+    median, p95 = _timed(submit, args.runs)
+    print(f"{'submit, approval+3 tasks':24} median {median:6.1f} ms   p95 {p95:6.1f} ms")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,10 @@ def test_demo_catalogue(monkeypatch):
     assert answers.ticket.number.startswith("REQ-")
     assert "¿Qué distribución de Linux?: Debian 13" in answers.summary
     assert answers.ticket.category.name == "Laptops"
+    # It waits for the requester's manager's approval; its three tasks wait for it.
+    assert (answers.ticket.status, answers.ticket.pending_reason) == ("pending", "approval")
+    assert answers.ticket.approvals.get().status == "pending"
+    assert list(answers.ticket.fulfilment_tasks.values_list("status", flat=True)) == ["waiting"] * 3
     requester = answers.ticket.requester
     with pytest.raises(ValidationFailed):
         forms_engine.clean(

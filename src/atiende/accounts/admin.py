@@ -15,8 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from atiende.audit.actions import SECRET, record_change
 from atiende.audit.admin import AuditedAdmin
 from atiende.audit.models import Action
+from atiende.core import events
 
 from .actions import user_invite
+from .events import UserDeactivated
 from .models import ApiToken, Organization, Role, Team, TeamMembership, User
 from .permissions import (
     access_fields_locked,
@@ -112,6 +114,7 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
     another person's password."""
 
     list_display = ["username", "email", "first_name", "last_name", "role", "organization"]
+    autocomplete_fields = ["manager"]
     # The e-mail on the first page too: a person added without a password is invited there.
     add_fieldsets = (
         (
@@ -146,6 +149,8 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
         super().save_model(request, obj, form, change)
         if not change:
             user_invite(obj)  # no password set here: mailed a link to set one
+        elif old is not None and old.is_active and not obj.is_active:
+            events.publish(UserDeactivated(user_id=obj.pk))
 
     def user_change_password(self, request, id, form_url=""):
         target = self.get_object(request, unquote(id))
@@ -182,6 +187,7 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
                 "fields": (
                     "role",
                     "organization",
+                    "manager",
                     "is_organization_manager",
                     "sees_all_tickets",
                     "language",

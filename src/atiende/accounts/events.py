@@ -23,3 +23,11 @@ class UserInvited:
     its password."""
 
     user_id: int
+
+
+@dataclass(frozen=True)
+class UserDeactivated:
+    """Someone can no longer sign in (an administrator switched the account off): what was
+    asked of them is asked of someone else (catalogue approvals)."""
+
+    user_id: int

@@ -62,6 +62,15 @@ class User(AbstractUser):
         blank=True,
         related_name="members",
     )
+    manager = models.ForeignKey(
+        "self",
+        verbose_name=_("manager"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
+        help_text=_("Approves this person's catalogue requests when an item asks for it."),
+    )
     is_organization_manager = models.BooleanField(
         _("organisation manager"),
         default=False,

@@ -1,10 +1,12 @@
 """The service catalogue over the API: browse what the caller may request, read a form's
-schema, submit a request (the same validation as the portal: forms_engine.clean), and read
-requests' answers (filterable by item)."""
+schema, submit a request (the same validation as the portal: forms_engine.clean), read
+requests' answers (filterable by item), follow a request's approvals and tasks, withdraw it,
+and work its tasks. Approving is the desk's one decision: POST /approvals/{id}/decision."""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any, cast
 
 from django.http import HttpRequest
@@ -14,7 +16,7 @@ from ninja import Status as Reply
 from pydantic import Field
 
 from atiende.accounts.models import User
-from atiende.core.api import Id, Ref, errors, next_url
+from atiende.core.api import Id, PersonRef, Ref, TeamRef, errors, next_url, person_ref
 from atiende.core.errors import NotFound, ValidationFailed
 from atiende.core.i18n import in_language
 from atiende.core.pagination import check_cursor, paginate
@@ -22,7 +24,7 @@ from atiende.tickets.models import Channel, Ticket
 from atiende.tickets.selectors import ticket_get, visibility
 
 from . import actions, forms_engine, selectors
-from .models import CatalogueItem, RequestAnswers
+from .models import CatalogueItem, FulfilmentTask, RequestAnswers
 
 router = Router(tags=["catalogue"])
 
@@ -264,3 +266,150 @@ def request_get(request, ticket_id: Ref):
     if found is None:
         raise NotFound()
     return _answers_data(found, ticket)
+
+
+# --- approvals and fulfilment tasks -----------------------------------------------------------
+
+
+class TaskOut(Schema):
+    id: int
+    title: str = Field(description="In the caller's language.")
+    team: TeamRef
+    position: int
+    mode: str = Field(description="sequence | parallel (opens with the task before it)")
+    status: str = Field(description="waiting | open | done | cancelled")
+    assignee: PersonRef | None
+    opened_at: datetime | None
+    due_at: datetime | None = Field(description="Business time from the request's SLA calendar.")
+    done_at: datetime | None
+    note: str | None = Field(description="Internal note given on completion (agents only).")
+
+
+class RequestApprovalOut(Schema):
+    id: int
+    step: str = Field(description="Who approves: the manager, the service owner or a board.")
+    approver: PersonRef
+    status: str = Field(description="pending | approved | rejected")
+    decided_at: datetime | None
+
+
+class ProgressOut(Schema):
+    ticket: TicketBrief
+    approval: str = Field(description="none | pending | approved | rejected")
+    approvals: list[RequestApprovalOut]
+    tasks: list[TaskOut]
+
+
+class TaskCompleteIn(Schema):
+    note: str = Field("", max_length=2000, description="Internal note (agents only read it).")
+
+
+class WithdrawIn(Schema):
+    reason: str = Field("", max_length=2000)
+
+
+def _task_data(task: FulfilmentTask, actor: User) -> dict[str, Any]:
+    return {
+        "id": task.pk,
+        "title": task.label(),
+        "team": {"id": task.team.pk, "name": task.team.name},
+        "position": task.position,
+        "mode": task.mode,
+        "status": task.status,
+        "assignee": person_ref(task.assignee),
+        "opened_at": task.opened_at,
+        "due_at": task.due_at,
+        "done_at": task.done_at,
+        "note": task.note if actor.is_agent else None,
+    }
+
+
+def _progress_data(ticket: Ticket, actor: User) -> dict[str, Any]:
+    progress = selectors.progress_get(actor, ticket)
+    return {
+        "ticket": ticket,
+        "approval": progress.approval_state,
+        "approvals": [
+            {
+                "id": a.pk,
+                "step": a.step.label() if a.step else "",
+                "approver": person_ref(a.approver),
+                "status": a.status,
+                "decided_at": a.decided_at,
+            }
+            for a in progress.approvals
+        ],
+        "tasks": [_task_data(t, actor) for t in progress.tasks],
+    }
+
+
+def _request(actor: User, ticket_id: Any) -> Ticket:
+    ticket = ticket_get(actor, ticket_id)
+    if selectors.answers_get(actor, ticket) is None:
+        raise NotFound()
+    return ticket
+
+
+@router.get(
+    "/catalogue/requests/{ticket_id}/progress",
+    response={200: ProgressOut, **errors(401, 404, 422)},
+    url_name="catalogue_request_progress",
+    summary="A request's approvals and fulfilment tasks (the requester's progress view)",
+)
+def request_progress(request, ticket_id: Ref):
+    actor = _user(request)
+    return _progress_data(_request(actor, ticket_id), actor)
+
+
+@router.get(
+    "/catalogue/requests/{ticket_id}/tasks",
+    response={200: list[TaskOut], **errors(401, 404, 422)},
+    url_name="catalogue_request_tasks",
+    summary="A request's fulfilment tasks, in order",
+)
+def request_tasks(request, ticket_id: Ref):
+    actor = _user(request)
+    ticket = _request(actor, ticket_id)
+    return [_task_data(t, actor) for t in selectors.progress_get(actor, ticket).tasks]
+
+
+@router.post(
+    "/catalogue/requests/{ticket_id}/withdraw",
+    response={200: ProgressOut, **errors(400, 401, 403, 404, 422)},
+    url_name="catalogue_request_withdraw",
+    summary="The requester withdraws their open request (approvals withdrawn, tasks cancelled)",
+)
+def request_withdraw(request, ticket_id: Ref, payload: WithdrawIn):
+    actor = _user(request)
+    ticket = _request(actor, ticket_id)
+    ticket = actions.request_withdraw(actor=actor, ticket_id=ticket.pk, reason=payload.reason)
+    return _progress_data(ticket, actor)
+
+
+@router.post(
+    "/catalogue/tasks/{task_id}/complete",
+    response={200: TaskOut, **errors(400, 401, 404, 422)},
+    url_name="catalogue_task_complete",
+    summary="Mark an open task done (agents who see the request); the next tasks open, or "
+    "the request resolves after the last",
+)
+def task_complete(request, task_id: Id, payload: TaskCompleteIn):
+    actor = _user(request)
+    task = actions.task_complete(actor=actor, task_id=task_id, note=payload.note)
+    return _task_data(_task(task.pk), actor)
+
+
+@router.post(
+    "/catalogue/tasks/{task_id}/take",
+    response={200: TaskOut, **errors(400, 401, 404, 422)},
+    url_name="catalogue_task_take",
+    summary="Take a task (become its assignee)",
+)
+def task_take(request, task_id: Id):
+    actor = _user(request)
+    task = actions.task_take(actor=actor, task_id=task_id)
+    return _task_data(_task(task.pk), actor)
+
+
+def _task(pk: int) -> FulfilmentTask:
+    return FulfilmentTask.objects.select_related("team", "assignee").get(pk=pk)

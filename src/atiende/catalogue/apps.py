@@ -10,12 +10,19 @@ class CatalogueConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
+        from atiende.changes.actions import register_approval_kind
+
+        from . import subscribers  # noqa: F401
+        from .approval_kind import request_approval_kind
         from .models import CatalogueItem
         from .panels import register_panels
         from .selectors import item_names
 
-        # A request's answers on the ticket pages; the desk queue's "Catalogue item" filter.
+        # A request's answers, progress and tasks on the ticket pages; the desk queue's
+        # "Catalogue item" filter.
         register_panels()
+        # Requests are approved with changes' one approval row and decision action.
+        register_approval_kind(request_approval_kind())
         # The queue filter's item names are kept in memory (cache invalidation only).
         for signal in (post_save, post_delete):
             signal.connect(

@@ -9,12 +9,12 @@ from typing import Any
 
 from django.utils import translation
 
-from atiende.accounts.models import User
+from atiende.accounts.models import Team, User
 from atiende.cmdb.models import ConfigurationItem
 from atiende.tickets.models import Category
 
 from . import actions
-from .models import FieldType
+from .models import ApproverSource, FieldType, StepMode
 
 # key, type, label, label_es, required, options, condition (key, values), help, help_es
 # fmt: off
@@ -97,6 +97,22 @@ def load(users: dict[str, User]) -> None:
             delivery_days=days, position=position,
         )  # fmt: skip
     requester = users.get("ana") or next(u for u in users.values() if not u.is_agent)
+    # A laptop needs the requester's manager's approval, then is ordered and set up (the
+    # set-up and the accounts together). The demo's requester reports to the manager.
+    User.objects.filter(pk=requester.pk).update(manager=manager)
+    requester.manager = manager
+    actions.approval_step_save(actor=manager, item_id=laptop.pk, source=ApproverSource.MANAGER)
+    team = Team.objects.order_by("id").first()
+    if team is not None:
+        for title, title_es, mode, minutes in (
+            ("Order the laptop", "Pedir el portátil", StepMode.SEQUENCE, 480),
+            ("Install and set up", "Instalar y configurar", StepMode.SEQUENCE, 240),
+            ("Create the accounts", "Crear las cuentas", StepMode.PARALLEL, 120),
+        ):
+            actions.task_template_save(
+                actor=manager, item_id=laptop.pk, title=title, title_es=title_es,
+                team_id=team.pk, mode=mode, target_minutes=minutes,
+            )  # fmt: skip
     with translation.override(requester.language or "en"):
         actions.request_submit(
             actor=requester,

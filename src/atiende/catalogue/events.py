@@ -12,3 +12,18 @@ class RequestSubmitted:
     ticket_id: int
     item_id: int
     actor_id: int
+
+
+@dataclass(frozen=True)
+class RequestApprovalsAsked:
+    """A step (or a group of parallel steps) of a request's approvals started."""
+
+    ticket_id: int
+    approval_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class FulfilmentTaskDone:
+    ticket_id: int
+    task_id: int
+    actor_id: int

@@ -16,7 +16,7 @@ from atiende.cmdb.models import SERVICE_CLASSES, CiClass, ConfigurationItem
 from atiende.tickets.models import Category
 
 from . import selectors
-from .models import CatalogueCategory, FieldType, FormField
+from .models import ApproverSource, CatalogueCategory, FieldType, FormField, StepMode
 
 PREFIX = "f_"  # every answer's name in the portal's form: "f_<key>"
 
@@ -251,3 +251,58 @@ class FieldForm(forms.Form):
             v.strip() for v in (data.get("condition_values") or "").split(",") if v.strip()
         ]
         return data
+
+
+class ApprovalStepForm(forms.Form):
+    """An approval step of an item: who approves, when, and (a board) how many."""
+
+    source = forms.ChoiceField(label=_("Who approves"), choices=ApproverSource.choices)
+    board_id = forms.TypedChoiceField(
+        label=_("Board"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=_("Only for “Members of a board”."),
+    )
+    required = forms.IntegerField(
+        label=_("Approvals needed"),
+        min_value=0,
+        max_value=100,
+        initial=1,
+        required=False,
+        help_text=_("For a board: how many of its members must approve (0 = all of them)."),
+    )
+    mode = forms.ChoiceField(label=_("When"), choices=StepMode.choices)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from atiende.changes.models import Board
+
+        self.fields["board_id"].choices = [("", "—")] + [  # type: ignore[attr-defined]
+            (b.pk, b.label()) for b in Board.objects.order_by("name")
+        ]
+
+
+class TaskTemplateForm(forms.Form):
+    """A fulfilment task of an item: its title in both languages, the team, when it opens and
+    its target."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    title_es = forms.CharField(label=_("Title (Spanish)"), max_length=200, required=False)
+    team_id = forms.TypedChoiceField(label=_("Team"), coerce=int)
+    mode = forms.ChoiceField(label=_("When"), choices=StepMode.choices)
+    target_minutes = forms.IntegerField(
+        label=_("Target (business minutes)"),
+        min_value=1,
+        max_value=525_600,
+        required=False,
+        help_text=_("From when the task opens; empty for no target."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from atiende.accounts.models import Team
+
+        self.fields["team_id"].choices = [("", "—")] + [  # type: ignore[attr-defined]
+            (t.pk, t.name) for t in Team.objects.order_by("name")
+        ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from atiende.core.i18n import in_language
 
@@ -227,3 +228,167 @@ class RequestAnswers(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id}: {self.ticket_id}"
+
+
+# --- approvals and fulfilment (docs/catalogue.md "Approvals", "Fulfilment tasks") ---------
+
+
+class StepMode(models.TextChoices):
+    SEQUENCE = "sequence", _("After the previous step")
+    PARALLEL = "parallel", _("Together with the previous step")
+
+
+class ApproverSource(models.TextChoices):
+    MANAGER = "manager", _("The requester's manager")
+    SERVICE_OWNER = "service_owner", _("The service owner")
+    BOARD = "board", _("Members of a board")
+
+
+class ApprovalStep(models.Model):
+    """One approval an item asks for before its request is fulfilled. Its rows are
+    changes.Approval (the one approval row), asked when the step starts."""
+
+    item = models.ForeignKey(
+        CatalogueItem,
+        verbose_name=_("item"),
+        on_delete=models.CASCADE,
+        related_name="approval_steps",
+        db_index=False,  # led by catalogue_step_order
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    mode = models.CharField(_("when"), max_length=10, choices=StepMode, default=StepMode.SEQUENCE)
+    source = models.CharField(_("approver"), max_length=16, choices=ApproverSource)
+    board = models.ForeignKey(
+        "changes.Board",
+        verbose_name=_("board"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="catalogue_steps",
+    )
+    required = models.PositiveSmallIntegerField(
+        _("approvals needed"),
+        default=1,
+        help_text=_("For a board: how many of its members must approve (0 = all of them)."),
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("approval step")
+        verbose_name_plural = _("approval steps")
+        indexes = [models.Index(fields=["item", "position", "id"], name="catalogue_step_order")]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}:{self.position}:{self.source}"
+
+    def label(self, language: str | None = None) -> str:
+        if self.source == ApproverSource.BOARD and self.board is not None:
+            return self.board.label(language)
+        return str(ApproverSource(self.source).label)
+
+
+class TaskTemplate(models.Model):
+    """A piece of work every request of the item needs, done by a team, in order or
+    alongside the previous task, with its own target."""
+
+    item = models.ForeignKey(
+        CatalogueItem,
+        verbose_name=_("item"),
+        on_delete=models.CASCADE,
+        related_name="task_templates",
+        db_index=False,  # led by catalogue_task_template_order
+    )
+    title = models.CharField(_("title"), max_length=200)
+    title_es = models.CharField(_("title (Spanish)"), max_length=200, blank=True)
+    team = models.ForeignKey(
+        "accounts.Team", verbose_name=_("team"), on_delete=models.PROTECT, related_name="+"
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    mode = models.CharField(_("when"), max_length=10, choices=StepMode, default=StepMode.SEQUENCE)
+    target_minutes = models.PositiveIntegerField(
+        _("target (minutes)"),
+        null=True,
+        blank=True,
+        help_text=_("Business minutes from when the task opens; empty for no target."),
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("task template")
+        verbose_name_plural = _("task templates")
+        indexes = [
+            models.Index(fields=["item", "position", "id"], name="catalogue_task_template_order")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def label(self, language: str | None = None) -> str:
+        return in_language(self.title, self.title_es, language)
+
+
+class TaskStatus(models.TextChoices):
+    WAITING = "waiting", pgettext_lazy("task", "Waiting")
+    OPEN = "open", pgettext_lazy("task", "Open")
+    DONE = "done", pgettext_lazy("task", "Done")
+    CANCELLED = "cancelled", pgettext_lazy("task", "Cancelled")
+
+
+class FulfilmentTask(models.Model):
+    """A request's copy of a task template (title, team, order and target as they were when
+    the request was submitted)."""
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        verbose_name=_("request"),
+        on_delete=models.CASCADE,
+        related_name="fulfilment_tasks",
+        db_index=False,  # led by catalogue_task_ticket
+    )
+    template = models.ForeignKey(
+        TaskTemplate,
+        verbose_name=_("template"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    title = models.CharField(_("title"), max_length=200)
+    title_es = models.CharField(_("title (Spanish)"), max_length=200, blank=True)
+    team = models.ForeignKey(
+        "accounts.Team", verbose_name=_("team"), on_delete=models.PROTECT, related_name="+"
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    mode = models.CharField(_("when"), max_length=10, choices=StepMode, default=StepMode.SEQUENCE)
+    target_minutes = models.PositiveIntegerField(_("target (minutes)"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=TaskStatus, default=TaskStatus.WAITING
+    )
+    assignee = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("assignee"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.TextField(_("internal note"), blank=True)
+    opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("fulfilment task")
+        verbose_name_plural = _("fulfilment tasks")
+        indexes = [
+            models.Index(fields=["ticket", "position", "id"], name="catalogue_task_ticket"),
+            # A team's open tasks.
+            models.Index(fields=["team", "status", "due_at"], name="catalogue_task_team"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def label(self, language: str | None = None) -> str:
+        return in_language(self.title, self.title_es, language)

@@ -20,7 +20,9 @@ from atiende.tickets.panels import (
     register_queue_filter,
 )
 
-from .selectors import answers_of_tickets, item_choices
+from .selectors import answers_of_tickets, item_choices, progress_of_tickets
+
+WITHDRAWABLE = ("new", "assigned", "in_progress", "pending")
 
 
 def load_answers(actor: User, tickets: Sequence[Ticket]) -> dict[int, dict]:
@@ -28,7 +30,43 @@ def load_answers(actor: User, tickets: Sequence[Ticket]) -> dict[int, dict]:
     return {pk: {"answers": answers} for pk, answers in found.items()}
 
 
+def load_progress(actor: User, tickets: Sequence[Ticket]) -> dict[int, dict]:
+    """A request's approvals and tasks (two queries for a page; none when no request)."""
+    found = progress_of_tickets(actor, tickets)
+    by_id = {t.pk: t for t in tickets}
+    return {
+        pk: {
+            "progress": progress,
+            "ticket_id": pk,
+            "may_withdraw": by_id[pk].requester_id == actor.pk and by_id[pk].status in WITHDRAWABLE,
+        }
+        for pk, progress in found.items()
+        if progress.approvals or progress.tasks
+    }
+
+
 def register_panels() -> None:
+    register(
+        Panel(
+            name="request-progress",
+            template="catalogue/_progress_card.html",
+            placement=Placement.MAIN,
+            order=110,
+            audience=Audience.REQUESTERS,  # titles and states only, never internal notes
+            load=load_progress,
+        )
+    )
+    register(
+        Panel(
+            name="request-tasks",
+            template="catalogue/_tasks_card.html",
+            placement=Placement.MAIN,
+            order=110,
+            audience=Audience.AGENTS,
+            load=load_progress,
+            jump=_("Tasks"),
+        )
+    )
     register(
         Panel(
             name="request-answers",

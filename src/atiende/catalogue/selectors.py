@@ -4,6 +4,7 @@ and nowhere else (`items_requestable_by`)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
@@ -14,7 +15,16 @@ from atiende.core.ids import parse_id
 from atiende.core.memo import ProcessMemo
 from atiende.tickets.selectors import visibility
 
-from .models import CatalogueCategory, CatalogueItem, FormField, RequestAnswers
+from .models import (
+    ApprovalStep,
+    CatalogueCategory,
+    CatalogueItem,
+    FormField,
+    FulfilmentTask,
+    RequestAnswers,
+    TaskStatus,
+    TaskTemplate,
+)
 
 if TYPE_CHECKING:
     from atiende.accounts.models import User
@@ -165,3 +175,69 @@ def answers_get(actor: User, ticket: Ticket) -> RequestAnswers | None:
 def requests_of_item(actor: User, item_id: int) -> QuerySet[RequestAnswers]:
     """The answers of an item's requests whose tickets the actor sees (the one rule)."""
     return RequestAnswers.objects.filter(item_id=item_id).filter(visibility(actor, via="ticket__"))
+
+
+# --- progress: approvals and fulfilment tasks -----------------------------------------------
+
+
+@dataclass
+class Progress:
+    """A request's approvals (not the withdrawn ones) and tasks, in order."""
+
+    approvals: list[Any] = field(default_factory=list)
+    tasks: list[FulfilmentTask] = field(default_factory=list)
+
+    @property
+    def approval_state(self) -> str:
+        """`none` (the item asks for none), `pending`, `approved` or `rejected`."""
+        if not self.approvals:
+            return "none"
+        states = {a.status for a in self.approvals}
+        if "rejected" in states:
+            return "rejected"
+        if "pending" in states:
+            return "pending"
+        return "approved"
+
+    @property
+    def tasks_done(self) -> int:
+        return sum(t.status == TaskStatus.DONE for t in self.tasks)
+
+
+def progress_of_tickets(actor: User, tickets: Sequence[Ticket]) -> dict[int, Progress]:
+    """The progress of those catalogue requests the actor sees: two queries for a page of
+    tickets, none when none is a request."""
+    from atiende.changes.models import Approval, ApprovalStatus
+
+    ids = [t.pk for t in tickets if t.kind == "request"]
+    if not ids:
+        return {}
+    found: dict[int, Progress] = {}
+    for task in (
+        FulfilmentTask.objects.filter(ticket_id__in=ids)
+        .filter(visibility(actor, via="ticket__"))
+        .select_related("team", "assignee")
+        .order_by("ticket_id", "position", "id")
+    ):
+        found.setdefault(task.ticket_id, Progress()).tasks.append(task)
+    for approval in (
+        Approval.objects.filter(ticket_id__in=ids)
+        .filter(visibility(actor, via="ticket__"))
+        .exclude(status=ApprovalStatus.WITHDRAWN)
+        .select_related("step", "step__board", "approver")
+        .order_by("ticket_id", "created_at", "id")
+    ):
+        found.setdefault(approval.ticket_id, Progress()).approvals.append(approval)
+    return found
+
+
+def progress_get(actor: User, ticket: Ticket) -> Progress:
+    return progress_of_tickets(actor, [ticket]).get(ticket.pk) or Progress()
+
+
+def approval_steps_of(item: CatalogueItem) -> list[ApprovalStep]:
+    return list(item.approval_steps.select_related("board").order_by("position", "id"))
+
+
+def task_templates_of(item: CatalogueItem) -> list[TaskTemplate]:
+    return list(item.task_templates.select_related("team").order_by("position", "id"))

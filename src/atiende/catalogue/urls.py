@@ -23,4 +23,21 @@ urlpatterns = [
         views.field_move,
         name="field_move",
     ),
+    path("manage/items/<int:item_id>/steps/new/", views.step_add, name="step_add"),
+    path(
+        "manage/items/<int:item_id>/steps/<int:step_id>/delete/",
+        views.step_delete,
+        name="step_delete",
+    ),
+    path("manage/items/<int:item_id>/tasks/new/", views.task_template_add, name="task_add"),
+    path(
+        "manage/items/<int:item_id>/tasks/<int:template_id>/delete/",
+        views.task_template_delete,
+        name="task_delete",
+    ),
+    path("requests/<int:ticket_id>/withdraw/", views.request_withdraw, name="request_withdraw"),
+    path("tasks/<int:task_id>/complete/", views.task_complete, name="task_complete"),
+    path("tasks/<int:task_id>/take/", views.task_take, name="task_take"),
+    path("approvals/", views.my_approvals, name="approvals"),
+    path("approvals/<int:approval_id>/decide/", views.approval_decide, name="approval_decide"),
 ]

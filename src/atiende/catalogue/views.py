@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,7 +21,14 @@ from atiende.tickets.models import Channel
 
 from . import actions, selectors
 from .export import export_requests
-from .forms import CategoryForm, FieldForm, ItemForm, RequestForm
+from .forms import (
+    ApprovalStepForm,
+    CategoryForm,
+    FieldForm,
+    ItemForm,
+    RequestForm,
+    TaskTemplateForm,
+)
 from .models import CONTROLLING_TYPES, FormField
 
 # --- portal -----------------------------------------------------------------------------------
@@ -163,6 +171,13 @@ def item_edit(request, item_id: int | None = None):
         status = 422
     else:
         form = ItemForm(initial=_item_initial(item) if item else {})
+    return _render_item(request, item, form, status=status)
+
+
+def _render_item(request, item, form=None, *, step_form=None, task_form=None, status=200):
+    """The item's page: its details, form, approval steps and fulfilment tasks."""
+    if form is None:
+        form = ItemForm(initial=_item_initial(item))
     specs = list(item.fields.all()) if item else []
     return render(
         request,
@@ -174,9 +189,187 @@ def item_edit(request, item_id: int | None = None):
             "specs": specs,
             "field_form": _field_form(specs, None) if item else None,
             "preview_form": RequestForm(specs=specs) if item else None,
+            "steps": selectors.approval_steps_of(item) if item else [],
+            "templates": selectors.task_templates_of(item) if item else [],
+            "step_form": (step_form or ApprovalStepForm()) if item else None,
+            "task_form": (task_form or TaskTemplateForm()) if item else None,
         },
         status=status,
     )
+
+
+@require_POST
+@agents_only
+def step_add(request, item_id: int):
+    _require_manager(request)
+    item = selectors.item_for_manager(request.user, item_id)
+    form = ApprovalStepForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.approval_step_save(actor=request.user, item_id=item.pk, **form.cleaned_data)
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, _("Approval step added."))
+            return redirect(reverse("catalogue:item_edit", args=[item.pk]) + "#approvals-title")
+    return _render_item(request, item, step_form=form, status=422)
+
+
+@require_POST
+@agents_only
+def step_delete(request, item_id: int, step_id: int):
+    _require_manager(request)
+    try:
+        actions.approval_step_delete(actor=request.user, item_id=item_id, step_id=step_id)
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        messages.error(request, exc.first_message())
+    else:
+        messages.success(request, _("Approval step removed."))
+    return redirect(reverse("catalogue:item_edit", args=[item_id]) + "#approvals-title")
+
+
+@require_POST
+@agents_only
+def task_template_add(request, item_id: int):
+    _require_manager(request)
+    item = selectors.item_for_manager(request.user, item_id)
+    form = TaskTemplateForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.task_template_save(actor=request.user, item_id=item.pk, **form.cleaned_data)
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, _("Task added."))
+            return redirect(reverse("catalogue:item_edit", args=[item.pk]) + "#tasks-title")
+    return _render_item(request, item, task_form=form, status=422)
+
+
+@require_POST
+@agents_only
+def task_template_delete(request, item_id: int, template_id: int):
+    _require_manager(request)
+    actions.task_template_delete(actor=request.user, item_id=item_id, template_id=template_id)
+    messages.success(request, _("Task removed."))
+    return redirect(reverse("catalogue:item_edit", args=[item_id]) + "#tasks-title")
+
+
+# --- working a request: withdraw (requester), tasks (desk), approvals (portal) ----------------
+
+
+def _ticket_page(request, ticket_id: int) -> str:
+    from atiende.tickets.models import Ticket
+
+    number = Ticket.objects.filter(pk=ticket_id).values_list("number", flat=True).first()
+    if number is None:
+        raise NotFound()
+    if getattr(request.user, "is_agent", False):
+        return reverse("desk:ticket", args=[number])
+    return reverse("portal:ticket", args=[number])
+
+
+@require_POST
+@login_required
+def request_withdraw(request, ticket_id: int):
+    try:
+        actions.request_withdraw(
+            actor=request.user, ticket_id=ticket_id, reason=request.POST.get("reason", "")
+        )
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        messages.error(request, exc.first_message())
+    else:
+        messages.success(request, _("Your request was withdrawn."))
+    return redirect(_ticket_page(request, ticket_id))
+
+
+def _task_ticket(task_id: int) -> int:
+    from .models import FulfilmentTask
+
+    found = FulfilmentTask.objects.filter(pk=task_id).values_list("ticket_id", flat=True).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+@require_POST
+@agents_only
+def task_complete(request, task_id: int):
+    ticket_id = _task_ticket(task_id)
+    try:
+        task = actions.task_complete(
+            actor=request.user, task_id=task_id, note=request.POST.get("note", "")
+        )
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        messages.error(request, exc.first_message())
+    else:
+        messages.success(request, _("Task “%(title)s” done.") % {"title": task.label()})
+    return redirect(_ticket_page(request, ticket_id) + "#request-tasks")
+
+
+@require_POST
+@agents_only
+def task_take(request, task_id: int):
+    ticket_id = _task_ticket(task_id)
+    try:
+        actions.task_take(actor=request.user, task_id=task_id)
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        messages.error(request, exc.first_message())
+    return redirect(_ticket_page(request, ticket_id) + "#request-tasks")
+
+
+@login_required
+def my_approvals(request):
+    """The portal's "My approvals": the requests a requester's manager is asked to approve
+    (agents have the desk's, which lists changes' and requests' alike)."""
+    from atiende.changes import selectors as approval_selectors
+
+    if getattr(request.user, "is_agent", False):
+        return redirect("changes:approvals")
+    pending = request.GET.get("all") != "1"
+    try:
+        page = approval_selectors.approval_page(
+            request.user, pending_only=pending, cursor=request.GET.get("cursor") or None
+        )
+    except DomainError:
+        page = approval_selectors.approval_page(request.user, pending_only=pending, cursor=None)
+    return render(
+        request,
+        "catalogue/portal/approvals.html",
+        {"nav": "approvals", "page": page, "pending_only": pending},
+    )
+
+
+@require_POST
+@login_required
+def approval_decide(request, approval_id: int):
+    from atiende.changes import actions as approval_actions
+
+    decision = request.POST.get("decision", "")
+    try:
+        approval_actions.approval_decide(
+            actor=request.user,
+            approval_id=approval_id,
+            decision=decision,
+            comment=request.POST.get("comment", ""),
+        )
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        messages.error(request, exc.first_message())
+    else:
+        if decision == "approve":
+            messages.success(request, _("You approved the request."))
+        else:
+            messages.success(request, _("You rejected the request."))
+    return redirect("catalogue:approvals")
 
 
 def _field_form(specs: list[FormField], spec: FormField | None, data=None) -> FieldForm:

@@ -126,24 +126,35 @@ def change_data(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
 
 
 def approval_data(approval: Approval) -> dict[str, Any]:
-    ticket = approval.change.ticket
+    ticket = approval.ticket
+    change = approval.change if approval.change_id else None
     return {
         "id": approval.pk,
         "status": approval.status,
-        "board": approval.board.label(),
-        "policy": approval.policy.label(),
+        "board": approval.board.label() if approval.board else "",
+        "policy": approval.policy.label() if approval.policy else "",
+        "step": approval.step.label() if approval.step else "",
         "approver": person_ref(approval.approver),
         "comment": approval.comment,
         "created_at": approval.created_at,
         "decided_at": approval.decided_at,
+        "ticket": {
+            "id": ticket.pk,
+            "number": ticket.number,
+            "title": ticket.title,
+            "kind": ticket.kind,
+            "status": ticket.status,
+        },
         "change": {
             "id": ticket.pk,
             "number": ticket.number,
             "title": ticket.title,
             "status": selectors.lifecycle_status(ticket.status),
-            "change_type": approval.change.change_type,
-            "risk_level": approval.change.risk_level,
-        },
+            "change_type": change.change_type,
+            "risk_level": change.risk_level,
+        }
+        if change is not None
+        else None,
     }
 
 
@@ -323,6 +334,7 @@ def change_approvals(request, change_id: Ref):
     approvals = selectors.approvals_of(details)
     for approval in approvals:
         approval.change = details
+        approval.ticket = ticket
     return [approval_data(a) for a in approvals]
 
 
@@ -389,6 +401,8 @@ class ApprovalQuery(Schema):
 def approval_list(request, query: Query[ApprovalQuery]):
     actor = _actor(request)
     if not actor.is_agent:
+        # Requesters asked to approve (a requester's manager) decide in the portal's
+        # "My approvals" (catalogue); the desk's API list stays the agents'.
         raise NotFound()
     if not query.mine:
         raise ValidationFailed.field(
@@ -412,7 +426,8 @@ def approval_list(request, query: Query[ApprovalQuery]):
     "/approvals/{approval_id}/decision",
     response={200: ApprovalOut, **errors(400, 401, 403, 404, 422)},
     url_name="approval_decide",
-    summary="Approve or reject a change (the approver only; never the change's requester)",
+    summary="Approve or reject a change or a catalogue request (the approver only; never "
+    "the ticket's requester; rejecting needs a comment)",
 )
 def approval_decide(request, approval_id: Id, payload: DecisionIn):
     approval = actions.approval_decide(

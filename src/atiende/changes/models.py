@@ -305,23 +305,50 @@ class RiskAnswer(models.Model):
 
 
 class Approval(models.Model):
-    """One approver's decision on one change, under one policy."""
+    """One approver's decision on one ticket: a change (under one policy of one board) or a
+    catalogue request (under one approval step of its item). The one approval row of the
+    desk: one decision action, one "My approvals" (docs/catalogue.md "Approvals")."""
 
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        on_delete=models.CASCADE,
+        related_name="approvals",
+        verbose_name=_("ticket"),
+        db_index=False,  # led by approval_ticket
+    )
     change = models.ForeignKey(
         ChangeDetails,
         on_delete=models.CASCADE,
         related_name="approvals",
         verbose_name=_("change"),
+        null=True,
+        blank=True,
         db_index=False,  # led by approval_change
+    )
+    step = models.ForeignKey(
+        "catalogue.ApprovalStep",
+        on_delete=models.SET_NULL,
+        related_name="approvals",
+        verbose_name=_("approval step"),
+        null=True,
+        blank=True,
+        db_index=False,  # the item's steps are few; read through the ticket
     )
     policy = models.ForeignKey(
         ApprovalPolicy,
         on_delete=models.PROTECT,
         related_name="approvals",
         verbose_name=_("policy"),
+        null=True,
+        blank=True,
     )
     board = models.ForeignKey(
-        Board, on_delete=models.PROTECT, related_name="approvals", verbose_name=_("board")
+        Board,
+        on_delete=models.PROTECT,
+        related_name="approvals",
+        verbose_name=_("board"),
+        null=True,
+        blank=True,
     )
     approver = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -343,6 +370,7 @@ class Approval(models.Model):
         verbose_name_plural = _("approvals")
         indexes = [
             models.Index(fields=["change", "status"], name="approval_change"),
+            models.Index(fields=["ticket", "status"], name="approval_ticket"),
             models.Index(
                 fields=["approver", "status", "-created_at", "-id"],
                 name="approval_approver_status",
@@ -353,11 +381,22 @@ class Approval(models.Model):
                 fields=["change", "policy", "approver"],
                 condition=Q(status="pending"),
                 name="unique_pending_approval",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["ticket", "step", "approver"],
+                condition=Q(status="pending", step__isnull=False),
+                name="unique_pending_step_approval",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.change_id}:{self.approver_id}:{self.status}"
+        return f"{self.ticket_id}:{self.approver_id}:{self.status}"
+
+    def save(self, *args, **kwargs) -> None:
+        # A change's details are keyed by its ticket: a change's approval is that ticket's.
+        if self.ticket_id is None and self.change_id is not None:
+            self.ticket_id = self.change_id
+        super().save(*args, **kwargs)
 
 
 # Calendar -------------------------------------------------------------------------------------

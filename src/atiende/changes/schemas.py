@@ -123,16 +123,26 @@ class ChangeRef(Schema):
     risk_level: str
 
 
+class ApprovedTicketRef(Schema):
+    id: int
+    number: str
+    title: str
+    kind: str = Field(description="change | request")
+    status: str
+
+
 class ApprovalOut(Schema):
     id: int
     status: str = Field(description="pending | approved | rejected | withdrawn")
-    board: str
-    policy: str
+    board: str = Field(description="The board asked (empty for a request's manager or owner).")
+    policy: str = Field(description="The change's approval policy (empty for a request).")
+    step: str = Field(description="A catalogue request's approval step (empty for a change).")
     approver: PersonRef
     comment: str
     created_at: datetime
     decided_at: datetime | None
-    change: ChangeRef
+    ticket: ApprovedTicketRef
+    change: ChangeRef | None = Field(description="The change, for a change's approval.")
 
 
 class ApprovalPageOut(Schema):

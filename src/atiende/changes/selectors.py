@@ -56,7 +56,7 @@ def change_visibility(actor: User, via: str = "") -> Q:
         return Q(**{f"{via}pk__in": []})
     rule = visibility(actor, via)
     if not (actor.is_admin or actor.sees_all_tickets):
-        asked = Approval.objects.filter(approver=actor).values("change_id")
+        asked = Approval.objects.filter(approver=actor).values("ticket_id")
         rule = rule | Q(**{f"{via}pk__in": asked})
     return rule & Q(**{f"{via}kind": Kind.CHANGE})
 
@@ -181,23 +181,35 @@ def requirements_of(approvals: list[Approval]) -> list[approval_rules.Requiremen
             status=a.status,
         )
         for a in current_round(approvals)
+        # A change's rows always name their policy and board (a request's never do).
         if a.status != ApprovalStatus.WITHDRAWN
+        and a.policy_id is not None
+        and a.policy is not None
+        and a.board is not None
     )
 
 
 def approvals_for(actor: User, *, pending_only: bool = True) -> QuerySet[Approval]:
-    """The approvals asked of `actor` ("My approvals"), newest first: one query."""
-    if actor is None or not actor.is_authenticated or not actor.is_agent:
+    """The approvals asked of `actor` ("My approvals"), newest first: one query. Changes'
+    and catalogue requests' alike (the one approval row); people who are not agents are only
+    ever asked about requests (a requester's manager), so they see those only."""
+    if actor is None or not actor.is_authenticated or not actor.is_active:
         return Approval.objects.none()
     approvals = Approval.objects.filter(approver=actor)
+    if not actor.is_agent:
+        approvals = approvals.exclude(ticket__kind=Kind.CHANGE)
     if pending_only:
         approvals = approvals.filter(status=ApprovalStatus.PENDING)
     return approvals.select_related(
         "board",
         "policy",
+        "step",
+        "step__board",
         "change",
-        "change__ticket",
-        "change__ticket__requester",
+        "ticket",
+        "ticket__requester",
+        # A catalogue request's answers, for the approver to read (one join, no query).
+        "ticket__catalogue_answers",
     ).order_by("-created_at", "-id")
 
 
@@ -211,17 +223,23 @@ def approval_page(actor: User, *, pending_only: bool, cursor: str | None, limit:
 
 
 def approval_get(actor: User, approval_id: int | str) -> Approval:
-    """An approval the actor may see: theirs, or one of a change they can see."""
+    """An approval the actor may see: theirs, or one of a ticket they can see (a change's
+    rule for changes; the tickets' rule for requests)."""
     pk = parse_id(approval_id)
-    if pk is None:
+    if pk is None or actor is None or not actor.is_authenticated or not actor.is_active:
         raise NotFound()
+    seen = Q(approver=actor)
+    if actor.is_agent:
+        seen |= change_visibility(actor, "ticket__") | (
+            visibility(actor, "ticket__") & ~Q(ticket__kind=Kind.CHANGE)
+        )
     approval = (
         Approval.objects.filter(pk=pk)
-        .filter(Q(approver=actor) | change_visibility(actor, "change__ticket__"))
-        .select_related("change__ticket", "board", "policy", "approver")
+        .filter(seen)
+        .select_related("ticket", "change", "board", "policy", "step", "step__board", "approver")
         .first()
     )
-    if approval is None or not actor.is_agent:
+    if approval is None:
         raise NotFound()
     return approval
 

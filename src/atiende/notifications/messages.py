@@ -13,6 +13,7 @@ MESSAGES: dict[str, Promise] = {
     "sla_warning": _("%(number)s: the %(clock)s target is about to be missed (due %(deadline)s)."),
     "sla_breach": _("%(number)s: the %(clock)s target was missed (due %(deadline)s)."),
     "change_approval": _("%(number)s: your approval is requested."),
+    "request_approval": _("%(number)s: your approval of a request (%(item)s) is requested."),
     "ticket_assigned": _("%(number)s was assigned to you by %(actor)s."),
     "ticket_queued": _("%(number)s arrived unassigned in your team's queue."),
     "requester_replied": _("%(number)s: %(actor)s replied."),

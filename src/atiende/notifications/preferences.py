@@ -42,6 +42,7 @@ VERB_EVENT: dict[str, str] = {
     "mentioned": "mentioned",
     "ticket_activity": "followed",
     "change_approval": "approval",
+    "request_approval": "approval",
     "approval_decided": "approval",
     "approval_withdrawn": "approval",
     "change_state": "change_state",

@@ -19,9 +19,12 @@ from . import actions, selectors
 PAGE_SIZE = 30
 
 
-def _ticket_url(user, ticket) -> str | None:
+def _ticket_url(user, ticket, verb: str = "") -> str | None:
     if ticket is None:
         return None
+    if verb == "request_approval":
+        # An approver may not see the request itself: the approvals page shows what to decide.
+        return reverse("changes:approvals" if user.is_agent else "catalogue:approvals")
     if user.is_agent and ticket.kind == Kind.CHANGE:
         # Approvers from other teams may read a change only on its own page.
         return reverse("changes:change", args=[ticket.number])
@@ -37,7 +40,7 @@ def notification_list(request):
         cursor=request.GET.get("cursor") or None,
         limit=PAGE_SIZE,
     )
-    rows = [(n, _ticket_url(request.user, n.ticket)) for n in page.items]
+    rows = [(n, _ticket_url(request.user, n.ticket, n.verb)) for n in page.items]
     return render(
         request,
         "notifications/list.html",
@@ -50,7 +53,7 @@ def notification_list(request):
 def notification_read(request, notification_id: int):
     notification = actions.mark_read(actor=request.user, notification_id=notification_id)
     if request.POST.get("open") and notification.ticket_id:
-        url = _ticket_url(request.user, notification.ticket)
+        url = _ticket_url(request.user, notification.ticket, notification.verb)
         if url:
             return redirect(url)
     return redirect("notifications:list")

@@ -105,6 +105,7 @@ class PendingReason(models.TextChoices):
     REQUESTER = "requester", _("Awaiting requester")
     THIRD_PARTY = "third_party", _("Awaiting third party")
     CHANGE = "change", _("Awaiting change")
+    APPROVAL = "approval", _("Awaiting approval")
     OTHER = "other", _("Other")
 
 

@@ -6,7 +6,15 @@ By sub-domain: lifecycle (create, edit, transitions and their scheduling checks)
 approvals, review. Callers use this package: `from atiende.changes import actions`."""
 
 from ._common import PLAN_MAX, STALE
-from .approvals import APPROVE, REJECT, approval_decide
+from .approvals import (
+    APPROVAL_VERBS,
+    APPROVE,
+    REJECT,
+    ApprovalKind,
+    approval_decide,
+    approval_kind,
+    register_approval_kind,
+)
 from .lifecycle import (
     EDITABLE_FIELDS,
     PLAN_FIELDS,
@@ -18,16 +26,20 @@ from .review import review_record
 from .risk import risk_assess
 
 __all__ = [
+    "APPROVAL_VERBS",
     "APPROVE",
     "EDITABLE_FIELDS",
     "PLAN_FIELDS",
     "PLAN_MAX",
     "REJECT",
     "STALE",
+    "ApprovalKind",
     "approval_decide",
+    "approval_kind",
     "change_create",
     "change_transition",
     "change_update",
+    "register_approval_kind",
     "review_record",
     "risk_assess",
 ]

@@ -3,9 +3,13 @@ authorisation, withdrawn when it leaves, decided by each approver."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from atiende.accounts.models import Role, User
@@ -14,7 +18,7 @@ from atiende.core.errors import Forbidden, NotFound, ValidationFailed
 from atiende.core.ids import parse_id
 from atiende.notifications.actions import mark_ticket_read, tell
 from atiende.tickets.events import TicketStatusChanged
-from atiende.tickets.models import EventType, Ticket
+from atiende.tickets.models import EventType, Kind, Ticket
 from atiende.tickets.selectors import who_sees
 
 from .. import workflow
@@ -48,7 +52,14 @@ def _request_approvals(ticket: Ticket, details: ChangeDetails, now: datetime) ->
             )
             continue
         rows += [
-            Approval(change=details, policy=policy, board=policy.board, approver=m, created_at=now)
+            Approval(
+                ticket_id=details.pk,
+                change=details,
+                policy=policy,
+                board=policy.board,
+                approver=m,
+                created_at=now,
+            )
             for m in members
         ]
     if errors:
@@ -87,44 +98,102 @@ def _approve_if_nobody_needed(
 
 
 APPROVE = "approve"
-APPROVAL_VERBS = ("change_approval",)
+# The verbs of "your approval is asked": deciding marks them read (changes' and requests').
+APPROVAL_VERBS = ("change_approval", "request_approval")
 REJECT = "reject"
+
+
+@dataclass(frozen=True)
+class ApprovalKind:
+    """What one kind of ticket adds to the one decision action (approval_decide): who may see
+    its tickets (404 or 403 for someone else's approval), whether a ticket is awaiting
+    approval, the name of an approval's group in the timeline, and what follows a decision
+    (in the deciding transaction, on the locked ticket; the caller saves it and then
+    publishes the events it answers).
+
+    Changes register theirs below; the catalogue registers "request" in its ready()."""
+
+    kind: str
+    visible: Callable[[User], QuerySet[Ticket]]
+    awaiting: Callable[[Ticket], bool]
+    group_label: Callable[[Approval], str]
+    after_decision: Callable[[Ticket, Approval, User, datetime], list[object]]
+    agents_only: bool = True
+    # Messages (lazy, so in the reader's language); empty: the change's wording.
+    not_awaiting: Any = ""
+    own_refused: Any = ""
+    reject_needs_reason: Any = ""
+
+
+_KINDS: dict[str, ApprovalKind] = {}
+
+
+def register_approval_kind(kind: ApprovalKind) -> None:
+    _KINDS[kind.kind] = kind
+
+
+def approval_kind(kind: str) -> ApprovalKind | None:
+    return _KINDS.get(kind)
 
 
 def approval_decide(
     *, actor: User, approval_id: int | str, decision: str, comment: str = ""
 ) -> Approval:
-    """An approver approves or rejects. A rejection (comment required) rejects the change
-    and withdraws the other pending approvals; once every policy is satisfied the change may
-    be scheduled, and the approvals nobody needs any more are withdrawn."""
-    _require_agent(actor)
+    """An approver approves or rejects: the one decision of every approval (changes and
+    catalogue requests). A rejection needs a reason (the comment); one decision per row;
+    the requester never approves their own ticket. What follows is the kind's
+    (ApprovalKind.after_decision): a change is rejected, or may be scheduled once every
+    policy is satisfied; a request moves to its next step, its fulfilment, or is rejected."""
+    if actor is None or not actor.is_active:
+        raise NotFound()
+    pk = parse_id(approval_id)
+    found = (
+        Approval.objects.filter(pk=pk)
+        .values_list("ticket_id", "approver_id", "ticket__kind")
+        .first()
+        if pk is not None
+        else None
+    )
+    handler = approval_kind(found[2]) if found else None
+    if handler is None or found is None:
+        if not actor.is_agent:
+            raise NotFound()
+        if decision not in (APPROVE, REJECT):
+            raise ValidationFailed.field("decision", _("Choose approve or reject."))
+        raise NotFound()
+    if handler.agents_only:
+        _require_agent(actor)
     if decision not in (APPROVE, REJECT):
         raise ValidationFailed.field("decision", _("Choose approve or reject."))
     comment = _text(comment, "comment")
     if decision == REJECT and not comment:
-        raise ValidationFailed.field("comment", _("Say why the change is rejected."))
-    pk = parse_id(approval_id)
-    if pk is None:
-        raise NotFound()
+        raise ValidationFailed.field(
+            "comment", handler.reject_needs_reason or _("Say why the change is rejected.")
+        )
+    ticket_id, approver_id, _kind = found
     with transaction.atomic():
-        found = Approval.objects.filter(pk=pk).values_list("change_id", "approver_id").first()
-        if found is None:
-            raise NotFound()
-        change_id, approver_id = found
         if approver_id != actor.pk:
-            # Someone else's approval: 404 unless they can see the change, then 403.
-            if not changes_visible_to(actor).filter(pk=change_id).exists():
+            # Someone else's approval: 404 unless they can see the ticket, then 403.
+            if not handler.visible(actor).filter(pk=ticket_id).exists():
                 raise NotFound()
             raise Forbidden(_("This approval was asked of someone else."))
-        ticket = Ticket.objects.select_for_update().get(pk=change_id)
-        approval = Approval.objects.select_for_update().select_related("board", "policy").get(pk=pk)
-        details = ChangeDetails.objects.get(pk=change_id)
+        ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
+        assert pk is not None  # found above
+        approval = (
+            Approval.objects.select_for_update(of=("self",))
+            .select_related("board", "policy", "step", "step__board")
+            .get(pk=pk)
+        )
         if ticket.requester_id == actor.pk:
-            raise Forbidden(_("The requester of a change can never approve it."))
+            raise Forbidden(
+                handler.own_refused or _("The requester of a change can never approve it.")
+            )
         if approval.status != ApprovalStatus.PENDING:
             raise ValidationFailed.field("decision", _("This approval was already decided."))
-        if ticket.status != workflow.AUTHORISATION:
-            raise ValidationFailed.field("decision", _("The change is not awaiting approval."))
+        if not handler.awaiting(ticket):
+            raise ValidationFailed.field(
+                "decision", handler.not_awaiting or _("The change is not awaiting approval.")
+            )
         now = clock.now()
         approval.status = (
             ApprovalStatus.APPROVED if decision == APPROVE else ApprovalStatus.REJECTED
@@ -132,7 +201,7 @@ def approval_decide(
         approval.comment = comment
         approval.decided_at = now
         approval.save()
-        # Deciding is acting on the request: its notification is read. The change's owner
+        # Deciding is acting on the request: its notification is read. The ticket's owner
         # (who asked) is told of the decision.
         mark_ticket_read(user_id=actor.pk, ticket_id=ticket.pk, verbs=APPROVAL_VERBS)
         tell(
@@ -141,6 +210,7 @@ def approval_decide(
             params={"number": ticket.number, "actor": actor.display_name,
                     "decision": approval.status},
         )  # fmt: skip
+        group = handler.group_label(approval)
         _event(
             ticket,
             actor,
@@ -149,36 +219,63 @@ def approval_decide(
             field="approval",
             old=ApprovalStatus.PENDING,
             new=approval.status,
-            body=f"{approval.board.name}: {comment}" if comment else approval.board.name,
+            body=f"{group}: {comment}" if comment else group,
         )
         old = ticket.status
-        if decision == REJECT:
-            _withdraw_pending(details, now)
-            ticket.status = workflow.REJECTED
-            ticket.closed_at = now
-            _event(
-                ticket, actor, EventType.STATUS, at=now, field="status",
-                old=old, new=workflow.REJECTED,
-            )  # fmt: skip
-        else:
-            from atiende.changes.approvals import satisfied  # the rules, not this module
-
-            if satisfied(requirements_of(approvals_of(details))):
-                _withdraw_pending(details, now)
-                _event(
-                    ticket, actor, EventType.FIELD, at=now, field="approval",
-                    old=ApprovalStatus.PENDING, new="complete",
-                )  # fmt: skip
+        published = handler.after_decision(ticket, approval, actor, now)
         _touch(ticket, now)
-        events.publish(
-            ChangeApprovalDecided(
-                ticket_id=ticket.pk, approval_id=approval.pk, actor_id=actor.pk, decision=decision
-            )
-        )
-        if ticket.status != old:
+        for event in published:
+            events.publish(event)
+        if ticket.status != old and not any(isinstance(e, TicketStatusChanged) for e in published):
             events.publish(
                 TicketStatusChanged(
                     ticket_id=ticket.pk, actor_id=actor.pk, old=old, new=ticket.status
                 )
             )
     return approval
+
+
+def _change_after_decision(
+    ticket: Ticket, approval: Approval, actor: User, now: datetime
+) -> list[object]:
+    """A rejection rejects the change and withdraws the other pending approvals; once every
+    policy is satisfied the change may be scheduled, and the approvals nobody needs any more
+    are withdrawn."""
+    details = ChangeDetails.objects.get(pk=ticket.pk)
+    if approval.status == ApprovalStatus.REJECTED:
+        _withdraw_pending(details, now)
+        old = ticket.status
+        ticket.status = workflow.REJECTED
+        ticket.closed_at = now
+        _event(
+            ticket, actor, EventType.STATUS, at=now, field="status",
+            old=old, new=workflow.REJECTED,
+        )  # fmt: skip
+    else:
+        from atiende.changes.approvals import satisfied  # the rules, not this module
+
+        if satisfied(requirements_of(approvals_of(details))):
+            _withdraw_pending(details, now)
+            _event(
+                ticket, actor, EventType.FIELD, at=now, field="approval",
+                old=ApprovalStatus.PENDING, new="complete",
+            )  # fmt: skip
+    return [
+        ChangeApprovalDecided(
+            ticket_id=ticket.pk,
+            approval_id=approval.pk,
+            actor_id=actor.pk,
+            decision=APPROVE if approval.status == ApprovalStatus.APPROVED else REJECT,
+        )
+    ]
+
+
+register_approval_kind(
+    ApprovalKind(
+        kind=Kind.CHANGE,
+        visible=changes_visible_to,
+        awaiting=lambda ticket: ticket.status == workflow.AUTHORISATION,
+        group_label=lambda approval: approval.board.name if approval.board else "",
+        after_decision=_change_after_decision,
+    )
+)

@@ -463,7 +463,7 @@ def cab_agenda(actor: User, *, now: datetime, days: int = AGENDA_DAYS) -> Agenda
         .select_related("approver", "board")
         .order_by("created_at", "id")
     ):
-        approvals[approval.change_id].append(approval)
+        approvals[approval.ticket_id].append(approval)  # a change's ticket is its id
 
     def item(ticket: Ticket) -> AgendaItem:
         ids_ = {s for i in items[ticket.pk] for s in served.get(i, ())}

@@ -51,15 +51,25 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
 @agents_only
 @require_POST
 def approval_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Decide one approval asked of the user: a change's (a refusal re-renders the change
+    page) or a catalogue request's (a refusal is told on "My approvals")."""
     user = _user(request)
-    approval = (
-        Approval.objects.filter(pk=pk, approver=user).select_related("change__ticket").first()
-    )
+    approval = Approval.objects.filter(pk=pk, approver=user).select_related("ticket").first()
     if approval is None:
         raise Http404
-    ticket = approval.change.ticket
+    ticket = approval.ticket
+    is_change = approval.change_id is not None
+    fallback = (
+        reverse("changes:change", args=[ticket.number]) + "#approvals"
+        if is_change
+        else reverse("changes:approvals")
+    )
     form = DecisionForm(request.POST)
     if not form.is_valid():
+        if not is_change:
+            for errors in form.errors.values():
+                messages.error(request, " ".join(str(e) for e in errors))
+            return redirect(_safe_next(request, fallback))
         return _render_change(request, ticket, status=422, decision_form=form)
     try:
         actions.approval_decide(
@@ -69,12 +79,13 @@ def approval_decide(request: HttpRequest, pk: int) -> HttpResponse:
             comment=form.cleaned_data["comment"],
         )
     except DomainError as exc:
+        if not is_change:
+            messages.error(request, exc.first_message())
+            return redirect(_safe_next(request, fallback))
         apply_domain_error(form, exc)
         return _render_change(request, ticket, status=exc.status_code, decision_form=form)
     if form.cleaned_data["decision"] == "approve":
         messages.success(request, _("You approved %(number)s.") % {"number": ticket.number})
     else:
         messages.success(request, _("You rejected %(number)s.") % {"number": ticket.number})
-    return redirect(
-        _safe_next(request, reverse("changes:change", args=[ticket.number]) + "#approvals")
-    )
+    return redirect(_safe_next(request, fallback))
