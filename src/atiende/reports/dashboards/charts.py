@@ -9,16 +9,17 @@ from typing import Any
 
 from django.utils.formats import date_format, number_format
 
-WIDTH = 640
+WIDTH = 720  # the line chart
+BARS_WIDTH = 480  # bar charts sit in half-width panels on a desktop
 BAR = 22
 GAP = 6
-LABEL = 180
+LABEL = 170
 
 
 def bars(rows: Sequence[tuple[str, int, str | None]]) -> dict[str, Any]:
     """Horizontal bars: (label, value, link) per row."""
     top = max((v for _l, v, _k in rows), default=0) or 1
-    room = WIDTH - LABEL - 70
+    room = BARS_WIDTH - LABEL - 50
     drawn = []
     for i, (label, value, link) in enumerate(rows):
         drawn.append({
@@ -32,7 +33,7 @@ def bars(rows: Sequence[tuple[str, int, str | None]]) -> dict[str, Any]:
         })  # fmt: skip
     return {
         "bars": drawn,
-        "width": WIDTH,
+        "width": BARS_WIDTH,
         "height": max(1, len(drawn)) * (BAR + GAP),
         "label_width": LABEL,
         "label_x": LABEL - 6,
@@ -40,8 +41,8 @@ def bars(rows: Sequence[tuple[str, int, str | None]]) -> dict[str, Any]:
     }
 
 
-LINE_HEIGHT = 220
-PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 44, 12, 12, 28
+LINE_HEIGHT = 260
+PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 64, 16, 16, 44
 
 
 def lines(days: list[tuple[date, int, int]]) -> dict[str, Any]:
@@ -59,7 +60,7 @@ def lines(days: list[tuple[date, int, int]]) -> dict[str, Any]:
     for fraction in (0, 0.5, 1):
         value = round(top * fraction)
         y = PAD_TOP + inner_h - inner_h * value / top
-        grid.append({"y": f"{y:.1f}", "text_y": f"{y + 4:.1f}",
+        grid.append({"y": f"{y:.1f}", "text_y": f"{y + 5:.1f}",
                      "label": number_format(value, force_grouping=True)})  # fmt: skip
     ticks = []
     if days:
@@ -73,7 +74,7 @@ def lines(days: list[tuple[date, int, int]]) -> dict[str, Any]:
         "left": PAD_LEFT,
         "right": WIDTH - PAD_RIGHT,
         "axis_y": LINE_HEIGHT - PAD_BOTTOM,
-        "tick_y": LINE_HEIGHT - 8,
+        "tick_y": LINE_HEIGHT - 10,
         "created": " ".join(point(i, c) for i, (_d, c, _r) in enumerate(days)),
         "resolved": " ".join(point(i, r) for i, (_d, _c, r) in enumerate(days)),
         "grid": grid,
