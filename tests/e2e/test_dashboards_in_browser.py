@@ -79,3 +79,27 @@ def test_home_and_dashboard(new_page, desk, manager, locale, width):
     assert sum(t.number in listed for t in desk) == 4
     assert desk[0].number not in listed  # resolved
     _no_sideways_scroll(page, width)
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_reports_page_saves_and_prints(new_page, desk, manager, width):
+    shots = os.environ.get("ATIENDE_SCREENSHOTS")
+    page = new_page(width=width, height=900, locale="es-ES")
+    sign_in(page, manager.username, PASSWORD)
+    page.goto("/desk/reports/?metric=created&dimension=agent")
+    page.fill("#save_name", "Creados por agente")
+    page.select_option("#save_frequency", "weekly")
+    page.click("#save-title ~ form button[type=submit]")
+    page.wait_for_load_state()
+    assert "El informe se ha guardado." in page.content()
+    assert page.locator(".saved-reports a", has_text="Creados por agente").is_visible()
+    _no_sideways_scroll(page, width)
+    if shots:
+        page.screenshot(path=f"{shots}/reports-es-{width}.png", full_page=True)
+    # Printed: the report only, without the bars, forms and buttons around it.
+    page.emulate_media(media="print")
+    assert not page.locator("header.topbar").is_visible()
+    assert not page.locator("form.report-form").is_visible()
+    assert page.locator("table.report-table").first.is_visible()
+    if shots:
+        page.screenshot(path=f"{shots}/reports-print-{width}.png", full_page=True)
