@@ -275,3 +275,15 @@ def test_api_automation_rules(manager, rules):
     client = ApiClient(manager)
     client.get("/me")
     _counted("api automation rules", client, "/automation/rules")
+
+
+def test_dashboard_page(manager, tickets):
+    _counted("dashboard page", _client(manager), reverse("reports:dashboard"), {"days": 90})
+
+
+def test_dashboard_page_of_an_agent(agent, tickets):
+    _counted("dashboard page (agent)", _client(agent), reverse("reports:dashboard"))
+
+
+def test_agent_home(agent, tickets):
+    _counted("agent home", _client(agent), reverse("agent_home"))

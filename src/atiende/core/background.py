@@ -61,6 +61,10 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob(
         "atiende.automation.sweep", timedelta(seconds=60), setting="AUTOMATION_SWEEP_SECONDS"
     ),
+    # Queue the saved reports' scheduled e-mails that are due (reports/actions.py).
+    PeriodicJob(
+        "atiende.reports.send_scheduled", timedelta(minutes=5), setting="REPORTS_SEND_SECONDS"
+    ),
     # Send queued webhook deliveries (webhooks/delivery.py), with retries.
     PeriodicJob(
         "atiende.webhooks.deliver", timedelta(seconds=5), setting="WEBHOOK_DELIVER_SECONDS"

@@ -281,6 +281,7 @@ class OutboundKind(models.TextChoices):
     INVITATION = "invitation", _("Invitation to set a password")
     # Written by a domain above mail, rendered by the builder it registers (delivery.register_kind).
     SURVEY = "survey", _("Satisfaction survey")
+    REPORT = "report", _("Scheduled report")
 
 
 # Automatic replies to incoming mail: they could loop, so they are rate-limited per address.

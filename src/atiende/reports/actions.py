@@ -1,19 +1,26 @@
-"""The reports' writes: only the reconciliation of the ticket facts (the facts' incremental
-updates are subscribers.py → facts.py, inside the tickets' own transactions)."""
+"""The reports' writes: the reconciliation of the ticket facts (the facts' incremental
+updates are subscribers.py → facts.py, inside the tickets' own transactions), and saved
+reports with their scheduled e-mails."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext
 
+from atiende.accounts.models import User
 from atiende.core import clock
+from atiende.core.errors import NotFound, ValidationFailed
 from atiende.sla.models import ClockKind, ClockState, SlaClock
 from atiende.tickets.models import Ticket
 
 from . import facts
-from .models import ReconcileCursor
+from .models import Frequency, ReconcileCursor, SavedReport
 
 SLICE = 2000
 # How far back the breach refresh looks at deadlines: a clock is breached at (a sweep after)
@@ -78,3 +85,144 @@ def facts_reconcile_all(*, size: int = SLICE) -> int:
         written += facts_reconcile_slice(size=size)
         if ReconcileCursor.objects.get(pk=1).passes != before:
             return written
+
+
+# -- saved reports and their scheduled e-mails ---------------------------------------------------
+
+SAVED_MAX = 20  # per person
+SEND_AT = time(7, 0)  # local time of the owner
+SEND_BATCH = 200
+
+
+def _tz(user: Any) -> ZoneInfo:
+    try:
+        return ZoneInfo(user.time_zone or settings.TIME_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(settings.TIME_ZONE)
+
+
+def next_run(frequency: str, after: datetime, tz: ZoneInfo) -> datetime:
+    """The next e-mail strictly after `after`: Monday (weekly) or the 1st (monthly) at
+    07:00 in the owner's time zone."""
+    day = after.astimezone(tz).date()
+    for _step in range(2):
+        if frequency == Frequency.WEEKLY:
+            candidate = day + timedelta(days=(7 - day.weekday()) % 7)
+        else:
+            candidate = (
+                day if day.day == 1 else (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+            )
+        moment = datetime.combine(candidate, SEND_AT, tzinfo=tz)
+        if moment > after:
+            return moment
+        day = candidate + timedelta(days=1)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def scheduled_period(frequency: str, run_at: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """What an e-mail sent at `run_at` covers, in the owner's time zone: the last complete
+    week (Monday to Sunday) or the last complete calendar month."""
+    day = run_at.astimezone(tz).date()
+    if frequency == Frequency.WEEKLY:
+        end = day - timedelta(days=day.weekday())
+        start = end - timedelta(days=7)
+    else:
+        end = day.replace(day=1)
+        start = (end - timedelta(days=1)).replace(day=1)
+    return (
+        datetime.combine(start, time.min, tzinfo=tz),
+        datetime.combine(end, time.min, tzinfo=tz),
+    )
+
+
+def saved_report_create(
+    *,
+    actor: Any,
+    name: str,
+    metric: str,
+    dimension: str,
+    filters: dict[str, Any] | None = None,
+    frequency: str = "",
+) -> SavedReport:
+    """Save a report for `actor` (an agent), optionally e-mailed to them weekly or monthly."""
+    from .metrics import FILTERS
+    from .selectors import Period, can_read_reports, check_report
+
+    if not can_read_reports(actor):
+        raise NotFound()
+    name = (name or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = [gettext("Give the report a name.")]
+    elif len(name) > 120:
+        errors["name"] = [gettext("Use at most 120 characters.")]
+    if frequency not in ("", *Frequency.values):
+        errors["frequency"] = [gettext("Choose weekly, monthly or no e-mail.")]
+    now = clock.now()
+    try:
+        check_report(metric, dimension, Period(now - timedelta(days=1), now))
+    except ValidationFailed as exc:
+        for field, messages in exc.errors.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationFailed(errors=errors)
+    kept = {k: v for k, v in (filters or {}).items() if k in FILTERS and v not in (None, "")}
+    with transaction.atomic():
+        # Lock the owner's row so two saves cannot both pass the limit.
+        User.objects.select_for_update().filter(pk=actor.pk).first()
+        if SavedReport.objects.filter(owner_id=actor.pk).count() >= SAVED_MAX:
+            raise ValidationFailed.field(
+                "name",
+                gettext("You have %(n)d saved reports, the most there can be.") % {"n": SAVED_MAX},
+            )
+        return SavedReport.objects.create(
+            owner_id=actor.pk, name=name, metric=metric, dimension=dimension, filters=kept,
+            frequency=frequency,
+            next_run_at=next_run(frequency, now, _tz(actor)) if frequency else None,
+            created_at=now,
+        )  # fmt: skip
+
+
+def saved_report_delete(*, actor: Any, report_id: Any) -> None:
+    """Delete one of `actor`'s saved reports (another's is a 404, as a missing one)."""
+    with transaction.atomic():
+        deleted, _rows = SavedReport.objects.filter(pk=report_id, owner_id=actor.pk).delete()
+    if not deleted:
+        raise NotFound()
+
+
+def scheduled_reports_send(*, now: datetime | None = None, limit: int = SEND_BATCH) -> int:
+    """Queue the due report e-mails in the outbox (the mail is composed at delivery, in the
+    owner's language: mailing.py). Each due report is claimed with a conditional UPDATE that
+    moves its next run, in the same transaction as its outbox row: several workers never
+    send one twice, and a crash sends it on the next run. Answers the e-mails queued."""
+    from atiende.mail.models import OutboundKind
+    from atiende.mail.outbound.outbox import queue
+
+    now = now or clock.now()
+    due = list(
+        SavedReport.objects.filter(next_run_at__lte=now)
+        .select_related("owner")
+        .order_by("next_run_at", "id")[:limit]
+    )
+    sent = 0
+    for report in due:
+        if report.next_run_at is None or report.frequency not in Frequency.values:
+            continue
+        tz = _tz(report.owner)
+        start, end = scheduled_period(report.frequency, report.next_run_at, tz)
+        with transaction.atomic():
+            claimed = SavedReport.objects.filter(
+                pk=report.pk, next_run_at=report.next_run_at
+            ).update(next_run_at=next_run(report.frequency, now, tz), last_sent_at=now)
+            if not claimed:
+                continue  # another worker took it
+            queue(
+                kind=OutboundKind.REPORT,
+                recipient_id=report.owner_id,
+                params={"saved_report": report.pk, "start": start.isoformat(),
+                        "end": end.isoformat()},
+                thread=False,
+            )  # fmt: skip
+            sent += 1
+    return sent

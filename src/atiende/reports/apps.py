@@ -9,4 +9,13 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         # Keeps the ticket facts current (core.events registry; subscribers.py).
-        from . import subscribers  # noqa: F401
+        # The saved reports' scheduled e-mail, composed at delivery by this app.
+        from atiende.mail.models import OutboundKind
+        from atiende.mail.outbound.delivery import register_kind
+
+        from . import (
+            mailing,
+            subscribers,  # noqa: F401
+        )
+
+        register_kind(OutboundKind.REPORT, mailing.build)

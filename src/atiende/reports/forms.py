@@ -90,3 +90,18 @@ class ReportForm(forms.Form):
         return {
             n: self.cleaned_data.get(n) for n in names if self.cleaned_data.get(n) not in (None, "")
         }
+
+
+class SaveReportForm(forms.Form):
+    """Name the report on the page (and have it e-mailed): the report itself comes from the
+    page's query (ReportForm)."""
+
+    name = forms.CharField(label=_("Name"), max_length=120)
+    frequency = forms.ChoiceField(label=_("E-mail it to me"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from .models import Frequency
+
+        kwargs.setdefault("auto_id", "save_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["frequency"].choices = [("", _("No e-mail")), *Frequency.choices]  # type: ignore[attr-defined]

@@ -51,8 +51,18 @@ METRICS: dict[str, Metric] = {
         Metric("reopen_rate", _("Reopen rate"), Unit.PERCENT, "resolved_at"),
         Metric("reassignments", _("Reassignments (team hops)"), Unit.RATIO, "created_at"),
         Metric("change_success", _("Change success rate"), Unit.PERCENT, ""),
+        Metric("csat", _("Customer satisfaction (CSAT)"), Unit.PERCENT, ""),
+        Metric("deflection", _("Knowledge deflection rate"), Unit.PERCENT, ""),
     )
 }  # fmt: skip
+
+# Metrics read from another domain's figures rather than the ticket facts: no ticket list
+# behind their numbers (drill-down), and only the dimensions listed here.
+OTHER_SOURCES: dict[str, tuple[str, ...]] = {
+    "change_success": ("all",),
+    "csat": ("all", "team", "agent", "category", "service"),
+    "deflection": ("all",),
+}
 
 # Dimension -> the fact column (or join) it groups by.
 DIMENSIONS: dict[str, Promise] = {

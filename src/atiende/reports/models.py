@@ -89,3 +89,46 @@ class ReconcileCursor(models.Model):
 
     def __str__(self) -> str:
         return f"after {self.after_ticket_id}"
+
+
+class Frequency(models.TextChoices):
+    WEEKLY = "weekly", _("Every week (Monday)")
+    MONTHLY = "monthly", _("Every month (the 1st)")
+
+
+class SavedReport(models.Model):
+    """A report an agent named to find again (metric x dimension + filters; the period is
+    chosen when it is shown), optionally e-mailed to them weekly or monthly through the
+    outbox, in their language, covering the last complete week or month
+    (actions.scheduled_reports_send, a periodic job)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.CASCADE,
+        related_name="+", db_index=False,  # led by the (owner, name) index
+    )  # fmt: skip
+    name = models.CharField(_("name"), max_length=120)
+    metric = models.CharField(_("metric"), max_length=32)
+    dimension = models.CharField(_("split by"), max_length=16)
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    frequency = models.CharField(
+        _("e-mail"), max_length=8, choices=Frequency, blank=True, default=""
+    )
+    # When the next e-mail is due (None: not e-mailed). Claimed with a conditional UPDATE.
+    next_run_at = models.DateTimeField(_("next e-mail"), null=True, blank=True)
+    last_sent_at = models.DateTimeField(_("last e-mailed"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"))
+
+    class Meta:
+        verbose_name = _("saved report")
+        verbose_name_plural = _("saved reports")
+        indexes = [
+            models.Index(fields=["owner", "name"], name="saved_report_owner"),
+            models.Index(
+                fields=["next_run_at"],
+                name="saved_report_due",
+                condition=models.Q(next_run_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -43,7 +43,16 @@ from atiende.sla.models import ClockState
 from atiende.tickets.models import OPEN_STATUSES, Category, Channel, Kind, Priority, Status
 from atiende.tickets.selectors import visibility
 
-from .metrics import AGE_BUCKETS, DIMENSIONS, FILTERS, METRICS, PERCENTILES, Metric, Unit
+from .metrics import (
+    AGE_BUCKETS,
+    DIMENSIONS,
+    FILTERS,
+    METRICS,
+    OTHER_SOURCES,
+    PERCENTILES,
+    Metric,
+    Unit,
+)
 from .models import TicketFact
 
 RESOLVED = (Status.RESOLVED, Status.CLOSED)
@@ -311,6 +320,10 @@ def report(
     now = now or clock.now()
     if chosen.name == "change_success":
         return _change_report(actor, chosen, dimension, period, filters, compare)
+    if chosen.name == "csat":
+        return _csat_report(actor, chosen, dimension, period, filters, compare)
+    if chosen.name == "deflection":
+        return _deflection_report(actor, chosen, dimension, period, filters, compare)
     base = _apply_filters(facts_visible_to(actor), filters)
 
     def run(period: Period, dimension: str) -> dict[Any, Row]:
@@ -383,6 +396,77 @@ def _change_report(actor, metric, dimension, period, filters, compare) -> Report
                   rows=[current], total=current)  # fmt: skip
 
 
+def _csat_report(actor, metric, dimension, period, filters, compare) -> Report:
+    """CSAT as the surveys domain defines it (surveys.selectors.csat_summary: satisfied
+    answers / answers, surveys sent in the period), split by the survey's team or agent (the
+    ticket's when it was finished), category or service. Value: the score; count: answers;
+    parts: sent, responses, satisfied, response_rate."""
+    from atiende.surveys.selectors import Filters, csat_summary
+
+    if dimension not in OTHER_SOURCES["csat"]:
+        raise ValidationFailed.field(
+            "dimension", _("Satisfaction is split by team, agent, category or service only.")
+        )
+    if not can_read_reports(actor):
+        raise NotFound()
+    tick = timedelta(microseconds=1)  # csat_summary's end is inclusive
+
+    def run(p: Period) -> dict[str, Any]:
+        return csat_summary(
+            actor,
+            filters=Filters(start=p.start, end=p.end - tick, team=filters.get("team"),
+                            agent=filters.get("agent"), category=filters.get("category"),
+                            service=filters.get("item")),
+            by="" if dimension == "all" else dimension,
+        )  # fmt: skip
+
+    def row(key: Any, label: str, found: dict[str, Any]) -> Row:
+        return Row(key=key, label=label, value=found["csat"], count=found["responses"],
+                   parts={k: found[k] for k in ("sent", "responses", "satisfied", "response_rate")})  # fmt: skip
+
+    current = run(period)
+    total = row("all", str(DIMENSIONS["all"]), current)
+    rows = (
+        [row(r["key"], r["label"], r) for r in current["rows"]] if dimension != "all" else [total]
+    )
+    if compare:
+        before = run(period.previous())
+        total.previous = before["csat"]
+        earlier = {r["key"]: r["csat"] for r in before["rows"]}
+        for r in rows:
+            if r is not total:
+                r.previous = earlier.get(r.key)
+    return Report(metric=metric, dimension=dimension, period=period, filters=filters,
+                  rows=rows, total=total)  # fmt: skip
+
+
+def _deflection_report(actor, metric, dimension, period, filters, compare) -> Report:
+    """The knowledge base's deflection rate (knowledge.selectors.deflection_rate): "this
+    solved it" on the portal's new-ticket form / (that + tickets sent anyway after seeing
+    suggestions). A portal-wide figure: not split, not filtered, the same for every reader."""
+    from atiende.knowledge.selectors import deflection_rate
+
+    if dimension != "all":
+        raise ValidationFailed.field(
+            "dimension", _("The deflection rate is not split by dimension.")
+        )
+    if not can_read_reports(actor):
+        raise NotFound()
+
+    def row(p: Period) -> Row:
+        found = deflection_rate(p.start, p.end)
+        return Row(key="all", label=str(DIMENSIONS["all"]),
+                   value=None if found.rate is None else 100.0 * found.rate,
+                   count=found.solved + found.sent_anyway,
+                   parts={"solved": found.solved, "sent_anyway": found.sent_anyway})  # fmt: skip
+
+    current = row(period)
+    if compare:
+        current.previous = row(period.previous()).value
+    return Report(metric=metric, dimension=dimension, period=period, filters=filters,
+                  rows=[current], total=current)  # fmt: skip
+
+
 def export_rows(report: Report) -> Iterator[list[Any]]:
     """The report as CSV rows (header first): one row per dimension value, then the total."""
     yield ["key", "label", "value", "count", "previous", *sorted(_part_names(report))]
@@ -433,8 +517,8 @@ def drill_page(
     one dimension value (`key` as it appears in the report's row, "all" for the total),
     newest first, a keyset page of facts with their tickets."""
     chosen = check_report(metric, dimension, period)
-    if chosen.name == "change_success":
-        raise ValidationFailed.field("metric", _("The change success rate has no ticket list."))
+    if chosen.name in OTHER_SOURCES:
+        raise ValidationFailed.field("metric", _("This metric has no ticket list."))
     filters = {k: v for k, v in (filters or {}).items() if k in FILTERS and v not in (None, "")}
     qs = _population(_apply_filters(facts_visible_to(actor), filters), chosen, dimension, period)
     if chosen.unit == Unit.SECONDS:
@@ -452,3 +536,10 @@ def drill_page(
     return paginate(
         qs.select_related("ticket").distinct(), order=DRILL_ORDER, cursor=cursor, limit=50
     )
+
+
+def saved_reports_of(actor: User) -> list[Any]:
+    """`actor`'s saved reports, by name (one query)."""
+    from .models import SavedReport
+
+    return list(SavedReport.objects.filter(owner_id=actor.pk).order_by("name", "id"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .actions import facts_reconcile_slice, facts_refresh_breaches
+from .actions import facts_reconcile_slice, facts_refresh_breaches, scheduled_reports_send
 
 
 @shared_task(name="atiende.reports.reconcile", ignore_result=True)
@@ -15,3 +15,9 @@ def reports_reconcile() -> dict[str, int]:
         "breaches": facts_refresh_breaches(),
         "reconciled": facts_reconcile_slice(),
     }
+
+
+@shared_task(name="atiende.reports.send_scheduled", ignore_result=True)
+def reports_send_scheduled() -> int:
+    """Queue the saved reports' e-mails that are due (weekly, monthly)."""
+    return scheduled_reports_send()

@@ -5,7 +5,7 @@ from django.conf import settings
 from atiende.notifications.selectors import unread_count
 
 # The pages under "Reports" in the desk's top bar, shown as tabs (web/base.html).
-INSIGHT_PAGES = ("reports", "surveys", "trends", "improvement")
+INSIGHT_PAGES = ("dashboard", "reports", "surveys", "trends", "improvement")
 # The managers' pages under "Administration" in the desk's top bar.
 ADMIN_PAGES = ("catalogue", "mail", "webhooks", "assignment", "automation")
 

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from atiende.reports.dashboards import views as dashboards
 from atiende.tickets.views import attachments
 
 from . import views
@@ -9,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("desk/home/", dashboards.home, name="agent_home"),
     path("desk/canned/", include("atiende.canned.urls")),
     path("desk/reports/", include("atiende.reports.urls")),
     path("desk/kb/", include("atiende.knowledge.urls_desk")),

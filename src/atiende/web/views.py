@@ -8,7 +8,9 @@ from atiende.accounts.views import TIME_ZONE_PENDING
 
 @login_required
 def home(request):
-    return redirect("desk:queue" if request.user.is_agent else "portal:home")
+    # Agents land on their home (reports.dashboards: their work by due time, what waits on
+    # them); the queue is one click away in the top bar.
+    return redirect("agent_home" if request.user.is_agent else "portal:home")
 
 
 class LoginView(auth_views.LoginView):
