@@ -34,6 +34,7 @@ BASELINES: dict[tuple[str, str], dict[str, Any]] = {
         "title": "Probe", "baseline_start": "2026-11-01", "baseline_end": "2026-12-31",
         "measured_at": START,
     },
+    ("patch", "/api/v1/assignment/agents/{user_id}"): {"away_from": START, "away_until": END},
     ("patch", "/api/v1/improvement/items/{item_id}"): {
         "baseline_start": "2026-11-01", "baseline_end": "2026-12-31", "measured_at": START,
     },
@@ -127,6 +128,8 @@ def _send(user, method: str, path: str, where: str, field: str, value: Any):
 
         item = item_create(actor=user, title="Probe")
         path = path.replace("{item_id}", str(item.pk))
+    if "{user_id}" in path:  # the caller's own availability
+        path = path.replace("{user_id}", str(user.pk))
     data[field] = value
     path = path.removeprefix("/api/v1")
     if method == "get":
