@@ -61,6 +61,15 @@ def test_manager_sets_round_robin_and_the_next_ticket_is_assigned(new_page, mana
     assert ticket.assignee_id in members
     assert Ticket.objects.get(pk=ticket.pk).status == Status.ASSIGNED
 
+    # Its timeline: created, then the one explanation (no "changed Assignee" after it).
+    page.goto(f"/desk/tickets/{ticket.number}/")
+    page.wait_for_load_state()
+    _shot(page, "ticket-en-1280")
+    entry = page.locator(".assignment-entry")
+    assert entry.count() == 1
+    assert "Round-robin chose" in entry.inner_text()
+    assert "(0 open tickets, load 0)" in entry.inner_text()
+
 
 @pytest.mark.parametrize("locale", ["en-GB", "es-ES"])
 @pytest.mark.parametrize("width", [1280, 390])
