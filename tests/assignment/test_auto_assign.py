@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from atiende.accounts.models import Language
 from atiende.assignment import chooser
 from atiende.assignment.models import Mode, TeamPolicy
-from atiende.notifications.models import Notification
+from atiende.notifications.models import Channel, Notification, Preference
 from atiende.sla.models import BusinessCalendar
 from atiende.tickets import actions
 from atiende.tickets.models import Impact, Status, Ticket, Urgency
@@ -36,25 +36,21 @@ def test_round_robin_gives_each_agent_one_in_turn(desk, agents, requester, other
     tickets = [_new(desk, requester, other_agent) for _ in range(6)]
     assert [t.assignee_id for t in tickets] == [a.pk for a in agents] * 2
     first = tickets[0]
-    # The creator's own row is current: assignee, status and the version after assigning.
+    # Written assigned: the first version, status as when its creator chooses the agent.
     stored = Ticket.objects.get(pk=first.pk)
-    assert (
-        (first.status, first.version)
-        == (Status.ASSIGNED, stored.version)
-        == (
-            stored.status,
-            2,
-        )
-    )
+    assert (first.status, first.version) == (stored.status, stored.version) == (Status.ASSIGNED, 1)
     assert TeamPolicy.objects.get(team=desk).last_assigned_id == agents[2].pk
 
 
-def test_the_assignment_is_the_systems_and_explained(desk, agents, requester, other_agent):
+def test_the_ticket_is_created_assigned_with_one_explanation(desk, agents, requester, other_agent):
     policy(desk)
     ticket = _new(desk, requester, other_agent)
-    change = ticket.events.get(type="field", field="assignee")
-    assert change.actor.username == "atiende-system"
-    assert change.new_value == agents[0].display_name
+    # No second update after the insert: the creation and the system's explanation, nothing
+    # else (no "changed Assignee", no status move).
+    types = list(
+        ticket.events.exclude(type="sla").order_by("id").values_list("type", "actor__username")
+    )
+    assert types == [("created", other_agent.username), ("assignment", "atiende-system")]
     (entry,) = _entries(ticket)
     assert entry.public is False
     assert (entry.field, entry.old_value, entry.new_value) == (
@@ -71,6 +67,33 @@ def test_the_assignee_is_told_once_as_for_a_manual_assignment(desk, agents, requ
     told = Notification.objects.filter(ticket_id=ticket.pk, verb="ticket_assigned")
     assert list(told.values_list("user_id", flat=True)) == [agents[0].pk]
     assert told.get().params["actor"] == "Atiende"
+
+
+def test_the_team_is_not_told_of_a_ticket_assigned_at_creation(
+    desk, agents, requester, other_agent
+):
+    """The known bug: members who want "a ticket arrives unassigned in my team's queue" were
+    told of tickets assigned automatically an instant later. Written assigned, it never is."""
+    Preference.objects.create(team=desk, event="queue", channel=Channel.APP, enabled=True)
+    policy(desk, default_cap=1)
+    assigned = _new(desk, requester, other_agent)
+    assert assigned.assignee_id == agents[0].pk
+    assert not Notification.objects.filter(ticket_id=assigned.pk, verb="ticket_queued").exists()
+    # The preference works: a ticket nobody can take (all at their cap) does arrive unassigned.
+    _new(desk, requester, other_agent), _new(desk, requester, other_agent)
+    waiting = _new(desk, requester, other_agent)
+    assert waiting.assignee_id is None
+    queued = Notification.objects.filter(ticket_id=waiting.pk, verb="ticket_queued")
+    assert set(queued.values_list("user_id", flat=True)) == {a.pk for a in agents}
+
+
+def test_an_agent_creating_a_ticket_the_turn_gives_them_is_told(desk, agents, requester):
+    """The system chose, not the creator: the creator is told like anyone else."""
+    policy(desk)
+    ticket = make_ticket(requester, actor=agents[0], team_id=desk.pk)
+    assert ticket.assignee_id == agents[0].pk
+    told = Notification.objects.get(ticket_id=ticket.pk, verb="ticket_assigned")
+    assert (told.user_id, told.params["actor"]) == (agents[0].pk, "Atiende")
 
 
 def test_a_requesters_ticket_routed_to_the_team_is_assigned(desk, agents, requester):

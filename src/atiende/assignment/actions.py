@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -23,11 +25,11 @@ from atiende.core.queries import one_or_none
 from atiende.core.versions import check_version
 from atiende.sla.models import BusinessCalendar
 from atiende.tickets import actions as ticket_actions
-from atiende.tickets import timeline
+from atiende.tickets import routing, timeline
 from atiende.tickets import workflow as ticket_workflow
 from atiende.tickets.models import Category, Ticket
 
-from . import chooser
+from . import chooser, selectors
 from .models import CAP_MAX, AgentSettings, Mode, TeamPolicy
 
 # The timeline entry that explains an automatic choice (rendered by assignment/_event.html).
@@ -59,52 +61,151 @@ def _automatic_team_ids() -> frozenset[int]:
 automatic_teams = ProcessMemo(_automatic_team_ids, seconds=30)
 
 
+def _locked_policy(team_id: int) -> TeamPolicy | None:
+    """The team's automatic policy, locked until the caller's transaction ends (PostgreSQL;
+    SQLite serialises writers): choices for one team are made one after another, each seeing
+    the assignments before it. No query for a team that is not automatic (the memo)."""
+    if team_id not in automatic_teams.get():
+        return None
+    return one_or_none(
+        TeamPolicy.objects.select_for_update().filter(team_id=team_id).exclude(mode=Mode.MANUAL)
+    )
+
+
+def _decide(
+    policy: TeamPolicy, *, category_id: int | None, language: str, now: datetime
+) -> tuple[chooser.Candidate | None, routing.Note]:
+    """The choice under the policy's lock (one query), the pointer moved on, and the timeline
+    note that explains it: "Round-robin chose Ana (3 open tickets, load 8)", or why nobody."""
+    found = chooser.candidates(policy, category_id=category_id, language=language, now=now)
+    choice = chooser.choose(policy.mode, found, policy.last_assigned_id)
+    details: dict[str, Any] = {"members": choice.members, "skipped": choice.skipped}
+    chosen = choice.chosen
+    if chosen is None:
+        return None, routing.Note(
+            type=EVENT_TYPE, field=policy.mode, old=NOBODY, body=json.dumps(details)
+        )
+    TeamPolicy.objects.filter(pk=policy.pk).update(last_assigned_id=chosen.user_id)
+    policy.last_assigned_id = chosen.user_id
+    details.update({"open": chosen.open, "load": chosen.load, "cap": chosen.cap})
+    note = routing.Note(
+        type=EVENT_TYPE, field=policy.mode, old=ASSIGNED, new=chosen.name, body=json.dumps(details)
+    )
+    return chosen, note
+
+
+def choose_for_new(team_id: int, ticket: routing.NewTicket) -> routing.Routed | None:
+    """The assignee of a ticket about to be created (tickets.routing, registered in apps.py):
+    called by `ticket_create` inside its transaction, before the insert, when its creator chose
+    nobody. The ticket is then written assigned (status as for an assignment by its creator),
+    with the note on its timeline; the assignee is told by the creation's notice. None: the
+    team does not assign automatically, or the ticket is a change (its owner is chosen)."""
+    if ticket_workflow.has_own_lifecycle(ticket.kind):
+        return None
+    policy = _locked_policy(team_id)
+    if policy is None:
+        return None
+    chosen, note = _decide(
+        policy, category_id=ticket.category_id, language=ticket.language, now=clock.now()
+    )
+    return routing.Routed(
+        assignee_id=chosen.user_id if chosen else None, actor=system_actor(), note=note
+    )
+
+
 def auto_assign(*, ticket: Ticket, language: str = "") -> Ticket | None:
-    """Give an open, unassigned ticket of a team with an automatic policy to an agent, inside
-    the caller's transaction. The policy row is locked (PostgreSQL; SQLite serialises
-    writers), so concurrent creations choose one after another and see each other's
-    assignments: the cap and the round-robin turn hold. The assignment itself goes through
-    tickets' `ticket_update` in the system's name (timeline, notification "assigned to you",
-    SLA, webhooks as for a manual one), followed by an internal timeline entry saying why.
-    When nobody can take it, the ticket stays in the team queue and the entry says why.
-    Answers the updated ticket, or None when nothing was assigned."""
+    """Give an existing open, unassigned ticket of a team with an automatic policy to an
+    agent (a ticket moved to the team), inside the caller's transaction, under the policy's
+    lock. The assignment goes through tickets' `ticket_update` in the system's name
+    (timeline, "assigned to you", SLA, webhooks as for a manual one), followed by the note
+    saying why. When nobody can take it, the ticket stays in the team queue and the note says
+    why. Answers the updated ticket, or None when nothing was assigned."""
     if (
         ticket.team_id is None
         or ticket.assignee_id is not None
         or not ticket.is_open
         or ticket_workflow.has_own_lifecycle(ticket.kind)
-        or ticket.team_id not in automatic_teams.get()
     ):
         return None
-    policy = one_or_none(
-        TeamPolicy.objects.select_for_update()
-        .filter(team_id=ticket.team_id)
-        .exclude(mode=Mode.MANUAL)
-    )
+    policy = _locked_policy(ticket.team_id)
     if policy is None:
         return None
+    return _assign_existing(policy, ticket=ticket, language=language, note_nobody=True)
+
+
+def _assign_existing(
+    policy: TeamPolicy, *, ticket: Ticket, language: str, note_nobody: bool
+) -> Ticket | None:
+    """auto_assign and the retry, the policy locked. `note_nobody` off (the retry): nothing
+    is written when nobody can take it, so a waiting ticket's timeline is not repeated every
+    minute."""
     now = clock.now()
-    found = chooser.candidates(policy, category_id=ticket.category_id, language=language, now=now)
-    choice = chooser.choose(policy.mode, found, policy.last_assigned_id)
-    system = system_actor()
-    details: dict[str, Any] = {"members": choice.members, "skipped": choice.skipped}
-    if choice.chosen is None:
-        timeline.record(
-            ticket.pk, actor=system, type=EVENT_TYPE, at=now, public=False,
-            field=policy.mode, old=NOBODY, body=json.dumps(details),
-        )  # fmt: skip
+    chosen, note = _decide(policy, category_id=ticket.category_id, language=language, now=now)
+    if chosen is None and not note_nobody:
         return None
-    chosen = choice.chosen
-    TeamPolicy.objects.filter(pk=policy.pk).update(last_assigned_id=chosen.user_id)
-    updated = ticket_actions.ticket_update(
-        actor=system, ticket_id=ticket.pk, version=None, changes={"assignee": chosen.user_id}
-    )
-    details.update({"open": chosen.open, "load": chosen.load, "cap": chosen.cap})
+    system = system_actor()
+    updated = None
+    if chosen is not None:
+        updated = ticket_actions.ticket_update(
+            actor=system, ticket_id=ticket.pk, version=None, changes={"assignee": chosen.user_id}
+        )
     timeline.record(
-        ticket.pk, actor=system, type=EVENT_TYPE, at=now, public=False,
-        field=policy.mode, old=ASSIGNED, new=chosen.name, body=json.dumps(details),
+        ticket.pk, actor=system, type=note.type, at=now, public=False,
+        field=note.field, old=note.old, new=note.new, body=note.body,
     )  # fmt: skip
     return updated
+
+
+# --- waiting tickets: the periodic retry -----------------------------------------------------
+
+# Tickets tried per run of the periodic job, every team together: each is a choice (one
+# query) and, when someone is free, an assignment (a ticket_update).
+RETRY_BATCH = 100
+
+
+@dataclass(frozen=True)
+class RetryResult:
+    tried: int
+    assigned: int
+
+
+def _next_waiting(team_id: int, after: tuple[datetime, int] | None) -> Ticket | None:
+    """The team's oldest open, unassigned ticket that its policy found nobody for (a "nobody"
+    note), after `after` (created_at, id): tickets put back in the queue by hand, or waiting
+    from before the policy, are left to people."""
+    waiting = selectors.waiting_tickets(team_id, nobody_type=EVENT_TYPE, nobody=NOBODY)
+    if after is not None:
+        created_at, pk = after
+        waiting = waiting.filter(Q(created_at__gt=created_at) | Q(created_at=created_at, pk__gt=pk))
+    return waiting.first()
+
+
+def retry_waiting(*, batch: int = RETRY_BATCH) -> RetryResult:
+    """Assign the tickets waiting in the queues of automatic teams, oldest first, now that
+    someone may be free (back from out of office, under their cap again, within working
+    hours). Each ticket in a transaction of its own that starts by locking the team's policy
+    and then reads the next waiting ticket, so concurrent runs (workers, a creation) choose
+    one after another and never assign a ticket twice. A team whose policy does not match
+    skills stops at its first ticket nobody can take (nobody can take the next either)."""
+    tried = assigned = 0
+    for team_id in sorted(_automatic_team_ids()):
+        after: tuple[datetime, int] | None = None
+        while tried < batch:
+            with transaction.atomic():
+                policy = _locked_policy(team_id)
+                ticket = _next_waiting(team_id, after) if policy is not None else None
+                if policy is None or ticket is None:
+                    break
+                tried += 1
+                after = (ticket.created_at, ticket.pk)
+                done = _assign_existing(
+                    policy, ticket=ticket, language=ticket.requester.language, note_nobody=False
+                )
+            if done is not None:
+                assigned += 1
+            elif not policy.use_skills:
+                break
+    return RetryResult(tried=tried, assigned=assigned)
 
 
 # --- configuration ------------------------------------------------------------------------------

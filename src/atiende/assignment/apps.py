@@ -10,9 +10,14 @@ class AssignmentConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from . import subscribers  # noqa: F401 - registers the assignment (core.events)
-        from .actions import automatic_teams
+        from atiende.tickets.routing import register_assignee_chooser
+
+        from . import subscribers  # noqa: F401 - registers the moved tickets' (core.events)
+        from .actions import automatic_teams, choose_for_new
         from .models import TeamPolicy
+
+        # A new ticket's assignee, chosen before its row is written (tickets/routing.py).
+        register_assignee_chooser(choose_for_new)
 
         # Cache invalidation only (core.memo): which teams assign automatically.
         post_save.connect(automatic_teams.forget, sender=TeamPolicy, dispatch_uid="assign-save")

@@ -59,6 +59,12 @@ class AvailabilityForm(forms.Form):
 
 
 class AgentSettingsForm(AvailabilityForm):
+    # A manager's page about someone else: not "given to you".
+    available = forms.BooleanField(
+        label=_("Available for automatic assignment"),
+        required=False,
+        help_text=_("Off: no ticket is given to this agent automatically."),
+    )
     calendar = forms.ModelChoiceField(
         label=_("Working hours"),
         queryset=BusinessCalendar.objects.all(),

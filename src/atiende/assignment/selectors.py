@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from atiende.accounts.models import Role, Team, TeamMembership, User
+from atiende.tickets import workflow
 from atiende.tickets.models import OPEN_STATUSES, Ticket
+from atiende.tickets.selectors import has_timeline_entry
 
 from .models import AgentSettings, TeamPolicy
 
@@ -49,3 +51,19 @@ def settings_of(user: User) -> AgentSettings:
 
 def agent_get(user_id: int) -> User | None:
     return User.objects.filter(pk=user_id, is_active=True).exclude(role=Role.REQUESTER).first()
+
+
+def waiting_tickets(team_id: int, *, nobody_type: str, nobody: str) -> QuerySet[Ticket]:
+    """The team's open, unassigned tickets (not changes) that automatic assignment found
+    nobody for, oldest first (the periodic retry), with their requester's language."""
+    return (
+        Ticket.objects.filter(team_id=team_id, assignee__isnull=True, status__in=OPEN_STATUSES)
+        .exclude(kind__in=workflow.OWN_LIFECYCLE_KINDS)
+        .filter(has_timeline_entry(type=nobody_type, old=nobody))
+        .select_related("requester")
+        .only(
+            "kind", "status", "team_id", "assignee_id", "category_id", "created_at",
+            "requester__language",
+        )
+        .order_by("created_at", "id")
+    )  # fmt: skip

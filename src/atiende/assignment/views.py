@@ -83,6 +83,8 @@ def agent_settings(request, user_id: int):
         raise NotFound()
     current = selectors.settings_of(agent)
     back = parse_id(request.GET.get("team", ""))
+    back_team = Team.objects.filter(pk=back).only("name").first() if back is not None else None
+    back = back_team.pk if back_team is not None else None
     status = 200
     if request.method == "POST":
         form = AgentSettingsForm(request.POST)
@@ -127,6 +129,7 @@ def agent_settings(request, user_id: int):
         "current": current,
         "form": form,
         "back": back,
+        "back_team": back_team,
     }
     return render(request, "assignment/agent.html", context, status=status)
 

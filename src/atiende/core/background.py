@@ -69,6 +69,11 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob(
         "atiende.webhooks.deliver", timedelta(seconds=5), setting="WEBHOOK_DELIVER_SECONDS"
     ),
+    # Give tickets waiting for a free agent in automatic teams' queues to whoever became
+    # available (assignment/actions.py, retry_waiting): oldest first, a bounded batch.
+    PeriodicJob(
+        "atiende.assignment.retry", timedelta(seconds=60), setting="ASSIGNMENT_RETRY_SECONDS"
+    ),
 )
 
 

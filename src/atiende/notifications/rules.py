@@ -71,7 +71,9 @@ def ticket_created(event: TicketCreated) -> None:
     ticket = event.ticket
     if workflow.has_own_lifecycle(ticket.kind):
         return  # a change's owner and approvers are told by the changes domain
-    _routed(ticket, event.actor_id)
+    # Assigned at creation, by its creator or automatically (assigned_by: the system account,
+    # tickets/routing.py): the assignee is told once, and the team's queue never hears of it.
+    _routed(ticket, event.assigned_by or event.actor_id)
 
 
 @subscribe(TicketUpdated, in_transaction=True)

@@ -25,7 +25,7 @@ from atiende.core.queries import one_or_none
 from atiende.core.sanitize import clean_text
 from atiende.core.versions import check_version
 
-from . import numbering, panels, timeline, workflow
+from . import numbering, panels, routing, timeline, workflow
 from .attachments import check_upload, cleanup_on_error, guess_type, new_storage_key, safe_filename
 from .events import (
     TicketAttachmentAdded,
@@ -333,6 +333,17 @@ def ticket_create(
     with transaction.atomic(), cleanup_on_error() as written:
         if team is None:
             team = (category.team if category else None) or DeskSettings.current().default_team
+        priority = compute_priority(impact, urgency)
+        routed = None
+        if assignee is None and team is not None:
+            # Automatic assignment (routing.py): chosen before the insert, so the ticket is
+            # written assigned, as if its creator had chosen the agent.
+            facts = routing.NewTicket(
+                kind=kind, category_id=category.pk if category else None, priority=priority,
+                language=requester.language,
+            )  # fmt: skip
+            routed = routing.choose_assignee(team.pk, facts)
+        assignee_pk = assignee.pk if assignee else routed.assignee_id if routed else None
         now = clock.now()
         ticket = Ticket(
             number=numbering.next_number(kind),
@@ -340,10 +351,10 @@ def ticket_create(
             channel=channel,
             title=title,
             description=description,
-            status=workflow.status_after_assignment(Status.NEW, assignee.pk if assignee else None),
+            status=workflow.status_after_assignment(Status.NEW, assignee_pk),
             impact=impact,
             urgency=urgency,
-            priority=compute_priority(impact, urgency),
+            priority=priority,
             requester=requester,
             organization_id=requester.organization_id,
             team=team,
@@ -352,16 +363,29 @@ def ticket_create(
             created_at=now,
             updated_at=now,
         )
+        if assignee is None:
+            ticket.assignee_id = assignee_pk
         bulk.insert_instance(ticket)
         if User.organization.is_cached(requester):  # spare the answer a query for it
             ticket.organization = requester.organization
         event = timeline.record(ticket, actor=actor, type=EventType.CREATED, at=now)
+        if routed is not None:
+            note = routed.note
+            timeline.record(
+                ticket, actor=routed.actor, type=note.type, at=now, public=False,
+                field=note.field, old=note.old, new=note.new, body=note.body,
+            )  # fmt: skip
         timeline.index_new(ticket, f"{ticket.number} {title} {description}")
         _store_files(
             ticket, attachments, actor=actor, at=now, public=True, event=event, written=written
         )
         # `ticket` is for in-transaction handlers (SLA clocks, mail outbox): the row they see.
-        events.publish(TicketCreated(ticket_id=ticket.pk, actor_id=actor.pk, ticket=ticket))
+        events.publish(
+            TicketCreated(
+                ticket_id=ticket.pk, actor_id=actor.pk, ticket=ticket,
+                assigned_by=routed.actor.pk if routed and routed.assignee_id else None,
+            )
+        )  # fmt: skip
     return ticket
 
 

@@ -17,6 +17,9 @@ class TicketCreated:
     actor_id: int
     # The row just inserted (in-transaction handlers only: after commit, read it again).
     ticket: Ticket = field(repr=False, compare=False)
+    # Who chose the assignee when it was not the creator (routing.py: the system account of
+    # automatic assignment), for "assigned to you by …"; None: the creator, or no assignee.
+    assigned_by: int | None = None
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from atiende.accounts.models import Role, User
@@ -371,6 +371,14 @@ def timeline_for(actor: User, ticket: Ticket) -> QuerySet[TicketEvent]:
     if not actor.is_agent:
         events = events.filter(public=True)
     return events.order_by("created_at", "id")
+
+
+def has_timeline_entry(*, type: str, old: str = "") -> Exists:
+    """A condition on tickets (`.filter(has_timeline_entry(...))`): their timeline holds an
+    entry of `type` (with that old value), e.g. assignment's "nobody could take it". One
+    index range scan per ticket (event_ticket_time)."""
+    entries = TicketEvent.objects.filter(ticket_id=OuterRef("pk"), type=type)
+    return Exists(entries.filter(old_value=old) if old else entries)
 
 
 @dataclass(frozen=True)
