@@ -187,7 +187,11 @@ class QueueFilterForm(forms.Form):
         f["sort"].choices = [(key, SORT_LABELS[key]) for key in SORTS]
         # Other domains' filters (tickets.panels.register_queue_filter).
         for extra in panels.queue_filters():
-            f[extra.name] = _id_choice(extra.label)
+            f[extra.name] = (
+                _id_choice(extra.label)
+                if extra.by_id
+                else forms.TypedChoiceField(label=extra.label, empty_value=None, required=False)
+            )
             f[extra.name].choices = _with_blank(extra.blank, extra.choices())
 
     def extra_filters(self) -> list:
