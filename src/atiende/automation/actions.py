@@ -469,6 +469,7 @@ def tag_add(*, actor: User, ticket_id: int, name: str) -> bool:
                 ticket, actor=actor, type=EventType.FIELD, at=now, public=False, field="tags",
                 new=tag,
             )  # fmt: skip
+            transaction.on_commit(selectors.tag_name_memo.forget)
     return created
 
 
@@ -544,7 +545,9 @@ def _macro_cleaned(
     elif len(name) > NAME_MAX:
         errors["name"] = [_("Use at most %(n)d characters.") % {"n": NAME_MAX}]
     elif (
-        Macro.objects.filter(scope=scope, owner_id=owner_id, team_id=team_id, name__iexact=name)
+        Macro.objects.filter(scope=scope, name__iexact=name)
+        .filter(Q(owner_id=owner_id) if owner_id else Q(owner__isnull=True))
+        .filter(Q(team_id=team_id) if team_id else Q(team__isnull=True))
         .exclude(pk=macro.pk if macro else 0)
         .exists()
     ):

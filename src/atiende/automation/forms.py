@@ -87,7 +87,9 @@ class RuleForm(forms.Form):
         min_value=1,
         help_text=_("Time rules only: act on tickets nobody touched for this long."),
     )
-    wait_unit = forms.ChoiceField(label=_("Unit"), choices=WaitUnit.choices, required=False)
+    wait_unit = forms.ChoiceField(
+        label=_("Unit"), choices=WaitUnit.choices, required=False, initial=WaitUnit.DAYS
+    )
     calendar = forms.ChoiceField(label=_("Business calendar"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -135,7 +137,7 @@ class ActionForm(forms.Form):
         label=_("Text"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("A note, a message to the people notified, or resolution notes."),
+        help_text=_("A note, a reply, a message to the people notified, or resolution notes."),
     )
 
     def __init__(self, *args: Any, groups=(), types=None, **kwargs: Any) -> None:
@@ -234,7 +236,7 @@ def rule_data(form: RuleForm, condition_set, action_set) -> dict[str, Any]:
     return data
 
 
-def place_errors(exc, form: RuleForm, condition_set, action_set) -> None:
+def place_errors(exc, form: forms.Form, condition_set, action_set) -> None:
     """A refused rule's errors on the rows they name (`conditions.1.values`)."""
     for key, messages in exc.errors.items():
         where, _sep, rest = key.partition(".")

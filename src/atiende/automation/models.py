@@ -176,8 +176,8 @@ class Macro(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
-        verbose_name = _("macro")
-        verbose_name_plural = _("macros")
+        verbose_name = _("ticket macro")
+        verbose_name_plural = _("ticket macros")
         constraints = [
             # Exactly the owner of a personal one, the team of a team one, neither otherwise.
             models.CheckConstraint(

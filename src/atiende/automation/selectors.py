@@ -11,6 +11,7 @@ from atiende.accounts.models import Organization, Role, Team, TeamMembership, Us
 from atiende.accounts.selectors import people, team_ids_of
 from atiende.core.errors import NotFound
 from atiende.core.ids import parse_id
+from atiende.core.memo import ProcessMemo
 from atiende.core.queries import one_or_none
 from atiende.tickets.models import Category, Kind, Ticket
 
@@ -213,7 +214,17 @@ def tags_of(tickets: Sequence[Ticket]) -> dict[int, list[str]]:
 TAG_CHOICES_MAX = 500
 
 
-def tag_names() -> list[str]:
-    """The tags in use, by name (the queue's filter; an index-only scan of ticket_tag_name)."""
+def _tag_names() -> list[str]:
     rows = TicketTag.objects.order_by("name").values_list("name", flat=True).distinct()
     return list(rows[:TAG_CHOICES_MAX])
+
+
+# The queue's tag filter asks for the names on every queue (and once per saved view counted):
+# kept per process; a new tag forgets this process's copy, others see it within 10 seconds.
+tag_name_memo = ProcessMemo(_tag_names, seconds=10)
+
+
+def tag_names() -> list[str]:
+    """The tags in use, by name (the queue's filter; an index-only scan of ticket_tag_name,
+    then no query while kept)."""
+    return tag_name_memo.get()

@@ -32,7 +32,11 @@ def rule_list(request):
     _managers_only(request)
     rules = list(selectors.rules_for(request.user).select_related("calendar"))
     groups = [(label, [r for r in rules if r.trigger == value]) for value, label in Trigger.choices]
-    context = {"nav": "automation", "groups": [(lbl, rs) for lbl, rs in groups if rs]}
+    context = {
+        "nav": "automation",
+        "tab": "rules",
+        "groups": [(lbl, rs) for lbl, rs in groups if rs],
+    }
     return render(request, "automation/list.html", context)
 
 
@@ -71,6 +75,7 @@ def rule_edit(request, rule_id: int | None = None):
                 form.add_error(None, exc.first_message())
     context = {
         "nav": "automation",
+        "tab": "rules",
         "rule": rule,
         "form": form,
         "condition_set": condition_set,
@@ -122,12 +127,16 @@ def macro_list(request):
     groups = [
         (label, [(m, keeps(m)) for m in rows if m.scope == value])
         for value, label in (
-            (MacroScope.PERSONAL, _("Mine")),
+            (MacroScope.PERSONAL, _("My macros")),
             (MacroScope.TEAM, _("My teams'")),
             (MacroScope.GLOBAL, _("Everyone's")),
         )
     ]
-    context = {"nav": "macros", "groups": [(lbl, ms) for lbl, ms in groups if ms]}
+    context = {
+        "nav": "automation",
+        "tab": "macros",
+        "groups": [(lbl, ms) for lbl, ms in groups if ms],
+    }
     return render(request, "automation/macros.html", context)
 
 
@@ -158,7 +167,13 @@ def macro_edit(request, macro_id: int | None = None):
             except Forbidden as exc:
                 status = 403
                 form.add_error(None, exc.first_message())
-    context = {"nav": "macros", "macro": macro, "form": form, "action_set": action_set}
+    context = {
+        "nav": "automation",
+        "tab": "macros",
+        "macro": macro,
+        "form": form,
+        "action_set": action_set,
+    }
     return render(request, "automation/macro_edit.html", context, status=status)
 
 
@@ -215,7 +230,7 @@ def macro_bulk(request):
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect(queue_url(request))
     result = actions.macro_apply_many(
         actor=request.user,
