@@ -277,6 +277,49 @@ def test_api_automation_rules(manager, rules):
     _counted("api automation rules", client, "/automation/rules")
 
 
+@pytest.fixture
+def macros(agent, manager, team, tickets):
+    from atiende.accounts.models import TeamMembership
+    from atiende.automation import actions as automation_actions
+
+    TeamMembership.objects.filter(user=agent, team=team).update(is_lead=True)
+    for n, (owner, scope) in enumerate(
+        [(agent, "personal"), (agent, "personal"), (manager, "team"), (manager, "global")] * 2
+    ):
+        automation_actions.macro_create(
+            actor=owner,
+            data={
+                "name": f"Macro {n}",
+                "scope": scope,
+                "team": team.pk,
+                "actions": [{"type": "add_tag", "value": f"m{n}"}],
+            },
+        )
+    for ticket in tickets:
+        automation_actions.tag_add(actor=agent, ticket_id=ticket.pk, name="vip")
+
+
+def test_macro_page(agent, macros):
+    _counted("macro page", _client(agent), reverse("automation:macros"))
+
+
+def test_api_macros(agent, macros):
+    client = ApiClient(agent)
+    client.get("/me")
+    _counted("api macros", client, "/automation/macros")
+
+
+def test_desk_ticket_page_with_macros_and_tags(agent, tickets, macros):
+    path = reverse("desk:ticket", args=[tickets[0].number])
+    _counted("desk ticket page with macros and tags", _client(agent), path)
+
+
+def test_desk_queue_by_tag(agent, tickets, macros):
+    _counted(
+        "desk queue by tag", _client(agent), reverse("desk:queue"), {"view": "open", "tag": "vip"}
+    )
+
+
 def test_dashboard_page(manager, tickets):
     _counted("dashboard page", _client(manager), reverse("reports:dashboard"), {"days": 90})
 

@@ -1,10 +1,11 @@
-"""Every write of automation: rules (managers and administrators), the time-rule sweep, and
-the dry run (which writes nothing, but shares the sweep's and the engine's code so that what
-it shows is what a real run does)."""
+"""Every write of automation: rules (managers and administrators), the time-rule sweep, the
+dry run (which writes nothing, but shares the sweep's and the engine's code so that what it
+shows is what a real run does), macros (kept by their owners, applied by a person as
+themselves) and tickets' tags."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,14 +20,19 @@ from atiende.accounts.models import User
 from atiende.audit.actions import record_change, snapshot
 from atiende.audit.models import Action as AuditAction
 from atiende.core import clock
-from atiende.core.errors import DomainError, Forbidden, ValidationFailed
+from atiende.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from atiende.core.ids import id_field
+from atiende.core.queries import one_or_none
 from atiende.core.sanitize import clean_text
 from atiende.core.versions import check_version
-from atiende.tickets.models import Ticket
+from atiende.tickets import timeline
+from atiende.tickets.actions import STALE as TICKET_STALE
+from atiende.tickets.actions import BulkResult
+from atiende.tickets.models import EventType, Ticket
+from atiende.tickets.selectors import tickets_visible_to
 
 from . import engine, schema, selectors
-from .models import NAME_MAX, Rule, RuleRun, Trigger, WaitUnit
+from .models import NAME_MAX, Macro, MacroScope, Rule, RuleRun, TicketTag, Trigger, WaitUnit
 
 STALE = gettext_lazy(
     "This rule was changed by someone else (version %(current)d, you had %(yours)d)."
@@ -421,3 +427,239 @@ def _last_comments(tickets: list[Ticket]) -> dict[int, str]:
     )
     rows = Ticket.objects.filter(pk__in=[t.pk for t in tickets]).annotate(last=Subquery(last))
     return {pk: body or "" for pk, body in rows.values_list("pk", "last")}
+
+
+# --- tags ---------------------------------------------------------------------------------------
+
+
+def _tag_name(name: str) -> str:
+    tag = clean_text(str(name or "")).replace("\n", " ").strip()
+    if not tag or len(tag) > schema.TAG_MAX:
+        raise ValidationFailed.field(
+            "tag", _("Give a tag of at most %(n)d characters.") % {"n": schema.TAG_MAX}
+        )
+    return tag
+
+
+def _locked_ticket(actor: User, ticket_id: int) -> Ticket:
+    ticket = one_or_none(tickets_visible_to(actor).select_for_update().filter(pk=ticket_id))
+    if ticket is None:
+        raise NotFound()
+    return ticket
+
+
+def _require_agent(actor: User) -> None:
+    if not actor.is_active or not actor.is_agent:
+        raise Forbidden(_("Only agents can do this."))
+
+
+def tag_add(*, actor: User, ticket_id: int, name: str) -> bool:
+    """Tag a ticket the agent sees (internal timeline entry "Tags"). Answers False if it had
+    the tag already (nothing written). Rules and macros add tags through this too."""
+    _require_agent(actor)
+    tag = _tag_name(name)
+    with transaction.atomic():
+        ticket = _locked_ticket(actor, ticket_id)
+        now = clock.now()
+        _row, created = TicketTag.objects.get_or_create(
+            ticket_id=ticket.pk, name=tag, defaults={"created_at": now}
+        )
+        if created:
+            timeline.record(
+                ticket, actor=actor, type=EventType.FIELD, at=now, public=False, field="tags",
+                new=tag,
+            )  # fmt: skip
+            transaction.on_commit(selectors.tag_name_memo.forget)
+    return created
+
+
+def tag_remove(*, actor: User, ticket_id: int, name: str) -> bool:
+    """Take a tag off a ticket the agent sees; False if it did not have it."""
+    _require_agent(actor)
+    tag = str(name or "").strip()
+    with transaction.atomic():
+        ticket = _locked_ticket(actor, ticket_id)
+        deleted, _rows = TicketTag.objects.filter(ticket_id=ticket.pk, name=tag).delete()
+        if deleted:
+            timeline.record(
+                ticket, actor=actor, type=EventType.FIELD, at=clock.now(), public=False,
+                field="tags", old=tag,
+            )  # fmt: skip
+    return bool(deleted)
+
+
+# --- macros -------------------------------------------------------------------------------------
+
+MACRO_STALE = gettext_lazy(
+    "This macro was changed by someone else (version %(current)d, you had %(yours)d)."
+)
+
+
+def _macro_exists(actor: User, scope: str, team_id: int | None):
+    """The `exists` of a macro's actions: the rules' one, except for canned responses, which
+    are those the macro's users may all use (a personal macro: any its owner sees; a team's:
+    that team's and everyone's; everyone's: everyone's)."""
+    from atiende.canned.models import Scope as CannedScope
+    from atiende.canned.selectors import responses_visible_to
+
+    def exists(kind: str, ids: Iterable[int]) -> set[int]:
+        if kind != "canned":
+            return selectors.existing(kind, ids)
+        rows = responses_visible_to(actor)
+        if scope == MacroScope.GLOBAL:
+            rows = rows.filter(scope=CannedScope.GLOBAL)
+        elif scope == MacroScope.TEAM:
+            rows = rows.filter(
+                Q(scope=CannedScope.GLOBAL) | Q(scope=CannedScope.TEAM, team_id=team_id)
+            )
+        return set(rows.filter(pk__in=list(ids)).values_list("pk", flat=True))
+
+    return exists
+
+
+def _macro_cleaned(
+    actor: User, data: Mapping[str, Any], *, macro: Macro | None = None
+) -> dict[str, Any]:
+    """The macro's fields from `data` (a form's or the API's), checked; errors by field. A
+    scope (or team) the actor may not keep is a 403."""
+    from atiende.accounts.models import Team
+
+    _require_agent(actor)
+    errors: dict[str, list[str]] = {}
+    scope = str(data.get("scope") or MacroScope.PERSONAL)
+    if scope not in MacroScope.values:
+        raise ValidationFailed.field("scope", _("Choose who may use the macro."))
+    team_id = None
+    if scope == MacroScope.TEAM:
+        team_id = id_field(data.get("team"), field="team", message=_("Unknown team."))
+        if team_id is None or not Team.objects.filter(pk=team_id).exists():
+            raise ValidationFailed.field("team", _("Choose the team."))
+    owner_id = actor.pk if scope == MacroScope.PERSONAL else None
+    if macro is not None and scope == MacroScope.PERSONAL and macro.scope == scope:
+        owner_id = macro.owner_id
+    if not selectors.can_keep(actor, scope=scope, team_id=team_id, owner_id=owner_id):
+        raise Forbidden(_("You may not keep macros shared this way."))
+    name = clean_text(str(data.get("name") or "")).replace("\n", " ").strip()
+    if not name:
+        errors["name"] = [_("Give the macro a name.")]
+    elif len(name) > NAME_MAX:
+        errors["name"] = [_("Use at most %(n)d characters.") % {"n": NAME_MAX}]
+    elif (
+        Macro.objects.filter(scope=scope, name__iexact=name)
+        .filter(Q(owner_id=owner_id) if owner_id else Q(owner__isnull=True))
+        .filter(Q(team_id=team_id) if team_id else Q(team__isnull=True))
+        .exclude(pk=macro.pk if macro else 0)
+        .exists()
+    ):
+        errors["name"] = [_("Another macro shared this way has this name.")]
+    try:
+        parsed = schema.parse_actions(
+            data.get("actions"),
+            exists=_macro_exists(actor, scope, team_id),
+            allowed=schema.MACRO_ACTIONS,
+        )
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+        parsed = ()
+    if errors:
+        raise ValidationFailed(errors=errors)
+    return {
+        "name": name,
+        "scope": scope,
+        "team_id": team_id,
+        "owner_id": owner_id,
+        "actions": [a.as_dict() for a in parsed],
+    }
+
+
+def _macro_store(macro: Macro, cleaned: dict[str, Any]) -> None:
+    for key, value in cleaned.items():
+        setattr(macro, key, value)
+    macro.__dict__.pop("spec", None)
+
+
+def macro_create(*, actor: User, data: Mapping[str, Any]) -> Macro:
+    """A new macro. `data`: name, scope (personal, team, global), team (a team macro's),
+    actions (rows of schema.Action, of schema.MACRO_ACTIONS)."""
+    cleaned = _macro_cleaned(actor, data)
+    with transaction.atomic():
+        now = clock.now()
+        macro = Macro(created_by=actor, created_at=now, updated_at=now)
+        _macro_store(macro, cleaned)
+        macro.save()
+        record_change(actor=actor, action=AuditAction.CREATED, obj=macro)
+    return macro
+
+
+def macro_update(
+    *, actor: User, macro_id: int, data: Mapping[str, Any], version: Any = None
+) -> Macro:
+    selectors.macro_kept(actor, macro_id)  # others: 404, as for a missing macro
+    with transaction.atomic():
+        macro = Macro.objects.select_for_update().get(pk=macro_id)
+        check_version(macro.version, version, stale=MACRO_STALE)
+        cleaned = _macro_cleaned(actor, data, macro=macro)
+        before = snapshot(macro)
+        _macro_store(macro, cleaned)
+        macro.updated_at = clock.now()
+        macro.version += 1
+        macro.save()
+        record_change(actor=actor, action=AuditAction.UPDATED, obj=macro, before=before)
+    return macro
+
+
+def macro_delete(*, actor: User, macro_id: int) -> None:
+    selectors.macro_kept(actor, macro_id)  # others: 404
+    with transaction.atomic():
+        macro = Macro.objects.select_for_update().get(pk=macro_id)
+        record_change(actor=actor, action=AuditAction.DELETED, obj=macro)
+        macro.delete()
+
+
+@dataclass(frozen=True)
+class MacroApplied:
+    ticket: Ticket  # as the macro left it (its new version)
+    lines: tuple[str, ...]  # what was done, in words
+
+
+def _apply_one(actor: User, macro: Macro, ticket_id: int, version: Any) -> MacroApplied:
+    source = engine.Source(kind=engine.Source.MACRO, id=macro.pk, name=macro.name)
+    spec = macro.spec
+    with transaction.atomic():
+        ticket = _locked_ticket(actor, ticket_id)
+        check_version(ticket.version, version, stale=TICKET_STALE)
+        for action in spec:
+            try:
+                engine.perform(action, by=source, ticket_id=ticket.pk, actor=actor)
+            except engine.ActionFailed as exc:
+                raise ValidationFailed(str(exc)) from exc
+        lines = tuple(engine.describe(a) for a in spec)
+        engine.trace(
+            ticket.pk, bot=actor, rule_name=macro.name, lines=lines, field=engine.MACRO_FIELD
+        )
+        ticket.refresh_from_db()
+    return MacroApplied(ticket=ticket, lines=lines)
+
+
+def macro_apply(*, actor: User, macro_id: int, ticket_id: int, version: Any) -> MacroApplied:
+    """Apply a macro to a ticket as `actor`: each action through the tickets' own actions
+    with the actor's permissions and the workflow's guards, the actor the author of its
+    replies and changes, one timeline entry naming the macro. All or nothing: one refused
+    action undoes the others (the DomainError is raised). `version` is the ticket version
+    the actor's page read: a stale one is a Conflict (409); None does not check."""
+    macro = selectors.macro_get(actor, macro_id)  # one they may not use (requesters: any): 404
+    return _apply_one(actor, macro, ticket_id, version)
+
+
+def macro_apply_many(*, actor: User, macro_id: int, ticket_ids: Sequence[int]) -> BulkResult:
+    """The desk queue's bulk "Apply macro": each ticket on its own, all or nothing per ticket,
+    as tickets.actions.bulk_update reports (done, and why each other one failed)."""
+    macro = selectors.macro_get(actor, macro_id)  # requesters see none: 404
+    result = BulkResult(done=[], failed={})
+    for ticket_id in ticket_ids:
+        try:
+            _apply_one(actor, macro, ticket_id, None)
+            result.done.append(ticket_id)
+        except DomainError as exc:
+            result.failed[ticket_id] = exc.first_message()
+    return result

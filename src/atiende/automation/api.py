@@ -1,6 +1,8 @@
-"""Automation rules over the API (managers and administrators; docs/automation.md): list,
-create, read, change, enable or disable, reorder, delete, and the dry run. Conditions and
-actions are typed rows (never free JSON), checked by the same schema as the desk's pages."""
+"""Automation over the API (docs/automation.md). Rules (managers and administrators): list,
+create, read, change, enable or disable, reorder, delete, and the dry run. Macros (agents):
+list, create, read, change, delete, apply to a ticket (with its version) or to several.
+Conditions and actions are typed rows (never free JSON), checked by the same schema as the
+desk's pages."""
 
 from __future__ import annotations
 
@@ -13,11 +15,11 @@ from ninja import Status as Reply
 from pydantic import Field
 
 from atiende.core.api import Id, InputSchema, errors
-from atiende.core.errors import Forbidden
+from atiende.core.errors import Forbidden, ValidationFailed
 
 from . import actions, schema, selectors
 from .actions import WAIT_MAX
-from .models import NAME_MAX, Rule, Trigger, WaitUnit
+from .models import NAME_MAX, Macro, MacroScope, Rule, Trigger, WaitUnit
 
 router = Router(tags=["automation"])
 
@@ -241,3 +243,186 @@ def dry_run(request, payload: RuleIn):
         for h in found.hits
     ]  # fmt: skip
     return {"looked_at": found.looked_at, "matched": len(hits), "hits": hits}
+
+
+# --- macros -------------------------------------------------------------------------------------
+
+MacroScopeName = MacroScope
+MacroActionName = Literal[
+    "set_field", "set_status", "reply_canned", "reply", "add_note", "add_tag", "follow"
+]  # fmt: skip
+
+
+class MacroActionIn(InputSchema):
+    type: MacroActionName
+    field: str = Field("", max_length=40, description="set_field: which field; set_status: "
+                       "the resolution code or the pending reason.")  # fmt: skip
+    value: str = Field("", max_length=200, description='An id, a code, a status, a tag, or '
+                       '"me" (follow: whoever applies the macro).')  # fmt: skip
+    text: str = Field("", max_length=schema.TEXT_MAX, description="A reply, a note, notes.")
+
+
+class MacroIn(InputSchema):
+    name: str = Field(max_length=NAME_MAX)
+    scope: MacroScopeName = Field(
+        MacroScope.PERSONAL,
+        description="personal (only you), team (its members; kept by its leads and "
+        "managers), global (everyone; kept by managers).",
+    )
+    team: Id | None = Field(None, description="The team of a team macro.")
+    actions: list[MacroActionIn] = Field(min_length=1, max_length=schema.ACTIONS_MAX)
+
+
+class MacroPatch(InputSchema):
+    name: str | None = Field(None, max_length=NAME_MAX)
+    scope: MacroScopeName | None = None
+    team: Id | None = None
+    actions: list[MacroActionIn] | None = Field(None, max_length=schema.ACTIONS_MAX)
+    version: int | None = Field(None, description="The version read; a stale one is a 409.")
+
+
+class MacroOut(Schema):
+    id: int
+    name: str
+    scope: str
+    team: int | None
+    owner: int | None
+    actions: list[ActionOut]
+    can_edit: bool = Field(description="Whether the caller keeps it (may change or delete it).")
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class MacroApplyIn(InputSchema):
+    version: int | None = Field(
+        None, description="The ticket's version the caller read; a stale one is a 409."
+    )
+
+
+class MacroAppliedOut(Schema):
+    ticket_id: int
+    number: str
+    version: int = Field(description="The ticket's version after the macro.")
+    done: list[str] = Field(description="What the macro did, in words.")
+
+
+class MacroManyIn(InputSchema):
+    ticket_ids: list[Id] = Field(default_factory=list, max_length=100)
+
+
+class MacroFailedOut(Schema):
+    ticket_id: int
+    detail: str
+
+
+class MacroManyOut(Schema):
+    done: list[int]
+    failed: list[MacroFailedOut]
+
+
+def macro_data(macro: Macro, actor) -> dict[str, Any]:
+    return {
+        "id": macro.pk,
+        "name": macro.name,
+        "scope": macro.scope,
+        "team": macro.team_id,
+        "owner": macro.owner_id,
+        "actions": macro.actions,
+        "can_edit": selectors.can_keep(
+            actor, scope=macro.scope, team_id=macro.team_id, owner_id=macro.owner_id
+        ),
+        "version": macro.version,
+        "created_at": macro.created_at,
+        "updated_at": macro.updated_at,
+    }
+
+
+@router.get(
+    "/automation/macros",
+    response={200: list[MacroOut], **errors(401)},
+    url_name="automation_macro_list",
+    summary="The macros you may apply or keep (yours, your teams', everyone's)",
+)
+def macro_list(request):
+    return [macro_data(m, request.user) for m in selectors.macros_listed_for(request.user)]
+
+
+@router.post(
+    "/automation/macros",
+    response={201: MacroOut, **errors(401, 403, 422)},
+    url_name="automation_macro_create",
+    summary="Create a macro (personal; a team's if you lead it; everyone's if a manager)",
+)
+def macro_create(request, payload: MacroIn):
+    macro = actions.macro_create(actor=request.user, data=payload.dict())
+    return Reply(201, macro_data(macro, request.user))
+
+
+@router.get(
+    "/automation/macros/{macro_id}",
+    response={200: MacroOut, **errors(401, 404, 422)},
+    url_name="automation_macro_detail",
+    summary="A macro",
+)
+def macro_detail(request, macro_id: Id):
+    return macro_data(selectors.macro_listed(request.user, macro_id), request.user)
+
+
+@router.patch(
+    "/automation/macros/{macro_id}",
+    response={200: MacroOut, **errors(401, 403, 404, 409, 422)},
+    url_name="automation_macro_update",
+    summary="Change a macro you keep (the fields sent)",
+)
+def macro_update(request, macro_id: Id, payload: MacroPatch):
+    current = selectors.macro_kept(request.user, macro_id)
+    data = {"name": current.name, "scope": current.scope, "team": current.team_id,
+            "actions": current.actions}  # fmt: skip
+    data.update({k: v for k, v in payload.dict(exclude_unset=True).items() if k != "version"})
+    macro = actions.macro_update(
+        actor=request.user, macro_id=current.pk, data=data, version=payload.version
+    )
+    return macro_data(macro, request.user)
+
+
+@router.delete(
+    "/automation/macros/{macro_id}",
+    response={204: None, **errors(401, 404, 422)},
+    url_name="automation_macro_delete",
+    summary="Delete a macro you keep (the timelines keep what it did)",
+)
+def macro_delete(request, macro_id: Id):
+    actions.macro_delete(actor=request.user, macro_id=macro_id)
+    return Reply(204, None)
+
+
+@router.post(
+    "/tickets/{ticket_id}/macros/{macro_id}",
+    response={200: MacroAppliedOut, **errors(401, 403, 404, 409, 422)},
+    url_name="automation_macro_apply",
+    summary="Apply a macro to a ticket, as you: all of its actions or none",
+)
+def macro_apply(request, ticket_id: Id, macro_id: Id, payload: MacroApplyIn):
+    done = actions.macro_apply(
+        actor=request.user, macro_id=macro_id, ticket_id=ticket_id, version=payload.version
+    )
+    return {"ticket_id": done.ticket.pk, "number": done.ticket.number,
+            "version": done.ticket.version, "done": list(done.lines)}  # fmt: skip
+
+
+@router.post(
+    "/automation/macros/{macro_id}/apply",
+    response={200: MacroManyOut, **errors(401, 403, 404, 422)},
+    url_name="automation_macro_apply_many",
+    summary="Apply a macro to several tickets, each all or nothing; says why each failed",
+)
+def macro_apply_many(request, macro_id: Id, payload: MacroManyIn):
+    selectors.macro_get(request.user, macro_id)  # one you may not use: 404
+    if not payload.ticket_ids:
+        raise ValidationFailed.field("ticket_ids", _("Select at least one ticket."))
+    result = actions.macro_apply_many(
+        actor=request.user, macro_id=macro_id, ticket_ids=payload.ticket_ids
+    )
+    failed = [{"ticket_id": pk, "detail": why} for pk, why in result.failed.items()]
+    return {"done": result.done, "failed": failed}

@@ -10,7 +10,10 @@ class AutomationConfig(AppConfig):
     def ready(self) -> None:
         from atiende.tickets.timeline import register_field
 
-        from . import subscribers  # noqa: F401 - registers the event subscribers
+        from . import panels, subscribers  # noqa: F401 - registers the event subscribers
+
+        panels.register_all()
 
         register_field("automation", lambda: str(_("Automation rule")))
         register_field("tags", lambda: str(_("Tags")))
+        register_field("macro", lambda: str(_("Macro")))

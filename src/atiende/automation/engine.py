@@ -32,6 +32,7 @@ from atiende.tickets.models import EventType, Ticket
 from .models import EVENT_TRIGGERS, Rule
 from .schema import (
     CONDITION_FIELDS,
+    ME,
     SETTABLE_FIELDS,
     Action,
     ActionType,
@@ -46,6 +47,7 @@ log = logging.getLogger(__name__)
 # How many rules may be triggered by rules, one after the other, from one change.
 MAX_DEPTH = 5
 TRACE_FIELD = "automation"
+MACRO_FIELD = "macro"
 
 
 # --- the rules, kept in memory --------------------------------------------------------------
@@ -56,6 +58,33 @@ class LoadedRule:
     id: int
     name: str
     spec: RuleSpec
+
+    @property
+    def source(self) -> Source:
+        return Source(kind=Source.RULE, id=self.id, name=self.name)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Who the actions come from: a rule (done as the system user) or a macro (done as the
+    person who applied it). Named in the timeline's trace and in a priority override's reason."""
+
+    RULE = "rule"
+    MACRO = "macro"
+
+    kind: str
+    id: int
+    name: str
+
+    @property
+    def reason(self) -> str:
+        if self.kind == Source.MACRO:
+            return _("Macro “%(name)s”") % {"name": self.name}
+        return _("Automation rule “%(rule)s”") % {"rule": self.name}
+
+    @property
+    def trace_field(self) -> str:
+        return MACRO_FIELD if self.kind == Source.MACRO else TRACE_FIELD
 
 
 def _load_rules() -> dict[str, tuple[LoadedRule, ...]]:
@@ -192,6 +221,8 @@ def describe(action: Action) -> str:
         return _("Add the tag “%(tag)s”") % {"tag": action.value}
     if t == ActionType.ADD_NOTE:
         return _("Add an internal note")
+    if t == ActionType.REPLY:
+        return _("Reply to the requester")
     if t == ActionType.REPLY_CANNED:
         return _("Reply with “%(title)s”") % {"title": _ref_name("canned", action.value)}
     if t == ActionType.NOTIFY:
@@ -202,6 +233,8 @@ def describe(action: Action) -> str:
         }.get(action.value) or _ref_name("agent", action.value)
         return _("Notify %(whom)s") % {"whom": whom}
     if t == ActionType.FOLLOW:
+        if action.value == ME:
+            return _("Follow the ticket")
         return _("Make %(agent)s follow") % {"agent": _ref_name("agent", action.value)}
     if t == ActionType.LINK_PROBLEM:
         return _("Link to %(number)s") % {"number": _ref_name("problem", action.value)}
@@ -221,24 +254,28 @@ def _ref_name(kind: str, value: str) -> str:
 # --- doing it ---------------------------------------------------------------------------------
 
 
-class RuleFailed(Exception):
-    pass
+class ActionFailed(Exception):
+    """An action that cannot be done for a reason of its own (a gone canned response or
+    agent), besides the DomainErrors of the tickets' actions."""
 
 
-def _do(action: Action, *, rule: LoadedRule, ticket_id: int, bot: User) -> None:
+def perform(action: Action, *, by: Source, ticket_id: int, actor: User) -> None:
+    """Do one action on a ticket as `actor`, through the tickets' own actions (their access
+    checks, workflow guards, timeline, events): the one executor of rules (actor the system
+    user) and macros (the person applying it). A refusal raises a DomainError or
+    ActionFailed; the caller's transaction decides what is undone."""
     from atiende.tickets import actions as ticket_actions
 
     t = action.type
-    reason = _("Automation rule “%(rule)s”") % {"rule": rule.name}
     if t == ActionType.SET_FIELD:
         if action.field == "priority":
             ticket_actions.ticket_priority_set(
-                actor=bot, ticket_id=ticket_id, version=None, priority=int(action.value),
-                reason=reason,
+                actor=actor, ticket_id=ticket_id, version=None, priority=int(action.value),
+                reason=by.reason,
             )  # fmt: skip
         else:
             ticket_actions.ticket_update(
-                actor=bot, ticket_id=ticket_id, version=None,
+                actor=actor, ticket_id=ticket_id, version=None,
                 changes={action.field: action.value or None},
             )  # fmt: skip
     elif t == ActionType.SET_STATUS:
@@ -249,7 +286,7 @@ def _do(action: Action, *, rule: LoadedRule, ticket_id: int, bot: User) -> None:
             return
         resolving = action.value == Status.RESOLVED
         ticket_actions.ticket_transition(
-            actor=bot,
+            actor=actor,
             ticket_id=ticket_id,
             to=action.value,
             resolution_code=action.field if resolving else "",
@@ -258,23 +295,25 @@ def _do(action: Action, *, rule: LoadedRule, ticket_id: int, bot: User) -> None:
             comment="" if resolving else action.text,
         )
     elif t == ActionType.ADD_NOTE:
-        ticket_actions.comment_add(actor=bot, ticket_id=ticket_id, body=action.text, public=False)
-    elif t == ActionType.REPLY_CANNED:
+        ticket_actions.comment_add(actor=actor, ticket_id=ticket_id, body=action.text, public=False)
+    elif t in (ActionType.REPLY_CANNED, ActionType.REPLY):
         from atiende.canned import placeholders
-        from atiende.canned.models import CannedResponse
 
-        canned = CannedResponse.objects.filter(pk=int(action.value)).first()
-        if canned is None:
-            raise RuleFailed(_("The canned response no longer exists."))
+        text = action.text
+        if t == ActionType.REPLY_CANNED:
+            text = _canned_text(action, by=by, actor=actor)
         ticket = Ticket.objects.select_related("requester").get(pk=ticket_id)
-        body = placeholders.render(canned.body, ticket=ticket, agent=bot)
-        ticket_actions.comment_add(actor=bot, ticket_id=ticket_id, body=body, public=True)
+        body = placeholders.render(text, ticket=ticket, agent=actor)
+        ticket_actions.comment_add(actor=actor, ticket_id=ticket_id, body=body, public=True)
     elif t == ActionType.NOTIFY:
-        _notify(action, rule=rule, ticket_id=ticket_id)
+        _notify(action, by=by, ticket_id=ticket_id)
     elif t == ActionType.FOLLOW:
-        agent = User.objects.filter(pk=int(action.value), is_active=True).first()
+        if action.value == ME and by.kind == Source.MACRO:
+            agent: User | None = actor
+        else:
+            agent = User.objects.filter(pk=int(action.value), is_active=True).first()
         if agent is None or not agent.is_agent:
-            raise RuleFailed(_("The agent to follow is not active any more."))
+            raise ActionFailed(_("The agent to follow is not active any more."))
         ticket_actions.ticket_follow(actor=agent, ticket_id=ticket_id)
     elif t == ActionType.LINK_PROBLEM:
         from django.db.models import Q
@@ -286,32 +325,39 @@ def _do(action: Action, *, rule: LoadedRule, ticket_id: int, bot: User) -> None:
         )
         if not TicketLink.objects.filter(pair).exists():
             ticket_actions.ticket_link_add(
-                actor=bot, ticket_id=ticket_id, other=int(action.value),
+                actor=actor, ticket_id=ticket_id, other=int(action.value),
                 link_type=LinkType.CAUSED_BY,
             )  # fmt: skip
     elif t == ActionType.ADD_TAG:
-        from .models import TicketTag
+        from .actions import tag_add
 
-        now = clock.now()
-        _tag, created = TicketTag.objects.get_or_create(
-            ticket_id=ticket_id, name=action.value, defaults={"created_at": now}
-        )
-        if created:
-            timeline.record(
-                ticket_id, actor=bot, type=EventType.FIELD, at=now, public=False, field="tags",
-                new=action.value,
-            )  # fmt: skip
+        tag_add(actor=actor, ticket_id=ticket_id, name=action.value)
     elif t == ActionType.WEBHOOK:
         from atiende.webhooks.subscribers import enqueue_to
 
         if not enqueue_to(
-            int(action.value), "automation.rule", ticket_id=ticket_id, actor_id=bot.pk,
-            data={"rule": {"id": rule.id, "name": rule.name}},
+            int(action.value), "automation.rule", ticket_id=ticket_id, actor_id=actor.pk,
+            data={"rule": {"id": by.id, "name": by.name}},
         ):  # fmt: skip
-            raise RuleFailed(_("The webhook is off, gone, or may not see this ticket."))
+            raise ActionFailed(_("The webhook is off, gone, or may not see this ticket."))
 
 
-def _notify(action: Action, *, rule: LoadedRule, ticket_id: int) -> None:
+def _canned_text(action: Action, *, by: Source, actor: User) -> str:
+    """A canned response's text: for a rule any shared one; for a macro one the person
+    applying it may use (their own, their teams', everyone's)."""
+    from atiende.canned.models import CannedResponse
+    from atiende.canned.selectors import responses_visible_to
+
+    rows = CannedResponse.objects.all()
+    if by.kind == Source.MACRO:
+        rows = responses_visible_to(actor)
+    canned = rows.filter(pk=int(action.value)).only("body").first()
+    if canned is None:
+        raise ActionFailed(_("The canned response no longer exists."))
+    return canned.body
+
+
+def _notify(action: Action, *, by: Source, ticket_id: int) -> None:
     from atiende.accounts.models import TeamMembership
     from atiende.notifications.actions import notify
 
@@ -332,16 +378,18 @@ def _notify(action: Action, *, rule: LoadedRule, ticket_id: int) -> None:
         users = [int(action.value)]
     else:
         users = []
-    params = {"number": ticket.number, "rule": rule.name, "message": action.text}
+    params = {"number": ticket.number, "rule": by.name, "message": action.text}
     notify(user_ids=users, verb="automation_notice", ticket_id=ticket_id, params=params)
 
 
-def trace(ticket_id: int, *, bot: User, rule_name: str, lines: Iterable[str]) -> None:
-    """The timeline's note of which rule did what (internal): actor the system user, the rule
-    named in the entry."""
+def trace(
+    ticket_id: int, *, bot: User, rule_name: str, lines: Iterable[str], field: str = TRACE_FIELD
+) -> None:
+    """The timeline's note of which rule (or macro: `field` MACRO_FIELD, `bot` the person)
+    did what (internal), the rule or macro named in the entry."""
     timeline.record(
         ticket_id, actor=bot, type=EventType.FIELD, at=clock.now(), public=False,
-        field=TRACE_FIELD, new=rule_name, body="\n".join(lines),
+        field=field, new=rule_name, body="\n".join(lines),
     )  # fmt: skip
 
 
@@ -354,8 +402,8 @@ def apply(rule: LoadedRule, ticket_id: int, *, bot: User | None = None) -> list[
     try:
         with transaction.atomic():
             for action in rule.spec.actions:
-                _do(action, rule=rule, ticket_id=ticket_id, bot=bot)
-    except (DomainError, RuleFailed) as exc:
+                perform(action, by=rule.source, ticket_id=ticket_id, actor=bot)
+    except (DomainError, ActionFailed) as exc:
         message = exc.first_message() if isinstance(exc, DomainError) else str(exc)
         lines = [_("Did nothing: %(why)s") % {"why": message}]
     except Exception:  # a rule must never break the change that triggered it

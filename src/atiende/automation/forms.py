@@ -10,6 +10,7 @@ from django import forms
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
+from atiende.tickets.forms.desk import IdListField
 from atiende.tickets.models import PendingReason, ResolutionCode, Status
 
 from . import schema, selectors
@@ -86,7 +87,9 @@ class RuleForm(forms.Form):
         min_value=1,
         help_text=_("Time rules only: act on tickets nobody touched for this long."),
     )
-    wait_unit = forms.ChoiceField(label=_("Unit"), choices=WaitUnit.choices, required=False)
+    wait_unit = forms.ChoiceField(
+        label=_("Unit"), choices=WaitUnit.choices, required=False, initial=WaitUnit.DAYS
+    )
     calendar = forms.ChoiceField(label=_("Business calendar"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -134,12 +137,14 @@ class ActionForm(forms.Form):
         label=_("Text"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("A note, a message to the people notified, or resolution notes."),
+        help_text=_("A note, a reply, a message to the people notified, or resolution notes."),
     )
 
-    def __init__(self, *args: Any, groups=(), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, groups=(), types=None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["type"].choices = BLANK + list(schema.ACTION_LABELS.items())  # type: ignore[attr-defined]
+        labels = [(t, label) for t, label in schema.ACTION_LABELS.items()
+                  if types is None or t in types]  # fmt: skip
+        self.fields["type"].choices = BLANK + labels  # type: ignore[attr-defined]
         self.fields["target"].choices = BLANK + list(groups)  # type: ignore[attr-defined]
         codes = [(c.code, c.label()) for c in ResolutionCode.objects.filter(is_active=True)]
         self.fields["detail"].choices = [  # type: ignore[attr-defined]
@@ -157,6 +162,8 @@ class ActionForm(forms.Form):
         row = {"type": kind, "field": "", "value": "", "text": data.get("text") or ""}
         if kind == schema.ActionType.SET_FIELD:
             row["field"], row["value"] = prefix, value
+            if prefix not in schema.SETTABLE_FIELDS:
+                row["field"], row["value"] = "", ""
         elif kind == schema.ActionType.ADD_TAG:
             row["value"] = data.get("tag") or ""
         elif kind == schema.ActionType.SET_STATUS:
@@ -229,7 +236,7 @@ def rule_data(form: RuleForm, condition_set, action_set) -> dict[str, Any]:
     return data
 
 
-def place_errors(exc, form: RuleForm, condition_set, action_set) -> None:
+def place_errors(exc, form: forms.Form, condition_set, action_set) -> None:
     """A refused rule's errors on the rows they name (`conditions.1.values`)."""
     for key, messages in exc.errors.items():
         where, _sep, rest = key.partition(".")
@@ -245,3 +252,101 @@ def place_errors(exc, form: RuleForm, condition_set, action_set) -> None:
             target.add_error(name, message)
     if not exc.errors:
         form.add_error(None, exc.detail)
+
+
+# --- macros ---------------------------------------------------------------------------------
+
+
+def _macro_action_groups(actor) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The values a macro's action may name: fields, statuses, the canned responses the
+    person may use, and whom to make follow ("me" first)."""
+    from atiende.canned.selectors import responses_visible_to
+    from atiende.tickets.models import Impact, Priority, Urgency
+
+    choice = {"priority": Priority, "impact": Impact, "urgency": Urgency}
+    groups = []
+    for name, label in schema.SETTABLE_FIELDS.items():
+        if name in choice:
+            options = [(str(v), str(lbl)) for v, lbl in choice[name].choices]
+        else:
+            options = selectors.options(name)
+        groups.append((str(label), [(f"{name}:{v}", lbl) for v, lbl in options]))
+    statuses = [(s.value, str(s.label)) for s in Status if s.value in _STATUS_TARGETS]
+    groups.append((str(_("Status")), [(f"status:{v}", lbl) for v, lbl in statuses]))
+    canned = responses_visible_to(actor).order_by("title").values_list("pk", "title")[:2000]
+    groups.append((str(_("Canned response")), [(f"canned:{pk}", t) for pk, t in canned]))
+    follow = [(f"follow:{schema.ME}", str(_("Me (whoever applies the macro)")))]
+    follow += [(f"follow:{v}", lbl) for v, lbl in selectors.options("agent")]
+    groups.append((str(_("Who follows")), follow))
+    return groups
+
+
+class MacroForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=NAME_MAX)
+    scope = forms.ChoiceField(label=_("Shared with"))
+    team = forms.ChoiceField(
+        label=_("Team"), required=False, help_text=_("For a team's macro: its members use it.")
+    )
+
+    def __init__(self, *args: Any, actor, **kwargs: Any) -> None:
+        from .models import MacroScope
+
+        super().__init__(*args, **kwargs)
+        scopes = [(MacroScope.PERSONAL.value, _("Only me"))]
+        teams = selectors.led_team_ids(actor)
+        if teams:
+            scopes.append((MacroScope.TEAM.value, _("A team")))
+        if actor.is_manager:
+            scopes.append((MacroScope.GLOBAL.value, _("Everyone")))
+        self.fields["scope"].choices = scopes  # type: ignore[attr-defined]
+        names = dict(selectors.options("team"))
+        self.fields["team"].choices = BLANK + [  # type: ignore[attr-defined]
+            (str(pk), names.get(str(pk), str(pk))) for pk in teams if str(pk) in names
+        ]
+
+
+def build_macro(actor, data=None, macro=None):
+    """The macro form and its action rows, bound to `data` or filled from `macro`."""
+    initial = None
+    rows: list[dict] = []
+    if macro is not None:
+        initial = {"name": macro.name, "scope": macro.scope, "team": str(macro.team_id or "")}
+        fake = Rule(actions=macro.actions, conditions=[])
+        rows = initial_rows(fake)[1][: len(macro.actions)]
+        for row in rows:
+            if row["type"] == schema.ActionType.REPLY:
+                row["target"] = ""
+    rows += [{}] * ACTION_ROWS
+    form = MacroForm(data, actor=actor, initial=initial)
+    action_set = ActionFormSet(
+        data, initial=None if data else rows, prefix="actions",
+        form_kwargs={"groups": _macro_action_groups(actor), "types": schema.MACRO_ACTIONS},
+    )  # fmt: skip
+    return form, action_set
+
+
+def macro_data(form: MacroForm, action_set) -> dict[str, Any]:
+    data = dict(form.cleaned_data)
+    data["actions"] = [r for r in (f.row() for f in action_set.forms) if r is not None]
+    return data
+
+
+def place_macro_errors(exc, form: MacroForm, action_set) -> None:
+    place_errors(exc, form, [], action_set)
+
+
+class MacroBulkForm(forms.Form):
+    """The queue's bulk "Apply a macro": the ticked tickets and the macro chosen."""
+
+    ticket_ids = IdListField(label=_("Tickets"))
+    macro = forms.TypedChoiceField(
+        label=_("Macro"),
+        coerce=int,
+        error_messages={"required": _("Choose a macro."), "invalid_choice": _("Choose a macro.")},
+    )
+
+    def __init__(self, *args: Any, actor, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["macro"].choices = [  # type: ignore[attr-defined]
+            (str(pk), name) for pk, name in selectors.macro_choices(actor)
+        ]

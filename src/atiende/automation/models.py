@@ -127,3 +127,77 @@ class TicketTag(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class MacroScope(models.TextChoices):
+    PERSONAL = "personal", _("Personal")
+    TEAM = "team", _("Team")
+    GLOBAL = "global", _("Everyone")
+
+
+class Macro(models.Model):
+    """A named set of actions a person applies to a ticket (or many) in one click, as
+    themselves. Personal (its owner), a team's (its members; kept by its leads and
+    managers) or everyone's (kept by managers). `actions` holds schema.Action rows of
+    schema.MACRO_ACTIONS, validated by schema.parse_actions (actions.macro_create)."""
+
+    name = models.CharField(_("name"), max_length=NAME_MAX)
+    scope = models.CharField(_("shared with"), max_length=8, choices=MacroScope)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # macro_owner_name
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # macro_team_name
+    )
+    actions = models.JSONField(_("actions"), default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"))
+    updated_at = models.DateTimeField(_("updated"))
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("ticket macro")
+        verbose_name_plural = _("ticket macros")
+        constraints = [
+            # Exactly the owner of a personal one, the team of a team one, neither otherwise.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(scope="personal", owner__isnull=False, team__isnull=True)
+                    | models.Q(scope="team", owner__isnull=True, team__isnull=False)
+                    | models.Q(scope="global", owner__isnull=True, team__isnull=True)
+                ),
+                name="macro_scope_owner_team",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["scope", "name"], name="macro_scope_name"),
+            models.Index(fields=["owner", "name"], name="macro_owner_name"),
+            models.Index(fields=["team", "name"], name="macro_team_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @cached_property
+    def spec(self) -> tuple[schema.Action, ...]:
+        return schema.parse_actions(self.actions, allowed=schema.MACRO_ACTIONS)

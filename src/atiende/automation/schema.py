@@ -116,6 +116,7 @@ class ActionType(StrEnum):
     ADD_TAG = "add_tag"  # value the tag
     ADD_NOTE = "add_note"  # text (internal)
     REPLY_CANNED = "reply_canned"  # value a canned response's id (public reply)
+    REPLY = "reply"  # text: a public reply (placeholders filled in)
     NOTIFY = "notify"  # value: "assignee", "team" or a user's id; text the message
     FOLLOW = "follow"  # value an agent's id
     LINK_PROBLEM = "link_problem"  # value a problem ticket's id or number
@@ -128,6 +129,7 @@ ACTION_LABELS = {
     ActionType.ADD_TAG: gettext_lazy("Add a tag"),
     ActionType.ADD_NOTE: gettext_lazy("Add an internal note"),
     ActionType.REPLY_CANNED: gettext_lazy("Reply with a canned response"),
+    ActionType.REPLY: gettext_lazy("Reply with this text"),
     ActionType.NOTIFY: gettext_lazy("Notify people"),
     ActionType.FOLLOW: gettext_lazy("Make an agent follow"),
     ActionType.LINK_PROBLEM: gettext_lazy("Link to a problem"),
@@ -144,6 +146,12 @@ SETTABLE_FIELDS: dict[str, Any] = {
 }
 NOTIFY_ROLES = ("assignee", "team", "requester")
 TAG_MAX = 40
+# A macro's follow action may name "me": whoever applies the macro.
+ME = "me"
+# What a macro may do (a person applies it, as themselves): no notices, links or webhooks.
+MACRO_ACTIONS = (ActionType.SET_FIELD, ActionType.SET_STATUS, ActionType.REPLY_CANNED,
+                 ActionType.REPLY, ActionType.ADD_NOTE, ActionType.ADD_TAG,
+                 ActionType.FOLLOW)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -254,10 +262,17 @@ def _check_values(
 
 
 def parse_actions(
-    data: Any, *, exists: Callable[[str, Iterable[int]], set[int]] | None = None
+    data: Any,
+    *,
+    exists: Callable[[str, Iterable[int]], set[int]] | None = None,
+    allowed: Iterable[ActionType] | None = None,
 ) -> tuple[Action, ...]:
     """Rows `{type, field, value, text}` into Actions (errors as `actions.<n>.<field>`); at
-    least one action. The same `exists` as parse_conditions checks referenced rows."""
+    least one action. The same `exists` as parse_conditions checks referenced rows.
+    `allowed`: the action types this owner may use (a macro's: MACRO_ACTIONS, where a follow
+    may also name ME, the person applying it); every type when None."""
+    kinds = frozenset(allowed) if allowed is not None else frozenset(ActionType)
+    macro = allowed is not None
     errors: dict[str, list[str]] = {}
     parsed: list[Action] = []
     rows = _rows(data, "actions", ACTIONS_MAX)
@@ -268,6 +283,8 @@ def parse_actions(
         try:
             kind = ActionType(str(row.get("type", "")))
         except ValueError:
+            kind = None
+        if kind is None or kind not in kinds:
             errors[f"{where}.type"] = [_("Choose an action.")]
             continue
         action = Action(
@@ -276,7 +293,7 @@ def parse_actions(
             value=str(row.get("value") or "").strip(),
             text=str(row.get("text") or "").strip(),
         )
-        problem = _check_action(action, exists)
+        problem = _check_action(action, exists, me=macro)
         if problem:
             errors[f"{where}.{problem[0]}"] = [problem[1]]
             continue
@@ -294,7 +311,7 @@ def _ref_ok(kind: str, value: str, exists: Callable[[str, Iterable[int]], set[in
 
 
 def _check_action(
-    action: Action, exists: Callable[[str, Iterable[int]], set[int]] | None
+    action: Action, exists: Callable[[str, Iterable[int]], set[int]] | None, *, me: bool = False
 ) -> tuple[str, str] | None:
     t = action.type
     if len(action.text) > TEXT_MAX:
@@ -328,6 +345,8 @@ def _check_action(
         return None
     if t == ActionType.ADD_NOTE:
         return None if action.text else ("text", _("Write the note."))
+    if t == ActionType.REPLY:
+        return None if action.text else ("text", _("Write the reply."))
     if t == ActionType.REPLY_CANNED:
         ok = _ref_ok("canned", action.value, exists)
         return None if ok else ("value", _("Choose a canned response."))
@@ -336,6 +355,8 @@ def _check_action(
             return "value", _("Choose whom to notify.")
         return None if action.text else ("text", _("Write the message."))
     if t == ActionType.FOLLOW:
+        if me and action.value == ME:
+            return None
         return None if _ref_ok("agent", action.value, exists) else ("value", _("Choose an agent."))
     if t == ActionType.LINK_PROBLEM:
         ok = _ref_ok("problem", action.value, exists)

@@ -1,20 +1,21 @@
-"""Reads of automation: the rules (managers only), the names behind a rule's ids, and the
-options of the rule pickers."""
+"""Reads of automation: the rules (managers only), the macros (who may apply and who may
+keep each), tickets' tags, the names behind a rule's ids, and the options of the pickers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from django.db.models import QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
-from atiende.accounts.models import Organization, Role, Team, User
-from atiende.accounts.selectors import people
+from atiende.accounts.models import Organization, Role, Team, TeamMembership, User
+from atiende.accounts.selectors import people, team_ids_of
 from atiende.core.errors import NotFound
 from atiende.core.ids import parse_id
+from atiende.core.memo import ProcessMemo
 from atiende.core.queries import one_or_none
 from atiende.tickets.models import Category, Kind, Ticket
 
-from .models import Rule
+from .models import Macro, MacroScope, Rule, TicketTag
 
 
 def rules_for(actor: User) -> QuerySet[Rule]:
@@ -85,3 +86,145 @@ def options(kind: str) -> list[tuple[str, str]]:
     return [
         (str(pk), str(label)) for pk, label in rows.order_by(name).values_list("pk", name)[:2000]
     ]
+
+
+# --- macros -----------------------------------------------------------------------------------
+
+
+def _is_agent(actor: User) -> bool:
+    return bool(actor is not None and actor.is_authenticated and actor.is_active and actor.is_agent)
+
+
+_SCOPE_ORDER = Case(
+    When(scope=MacroScope.PERSONAL, then=Value(0)),
+    When(scope=MacroScope.TEAM, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def macros_visible_to(actor: User) -> QuerySet[Macro]:
+    """The macros an agent may apply: their own, their teams' and everyone's (requesters:
+    none). Own first, then teams', then everyone's, each by name."""
+    if not _is_agent(actor):
+        return Macro.objects.none()
+    return Macro.objects.filter(_visible(actor)).order_by(_SCOPE_ORDER, "name", "id")
+
+
+def _visible(actor: User) -> Q:
+    return (
+        Q(scope=MacroScope.GLOBAL)
+        | Q(scope=MacroScope.TEAM, team_id__in=team_ids_of(actor))
+        | Q(scope=MacroScope.PERSONAL, owner_id=actor.pk)
+    )
+
+
+def _kept(actor: User) -> Q:
+    q = Q(scope=MacroScope.PERSONAL, owner_id=actor.pk)
+    if actor.is_manager:
+        return q | Q(scope__in=[MacroScope.TEAM, MacroScope.GLOBAL])
+    return q | Q(scope=MacroScope.TEAM, team_id__in=led_team_ids(actor))
+
+
+def macros_listed_for(actor: User) -> QuerySet[Macro]:
+    """The management page's list: the macros the actor may use or keep (a manager keeps
+    every team's)."""
+    if not _is_agent(actor):
+        return Macro.objects.none()
+    return Macro.objects.filter(_visible(actor) | _kept(actor)).order_by(_SCOPE_ORDER, "name", "id")
+
+
+def macro_listed(actor: User, macro_id: int) -> Macro:
+    found = one_or_none(macros_listed_for(actor).filter(pk=macro_id))
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def macro_get(actor: User, macro_id: int) -> Macro:
+    """A macro the actor may apply (NotFound otherwise, as for a missing one)."""
+    found = one_or_none(macros_visible_to(actor).filter(pk=macro_id))
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def led_team_ids(actor: User) -> list[int]:
+    """The teams whose macros the actor keeps: every team for managers, else the teams they
+    lead."""
+    if not _is_agent(actor):
+        return []
+    if actor.is_manager:
+        return list(Team.objects.values_list("pk", flat=True))
+    cached = getattr(actor, "_led_team_ids", None)
+    if cached is None:
+        cached = list(
+            TeamMembership.objects.filter(user_id=actor.pk, is_lead=True).values_list(
+                "team_id", flat=True
+            )
+        )
+        actor._led_team_ids = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def can_keep(actor: User, *, scope: str, team_id: int | None = None, owner_id=None) -> bool:
+    """May the actor create, change or delete a macro of this owner: their own personal
+    ones, a team's if they lead it (or are a manager), everyone's if a manager."""
+    if not _is_agent(actor):
+        return False
+    if scope == MacroScope.PERSONAL:
+        return owner_id is None or owner_id == actor.pk
+    if scope == MacroScope.TEAM:
+        return actor.is_manager or (team_id is not None and team_id in led_team_ids(actor))
+    return bool(actor.is_manager)
+
+
+def macros_kept_by(actor: User) -> QuerySet[Macro]:
+    """The macros the actor keeps (the management page's list)."""
+    if not _is_agent(actor):
+        return Macro.objects.none()
+    return Macro.objects.filter(_kept(actor)).order_by(_SCOPE_ORDER, "name", "id")
+
+
+def macro_kept(actor: User, macro_id: int) -> Macro:
+    found = one_or_none(macros_kept_by(actor).select_related("team").filter(pk=macro_id))
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def macro_choices(actor: User) -> list[tuple[int, str]]:
+    """(id, name) of the macros the actor may apply, for the pickers (one query)."""
+    return list(macros_visible_to(actor).values_list("pk", "name")[:500])
+
+
+# --- tags -------------------------------------------------------------------------------------
+
+
+def tags_of(tickets: Sequence[Ticket]) -> dict[int, list[str]]:
+    """Each ticket's tags by name (one query, on ticket_tag_once). The tickets are the ones
+    a page already read for its reader."""
+    found: dict[int, list[str]] = {t.pk: [] for t in tickets}
+    rows = TicketTag.objects.filter(ticket_id__in=list(found)).order_by("ticket_id", "name")
+    for ticket_id, name in rows.values_list("ticket_id", "name"):
+        found[ticket_id].append(name)
+    return found
+
+
+TAG_CHOICES_MAX = 500
+
+
+def _tag_names() -> list[str]:
+    rows = TicketTag.objects.order_by("name").values_list("name", flat=True).distinct()
+    return list(rows[:TAG_CHOICES_MAX])
+
+
+# The queue's tag filter asks for the names on every queue (and once per saved view counted):
+# kept per process; a new tag forgets this process's copy, others see it within 10 seconds.
+tag_name_memo = ProcessMemo(_tag_names, seconds=10)
+
+
+def tag_names() -> list[str]:
+    """The tags in use, by name (the queue's filter; an index-only scan of ticket_tag_name,
+    then no query while kept)."""
+    return tag_name_memo.get()

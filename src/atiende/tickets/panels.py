@@ -136,6 +136,7 @@ def queue_view(name: str) -> QueueView | None:
 # A filter of the desk queue another domain offers (the catalogue's "Catalogue item"): a choice
 # of ids shown with the queue's filters, and the condition over a ticket's columns (or its
 # relations' reverse names, e.g. "catalogue_answers__item_id") that the chosen id makes.
+# With `by_id=False` the choice's values are text (automation's tags, by name).
 
 
 @dataclass(frozen=True)
@@ -143,8 +144,9 @@ class QueueFilter:
     name: str  # the query parameter, e.g. "catalogue_item"
     label: str | Promise
     blank: str | Promise  # the option that does not filter, e.g. "Any item"
-    choices: Callable[[], list[tuple[int, str]]]
-    condition: Callable[[int], Q]
+    choices: Callable[[], list[tuple[Any, str]]]
+    condition: Callable[[Any], Q]
+    by_id: bool = True
 
 
 _queue_filters: dict[str, QueueFilter] = {}
@@ -156,6 +158,36 @@ def register_queue_filter(queue_filter: QueueFilter) -> None:
 
 def queue_filters() -> list[QueueFilter]:
     return list(_queue_filters.values())
+
+
+# A part of the desk queue's bulk panel another domain adds (automation's "Apply macro"): its
+# template renders inside the bulk form, beside the panel's own groups, and gets `panel`, the
+# context `load(actor)` answers (once per page). Its submit button posts the selected
+# `ticket_ids` to the domain's own URL (`formaction`), whose view reports per ticket.
+
+
+@dataclass(frozen=True)
+class BulkPart:
+    name: str
+    template: str
+    load: Callable[[User], Any] | None = None
+    order: int = 0
+
+
+_bulk_parts: dict[str, BulkPart] = {}
+
+
+def register_bulk_part(part: BulkPart) -> BulkPart:
+    _bulk_parts[part.name] = part
+    return part
+
+
+def bulk_parts(actor: User) -> list[Shown]:
+    """The bulk panel's parts for this agent, loaded, in order."""
+    parts = sorted(_bulk_parts.values(), key=lambda p: (p.order, p.name))
+    return [
+        Shown(p.name, p.template, "", p.load(actor) if p.load is not None else {}) for p in parts
+    ]
 
 
 # --- the timeline: other domains' entries ------------------------------------------------------

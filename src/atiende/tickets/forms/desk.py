@@ -90,6 +90,11 @@ def _id_choice(label) -> forms.TypedChoiceField:
     return forms.TypedChoiceField(label=label, coerce=int, empty_value=None, required=False)
 
 
+def _text_choice(label) -> forms.TypedChoiceField:
+    """An optional choice of a text value (another domain's, e.g. a tag); options per request."""
+    return forms.TypedChoiceField(label=label, empty_value=None, required=False)
+
+
 def _upload_help_text() -> str:
     return gettext("You can choose several files, up to %(mb)d MB each.") % {
         "mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)
@@ -187,7 +192,7 @@ class QueueFilterForm(forms.Form):
         f["sort"].choices = [(key, SORT_LABELS[key]) for key in SORTS]
         # Other domains' filters (tickets.panels.register_queue_filter).
         for extra in panels.queue_filters():
-            f[extra.name] = _id_choice(extra.label)
+            f[extra.name] = _id_choice(extra.label) if extra.by_id else _text_choice(extra.label)
             f[extra.name].choices = _with_blank(extra.blank, extra.choices())
 
     def extra_filters(self) -> list:

@@ -199,6 +199,7 @@ def _render_queue(
         "filter_form": filter_form,
         "active_filters": active_filters,
         "bulk_form": bulk_form or BulkForm(choices=choices),
+        "bulk_parts": panels.bulk_parts(user),  # other domains' (automation's macros)
         "page": page,
         "columns": columns,
         "rows": [(t, cells, sorted(_bulk_targets(t))) for t, cells in rows],
@@ -217,7 +218,7 @@ def _bulk_targets(ticket: Ticket) -> set[str]:
     return _agent_targets(ticket)
 
 
-def _queue_url(request) -> str:
+def queue_url(request) -> str:
     """Back to the queue the agent was looking at (only a local URL is trusted)."""
     target = request.POST.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
@@ -227,7 +228,7 @@ def _queue_url(request) -> str:
     return reverse("desk:queue")
 
 
-def _report_bulk(request, result: actions.BulkResult) -> None:
+def report_bulk(request, result: actions.BulkResult) -> None:
     if result.done:
         messages.success(
             request,
@@ -272,8 +273,8 @@ def queue(request):
             to=form.cleaned_data["status"],
             **form.transition_details(),
         )
-    _report_bulk(request, result)
-    return redirect(_queue_url(request))
+    report_bulk(request, result)
+    return redirect(queue_url(request))
 
 
 # --- ticket page --------------------------------------------------------------------------------
