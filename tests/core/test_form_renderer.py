@@ -102,3 +102,40 @@ def test_the_project_renders_forms_with_it():
     from django.forms.renderers import get_default_renderer
 
     assert isinstance(get_default_renderer(), FormRenderer)
+
+
+class Pickers(forms.Form):
+    plain = forms.TypedChoiceField(
+        coerce=int,
+        required=False,
+        choices=[("", "—"), (1, EVIL), (2, "Dos"), (2, "Dos again"), (None, "none")],
+        initial=2,
+    )
+    grouped = forms.ChoiceField(
+        choices=[("Group <b>", [("b", "B & b"), ("c", mark_safe("<em>C</em>"))]), ("d", 1234)],
+        initial="c",
+    )
+    unchosen = forms.ChoiceField(choices=[("x", "X")], required=False)
+
+
+@pytest.mark.parametrize("name", list(Pickers.base_fields))
+def test_quick_select_writes_djangos_select(name):
+    from atiende.core.widgets import QuickSelect
+
+    quick = Pickers()
+    quick.fields[name].widget = QuickSelect(choices=quick.fields[name].choices)
+    django = Pickers(renderer=DjangoTemplates())
+    assert _normalise(str(quick[name])) == _normalise(str(django[name]))
+    assert "<script>" not in str(quick[name])
+
+
+def test_quick_select_options_carry_their_extra_attributes():
+    from atiende.core.widgets import QuickSelect
+
+    class Tagged(QuickSelect):
+        def option_attrs(self, value):
+            return {"data-v": f"<{value}>"} if value else {}
+
+    html = Tagged(choices=[("", "—"), (7, "Seven")]).render("who", 7)
+    assert '<option value="7" data-v="&lt;7&gt;" selected>Seven</option>' in html
+    assert '<option value="">—</option>' in html

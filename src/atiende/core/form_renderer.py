@@ -46,7 +46,7 @@ INPUT_ALIASES = tuple(
 )  # fmt: skip
 
 
-def _escape(value: Any) -> str:
+def escape_text(value: Any) -> str:
     """conditional_escape without its lazy-string wrapper: the same text (Django's `escape` is
     html.escape), at a third of the cost on a page of a few hundred options."""
     if isinstance(value, Promise):
@@ -56,51 +56,51 @@ def _escape(value: Any) -> str:
     return html.escape(str(value))
 
 
-def _text(value: Any) -> str:
+def shown_text(value: Any) -> str:
     """{{ value }}: localised, then escaped unless already safe."""
-    return _escape(value if isinstance(value, str) else localize(value))
+    return escape_text(value if isinstance(value, str) else localize(value))
 
 
-def _attrs(attrs: dict[str, Any]) -> str:
+def attrs_markup(attrs: dict[str, Any]) -> str:
     """As attrs.html: False drops the attribute, True writes its name alone."""
     out = []
     for name, value in attrs.items():
         if value is False:
             continue
-        out.append(f" {name}" if value is True else f' {name}="{_escape(value)}"')
+        out.append(f" {name}" if value is True else f' {name}="{escape_text(value)}"')
     return "".join(out)
 
 
 def render_input(widget: dict[str, Any]) -> SafeString:
     """The markup of input.html."""
     value = widget["value"]
-    shown = "" if value is None else f' value="{_escape(value)}"'
+    shown = "" if value is None else f' value="{escape_text(value)}"'
     return mark_safe(  # noqa: S308 - every value is escaped
-        f'<input type="{_text(widget["type"])}" name="{_text(widget["name"])}"{shown}'
-        f"{_attrs(widget['attrs'])}>"
+        f'<input type="{shown_text(widget["type"])}" name="{shown_text(widget["name"])}"{shown}'
+        f"{attrs_markup(widget['attrs'])}>"
     )
 
 
 def render_textarea(widget: dict[str, Any]) -> SafeString:
     """The markup of textarea.html (the newline after the tag is part of it)."""
-    value = _text(widget["value"]) if widget["value"] else ""
+    value = shown_text(widget["value"]) if widget["value"] else ""
     return mark_safe(  # noqa: S308 - every value is escaped
-        f'<textarea name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>\n{value}</textarea>'
+        f'<textarea name="{shown_text(widget["name"])}"{attrs_markup(widget["attrs"])}>\n{value}</textarea>'
     )
 
 
 def render_select(widget: dict[str, Any]) -> SafeString | None:
     """The markup of select.html, or None when an option has a template of its own."""
-    parts = [f'<select name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>']
+    parts = [f'<select name="{shown_text(widget["name"])}"{attrs_markup(widget["attrs"])}>']
     for group_name, options, _index in widget["optgroups"]:
         if group_name:
-            parts.append(f'<optgroup label="{_text(group_name)}">')
+            parts.append(f'<optgroup label="{shown_text(group_name)}">')
         for option in options:
             if option["template_name"] != OPTION:
                 return None
             parts.append(
-                f'<option value="{_escape(option["value"])}"'
-                f"{_attrs(option['attrs'])}>{_text(option['label'])}</option>"
+                f'<option value="{escape_text(option["value"])}"'
+                f"{attrs_markup(option['attrs'])}>{shown_text(option['label'])}</option>"
             )
         if group_name:
             parts.append("</optgroup>")
@@ -112,21 +112,21 @@ def render_choice_list(widget: dict[str, Any]) -> SafeString | None:
     """The markup of radio.html and checkbox_select.html (multiple_input.html, each option
     through input_option.html), or None when an option has a template of another kind."""
     attrs = widget["attrs"]
-    head = f' id="{_text(attrs["id"])}"' if attrs.get("id") else ""
+    head = f' id="{shown_text(attrs["id"])}"' if attrs.get("id") else ""
     if attrs.get("class"):
-        head += f' class="{_text(attrs["class"])}"'
+        head += f' class="{shown_text(attrs["class"])}"'
     parts = [f"<div{head}>"]
     for group_name, options, _index in widget["optgroups"]:
         if group_name:
-            parts.append(f"\n  <div><label>{_text(group_name)}</label>")
+            parts.append(f"\n  <div><label>{shown_text(group_name)}</label>")
         for option in options:
             if CHOICE_LISTS.get(widget["template_name"]) != option["template_name"]:
                 return None
             markup: str = render_input(option)
             if option.get("wrap_label"):
                 label_for = option["attrs"].get("id")
-                opening = f'<label for="{_text(label_for)}">' if label_for else "<label>"
-                markup = f"{opening}{markup}\n {_text(option['label'])}</label>"
+                opening = f'<label for="{shown_text(label_for)}">' if label_for else "<label>"
+                markup = f"{opening}{markup}\n {shown_text(option['label'])}</label>"
             parts.append(f"<div>\n    {markup}\n</div>")
         if group_name:
             parts.append("\n  </div>")

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from atiende.accounts import selectors as accounts_selectors
 from atiende.accounts.models import Organization, User
+from atiende.core.widgets import Options, QuickSelect
 
 from .. import panels
 from ..models import Impact, Kind, PendingReason, Priority, Status, Urgency
@@ -81,13 +82,15 @@ class DeskChoices:
         return [(c.code, c.label()) for c in resolution_code_options()]
 
 
-def _with_blank(blank_label, choices) -> list[tuple[Any, Any]]:
-    return [("", blank_label), *choices]
+def _with_blank(blank_label, choices) -> Options:
+    return Options([("", blank_label), *choices])
 
 
 def _id_choice(label) -> forms.TypedChoiceField:
     """An optional choice of a row by id; the options are set per request."""
-    return forms.TypedChoiceField(label=label, coerce=int, empty_value=None, required=False)
+    return forms.TypedChoiceField(
+        label=label, coerce=int, empty_value=None, required=False, widget=QuickSelect
+    )
 
 
 def _text_choice(label) -> forms.TypedChoiceField:
@@ -391,7 +394,7 @@ class ReplyForm(forms.Form):
         return self.cleaned_data.get("visibility") == "public"
 
 
-class TeamFollowingSelect(forms.Select):
+class TeamFollowingSelect(QuickSelect):
     """The assignee select: each agent's option says their teams (data-teams), so pickers.js
     lists only the members of the team chosen in the select named by `data-follows-team`."""
 
@@ -399,12 +402,10 @@ class TeamFollowingSelect(forms.Select):
         super().__init__(*args, **kwargs)
         self.teams = teams or {}
 
-    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
-        option = super().create_option(name, value, label, selected, index, subindex, attrs)
-        if str(value).isdigit():
-            ids = self.teams.get(int(str(value)), [])
-            option["attrs"]["data-teams"] = " ".join(str(i) for i in ids)
-        return option
+    def option_attrs(self, value) -> dict[str, str]:
+        if not str(value).isdigit():
+            return {}
+        return {"data-teams": " ".join(str(i) for i in self.teams.get(int(str(value)), []))}
 
 
 class PersonPickerField(forms.CharField):
