@@ -95,7 +95,7 @@ def _id_choice(label) -> forms.TypedChoiceField:
 
 def _text_choice(label) -> forms.TypedChoiceField:
     """An optional choice of a text value (another domain's, e.g. a tag); options per request."""
-    return forms.TypedChoiceField(label=label, empty_value=None, required=False)
+    return forms.TypedChoiceField(label=label, empty_value=None, required=False, widget=QuickSelect)
 
 
 def _upload_help_text() -> str:
