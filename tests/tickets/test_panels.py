@@ -68,8 +68,10 @@ def test_the_desk_ticket_page_shows_every_domains_cards_in_their_order(client, a
     html = client.get(reverse("desk:ticket", args=[ticket.number])).content.decode()
     assert side_card_ids(html) == [
         "status",
+        "macros",
         "sla",
         "details",
+        "tags",
         "links",
         "followers",
         "participants",
@@ -103,9 +105,11 @@ def test_a_registered_panel_takes_its_place_by_order(client, agent, ticket, extr
     html = client.get(reverse("desk:ticket", args=[ticket.number])).content.decode()
     assert side_card_ids(html) == [
         "status",
+        "macros",
         "sla",
         "test-card",
         "details",
+        "tags",
         "links",
         "followers",
         "participants",
