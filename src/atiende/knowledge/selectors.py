@@ -37,6 +37,7 @@ from .models import (
     Audience,
     DeflectionEvent,
     Feedback,
+    KnownError,
     Status,
     TicketSuggestion,
 )
@@ -476,3 +477,73 @@ def suggestions_of_tickets(actor: Any, ticket_ids: Sequence[int]) -> dict[int, l
     for row in rows:
         found.setdefault(row.ticket_id, []).append(row.article)
     return found
+
+
+# --- known errors ---------------------------------------------------------------------------
+
+
+_KNOWN_ERROR_COLUMNS = (
+    "problem", "article", "linked_at", "problem__id", "problem__number", "article__id",
+    "article__title", "article__status", "article__audience", "article__language",
+)  # fmt: skip
+
+
+def known_errors_for_tickets(actor: Any, tickets: Sequence[Any]) -> dict[int, list[KnownError]]:
+    """Per ticket, the known errors that concern it: a problem's own, and those of the
+    problems it is linked to (either direction, any link but a merge), each with its
+    `article` and `problem` (number only) loaded. Agents only (a requester gets none). One
+    query for one ticket (the ticket page); two for several (their links, then the rows)."""
+    from atiende.tickets.models import Kind, LinkType, TicketLink
+
+    if not _is_agent(actor) or not tickets:
+        return {}
+    ids = [t.pk for t in tickets]
+    links = TicketLink.objects.exclude(link_type=LinkType.MERGED_INTO)
+    linked_problems = Q(
+        problem_id__in=links.filter(from_ticket_id__in=ids, to_ticket__kind=Kind.PROBLEM).values(
+            "to_ticket_id"
+        )
+    ) | Q(
+        problem_id__in=links.filter(to_ticket_id__in=ids, from_ticket__kind=Kind.PROBLEM).values(
+            "from_ticket_id"
+        )
+    )
+    rows = list(
+        KnownError.objects.filter(visibility(actor, via="article__"))
+        .filter(Q(problem_id__in=ids) | linked_problems)
+        .select_related("article", "problem")
+        .only(*_KNOWN_ERROR_COLUMNS)
+        .order_by("problem_id")
+    )
+    if len(tickets) == 1:
+        return {ids[0]: rows} if rows else {}
+    by_problem = {row.problem_id: row for row in rows}
+    found: dict[int, list[KnownError]] = {}
+    for pk in ids:
+        if pk in by_problem:
+            found.setdefault(pk, []).append(by_problem[pk])
+    if by_problem:
+        pairs = links.filter(
+            Q(from_ticket_id__in=ids, to_ticket_id__in=list(by_problem))
+            | Q(to_ticket_id__in=ids, from_ticket_id__in=list(by_problem))
+        ).values_list("from_ticket_id", "to_ticket_id")
+        wanted = set(ids)
+        for a, b in pairs:
+            ticket, problem = (a, b) if a in wanted and b in by_problem else (b, a)
+            if ticket in wanted and problem in by_problem and problem != ticket:
+                rows_of = found.setdefault(ticket, [])
+                if by_problem[problem] not in rows_of:
+                    rows_of.append(by_problem[problem])
+    return found
+
+
+def known_error_of(actor: Any, article: Article) -> list[KnownError]:
+    """The problems an article documents as their known error (the desk's article page)."""
+    if not _is_agent(actor):
+        return []
+    return list(
+        KnownError.objects.filter(article=article)
+        .select_related("problem")
+        .only("problem", "article", "linked_at", "problem__id", "problem__number")
+        .order_by("problem_id")
+    )
