@@ -4,6 +4,8 @@ their problem, and no ticket is sent; the deflection is counted."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from atiende.knowledge import actions
@@ -55,6 +57,9 @@ def test_find_an_answer_and_stop_on_a_phone(new_page, agent, manager, requester)
     assert internal.title not in page.content()
     assert page.url.endswith("/portal/new/")  # no navigation while typing
     _fits(page)
+    if os.environ.get("ATIENDE_SCREENSHOTS"):
+        card.scroll_into_view_if_needed()
+        page.screenshot(path=os.path.join(os.environ["ATIENDE_SCREENSHOTS"], "suggest-es-390.png"))
 
     # The article opens beside the form; it answers the question.
     with page.expect_popup() as opened:
@@ -63,6 +68,9 @@ def test_find_an_answer_and_stop_on_a_phone(new_page, agent, manager, requester)
     article.wait_for_load_state()
     assert "cancele los trabajos" in article.content()
     _fits(article)
+    if os.environ.get("ATIENDE_SCREENSHOTS"):
+        path = os.path.join(os.environ["ATIENDE_SCREENSHOTS"], "article-es-390.png")
+        article.screenshot(path=path, full_page=True)
     article.get_by_role("button", name="Esto lo resolvió").click()
     article.wait_for_load_state()
     assert "No se envió ningún ticket" in article.content()
