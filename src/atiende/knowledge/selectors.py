@@ -298,16 +298,30 @@ def suggest(
 
 
 def suggestions_for_tickets(actor: Any, tickets: Sequence[Any]) -> dict[int, dict]:
-    """The desk ticket page's panel: articles for the ticket's text, its category and its
-    configuration items, with which of them its requester may also read (only those can be
-    linked in a public reply)."""
+    """The desk ticket page's panel: articles about the services and CIs the ticket affects
+    first, then those matching its text (title, category name, description), then, when
+    fewer than five, the newest of its category; with which of them its requester may also
+    read (only those can be linked in a public reply)."""
     from atiende.accounts.models import User
 
     result: dict[int, dict] = {}
     for ticket in tickets:
         text = f"{ticket.title} {ticket.category.name if ticket.category_id else ''}"
         text += " " + (ticket.description or "")[:500]
-        hits = suggest(actor, text)
+        hits = _about_the_tickets_items(actor, ticket, text)
+        taken = {h.article.pk for h in hits}
+        hits += [h for h in suggest(actor, text) if h.article.pk not in taken]
+        if len(hits) < SUGGESTION_LIMIT and ticket.category_id:
+            taken = {h.article.pk for h in hits}
+            more = (
+                published_visible_to(actor)
+                .filter(category_id=ticket.category_id)
+                .exclude(pk__in=taken)
+                .select_related("category")
+                .order_by(*LIST_ORDER)[: SUGGESTION_LIMIT - len(hits)]
+            )
+            hits += [Hit(a, snippet(a.body, text)) for a in more]
+        hits = hits[:SUGGESTION_LIMIT]
         requester = ticket.requester if ticket.requester_id else None
         shareable: set[int] = set()
         if hits and isinstance(requester, User):
@@ -322,6 +336,21 @@ def suggestions_for_tickets(actor: Any, tickets: Sequence[Any]) -> dict[int, dic
             "ticket": ticket,
         }
     return result
+
+
+def _about_the_tickets_items(actor: Any, ticket: Any, text: str) -> list[Hit]:
+    """Articles about the services and CIs the ticket affects (the CMDB's), newest first:
+    they come before the text's matches on the ticket page."""
+    from atiende.cmdb.models import TicketItem
+
+    articles = (
+        published_visible_to(actor)
+        .filter(items__in=TicketItem.objects.filter(ticket_id=ticket.pk).values("item_id"))
+        .select_related("category")
+        .distinct()
+        .order_by(*LIST_ORDER)[:SUGGESTION_LIMIT]
+    )
+    return [Hit(a, snippet(a.body, text)) for a in articles]
 
 
 def linkable(actor: Any, requester: Any, article_id: int) -> Article:
