@@ -241,3 +241,13 @@ def approval_steps_of(item: CatalogueItem) -> list[ApprovalStep]:
 
 def task_templates_of(item: CatalogueItem) -> list[TaskTemplate]:
     return list(item.task_templates.select_related("team").order_by("position", "id"))
+
+
+def pending_approvals_count(user: Any) -> int:
+    """How many approvals wait for `user`'s decision: the portal's "My approvals" entry shows
+    only when there are some (one COUNT on the approval_approver_status index)."""
+    from atiende.changes.models import Approval, ApprovalStatus
+
+    if user is None or not user.is_authenticated:
+        return 0
+    return Approval.objects.filter(approver_id=user.pk, status=ApprovalStatus.PENDING).count()

@@ -21,10 +21,19 @@ from atiende.core.sanitize import clean_text
 from atiende.core.text import has_lone_surrogate
 from atiende.core.versions import check_version
 from atiende.tickets import attachments as files
-from atiende.tickets.models import Category, Ticket
+from atiende.tickets import timeline
+from atiende.tickets.models import Category, Kind, Ticket
+from atiende.tickets.models import EventType as TicketEventType
+from atiende.tickets.selectors import tickets_visible_to
 
 from . import search, selectors, workflow
-from .events import ArticleSaved, ArticleTransitioned, TicketDeflected
+from .events import (
+    ArticleSaved,
+    ArticleTransitioned,
+    KnownErrorLinked,
+    KnownErrorUnlinked,
+    TicketDeflected,
+)
 from .models import (
     BODY_MAX,
     COMMENT_MAX,
@@ -39,6 +48,7 @@ from .models import (
     DeflectionEvent,
     EventType,
     Feedback,
+    KnownError,
     Language,
     Status,
     Tag,
@@ -436,3 +446,91 @@ def suggestions_shown_record(*, actor: User, ticket: Ticket, article_ids: Iterab
         except IntegrityError:  # pragma: no cover - ignore_conflicts
             return 0
     return len(visible)
+
+
+# --- known errors: a problem's workaround article ----------------------------------------------
+
+KNOWN_ERROR_FIELD = "known_error"
+
+
+def _locked_problem(actor: User, ticket_id: Any) -> Ticket:
+    """The ticket, locked, through the tickets' one access rule (404 alike for a missing and
+    a hidden one); a 422 when it is not a problem."""
+    from atiende.core.ids import parse_id
+
+    pk = parse_id(ticket_id)
+    ticket = (
+        one_or_none(tickets_visible_to(actor).select_for_update().filter(pk=pk))
+        if pk is not None
+        else None
+    )
+    if ticket is None:
+        raise NotFound()
+    if ticket.kind != Kind.PROBLEM:
+        raise ValidationFailed.field(
+            "ticket", _("Only a problem has a known-error article; link this ticket to one.")
+        )
+    return ticket
+
+
+def known_error_link(*, actor: User, ticket_id: Any, article_id: Any) -> KnownError:
+    """Make `article_id` the known-error article (the workaround) of problem `ticket_id`,
+    replacing the one it had. Agents only; the article must be one they read, not archived.
+    An internal entry in the problem's timeline."""
+    from atiende.core.ids import parse_id
+
+    _require_agent(actor)
+    article_pk = parse_id(article_id)
+    with transaction.atomic():
+        ticket = _locked_problem(actor, ticket_id)
+        article = (
+            one_or_none(selectors.articles_visible_to(actor).filter(pk=article_pk))
+            if article_pk is not None
+            else None
+        )
+        if article is None:
+            raise ValidationFailed.field("article", _("No such article."))
+        if article.status == Status.ARCHIVED:
+            raise ValidationFailed.field(
+                "article", _("This article is archived: it cannot document a known error.")
+            )
+        current = one_or_none(
+            KnownError.objects.select_related("article").filter(problem_id=ticket.pk)
+        )
+        if current is not None and current.article_id == article.pk:
+            return current
+        now = clock.now()
+        row = KnownError(problem=ticket, article=article, linked_by=actor, linked_at=now)
+        row.save(force_insert=current is None, force_update=current is not None)
+        timeline.record(
+            ticket, actor=actor, type=TicketEventType.FIELD, at=now, public=False,
+            field=KNOWN_ERROR_FIELD, old=current.article.title if current else "",
+            new=article.title,
+        )  # fmt: skip
+        events.publish(
+            KnownErrorLinked(ticket_id=ticket.pk, article_id=article.pk, actor_id=actor.pk)
+        )
+    return row
+
+
+def known_error_unlink(*, actor: User, ticket_id: Any) -> bool:
+    """The problem has no known-error article any more; False when it had none."""
+    _require_agent(actor)
+    with transaction.atomic():
+        ticket = _locked_problem(actor, ticket_id)
+        current = one_or_none(
+            KnownError.objects.select_related("article").filter(problem_id=ticket.pk)
+        )
+        if current is None:
+            return False
+        current.delete()
+        timeline.record(
+            ticket, actor=actor, type=TicketEventType.FIELD, at=clock.now(), public=False,
+            field=KNOWN_ERROR_FIELD, old=current.article.title, new="",
+        )  # fmt: skip
+        events.publish(
+            KnownErrorUnlinked(
+                ticket_id=ticket.pk, article_id=current.article_id, actor_id=actor.pk
+            )
+        )
+    return True

@@ -12,12 +12,12 @@ from ninja import Query, Router, Schema
 from ninja import Status as Reply
 from pydantic import Field
 
-from atiende.core.api import Id, InputSchema, Moment, errors, next_url, person_ref
+from atiende.core.api import Id, InputSchema, Moment, Ref, errors, next_url, person_ref
 from atiende.core.errors import Forbidden
 from atiende.core.pagination import check_cursor
 
 from . import actions, selectors
-from .models import Article, Audience, Language, Status
+from .models import Article, Audience, KnownError, Language, Status
 from .rendering import render as render_markdown
 
 router = Router(tags=["knowledge base"])
@@ -57,6 +57,9 @@ class ArticleDetailOut(ArticleOut):
     html: str = Field(description="The text rendered and sanitised.")
     translations: dict[str, int] = Field(description="Language → id of the same text.")
     items: list[int]
+    known_error_of: list[str] = Field(
+        description="The problems (numbers) it documents as their known error; agents only."
+    )
 
 
 class ArticlePageOut(Schema):
@@ -152,6 +155,7 @@ def _detail(request, article_id: int) -> dict[str, Any]:
         html=str(render_markdown(article.body)),
         translations={t.language: t.pk for t in selectors.translations_of(request.user, article)},
         items=list(article.items.values_list("id", flat=True)),
+        known_error_of=[k.problem.number for k in selectors.known_error_of(request.user, article)],
     )
     return data
 
@@ -269,3 +273,88 @@ def article_feedback(request, article_id: Id, body: FeedbackIn):
         actor=request.user, article_id=article_id, helpful=body.helpful, comment=body.comment
     )
     return Reply(201, {"id": row.pk, "helpful": row.helpful, "comment": row.comment})
+
+
+# --- known errors -------------------------------------------------------------------------------
+
+
+class KnownErrorIn(InputSchema):
+    article: Id = Field(description="The article that documents the workaround.")
+
+
+class KnownErrorArticleOut(Schema):
+    id: int
+    title: str
+    status: str
+    audience: str
+    url: str
+
+
+class KnownErrorOut(Schema):
+    problem: dict = Field(description="The problem ticket: id and number.")
+    article: KnownErrorArticleOut
+    linked_at: Any
+
+
+def _known_error(request, row: KnownError) -> dict[str, Any]:
+    article = row.article
+    return {
+        "problem": {"id": row.problem_id, "number": row.problem.number},
+        "article": {
+            "id": article.pk,
+            "title": article.title,
+            "status": article.status,
+            "audience": article.audience,
+            "url": request.build_absolute_uri(f"/kb/{article.pk}/"),
+        },
+        "linked_at": row.linked_at,
+    }
+
+
+def _desk_ticket(request, ticket_id: str):
+    """The ticket through the tickets' access rule (404), then agents only (403: the ticket's
+    requester sees the ticket, not the desk's known errors)."""
+    from atiende.tickets.selectors import ticket_get
+
+    ticket = ticket_get(request.user, ticket_id)
+    if not request.user.is_agent:
+        raise Forbidden()
+    return ticket
+
+
+@router.get(
+    "/tickets/{ticket_id}/known-errors",
+    response={200: list[KnownErrorOut], **errors(401, 403, 404, 422)},
+    url_name="knowledge_ticket_known_errors",
+    summary="The known errors of a ticket: a problem's own, or those of the problems it is "
+    "linked to (agents)",
+)
+def ticket_known_errors(request, ticket_id: Ref):
+    ticket = _desk_ticket(request, ticket_id)
+    rows = selectors.known_errors_for_tickets(request.user, [ticket]).get(ticket.pk, [])
+    return [_known_error(request, row) for row in rows]
+
+
+@router.put(
+    "/tickets/{ticket_id}/known-error",
+    response={200: KnownErrorOut, **errors(401, 403, 404, 422)},
+    url_name="knowledge_ticket_known_error_link",
+    summary="Make an article the known-error article (workaround) of a problem (agents)",
+)
+def known_error_link(request, ticket_id: Ref, body: KnownErrorIn):
+    ticket = _desk_ticket(request, ticket_id)
+    row = actions.known_error_link(actor=request.user, ticket_id=ticket.pk, article_id=body.article)
+    row.problem = ticket
+    return _known_error(request, row)
+
+
+@router.delete(
+    "/tickets/{ticket_id}/known-error",
+    response={204: None, **errors(401, 403, 404, 422)},
+    url_name="knowledge_ticket_known_error_unlink",
+    summary="The problem has no known-error article any more (agents)",
+)
+def known_error_unlink(request, ticket_id: Ref):
+    ticket = _desk_ticket(request, ticket_id)
+    actions.known_error_unlink(actor=request.user, ticket_id=ticket.pk)
+    return Reply(204, None)

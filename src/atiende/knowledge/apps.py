@@ -8,6 +8,10 @@ class KnowledgeConfig(AppConfig):
     verbose_name = _("Knowledge base")
 
     def ready(self) -> None:
+        from atiende.tickets.timeline import register_field
+
         from . import panels
+        from .actions import KNOWN_ERROR_FIELD
 
         panels.register()
+        register_field(KNOWN_ERROR_FIELD, lambda: str(_("Known-error article")))

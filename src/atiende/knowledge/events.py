@@ -24,3 +24,17 @@ class ArticleTransitioned:
 class TicketDeflected:
     article_id: int
     user_id: int | None
+
+
+@dataclass(frozen=True)
+class KnownErrorLinked:
+    ticket_id: int  # the problem
+    article_id: int
+    actor_id: int
+
+
+@dataclass(frozen=True)
+class KnownErrorUnlinked:
+    ticket_id: int
+    article_id: int
+    actor_id: int

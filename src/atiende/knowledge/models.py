@@ -325,3 +325,34 @@ class TicketSuggestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} → {self.article_id}"
+
+
+class KnownError(models.Model):
+    """A problem's known error: the article that documents its workaround (ITIL's known-error
+    record). One per problem ticket; one article may serve several problems. Shown to agents
+    on the problem's page and on the pages of the tickets linked to it."""
+
+    problem = models.OneToOneField(
+        "tickets.Ticket",
+        verbose_name=_("problem"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="known_error",
+    )
+    article = models.ForeignKey(
+        Article,
+        verbose_name=_("article"),
+        on_delete=models.CASCADE,
+        related_name="known_errors",
+    )
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    linked_at = models.DateTimeField(_("linked"))
+
+    class Meta:
+        verbose_name = _("known error")
+        verbose_name_plural = _("known errors")
+
+    def __str__(self) -> str:
+        return f"{self.problem_id} → {self.article_id}"

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from atiende.tickets import panels
+from atiende.tickets.models import Kind as TicketKind
 from atiende.tickets.models import Status as TicketStatus
 
 
@@ -21,6 +22,16 @@ def load_suggested(actor: Any, tickets: Sequence[Any]) -> dict[int, dict]:
             TicketStatus.CLOSED,
         )
     return found
+
+
+def load_known_errors(actor: Any, tickets: Sequence[Any]) -> dict[int, dict]:
+    """The known-error card: a problem's workaround article (with link/unlink), and on any
+    ticket linked to a problem, that problem's. One query for the ticket page."""
+    found = _selectors().known_errors_for_tickets(actor, tickets)
+    return {
+        t.pk: {"rows": found.get(t.pk, []), "is_problem": t.kind == TicketKind.PROBLEM}
+        for t in tickets
+    }
 
 
 def _selectors():
@@ -38,6 +49,16 @@ def ticket_sent(actor: Any, ticket: Any, data: Mapping[str, Any]) -> None:
 
 
 def register() -> None:
+    panels.register(
+        panels.Panel(
+            name="known-error",
+            template="knowledge/_known_error_panel.html",
+            placement=panels.Placement.SIDE,
+            order=640,
+            audience=panels.Audience.AGENTS,
+            load=load_known_errors,
+        )
+    )
     panels.register(
         panels.Panel(
             name="knowledge",

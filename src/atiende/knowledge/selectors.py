@@ -37,6 +37,7 @@ from .models import (
     Audience,
     DeflectionEvent,
     Feedback,
+    KnownError,
     Status,
     TicketSuggestion,
 )
@@ -297,16 +298,30 @@ def suggest(
 
 
 def suggestions_for_tickets(actor: Any, tickets: Sequence[Any]) -> dict[int, dict]:
-    """The desk ticket page's panel: articles for the ticket's text, its category and its
-    configuration items, with which of them its requester may also read (only those can be
-    linked in a public reply)."""
+    """The desk ticket page's panel: articles about the services and CIs the ticket affects
+    first, then those matching its text (title, category name, description), then, when
+    fewer than five, the newest of its category; with which of them its requester may also
+    read (only those can be linked in a public reply)."""
     from atiende.accounts.models import User
 
     result: dict[int, dict] = {}
     for ticket in tickets:
         text = f"{ticket.title} {ticket.category.name if ticket.category_id else ''}"
         text += " " + (ticket.description or "")[:500]
-        hits = suggest(actor, text)
+        hits = _about_the_tickets_items(actor, ticket, text)
+        taken = {h.article.pk for h in hits}
+        hits += [h for h in suggest(actor, text) if h.article.pk not in taken]
+        if len(hits) < SUGGESTION_LIMIT and ticket.category_id:
+            taken = {h.article.pk for h in hits}
+            more = (
+                published_visible_to(actor)
+                .filter(category_id=ticket.category_id)
+                .exclude(pk__in=taken)
+                .select_related("category")
+                .order_by(*LIST_ORDER)[: SUGGESTION_LIMIT - len(hits)]
+            )
+            hits += [Hit(a, snippet(a.body, text)) for a in more]
+        hits = hits[:SUGGESTION_LIMIT]
         requester = ticket.requester if ticket.requester_id else None
         shareable: set[int] = set()
         if hits and isinstance(requester, User):
@@ -321,6 +336,21 @@ def suggestions_for_tickets(actor: Any, tickets: Sequence[Any]) -> dict[int, dic
             "ticket": ticket,
         }
     return result
+
+
+def _about_the_tickets_items(actor: Any, ticket: Any, text: str) -> list[Hit]:
+    """Articles about the services and CIs the ticket affects (the CMDB's), newest first:
+    they come before the text's matches on the ticket page."""
+    from atiende.cmdb.models import TicketItem
+
+    articles = (
+        published_visible_to(actor)
+        .filter(items__in=TicketItem.objects.filter(ticket_id=ticket.pk).values("item_id"))
+        .select_related("category")
+        .distinct()
+        .order_by(*LIST_ORDER)[:SUGGESTION_LIMIT]
+    )
+    return [Hit(a, snippet(a.body, text)) for a in articles]
 
 
 def linkable(actor: Any, requester: Any, article_id: int) -> Article:
@@ -476,3 +506,73 @@ def suggestions_of_tickets(actor: Any, ticket_ids: Sequence[int]) -> dict[int, l
     for row in rows:
         found.setdefault(row.ticket_id, []).append(row.article)
     return found
+
+
+# --- known errors ---------------------------------------------------------------------------
+
+
+_KNOWN_ERROR_COLUMNS = (
+    "problem", "article", "linked_at", "problem__id", "problem__number", "article__id",
+    "article__title", "article__status", "article__audience", "article__language",
+)  # fmt: skip
+
+
+def known_errors_for_tickets(actor: Any, tickets: Sequence[Any]) -> dict[int, list[KnownError]]:
+    """Per ticket, the known errors that concern it: a problem's own, and those of the
+    problems it is linked to (either direction, any link but a merge), each with its
+    `article` and `problem` (number only) loaded. Agents only (a requester gets none). One
+    query for one ticket (the ticket page); two for several (their links, then the rows)."""
+    from atiende.tickets.models import Kind, LinkType, TicketLink
+
+    if not _is_agent(actor) or not tickets:
+        return {}
+    ids = [t.pk for t in tickets]
+    links = TicketLink.objects.exclude(link_type=LinkType.MERGED_INTO)
+    linked_problems = Q(
+        problem_id__in=links.filter(from_ticket_id__in=ids, to_ticket__kind=Kind.PROBLEM).values(
+            "to_ticket_id"
+        )
+    ) | Q(
+        problem_id__in=links.filter(to_ticket_id__in=ids, from_ticket__kind=Kind.PROBLEM).values(
+            "from_ticket_id"
+        )
+    )
+    rows = list(
+        KnownError.objects.filter(visibility(actor, via="article__"))
+        .filter(Q(problem_id__in=ids) | linked_problems)
+        .select_related("article", "problem")
+        .only(*_KNOWN_ERROR_COLUMNS)
+        .order_by("problem_id")
+    )
+    if len(tickets) == 1:
+        return {ids[0]: rows} if rows else {}
+    by_problem = {row.problem_id: row for row in rows}
+    found: dict[int, list[KnownError]] = {}
+    for pk in ids:
+        if pk in by_problem:
+            found.setdefault(pk, []).append(by_problem[pk])
+    if by_problem:
+        pairs = links.filter(
+            Q(from_ticket_id__in=ids, to_ticket_id__in=list(by_problem))
+            | Q(to_ticket_id__in=ids, from_ticket_id__in=list(by_problem))
+        ).values_list("from_ticket_id", "to_ticket_id")
+        wanted = set(ids)
+        for a, b in pairs:
+            ticket, problem = (a, b) if a in wanted and b in by_problem else (b, a)
+            if ticket in wanted and problem in by_problem and problem != ticket:
+                rows_of = found.setdefault(ticket, [])
+                if by_problem[problem] not in rows_of:
+                    rows_of.append(by_problem[problem])
+    return found
+
+
+def known_error_of(actor: Any, article: Article) -> list[KnownError]:
+    """The problems an article documents as their known error (the desk's article page)."""
+    if not _is_agent(actor):
+        return []
+    return list(
+        KnownError.objects.filter(article=article)
+        .select_related("problem")
+        .only("problem", "article", "linked_at", "problem__id", "problem__number")
+        .order_by("problem_id")
+    )

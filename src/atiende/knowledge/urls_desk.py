@@ -14,4 +14,5 @@ urlpatterns = [
     path("<int:article_id>/attach/", desk.attachment_add, name="attach"),
     path("<int:article_id>/link/", desk.link, name="link"),
     path("ticket/<str:number>/", desk.ticket_suggestions, name="ticket_suggestions"),
+    path("ticket/<str:number>/known-error/", desk.known_error, name="known_error"),
 ]

@@ -4,9 +4,13 @@ resolved ticket."""
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,6 +20,7 @@ from atiende.core.forms import apply_domain_error
 from atiende.core.http import agents_only
 from atiende.core.ids import parse_id
 from atiende.tickets import selectors as ticket_selectors
+from atiende.tickets.models import Kind as TicketKind
 from atiende.tickets.models import Status as TicketStatus
 from atiende.tickets.models import Ticket
 
@@ -79,9 +84,34 @@ def _from_ticket(request) -> tuple[dict, Ticket | None]:
     }, ticket
 
 
+def _for_problem(request) -> tuple[dict, Ticket | None]:
+    """A known-error article for a problem the agent sees: its title, its description as the
+    problem and an empty workaround, internal until someone widens it."""
+    number = (request.GET.get("known_error_for") or request.POST.get("known_error_for") or "")[:40]
+    if not number:
+        return {}, None
+    problem = ticket_selectors.ticket_get(request.user, number)
+    if problem.kind != TicketKind.PROBLEM:
+        raise ValidationFailed(_("Only a problem has a known-error article."))
+    body = "## " + _("Problem") + "\n\n" + (problem.description or "").strip() + "\n\n"
+    body += "## " + _("Workaround") + "\n\n"
+    language = getattr(request.user, "language", "") or "en"
+    return {
+        "title": problem.title,
+        "body": body,
+        "category": problem.category_id,
+        "language": language if language in ("es", "en") else "en",
+        "audience": "agents",
+    }, problem
+
+
 @agents_only
 def article_new(request):
     initial, ticket = _from_ticket(request)
+    if ticket is None:
+        initial, problem = _for_problem(request)
+    else:
+        problem = None
     translation_of = parse_id(
         request.GET.get("translation_of") or request.POST.get("translation_of")
     )
@@ -98,18 +128,23 @@ def article_new(request):
                 "organization": original.organization_id,
             }
         )
-    extra = {"ticket": ticket, "original": original}
+    extra = {"ticket": ticket, "original": original, "problem": problem}
     if request.method != "POST":
         return _editor(request, ArticleForm(initial=initial), extra=extra)
     form = ArticleForm(request.POST)
     if form.is_valid():
         try:
-            article = actions.article_create(
-                actor=request.user,
-                translation_of=original.pk if original else None,
-                source_ticket=ticket,
-                **form.action_arguments(creating=True),
-            )
+            with transaction.atomic():  # the article and its link to the problem, or neither
+                article = actions.article_create(
+                    actor=request.user,
+                    translation_of=original.pk if original else None,
+                    source_ticket=ticket,
+                    **form.action_arguments(creating=True),
+                )
+                if problem is not None:
+                    actions.known_error_link(
+                        actor=request.user, ticket_id=problem.pk, article_id=article.pk
+                    )
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
@@ -134,6 +169,7 @@ def article_detail(request, article_id: int):
             "translations": selectors.translations_of(request.user, article),
             "attachments": list(article.attachments.order_by("id")),
             "feedback": selectors.feedback_of(request.user, article),
+            "known_errors": selectors.known_error_of(request.user, article),
             "summary": selectors.feedback_summary([article]).get(article.pk, (0, 0)),
             "next_statuses": [
                 (value, label)
@@ -252,3 +288,47 @@ def ticket_suggestions(request, number: str):
     if request.htmx:
         return render(request, "knowledge/_ticket_suggestions.html", context)
     return render(request, "knowledge/desk/ticket_suggestions.html", context)
+
+
+_ARTICLE_REF = re.compile(r"(\d{1,18})/?(?:preview/)?\s*$")
+
+
+@agents_only
+def known_error(request, number: str):
+    """Link (`article`: its number or its /kb/ link) or unlink (`remove`) a problem's
+    known-error article from its desk page; on a refusal, the card again with the message."""
+    from ..panels import load_known_errors
+
+    ticket = ticket_selectors.ticket_get(request.user, number[:40])
+    message, status = "", 200
+    typed = (request.POST.get("article") or "")[:300]
+    if request.method == "POST":
+        try:
+            if request.POST.get("remove"):
+                actions.known_error_unlink(actor=request.user, ticket_id=ticket.pk)
+                messages.success(request, _("Known-error article unlinked."))
+            else:
+                found = _ARTICLE_REF.search(typed.strip())
+                actions.known_error_link(
+                    actor=request.user,
+                    ticket_id=ticket.pk,
+                    article_id=found.group(1) if found else "",
+                )
+                messages.success(request, _("Known-error article linked."))
+            return redirect(reverse("desk:ticket", args=[ticket.number]) + "#known-error")
+        except DomainError as exc:
+            if isinstance(exc, NotFound):
+                raise
+            message, status = exc.first_message(), exc.status_code
+    return render(
+        request,
+        "knowledge/desk/known_error.html",
+        {
+            "nav": "queue",
+            "ticket": ticket,
+            "panel": load_known_errors(request.user, [ticket])[ticket.pk],
+            "known_error_message": message,
+            "known_error_article": typed,
+        },
+        status=status,
+    )

@@ -71,6 +71,9 @@ def article(request, article_id: int):
             "translations": selectors.translations_of(request.user, found),
             "attachments": list(found.attachments.order_by("id")),
             "feedback_form": FeedbackForm(),
+            # Opened from the new-ticket form's suggestions: "this solved it" here too, so a
+            # requester on a phone need not go back to the form's tab to say so.
+            "from_new_ticket": request.GET.get("from") == "new-ticket",
         },
     )
 
