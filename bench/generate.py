@@ -324,8 +324,10 @@ class TicketMaker:
                     events.append((ticket_id, EventType.FIELD, agent, at, false, "", "assignee",
                                    "", f"agent {agent}"))  # fmt: skip
             documents.append((ticket_id, " ".join(public), " ".join(internal)))
-            seconds = (lambda end: None if end is None  # noqa: E731
-                       else max(0, int((end - created).total_seconds())))  # fmt: skip
+
+            def seconds(end, created=created):
+                return None if end is None else max(0, int((end - created).total_seconds()))
+
             facts.append((
                 ticket_id, kind, tickets[-1][6], impact + urgency - 1, status, team_id,
                 assignee_id, category_id, organization_id, stamp(created),

@@ -199,16 +199,15 @@ def on_created(ticket: Ticket) -> None:
     aggregates.apply(None, aggregates.snapshot(facts))
 
 
+LOADED_FIELDS = (*STORED_FIELDS, "first_response_sla", "resolution_sla",
+                 *[f"ticket__{name}" for name in TICKET_COLUMNS])  # fmt: skip
+
+
 def _load(ticket_id: int) -> tuple[TicketFact, dict[str, Any]] | None:
     """The fact and its ticket's columns, in one query (a join by primary key)."""
     fact = (
         TicketFact.objects.select_related("ticket")
-        .only(
-            *STORED_FIELDS,
-            "first_response_sla",
-            "resolution_sla",
-            *[f"ticket__{name}" for name in TICKET_COLUMNS],
-        )  # fmt: skip
+        .only(*LOADED_FIELDS)
         .filter(pk=ticket_id)
         .first()
     )

@@ -43,6 +43,7 @@ from atiende.sla.models import ClockState
 from atiende.tickets.models import OPEN_STATUSES, Category, Channel, Kind, Priority, Status
 from atiende.tickets.selectors import visibility
 
+from . import daily
 from .metrics import (
     AGE_BUCKETS,
     DIMENSIONS,
@@ -53,7 +54,6 @@ from .metrics import (
     Metric,
     Unit,
 )
-from . import daily
 from .models import TicketFact
 
 RESOLVED = (Status.RESOLVED, Status.CLOSED)
