@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from atiende.core.errors import DomainError
 from atiende.reports import aggregates, daily, selectors
+from atiende.reports.dashboards import selectors as dash
 from atiende.reports.models import DailyFact
 from atiende.reports.selectors import Period
 from atiende.tickets import actions
@@ -92,6 +93,8 @@ def test_aggregates_answer_what_the_facts_answer(
                     _same(agent, period)
                     _same(manager, period, filters={"team": other_team.pk})
                     _same(agent, period, filters={"channel": "web"})
+                    for reader in (manager, agent):
+                        _same_dashboard(reader, period)
             ragged = Period(datetime(2026, 3, 3, 7, 13, tzinfo=UTC),
                             datetime(2026, 3, 29, 15, 2, tzinfo=UTC))  # fmt: skip
             _same(manager, ragged)
@@ -101,6 +104,13 @@ def test_aggregates_answer_what_the_facts_answer(
             raise Rollback
     except Rollback:
         pass
+
+
+def _same_dashboard(actor, period):
+    facts = selectors.facts_visible_to(actor)
+    assert dash.kpis(facts, period, actor) == dash.kpis(facts, period)
+    assert dash.flow(facts, period, actor) == dash.flow(facts, period)
+    assert dash.top(facts, "category", period, actor) == dash.top(facts, "category", period)
 
 
 def _apply(step, tickets, teams, requester, agent, boss):

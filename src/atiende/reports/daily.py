@@ -117,8 +117,7 @@ def counted(
         qs = qs.filter(key=key)
     if filters.get("team") not in (None, ""):
         qs = qs.filter(team_id=int(filters["team"]))
-    if not (actor.is_manager or actor.sees_all_tickets or actor.is_admin):
-        qs = qs.filter(team_id__in=team_ids_of(actor))
+    qs = scoped(actor, qs)
     sums = {name: Sum(columns[0]) for name, columns in COUNTS[metric.name].items()}
     if group is None:
         found = qs.aggregate(**sums)
@@ -133,6 +132,21 @@ def counted(
     return out
 
 
+def counts_all(actor: User) -> bool:
+    """Whether `actor` counts every ticket (reports.selectors.facts_visible_to's rule)."""
+    return bool(actor.is_manager or actor.sees_all_tickets or actor.is_admin)
+
+
+def scoped(actor: User, qs: QuerySet[DailyFact]) -> QuerySet[DailyFact]:
+    """The aggregate rows `actor` counts: every row, or their teams' rows."""
+    return qs if counts_all(actor) else qs.filter(team_id__in=team_ids_of(actor))
+
+
+def add_counts(into: dict[str, int], more: dict[str, Any]) -> None:
+    for name, value in more.items():
+        into[name] = into.get(name, 0) + (value or 0)
+
+
 def group_expr(group: str) -> Any:
     from django.db.models import F
 
@@ -143,7 +157,7 @@ def outside_teams(actor: User, qs: QuerySet[TicketFact]) -> QuerySet[TicketFact]
     """For an agent who does not see every ticket: their visible facts outside their teams
     (assigned to them or requested by them), which the aggregate rows of their teams miss.
     None for readers who count every ticket."""
-    if actor.is_manager or actor.sees_all_tickets or actor.is_admin:
+    if counts_all(actor):
         return None
     teams = team_ids_of(actor)
     return qs.filter(Q(team_id__isnull=True) | ~Q(team_id__in=teams)).filter(
