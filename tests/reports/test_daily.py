@@ -169,3 +169,20 @@ def test_rebuild_repairs_drifted_and_missing_rows(committed, requester, manager)
     assert aggregates.rebuild(day, day) > 0
     assert aggregates.stored(day, day) == want
     assert aggregates.rebuild(day, day) == 0
+
+
+def test_the_job_walks_the_days_back_and_wraps(committed, requester):
+    from atiende.reports.actions import daily_reconcile_slice
+
+    with committed(at(3, 10)):
+        make_ticket(requester)
+    DailyFact.objects.all().delete()  # lost (e.g. rows loaded in bulk, past the deltas)
+    today = date(2026, 3, 20)
+    assert daily_reconcile_slice(days=7, today=today) == 0  # 14..20 March
+    assert daily_reconcile_slice(days=7, today=today) == 0  # 7..13
+    assert daily_reconcile_slice(days=7, today=today) > 0  # 28 Feb..6 March: repaired
+    assert aggregates.rebuild(date(2026, 3, 3), date(2026, 3, 3)) == 0
+    assert daily_reconcile_slice(days=7, today=today) == 0  # past the oldest fact: wraps
+    from atiende.reports.models import ReconcileCursor
+
+    assert ReconcileCursor.objects.get(pk=1).daily_before == date(2026, 3, 14)
