@@ -233,8 +233,9 @@ def add_to(
     conflict = ", ".join(quote(concrete[k].column) for k in keys)
     for start in range(0, len(rows), VALUES_BATCH):
         batch = rows[start : start + VALUES_BATCH]
+        # Integers and strings are their own database value; others (dates) are prepared.
         params = [
-            field.get_db_prep_save(value, connection)
+            value if type(value) in (int, str) else field.get_db_prep_save(value, connection)
             for row in batch
             for field, value in zip(fields, row, strict=True)
         ]
