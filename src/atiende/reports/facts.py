@@ -163,7 +163,7 @@ def reconcile(ticket_ids: Sequence[int]) -> int:
         stored = TicketFact.objects.in_bulk(list(ticket_ids))
         written = 0
         gone = [pk for pk in stored if pk not in wanted]
-        deltas = [(aggregates.snapshot(stored[pk]), None) for pk in gone]
+        deltas: list[tuple[Any, Any]] = [(aggregates.snapshot(stored[pk]), None) for pk in gone]
         if gone:
             written += TicketFact.objects.filter(pk__in=gone).delete()[0]
         create = []
