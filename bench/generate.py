@@ -42,6 +42,7 @@ from django.db import connection, transaction  # noqa: E402
 import corpus  # noqa: E402
 from atiende.accounts.models import Organization, Role, Team, TeamMembership, User  # noqa: E402
 from atiende.core.text import fold  # noqa: E402
+from atiende.reports.models import TicketFact  # noqa: E402
 from atiende.tickets import numbering, search  # noqa: E402
 from atiende.tickets.models import (  # noqa: E402
     NUMBER_PREFIX,
@@ -56,7 +57,8 @@ from atiende.tickets.models import (  # noqa: E402
 
 PASSWORD = "bench-password"
 CHUNK = 20_000
-BULK_TABLES = ("tickets_ticket", "tickets_ticketevent", "tickets_ticketsearchdocument")
+BULK_TABLES = ("tickets_ticket", "tickets_ticketevent", "tickets_ticketsearchdocument",
+               "reports_ticketfact")  # fmt: skip
 
 TICKET_COLUMNS = (
     "id", "number", "kind", "title", "description", "status", "channel", "pending_reason", "impact",
@@ -69,6 +71,15 @@ EVENT_COLUMNS = (
     "new_value",
 )  # fmt: skip
 DOCUMENT_COLUMNS = ("ticket_id", "public_terms", "internal_terms")
+# The reports' ticket facts (reports.models.TicketFact), computed here from the same rows, as
+# reports.facts.recompute would (no SLA clocks are generated: those columns stay empty).
+FACT_COLUMNS = (
+    "ticket_id", "kind", "channel", "priority", "status", "team_id", "assignee_id",
+    "category_id", "organization_id", "created_at", "first_response_at", "resolved_at",
+    "closed_at", "reopen_count", "team_hops", "agent_replies", "first_response_wall",
+    "resolution_wall", "first_response_business", "resolution_business",
+    "first_response_sla", "resolution_sla",
+)  # fmt: skip
 
 CHANNELS = ["portal"] * 5 + ["email"] * 3 + ["web", "api"]
 KINDS = [Kind.INCIDENT, Kind.REQUEST, Kind.QUESTION, Kind.PROBLEM, Kind.CHANGE]
@@ -88,6 +99,7 @@ def check_columns() -> None:
         (Ticket, TICKET_COLUMNS, set()),
         (TicketEvent, EVENT_COLUMNS, {"id"}),
         (TicketSearchDocument, DOCUMENT_COLUMNS, set()),
+        (TicketFact, FACT_COLUMNS, set()),
     ):
         actual = {f.column for f in model._meta.concrete_fields} - skip
         if actual != set(columns):
@@ -226,7 +238,7 @@ class TicketMaker:
 
     def chunk(self, first_id: int, count: int):
         rng, ref, texts = self.rng, self.ref, self.texts
-        tickets, events, documents = [], [], []
+        tickets, events, documents, facts = [], [], [], []
         stamp = self.stamp
         true, false = (1, 0) if self.sqlite else (True, False)
         for ticket_id in range(first_id, first_id + count):
@@ -278,6 +290,8 @@ class TicketMaker:
             agent = assignee_id or rng.choice(ref.members[team_id])
             replies = corpus.REPLIES_ES if lang == "es" else corpus.REPLIES_EN
             internal = []
+            first_response = None
+            agent_replies = 0
             steps = self.events_per_ticket
             step = (updated - created) / max(steps - 1, 1)
             events.append((ticket_id, EventType.CREATED, requester_id, stamp(created), true,
@@ -292,6 +306,9 @@ class TicketMaker:
                 elif roll < 0.55:
                     body = rng.choice(replies)
                     actor = agent if roll < 0.33 else requester_id
+                    if actor == agent:
+                        agent_replies += 1
+                        first_response = first_response or created + step * index
                     events.append((ticket_id, EventType.COMMENT, actor, at, true, body, "", "",
                                    ""))  # fmt: skip
                     public.append(texts.terms(body))
@@ -307,7 +324,17 @@ class TicketMaker:
                     events.append((ticket_id, EventType.FIELD, agent, at, false, "", "assignee",
                                    "", f"agent {agent}"))  # fmt: skip
             documents.append((ticket_id, " ".join(public), " ".join(internal)))
-        return tickets, events, documents
+
+            def seconds(end, created=created):
+                return None if end is None else max(0, int((end - created).total_seconds()))
+
+            facts.append((
+                ticket_id, kind, tickets[-1][6], impact + urgency - 1, status, team_id,
+                assignee_id, category_id, organization_id, stamp(created),
+                stamp(first_response), stamp(resolved_at), stamp(closed_at), 0, 0,
+                agent_replies, seconds(first_response), seconds(resolved_at), None, None, "", "",
+            ))  # fmt: skip
+        return tickets, events, documents, facts
 
 
 # --- bulk writers -------------------------------------------------------------------------------
@@ -330,13 +357,14 @@ class PostgresLoader:
             # Rows are generated consistent; skip the per-row foreign-key triggers.
             cursor.execute("SET session_replication_role = replica")
 
-    def write(self, tickets, events, documents) -> None:
+    def write(self, tickets, events, documents, facts) -> None:
         with transaction.atomic(), connection.cursor() as wrapper:
             cursor = wrapper.cursor
             for table, columns, rows in (
                 ("tickets_ticket", TICKET_COLUMNS, tickets),
                 ("tickets_ticketevent", EVENT_COLUMNS, events),
                 ("tickets_ticketsearchdocument", DOCUMENT_COLUMNS, documents),
+                ("reports_ticketfact", FACT_COLUMNS, facts),
             ):
                 with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                     for row in rows:
@@ -383,12 +411,13 @@ class SqliteLoader:
                            "cache_size = -1000000", "temp_store = MEMORY"):  # fmt: skip
                 cursor.execute(f"PRAGMA {pragma}")
 
-    def write(self, tickets, events, documents) -> None:
+    def write(self, tickets, events, documents, facts) -> None:
         with transaction.atomic(), connection.cursor() as cursor:
             for table, columns, rows in (
                 ("tickets_ticket", TICKET_COLUMNS, tickets),
                 ("tickets_ticketevent", EVENT_COLUMNS, events),
                 ("tickets_ticketsearchdocument", DOCUMENT_COLUMNS, documents),
+                ("reports_ticketfact", FACT_COLUMNS, facts),
             ):
                 marks = ", ".join(["%s"] * len(columns))
                 cursor.executemany(

@@ -77,6 +77,57 @@ def fill(slice_size: int = 5000) -> None:
     print(f"facts filled: {done:,} in {time.perf_counter() - started:.0f} s")
 
 
+def daily_fill() -> None:
+    """Build the daily aggregates from the facts (the reconciliation's own rebuild), a month
+    of UTC days per transaction."""
+    from datetime import date
+
+    from django.db.models import Min
+
+    from atiende.reports import aggregates
+
+    started = time.perf_counter()
+    first = TicketFact.objects.aggregate(m=Min("created_at"))["m"].date()
+    last = date.today() + timedelta(days=1)
+    day, written = first, 0
+    while day <= last:
+        end = min(day + timedelta(days=30), last)
+        written += aggregates.rebuild(day, end)
+        day = end + timedelta(days=1)
+    print(f"daily aggregates built: {written:,} rows in {time.perf_counter() - started:.0f} s")
+
+
+def dashboards(args) -> None:
+    """The manager dashboard (30 and 90 days) and the agent home, as the selectors and as
+    the pages."""
+    from atiende.reports.dashboards import selectors as dash
+
+    manager = User.objects.get(username="bench-manager")
+    agent = User.objects.get(username="bench-agent")
+    print(f"  {'scenario':<52} {'median':>8} {'p95':>8} {'q':>3}")
+    cases = [
+        ("dashboard 30 days (manager)", lambda _i: dash.dashboard(manager, days=30)),
+        ("dashboard 90 days (manager)", lambda _i: dash.dashboard(manager, days=90)),
+        ("dashboard 30 days (agent, 2 teams)", lambda _i: dash.dashboard(agent, days=30)),
+        ("dashboard 90 days (agent, 2 teams)", lambda _i: dash.dashboard(agent, days=90)),
+        ("agent home (agent)", lambda _i: dash.agent_home(agent)),
+    ]
+    for name, run in cases:
+        samples = timed(run, args.repeat)
+        with CaptureQueriesContext(connection) as queries:
+            run(0)
+        print(f"  {name:<52} {statistics.median(samples):8.1f} {p95(samples):8.1f} "
+              f"{len(queries):3d}", flush=True)  # fmt: skip
+    for who, actor, url in (("manager", manager, "/desk/reports/dashboard/"),
+                            ("agent", agent, "/desk/reports/dashboard/"),
+                            ("agent", agent, "/desk/home/")):  # fmt: skip
+        client = Client()
+        client.force_login(actor)
+        samples = timed(lambda _i, c=client, u=url: c.get(u), args.repeat)
+        name = f"page {url} ({who})"
+        print(f"  {name:<52} {statistics.median(samples):8.1f} {p95(samples):8.1f}")
+
+
 def measure(args) -> None:
     manager = User.objects.get(username="bench-manager")
     agent = User.objects.get(username="bench-agent")
@@ -87,7 +138,7 @@ def measure(args) -> None:
     print(f"  {'scenario':<52} {'median':>8} {'p95':>8} {'q':>3}")
     for who, actor in (("manager", manager), ("agent", agent)):
         for metric in args.metrics.split(","):
-            for dimension in DIMENSIONS:
+            for dimension in args.dimensions.split(","):
 
                 def run(_i, metric=metric, dimension=dimension, actor=actor):
                     return selectors.report(
@@ -135,7 +186,15 @@ def action_cost(repeat: int) -> None:
                                   resolution_code="solved", resolution_notes="Done.")  # fmt: skip
         return time.perf_counter() - t0
 
+    from atiende.reports import aggregates
+
     with_facts = timed(lifecycle, repeat)
+    kept = aggregates.apply, aggregates.apply_many
+    aggregates.apply = aggregates.apply_many = lambda *a, **k: None  # type: ignore[assignment]
+    try:
+        no_daily = timed(lifecycle, repeat)
+    finally:
+        aggregates.apply, aggregates.apply_many = kept
     for event, handler in HANDLERS:
         events.unsubscribe(event, handler)
     try:
@@ -144,6 +203,9 @@ def action_cost(repeat: int) -> None:
         for event, handler in HANDLERS:
             events.subscribe(event, in_transaction=True)(handler)
     a, b = statistics.median(with_facts), statistics.median(without)
+    c = statistics.median(no_daily)
+    print(f"4 ticket actions: {a:.1f} ms with facts and daily aggregates, {c:.1f} ms with facts "
+          f"only: the aggregates' deltas add {(a - c) / 4:.2f} ms per action")  # fmt: skip
     print(f"4 ticket actions (create, reply, team, resolve): {a:.1f} ms with facts, "
           f"{b:.1f} ms without: {(a - b) / 4:.2f} ms per action")  # fmt: skip
 
@@ -153,11 +215,20 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--fill", action="store_true")
     parser.add_argument("--metrics", default="created,resolution_wall,sla_resolution,fcr")
+    parser.add_argument("--dimensions", default=",".join(DIMENSIONS))
     parser.add_argument("--action-cost", action="store_true")
+    parser.add_argument("--daily-fill", action="store_true", help="build the daily aggregates")
+    parser.add_argument("--dashboards", action="store_true", help="time the dashboards too")
+    parser.add_argument("--no-reports", action="store_true", help="skip the 12-month reports")
     args = parser.parse_args()
     if args.fill:
         fill()
-    measure(args)
+    if args.daily_fill:
+        daily_fill()
+    if args.dashboards:
+        dashboards(args)
+    if not args.no_reports:
+        measure(args)
     if args.action_cost:
         action_cost(max(args.repeat, 20))
 

@@ -203,3 +203,45 @@ def insert_spread(
     with db.cursor() as cursor:
         cursor.execute(sql, params)
     return len(values)
+
+
+def add_to(
+    model: type[models.Model],
+    keys: Sequence[str],
+    counts: Sequence[str],
+    rows: Sequence[tuple],
+) -> None:
+    """Add to counters: for each row (the `keys` values then the `counts` values, in order),
+    `INSERT … ON CONFLICT (keys) DO UPDATE SET c = c + excluded.c` for every count: one
+    statement for any number of rows, on SQLite (≥ 3.24) and PostgreSQL. `keys` must be the
+    fields of a unique constraint of `model`. Adding is what lets concurrent writers and a
+    rebuild meet on the same row without losing each other's deltas (reports' daily
+    aggregates)."""
+    if not rows:
+        return
+    concrete = {f.attname: f for f in model._meta.concrete_fields}
+    fields = [concrete[name] for name in (*keys, *counts)]
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(f.column) for f in fields)
+    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sets = ", ".join(
+        f"{quote(concrete[c].column)} = {table}.{quote(concrete[c].column)} + "
+        f"excluded.{quote(concrete[c].column)}"
+        for c in counts
+    )
+    conflict = ", ".join(quote(concrete[k].column) for k in keys)
+    for start in range(0, len(rows), VALUES_BATCH):
+        batch = rows[start : start + VALUES_BATCH]
+        # Integers and strings are their own database value; others (dates) are prepared.
+        params = [
+            value if type(value) in (int, str) else field.get_db_prep_save(value, connection)
+            for row in batch
+            for field, value in zip(fields, row, strict=True)
+        ]
+        sql = (
+            f"INSERT INTO {table} ({names}) VALUES {', '.join([placeholders] * len(batch))} "  # noqa: S608
+            f"ON CONFLICT ({conflict}) DO UPDATE SET {sets}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)

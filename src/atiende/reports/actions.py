@@ -4,7 +4,7 @@ reports with their scheduled e-mails."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,8 +19,8 @@ from atiende.core.errors import NotFound, ValidationFailed
 from atiende.sla.models import ClockKind, ClockState, SlaClock
 from atiende.tickets.models import Ticket
 
-from . import facts
-from .models import Frequency, ReconcileCursor, SavedReport
+from . import aggregates, facts
+from .models import Frequency, ReconcileCursor, SavedReport, TicketFact
 
 SLICE = 2000
 # How far back the breach refresh looks at deadlines: a clock is breached at (a sweep after)
@@ -71,6 +71,30 @@ def facts_reconcile_slice(*, size: int = SLICE) -> int:
             cursor.passes += 1
         else:
             cursor.after_ticket_id = ids[-1]
+        cursor.updated_at = clock.now()
+        cursor.save()
+        return written
+
+
+DAILY_SLICE_DAYS = 7
+
+
+def daily_reconcile_slice(*, days: int = DAILY_SLICE_DAYS, today: date | None = None) -> int:
+    """Rebuild the daily aggregates of the next `days` UTC days, walking back from today to
+    the oldest fact, then again from today (aggregates.rebuild: the rows of those days made
+    equal to the facts, the difference added). The rebuild and the cursor's move commit
+    together. Answers the rows changed."""
+    today = today or clock.now().astimezone(UTC).date()
+    with transaction.atomic():
+        cursor, _created = ReconcileCursor.objects.select_for_update().get_or_create(pk=1)
+        last = cursor.daily_before - timedelta(days=1) if cursor.daily_before else today
+        oldest = TicketFact.objects.order_by("created_at").values_list("created_at", flat=True)
+        first_fact = oldest.first()
+        if first_fact is None or last < first_fact.astimezone(UTC).date():
+            last = today
+        first = last - timedelta(days=days - 1)
+        written = aggregates.rebuild(first, last)
+        cursor.daily_before = first
         cursor.updated_at = clock.now()
         cursor.save()
         return written

@@ -23,6 +23,7 @@ from atiende.accounts.models import Role
 from atiende.sla.models import ClockKind, ClockState, SlaClock
 from atiende.tickets.models import OPEN_STATUSES, EventType, Status, Ticket, TicketEvent
 
+from . import aggregates
 from .models import TicketFact
 
 FINISHED_FOR_REOPEN = (Status.RESOLVED, Status.CLOSED)
@@ -162,6 +163,7 @@ def reconcile(ticket_ids: Sequence[int]) -> int:
         stored = TicketFact.objects.in_bulk(list(ticket_ids))
         written = 0
         gone = [pk for pk in stored if pk not in wanted]
+        deltas: list[tuple[Any, Any]] = [(aggregates.snapshot(stored[pk]), None) for pk in gone]
         if gone:
             written += TicketFact.objects.filter(pk__in=gone).delete()[0]
         create = []
@@ -169,12 +171,16 @@ def reconcile(ticket_ids: Sequence[int]) -> int:
             row = stored.get(pk)
             if row is None:
                 create.append(TicketFact(ticket_id=pk, **facts))
+                deltas.append((None, aggregates.snapshot(facts)))
             elif differs(row, facts):
+                before = aggregates.snapshot(row)
                 for name, value in facts.items():
                     setattr(row, name, value)
                 row.save()
+                deltas.append((before, aggregates.snapshot(row)))
                 written += 1
         TicketFact.objects.bulk_create(create, batch_size=500)
+        aggregates.apply_many(deltas)
         return written + len(create)
 
 
@@ -188,14 +194,20 @@ def on_created(ticket: Ticket) -> None:
     # SLA started the clocks just before, in this transaction, and left them in the ticket's
     # prefetch cache (sla.actions.clocks_start_new): read there, no query.
     facts.update(_sla_facts(list(ticket.sla_clocks.all()), None))
+    facts.update(team_hops=0, reopen_count=0, agent_replies=0)
     TicketFact.objects.create(ticket_id=ticket.pk, **facts)
+    aggregates.apply(None, aggregates.snapshot(facts))
+
+
+LOADED_FIELDS = (*STORED_FIELDS, "first_response_sla", "resolution_sla",
+                 *[f"ticket__{name}" for name in TICKET_COLUMNS])  # fmt: skip
 
 
 def _load(ticket_id: int) -> tuple[TicketFact, dict[str, Any]] | None:
     """The fact and its ticket's columns, in one query (a join by primary key)."""
     fact = (
         TicketFact.objects.select_related("ticket")
-        .only(*STORED_FIELDS, *[f"ticket__{name}" for name in TICKET_COLUMNS])
+        .only(*LOADED_FIELDS)
         .filter(pk=ticket_id)
         .first()
     )
@@ -210,10 +222,12 @@ def on_updated(ticket_id: int, fields: Iterable[str]) -> None:
     if loaded is None:
         return
     fact, row = loaded
+    before = aggregates.snapshot(fact)
     if "team" in fields and fact.team_id is not None and fact.team_id != row["team_id"]:
         fact.team_hops += 1
     _copy(fact, row)
     fact.save()
+    aggregates.apply(before, aggregates.snapshot(fact))
 
 
 def on_status(ticket_id: int, old: str, new: str, reply_event_id: int | None) -> None:
@@ -223,12 +237,14 @@ def on_status(ticket_id: int, old: str, new: str, reply_event_id: int | None) ->
     if loaded is None:
         return
     fact, row = loaded
+    before = aggregates.snapshot(fact)
     if old in FINISHED_FOR_REOPEN and new in OPEN_STATUSES:
         fact.reopen_count += 1
     _copy(fact, row)
     if reply_event_id is not None:
         _count_reply(fact, row, reply_event_id)
     fact.save()
+    aggregates.apply(before, aggregates.snapshot(fact))
 
 
 def on_commented(
@@ -243,9 +259,11 @@ def on_commented(
     fact, row = loaded
     if actor_id == row["requester_id"]:
         return
+    before = aggregates.snapshot(fact)
     _copy(fact, row)
     _count_reply(fact, row, event_id)
     fact.save()
+    aggregates.apply(before, aggregates.snapshot(fact))
 
 
 def _count_reply(fact: TicketFact, row: dict[str, Any], event_id: int) -> None:
@@ -273,12 +291,18 @@ def refresh_sla(ticket_ids: Sequence[int]) -> int:
     """Copy the SLA clocks' states into the facts (after SLA's own handlers moved them, and
     for the clocks the sweep breached). Writes values: running it twice changes nothing."""
     written = 0
+    deltas: list[tuple[Any, Any]] = []
     with transaction.atomic():
         facts = TicketFact.objects.select_for_update().in_bulk(list(ticket_ids))
         for pk, clocks in _clocks_of(list(facts)).items():
             fact = facts[pk]
             wanted = _sla_facts(clocks, fact.first_response_at)
             if differs(fact, wanted):
+                before = aggregates.snapshot(fact)
                 TicketFact.objects.filter(pk=pk).update(**wanted)
+                for name, value in wanted.items():
+                    setattr(fact, name, value)
+                deltas.append((before, aggregates.snapshot(fact)))
                 written += 1
+        aggregates.apply_many(deltas)
     return written

@@ -74,12 +74,64 @@ class TicketFact(models.Model):
         return f"fact {self.ticket_id}"
 
 
+# The counts a DailyFact row holds. Created-day counts: created, the SLA clock states, hops.
+# Resolved-day counts (resolved or closed now): resolved, first-contact, reopened.
+# Closed-day counts: closed.
+DAILY_COUNTS = ("created", "fr_clocks", "fr_met", "fr_breached", "fr_running", "res_clocks",
+                "res_met", "res_breached", "res_running", "hops", "hop_hits", "resolved", "fcr_hits", "reopen_hits",
+                "closed")  # fmt: skip
+# Dimensions stored; "all" and "team" are the sums of the "kind" rows (kind partitions tickets);
+# "hour": the UTC hour of the day ("00".."23"), for days cut at a reader's midnight.
+DAILY_DIMENSIONS = ("kind", "agent", "category", "organization", "channel", "priority", "hour")
+
+
+class DailyFact(models.Model):
+    """The ticket facts summed per UTC day, team and one dimension value (docs/metrics.md,
+    "Daily aggregates"): what a 12-month report or a dashboard reads instead of a million facts.
+    Kept by deltas in the fact's own transaction (aggregates.py) and rebuilt from the facts
+    by the reconciliation job. `team_id` 0 is "no team"; `key` "" is "none"."""
+
+    day = models.DateField()
+    team_id = models.BigIntegerField()
+    dimension = models.CharField(max_length=16)
+    key = models.CharField(max_length=32)
+    created = models.IntegerField(default=0)
+    fr_clocks = models.IntegerField(default=0)  # tickets with that clock, whatever its state
+    fr_met = models.IntegerField(default=0)
+    fr_breached = models.IntegerField(default=0)
+    fr_running = models.IntegerField(default=0)
+    res_clocks = models.IntegerField(default=0)
+    res_met = models.IntegerField(default=0)
+    res_breached = models.IntegerField(default=0)
+    res_running = models.IntegerField(default=0)
+    hops = models.IntegerField(default=0)
+    hop_hits = models.IntegerField(default=0)
+    resolved = models.IntegerField(default=0)
+    fcr_hits = models.IntegerField(default=0)
+    reopen_hits = models.IntegerField(default=0)
+    closed = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("daily ticket figures")
+        verbose_name_plural = _("daily ticket figures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dimension", "day", "team_id", "key"], name="daily_fact_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.team_id} {self.dimension}={self.key}"
+
+
 class ReconcileCursor(models.Model):
     """Where the reconciliation job (tasks.py) continues: one row (pk=1). It walks the
     tickets by id, a slice per run, and moves this cursor in the slice's own transaction, so
     a crash redoes the slice (idempotent) and never skips one."""
 
     after_ticket_id = models.BigIntegerField(default=0)
+    # The daily aggregates' rebuild walks the days backwards from today, some per run.
+    daily_before = models.DateField(null=True)
     passes = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(null=True)
 

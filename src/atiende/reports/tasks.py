@@ -6,7 +6,12 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .actions import facts_reconcile_slice, facts_refresh_breaches, scheduled_reports_send
+from .actions import (
+    daily_reconcile_slice,
+    facts_reconcile_slice,
+    facts_refresh_breaches,
+    scheduled_reports_send,
+)
 
 
 @shared_task(name="atiende.reports.reconcile", ignore_result=True)
@@ -14,6 +19,7 @@ def reports_reconcile() -> dict[str, int]:
     return {
         "breaches": facts_refresh_breaches(),
         "reconciled": facts_reconcile_slice(),
+        "daily": daily_reconcile_slice(),
     }
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncDay
 from django.utils import timezone
 
@@ -26,9 +26,17 @@ from atiende.surveys.selectors import csat_summary
 from atiende.tickets.models import OPEN_STATUSES, Ticket
 from atiende.tickets.selectors import visibility
 
+from .. import daily
 from ..metrics import AGE_BUCKETS, METRICS
-from ..models import TicketFact
-from ..selectors import RESOLVED, Period, _dimension_expr, _labels, facts_visible_to
+from ..models import DailyFact, TicketFact
+from ..selectors import (
+    RESOLVED,
+    Period,
+    _dimension_expr,
+    _from_daily,
+    _labels,
+    facts_visible_to,
+)
 
 DAYS = (30, 90)
 TOP = 5  # rows of the "top categories / services" panels
@@ -67,15 +75,32 @@ class Kpis:
     parts: dict[str, int] = field(default_factory=dict)
 
 
-def kpis(facts: QuerySet[TicketFact], period: Period) -> tuple[Kpis, Kpis]:
-    """Created, resolved, first-contact resolution, reopen rate and both SLA compliances of
-    the period and of the previous one: ONE query (conditional counts over the two ranges of
-    the created and resolved indexes), with docs/metrics.md's definitions."""
+def _within(column: str, ranges: list[tuple[datetime, datetime]] | None) -> Q:
+    if ranges is None:
+        return Q()
+    q = Q(pk__in=[])
+    for start, end in ranges:
+        q |= Q(**{f"{column}__gte": start, f"{column}__lt": end})
+    return q
+
+
+def kpi_counts(
+    facts: QuerySet[TicketFact],
+    period: Period,
+    within: list[tuple[datetime, datetime]] | None = None,
+) -> dict[str, int]:
+    """The counts behind the key figures of the period ("now_…") and the previous one
+    ("before_…") over the facts: ONE query (conditional counts over the two ranges of the
+    created and resolved indexes), with docs/metrics.md's definitions; only the dates inside
+    `within` when given (the parts of the periods the daily aggregates do not cover)."""
     before = period.previous()
+    in_created, in_resolved = _within("created_at", within), _within("resolved_at", within)
 
     def conditions(p: Period, tag: str) -> dict[str, Any]:
-        created = Q(created_at__gte=p.start, created_at__lt=p.end)
-        resolved = Q(resolved_at__gte=p.start, resolved_at__lt=p.end, status__in=RESOLVED)
+        created = Q(created_at__gte=p.start, created_at__lt=p.end) & in_created
+        resolved = (
+            Q(resolved_at__gte=p.start, resolved_at__lt=p.end, status__in=RESOLVED) & in_resolved
+        )
         counts = {
             "created": created,
             "resolved": resolved,
@@ -88,10 +113,52 @@ def kpis(facts: QuerySet[TicketFact], period: Period) -> tuple[Kpis, Kpis]:
         }
         return {f"{tag}_{name}": Count("pk", filter=q) for name, q in counts.items()}
 
-    found = facts.filter(
-        Q(created_at__gte=before.start, created_at__lt=period.end)
-        | Q(resolved_at__gte=before.start, resolved_at__lt=period.end)
-    ).aggregate(**conditions(period, "now"), **conditions(before, "before"))
+    outer_created = Q(created_at__gte=before.start, created_at__lt=period.end) & in_created
+    outer_resolved = Q(resolved_at__gte=before.start, resolved_at__lt=period.end) & in_resolved
+    found = facts.filter(outer_created | outer_resolved).aggregate(
+        **conditions(period, "now"), **conditions(before, "before")
+    )
+    return {name: v or 0 for name, v in found.items()}
+
+
+DAILY_KPIS = {"created": "created", "resolved": "resolved", "fcr": "fcr_hits",
+              "reopened": "reopen_hits", "fr_met": "fr_met", "fr_breached": "fr_breached",
+              "res_met": "res_met", "res_breached": "res_breached"}  # fmt: skip
+
+
+def kpis(
+    facts: QuerySet[TicketFact], period: Period, actor: User | None = None
+) -> tuple[Kpis, Kpis]:
+    """Created, resolved, first-contact resolution, reopen rate and both SLA compliances of
+    the period and of the previous one. With `actor`: the whole UTC days from the daily
+    aggregates (one query), the ragged ends of both periods and, for agents, their tickets
+    outside their teams from the facts (one query each): the same numbers as the facts alone."""
+    before = period.previous()
+    if actor is None:
+        found = kpi_counts(facts, period)
+    else:
+        found = dict.fromkeys([f"{t}_{n}" for t in ("now", "before") for n in DAILY_KPIS], 0)
+        ragged: list[tuple[datetime, datetime]] = []
+        interior: list[tuple[datetime, datetime]] = []
+        sums: dict[str, Any] = {}
+        for p, tag in ((period, "now"), (before, "before")):
+            days = daily.whole_days(p.start, p.end)
+            if days is None:
+                ragged.append((p.start, p.end))
+                continue
+            ragged += daily.edges(p.start, p.end, days)
+            interior.append((daily.instant(days[0]), daily.instant(days[1])))
+            in_days = Q(day__gte=days[0], day__lt=days[1])
+            for name, column in DAILY_KPIS.items():
+                sums[f"{tag}_{name}"] = Sum(column, filter=in_days)
+        if sums:
+            rows = daily.scoped(actor, DailyFact.objects.filter(dimension="kind"))
+            daily.add_counts(found, rows.aggregate(**sums))
+        if ragged:
+            daily.add_counts(found, kpi_counts(facts, period, ragged))
+        outside = daily.outside_teams(actor, facts)
+        if outside is not None and interior:
+            daily.add_counts(found, kpi_counts(outside, period, interior))
 
     def of(tag: str) -> Kpis:
         c = {
@@ -124,10 +191,30 @@ def backlog_by_age(facts: QuerySet[TicketFact], now: datetime) -> list[tuple[str
     return [(code, str(label), counts.get(code, 0)) for code, label, _lo, _hi in AGE_BUCKETS]
 
 
-def flow(facts: QuerySet[TicketFact], period: Period) -> list[tuple[date, int, int]]:
-    """(day, created, resolved) for every day of the period, zeros included: two grouped
-    queries, one per date index (created_at, resolved_at), days cut at the reader's midnight."""
+def _whole_hours(period: Period) -> bool:
+    """Whether every midnight of the reader's zone in the period falls on a UTC hour (every
+    zone but the few with :30/:45 offsets), so that hourly counts make their days."""
     tz = timezone.get_current_timezone()
+    day = timezone.localtime(period.start, tz).date()
+    end = timezone.localtime(period.end, tz).date()
+    while day <= end:
+        midnight = datetime.combine(day, time.min, tzinfo=tz)
+        if midnight.astimezone(UTC).minute or midnight.astimezone(UTC).second:
+            return False
+        day += timedelta(days=1)
+    return True
+
+
+def flow(
+    facts: QuerySet[TicketFact], period: Period, actor: User | None = None
+) -> list[tuple[date, int, int]]:
+    """(day, created, resolved) for every day of the period, zeros included, days cut at
+    the reader's midnight. With `actor` and a whole-hour zone: one grouped query over the
+    daily aggregates' hourly rows (and for agents one per date index over their facts
+    outside their teams); else two grouped queries over the facts, one per date index."""
+    tz = timezone.get_current_timezone()
+    if actor is not None and _whole_hours(period):
+        return _flow_daily(actor, facts, period)
 
     def per_day(column: str, extra: Q) -> dict[date, int]:
         rows = (
@@ -150,6 +237,42 @@ def flow(facts: QuerySet[TicketFact], period: Period) -> list[tuple[date, int, i
         day = first + timedelta(days=i)
         out.append((day, created.get(day, 0), resolved.get(day, 0)))
     return out
+
+
+def _flow_daily(
+    actor: User, facts: QuerySet[TicketFact], period: Period
+) -> list[tuple[date, int, int]]:
+    tz = timezone.get_current_timezone()
+    first = timezone.localtime(period.start, tz).date()
+    days = (timezone.localtime(period.end, tz).date() - first).days
+    created: dict[date, int] = {}
+    resolved: dict[date, int] = {}
+    rows = daily.scoped(
+        actor,
+        DailyFact.objects.filter(
+            dimension="hour",
+            day__gte=period.start.astimezone(UTC).date(),
+            day__lte=period.end.astimezone(UTC).date(),
+        ),
+    )
+    for day, hour, c, r in (
+        rows.values_list("day", "key").annotate(c=Sum("created"), r=Sum("resolved")).order_by()
+    ):
+        moment = datetime.combine(day, time(int(hour)), tzinfo=UTC)
+        if period.start <= moment < period.end:
+            local = timezone.localtime(moment, tz).date()
+            created[local] = created.get(local, 0) + (c or 0)
+            resolved[local] = resolved.get(local, 0) + (r or 0)
+    outside = daily.outside_teams(actor, facts)
+    if outside is not None:
+        for day, c_, r_ in flow(outside, period):
+            created[day] = created.get(day, 0) + c_
+            resolved[day] = resolved.get(day, 0) + r_
+    return [
+        (first + timedelta(days=i), created.get(first + timedelta(days=i), 0),
+         resolved.get(first + timedelta(days=i), 0))
+        for i in range(days)
+    ]  # fmt: skip
 
 
 @dataclass
@@ -182,9 +305,22 @@ def workload(facts: QuerySet[TicketFact]) -> list[AgentLoad]:
     return sorted(loads, key=lambda r: (r.key is None, -r.open, r.label.lower()))
 
 
-def top(facts: QuerySet[TicketFact], dimension: str, period: Period) -> list[tuple[Any, str, int]]:
+def top(
+    facts: QuerySet[TicketFact], dimension: str, period: Period, actor: User | None = None
+) -> list[tuple[Any, str, int]]:
     """The `TOP` categories or services with the most tickets created in the period: one
-    grouped query (limited in the database) and one naming them."""
+    grouped query (limited in the database) and one naming them. Categories, with `actor`:
+    from the daily aggregates (plus the facts of the ragged ends, and of an agent's tickets
+    outside their teams)."""
+    if dimension == "category" and actor is not None:
+        found = _from_daily(actor, facts, METRICS["created"], "category", period, {}, clock.now())
+        if found is not None:
+            best = sorted(
+                (r for r in found.values() if r.key is not None and r.count),
+                key=lambda r: (-r.count, r.key),
+            )[:TOP]
+            labels = _labels(dimension, [r.key for r in best])
+            return [(r.key, labels.get(r.key, "—"), r.count) for r in best]
     qs = facts.filter(created_at__gte=period.start, created_at__lt=period.end)
     if dimension == "service":
         from atiende.cmdb.models import SERVICE_CLASSES
@@ -241,7 +377,7 @@ def dashboard(actor: User, *, days: int = 30, now: datetime | None = None) -> Da
     now = now or clock.now()
     days = days if days in DAYS else DAYS[0]
     start, end, period = period_of(days, timezone.localtime(now).date())
-    current, before = kpis(facts, period)
+    current, before = kpis(facts, period, actor)
     survey = csat_summary(
         actor, filters=SurveyFilters(start=period.start, end=period.end), previous=True
     )
@@ -253,9 +389,9 @@ def dashboard(actor: User, *, days: int = 30, now: datetime | None = None) -> Da
         now=current,
         before=before,
         backlog=backlog_by_age(facts, now),
-        flow=flow(facts, period),
+        flow=flow(facts, period, actor),
         workload=workload(facts),
-        categories=top(facts, "category", period),
+        categories=top(facts, "category", period, actor),
         services=top(facts, "service", period),
         risk=sla_risk(actor, now),
         csat=survey,

@@ -1,0 +1,275 @@
+"""Daily aggregates of the ticket facts (models.DailyFact; docs/metrics.md, "Daily aggregates").
+
+A fact contributes counts to a few rows: on its creation day (created, SLA clock states,
+team hops), on its last resolution day (resolved, first-contact, reopened: when resolved or
+closed now) and on its closing day (closed); on each of those days once per stored
+dimension (DAILY_DIMENSIONS), under its current team. Days are UTC dates; the "hour"
+dimension's key is the UTC hour within the day, so its rows give days, weeks and months cut
+at any whole-hour time zone's midnight.
+
+Two ways to the same rows, held equal by tests/reports/test_daily_property.py:
+
+- `apply(before, after)`: the delta of one fact's change (its old contribution out, its new
+  one in), written in ONE statement (`core.bulk.add_to`: insert-or-add) inside the
+  transaction that changes the fact: it commits or rolls back with the ticket's change;
+- `rebuild(days)`: the rows of whole days recomputed from the facts, the difference added
+  (the reconciliation job, and the first fill).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import ExtractHour, TruncDate
+
+from atiende.core import bulk
+from atiende.sla.models import ClockState
+
+from .models import DAILY_COUNTS, DAILY_DIMENSIONS, DailyFact, TicketFact
+
+RESOLVED = ("resolved", "closed")
+KEYS = ("dimension", "day", "team_id", "key")
+# Stored dimension -> the fact attribute holding its value.
+SOURCE = {
+    "kind": "kind",
+    "agent": "assignee_id",
+    "category": "category_id",
+    "organization": "organization_id",
+    "channel": "channel",
+    "priority": "priority",
+    "hour": "",  # the UTC hour of the day the count belongs to ("00".."23")
+}
+Key = tuple[str, date, int, str]
+
+
+def utc_day(moment: datetime) -> date:
+    return moment.astimezone(UTC).date()
+
+
+def utc_hour(moment: datetime) -> tuple[date, int]:
+    moment = moment.astimezone(UTC)
+    return moment.date(), moment.hour
+
+
+def _get(fact: Any, name: str) -> Any:
+    return fact[name] if isinstance(fact, dict) else getattr(fact, name)
+
+
+def _by_hour(fact: Any) -> dict[tuple[date, int], Counter[str]]:
+    """What one fact counts in each UTC hour it touches, before splitting by dimension."""
+    out: dict[tuple[date, int], Counter[str]] = defaultdict(Counter)
+    created = out[utc_hour(_get(fact, "created_at"))]
+    created["created"] += 1
+    for prefix, column in (("fr", "first_response_sla"), ("res", "resolution_sla")):
+        state = _get(fact, column)
+        if state:
+            created[f"{prefix}_clocks"] += 1
+        if state == ClockState.MET:
+            created[f"{prefix}_met"] += 1
+        elif state == ClockState.BREACHED:
+            created[f"{prefix}_breached"] += 1
+        elif state in (ClockState.RUNNING, ClockState.PAUSED):
+            created[f"{prefix}_running"] += 1
+    hops = _get(fact, "team_hops") or 0
+    if hops:
+        created["hops"] += hops
+        created["hop_hits"] += 1
+    resolved_at = _get(fact, "resolved_at")
+    if resolved_at is not None and _get(fact, "status") in RESOLVED:
+        resolved = out[utc_hour(resolved_at)]
+        resolved["resolved"] += 1
+        reopened = (_get(fact, "reopen_count") or 0) > 0
+        if not reopened and not hops and (_get(fact, "agent_replies") or 0) <= 1:
+            resolved["fcr_hits"] += 1
+        if reopened:
+            resolved["reopen_hits"] += 1
+    closed_at = _get(fact, "closed_at")
+    if closed_at is not None:
+        out[utc_hour(closed_at)]["closed"] += 1
+    return out
+
+
+def _key_value(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def contribution(fact: Any) -> dict[Key, Counter[str]]:
+    """The rows one fact (a TicketFact or a dict of its columns) adds to, and how much."""
+    if fact is None:
+        return {}
+    team = _get(fact, "team_id") or 0
+    out: dict[Key, Counter[str]] = defaultdict(Counter)
+    for (day, hour), counts in _by_hour(fact).items():
+        for dimension in DAILY_DIMENSIONS:
+            if dimension == "hour":
+                value = f"{hour:02d}"
+            else:
+                value = _key_value(_get(fact, SOURCE[dimension]))
+            out[(dimension, day, team, value)].update(counts)
+    return out
+
+
+def snapshot(fact: Any) -> dict[str, Any] | None:
+    """The columns a contribution depends on, copied (to compare before and after a change)."""
+    if fact is None:
+        return None
+    return {
+        name: _get(fact, name)
+        for name in ("created_at", "resolved_at", "closed_at", "status", "team_id",
+                     "first_response_sla", "resolution_sla", "team_hops", "reopen_count",
+                     "agent_replies", *[c for c in SOURCE.values() if c])
+    }  # fmt: skip
+
+
+def delta(before: Any, after: Any) -> dict[Key, Counter[str]]:
+    """New contribution minus old, without the rows that do not change."""
+    out: dict[Key, Counter[str]] = defaultdict(Counter)
+    for key, counts in contribution(after).items():
+        out[key].update(counts)
+    for key, counts in contribution(before).items():
+        out[key].subtract(counts)
+    return {key: c for key, c in out.items() if any(c.values())}
+
+
+def _write(changes: dict[Key, Counter[str]]) -> None:
+    names = DAILY_COUNTS
+    rows = [(*key, *[c.get(name, 0) for name in names]) for key, c in changes.items()]
+    rows.sort()  # one order for every writer: fewer deadlocks on PostgreSQL
+    bulk.add_to(DailyFact, KEYS, names, rows)
+
+
+def apply(before: Any, after: Any) -> None:
+    """Add the delta of one fact's change (`before`/`after`: snapshots, None when absent).
+    Call inside the transaction that writes the fact."""
+    if before == after:
+        return
+    changes = delta(before, after)
+    if changes:
+        _write(changes)
+
+
+def apply_many(pairs: Iterable[tuple[Any, Any]]) -> None:
+    total: dict[Key, Counter[str]] = defaultdict(Counter)
+    for before, after in pairs:
+        if before != after:
+            for key, counts in delta(before, after).items():
+                total[key].update(counts)
+    changes = {key: c for key, c in total.items() if any(c.values())}
+    if changes:
+        _write(changes)
+
+
+# -- rebuild from the facts ------------------------------------------------------------------
+
+
+def _range(first: date, last: date) -> tuple[datetime, datetime]:
+    return (
+        datetime.combine(first, time.min, tzinfo=UTC),
+        datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC),
+    )
+
+
+def recompute(first: date, last: date) -> dict[Key, Counter[str]]:
+    """The rows of the UTC days first..last from the facts: per stored dimension, one grouped
+    query per basis (created, resolved, closed day)."""
+    start, end = _range(first, last)
+    wanted: dict[Key, Counter[str]] = defaultdict(Counter)
+    facts = TicketFact.objects.all()
+    fcr = Q(reopen_count=0, team_hops=0, agent_replies__lte=1)
+    bases = (
+        ("created_at", Q(), {
+            "created": Count("pk"),
+            "fr_clocks": Count("pk", filter=~Q(first_response_sla="")),
+            "fr_met": Count("pk", filter=Q(first_response_sla=ClockState.MET)),
+            "fr_breached": Count("pk", filter=Q(first_response_sla=ClockState.BREACHED)),
+            "fr_running": Count("pk", filter=Q(first_response_sla__in=(ClockState.RUNNING, ClockState.PAUSED))),
+            "res_clocks": Count("pk", filter=~Q(resolution_sla="")),
+            "res_met": Count("pk", filter=Q(resolution_sla=ClockState.MET)),
+            "res_breached": Count("pk", filter=Q(resolution_sla=ClockState.BREACHED)),
+            "res_running": Count("pk", filter=Q(resolution_sla__in=(ClockState.RUNNING, ClockState.PAUSED))),
+            "hops": Sum("team_hops"),
+            "hop_hits": Count("pk", filter=Q(team_hops__gt=0)),
+        }),
+        ("resolved_at", Q(status__in=RESOLVED), {
+            "resolved": Count("pk"),
+            "fcr_hits": Count("pk", filter=fcr),
+            "reopen_hits": Count("pk", filter=Q(reopen_count__gt=0)),
+        }),
+        ("closed_at", Q(), {"closed": Count("pk")}),
+    )  # fmt: skip
+    for column, extra, agg in bases:
+        population = facts.filter(extra, **{f"{column}__gte": start, f"{column}__lt": end})
+        for dimension in DAILY_DIMENSIONS:
+            value: Any = F(SOURCE[dimension]) if SOURCE[dimension] else None
+            if dimension == "hour":
+                value = ExtractHour(column, tzinfo=UTC)
+            grouped = (
+                population.annotate(d=_day_expr(column), v=value)
+                .values_list("d", "team_id", "v")
+                .annotate(**agg)
+                .order_by()
+            )
+            names = list(agg)
+            for day, team, value, *counts in grouped:
+                if dimension == "hour":
+                    value = f"{value:02d}"
+                key = (dimension, _as_date(day), team or 0, _key_value(value))
+                for name, n in zip(names, counts, strict=True):
+                    if n:
+                        wanted[key][name] += n
+    return wanted
+
+
+def _day_expr(column: str) -> Any:
+    return TruncDate(column, tzinfo=UTC)
+
+
+def _as_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    return value
+
+
+def stored(first: date, last: date, *, lock: bool = False) -> dict[Key, Counter[str]]:
+    qs = DailyFact.objects.filter(day__gte=first, day__lte=last)
+    if lock:
+        qs = qs.select_for_update()
+    out: dict[Key, Counter[str]] = {}
+    for row in qs.values_list(*KEYS, *DAILY_COUNTS):
+        out[tuple(row[:4])] = Counter(  # type: ignore[index]
+            {name: n for name, n in zip(DAILY_COUNTS, row[4:], strict=True) if n}
+        )
+    return out
+
+
+def rebuild(first: date, last: date) -> int:
+    """Make the rows of the UTC days first..last equal to their recomputation from the facts,
+    in one transaction: lock the days' rows (PostgreSQL; SQLite's write transaction holds the
+    database), read the facts, add the difference (insert-or-add, like the deltas: a delta
+    written by an action that commits meanwhile is added to, never overwritten). Rows that
+    end at zero are deleted. Answers the rows changed."""
+    with transaction.atomic():
+        have = stored(first, last, lock=connection.vendor == "postgresql")
+        want = recompute(first, last)
+        changes: dict[Key, Counter[str]] = {}
+        for key in set(have) | set(want):
+            diff = Counter(want.get(key, Counter()))
+            diff.subtract(have.get(key, Counter()))
+            if any(diff.values()):
+                changes[key] = diff
+        if changes:
+            _write(changes)
+        zero = Q(**dict.fromkeys(DAILY_COUNTS, 0))
+        DailyFact.objects.filter(zero, day__gte=first, day__lte=last).delete()
+        return len(changes)
+
+
+def days_of(ticket_facts: Sequence[Any]) -> set[date]:
+    return {day for fact in ticket_facts for (_d, day, _t, _k) in contribution(fact)}

@@ -1,0 +1,172 @@
+"""Reports read from the daily aggregates (models.DailyFact) where a metric allows it:
+counts and rates over whole UTC days, with the ragged ends of the period (the reader's
+midnight is rarely UTC's) and, for agents, the tickets they see outside their teams read
+from the facts. Exact: the same numbers as the facts alone (tests/reports/test_daily.py).
+
+Used by selectors.report and the dashboard; docs/metrics.md, "Daily aggregates"."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+
+from atiende.accounts.models import User
+from atiende.accounts.selectors import team_ids_of
+
+from .metrics import Metric
+from .models import DailyFact, TicketFact
+
+# Metric -> {name in selectors._counted: DailyFact column(s) summed}.
+COUNTS: dict[str, dict[str, tuple[str, ...]]] = {
+    "created": {"n": ("created",)},
+    "resolved": {"n": ("resolved",)},
+    "closed": {"n": ("closed",)},
+    "sla_first_response": {"n": ("fr_clocks",), "met": ("fr_met",),
+                           "breached": ("fr_breached",), "running": ("fr_running",)},
+    "sla_resolution": {"n": ("res_clocks",), "met": ("res_met",),
+                       "breached": ("res_breached",), "running": ("res_running",)},
+    "fcr": {"n": ("resolved",), "hits": ("fcr_hits",)},
+    "reopen_rate": {"n": ("resolved",), "hits": ("reopen_hits",)},
+    "reassignments": {"n": ("created",), "hops": ("hops",), "hits": ("hop_hits",)},
+}  # fmt: skip
+# Report dimension -> the stored dimension whose rows answer it, and the column grouped by.
+SPLITS = {
+    "all": ("kind", None),
+    "team": ("kind", "team_id"),
+    "agent": ("agent", "key"),
+    "category": ("category", "key"),
+    "organization": ("organization", "key"),
+    "channel": ("channel", "key"),
+    "kind": ("kind", "key"),
+    "priority": ("priority", "key"),
+}
+FILTER_DIMENSION = {"agent": "agent", "category": "category", "organization": "organization",
+                    "channel": "channel", "kind": "kind", "priority": "priority"}  # fmt: skip
+INT_KEYS = ("agent", "category", "organization", "priority")
+
+
+def plan(metric: Metric, dimension: str, filters: dict[str, Any]) -> tuple[str, str | None] | None:
+    """(stored dimension, filtered key or None) when the aggregates can answer this report,
+    else None. Team filters always can; one other filter when the split is all, team, or
+    that same dimension."""
+    if metric.name not in COUNTS or dimension not in SPLITS:
+        return None
+    others = [name for name in filters if name != "team"]
+    if not others:
+        return SPLITS[dimension][0], None
+    if len(others) > 1 or others[0] not in FILTER_DIMENSION:
+        return None
+    stored = FILTER_DIMENSION[others[0]]
+    if dimension not in ("all", "team", stored):
+        return None
+    return stored, str(filters[others[0]])
+
+
+def whole_days(start: datetime, end: datetime) -> tuple[date, date] | None:
+    """The UTC days [first, last) wholly inside [start, end), or None."""
+    s = start.astimezone(UTC)
+    first = s.date() if s.time() == time.min else s.date() + timedelta(days=1)
+    last = end.astimezone(UTC).date()
+    if first >= last:
+        return None
+    return first, last
+
+
+def instant(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def edges(
+    start: datetime, end: datetime, days: tuple[date, date]
+) -> list[tuple[datetime, datetime]]:
+    """The parts of [start, end) outside the whole days (at most two, each under a day)."""
+    out = []
+    if start < instant(days[0]):
+        out.append((start, instant(days[0])))
+    if instant(days[1]) < end:
+        out.append((instant(days[1]), end))
+    return out
+
+
+def _key(dimension: str, value: Any) -> Any:
+    if dimension == "all":
+        return "all"
+    if dimension == "team":
+        return value or None
+    if value == "":
+        return None
+    return int(value) if dimension in INT_KEYS else value
+
+
+def counted(
+    actor: User,
+    metric: Metric,
+    dimension: str,
+    filters: dict[str, Any],
+    days: tuple[date, date],
+    stored: str,
+    key: str | None,
+) -> dict[Any, dict[str, Any]]:
+    """key -> the metric's counts over the whole UTC days [first, last), read from the
+    aggregate rows of the teams `actor` counts (every team for managers)."""
+    _stored, group = SPLITS[dimension]
+    qs = DailyFact.objects.filter(dimension=stored, day__gte=days[0], day__lt=days[1])
+    if key is not None:
+        qs = qs.filter(key=key)
+    if filters.get("team") not in (None, ""):
+        qs = qs.filter(team_id=int(filters["team"]))
+    qs = scoped(actor, qs)
+    sums = {name: Sum(columns[0]) for name, columns in COUNTS[metric.name].items()}
+    if group is None:
+        found = qs.aggregate(**sums)
+        rows = [("all", found)] if found.get("n") else []
+    else:
+        rows = [(r.pop("g"), r) for r in qs.values(g=group_expr(group)).annotate(**sums).order_by()]
+    out: dict[Any, dict[str, Any]] = {}
+    for value, counts in rows:
+        if not counts.get("n"):
+            continue
+        out[_key(dimension, value)] = {k: v or 0 for k, v in counts.items()}
+    return out
+
+
+def counts_all(actor: User) -> bool:
+    """Whether `actor` counts every ticket (reports.selectors.facts_visible_to's rule)."""
+    return bool(actor.is_manager or actor.sees_all_tickets or actor.is_admin)
+
+
+def scoped(actor: User, qs: QuerySet[DailyFact]) -> QuerySet[DailyFact]:
+    """The aggregate rows `actor` counts: every row, or their teams' rows."""
+    return qs if counts_all(actor) else qs.filter(team_id__in=team_ids_of(actor))
+
+
+def add_counts(into: dict[str, int], more: dict[str, Any]) -> None:
+    for name, value in more.items():
+        into[name] = into.get(name, 0) + (value or 0)
+
+
+def group_expr(group: str) -> Any:
+    from django.db.models import F
+
+    return F(group)
+
+
+def outside_teams(actor: User, qs: QuerySet[TicketFact]) -> QuerySet[TicketFact] | None:
+    """For an agent who does not see every ticket: their visible facts outside their teams
+    (assigned to them or requested by them), which the aggregate rows of their teams miss.
+    None for readers who count every ticket."""
+    if counts_all(actor):
+        return None
+    teams = team_ids_of(actor)
+    return qs.filter(Q(team_id__isnull=True) | ~Q(team_id__in=teams)).filter(
+        Q(ticket__assignee_id=actor.pk) | Q(ticket__requester_id=actor.pk)
+    )
+
+
+def add(into: dict[Any, dict[str, Any]], more: dict[Any, dict[str, Any]]) -> None:
+    for key, counts in more.items():
+        row = into.setdefault(key, {})
+        for name, value in counts.items():
+            row[name] = (row.get(name) or 0) + (value or 0)
