@@ -255,3 +255,44 @@ def _count_business_days(calendar, start, end) -> int:
             if o.astimezone(calendar.zone).date() > first
         }
     )
+
+
+@pytest.mark.django_db
+def test_notices_and_tags_are_done_for_the_batch_with_one_trace_per_ticket(
+    make_rule, requester, agent, team
+):
+    """Batched actions (engine.BATCHED) have the effects of one ticket at a time: the
+    notice, the tag with its timeline entry (none for a ticket that had it), one trace."""
+    from atiende.notifications.models import Notification
+
+    rule = make_rule(
+        name="Remind", trigger="scheduled",
+        conditions=[{"field": "status", "op": "in", "values": ["pending"]}],
+        rule_actions=[
+            {"type": "notify", "value": "requester", "text": "Any news?"},
+            {"type": "add_tag", "value": "reminded"},
+        ],
+        wait=24, wait_unit="hours",
+    )  # fmt: skip
+    start = clock.now()
+    with time_machine.travel(start, tick=False):
+        tickets = [make_ticket(requester, actor=agent, team_id=team.pk) for _ in range(3)]
+        for ticket in tickets:
+            ticket_actions.ticket_transition(
+                actor=agent, ticket_id=ticket.pk, to="pending", pending_reason="requester"
+            )
+        actions.tag_add(actor=agent, ticket_id=tickets[0].pk, name="reminded")
+    with time_machine.travel(start + timedelta(hours=25), tick=False):
+        with CaptureQueriesContext(connection) as queries:
+            assert actions.sweep_time_rules().acted == 3
+    for ticket in tickets:
+        told = Notification.objects.get(ticket_id=ticket.pk, verb="automation_notice")
+        assert told.user_id == requester.pk
+        assert told.params == {"number": ticket.number, "rule": rule.name, "message": "Any news?"}
+        assert ticket.tags.filter(name="reminded").count() == 1
+        assert ticket.events.filter(field="tags").count() == 1
+        (trace,) = ticket.events.filter(field="automation")
+        assert trace.new_value == rule.name
+        assert trace.body == "Notify the requester\nAdd the tag “reminded”"
+    assert set(RuleRun.objects.values_list("outcome", flat=True)) == {trace.body}
+    assert len(queries.captured_queries) < 25  # for the batch, not per ticket

@@ -381,8 +381,7 @@ def _run_batch(rule: engine.LoadedRule, tickets: list[Ticket], now: datetime, bo
         outcomes: dict[str, list[int]] = {
             "changed": [pk for pk, at in claimed if at != periods[pk]]
         }
-        for pk in current:
-            lines = engine.apply(rule, pk, bot=bot)
+        for pk, lines in engine.apply_many(rule, current, bot=bot).items():
             outcomes.setdefault("\n".join(lines)[:500], []).append(pk)
         for outcome, ids in outcomes.items():
             if ids:
@@ -536,6 +535,26 @@ def tag_add(*, actor: User, ticket_id: int, name: str) -> bool:
             )  # fmt: skip
             transaction.on_commit(selectors.tag_name_memo.forget)
     return created
+
+
+def tags_add_many(*, actor: User, ticket_ids: Sequence[int], name: str, at: datetime) -> int:
+    """`tag_add` on many tickets a time rule's sweep holds locked (engine.apply_many): one
+    INSERT of the tags, one of the timeline entries of the tickets that did not have it."""
+    _require_agent(actor)
+    tag = _tag_name(name)
+    had = set(
+        TicketTag.objects.filter(ticket_id__in=ticket_ids, name=tag).values_list(
+            "ticket_id", flat=True
+        )
+    )
+    new = [pk for pk in dict.fromkeys(ticket_ids) if pk not in had]
+    TicketTag.objects.bulk_create([TicketTag(ticket_id=pk, name=tag, created_at=at) for pk in new])
+    timeline.record_many(
+        timeline.Row(pk, EventType.FIELD, actor.pk, at, False, "tags", "", tag) for pk in new
+    )
+    if new:
+        transaction.on_commit(selectors.tag_name_memo.forget)
+    return len(new)
 
 
 def tag_remove(*, actor: User, ticket_id: int, name: str) -> bool:
