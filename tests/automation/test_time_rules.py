@@ -282,9 +282,11 @@ def test_notices_and_tags_are_done_for_the_batch_with_one_trace_per_ticket(
                 actor=agent, ticket_id=ticket.pk, to="pending", pending_reason="requester"
             )
         actions.tag_add(actor=agent, ticket_id=tickets[0].pk, name="reminded")
-    with time_machine.travel(start + timedelta(hours=25), tick=False):
-        with CaptureQueriesContext(connection) as queries:
-            assert actions.sweep_time_rules().acted == 3
+    with (
+        time_machine.travel(start + timedelta(hours=25), tick=False),
+        CaptureQueriesContext(connection) as queries,
+    ):
+        assert actions.sweep_time_rules().acted == 3
     for ticket in tickets:
         told = Notification.objects.get(ticket_id=ticket.pk, verb="automation_notice")
         assert told.user_id == requester.pk

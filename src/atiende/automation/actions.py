@@ -71,6 +71,11 @@ def _cleaned(data: Mapping[str, Any], *, rule: Rule | None = None) -> dict[str, 
         )
     except ValidationFailed as exc:
         errors.update(exc.errors)
+    keys = {c.key for c in out.get("conditions", ()) if c.key}
+    missing = keys - selectors.answer_keys_exist(keys) if keys else set()
+    for n, condition in enumerate(out.get("conditions", ())):
+        if condition.key in missing:
+            errors[f"conditions.{n}.key"] = [_("No request form has a field with this key.")]
     try:
         out["actions"] = schema.parse_actions(data.get("actions"), exists=selectors.existing)
     except ValidationFailed as exc:
@@ -431,21 +436,24 @@ def dry_run(
         rule.__dict__["spec"] = spec
         due = [t for t in _due_unsaved(rule, now, limit) if is_due(rule, t, now)]
         return DryRun(looked_at=len(due), hits=tuple(DryRunHit(t, lines) for t in due))
-    tickets = list(
-        Ticket.objects.select_related("team", "assignee", "requester").order_by(
-            "-updated_at", "-id"
-        )[:limit]
-    )
+    recent = Ticket.objects.select_related("team", "assignee", "requester")
+    if cleaned["trigger"] == Trigger.SUBMITTED:  # requests from the catalogue only
+        recent = recent.filter(catalogue_answers__isnull=False)
+    tickets = list(recent.order_by("-updated_at", "-id")[:limit])
     fields = {c.field for c in spec.conditions}
     services = _services(tickets) if "service" in fields else None
     comments = _last_comments(tickets) if "comment" in fields else {}
+    requests = _requests(tickets) if fields & {"catalogue_item", "answer"} else None
     hits = []
     for ticket in tickets:
         facts = engine.Facts(
             ticket,
-            at=ticket.created_at if cleaned["trigger"] == Trigger.CREATED else ticket.updated_at,
+            at=ticket.created_at
+            if cleaned["trigger"] in (Trigger.CREATED, Trigger.SUBMITTED)
+            else ticket.updated_at,
             comment_text=comments.get(ticket.pk, ""),
             service_ids=services.get(ticket.pk, set()) if services is not None else None,
+            request=requests.get(ticket.pk, (None, {})) if requests is not None else None,
         )
         if engine.all_hold(spec, facts):
             hits.append(DryRunHit(ticket, lines))
@@ -475,6 +483,15 @@ def _services(tickets: list[Ticket]) -> dict[int, set[int]]:
     for ticket_id, item_id in rows.values_list("ticket_id", "item_id"):
         found.setdefault(ticket_id, set()).add(item_id)
     return found
+
+
+def _requests(tickets: list[Ticket]) -> dict[int, tuple[int | None, dict[str, Any]]]:
+    """Each catalogue request's item and answers (one query over the page of tickets)."""
+    from atiende.catalogue.models import RequestAnswers
+
+    rows = RequestAnswers.objects.filter(ticket_id__in=[t.pk for t in tickets])
+    return {pk: (item, values or {}) for pk, item, values in
+            rows.values_list("ticket_id", "item_id", "values")}  # fmt: skip
 
 
 def _last_comments(tickets: list[Ticket]) -> dict[int, str]:

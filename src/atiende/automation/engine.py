@@ -119,6 +119,7 @@ class Facts:
         comment_id: int | None = None,
         comment_text: str | None = None,
         service_ids: set[int] | None = None,
+        request: tuple[int | None, dict[str, Any]] | None = None,
     ) -> None:
         self.ticket = ticket
         self.at = at
@@ -128,6 +129,8 @@ class Facts:
             self.__dict__["comment_text"] = comment_text
         if service_ids is not None:
             self.__dict__["service_ids"] = service_ids
+        if request is not None:
+            self.__dict__["request"] = request
 
     @cached_property
     def comment_text(self) -> str:
@@ -143,6 +146,30 @@ class Facts:
         return set(
             TicketItem.objects.filter(ticket_id=self.ticket.pk).values_list("item_id", flat=True)
         )
+
+    @cached_property
+    def request(self) -> tuple[int | None, dict[str, Any]]:
+        """The catalogue item requested and the answers by field key ((None, {}) for a
+        ticket not opened from the catalogue)."""
+        from atiende.catalogue.models import RequestAnswers
+
+        row = RequestAnswers.objects.filter(ticket_id=self.ticket.pk).values_list(
+            "item_id", "values"
+        )
+        found = next(iter(row), None)
+        return (found[0], found[1] or {}) if found else (None, {})
+
+
+def answer_texts(value: Any) -> list[str]:
+    """An answer as the texts a condition compares (a multiple choice: each option; yes/no:
+    "yes" or "no"; nothing answered: none)."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, bool):
+        return ["yes" if value else "no"]
+    if isinstance(value, list | tuple):
+        return [t for v in value for t in answer_texts(v)]
+    return [str(value).casefold()]
 
 
 def _calendars() -> dict[int, Any]:
@@ -171,6 +198,9 @@ def holds(condition: Condition, facts: Facts) -> bool:
     if spec.kind == ValueKind.REF:
         if condition.field == "service":
             have = facts.service_ids
+        elif condition.field == "catalogue_item":
+            item_id = facts.request[0]
+            have = set() if item_id is None else {item_id}
         else:
             value = getattr(ticket, f"{condition.field}_id")
             have = set() if value is None else {value}
@@ -187,6 +217,14 @@ def holds(condition: Condition, facts: Facts) -> bool:
             text = getattr(ticket, condition.field) or ""
         text = text.casefold()
         found = any(v.casefold() in text for v in condition.values)
+        return found if op == Op.CONTAINS else not found
+    if spec.kind == ValueKind.ANSWER:
+        answers = answer_texts(facts.request[1].get(condition.key))
+        wanted = [v.casefold() for v in condition.values]
+        if op in (Op.EQUALS, Op.NOT_EQUALS):
+            found = any(a == w for a in answers for w in wanted)
+            return found if op == Op.EQUALS else not found
+        found = any(w in a for a in answers for w in wanted)
         return found if op == Op.CONTAINS else not found
     if spec.kind == ValueKind.CALENDAR:
         calendar = calendars.get().get(int(condition.values[0]))

@@ -103,19 +103,25 @@ class ConditionForm(forms.Form):
         label=_("Compare"), required=False, choices=BLANK + list(schema.OP_LABELS.items())
     )
     picks = forms.MultipleChoiceField(label=_("Values"), required=False)
+    key = forms.ChoiceField(
+        label=_("Request form field"),
+        required=False,
+        help_text=_("For an answer: the field of the catalogue item's form (by its key)."),
+    )
     words = forms.CharField(
         label=_("Words"),
         required=False,
         max_length=1000,
-        help_text=_("For text: any of these, separated by commas."),
+        help_text=_("For text and answers: any of these, separated by commas."),
     )
 
-    def __init__(self, *args: Any, groups=(), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, groups=(), keys=(), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["field"].choices = BLANK + [  # type: ignore[attr-defined]
             (name, spec.label) for name, spec in schema.CONDITION_FIELDS.items()
         ]
         self.fields["picks"].choices = list(groups)  # type: ignore[attr-defined]
+        self.fields["key"].choices = BLANK + list(keys)  # type: ignore[attr-defined]
 
     def row(self) -> dict[str, Any] | None:
         data = self.cleaned_data
@@ -123,9 +129,13 @@ class ConditionForm(forms.Form):
             return None
         name = data["field"]
         values = [p.split(":", 1)[1] for p in data.get("picks") or () if p.startswith(f"{name}:")]
-        if schema.CONDITION_FIELDS[name].kind == schema.ValueKind.TEXT:
+        kind = schema.CONDITION_FIELDS[name].kind
+        if kind in (schema.ValueKind.TEXT, schema.ValueKind.ANSWER):
             values = [w.strip() for w in (data.get("words") or "").split(",") if w.strip()]
-        return {"field": name, "op": data.get("op") or "", "values": values}
+        row = {"field": name, "op": data.get("op") or "", "values": values}
+        if kind == schema.ValueKind.ANSWER:
+            row["key"] = data.get("key") or ""
+        return row
 
 
 class ActionForm(forms.Form):
@@ -185,9 +195,9 @@ def initial_rows(rule: Rule | None) -> tuple[list[dict], list[dict]]:
     if rule is not None:
         for c in rule.conditions:
             kind = schema.CONDITION_FIELDS[c["field"]].kind
-            text = kind == schema.ValueKind.TEXT
+            text = kind in (schema.ValueKind.TEXT, schema.ValueKind.ANSWER)
             conditions.append({
-                "field": c["field"], "op": c["op"],
+                "field": c["field"], "op": c["op"], "key": c.get("key", ""),
                 "picks": [] if text else [f"{c['field']}:{v}" for v in c["values"]],
                 "words": ", ".join(c["values"]) if text else "",
             })  # fmt: skip
@@ -220,7 +230,7 @@ def build(data=None, rule: Rule | None = None):
     form = RuleForm(data, initial=initial)
     condition_set = ConditionFormSet(
         data, initial=None if data else conditions, prefix="conditions",
-        form_kwargs={"groups": condition_groups},
+        form_kwargs={"groups": condition_groups, "keys": selectors.answer_keys()},
     )  # fmt: skip
     action_set = ActionFormSet(
         data, initial=None if data else actions, prefix="actions",
