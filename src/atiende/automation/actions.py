@@ -41,6 +41,10 @@ STALE = gettext_lazy(
 WAIT_MAX = 10_000
 DRY_RUN_TICKETS = 1000
 SWEEP_BATCH = 500
+# Tickets claimed and acted on in one transaction when the rule's actions go one ticket at a
+# time (a status change and its subscribers): their rows stay locked until it commits, so a
+# person editing one of them waits a second or two at most.
+SWEEP_CHUNK = 25
 
 
 def _require_manager(actor: User) -> None:
@@ -344,6 +348,7 @@ def sweep_time_rules(*, now: datetime | None = None) -> SweepResult:
         except DomainError:
             continue
         loaded = engine.LoadedRule(rule.pk, rule.name, spec)
+        batched = all(a.type in engine.BATCHED for a in spec.actions)
         after = None
         while True:
             batch = list(due_tickets(rule, now, after=after))
@@ -351,9 +356,11 @@ def sweep_time_rules(*, now: datetime | None = None) -> SweepResult:
                 break
             after = (batch[-1].updated_at, batch[-1].pk)
             due = [t for t in batch if is_due(rule, t, now)]
-            acted = _run_batch(loaded, due, now, bot) if due else 0
-            result.acted += acted
-            result.skipped += len(due) - acted
+            step = SWEEP_BATCH if batched else SWEEP_CHUNK
+            for n in range(0, len(due), step):
+                acted = _run_batch(loaded, due[n : n + step], now, bot)
+                result.acted += acted
+                result.skipped += len(due[n : n + step]) - acted
             if len(batch) < SWEEP_BATCH:
                 break
     return result
