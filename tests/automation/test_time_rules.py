@@ -144,8 +144,13 @@ def test_dry_run_of_an_event_rule_equals_the_real_run(make_rule, manager, other_
     assert len(before) == len(after)
 
 
+REMIND = [{"type": "notify", "value": "requester", "text": "Any news?"},
+          {"type": "add_tag", "value": "reminded"}]  # fmt: skip
+
+
+@pytest.mark.parametrize("rule_actions", [CLOSE, REMIND], ids=["one-at-a-time", "batched"])
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_act_on_each_ticket_once():
+def test_two_workers_act_on_each_ticket_once(rule_actions):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite fails a second writer at once instead of waiting: run on PostgreSQL")
     team = TeamFactory(name="Desk")
@@ -155,8 +160,8 @@ def test_two_workers_act_on_each_ticket_once():
     actions.rule_create(
         actor=manager,
         data={
-            "name": "Close", "trigger": "scheduled", "conditions": RESOLVED, "actions": CLOSE,
-            "wait": 1, "wait_unit": "hours",
+            "name": "Close", "trigger": "scheduled", "conditions": RESOLVED,
+            "actions": rule_actions, "wait": 1, "wait_unit": "hours",
         },
     )  # fmt: skip
     requester = RequesterFactory()
@@ -187,9 +192,18 @@ def test_two_workers_act_on_each_ticket_once():
     assert errors == []
     assert sum(r.acted for r in results) == 20
     assert RuleRun.objects.count() == 20
-    assert Ticket.objects.filter(status=Status.CLOSED).count() == 20
-    for ticket in tickets:  # one closing reply each, never two
-        assert Ticket.objects.get(pk=ticket.pk).events.filter(type="comment").count() == 1
+    assert not RuleRun.objects.filter(outcome__startswith="claim:").exists()
+    for ticket in tickets:  # one trace each, never two
+        assert Ticket.objects.get(pk=ticket.pk).events.filter(field="automation").count() == 1
+    if rule_actions == CLOSE:
+        assert Ticket.objects.filter(status=Status.CLOSED).count() == 20
+        for ticket in tickets:  # one closing reply each, never two
+            assert Ticket.objects.get(pk=ticket.pk).events.filter(type="comment").count() == 1
+    else:
+        from atiende.notifications.models import Notification
+
+        told = Notification.objects.filter(verb="automation_notice")
+        assert sorted(told.values_list("ticket_id", flat=True)) == sorted(t.pk for t in tickets)
 
 
 def test_the_sweep_is_a_periodic_job_and_a_celery_task():
