@@ -11,6 +11,16 @@ rule sweep over `--tickets` tickets with one tenth due.
 
 The database is migrated and filled in place (use a throw-away one). --write appends the
 table to docs/performance.md ("Automation rules").
+
+`--time-rule close|remind` measures one time rule's sweep on a database already filled by
+bench/generate.py (e.g. a copy of the 1,000,000-ticket one; the sweep writes to it), with
+`--due` tickets due: "close resolved tickets after 5 business days" (status closed, with a
+public reply telling the requester) or "remind the requester of a pending ticket after 3
+days" (a notice). The sweep's `now` is chosen so that about `--due` tickets are due (the
+oldest untouched ones: each run finds the next ones, so runs can be repeated on one copy).
+
+    ATIENDE_DATABASE_URL=postgres://postgres@127.0.0.1:5432/copy_of_1m \
+        .venv/bin/python bench/automation.py --time-rule close --due 10000 [--write]
 """
 
 from __future__ import annotations
@@ -154,14 +164,145 @@ def sweep(agent, team, requester, manager, tickets: int) -> tuple[float, int]:
     return (time.perf_counter() - start) * 1000, acted
 
 
+TIME_RULES = {
+    "close": {
+        "name": "bench: close resolved tickets after 5 business days",
+        "conditions": [
+            {"field": "status", "op": "in", "values": ["resolved"]},
+            {"field": "kind", "op": "not_in", "values": ["change"]},
+        ],
+        "actions": [
+            {"type": "set_status", "value": "closed",
+             "text": "Closed: resolved five working days ago without an answer."},
+        ],
+        "wait": 5, "wait_unit": "business_days",
+    },
+    "remind": {
+        "name": "bench: remind the requester of a pending ticket after 3 days",
+        "conditions": [{"field": "status", "op": "in", "values": ["pending"]}],
+        "actions": [{"type": "notify", "value": "requester", "text": "We are waiting for you."}],
+        "wait": 3, "wait_unit": "days",
+    },
+}  # fmt: skip
+
+
+def time_rule(kind: str, due: int, write: bool) -> None:
+    """One time rule's sweep over the whole database, about `due` tickets due."""
+    from datetime import UTC, datetime
+
+    from django.db import connection
+    from django.db.models import Exists, OuterRef
+
+    from atiende.accounts.models import Role, User
+    from atiende.automation import actions as automation_actions
+    from atiende.automation import engine
+    from atiende.automation.models import Rule, RuleRun, Trigger
+    from atiende.sla.models import BusinessCalendar
+    from atiende.tickets.models import Ticket
+
+    manager = User.objects.filter(role=Role.MANAGER, is_active=True).first()
+    if manager is None:
+        manager = User.objects.create(username="bench-manager", role=Role.MANAGER)
+    office, _ = BusinessCalendar.objects.get_or_create(
+        name="Bench office", defaults={"time_zone": "UTC", "hours": {"mon-fri": "09:00-17:00"}}
+    )
+    Rule.objects.filter(trigger=Trigger.SCHEDULED).update(enabled=False)
+    data = dict(TIME_RULES[kind])
+    data.update(
+        trigger="scheduled", calendar=office.pk if data["wait_unit"] == "business_days" else None
+    )
+    rule = Rule.objects.filter(name=data["name"]).first()
+    if rule is None:
+        rule = automation_actions.rule_create(actor=manager, data=data)
+    else:
+        rule = automation_actions.rule_update(actor=manager, rule_id=rule.pk, data=data)
+    engine.calendars.forget()
+
+    # `now`: the earliest day at which the `due`-th oldest candidate is due.
+    def not_done(tickets):  # not acted on for their period yet (the sweep's anti-join)
+        done = RuleRun.objects.filter(
+            rule=rule, ticket=OuterRef("pk"), period=OuterRef("updated_at")
+        )
+        return tickets.filter(~Exists(done))
+
+    probe = automation_actions._candidates(rule, datetime(2200, 1, 1, tzinfo=UTC))
+    assert probe is not None
+    probe = not_done(probe)
+    total = probe.count()
+    nth = probe.order_by("updated_at", "id").values_list("updated_at", flat=True)[due - 1 : due]
+    oldest = next(iter(nth), None)
+    if oldest is None and kind == "close":
+        # Generated data has few resolved tickets (most old ones are closed): resolve again
+        # enough closed ones, spread over the years (every k-th by id), dates untouched.
+        closed = Ticket.objects.filter(status="closed").exclude(kind="change")
+        step = max(1, closed.count() // (due - total + 100))
+        ids = list(closed.order_by("id").values_list("id", flat=True)[::step][: due - total + 100])
+        for n in range(0, len(ids), 5000):
+            Ticket.objects.filter(pk__in=ids[n : n + 5000]).update(
+                status="resolved", closed_at=None
+            )
+        print(f"resolved again {len(ids):,} closed tickets")
+        total = probe.count()
+        oldest = next(
+            iter(
+                probe.order_by("updated_at", "id").values_list("updated_at", flat=True)[
+                    due - 1 : due
+                ]
+            ),
+            None,
+        )
+    if oldest is None:
+        sys.exit(f"only {total} candidate tickets: fewer than --due {due}")
+    now = oldest + timedelta(days=rule.wait or 0)
+    while True:
+        found = automation_actions._candidates(rule, now)
+        if found is not None and not_done(found).filter(updated_at__gte=oldest).exists():
+            break
+        now += timedelta(hours=6)
+    candidates = automation_actions.due_tickets(rule, now)
+    plan = candidates.explain()
+    # Finding alone: every batch of the sweep's query (keyset), nothing acted on.
+    start = time.perf_counter()
+    after, found_due = None, 0
+    while True:
+        batch = list(automation_actions.due_tickets(rule, now, after=after))
+        found_due += len(batch)
+        if len(batch) < automation_actions.SWEEP_BATCH:
+            break
+        after = (batch[-1].updated_at, batch[-1].pk)
+    finding = time.perf_counter() - start
+    due_now = not_done(automation_actions._candidates(rule, now)).count()
+    tickets = Ticket.objects.count()
+    start = time.perf_counter()
+    result = automation_actions.sweep_time_rules(now=now)
+    elapsed = time.perf_counter() - start
+    load = os.getloadavg()
+    print(plan)
+    line = (
+        f"| {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} | {connection.vendor} | "
+        f"{tickets:,} tickets ({total:,} {'resolved' if kind == 'close' else 'pending'}) | "
+        f"{data['name'][7:]} | {due_now:,} | {finding:.2f} s | {result.acted:,} | "
+        f"{elapsed:.1f} s | {result.acted / elapsed:,.0f} | {load[0]:.2f} |"
+    )
+    print(line)
+    if write:
+        with DOC.open("a") as doc:
+            doc.write(line + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--time-rule", choices=sorted(TIME_RULES))
+    parser.add_argument("--due", type=int, default=10_000)
     parser.add_argument("--rules", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=31)
     parser.add_argument("--tickets", type=int, default=2000)
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     setup()
+    if args.time_rule:
+        time_rule(args.time_rule, args.due, args.write)
+        return
     from django.db import connection
 
     from atiende.automation import engine

@@ -275,3 +275,55 @@ def test_a_team_without_automatic_assignment_costs_creation_no_query(
     with CaptureQueriesContext(connection) as queries:
         _new(other_team, requester, other_agent)
     assert not [q for q in queries.captured_queries if "assignment_" in q["sql"]]
+
+
+def _move(ticket, team, actor, capture):
+    with capture(execute=True):
+        return actions.ticket_update(
+            actor=actor, ticket_id=ticket.pk, version=None, changes={"team": team.pk}
+        )
+
+
+def test_a_ticket_moved_in_is_assigned_before_the_queue_would_hear_of_it(
+    desk, agents, requester, other_agent, other_team, django_capture_on_commit_callbacks
+):
+    """The known bug: moved into a team with automatic assignment, the team's "arrived
+    unassigned" notice went out with the move, an instant before the ticket was assigned."""
+    Preference.objects.create(team=desk, event="queue", channel=Channel.APP, enabled=True)
+    policy(desk)
+    ticket = _new(other_team, requester, other_agent)
+    _move(ticket, desk, other_agent, django_capture_on_commit_callbacks)
+    ticket.refresh_from_db()
+    assert ticket.assignee_id == agents[0].pk
+    assert not Notification.objects.filter(ticket_id=ticket.pk, verb="ticket_queued").exists()
+    assert Notification.objects.filter(ticket_id=ticket.pk, verb="ticket_assigned").exists()
+
+
+def test_a_ticket_moved_in_that_nobody_can_take_is_queued_after_the_choice(
+    desk, agents, requester, other_agent, other_team, django_capture_on_commit_callbacks
+):
+    Preference.objects.create(team=desk, event="queue", channel=Channel.APP, enabled=True)
+    policy(desk, default_cap=0)
+    ticket = _new(other_team, requester, other_agent)
+    _move(ticket, desk, other_agent, django_capture_on_commit_callbacks)
+    ticket.refresh_from_db()
+    assert ticket.assignee_id is None
+    (entry,) = _entries(ticket)
+    assert entry.old_value == "nobody"
+    queued = Notification.objects.filter(ticket_id=ticket.pk, verb="ticket_queued")
+    assert set(queued.values_list("user_id", flat=True)) == {a.pk for a in agents}
+    # Told after the choice was recorded, once.
+    assert queued.count() == len(agents)
+    assert all(n.created_at >= entry.created_at for n in queued)
+
+
+def test_a_ticket_moved_into_a_manual_team_is_queued_with_the_move(
+    desk, agents, requester, other_agent, other_team
+):
+    Preference.objects.create(team=desk, event="queue", channel=Channel.APP, enabled=True)
+    ticket = _new(other_team, requester, other_agent)
+    actions.ticket_update(
+        actor=other_agent, ticket_id=ticket.pk, version=None, changes={"team": desk.pk}
+    )  # no commit callbacks: the notice is the move's own
+    queued = Notification.objects.filter(ticket_id=ticket.pk, verb="ticket_queued")
+    assert set(queued.values_list("user_id", flat=True)) == {a.pk for a in agents}

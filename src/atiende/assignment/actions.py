@@ -61,6 +61,11 @@ def _automatic_team_ids() -> frozenset[int]:
 automatic_teams = ProcessMemo(_automatic_team_ids, seconds=30)
 
 
+def is_automatic(team_id: int) -> bool:
+    """Does the team assign automatically (tickets.routing.assigns_automatically)? No query."""
+    return team_id in automatic_teams.get()
+
+
 def _locked_policy(team_id: int) -> TeamPolicy | None:
     """The team's automatic policy, locked until the caller's transaction ends (PostgreSQL;
     SQLite serialises writers): choices for one team are made one after another, each seeing

@@ -5,12 +5,13 @@ themselves) and tickets' tags."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -40,6 +41,10 @@ STALE = gettext_lazy(
 WAIT_MAX = 10_000
 DRY_RUN_TICKETS = 1000
 SWEEP_BATCH = 500
+# Tickets claimed and acted on in one transaction when the rule's actions go one ticket at a
+# time (a status change and its subscribers): their rows stay locked until it commits, so a
+# person editing one of them waits a second or two at most.
+SWEEP_CHUNK = 25
 
 
 def _require_manager(actor: User) -> None:
@@ -70,6 +75,11 @@ def _cleaned(data: Mapping[str, Any], *, rule: Rule | None = None) -> dict[str, 
         )
     except ValidationFailed as exc:
         errors.update(exc.errors)
+    keys = {c.key for c in out.get("conditions", ()) if c.key}
+    missing = keys - selectors.answer_keys_exist(keys) if keys else set()
+    for n, condition in enumerate(out.get("conditions", ())):
+        if condition.key in missing:
+            errors[f"conditions.{n}.key"] = [_("No request form has a field with this key.")]
     try:
         out["actions"] = schema.parse_actions(data.get("actions"), exists=selectors.existing)
     except ValidationFailed as exc:
@@ -236,36 +246,80 @@ def _wall_wait(rule: Rule) -> timedelta:
     return timedelta(days=rule.wait or 0)  # N business days are at least N days
 
 
-def due_tickets(rule: Rule, now: datetime, *, limit: int = SWEEP_BATCH) -> QuerySet[Ticket]:
-    """The tickets the time rule is due on: one indexed query (status or team, then
-    updated_at; ticket_status_recent and friends), untouched since before `now - wait`, not
-    acted on for this period yet (the anti-join on rule_run_once)."""
-    done = RuleRun.objects.filter(rule=rule, ticket=OuterRef("pk"), period=OuterRef("updated_at"))
-    tickets = Ticket.objects.filter(updated_at__lte=now - _wall_wait(rule)).filter(~Exists(done))
+def _business_cutoff(calendar: Any, now: datetime, days: int) -> datetime | None:
+    """The instant before which a ticket last touched has `days` business days behind it at
+    `now` (the calendar open at all on `days` days after the day it was touched, up to now):
+    midnight, in the calendar's zone, of the `days`-th latest open day. The count only grows
+    the earlier the touch, so this one bound replaces a count per ticket (a ticket touched
+    years ago would walk years of calendar). None: the calendar was not open that often in
+    the last ten years (nothing is due)."""
+    span = days * 2 + 14
+    while span <= 3660 + days * 2 + 14:
+        first = now - timedelta(days=span)
+        first_day = first.astimezone(calendar.zone).date()
+        found = {
+            opened.astimezone(calendar.zone).date()
+            for opened, _closed in calendar.open_periods(first, now)
+        }
+        found.discard(first_day)  # that day's periods may be cut by the window
+        if len(found) >= days:
+            day = sorted(found, reverse=True)[days - 1]
+            return datetime.combine(day, time.min, tzinfo=calendar.zone)
+        span *= 4
+    return None
+
+
+def _cutoff(rule: Rule, now: datetime) -> Q | None:
+    """How long untouched, as a filter on updated_at (business days included); None when
+    nothing can be due."""
+    q = Q(updated_at__lte=now - _wall_wait(rule))
+    if rule.wait_unit == WaitUnit.BUSINESS_DAYS:
+        calendar = engine.calendars.get().get(rule.calendar_id or 0)
+        bound = _business_cutoff(calendar, now, rule.wait or 0) if calendar else None
+        if bound is None:
+            return None
+        q &= Q(updated_at__lt=bound)
+    return q
+
+
+def _candidates(rule: Rule, now: datetime) -> QuerySet[Ticket] | None:
+    """Tickets untouched long enough matching the conditions the database answers: with a
+    status (or team, assignee...) condition, a range on the matching index
+    (ticket_status_recent and friends: status, updated_at), oldest first."""
+    untouched = _cutoff(rule, now)
+    if untouched is None:
+        return None
+    tickets = Ticket.objects.filter(untouched)
     for condition in rule.spec.conditions:
         q = _as_q(condition)
         if q is not None:
             tickets = tickets.filter(q)
+    return tickets
+
+
+def due_tickets(
+    rule: Rule,
+    now: datetime,
+    *,
+    limit: int = SWEEP_BATCH,
+    after: tuple[datetime, int] | None = None,
+) -> QuerySet[Ticket]:
+    """The tickets the time rule is due on, oldest first, `limit` at a time (`after`: the
+    last (updated_at, id) of the previous batch): one indexed query, not acted on for this
+    period yet (the anti-join on rule_run_once)."""
+    tickets = _candidates(rule, now)
+    if tickets is None:
+        return Ticket.objects.none()
+    done = RuleRun.objects.filter(rule=rule, ticket=OuterRef("pk"), period=OuterRef("updated_at"))
+    tickets = tickets.filter(~Exists(done))
+    if after is not None:
+        at, pk = after
+        tickets = tickets.filter(Q(updated_at__gt=at) | Q(updated_at=at, id__gt=pk))
     return tickets.order_by("updated_at", "id")[:limit]
 
 
-def _business_days(calendar: Any, start: datetime, end: datetime) -> int:
-    """Days after `start`'s day, up to `end`, on which the calendar was open at all."""
-    days = set()
-    first = start.astimezone(calendar.zone).date()
-    for opened, _closed in calendar.open_periods(start, end):
-        day = opened.astimezone(calendar.zone).date()
-        if day > first:
-            days.add(day)
-    return len(days)
-
-
 def is_due(rule: Rule, ticket: Ticket, now: datetime) -> bool:
-    """The checks the query could not make: business days, text and calendar conditions."""
-    if rule.wait_unit == WaitUnit.BUSINESS_DAYS:
-        calendar = engine.calendars.get().get(rule.calendar_id or 0)
-        if calendar is None or _business_days(calendar, ticket.updated_at, now) < (rule.wait or 0):
-            return False
+    """The checks the query could not make: text and time-of-day conditions."""
     facts = engine.Facts(ticket, at=now)
     return all(engine.holds(c, facts) for c in rule.spec.conditions if _as_q(c) is None)
 
@@ -278,10 +332,12 @@ class SweepResult:
 
 
 def sweep_time_rules(*, now: datetime | None = None) -> SweepResult:
-    """Run every enabled time rule on its due tickets, each exactly once per ticket and
-    period, however many workers sweep at once: the RuleRun row (unique on rule, ticket,
-    period) is written first, in the transaction of the rule's actions; a second worker's
-    INSERT waits for the first and then fails, and it leaves the ticket alone."""
+    """Run every enabled time rule on all its due tickets, each exactly once per ticket and
+    period, however many workers sweep at once. Batch by batch (SWEEP_BATCH tickets, one
+    query each, going on from the last one seen, so tickets a text condition leaves alone
+    never hold the sweep up): the batch's RuleRun rows (unique on rule, ticket, period) are
+    inserted at once, first, in the transaction of the actions; a second worker's INSERT of
+    the same rows waits for the first and then skips them, and it leaves those tickets alone."""
     now = now or clock.now()
     result = SweepResult()
     bot = system_actor()
@@ -292,37 +348,59 @@ def sweep_time_rules(*, now: datetime | None = None) -> SweepResult:
         except DomainError:
             continue
         loaded = engine.LoadedRule(rule.pk, rule.name, spec)
-        for ticket in due_tickets(rule, now):
-            if not is_due(rule, ticket, now):
-                continue
-            if _run_once(loaded, ticket, now, bot):
-                result.acted += 1
-            else:
-                result.skipped += 1
+        batched = all(a.type in engine.BATCHED for a in spec.actions)
+        after = None
+        while True:
+            batch = list(due_tickets(rule, now, after=after))
+            if not batch:
+                break
+            after = (batch[-1].updated_at, batch[-1].pk)
+            due = [t for t in batch if is_due(rule, t, now)]
+            step = SWEEP_BATCH if batched else SWEEP_CHUNK
+            for n in range(0, len(due), step):
+                acted = _run_batch(loaded, due[n : n + step], now, bot)
+                result.acted += acted
+                result.skipped += len(due[n : n + step]) - acted
+            if len(batch) < SWEEP_BATCH:
+                break
     return result
 
 
-def _run_once(rule: engine.LoadedRule, ticket: Ticket, now: datetime, bot: User) -> bool:
+CLAIM = "claim:"
+
+
+def _run_batch(rule: engine.LoadedRule, tickets: list[Ticket], now: datetime, bot: User) -> int:
+    """Claim the tickets (one INSERT, conflicts skipped), act on those this worker claimed
+    whose period is still current, each rule's actions in a savepoint (engine.apply: a refusal
+    undoes that ticket's actions only, traced), and record the outcomes; one transaction.
+    Answers how many tickets were acted on."""
+    periods = {t.pk: t.updated_at for t in tickets}
+    token = CLAIM + uuid.uuid4().hex
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                run = RuleRun.objects.create(
-                    rule_id=rule.id, ticket_id=ticket.pk, period=ticket.updated_at, at=now
-                )
-        except IntegrityError:
-            return False  # another worker has it
-        # The ticket may have moved on since the query: then this period is over.
-        still = Ticket.objects.select_for_update().filter(
-            pk=ticket.pk, updated_at=ticket.updated_at
+        RuleRun.objects.bulk_create(
+            [RuleRun(rule_id=rule.id, ticket_id=pk, period=at, at=now, outcome=token)
+             for pk, at in periods.items()],
+            ignore_conflicts=True,
+        )  # fmt: skip
+        # Ours (the others were claimed by another worker), locked in id order, and still
+        # untouched since they were found: a ticket changed meanwhile has a new period.
+        ours = Ticket.objects.select_for_update().filter(
+            Exists(RuleRun.objects.filter(rule_id=rule.id, ticket=OuterRef("pk"), outcome=token)),
+            pk__in=list(periods),
         )
-        if not still.exists():
-            run.outcome = "changed"
-            run.save(update_fields=["outcome"])
-            return False
-        lines = engine.apply(rule, ticket.pk, bot=bot)
-        run.outcome = "\n".join(lines)[:500]
-        run.save(update_fields=["outcome"])
-    return True
+        claimed = list(ours.order_by("pk").values_list("pk", "updated_at"))
+        current = [pk for pk, at in claimed if at == periods[pk]]
+        outcomes: dict[str, list[int]] = {
+            "changed": [pk for pk, at in claimed if at != periods[pk]]
+        }
+        for pk, lines in engine.apply_many(rule, current, bot=bot).items():
+            outcomes.setdefault("\n".join(lines)[:500], []).append(pk)
+        for outcome, ids in outcomes.items():
+            if ids:
+                RuleRun.objects.filter(rule_id=rule.id, ticket_id__in=ids, outcome=token).update(
+                    outcome=outcome
+                )
+    return len(current)
 
 
 # --- dry run --------------------------------------------------------------------------------
@@ -365,21 +443,24 @@ def dry_run(
         rule.__dict__["spec"] = spec
         due = [t for t in _due_unsaved(rule, now, limit) if is_due(rule, t, now)]
         return DryRun(looked_at=len(due), hits=tuple(DryRunHit(t, lines) for t in due))
-    tickets = list(
-        Ticket.objects.select_related("team", "assignee", "requester").order_by(
-            "-updated_at", "-id"
-        )[:limit]
-    )
+    recent = Ticket.objects.select_related("team", "assignee", "requester")
+    if cleaned["trigger"] == Trigger.SUBMITTED:  # requests from the catalogue only
+        recent = recent.filter(catalogue_answers__isnull=False)
+    tickets = list(recent.order_by("-updated_at", "-id")[:limit])
     fields = {c.field for c in spec.conditions}
     services = _services(tickets) if "service" in fields else None
     comments = _last_comments(tickets) if "comment" in fields else {}
+    requests = _requests(tickets) if fields & {"catalogue_item", "answer"} else None
     hits = []
     for ticket in tickets:
         facts = engine.Facts(
             ticket,
-            at=ticket.created_at if cleaned["trigger"] == Trigger.CREATED else ticket.updated_at,
+            at=ticket.created_at
+            if cleaned["trigger"] in (Trigger.CREATED, Trigger.SUBMITTED)
+            else ticket.updated_at,
             comment_text=comments.get(ticket.pk, ""),
             service_ids=services.get(ticket.pk, set()) if services is not None else None,
+            request=requests.get(ticket.pk, (None, {})) if requests is not None else None,
         )
         if engine.all_hold(spec, facts):
             hits.append(DryRunHit(ticket, lines))
@@ -394,11 +475,9 @@ def _ghost(data: Mapping[str, Any]) -> Rule | None:
 
 def _due_unsaved(rule: Rule, now: datetime, limit: int) -> list[Ticket]:
     if rule.pk is None:  # no runs yet: the anti-join is empty
-        tickets = Ticket.objects.filter(updated_at__lte=now - _wall_wait(rule))
-        for condition in rule.spec.conditions:
-            q = _as_q(condition)
-            if q is not None:
-                tickets = tickets.filter(q)
+        tickets = _candidates(rule, now)
+        if tickets is None:
+            return []
         return list(tickets.order_by("updated_at", "id")[:limit])
     return list(due_tickets(rule, now, limit=limit))
 
@@ -411,6 +490,15 @@ def _services(tickets: list[Ticket]) -> dict[int, set[int]]:
     for ticket_id, item_id in rows.values_list("ticket_id", "item_id"):
         found.setdefault(ticket_id, set()).add(item_id)
     return found
+
+
+def _requests(tickets: list[Ticket]) -> dict[int, tuple[int | None, dict[str, Any]]]:
+    """Each catalogue request's item and answers (one query over the page of tickets)."""
+    from atiende.catalogue.models import RequestAnswers
+
+    rows = RequestAnswers.objects.filter(ticket_id__in=[t.pk for t in tickets])
+    return {pk: (item, values or {}) for pk, item, values in
+            rows.values_list("ticket_id", "item_id", "values")}  # fmt: skip
 
 
 def _last_comments(tickets: list[Ticket]) -> dict[int, str]:
@@ -471,6 +559,26 @@ def tag_add(*, actor: User, ticket_id: int, name: str) -> bool:
             )  # fmt: skip
             transaction.on_commit(selectors.tag_name_memo.forget)
     return created
+
+
+def tags_add_many(*, actor: User, ticket_ids: Sequence[int], name: str, at: datetime) -> int:
+    """`tag_add` on many tickets a time rule's sweep holds locked (engine.apply_many): one
+    INSERT of the tags, one of the timeline entries of the tickets that did not have it."""
+    _require_agent(actor)
+    tag = _tag_name(name)
+    had = set(
+        TicketTag.objects.filter(ticket_id__in=ticket_ids, name=tag).values_list(
+            "ticket_id", flat=True
+        )
+    )
+    new = [pk for pk in dict.fromkeys(ticket_ids) if pk not in had]
+    TicketTag.objects.bulk_create([TicketTag(ticket_id=pk, name=tag, created_at=at) for pk in new])
+    timeline.record_many(
+        timeline.Row(pk, EventType.FIELD, actor.pk, at, False, "tags", "", tag) for pk in new
+    )
+    if new:
+        transaction.on_commit(selectors.tag_name_memo.forget)
+    return len(new)
 
 
 def tag_remove(*, actor: User, ticket_id: int, name: str) -> bool:

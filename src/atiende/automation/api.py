@@ -27,7 +27,7 @@ TriggerName = Trigger
 ConditionField = Literal[
     "kind", "status", "channel", "priority", "impact", "urgency", "team", "assignee",
     "category", "organization", "requester", "service", "title", "description", "comment",
-    "time", "changed",
+    "time", "changed", "catalogue_item", "answer",
 ]  # fmt: skip
 OpName = schema.Op
 ActionName = schema.ActionType
@@ -42,6 +42,7 @@ class ConditionIn(InputSchema):
         max_length=schema.VALUES_MAX,
         description="Codes, ids or words, by field; empty for `empty`/`not_empty`.",
     )
+    key: str = Field("", max_length=40, description="`answer` only: the request form field's key.")
 
 
 class ActionIn(InputSchema):
@@ -83,6 +84,7 @@ class ConditionOut(Schema):
     field: str
     op: str
     values: list[str]
+    key: str = ""
 
 
 class ActionOut(Schema):

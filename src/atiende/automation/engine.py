@@ -119,6 +119,7 @@ class Facts:
         comment_id: int | None = None,
         comment_text: str | None = None,
         service_ids: set[int] | None = None,
+        request: tuple[int | None, dict[str, Any]] | None = None,
     ) -> None:
         self.ticket = ticket
         self.at = at
@@ -128,6 +129,8 @@ class Facts:
             self.__dict__["comment_text"] = comment_text
         if service_ids is not None:
             self.__dict__["service_ids"] = service_ids
+        if request is not None:
+            self.__dict__["request"] = request
 
     @cached_property
     def comment_text(self) -> str:
@@ -143,6 +146,30 @@ class Facts:
         return set(
             TicketItem.objects.filter(ticket_id=self.ticket.pk).values_list("item_id", flat=True)
         )
+
+    @cached_property
+    def request(self) -> tuple[int | None, dict[str, Any]]:
+        """The catalogue item requested and the answers by field key ((None, {}) for a
+        ticket not opened from the catalogue)."""
+        from atiende.catalogue.models import RequestAnswers
+
+        row = RequestAnswers.objects.filter(ticket_id=self.ticket.pk).values_list(
+            "item_id", "values"
+        )
+        found = next(iter(row), None)
+        return (found[0], found[1] or {}) if found else (None, {})
+
+
+def answer_texts(value: Any) -> list[str]:
+    """An answer as the texts a condition compares (a multiple choice: each option; yes/no:
+    "yes" or "no"; nothing answered: none)."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, bool):
+        return ["yes" if value else "no"]
+    if isinstance(value, list | tuple):
+        return [t for v in value for t in answer_texts(v)]
+    return [str(value).casefold()]
 
 
 def _calendars() -> dict[int, Any]:
@@ -171,6 +198,9 @@ def holds(condition: Condition, facts: Facts) -> bool:
     if spec.kind == ValueKind.REF:
         if condition.field == "service":
             have = facts.service_ids
+        elif condition.field == "catalogue_item":
+            item_id = facts.request[0]
+            have = set() if item_id is None else {item_id}
         else:
             value = getattr(ticket, f"{condition.field}_id")
             have = set() if value is None else {value}
@@ -187,6 +217,14 @@ def holds(condition: Condition, facts: Facts) -> bool:
             text = getattr(ticket, condition.field) or ""
         text = text.casefold()
         found = any(v.casefold() in text for v in condition.values)
+        return found if op == Op.CONTAINS else not found
+    if spec.kind == ValueKind.ANSWER:
+        answers = answer_texts(facts.request[1].get(condition.key))
+        wanted = [v.casefold() for v in condition.values]
+        if op in (Op.EQUALS, Op.NOT_EQUALS):
+            found = any(a == w for a in answers for w in wanted)
+            return found if op == Op.EQUALS else not found
+        found = any(w in a for a in answers for w in wanted)
         return found if op == Op.CONTAINS else not found
     if spec.kind == ValueKind.CALENDAR:
         calendar = calendars.get().get(int(condition.values[0]))
@@ -411,6 +449,84 @@ def apply(rule: LoadedRule, ticket_id: int, *, bot: User | None = None) -> list[
         lines = [_("Did nothing: an unexpected error (see the server log).")]
     trace(ticket_id, bot=bot, rule_name=rule.name, lines=lines)
     return lines
+
+
+# Actions done for a whole batch of a time rule's tickets at once (a few queries for the
+# batch, whatever its size), with the same effects as `perform` on each: notices and tags.
+# Others (status, fields, replies...) go through the tickets' actions one ticket at a time.
+BATCHED = frozenset({ActionType.NOTIFY, ActionType.ADD_TAG})
+
+
+def apply_many(rule: LoadedRule, ticket_ids: Sequence[int], *, bot: User) -> dict[int, list[str]]:
+    """`apply` on each ticket (the time-rule sweep, the tickets locked by the caller): when
+    every action of the rule is BATCHED, done for all the tickets at once, with one timeline
+    trace per ticket all the same (one INSERT); otherwise, or if the batch fails, one ticket
+    at a time. Answers the lines traced per ticket."""
+    ids = list(dict.fromkeys(ticket_ids))
+    if not ids:
+        return {}
+    if all(a.type in BATCHED for a in rule.spec.actions):
+        try:
+            with transaction.atomic():
+                return _apply_batched(rule, ids, bot=bot)
+        except Exception:  # each ticket on its own then: a refusal is traced per ticket
+            log.exception("automation: rule %s failed on a batch, one at a time", rule.id)
+    return {pk: apply(rule, pk, bot=bot) for pk in ids}
+
+
+def _apply_batched(rule: LoadedRule, ids: list[int], *, bot: User) -> dict[int, list[str]]:
+    from .actions import tags_add_many
+
+    lines = [describe(a) for a in rule.spec.actions]
+    now = clock.now()
+    tickets = list(
+        Ticket.objects.filter(pk__in=ids).only("number", "assignee_id", "team_id", "requester_id")
+    )
+    for action in rule.spec.actions:
+        if action.type == ActionType.NOTIFY:
+            _notify_many(action, by=rule.source, tickets=tickets, at=now)
+        else:
+            tags_add_many(actor=bot, ticket_ids=[t.pk for t in tickets], name=action.value, at=now)
+    body = "\n".join(lines)
+    timeline.record_many(
+        timeline.Row(t.pk, EventType.FIELD, bot.pk, now, False, TRACE_FIELD, "", rule.name, body)
+        for t in tickets
+    )
+    return {t.pk: lines for t in tickets}
+
+
+def _notify_many(action: Action, *, by: Source, tickets: list[Ticket], at: datetime) -> None:
+    """`_notify` for many tickets: the same people (team members read in one query), one
+    INSERT of every notice."""
+    from atiende.accounts.models import TeamMembership
+    from atiende.notifications.actions import notify_many
+
+    members: dict[int, list[int]] = {}
+    if action.value == "team":
+        rows = TeamMembership.objects.filter(
+            team_id__in={t.team_id for t in tickets if t.team_id}, user__is_active=True
+        ).values_list("team_id", "user_id")
+        for team_id, user_id in rows:
+            members.setdefault(team_id, []).append(user_id)
+    notices = []
+    for ticket in tickets:
+        if action.value == "assignee":
+            users = [ticket.assignee_id] if ticket.assignee_id else []
+        elif action.value == "requester":
+            users = [ticket.requester_id]
+        elif action.value == "team":
+            users = members.get(ticket.team_id or 0, [])
+        elif action.value.isdigit():
+            users = [int(action.value)]
+        else:
+            users = []
+        params = {"number": ticket.number, "rule": by.name, "message": action.text}
+        notices += [
+            (user_id, ticket.pk, "automation_notice", params, at, None)
+            for user_id in dict.fromkeys(users)
+        ]
+    if notices:
+        notify_many(notices)
 
 
 # --- event rules: chains and loop protection ---------------------------------------------------

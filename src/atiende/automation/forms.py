@@ -8,9 +8,11 @@ from typing import Any
 
 from django import forms
 from django.forms import formset_factory
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from atiende.tickets.forms.desk import IdListField
+from atiende.accounts.selectors import person_by_reference
+from atiende.tickets.forms.desk import IdListField, PersonPickerField
 from atiende.tickets.models import PendingReason, ResolutionCode, Status
 
 from . import schema, selectors
@@ -31,6 +33,8 @@ def _value_groups() -> list[tuple[str, list[tuple[str, str]]]]:
             labels = {n: schema.CONDITION_FIELDS[n].label for n in schema.CHANGEABLE_FIELDS
                       if n in schema.CONDITION_FIELDS}  # fmt: skip
             options = [(n, str(labels.get(n, n))) for n in schema.CHANGEABLE_FIELDS]
+        elif spec.name in PEOPLE_CONDITIONS:
+            continue  # typed with the people picker (ConditionForm.people)
         elif spec.kind in (schema.ValueKind.REF, schema.ValueKind.CALENDAR):
             options = selectors.options(spec.name)
         else:
@@ -39,7 +43,14 @@ def _value_groups() -> list[tuple[str, list[tuple[str, str]]]]:
     return groups
 
 
-def _action_value_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+# Conditions and actions naming people: typed with the people picker (the type-ahead of the
+# new-ticket form, GET /api/v1/people), never listed up front (there may be 100,000 people).
+PEOPLE_CONDITIONS = ("assignee", "requester")
+
+
+def _field_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The set_field values: codes, teams and categories; the assignee is typed in the
+    person field ("assignee:" alone clears it)."""
     from atiende.tickets.models import Impact, Priority, Urgency
 
     choice = {"priority": Priority, "impact": Impact, "urgency": Urgency}
@@ -47,19 +58,36 @@ def _action_value_groups() -> list[tuple[str, list[tuple[str, str]]]]:
     for name, label in schema.SETTABLE_FIELDS.items():
         if name in choice:
             options = [(str(v), str(lbl)) for v, lbl in choice[name].choices]
+        elif name == "assignee":
+            options = [("", str(_("Nobody (unassigned)")))]
         else:
             options = selectors.options(name)
         groups.append((str(label), [(f"{name}:{v}", lbl) for v, lbl in options]))
+    return groups
+
+
+def _people_source(agents: bool) -> str:
+    url = reverse("api:people_search")
+    return f"{url}?agents=true" if agents else url
+
+
+def person_references(ids: set[int]) -> dict[str, str]:
+    """{id: what the people picker shows for it (the e-mail address, else the id)}, one
+    query: the initial text of the rows of a saved rule or macro."""
+    from atiende.accounts.models import User
+
+    rows = User.objects.filter(pk__in=ids).values_list("pk", "email")
+    return {str(pk): email or str(pk) for pk, email in rows}
+
+
+def _action_value_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    groups = _field_groups()
     statuses = [(s.value, str(s.label)) for s in Status if s.value in _STATUS_TARGETS]
     groups.append((str(_("Status")), [(f"status:{v}", lbl) for v, lbl in statuses]))
     roles = [("assignee", _("the assignee")), ("team", _("the team")),
              ("requester", _("the requester"))]  # fmt: skip
     people = [(f"notify:{v}", str(lbl)) for v, lbl in roles]
-    people += [(f"notify:{v}", lbl) for v, lbl in selectors.options("agent")]
     groups.append((str(_("Whom to notify")), people))
-    groups.append(
-        (str(_("Agent to follow")), [(f"follow:{v}", lbl) for v, lbl in selectors.options("agent")])
-    )
     for kind, label in (("canned", _("Canned response")), ("problem", _("Problem")),
                         ("webhook", _("Webhook"))):  # fmt: skip
         groups.append((str(label), [(f"{kind}:{v}", lbl) for v, lbl in selectors.options(kind)]))
@@ -103,19 +131,55 @@ class ConditionForm(forms.Form):
         label=_("Compare"), required=False, choices=BLANK + list(schema.OP_LABELS.items())
     )
     picks = forms.MultipleChoiceField(label=_("Values"), required=False)
+    key = forms.ChoiceField(
+        label=_("Request form field"),
+        required=False,
+        help_text=_("For an answer: the field of the catalogue item's form (by its key)."),
+    )
     words = forms.CharField(
         label=_("Words"),
         required=False,
         max_length=1000,
-        help_text=_("For text: any of these, separated by commas."),
+        help_text=_("For text and answers: any of these, separated by commas."),
     )
 
-    def __init__(self, *args: Any, groups=(), **kwargs: Any) -> None:
+    people = forms.CharField(
+        label=_("People"),
+        required=False,
+        max_length=2000,
+        help_text=_(
+            "For the assignee or the requester: type a name and choose from the list; "
+            "several separated by commas."
+        ),
+    )
+
+    def __init__(self, *args: Any, groups=(), keys=(), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["field"].choices = BLANK + [  # type: ignore[attr-defined]
             (name, spec.label) for name, spec in schema.CONDITION_FIELDS.items()
         ]
         self.fields["picks"].choices = list(groups)  # type: ignore[attr-defined]
+        self.fields["key"].choices = BLANK + list(keys)  # type: ignore[attr-defined]
+        datalist = f"{self.prefix}-people-options"
+        self.datalist = datalist
+        self.fields["people"].widget.attrs.update(
+            {"list": datalist, "autocomplete": "off", "data-people-picker": datalist,
+             "data-multiple": "1", "data-source": _people_source(agents=False)}
+        )  # fmt: skip
+
+    def clean_people(self) -> list[int]:
+        found = []
+        for text in (self.cleaned_data.get("people") or "").split(","):
+            if not text.strip():
+                continue
+            person = person_by_reference(text)
+            if person is None:
+                raise forms.ValidationError(
+                    _("No such person: %(text)s. Type a name and choose from the list.")
+                    % {"text": text.strip()[:100]}
+                )
+            found.append(person.pk)
+        return found
 
     def row(self) -> dict[str, Any] | None:
         data = self.cleaned_data
@@ -123,9 +187,15 @@ class ConditionForm(forms.Form):
             return None
         name = data["field"]
         values = [p.split(":", 1)[1] for p in data.get("picks") or () if p.startswith(f"{name}:")]
-        if schema.CONDITION_FIELDS[name].kind == schema.ValueKind.TEXT:
+        kind = schema.CONDITION_FIELDS[name].kind
+        if kind in (schema.ValueKind.TEXT, schema.ValueKind.ANSWER):
             values = [w.strip() for w in (data.get("words") or "").split(",") if w.strip()]
-        return {"field": name, "op": data.get("op") or "", "values": values}
+        if name in PEOPLE_CONDITIONS:
+            values = [str(pk) for pk in data.get("people") or ()]
+        row = {"field": name, "op": data.get("op") or "", "values": values}
+        if kind == schema.ValueKind.ANSWER:
+            row["key"] = data.get("key") or ""
+        return row
 
 
 class ActionForm(forms.Form):
@@ -140,8 +210,24 @@ class ActionForm(forms.Form):
         help_text=_("A note, a reply, a message to the people notified, or resolution notes."),
     )
 
+    person = PersonPickerField(
+        label=_("Person"),
+        datalist="",
+        required=False,
+        help_text=_(
+            "For setting the assignee, notifying someone or making an agent follow: type a "
+            "name and choose from the list."
+        ),
+    )
+
     def __init__(self, *args: Any, groups=(), types=None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        datalist = f"{self.prefix}-person-options"
+        self.datalist = datalist
+        self.fields["person"].widget.attrs.update(
+            {"list": datalist, "data-people-picker": datalist,
+             "data-source": _people_source(agents=True)}
+        )  # fmt: skip
         labels = [(t, label) for t, label in schema.ACTION_LABELS.items()
                   if types is None or t in types]  # fmt: skip
         self.fields["type"].choices = BLANK + labels  # type: ignore[attr-defined]
@@ -153,12 +239,32 @@ class ActionForm(forms.Form):
             (str(_("Pending reason")), list(PendingReason.choices)),
         ]
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind, person = data.get("type"), data.get("person")
+        prefix = (data.get("target") or "").partition(":")[0]
+        if person is not None and kind:
+            fits = kind in (schema.ActionType.NOTIFY, schema.ActionType.FOLLOW) or (
+                kind == schema.ActionType.SET_FIELD and prefix in ("", "assignee")
+            )
+            if not fits:
+                self.add_error(
+                    "person", _("A person goes with the assignee, a notice or a follower.")
+                )
+        return data
+
     def row(self) -> dict[str, Any] | None:
         data = self.cleaned_data
         kind = data.get("type")
         if not kind:
             return None
         prefix, _sep, value = (data.get("target") or "").partition(":")
+        person = data.get("person")
+        if person is not None:  # the person typed wins over the list
+            if kind == schema.ActionType.SET_FIELD:
+                prefix, value = "assignee", str(person)
+            elif kind in (schema.ActionType.NOTIFY, schema.ActionType.FOLLOW):
+                prefix, value = _ACTION_PREFIX[schema.ActionType(kind)], str(person)
         row = {"type": kind, "field": "", "value": "", "text": data.get("text") or ""}
         if kind == schema.ActionType.SET_FIELD:
             row["field"], row["value"] = prefix, value
@@ -183,18 +289,23 @@ def initial_rows(rule: Rule | None) -> tuple[list[dict], list[dict]]:
     conditions: list[dict] = []
     actions: list[dict] = []
     if rule is not None:
+        names = person_references(_person_ids(rule))
         for c in rule.conditions:
             kind = schema.CONDITION_FIELDS[c["field"]].kind
-            text = kind == schema.ValueKind.TEXT
+            text = kind in (schema.ValueKind.TEXT, schema.ValueKind.ANSWER)
+            people = c["field"] in PEOPLE_CONDITIONS
             conditions.append({
-                "field": c["field"], "op": c["op"],
-                "picks": [] if text else [f"{c['field']}:{v}" for v in c["values"]],
+                "field": c["field"], "op": c["op"], "key": c.get("key", ""),
+                "picks": [] if text or people else [f"{c['field']}:{v}" for v in c["values"]],
                 "words": ", ".join(c["values"]) if text else "",
+                "people": ", ".join(names.get(v, v) for v in c["values"]) if people else "",
             })  # fmt: skip
         for a in rule.actions:
             act = schema.ActionType(a["type"])
-            target = ""
-            if act == schema.ActionType.SET_FIELD:
+            target, person = "", ""
+            if _names_person(a):
+                person = names.get(a["value"], a["value"])
+            elif act == schema.ActionType.SET_FIELD:
                 target = f"{a['field']}:{a['value']}"
             elif act in _ACTION_PREFIX:
                 target = f"{_ACTION_PREFIX[act]}:{a['value']}"
@@ -202,10 +313,29 @@ def initial_rows(rule: Rule | None) -> tuple[list[dict], list[dict]]:
                 "type": a["type"], "target": target, "text": a["text"],
                 "tag": a["value"] if act == schema.ActionType.ADD_TAG else "",
                 "detail": a["field"] if act == schema.ActionType.SET_STATUS else "",
+                "person": person,
             })  # fmt: skip
     conditions += [{}] * CONDITION_ROWS
     actions += [{}] * ACTION_ROWS
     return conditions, actions
+
+
+def _names_person(action: dict[str, Any]) -> bool:
+    """Does this stored action name a person by id (typed in the person field)?"""
+    kind, value = action.get("type"), str(action.get("value") or "")
+    if not value.isdigit():
+        return False
+    if kind == schema.ActionType.SET_FIELD:
+        return action.get("field") == "assignee"
+    return kind in (schema.ActionType.NOTIFY, schema.ActionType.FOLLOW)
+
+
+def _person_ids(rule: Rule) -> set[int]:
+    ids = {int(a["value"]) for a in rule.actions if _names_person(a)}
+    for c in rule.conditions:
+        if c["field"] in PEOPLE_CONDITIONS:
+            ids |= {int(v) for v in c["values"] if str(v).isdigit()}
+    return ids
 
 
 def build(data=None, rule: Rule | None = None):
@@ -220,7 +350,7 @@ def build(data=None, rule: Rule | None = None):
     form = RuleForm(data, initial=initial)
     condition_set = ConditionFormSet(
         data, initial=None if data else conditions, prefix="conditions",
-        form_kwargs={"groups": condition_groups},
+        form_kwargs={"groups": condition_groups, "keys": selectors.answer_keys()},
     )  # fmt: skip
     action_set = ActionFormSet(
         data, initial=None if data else actions, prefix="actions",
@@ -261,22 +391,14 @@ def _macro_action_groups(actor) -> list[tuple[str, list[tuple[str, str]]]]:
     """The values a macro's action may name: fields, statuses, the canned responses the
     person may use, and whom to make follow ("me" first)."""
     from atiende.canned.selectors import responses_visible_to
-    from atiende.tickets.models import Impact, Priority, Urgency
 
-    choice = {"priority": Priority, "impact": Impact, "urgency": Urgency}
-    groups = []
-    for name, label in schema.SETTABLE_FIELDS.items():
-        if name in choice:
-            options = [(str(v), str(lbl)) for v, lbl in choice[name].choices]
-        else:
-            options = selectors.options(name)
-        groups.append((str(label), [(f"{name}:{v}", lbl) for v, lbl in options]))
+    groups = _field_groups()
     statuses = [(s.value, str(s.label)) for s in Status if s.value in _STATUS_TARGETS]
     groups.append((str(_("Status")), [(f"status:{v}", lbl) for v, lbl in statuses]))
     canned = responses_visible_to(actor).order_by("title").values_list("pk", "title")[:2000]
     groups.append((str(_("Canned response")), [(f"canned:{pk}", t) for pk, t in canned]))
+    # Another agent: typed in the person field.
     follow = [(f"follow:{schema.ME}", str(_("Me (whoever applies the macro)")))]
-    follow += [(f"follow:{v}", lbl) for v, lbl in selectors.options("agent")]
     groups.append((str(_("Who follows")), follow))
     return groups
 

@@ -22,6 +22,7 @@ class Trigger(models.TextChoices):
     SLA_WARNING = "sla_warning", _("An SLA target is about to be missed")
     SLA_BREACH = "sla_breach", _("An SLA target was missed")
     SCHEDULED = "scheduled", _("On a schedule (tickets untouched for a while)")
+    SUBMITTED = "submitted", _("A service request is submitted from the catalogue")
 
 
 EVENT_TRIGGERS = tuple(t for t in Trigger if t != Trigger.SCHEDULED)

@@ -8,6 +8,7 @@ Stored form (Rule.conditions / Rule.actions): the list of `as_dict()` of each ro
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
@@ -36,6 +37,8 @@ class Op(StrEnum):
     NOT_CONTAINS = "not_contains"
     OPEN = "open"  # the business calendar is open now
     CLOSED = "closed"
+    EQUALS = "equals"  # an answer is one of the values (case-insensitive)
+    NOT_EQUALS = "not_equals"
 
 
 OP_LABELS = {
@@ -47,6 +50,8 @@ OP_LABELS = {
     Op.NOT_CONTAINS: gettext_lazy("does not contain"),
     Op.OPEN: gettext_lazy("within business hours of"),
     Op.CLOSED: gettext_lazy("outside business hours of"),
+    Op.EQUALS: gettext_lazy("equals one of"),
+    Op.NOT_EQUALS: gettext_lazy("equals none of"),
 }
 
 
@@ -56,12 +61,16 @@ class ValueKind(StrEnum):
     TEXT = "text"
     CALENDAR = "calendar"  # one business calendar's id
     FIELDS = "fields"  # names of ticket fields (what an update changed)
+    ANSWER = "answer"  # the answer to a catalogue request form's field (Condition.key)
 
 
 CHOICE_OPS = (Op.IN, Op.NOT_IN)
 REF_OPS = (Op.IN, Op.NOT_IN, Op.EMPTY, Op.NOT_EMPTY)
 TEXT_OPS = (Op.CONTAINS, Op.NOT_CONTAINS)
 CALENDAR_OPS = (Op.OPEN, Op.CLOSED)
+ANSWER_OPS = (Op.EQUALS, Op.NOT_EQUALS, Op.CONTAINS, Op.NOT_CONTAINS)
+# A request form field's key (catalogue.FormField.key: a slug of at most 40 characters).
+ANSWER_KEY = re.compile(r"^[-a-zA-Z0-9_]{1,40}$")
 
 
 @dataclass(frozen=True)
@@ -96,6 +105,12 @@ CONDITION_FIELDS: dict[str, FieldSpec] = {
         FieldSpec("comment", gettext_lazy("Text of the reply or note"), ValueKind.TEXT, TEXT_OPS),
         FieldSpec("time", gettext_lazy("Time of day"), ValueKind.CALENDAR, CALENDAR_OPS),
         FieldSpec("changed", gettext_lazy("Fields changed"), ValueKind.FIELDS, CHOICE_OPS),
+        FieldSpec(
+            "catalogue_item", gettext_lazy("Catalogue item requested"), ValueKind.REF, REF_OPS
+        ),
+        FieldSpec(
+            "answer", gettext_lazy("Answer to a request form field"), ValueKind.ANSWER, ANSWER_OPS
+        ),
     )
 }
 
@@ -105,9 +120,13 @@ class Condition:
     field: str
     op: Op
     values: tuple[str, ...] = ()
+    key: str = ""  # answer: the request form field's key
 
     def as_dict(self) -> dict[str, Any]:
-        return {"field": self.field, "op": str(self.op), "values": list(self.values)}
+        found = {"field": self.field, "op": str(self.op), "values": list(self.values)}
+        if self.key:
+            found["key"] = self.key
+        return found
 
 
 class ActionType(StrEnum):
@@ -219,12 +238,18 @@ def parse_conditions(
         if op not in spec.ops:
             errors[f"{where}.op"] = [_("Choose how to compare.")]
             continue
+        key = ""
+        if spec.kind == ValueKind.ANSWER:
+            key = str(row.get("key") or "").strip()
+            if not ANSWER_KEY.match(key):
+                errors[f"{where}.key"] = [_("Give the key of a request form field.")]
+                continue
         values = _strings(row.get("values"))
         problem = _check_values(spec, op, values, exists)
         if problem:
             errors[f"{where}.values"] = [problem]
             continue
-        parsed.append(Condition(field=spec.name, op=op, values=values))
+        parsed.append(Condition(field=spec.name, op=op, values=values, key=key))
     if errors:
         raise ValidationFailed(errors=errors)
     return tuple(parsed)
@@ -247,7 +272,7 @@ def _check_values(
         return "" if set(values) <= allowed else _("Choose values from the list.")
     if spec.kind == ValueKind.FIELDS:
         return "" if set(values) <= set(CHANGEABLE_FIELDS) else _("Choose fields from the list.")
-    if spec.kind == ValueKind.TEXT:
+    if spec.kind in (ValueKind.TEXT, ValueKind.ANSWER):
         return (
             "" if all(len(v) <= 200 for v in values) else _("Keep each text under 200 characters.")
         )

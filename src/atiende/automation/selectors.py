@@ -34,6 +34,7 @@ def rule_get(actor: User, rule_id: int) -> Rule:
 
 def _model_for(kind: str):
     from atiende.canned.models import CannedResponse, Scope
+    from atiende.catalogue.models import CatalogueItem
     from atiende.cmdb.models import ConfigurationItem
     from atiende.sla.models import BusinessCalendar
     from atiende.webhooks.models import Webhook
@@ -50,7 +51,24 @@ def _model_for(kind: str):
         "canned": (CannedResponse.objects.exclude(scope=Scope.PERSONAL), "title"),
         "problem": (Ticket.objects.filter(kind=Kind.PROBLEM), "number"),
         "webhook": (Webhook.objects.all(), "name"),
+        "catalogue_item": (CatalogueItem.objects.all(), "name"),
     }.get(kind)
+
+
+def answer_keys() -> list[tuple[str, str]]:
+    """(key, "key — label") of the request form fields a condition may look at, by key."""
+    from atiende.catalogue.models import FormField
+
+    found: dict[str, str] = {}
+    for key, label in FormField.objects.order_by("key", "id").values_list("key", "label")[:2000]:
+        found.setdefault(key, f"{key} — {label}")
+    return list(found.items())
+
+
+def answer_keys_exist(keys: Iterable[str]) -> set[str]:
+    from atiende.catalogue.models import FormField
+
+    return set(FormField.objects.filter(key__in=list(keys)).values_list("key", flat=True))
 
 
 def existing(kind: str, ids: Iterable[int]) -> set[int]:

@@ -7,6 +7,7 @@ own transaction."""
 
 from __future__ import annotations
 
+from atiende.catalogue.events import RequestSubmitted
 from atiende.core.events import subscribe
 from atiende.sla.events import SlaBreached, SlaWarned
 from atiende.tickets.events import (
@@ -51,3 +52,10 @@ def on_sla_warning(event: SlaWarned) -> None:
 @subscribe(SlaBreached)
 def on_sla_breach(event: SlaBreached) -> None:
     run_rules(Trigger.SLA_BREACH, event.ticket_id)
+
+
+@subscribe(RequestSubmitted, in_transaction=True)
+def on_submitted(event: RequestSubmitted) -> None:
+    """A request from the catalogue, its answers stored: rules on the item and the answers
+    (the `created` rules ran before the answers existed)."""
+    run_rules(Trigger.SUBMITTED, event.ticket_id)

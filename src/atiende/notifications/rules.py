@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from atiende.accounts.models import TeamMembership, User
 from atiende.core.events import subscribe
-from atiende.tickets import workflow
+from atiende.tickets import routing, workflow
 from atiende.tickets.events import (
     TicketCommented,
     TicketCreated,
@@ -83,8 +83,23 @@ def ticket_updated(event: TicketUpdated) -> None:
     ticket = _ticket(event.ticket_id)
     if ticket is None or workflow.has_own_lifecycle(ticket.kind):
         return
-    if "assignee" in event.fields or ticket.assignee_id is None:
+    if "assignee" in event.fields:
         _routed(ticket, event.actor_id)
+    elif ticket.assignee_id is None and not routing.assigns_automatically(ticket.team_id):
+        # Moved in unassigned. A team that assigns automatically does so after the move
+        # commits, and tells its queue itself only if nobody could take the ticket
+        # (`queue_told`): members never hear of a ticket an instant before it is assigned.
+        _routed(ticket, event.actor_id)
+
+
+def queue_told(ticket_id: int, actor_id: int | None) -> None:
+    """The team's queue told of an unassigned ticket (the "arrived unassigned" notice), for
+    a domain that decided it stays unassigned: the assignment app after a move."""
+    ticket = _ticket(ticket_id)
+    if ticket is None or ticket.assignee_id is not None or ticket.team_id is None:
+        return
+    if not workflow.has_own_lifecycle(ticket.kind):
+        _tell("ticket_queued", ticket, _team_queue(ticket), actor_id, internal=True)
 
 
 @subscribe(TicketStatusChanged, in_transaction=True)

@@ -68,6 +68,24 @@ def register_assignee_chooser(fn: Chooser) -> None:
     _chooser = fn
 
 
+_automatic: Callable[[int], bool] | None = None
+
+
+def register_automatic_teams(fn: Callable[[int], bool]) -> None:
+    """Set the one answer to "does this team assign its tickets automatically?" (the
+    assignment app; without a query for the common case). Notifications ask it before telling
+    a team's queue of a ticket moved in unassigned: for such a team, the assignment decides
+    first and tells the queue itself only when nobody could take the ticket."""
+    global _automatic
+    if _automatic is not None and _automatic is not fn:
+        raise RuntimeError("an automatic-teams answer is already registered")
+    _automatic = fn
+
+
+def assigns_automatically(team_id: int | None) -> bool:
+    return team_id is not None and _automatic is not None and _automatic(team_id)
+
+
 def choose_assignee(team_id: int, ticket: NewTicket) -> Routed | None:
     """The registered chooser's answer for a new ticket of `team_id` (None without one)."""
     if _chooser is None:

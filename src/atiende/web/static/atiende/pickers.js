@@ -1,6 +1,7 @@
 // People pickers (tickets/forms/desk.py): the page lists nobody up front; as the agent
 // types, the browser's own suggestion list (<datalist>, keyboard included) fills from
-// GET /api/v1/people. The assignee select follows the chosen team (data-follows-team).
+// GET /api/v1/people (also the people of automation rules and macros). The assignee select
+// follows the chosen team (data-follows-team).
 (function () {
   "use strict";
 
@@ -10,9 +11,14 @@
     const list = document.getElementById(input.dataset.peoplePicker);
     let timer = null;
     let asked = 0;
+    // data-multiple: several people separated by commas (a rule's condition); the last one
+    // is searched, and each suggestion carries the ones before it, so choosing one keeps them.
+    const multiple = Boolean(input.dataset.multiple);
     input.addEventListener("input", () => {
       clearTimeout(timer);
-      const q = input.value.trim();
+      const cut = multiple ? input.value.lastIndexOf(",") + 1 : 0;
+      const before = multiple && cut ? input.value.slice(0, cut).trim() + " " : "";
+      const q = input.value.slice(cut).trim();
       if (q.length < 2 || /^\d+$/.test(q)) return;
       timer = setTimeout(() => {
         const mine = ++asked;
@@ -25,7 +31,7 @@
             list.replaceChildren();
             people.forEach((p) => {
               const option = document.createElement("option");
-              option.value = p.email || String(p.id);
+              option.value = before + (p.email || String(p.id));
               option.label = [p.name, p.organization].filter(Boolean).join(" · ");
               list.appendChild(option);
             });
