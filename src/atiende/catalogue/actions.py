@@ -941,11 +941,17 @@ def _record_opened(
     ticket: Ticket, opened: Sequence[FulfilmentTask], actor: User | None, now
 ) -> None:
     """One timeline entry per opened task, written at once."""
+    actor_id = actor.pk if actor else None
     timeline.record_many(
         timeline.Row(
-            ticket_id=ticket.pk, type=EventType.FIELD, actor_id=actor.pk if actor else None,
-            created_at=now, public=False, field="task", new_value=task.title,
-        )  # fmt: skip
+            ticket_id=ticket.pk,
+            type=EventType.FIELD,
+            actor_id=actor_id,
+            created_at=now,
+            public=False,
+            field="task",
+            new_value=task.title,
+        )
         for task in opened
     )
 

@@ -41,9 +41,9 @@ def _name(user_id: int | None) -> str:
 def _actor_name(ticket: Ticket, actor_id: int | None) -> str:
     """The actor's name, from the ticket's requester when that is who acted and it is at hand
     (a new ticket opened by its requester: no query), else read."""
-    if actor_id is not None and actor_id == ticket.requester_id:
-        if Ticket.requester.is_cached(ticket):  # type: ignore[attr-defined]
-            return ticket.requester.display_name
+    at_hand = Ticket.requester.is_cached(ticket)  # type: ignore[attr-defined]
+    if actor_id is not None and actor_id == ticket.requester_id and at_hand:
+        return ticket.requester.display_name
     return _name(actor_id)
 
 
