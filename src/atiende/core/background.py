@@ -74,6 +74,11 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob(
         "atiende.assignment.retry", timedelta(seconds=60), setting="ASSIGNMENT_RETRY_SECONDS"
     ),
+    # Tell articles' owners when a review date has come (knowledge/actions.py); once per
+    # review date, so a shorter interval (or a restart) never reminds twice.
+    PeriodicJob(
+        "atiende.knowledge.review_reminders", timedelta(days=1), setting="KNOWLEDGE_REVIEW_SECONDS"
+    ),
 )
 
 
