@@ -757,20 +757,19 @@ def request_withdraw(*, actor: User, ticket_id: int | str, reason: str = "") -> 
     return ticket
 
 
-def _request_locked(actor: User, ticket_id: int | str) -> Ticket:
-    """A catalogue request the actor sees (the tickets' one rule), row-locked; 404 else."""
+def _request_locked(actor: User, ticket_id: int | str, *, catalogue_only: bool = True) -> Ticket:
+    """A catalogue request (or any service request) the actor sees (the tickets' one rule),
+    row-locked; 404 else."""
     from atiende.tickets.selectors import tickets_visible_to
 
     pk = parse_id(ticket_id)
     if pk is None:
         raise NotFound()
     seen = tickets_visible_to(actor).filter(pk=pk, kind=Kind.REQUEST).values("pk")
-    ticket = (
-        Ticket.objects.select_for_update(of=("self",))
-        .filter(pk__in=seen, catalogue_answers__isnull=False)
-        .select_related("requester")
-        .first()
-    )
+    rows = Ticket.objects.select_for_update(of=("self",)).filter(pk__in=seen)
+    if catalogue_only:
+        rows = rows.filter(catalogue_answers__isnull=False)
+    ticket = rows.select_related("requester").first()
     if ticket is None:
         raise NotFound()
     return ticket
@@ -928,7 +927,6 @@ def _open_group(ticket: Ticket, group: Sequence[FulfilmentTask], now) -> list[Fu
     for task in opened:
         task.status = TaskStatus.OPEN
         task.opened_at = now
-        task.due_at = None
         if task.target_minutes:
             target = timedelta(minutes=task.target_minutes)
             task.due_at = (
@@ -1055,6 +1053,86 @@ def task_complete(*, actor: User, task_id: int | str, note: str = "") -> Fulfilm
         events.publish(FulfilmentTaskDone(ticket_id=ticket.pk, task_id=task.pk, actor_id=actor.pk))
         for event in published:
             events.publish(event)
+    return task
+
+
+def task_add(
+    *,
+    actor: User,
+    ticket_id: int | str,
+    title: str,
+    team_id: Any,
+    assignee_id: Any = None,
+    due_at: Any = None,
+) -> FulfilmentTask:
+    """An agent who may work the request adds a task by hand: it joins the tasks being
+    worked (parallel with the open ones: it opens now), or, while approvals are awaited,
+    the first tasks (it opens with them). With no unfinished task it opens on its own. The
+    request resolves only when every task, this one too, is done."""
+    from datetime import datetime
+
+    from atiende.accounts.models import Team, User
+
+    if actor is None or not actor.is_active or not actor.is_agent:
+        raise NotFound()  # requesters never work tasks: denied looks like missing
+    title = _required_text(title, "title", 200)
+    team_pk = id_field(team_id, field="team", message=_("Choose a team."))
+    team = Team.objects.filter(pk=team_pk).first() if team_pk is not None else None
+    if team is None:
+        raise ValidationFailed.field("team", _("Choose a team."))
+    assignee = None
+    assignee_pk = id_field(assignee_id, field="assignee", message=_("Unknown agent."))
+    if assignee_pk is not None:
+        assignee = (
+            User.objects.filter(pk=assignee_pk, is_active=True).exclude(role=Role.REQUESTER).first()
+        )
+        if assignee is None:
+            raise ValidationFailed.field("assignee", _("Only an active agent can do a task."))
+    if due_at in ("", None):
+        due_at = None
+    elif not isinstance(due_at, datetime) or due_at.tzinfo is None:
+        raise ValidationFailed.field("due_at", _("Enter a date and time."))
+    with transaction.atomic():
+        ticket = _request_locked(actor, ticket_id, catalogue_only=False)
+        if ticket.status not in OPEN_STATUSES or ticket.status == Status.RESOLVED:
+            raise ValidationFailed.field(
+                "status", _("This request is no longer open: reopen it to add a task.")
+            )
+        now = clock.now()
+        tasks = list(FulfilmentTask.objects.filter(ticket=ticket).order_by("position", "id"))
+        finished = (TaskStatus.DONE, TaskStatus.CANCELLED)
+        current = next(
+            (g for g in plan.groups(tasks) if not all(t.status in finished for t in g)), None
+        )
+        task = FulfilmentTask(
+            ticket=ticket, title=title, team=team, assignee=assignee, due_at=due_at,
+            mode=StepMode.PARALLEL if current else StepMode.SEQUENCE,
+        )  # fmt: skip
+        # Placed right after the group being worked (or last), positions renumbered.
+        at = tasks.index(current[-1]) + 1 if current else len(tasks)
+        ordered = [*tasks[:at], task, *tasks[at:]]
+        moved = []
+        for position, each in enumerate(ordered, start=1):
+            if each.position != position:
+                each.position = position
+                if each is not task:
+                    moved.append(each)
+        awaiting = ticket.status == Status.PENDING and (
+            ticket.pending_reason == PendingReason.APPROVAL
+        )
+        if not awaiting and (current is None or any(t.status == TaskStatus.OPEN for t in current)):
+            task.status = TaskStatus.OPEN
+            task.opened_at = now
+        task.save()
+        if moved:
+            FulfilmentTask.objects.bulk_update(moved, ["position"])
+        timeline.record(
+            ticket, actor=actor, type=EventType.FIELD, at=now, public=False,
+            field="task_added", old="", new=title,
+        )  # fmt: skip
+        ticket.updated_at = now
+        ticket.version += 1
+        ticket.save(update_fields=["updated_at", "version"])
     return task
 
 

@@ -312,6 +312,48 @@ def task_complete(request, task_id: int):
     return redirect(_ticket_page(request, ticket_id) + "#request-tasks")
 
 
+def _local_datetime(value: str):
+    """A datetime-local field's value in the person's time zone (None when empty); a
+    ValidationFailed when it is not one."""
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    from atiende.core.errors import ValidationFailed
+
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        naive = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed.field("due_at", _("Enter a date and time.")) from None
+    if naive.tzinfo is not None:
+        return naive
+    return timezone.make_aware(naive, timezone.get_current_timezone())
+
+
+@require_POST
+@agents_only
+def task_add(request, ticket_id: int):
+    try:
+        task = actions.task_add(
+            actor=request.user,
+            ticket_id=ticket_id,
+            title=request.POST.get("title", ""),
+            team_id=request.POST.get("team"),
+            assignee_id=request.POST.get("assignee"),
+            due_at=_local_datetime(request.POST.get("due_at", "")),
+        )
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        messages.error(request, exc.first_message())
+    else:
+        messages.success(request, _("Task “%(title)s” added.") % {"title": task.label()})
+    return redirect(_ticket_page(request, ticket_id) + "#request-tasks")
+
+
 @require_POST
 @agents_only
 def task_take(request, task_id: int):
