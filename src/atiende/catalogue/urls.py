@@ -41,4 +41,7 @@ urlpatterns = [
     path("tasks/<int:task_id>/take/", views.task_take, name="task_take"),
     path("approvals/", views.my_approvals, name="approvals"),
     path("approvals/<int:approval_id>/decide/", views.approval_decide, name="approval_decide"),
+    path(
+        "approvals/<int:approval_id>/delegate/", views.approval_delegate, name="approval_delegate"
+    ),
 ]

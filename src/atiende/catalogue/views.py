@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from atiende.core.errors import DomainError, NotFound
+from atiende.core.errors import DomainError, NotFound, ValidationFailed
 from atiende.core.forms import apply_domain_error
 from atiende.core.http import agents_only
 from atiende.tickets.models import Channel
@@ -411,6 +411,39 @@ def approval_decide(request, approval_id: int):
             messages.success(request, _("You approved the request."))
         else:
             messages.success(request, _("You rejected the request."))
+    return redirect("catalogue:approvals")
+
+
+@require_POST
+@login_required
+def approval_delegate(request, approval_id: int):
+    """The portal's delegation: to a colleague of the requester's organisation, or an agent,
+    named by e-mail address."""
+    from atiende.accounts.selectors import person_by_reference
+    from atiende.changes import actions as approval_actions
+
+    person = person_by_reference(request.POST.get("to", ""))
+    try:
+        if person is None:
+            raise ValidationFailed.field(
+                "to", _("Nobody active has this address: check it and try again.")
+            )
+        delegated = approval_actions.approval_delegate(
+            actor=request.user,
+            approval_id=approval_id,
+            to_user_id=person.pk,
+            comment=request.POST.get("comment", ""),
+        )
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        messages.error(request, exc.first_message())
+    else:
+        messages.success(
+            request,
+            _("%(name)s now decides this approval in your place.")
+            % {"name": delegated.approver.display_name},
+        )
     return redirect("catalogue:approvals")
 
 

@@ -79,6 +79,13 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob(
         "atiende.knowledge.review_reminders", timedelta(days=1), setting="KNOWLEDGE_REVIEW_SECONDS"
     ),
+    # Remind approvers of approvals pending for long (changes/actions/approvals.py): hourly,
+    # each approval at most once a day (ATIENDE_APPROVAL_REMINDER_HOURS: how long is long).
+    PeriodicJob(
+        "atiende.changes.approval_reminders",
+        timedelta(hours=1),
+        setting="APPROVAL_REMINDER_SECONDS",
+    ),
 )
 
 

@@ -22,7 +22,9 @@ PAGE_SIZE = 30
 def _ticket_url(user, ticket, verb: str = "") -> str | None:
     if ticket is None:
         return None
-    if verb == "request_approval":
+    if verb == "request_approval" or (
+        verb in ("approval_delegated", "approval_reminder") and ticket.kind == Kind.REQUEST
+    ):
         # An approver may not see the request itself: the approvals page shows what to decide.
         return reverse("changes:approvals" if user.is_agent else "catalogue:approvals")
     if user.is_agent and ticket.kind == Kind.CHANGE:
