@@ -359,6 +359,8 @@ WEBHOOK_MAX_ATTEMPTS = int(env("WEBHOOK_MAX_ATTEMPTS", "8"))
 WEBHOOK_RETRY_BASE_SECONDS = float(env("WEBHOOK_RETRY_BASE_SECONDS", "30"))
 WEBHOOK_RETRY_MAX_SECONDS = float(env("WEBHOOK_RETRY_MAX_SECONDS", "21600"))
 WEBHOOK_DISABLE_AFTER = int(env("WEBHOOK_DISABLE_AFTER", "15"))
+# Pending approvals older than this many hours remind their approver, once a day.
+APPROVAL_REMINDER_HOURS = int(env("APPROVAL_REMINDER_HOURS", "24"))
 WEBHOOK_PASS_SECONDS = float(env("WEBHOOK_PASS_SECONDS", "20"))
 
 # --- Outbound e-mail: the outbox and its delivery (see docs/mail.md) -----------------------

@@ -88,3 +88,48 @@ def test_api_catalogue_requests(agent, catalogue):
     client = ApiClient(agent)
     client.get("/me")
     _counted("api catalogue requests", client, "/catalogue/requests", {"item": laptop.pk})
+
+
+# --- submitting (the issue's bar: 20 fields and 3 tasks under 50 ms; round trips count) ------
+
+
+def _submit_queries(item, requester) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    actions.request_submit(actor=requester, item_id=item.pk, answers=GOOD)  # warm
+    with CaptureQueriesContext(connection) as captured:
+        actions.request_submit(actor=requester, item_id=item.pk, answers=GOOD)
+    return len(captured.captured_queries)
+
+
+def test_submit_with_tasks(laptop, manager, requester, team):
+    """Submitting a request whose first tasks open at once: the ticket (through tickets'
+    creation, its search document holding the answers' words), the answers, the steps and
+    task templates read once, the tasks written opened in one INSERT with their due times
+    (the calendar read once) and their timeline entries in one more. No UPDATE of the ticket."""
+    from atiende.catalogue.models import StepMode
+
+    for n in range(3):
+        actions.task_template_save(
+            actor=manager, item_id=laptop.pk, title=f"Task {n}", team_id=team.pk,
+            mode=StepMode.PARALLEL, target_minutes=60 * (n + 1),
+        )  # fmt: skip
+    actions.request_submit(actor=requester, item_id=laptop.pk, answers=GOOD)  # warm
+    with query_baseline("catalogue submit, 3 tasks"):
+        actions.request_submit(actor=requester, item_id=laptop.pk, answers=GOOD)
+
+
+def test_submit_queries_do_not_grow_with_tasks(laptop, manager, requester, team):
+    """A task opening costs no statement of its own (one bulk write for all of them)."""
+    from atiende.catalogue.models import StepMode
+
+    add = lambda **kw: actions.task_template_save(  # noqa: E731
+        actor=manager, item_id=laptop.pk, team_id=team.pk, target_minutes=30, **kw
+    )
+    add(title="First")
+    one = _submit_queries(laptop, requester)
+    for n in range(5):
+        add(title=f"Alongside {n}", mode=StepMode.PARALLEL)
+    add(title="Later")
+    assert _submit_queries(laptop, requester) == one

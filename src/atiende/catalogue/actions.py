@@ -81,6 +81,11 @@ def request_submit(
             category_id=item.ticket_category_id,
             attachments=cleaned.files,
             channel=channel,
+            # Found by the words of the answers, in both languages (labels and options),
+            # written with the ticket's search document.
+            search_text=" ".join(
+                [item.name, item.name_es, cleaned.summary("en"), cleaned.summary("es")]
+            ),
         )
         RequestAnswers.objects.create(
             ticket=ticket,
@@ -88,12 +93,6 @@ def request_submit(
             values=cleaned.values,
             rows=cleaned.rows,
             summary=cleaned.summary(actor.language or None),  # the requester's language
-        )
-        # Found by the words of the answers, in both languages (labels and options).
-        timeline.index_text(
-            ticket,
-            " ".join([item.name, item.name_es, cleaned.summary("en"), cleaned.summary("es")]),
-            public=True,
         )
         _start(ticket, item, actor)
         events.publish(RequestSubmitted(ticket_id=ticket.pk, item_id=item.pk, actor_id=actor.pk))
@@ -103,23 +102,27 @@ def request_submit(
 def _start(ticket: Ticket, item: CatalogueItem, actor: User) -> None:
     """A new request's tasks are copied from its item; with approval steps it waits in
     `pending` (reason `approval`, so its SLA clocks pause) while the first ones are asked,
-    else its first tasks open now."""
+    else its first tasks open now (opened as they are written: one INSERT for the tasks, one
+    for their timeline entries)."""
     steps = _steps_of(item.pk)
-    has_tasks = bool(_copy_tasks(ticket, item))
-    if not steps and not has_tasks:
+    tasks = _task_copies(ticket, item)
+    if not steps and not tasks:
         return
     now = clock.now()
     old = ticket.status
     if steps:
+        FulfilmentTask.objects.bulk_create(tasks)
         ticket.status = Status.PENDING
         ticket.pending_reason = PendingReason.APPROVAL
         _status_event(ticket, actor, old, now)
         for group in plan.groups(steps)[:1]:
             _ask(ticket, group, actor, item, now)
     else:
-        _open_next_tasks(ticket, actor, now)
-    ticket.save()
+        opened = _open_group(ticket, plan.groups(tasks)[0], now)
+        FulfilmentTask.objects.bulk_create(tasks)
+        _record_opened(ticket, opened, actor, now)
     if ticket.status != old:
+        ticket.save()
         events.publish(
             TicketStatusChanged(ticket_id=ticket.pk, actor_id=actor.pk, old=old, new=ticket.status)
         )
@@ -754,20 +757,19 @@ def request_withdraw(*, actor: User, ticket_id: int | str, reason: str = "") -> 
     return ticket
 
 
-def _request_locked(actor: User, ticket_id: int | str) -> Ticket:
-    """A catalogue request the actor sees (the tickets' one rule), row-locked; 404 else."""
+def _request_locked(actor: User, ticket_id: int | str, *, catalogue_only: bool = True) -> Ticket:
+    """A catalogue request (or any service request) the actor sees (the tickets' one rule),
+    row-locked; 404 else."""
     from atiende.tickets.selectors import tickets_visible_to
 
     pk = parse_id(ticket_id)
     if pk is None:
         raise NotFound()
     seen = tickets_visible_to(actor).filter(pk=pk, kind=Kind.REQUEST).values("pk")
-    ticket = (
-        Ticket.objects.select_for_update(of=("self",))
-        .filter(pk__in=seen, catalogue_answers__isnull=False)
-        .select_related("requester")
-        .first()
-    )
+    rows = Ticket.objects.select_for_update(of=("self",)).filter(pk__in=seen)
+    if catalogue_only:
+        rows = rows.filter(catalogue_answers__isnull=False)
+    ticket = rows.select_related("requester").first()
     if ticket is None:
         raise NotFound()
     return ticket
@@ -882,43 +884,73 @@ def request_ended(*, ticket_id: int) -> None:
 # --- fulfilment tasks -------------------------------------------------------------------------
 
 
-def _copy_tasks(ticket: Ticket, item: CatalogueItem) -> list[FulfilmentTask]:
-    templates = list(item.task_templates.order_by("position", "id"))
-    return FulfilmentTask.objects.bulk_create(
-        [
-            FulfilmentTask(
-                ticket=ticket,
-                template=t,
-                title=t.title,
-                title_es=t.title_es,
-                team_id=t.team_id,
-                position=t.position,
-                mode=t.mode,
-                target_minutes=t.target_minutes,
-            )
-            for t in templates
-        ]
-    )
+def _task_copies(ticket: Ticket, item: CatalogueItem) -> list[FulfilmentTask]:
+    """The request's tasks, copied from its item's templates (not written yet)."""
+    return [
+        FulfilmentTask(
+            ticket=ticket,
+            template=t,
+            title=t.title,
+            title_es=t.title_es,
+            team_id=t.team_id,
+            position=t.position,
+            mode=t.mode,
+            target_minutes=t.target_minutes,
+        )
+        for t in item.task_templates.order_by("position", "id")
+    ]
 
 
-def _due(ticket: Ticket, start, minutes: int | None):
-    """The target of a task: `minutes` of business time from `start` on the calendar of the
-    request's SLA clock (its policy's calendar), or of plain time when it has none."""
-    from datetime import timedelta
-
+def _task_calendar(ticket: Ticket):
+    """The calendar task targets are counted on: that of the request's SLA clock's policy,
+    or None (plain time) when it has none."""
     from atiende.sla.models import SlaClock
 
-    if not minutes:
-        return None
     clock_row = (
         SlaClock.objects.filter(ticket=ticket, policy__isnull=False)
         .select_related("policy__calendar")
         .first()
     )
     if clock_row is None or clock_row.policy is None:
-        return start + timedelta(minutes=minutes)
-    return clock_row.policy.calendar.to_calendar().add_business_time(
-        start, timedelta(minutes=minutes)
+        return None
+    return clock_row.policy.calendar.to_calendar()
+
+
+def _open_group(ticket: Ticket, group: Sequence[FulfilmentTask], now) -> list[FulfilmentTask]:
+    """Open the waiting tasks of `group` in memory (status, opened, due: `target_minutes`
+    of business time on the request's calendar, read once for the group); answers them for
+    the caller to write."""
+    from datetime import timedelta
+
+    opened = [t for t in group if t.status == TaskStatus.WAITING]
+    calendar = _task_calendar(ticket) if any(t.target_minutes for t in opened) else None
+    for task in opened:
+        task.status = TaskStatus.OPEN
+        task.opened_at = now
+        if task.target_minutes:
+            target = timedelta(minutes=task.target_minutes)
+            task.due_at = (
+                calendar.add_business_time(now, target) if calendar is not None else now + target
+            )
+    return opened
+
+
+def _record_opened(
+    ticket: Ticket, opened: Sequence[FulfilmentTask], actor: User | None, now
+) -> None:
+    """One timeline entry per opened task, written at once."""
+    actor_id = actor.pk if actor else None
+    timeline.record_many(
+        timeline.Row(
+            ticket_id=ticket.pk,
+            type=EventType.FIELD,
+            actor_id=actor_id,
+            created_at=now,
+            public=False,
+            field="task",
+            new_value=task.title,
+        )
+        for task in opened
     )
 
 
@@ -939,16 +971,10 @@ def _open_next_tasks(ticket: Ticket, actor: User | None, now) -> list[object]:
     for group in plan.groups(tasks):
         if all(t.status in finished for t in group):
             continue
-        for task in group:
-            if task.status == TaskStatus.WAITING:
-                task.status = TaskStatus.OPEN
-                task.opened_at = now
-                task.due_at = _due(ticket, now, task.target_minutes)
-                task.save(update_fields=["status", "opened_at", "due_at"])
-                timeline.record(
-                    ticket, actor=actor, type=EventType.FIELD, at=now, public=False,
-                    field="task", old="", new=task.title,
-                )  # fmt: skip
+        opened = _open_group(ticket, group, now)
+        if opened:
+            FulfilmentTask.objects.bulk_update(opened, ["status", "opened_at", "due_at"])
+            _record_opened(ticket, opened, actor, now)
         return []
     # Every task is done: the request is fulfilled.
     old = ticket.status
@@ -1027,6 +1053,86 @@ def task_complete(*, actor: User, task_id: int | str, note: str = "") -> Fulfilm
         events.publish(FulfilmentTaskDone(ticket_id=ticket.pk, task_id=task.pk, actor_id=actor.pk))
         for event in published:
             events.publish(event)
+    return task
+
+
+def task_add(
+    *,
+    actor: User,
+    ticket_id: int | str,
+    title: str,
+    team_id: Any,
+    assignee_id: Any = None,
+    due_at: Any = None,
+) -> FulfilmentTask:
+    """An agent who may work the request adds a task by hand: it joins the tasks being
+    worked (parallel with the open ones: it opens now), or, while approvals are awaited,
+    the first tasks (it opens with them). With no unfinished task it opens on its own. The
+    request resolves only when every task, this one too, is done."""
+    from datetime import datetime
+
+    from atiende.accounts.models import Team, User
+
+    if actor is None or not actor.is_active or not actor.is_agent:
+        raise NotFound()  # requesters never work tasks: denied looks like missing
+    title = _required_text(title, "title", 200)
+    team_pk = id_field(team_id, field="team", message=_("Choose a team."))
+    team = Team.objects.filter(pk=team_pk).first() if team_pk is not None else None
+    if team is None:
+        raise ValidationFailed.field("team", _("Choose a team."))
+    assignee = None
+    assignee_pk = id_field(assignee_id, field="assignee", message=_("Unknown agent."))
+    if assignee_pk is not None:
+        assignee = (
+            User.objects.filter(pk=assignee_pk, is_active=True).exclude(role=Role.REQUESTER).first()
+        )
+        if assignee is None:
+            raise ValidationFailed.field("assignee", _("Only an active agent can do a task."))
+    if due_at in ("", None):
+        due_at = None
+    elif not isinstance(due_at, datetime) or due_at.tzinfo is None:
+        raise ValidationFailed.field("due_at", _("Enter a date and time."))
+    with transaction.atomic():
+        ticket = _request_locked(actor, ticket_id, catalogue_only=False)
+        if ticket.status not in OPEN_STATUSES or ticket.status == Status.RESOLVED:
+            raise ValidationFailed.field(
+                "status", _("This request is no longer open: reopen it to add a task.")
+            )
+        now = clock.now()
+        tasks = list(FulfilmentTask.objects.filter(ticket=ticket).order_by("position", "id"))
+        finished = (TaskStatus.DONE, TaskStatus.CANCELLED)
+        current = next(
+            (g for g in plan.groups(tasks) if not all(t.status in finished for t in g)), None
+        )
+        task = FulfilmentTask(
+            ticket=ticket, title=title, team=team, assignee=assignee, due_at=due_at,
+            mode=StepMode.PARALLEL if current else StepMode.SEQUENCE,
+        )  # fmt: skip
+        # Placed right after the group being worked (or last), positions renumbered.
+        at = tasks.index(current[-1]) + 1 if current else len(tasks)
+        ordered = [*tasks[:at], task, *tasks[at:]]
+        moved = []
+        for position, each in enumerate(ordered, start=1):
+            if each.position != position:
+                each.position = position
+                if each is not task:
+                    moved.append(each)
+        awaiting = ticket.status == Status.PENDING and (
+            ticket.pending_reason == PendingReason.APPROVAL
+        )
+        if not awaiting and (current is None or any(t.status == TaskStatus.OPEN for t in current)):
+            task.status = TaskStatus.OPEN
+            task.opened_at = now
+        task.save()
+        if moved:
+            FulfilmentTask.objects.bulk_update(moved, ["position"])
+        timeline.record(
+            ticket, actor=actor, type=EventType.FIELD, at=now, public=False,
+            field="task_added", old="", new=title,
+        )  # fmt: skip
+        ticket.updated_at = now
+        ticket.version += 1
+        ticket.save(update_fields=["updated_at", "version"])
     return task
 
 

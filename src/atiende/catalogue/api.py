@@ -304,6 +304,15 @@ class TaskCompleteIn(Schema):
     note: str = Field("", max_length=2000, description="Internal note (agents only read it).")
 
 
+class TaskAddIn(Schema):
+    title: str = Field(max_length=200)
+    team: int = Field(description="The team's id.")
+    assignee: int | None = Field(None, description="An agent's id (optional).")
+    due_at: datetime | None = Field(
+        None, description="When it is due (optional; with a time zone)."
+    )
+
+
 class WithdrawIn(Schema):
     reason: str = Field("", max_length=2000)
 
@@ -397,6 +406,22 @@ def task_complete(request, task_id: Id, payload: TaskCompleteIn):
     actor = _user(request)
     task = actions.task_complete(actor=actor, task_id=task_id, note=payload.note)
     return _task_data(_task(task.pk), actor)
+
+
+@router.post(
+    "/catalogue/requests/{ticket_id}/tasks",
+    response={201: TaskOut, **errors(400, 401, 404, 409, 422)},
+    url_name="catalogue_request_task_add",
+    summary="Add a task by hand to an open service request (agents who may work it): it runs "
+    "with the open tasks; the request resolves when every task is done",
+)
+def request_task_add(request, ticket_id: Ref, payload: TaskAddIn):
+    actor = _user(request)
+    task = actions.task_add(
+        actor=actor, ticket_id=ticket_get(actor, ticket_id).pk, title=payload.title,
+        team_id=payload.team, assignee_id=payload.assignee, due_at=payload.due_at,
+    )  # fmt: skip
+    return Reply(201, _task_data(_task(task.pk), actor))
 
 
 @router.post(

@@ -21,6 +21,19 @@ def _group_label(approval: Any) -> str:
     return approval.step.label() if approval.step is not None else ""
 
 
+def _delegate_refusal(approval: Any, person: Any) -> Any:
+    """A request's approval may go to an agent, or to someone of the requester's
+    organisation (a manager is often not an agent)."""
+    if person.is_agent:
+        return None
+    organization_id = approval.ticket.organization_id
+    if organization_id is not None and person.organization_id == organization_id:
+        return None
+    return _(
+        "%(name)s cannot approve this request: they are not an agent nor of the requester's organisation."
+    ) % {"name": person.display_name}
+
+
 def request_approval_kind() -> ApprovalKind:
     from . import actions
 
@@ -31,6 +44,7 @@ def request_approval_kind() -> ApprovalKind:
         group_label=_group_label,
         after_decision=actions._request_after_decision,
         agents_only=False,  # a requester's manager may be anyone of the organisation
+        delegate_refusal=_delegate_refusal,
         not_awaiting=_("The request is not awaiting approval."),
         own_refused=_("You cannot approve your own request."),
         reject_needs_reason=_("Say why the request is rejected."),

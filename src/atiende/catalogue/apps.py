@@ -21,6 +21,14 @@ class CatalogueConfig(AppConfig):
         # A request's answers, progress and tasks on the ticket pages; the desk queue's
         # "Catalogue item" filter.
         register_panels()
+        # How the fulfilment tasks' timeline entries read, in the reader's language.
+        from django.utils.translation import gettext
+
+        from atiende.tickets.timeline import register_field
+
+        register_field("task", lambda: gettext("Fulfilment task"))
+        register_field("task_added", lambda: gettext("Task added"))
+        register_field("task_assignee", lambda: gettext("Task taken by"))
         # Requests are approved with changes' one approval row and decision action.
         register_approval_kind(request_approval_kind())
         # The queue filter's item names are kept in memory (cache invalidation only).

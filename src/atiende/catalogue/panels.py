@@ -20,7 +20,7 @@ from atiende.tickets.panels import (
     register_queue_filter,
 )
 
-from .selectors import answers_of_tickets, item_choices, progress_of_tickets
+from .selectors import answers_of_tickets, item_choices, progress_of_tickets, task_choices
 
 WITHDRAWABLE = ("new", "assigned", "in_progress", "pending")
 
@@ -45,6 +45,30 @@ def load_progress(actor: User, tickets: Sequence[Ticket]) -> dict[int, dict]:
     }
 
 
+ADDABLE = ("new", "assigned", "in_progress", "pending")
+
+
+def load_tasks(actor: User, tickets: Sequence[Ticket]) -> dict[int, dict]:
+    """The agents' card: a request's approvals and tasks, and on every open service request
+    the form to add a task by hand (the teams and agents to choose from are the desk's
+    pickers, kept in memory)."""
+    found = progress_of_tickets(actor, tickets)
+    addable = [t for t in tickets if t.kind == "request" and t.status in ADDABLE]
+    choices = task_choices(actor) if addable else None
+    result = {}
+    for ticket in tickets:
+        progress = found.get(ticket.pk)
+        may_add = ticket in addable
+        if may_add or (progress and (progress.approvals or progress.tasks)):
+            result[ticket.pk] = {
+                "progress": progress,
+                "ticket_id": ticket.pk,
+                "may_add": may_add,
+                "choices": choices,
+            }
+    return result
+
+
 def register_panels() -> None:
     register(
         Panel(
@@ -63,7 +87,7 @@ def register_panels() -> None:
             placement=Placement.MAIN,
             order=110,
             audience=Audience.AGENTS,
-            load=load_progress,
+            load=load_tasks,
             jump=_("Tasks"),
         )
     )

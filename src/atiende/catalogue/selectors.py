@@ -231,6 +231,14 @@ def progress_of_tickets(actor: User, tickets: Sequence[Ticket]) -> dict[int, Pro
     return found
 
 
+def task_choices(actor: User) -> dict[str, list]:
+    """The teams and the agents an added task may go to (the desk's task form): the desk's
+    own pickers, kept in memory (accounts.selectors), so no query."""
+    from atiende.accounts.selectors import agent_choices, team_choices
+
+    return {"teams": team_choices(actor), "agents": agent_choices(actor)}
+
+
 def progress_get(actor: User, ticket: Ticket) -> Progress:
     return progress_of_tickets(actor, [ticket]).get(ticket.pk) or Progress()
 

@@ -36,8 +36,12 @@ urlpatterns = [
         name="task_delete",
     ),
     path("requests/<int:ticket_id>/withdraw/", views.request_withdraw, name="request_withdraw"),
+    path("requests/<int:ticket_id>/tasks/add/", views.task_add, name="task_add"),
     path("tasks/<int:task_id>/complete/", views.task_complete, name="task_complete"),
     path("tasks/<int:task_id>/take/", views.task_take, name="task_take"),
     path("approvals/", views.my_approvals, name="approvals"),
     path("approvals/<int:approval_id>/decide/", views.approval_decide, name="approval_decide"),
+    path(
+        "approvals/<int:approval_id>/delegate/", views.approval_delegate, name="approval_delegate"
+    ),
 ]

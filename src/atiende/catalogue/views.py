@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from atiende.core.errors import DomainError, NotFound
+from atiende.core.errors import DomainError, NotFound, ValidationFailed
 from atiende.core.forms import apply_domain_error
 from atiende.core.http import agents_only
 from atiende.tickets.models import Channel
@@ -312,6 +312,48 @@ def task_complete(request, task_id: int):
     return redirect(_ticket_page(request, ticket_id) + "#request-tasks")
 
 
+def _local_datetime(value: str):
+    """A datetime-local field's value in the person's time zone (None when empty); a
+    ValidationFailed when it is not one."""
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    from atiende.core.errors import ValidationFailed
+
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        naive = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed.field("due_at", _("Enter a date and time.")) from None
+    if naive.tzinfo is not None:
+        return naive
+    return timezone.make_aware(naive, timezone.get_current_timezone())
+
+
+@require_POST
+@agents_only
+def task_add(request, ticket_id: int):
+    try:
+        task = actions.task_add(
+            actor=request.user,
+            ticket_id=ticket_id,
+            title=request.POST.get("title", ""),
+            team_id=request.POST.get("team"),
+            assignee_id=request.POST.get("assignee"),
+            due_at=_local_datetime(request.POST.get("due_at", "")),
+        )
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        messages.error(request, exc.first_message())
+    else:
+        messages.success(request, _("Task “%(title)s” added.") % {"title": task.label()})
+    return redirect(_ticket_page(request, ticket_id) + "#request-tasks")
+
+
 @require_POST
 @agents_only
 def task_take(request, task_id: int):
@@ -369,6 +411,39 @@ def approval_decide(request, approval_id: int):
             messages.success(request, _("You approved the request."))
         else:
             messages.success(request, _("You rejected the request."))
+    return redirect("catalogue:approvals")
+
+
+@require_POST
+@login_required
+def approval_delegate(request, approval_id: int):
+    """The portal's delegation: to a colleague of the requester's organisation, or an agent,
+    named by e-mail address."""
+    from atiende.accounts.selectors import person_by_reference
+    from atiende.changes import actions as approval_actions
+
+    person = person_by_reference(request.POST.get("to", ""))
+    try:
+        if person is None:
+            raise ValidationFailed.field(
+                "to", _("Nobody active has this address: check it and try again.")
+            )
+        delegated = approval_actions.approval_delegate(
+            actor=request.user,
+            approval_id=approval_id,
+            to_user_id=person.pk,
+            comment=request.POST.get("comment", ""),
+        )
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        messages.error(request, exc.first_message())
+    else:
+        messages.success(
+            request,
+            _("%(name)s now decides this approval in your place.")
+            % {"name": delegated.approver.display_name},
+        )
     return redirect("catalogue:approvals")
 
 

@@ -32,6 +32,7 @@ from .schemas import (
     ChangePatchIn,
     ChangeTransitionIn,
     DecisionIn,
+    DelegateIn,
     MetricsOut,
     ReviewIn,
     RiskIn,
@@ -437,6 +438,21 @@ def approval_decide(request, approval_id: Id, payload: DecisionIn):
         comment=payload.comment,
     )
     return approval_data(selectors.approval_get(_actor(request), approval.pk))
+
+
+@router.post(
+    "/approvals/{approval_id}/delegate",
+    response={200: ApprovalOut, **errors(400, 401, 403, 404, 422)},
+    url_name="approval_delegate",
+    summary="Hand a pending approval to someone else who may approve it (the approver only): "
+    "answers your own approval, withdrawn; the delegate is asked and told",
+)
+def approval_delegate(request, approval_id: Id, payload: DelegateIn):
+    actor = _actor(request)
+    actions.approval_delegate(
+        actor=actor, approval_id=approval_id, to_user_id=payload.to, comment=payload.comment
+    )
+    return approval_data(selectors.approval_get(actor, approval_id))
 
 
 # --- metrics ----------------------------------------------------------------------------------

@@ -363,6 +363,9 @@ class Approval(models.Model):
     comment = models.TextField(_("comment"), blank=True)
     created_at = models.DateTimeField(_("requested"))
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    # The last reminder sent to the approver (actions.approval_reminders_send), or when a
+    # delegate was asked: at most one reminder a day.
+    reminded_at = models.DateTimeField(_("last reminded"), null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -236,6 +236,11 @@ class DecisionIn(InputSchema):
     comment: str = Field(default="", description="Required to reject.")
 
 
+class DelegateIn(InputSchema):
+    to: int = Field(description="The id of the person who decides in your place.")
+    comment: str = Field(default="", description="Why (optional; in the timeline, internal).")
+
+
 class ReviewIn(InputSchema):
     outcome: str = Field(description="success | partial | failure")
     notes: str = Field(default="", description="Required unless the outcome is success.")

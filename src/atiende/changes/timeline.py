@@ -21,6 +21,8 @@ FIELD_LABELS = {
     "implementer": lambda: _("Implementer"),
     "risk": lambda: _("Risk"),
     "approval": lambda: _("Approval"),
+    # Who is asked (an approver who left, or who delegated): changes' and requests' rows.
+    "approver": lambda: _("Approver"),
     "review_outcome": lambda: _("Review"),
 }
 

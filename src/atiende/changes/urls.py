@@ -10,6 +10,7 @@ urlpatterns: list = [
     path("new/", lifecycle.change_new, name="new"),
     path("approvals/", approvals.my_approvals, name="approvals"),
     path("approvals/<int:pk>/decide/", approvals.approval_decide, name="approval_decide"),
+    path("approvals/<int:pk>/delegate/", approvals.approval_delegate, name="approval_delegate"),
     path("<str:number>/", lifecycle.change_detail, name="change"),
     path("<str:number>/edit/", lifecycle.change_edit, name="edit"),
     path("<str:number>/transition/", lifecycle.change_transition, name="transition"),

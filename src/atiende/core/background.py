@@ -74,6 +74,18 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob(
         "atiende.assignment.retry", timedelta(seconds=60), setting="ASSIGNMENT_RETRY_SECONDS"
     ),
+    # Tell articles' owners when a review date has come (knowledge/actions.py); once per
+    # review date, so a shorter interval (or a restart) never reminds twice.
+    PeriodicJob(
+        "atiende.knowledge.review_reminders", timedelta(days=1), setting="KNOWLEDGE_REVIEW_SECONDS"
+    ),
+    # Remind approvers of approvals pending for long (changes/actions/approvals.py): hourly,
+    # each approval at most once a day (ATIENDE_APPROVAL_REMINDER_HOURS: how long is long).
+    PeriodicJob(
+        "atiende.changes.approval_reminders",
+        timedelta(hours=1),
+        setting="APPROVAL_REMINDER_SECONDS",
+    ),
 )
 
 

@@ -534,3 +534,47 @@ def known_error_unlink(*, actor: User, ticket_id: Any) -> bool:
             )
         )
     return True
+
+
+# --- review reminders (the periodic job atiende.knowledge.review_reminders) --------------------
+
+
+def review_reminders_send(*, today: date | None = None, limit: int = 500) -> int:
+    """Tell the owner of each article whose review date has come (and is not archived) that
+    it is due for review: in the app and by e-mail, as their notification preferences say
+    (event `article_review`), in their language when it is shown or sent. Once per review
+    date: the date reminded is recorded on the article in the same transaction, claimed with
+    row locks (skipped when another worker holds them), so several workers never remind
+    twice; a new review date is reminded again. Answers how many articles were reminded."""
+    from django.db.models import F, Q
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from atiende.notifications.actions import tell
+
+    today = today or timezone.localdate(clock.now())
+    with transaction.atomic():
+        due = list(
+            Article.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(review_on__lte=today, owner__is_active=True)
+            .exclude(status=Status.ARCHIVED)
+            .filter(Q(review_reminded_on__isnull=True) | ~Q(review_reminded_on=F("review_on")))
+            .only("pk", "title", "owner_id", "review_on")
+            .order_by("review_on", "id")[:limit]
+        )
+        if not due:
+            return 0
+        Article.objects.filter(pk__in=[a.pk for a in due]).update(review_reminded_on=F("review_on"))
+        for article in due:
+            assert article.review_on is not None  # filtered above
+            tell(
+                verb="article_review",
+                ticket_id=None,
+                user_ids=[article.owner_id],
+                params={
+                    "title": article.title,
+                    "review_on": article.review_on.isoformat(),
+                    "path": reverse("knowledge_desk:article", args=[article.pk]),
+                },
+            )
+    return len(due)

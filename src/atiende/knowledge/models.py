@@ -105,6 +105,11 @@ class Article(models.Model):
         related_name="+",
     )
     review_on = models.DateField(_("review date"), null=True, blank=True)
+    # The review date whose reminder the owner was sent (actions.review_reminders_send):
+    # one reminder per review date; a new date is reminded again.
+    review_reminded_on = models.DateField(
+        _("review reminder sent for"), null=True, blank=True, editable=False
+    )
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"))
     updated_at = models.DateTimeField(_("updated"))

@@ -148,7 +148,8 @@ def article_page(
     if filters.tag:
         rows = rows.filter(tags__name=filters.tag)
     if filters.due_for_review is not None:
-        rows = rows.filter(review_on__lte=filters.due_for_review)
+        # Due for review: the date has come, and the article is still in use.
+        rows = rows.filter(review_on__lte=filters.due_for_review).exclude(status=Status.ARCHIVED)
     page = paginate(rows, order=LIST_ORDER, cursor=cursor, limit=limit)
     _load_lists(page.items)
     return page

@@ -26,6 +26,11 @@ MESSAGES: dict[str, Promise] = {
     "participant_activity": _("%(number)s: %(actor)s updated a ticket you are in copy of."),
     "survey_poor": _("%(number)s: the requester rated the service %(rating)s out of 5."),
     "automation_notice": _("%(number)s (rule “%(rule)s”): %(message)s"),
+    "article_review": _("The article “%(title)s” you own is due for review (%(review_on)s)."),
+    "approval_reminder": _("%(number)s: your approval is still awaited (asked %(asked)s)."),
+    "approval_delegated": _(
+        "%(number)s: %(actor)s asked you to decide an approval in their place."
+    ),
     "webhook_disabled": _(
         "Your webhook “%(name)s” was disabled after %(count)s failed deliveries in a row."
     ),
@@ -54,6 +59,9 @@ def render(verb: str, params: dict) -> str:
     if values["decision"] in DECISIONS:
         values["decision"] = str(DECISIONS[values["decision"]])
     values["deadline"] = _when(values.get("deadline", ""))
+    for key in ("review_on", "asked"):
+        if key in values:
+            values[key] = _day(values[key])
     try:
         return str(template) % values
     except (KeyError, TypeError, ValueError):
@@ -68,6 +76,15 @@ def _when(value: str) -> str:
     except ValueError:
         return str(value or "")
     return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+
+
+def _day(value: str) -> str:
+    """A date stored as "YYYY-MM-DD" shown in the short format of the reader's language."""
+    try:
+        day = datetime.strptime(str(value), "%Y-%m-%d").date()
+    except ValueError:
+        return str(value or "")
+    return formats.date_format(day, "SHORT_DATE_FORMAT")
 
 
 def _status_label(code: str) -> str:

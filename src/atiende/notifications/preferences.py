@@ -30,6 +30,7 @@ EVENTS: dict[str, Event] = {
     "approval": Event(_("Approvals: asked, decided or withdrawn"), app=True, email=True),
     "change_state": Event(_("A change I own changes state"), app=True, email=False),
     "copied": Event(_("Public replies on a ticket I am in copy of"), app=True, email=True),
+    "article_review": Event(_("An article I own is due for review"), app=True, email=True),
 }
 
 # The preference each notification verb (messages.MESSAGES) answers to. SLA notifications
@@ -45,8 +46,11 @@ VERB_EVENT: dict[str, str] = {
     "request_approval": "approval",
     "approval_decided": "approval",
     "approval_withdrawn": "approval",
+    "approval_reminder": "approval",
+    "approval_delegated": "approval",
     "change_state": "change_state",
     "participant_activity": "copied",
+    "article_review": "article_review",
 }
 
 # Verbs whose e-mail channel is the message itself, sent by mail (mail.outbound.notify: the

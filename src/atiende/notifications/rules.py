@@ -38,6 +38,15 @@ def _name(user_id: int | None) -> str:
     return user.display_name if user else ""
 
 
+def _actor_name(ticket: Ticket, actor_id: int | None) -> str:
+    """The actor's name, from the ticket's requester when that is who acted and it is at hand
+    (a new ticket opened by its requester: no query), else read."""
+    at_hand = Ticket.requester.is_cached(ticket)  # type: ignore[attr-defined]
+    if actor_id is not None and actor_id == ticket.requester_id and at_hand:
+        return ticket.requester.display_name
+    return _name(actor_id)
+
+
 def _tell(
     verb: str, ticket: Ticket, people, actor_id: int | None, *, internal: bool, **params: str
 ) -> None:
@@ -45,7 +54,7 @@ def _tell(
     if recipients:
         actions.tell(
             verb=verb, ticket_id=ticket.pk, user_ids=recipients, actor_id=actor_id,
-            params={"number": ticket.number, "actor": _name(actor_id), **params},
+            params={"number": ticket.number, "actor": _actor_name(ticket, actor_id), **params},
         )  # fmt: skip
 
 

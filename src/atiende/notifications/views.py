@@ -22,7 +22,9 @@ PAGE_SIZE = 30
 def _ticket_url(user, ticket, verb: str = "") -> str | None:
     if ticket is None:
         return None
-    if verb == "request_approval":
+    if verb == "request_approval" or (
+        verb in ("approval_delegated", "approval_reminder") and ticket.kind == Kind.REQUEST
+    ):
         # An approver may not see the request itself: the approvals page shows what to decide.
         return reverse("changes:approvals" if user.is_agent else "catalogue:approvals")
     if user.is_agent and ticket.kind == Kind.CHANGE:
@@ -30,6 +32,15 @@ def _ticket_url(user, ticket, verb: str = "") -> str | None:
         return reverse("changes:change", args=[ticket.number])
     area = "desk:ticket" if user.is_agent else "portal:ticket"
     return reverse(area, args=[ticket.number])
+
+
+def _url(user, notification) -> str | None:
+    """Where a notification leads: its ticket's page, or for one about something else (an
+    article to review) the site path stored with it by the domain that wrote it."""
+    if notification.ticket_id is not None:
+        return _ticket_url(user, notification.ticket, notification.verb)
+    path = str((notification.params or {}).get("path") or "")
+    return path if path.startswith("/") and not path.startswith("//") else None
 
 
 @login_required
@@ -40,7 +51,7 @@ def notification_list(request):
         cursor=request.GET.get("cursor") or None,
         limit=PAGE_SIZE,
     )
-    rows = [(n, _ticket_url(request.user, n.ticket, n.verb)) for n in page.items]
+    rows = [(n, _url(request.user, n)) for n in page.items]
     return render(
         request,
         "notifications/list.html",
@@ -52,8 +63,8 @@ def notification_list(request):
 @login_required
 def notification_read(request, notification_id: int):
     notification = actions.mark_read(actor=request.user, notification_id=notification_id)
-    if request.POST.get("open") and notification.ticket_id:
-        url = _ticket_url(request.user, notification.ticket, notification.verb)
+    if request.POST.get("open"):
+        url = _url(request.user, notification)
         if url:
             return redirect(url)
     return redirect("notifications:list")

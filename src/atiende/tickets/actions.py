@@ -300,9 +300,12 @@ def ticket_create(
     assignee_id: int | None = None,
     attachments: Sequence[UploadedFile] = (),
     channel: str = Channel.WEB,
+    search_text: str = "",
 ) -> Ticket:
     """Open a ticket. Requesters open their own incidents, requests and questions; agents may
-    open any kind, on behalf of any active user, already routed and assigned."""
+    open any kind, on behalf of any active user, already routed and assigned. `search_text`:
+    more public words its search document holds from the start (a catalogue request's
+    answers), written with it rather than added by a second statement."""
     if not actor.is_active:
         raise Forbidden()
     channel = _choice(channel, Channel.values, "channel", _("Unknown channel."))
@@ -375,7 +378,7 @@ def ticket_create(
                 ticket, actor=routed.actor, type=note.type, at=now, public=False,
                 field=note.field, old=note.old, new=note.new, body=note.body,
             )  # fmt: skip
-        timeline.index_new(ticket, f"{ticket.number} {title} {description}")
+        timeline.index_new(ticket, f"{ticket.number} {title} {description} {search_text}")
         _store_files(
             ticket, attachments, actor=actor, at=now, public=True, event=event, written=written
         )

@@ -12,7 +12,9 @@ from .approvals import (
     REJECT,
     ApprovalKind,
     approval_decide,
+    approval_delegate,
     approval_kind,
+    approval_reminders_send,
     register_approval_kind,
 )
 from .lifecycle import (
@@ -35,7 +37,9 @@ __all__ = [
     "STALE",
     "ApprovalKind",
     "approval_decide",
+    "approval_delegate",
     "approval_kind",
+    "approval_reminders_send",
     "change_create",
     "change_transition",
     "change_update",

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from atiende.accounts.models import Role, User
@@ -99,7 +99,7 @@ def _approve_if_nobody_needed(
 
 APPROVE = "approve"
 # The verbs of "your approval is asked": deciding marks them read (changes' and requests').
-APPROVAL_VERBS = ("change_approval", "request_approval")
+APPROVAL_VERBS = ("change_approval", "request_approval", "approval_reminder", "approval_delegated")
 REJECT = "reject"
 
 
@@ -119,6 +119,9 @@ class ApprovalKind:
     group_label: Callable[[Approval], str]
     after_decision: Callable[[Ticket, Approval, User, datetime], list[object]]
     agents_only: bool = True
+    # Who may be asked instead (delegation): None when `person` may approve this approval,
+    # else why not. Empty: the change's rule (an active agent).
+    delegate_refusal: Callable[[Approval, User], Any] | None = None
     # Messages (lazy, so in the reader's language); empty: the change's wording.
     not_awaiting: Any = ""
     own_refused: Any = ""
@@ -279,3 +282,155 @@ register_approval_kind(
         after_decision=_change_after_decision,
     )
 )
+
+
+# --- delegation and reminders -------------------------------------------------------------------
+
+
+def _change_delegate_refusal(approval: Approval, person: User) -> Any:
+    if person.role == Role.REQUESTER:
+        return _("Only an agent may approve a change.")
+    return None
+
+
+def approval_delegate(
+    *, actor: User, approval_id: int | str, to_user_id: Any, comment: str = ""
+) -> Approval:
+    """The approver hands a pending approval to someone else who may approve it: their own
+    row is withdrawn ("delegated to …"), the delegate gets a pending row of the same step or
+    policy and round (so the approval arithmetic is unchanged), is told (in the app and by
+    e-mail, as they chose), and the ticket's timeline records it (internal). The original
+    approver no longer sees it as theirs. Refused, with the reason, for someone who may not
+    approve it: inactive, the ticket's requester, already asked in this step, or (by the
+    kind's rule) not allowed."""
+    from atiende.core.ids import id_field
+
+    if actor is None or not actor.is_active:
+        raise NotFound()
+    comment = _text(comment, "comment")
+    pk = parse_id(approval_id)
+    found = (
+        Approval.objects.filter(pk=pk)
+        .values_list("ticket_id", "approver_id", "ticket__kind")
+        .first()
+        if pk is not None
+        else None
+    )
+    handler = approval_kind(found[2]) if found else None
+    if handler is None or found is None:
+        raise NotFound()
+    if handler.agents_only:
+        _require_agent(actor)
+    ticket_id, approver_id, _kind = found
+    if approver_id != actor.pk:
+        if not handler.visible(actor).filter(pk=ticket_id).exists():
+            raise NotFound()
+        raise Forbidden(_("This approval was asked of someone else."))
+    person_pk = id_field(to_user_id, field="to", message=_("Choose who decides in your place."))
+    if person_pk is None:
+        raise ValidationFailed.field("to", _("Choose who decides in your place."))
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
+        assert pk is not None  # found above
+        approval = (
+            Approval.objects.select_for_update(of=("self",))
+            .select_related("board", "policy", "step", "step__board")
+            .get(pk=pk)
+        )
+        approval.ticket = ticket  # the locked row, for the kind's rule
+        if approval.status != ApprovalStatus.PENDING:
+            raise ValidationFailed.field("to", _("This approval was already decided."))
+        person = User.objects.filter(pk=person_pk).first()
+        refusal = None
+        if person is None or not person.is_active:
+            refusal = _("This person cannot approve: their account is not active.")
+        elif person.pk == actor.pk:
+            refusal = _("Choose someone else than yourself.")
+        elif person.pk == ticket.requester_id:
+            refusal = _("%(name)s cannot approve: they are the requester.") % {
+                "name": person.display_name
+            }
+        else:
+            rule = handler.delegate_refusal or _change_delegate_refusal
+            refusal = rule(approval, person)
+            if refusal is None:
+                same = Approval.objects.filter(
+                    ticket_id=ticket.pk, status=ApprovalStatus.PENDING, approver=person
+                )
+                same = (
+                    same.filter(step_id=approval.step_id)
+                    if approval.step_id is not None
+                    else same.filter(policy_id=approval.policy_id)
+                )
+                if same.exists():
+                    refusal = _("%(name)s is already asked to approve this.") % {
+                        "name": person.display_name
+                    }
+        if refusal:
+            raise ValidationFailed.field("to", str(refusal))
+        assert person is not None
+        now = clock.now()
+        approval.status = ApprovalStatus.WITHDRAWN
+        approval.decided_at = now
+        approval.comment = _("Delegated to %(name)s.") % {"name": person.display_name} + (
+            f" {comment}" if comment else ""
+        )
+        approval.save()
+        delegated = Approval.objects.create(
+            ticket_id=approval.ticket_id, change_id=approval.change_id, step=approval.step,
+            policy=approval.policy, board=approval.board, approver=person,
+            created_at=approval.created_at,  # the same round (changes count by round)
+            reminded_at=now,
+        )  # fmt: skip
+        mark_ticket_read(user_id=actor.pk, ticket_id=ticket.pk, verbs=APPROVAL_VERBS)
+        tell(
+            verb="approval_delegated", ticket_id=ticket.pk, user_ids=[person.pk],
+            actor_id=actor.pk, params={"number": ticket.number, "actor": actor.display_name},
+        )  # fmt: skip
+        _event(
+            ticket, actor, EventType.FIELD, at=now, field="approver",
+            old=actor.display_name, new=person.display_name, body=comment,
+        )  # fmt: skip
+    return delegated
+
+
+def approval_reminders_send(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Remind each approver of the approvals still pending after
+    settings.APPROVAL_REMINDER_HOURS (default 24; plain hours): at most once a day per
+    approval (`reminded_at`), in the app and by e-mail as they chose, one notification per
+    approval. Rows are claimed with row locks (skipped when another worker holds them), so
+    several workers never remind twice. Answers how many were reminded."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    now = now or clock.now()
+    hours = max(1, int(getattr(settings, "APPROVAL_REMINDER_HOURS", 24)))
+    with transaction.atomic():
+        due = list(
+            Approval.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(
+                status=ApprovalStatus.PENDING,
+                created_at__lte=now - timedelta(hours=hours),
+                approver__is_active=True,
+            )
+            .filter(Q(reminded_at__isnull=True) | Q(reminded_at__lte=now - timedelta(days=1)))
+            .select_related("ticket")
+            .only("pk", "ticket_id", "approver_id", "created_at", "ticket__number")
+            .order_by("created_at", "id")[:limit]
+        )
+        if not due:
+            return 0
+        Approval.objects.filter(pk__in=[a.pk for a in due]).update(reminded_at=now)
+        from django.utils import timezone
+
+        for approval in due:
+            tell(
+                verb="approval_reminder", ticket_id=approval.ticket_id,
+                user_ids=[approval.approver_id],
+                params={
+                    "number": approval.ticket.number,
+                    "asked": timezone.localdate(approval.created_at).isoformat(),
+                },
+            )  # fmt: skip
+    return len(due)

@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from atiende.accounts.selectors import agent_choices
 from atiende.core.errors import DomainError
 from atiende.core.forms import apply_domain_error
 from atiende.core.http import agents_only
@@ -35,6 +36,7 @@ def my_approvals(request: HttpRequest) -> HttpResponse:
         "page": page,
         "pending_only": pending,
         "decision_form": DecisionForm(),
+        "delegates": agent_choices(user),  # the desk's picker, kept in memory
     }
     return render(request, "changes/approvals.html", context)
 
@@ -89,3 +91,32 @@ def approval_decide(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("You rejected %(number)s.") % {"number": ticket.number})
     return redirect(_safe_next(request, fallback))
+
+
+@agents_only
+@require_POST
+def approval_delegate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Hand one of the user's pending approvals to someone else who may approve it; a
+    refusal says why on "My approvals"."""
+    from atiende.accounts.selectors import person_by_reference
+
+    user = _user(request)
+    person = person_by_reference(request.POST.get("to", ""))
+    try:
+        delegated = actions.approval_delegate(
+            actor=user,
+            approval_id=pk,
+            to_user_id=person.pk if person else None,
+            comment=request.POST.get("comment", ""),
+        )
+    except DomainError as exc:
+        if exc.status_code == 404:
+            raise Http404 from None
+        messages.error(request, exc.first_message())
+    else:
+        messages.success(
+            request,
+            _("%(name)s now decides this approval in your place.")
+            % {"name": delegated.approver.display_name},
+        )
+    return redirect(_safe_next(request, reverse("changes:approvals")))

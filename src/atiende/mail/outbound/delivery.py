@@ -536,7 +536,16 @@ def _context(row: OutboundMessage, user: User | None, language: str):  # type: i
     if kind == OutboundKind.NOTIFICATION:
         # The in-app text, rendered now in the recipient's language and time zone.
         verb, values = row.params.get("verb", ""), row.params.get("params") or {}
-        context.update(message=render_notification(verb, values), replyable=False)
+        # Rendered when the template is (compose.render, in the recipient's language and
+        # time zone), not now.
+        message = _Subject(lambda: render_notification(verb, values))
+        context.update(message=message, replyable=False)
+        if ticket is None:
+            # About something other than a ticket: its page, and the text as the subject.
+            path = str(values.get("path") or "")
+            context["link_url"] = absolute(path) if path.startswith("/") else ""
+            subject = _Subject(lambda: compose.header_text(str(message)))
+            return context, "notification", subject, compose.AUTO_GENERATED
         return context, "notification", ticket_subject(), compose.AUTO_GENERATED
 
     if kind in ACCOUNT_KINDS:

@@ -172,9 +172,8 @@ def _change_approval_mail(rows: list[tuple[int, int]]) -> None:
 @subscribe(NotificationsMailed, in_transaction=True)
 def notification_mail(event: NotificationsMailed) -> None:
     """The people who want a notification by e-mail (their preferences, notifications.tell)
-    and have e-mail notifications on at all: one message each, one bulk INSERT."""
-    if event.ticket_id is None:
-        return
+    and have e-mail notifications on at all: one message each, one bulk INSERT. One about
+    something other than a ticket (an article to review) links to the path in its params."""
     wanted = (
         User.objects.filter(pk__in=event.user_ids, is_active=True, email_notifications=True)
         .exclude(email="")
