@@ -95,5 +95,6 @@ def _referenced_sql(references: tuple[str, ...], count: int) -> str:
         model = apps.get_model(label)
         table = quote(model._meta.db_table)
         column = quote(model._meta.get_field(field_name).column)
-        parts.append(f"SELECT DISTINCT {k}, {column} FROM {table} WHERE {column} IN ({marks})")
+        # Names from the models, quoted; every value is a parameter.
+        parts.append(f"SELECT DISTINCT {k}, {column} FROM {table} WHERE {column} IN ({marks})")  # noqa: S608
     return " UNION ALL ".join(parts)
