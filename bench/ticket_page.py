@@ -53,6 +53,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=0, help="timed requests (median, p95)")
     parser.add_argument("--requests", type=int, default=-1, help="untimed requests (valgrind)")
     parser.add_argument("--profile", type=int, default=0, help="cProfile over N requests")
+    parser.add_argument("--tree", type=int, default=0, help="pyinstrument over N requests")
+    parser.add_argument("--templates", type=int, default=0, help="time per template, N requests")
     parser.add_argument("--queries", action="store_true", help="print one page's SQL")
     args = parser.parse_args()
 
@@ -89,6 +91,47 @@ def main() -> None:
         stats.sort_stats("cumulative").print_stats(60)
         stats.sort_stats("tottime").print_stats(40)
         stats.print_callees("panels.py.*\\(load\\)|_render_ticket|ticket_detail")
+    if args.templates:
+        from collections import defaultdict
+
+        from django.template.base import Template
+
+        spent: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
+        stack: list[float] = []
+        original = Template._render
+
+        def timed_render(self, context):
+            stack.append(0.0)
+            started = time.perf_counter()
+            try:
+                return original(self, context)
+            finally:
+                took = time.perf_counter() - started
+                inner = stack.pop()
+                row = spent[self.origin.template_name or "?"]
+                row[0] += took
+                row[1] += took - inner
+                row[2] += 1
+                if stack:
+                    stack[-1] += took
+
+        Template._render = timed_render
+        for i in range(args.templates):
+            get(i)
+        Template._render = original
+        print(f"{'template':<50} {'incl ms':>8} {'self ms':>8} {'calls':>6}  (per request)")
+        for name, (incl, own, calls) in sorted(spent.items(), key=lambda kv: -kv[1][1]):
+            n = args.templates
+            print(f"{name:<50} {incl / n * 1000:8.2f} {own / n * 1000:8.2f} {calls / n:6.1f}")
+    if args.tree:
+        from pyinstrument import Profiler
+
+        tree = Profiler(interval=0.0002)
+        tree.start()
+        for i in range(args.tree):
+            get(i)
+        tree.stop()
+        print(tree.output_text(show_all=False))
     if args.repeat:
         samples = []
         for i in range(args.repeat):
