@@ -87,6 +87,7 @@ def main() -> None:
         for i in range(args.profile):
             get(i)
         profiler.disable()
+        profiler.dump_stats("/tmp/tp.prof")
         stats = pstats.Stats(profiler)
         stats.sort_stats("cumulative").print_stats(60)
         stats.sort_stats("tottime").print_stats(40)
