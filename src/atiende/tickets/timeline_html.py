@@ -48,6 +48,7 @@ class _Writer:
         self.ticket = context.get("ticket")
         self.split_allowed = bool(context.get("split_allowed"))
         self._names: dict[int | None, str] = {}
+        self._csrf: str | None = None
         self.internal = escape_text(_("Internal"))
 
     # --- pieces -------------------------------------------------------------------------------
@@ -79,11 +80,15 @@ class _Writer:
         )
 
     def csrf_input(self) -> str:
-        """{% csrf_token %}."""
-        token = self.context.get("csrf_token")
-        if not token or token == "NOTPROVIDED":
-            return ""
-        return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token)
+        """{% csrf_token %} (the request's token: the same in every form of the page)."""
+        if self._csrf is None:
+            token = self.context.get("csrf_token")
+            self._csrf = ""
+            if token and token != "NOTPROVIDED":
+                self._csrf = format_html(
+                    '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token
+                )
+        return self._csrf
 
     # --- entries ------------------------------------------------------------------------------
 
