@@ -133,7 +133,7 @@ class _Writer:
             )
             listed = f'\n      <ul class="attachments">\n        {items}\n      </ul>'
         split = ""
-        if self.split_allowed and event.type != "created":
+        if self.split_allowed and event.type != "created" and self.ticket is not None:
             confirm = escape_text(_("Open a new ticket from this reply?"))
             action = self.url("desk:ticket_split", self.ticket.number, event.pk)
             split = (
@@ -199,7 +199,12 @@ class _Writer:
 
     def registered(self, event, template_name: str) -> str:
         """Another domain's entry, through its own template (as `{% include %}` did)."""
-        template = self.context.template.engine.get_template(template_name)
+        from django.template import engines
+
+        engine = self.context.template.engine if self.context.template else None
+        if engine is None:
+            engine = engines["django"].engine  # type: ignore[attr-defined]
+        template = engine.get_template(template_name)
         with self.context.push(event=event):
             return template.render(self.context)
 
