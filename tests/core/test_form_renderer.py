@@ -49,6 +49,7 @@ class Sample(forms.Form):
     boxes = forms.MultipleChoiceField(
         choices=[("x", "X"), ("y", EVIL)], initial=["y"], widget=forms.CheckboxSelectMultiple
     )
+    upload = forms.FileField(required=False, widget=forms.ClearableFileInput(attrs={"x": EVIL}))
 
 
 def _normalise(html: str) -> str:
@@ -61,6 +62,17 @@ def test_every_widget_is_written_as_djangos_templates_write_it(name, settings):
     ours = Sample(renderer=FormRenderer())[name]
     django = Sample(renderer=DjangoTemplates())[name]
     assert _normalise(str(ours)) == _normalise(str(django))
+
+
+@pytest.mark.parametrize("name", ["pick", "grouped_pick", "boxes"])
+def test_one_option_alone_is_written_as_djangos_templates_write_it(name):
+    """`{% for radio in form.field %}{{ radio.tag }}` renders each option's own template."""
+    ours = Sample(renderer=FormRenderer())[name]
+    django = Sample(renderer=DjangoTemplates())[name]
+    for mine, theirs in zip(ours, django, strict=True):
+        assert str(mine.tag()) == str(theirs.tag())
+        assert str(mine.tag(wrap_label=True)) == str(theirs.tag(wrap_label=True))
+        assert "<script>" not in str(mine.tag(wrap_label=True))
 
 
 def test_what_a_person_typed_is_escaped():

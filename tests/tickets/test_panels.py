@@ -221,3 +221,35 @@ def test_tickets_display_code_does_not_know_sla_or_the_cmdb():
         text = path.read_text()
         assert '"sla/' not in text and '"cmdb/' not in text, path
         assert "_sla_" not in text and 'event.type == "sla"' not in text, path
+
+
+def _page(client, path: str) -> str:
+    html = client.get(path).content.decode()
+    # A new masked CSRF token per response; the live poll token is signed with the time.
+    return re.sub(r"[\w:-]{40,}", "token", html)
+
+
+@pytest.mark.parametrize("who", ["agent", "requester"])
+def test_cards_without_rows_render_as_their_loaders_would(client, agent, requester, ticket, who,
+                                                          monkeypatch):  # fmt: skip
+    """A panel's `only_with` probe skips its loader for a ticket without rows: the page is
+    the one the loaders' answers for no rows drew, card for card."""
+    viewer = agent if who == "agent" else requester
+    client.force_login(viewer)
+    path = (reverse("desk:ticket", args=[ticket.number]) if who == "agent"
+            else reverse("portal:ticket", args=[ticket.number]))  # fmt: skip
+    probed = _page(client, path)
+    every = {ref for p in panels._registry.values() for ref in p.only_with}
+    monkeypatch.setattr(panels, "_present", lambda ps, ts: {(r, t.pk) for r in every for t in ts})
+    loaded = _page(client, path)
+    assert probed == loaded
+
+
+def test_a_card_with_rows_is_loaded(client, agent, ticket, django_assert_max_num_queries):
+    """The probe finds the rows: the followers card lists the follower."""
+    from atiende.tickets import actions
+
+    actions.ticket_follow(actor=agent, ticket_id=ticket.pk)
+    client.force_login(agent)
+    html = client.get(reverse("desk:ticket", args=[ticket.number])).content.decode()
+    assert "Unfollow" in html and "Nobody follows this ticket." not in html

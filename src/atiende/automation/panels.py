@@ -68,6 +68,7 @@ def register_all() -> None:
             order=350,
             audience=Audience.AGENTS,
             load=load_tags,
+            only_with=("automation.TicketTag.ticket",),
         )
     )
     register_bulk_part(

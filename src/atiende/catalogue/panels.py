@@ -78,6 +78,7 @@ def register_panels() -> None:
             order=110,
             audience=Audience.REQUESTERS,  # titles and states only, never internal notes
             load=load_progress,
+            only_with=("catalogue.FulfilmentTask.ticket", "changes.Approval.ticket"),
         )
     )
     register(
@@ -99,6 +100,7 @@ def register_panels() -> None:
             order=100,
             audience=Audience.EVERYONE,  # the requester's own answers: nothing internal
             load=load_answers,
+            only_with=("catalogue.RequestAnswers.ticket",),
         )
     )
     register_queue_filter(

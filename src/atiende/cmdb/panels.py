@@ -26,5 +26,6 @@ def register_panels() -> None:
             order=600,
             audience=Audience.AGENTS,
             load=load_affected,
+            only_with=("cmdb.TicketItem.ticket",),
         )
     )

@@ -30,6 +30,9 @@ OPTION = WIDGETS + "select_option.html"
 TEXTAREA = WIDGETS + "textarea.html"
 MULTIPLE = WIDGETS + "multiple_input.html"
 INPUT_OPTION = WIDGETS + "input_option.html"
+CLEARABLE_FILE = WIDGETS + "clearable_file_input.html"
+# One radio button or check box alone (`{{ radio.tag }}` in a template: BoundWidget.tag).
+OPTIONS = (WIDGETS + "radio_option.html", WIDGETS + "checkbox_option.html")
 # Radio buttons and check boxes: a <div> of labelled inputs (multiple_input.html).
 CHOICE_LISTS = {
     WIDGETS + "radio.html": WIDGETS + "radio_option.html",
@@ -108,6 +111,27 @@ def render_select(widget: dict[str, Any]) -> SafeString | None:
     return mark_safe("\n".join(parts))  # noqa: S308 - every value is escaped
 
 
+def render_option(widget: dict[str, Any]) -> SafeString:
+    """The markup of radio_option.html and checkbox_option.html (input_option.html): one
+    input, in its label when `wrap_label` (the renderer strips the templates' last newline)."""
+    markup: str = render_input(widget)
+    if widget.get("wrap_label"):
+        label_for = widget["attrs"].get("id")
+        opening = f'<label for="{shown_text(label_for)}">' if label_for else "<label>"
+        markup = f"{opening}{markup}\n {shown_text(widget['label'])}</label>"
+    return mark_safe(markup)  # noqa: S308 - every value is escaped
+
+
+def render_clearable_file(widget: dict[str, Any]) -> SafeString | None:
+    """The markup of clearable_file_input.html for a new file (no current one to clear)."""
+    if widget.get("is_initial"):
+        return None
+    return mark_safe(  # noqa: S308 - every value is escaped
+        f'<input type="{shown_text(widget["type"])}" name="{shown_text(widget["name"])}"'
+        f"{attrs_markup(widget['attrs'])}>"
+    )
+
+
 def render_choice_list(widget: dict[str, Any]) -> SafeString | None:
     """The markup of radio.html and checkbox_select.html (multiple_input.html, each option
     through input_option.html), or None when an option has a template of another kind."""
@@ -139,6 +163,8 @@ _WRITERS: dict[str, tuple[Callable[[dict[str, Any]], SafeString | None], tuple[s
     SELECT: (render_select, (SELECT, OPTION, ATTRS)),
     TEXTAREA: (render_textarea, (TEXTAREA, ATTRS)),
     INPUT: (render_input, (INPUT, ATTRS)),
+    CLEARABLE_FILE: (render_clearable_file, (CLEARABLE_FILE, ATTRS)),
+    **{name: (render_option, (name, INPUT_OPTION, INPUT, ATTRS)) for name in OPTIONS},
     **{
         name: (render_choice_list, (name, MULTIPLE, option, INPUT_OPTION, INPUT, ATTRS))
         for name, option in CHOICE_LISTS.items()

@@ -66,3 +66,35 @@ def loaded_related(instance: Model, name: str, objects: Sequence[Model]) -> None
     if not hasattr(instance, "_prefetched_objects_cache"):
         instance._prefetched_objects_cache = {}  # type: ignore[attr-defined]
     instance._prefetched_objects_cache[name] = queryset  # type: ignore[attr-defined]
+
+
+def referenced(references: Sequence[str], ids: Sequence[int]) -> set[tuple[str, int]]:
+    """Which of `ids` each reference ("app_label.Model.field", a column holding such ids)
+    holds: {(reference, id)}, in one statement whatever the number of references (a
+    UNION ALL of index lookups, `SELECT DISTINCT col … WHERE col IN (…)` each). For the
+    ticket page's optional cards: which have rows at all, so that an empty card costs
+    nothing (tickets.panels). Every column named must be indexed (the lead of an index)."""
+    if not references or not ids:
+        return set()
+    ids = sorted(set(ids))
+    sql = _referenced_sql(tuple(references), len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*ids] * len(references))
+        return {(references[k], value) for k, value in cursor.fetchall()}
+
+
+@cache
+def _referenced_sql(references: tuple[str, ...], count: int) -> str:
+    from django.apps import apps
+
+    quote = connection.ops.quote_name
+    marks = ", ".join(["%s"] * count)
+    parts = []
+    for k, reference in enumerate(references):
+        label, field_name = reference.rsplit(".", 1)
+        model = apps.get_model(label)
+        table = quote(model._meta.db_table)
+        column = quote(model._meta.get_field(field_name).column)
+        # Names from the models, quoted; every value is a parameter.
+        parts.append(f"SELECT DISTINCT {k}, {column} FROM {table} WHERE {column} IN ({marks})")  # noqa: S608
+    return " UNION ALL ".join(parts)

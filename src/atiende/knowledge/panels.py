@@ -34,6 +34,18 @@ def load_known_errors(actor: Any, tickets: Sequence[Any]) -> dict[int, dict]:
     }
 
 
+KNOWN_ERROR_ROWS = (
+    "knowledge.KnownError.problem",
+    "tickets.TicketLink.from_ticket",
+    "tickets.TicketLink.to_ticket",
+)
+
+
+def known_errors_empty(ticket: Any) -> dict:
+    """The card without rows: a problem still offers to link its workaround article."""
+    return {"rows": [], "is_problem": ticket.kind == TicketKind.PROBLEM}
+
+
 def _selectors():
     from . import selectors
 
@@ -57,6 +69,9 @@ def register() -> None:
             order=640,
             audience=panels.Audience.AGENTS,
             load=load_known_errors,
+            # A problem's own known error, or one of a problem it is linked to.
+            only_with=KNOWN_ERROR_ROWS,
+            empty=known_errors_empty,
         )
     )
     panels.register(

@@ -52,6 +52,7 @@ def register_panels() -> None:
             order=200,
             audience=Audience.AGENTS,  # policies, targets and breaches are internal
             load=load_card,
+            only_with=("sla.SlaClock.ticket",),
             jump=_("Service level"),
         )
     )
@@ -74,6 +75,7 @@ def register_panels() -> None:
             order=200,
             audience=Audience.REQUESTERS,
             load=load_expectations,
+            only_with=("sla.SlaClock.ticket",),
         )
     )
     register_queue_view("breaching", breaching)

@@ -71,6 +71,7 @@ def register_panels() -> None:
             order=150,
             audience=Audience.REQUESTERS,
             load=load_widget,
+            only_with=("surveys.SurveyInvitation.ticket",),
         )
     )
     register(
@@ -81,6 +82,7 @@ def register_panels() -> None:
             order=450,
             audience=Audience.AGENTS,
             load=load_card,
+            only_with=("surveys.SurveyInvitation.ticket",),
             # No jump link: most tickets have no survey, and the link would lead nowhere.
         )
     )

@@ -56,6 +56,13 @@ class Panel:
     load: Loader | None = None  # None: the template reads only the page's context
     heading: str | Promise = ""  # a queue column's header
     jump: str | Promise = ""  # the label of the ticket page's jump link, if it has one
+    # The loader finds something for a ticket only where one of these columns
+    # ("app_label.Model.field", indexed) holds the ticket's id, e.g.
+    # ("automation.TicketTag.ticket",): for the tickets without such rows the loader is not
+    # called and their context is `empty(ticket)` ({} without it), which must render as the
+    # loader's answer for no rows would. One query probes every panel of a page (`load`).
+    only_with: tuple[str, ...] = ()
+    empty: Callable[[Ticket], Any] | None = None
 
     def shown_to(self, actor: User) -> bool:
         if self.audience == Audience.EVERYONE:
@@ -97,20 +104,50 @@ def load(
     actor: User, tickets: Sequence[Ticket], placement: Placement
 ) -> tuple[list[Panel], dict[int, list[Shown]]]:
     """The placement's panels and, per ticket id, each panel's context (one loader call per
-    panel for all the tickets)."""
+    panel for all the tickets, none for a panel whose `only_with` rows none of them has)."""
     panels = registered(placement, actor)
+    return panels, _load(actor, tickets, panels, _present(panels, tickets))
+
+
+def _load(
+    actor: User, tickets: Sequence[Ticket], panels: Sequence[Panel], present: set[tuple[str, int]]
+) -> dict[int, list[Shown]]:
     found: dict[int, list[Shown]] = {ticket.pk: [] for ticket in tickets}
     for panel in panels:
-        contexts = panel.load(actor, tickets) if panel.load is not None and tickets else {}
+        contexts: Mapping[int, Any] = {}
+        if panel.load is not None and tickets:
+            wanted = tickets
+            if panel.only_with:
+                wanted = [
+                    t for t in tickets if any((ref, t.pk) in present for ref in panel.only_with)
+                ]
+            contexts = panel.load(actor, wanted) if wanted else {}
         for ticket in tickets:
-            context = contexts.get(ticket.pk, {})
+            context = contexts.get(ticket.pk)
+            if context is None:
+                context = panel.empty(ticket) if panel.empty is not None else {}
             found[ticket.pk].append(Shown(panel.name, panel.template, panel.jump, context))
-    return panels, found
+    return found
+
+
+def _present(panels: Sequence[Panel], tickets: Sequence[Ticket]) -> set[tuple[str, int]]:
+    """Which tickets have rows in the columns the panels' `only_with` name: one query."""
+    from atiende.core.queries import referenced
+
+    references = sorted({ref for p in panels if p.load is not None for ref in p.only_with})
+    return referenced(references, [t.pk for t in tickets]) if references and tickets else set()
 
 
 def for_ticket(actor: User, ticket: Ticket, placement: Placement) -> list[Shown]:
     """A ticket page's panels of one placement."""
     return load(actor, [ticket], placement)[1][ticket.pk]
+
+
+def for_ticket_page(actor: User, ticket: Ticket, *placements: Placement) -> list[list[Shown]]:
+    """A ticket page's panels of several placements (side and main), one probe for all."""
+    chosen = [registered(placement, actor) for placement in placements]
+    present = _present([p for panels in chosen for p in panels], [ticket])
+    return [_load(actor, [ticket], panels, present)[ticket.pk] for panels in chosen]
 
 
 def columns(actor: User, tickets: Sequence[Ticket]) -> tuple[list[Panel], list[tuple]]:

@@ -30,14 +30,24 @@ def _reversed(
     return reverse(view_name, args=args, kwargs=dict(kwargs), current_app=current_app)
 
 
+def _current_app(context: template.Context) -> str | None:
+    request = getattr(context, "request", None)
+    current_app = getattr(request, "current_app", None)
+    if current_app is None:
+        current_app = getattr(getattr(request, "resolver_match", None), "namespace", None)
+    return current_app
+
+
+def remembered_reverse(context: template.Context, view_name: str, *args: Any) -> str:
+    """`{% url view_name *args %}` for markup written in Python (not escaped: escape it)."""
+    return _reversed(get_script_prefix(), get_urlconf(), view_name, args, (), _current_app(context))
+
+
 class RememberedURLNode(URLNode):
     def render(self, context: template.Context) -> str:
         if self.asvar:
             return super().render(context)
-        request = getattr(context, "request", None)
-        current_app = getattr(request, "current_app", None)
-        if current_app is None:
-            current_app = getattr(getattr(request, "resolver_match", None), "namespace", None)
+        current_app = _current_app(context)
         try:
             url = _reversed(
                 get_script_prefix(),
@@ -59,4 +69,4 @@ def url(parser: template.base.Parser, token: template.base.Token) -> URLNode:
     return node
 
 
-__all__ = ["url"]
+__all__ = ["remembered_reverse", "url"]

@@ -24,6 +24,14 @@ def person_name(context, person) -> str:
     return selectors.name_for(person, viewer) or _("System")
 
 
+@register.simple_tag(takes_context=True)
+def timeline_entries(context, events) -> SafeString:
+    """The timeline's entries, written in Python (tickets/timeline_html.py)."""
+    from ..timeline_html import timeline_entries as write
+
+    return write(context, events)
+
+
 @register.filter
 def timeline_entry(event_type: str) -> str:
     """The template another domain registered for its timeline events, or ""."""

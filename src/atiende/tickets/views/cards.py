@@ -92,6 +92,7 @@ def register_cards() -> None:
             order=500,
             audience=agents,
             load=load_links,
+            only_with=("tickets.TicketLink.from_ticket", "tickets.TicketLink.to_ticket"),
         )
     )
     register(
@@ -102,6 +103,7 @@ def register_cards() -> None:
             order=550,
             audience=agents,
             load=load_followers,
+            only_with=("tickets.TicketFollower.ticket",),
         )
     )
     register(
@@ -112,6 +114,7 @@ def register_cards() -> None:
             order=560,
             audience=agents,
             load=load_participants,
+            only_with=("tickets.TicketParticipant.ticket",),
         )
     )
     register(
@@ -122,5 +125,6 @@ def register_cards() -> None:
             order=900,
             audience=Audience.REQUESTERS,
             load=load_participants,
+            only_with=("tickets.TicketParticipant.ticket",),
         )
     )

@@ -337,6 +337,9 @@ def _render_ticket(
             targets=composer_targets,
             resolution_codes=codes,
         )
+    side_panels, main_panels = panels.for_ticket_page(
+        user, ticket, panels.Placement.SIDE, panels.Placement.MAIN
+    )
     context = {
         "nav": "queue",
         "ticket": ticket,
@@ -368,8 +371,8 @@ def _render_ticket(
         "composer_changes": composer_changes,
         "can_assign_to_me": ticket.is_open and ticket.assignee_id != user.pk,
         # Every card comes from the panel registry (tickets' own, SLA's, the CMDB's...).
-        "side_panels": panels.for_ticket(user, ticket, panels.Placement.SIDE),
-        "main_panels": panels.for_ticket(user, ticket, panels.Placement.MAIN),
+        "side_panels": side_panels,
+        "main_panels": main_panels,
         "link_types": LINKABLE_TYPES,
         "link_error": link_error,
         "link_form_data": request.POST if link_error else {},

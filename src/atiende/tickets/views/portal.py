@@ -196,6 +196,9 @@ def _render_ticket(
     reopen = _reopen_state(ticket)
     if others_ticket:
         reopen["can_reopen"] = False
+    main_panels, side_panels = panels.for_ticket_page(
+        request.user, ticket, panels.Placement.MAIN, panels.Placement.SIDE
+    )
     context = {
         "nav": "mine",
         "ticket": ticket,
@@ -217,8 +220,8 @@ def _render_ticket(
         # Only the person who asked confirms or reopens (tickets.actions enforces it too).
         "can_confirm": ticket.status == Status.RESOLVED and not others_ticket,
         # Cards for requesters only from the registry (e.g. SLA's expectations).
-        "main_panels": panels.for_ticket(request.user, ticket, panels.Placement.MAIN),
-        "side_panels": panels.for_ticket(request.user, ticket, panels.Placement.SIDE),
+        "main_panels": main_panels,
+        "side_panels": side_panels,
         **reopen,
     }
     return render(request, "tickets/portal/ticket.html", context, status=status)
