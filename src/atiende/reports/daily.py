@@ -10,13 +10,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import BooleanField, Q, QuerySet, Subquery, Sum
+from django.db.models.expressions import RawSQL
 
 from atiende.accounts.models import User
 from atiende.accounts.selectors import team_ids_of
+from atiende.tickets.models import Ticket
 
 from .metrics import Metric
-from .models import DailyFact, TicketFact
+from .models import OPEN_CONDITION, DailyFact, TicketFact
 
 # Metric -> {name in selectors._counted: DailyFact column(s) summed}.
 COUNTS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -154,15 +156,51 @@ def group_expr(group: str) -> Any:
 
 
 def outside_teams(actor: User, qs: QuerySet[TicketFact]) -> QuerySet[TicketFact] | None:
-    """For an agent who does not see every ticket: their visible facts outside their teams
-    (assigned to them or requested by them), which the aggregate rows of their teams miss.
-    None for readers who count every ticket."""
+    """For an agent who does not see every ticket: their facts outside their teams (the
+    fact's team is not theirs, or none) that are assigned to them or requested by them, which
+    the aggregate rows of their teams miss. None for readers who count every ticket.
+
+    `qs`: the facts with the report's filters but NOT the access rule (this IS the rule's
+    remaining part; joining the ticket here would walk every visible ticket). The query starts
+    from two small index ranges: the facts assigned to the agent (`fact_assignee_team`:
+    (assignee, team), the team tested in the index) and the tickets they requested (the
+    tickets' requester index); a fact's assignee and team are its ticket's, copied in the
+    same transaction."""
     if counts_all(actor):
         return None
     teams = team_ids_of(actor)
+    requested = Ticket.objects.filter(requester_id=actor.pk).values("pk")
     return qs.filter(Q(team_id__isnull=True) | ~Q(team_id__in=teams)).filter(
-        Q(ticket__assignee_id=actor.pk) | Q(ticket__requester_id=actor.pk)
+        Q(assignee_id=actor.pk) | Q(ticket_id__in=Subquery(requested))
     )
+
+
+def _open_sql() -> str:
+    """OPEN_CONDITION as literal SQL on the facts' table, the same terms in the same order as
+    the partial index fact_open_work, so that SQLite (and PostgreSQL) may read that index."""
+    from django.db import connection
+
+    values = ", ".join("'{}'".format(v.replace("'", "''")) for v in OPEN_CONDITION.children[0][1])
+    column = connection.ops.quote_name("status")
+    table = connection.ops.quote_name(TicketFact._meta.db_table)
+    return f"{table}.{column} IN ({values})"
+
+
+def open_facts(actor: User) -> list[QuerySet[TicketFact]]:
+    """The open facts `actor` counts, as disjoint querysets to count separately and add:
+    every open fact (managers), or those of the agent's teams plus their open facts outside
+    their teams (`outside_teams`). Each reads the partial index of the open facts
+    (fact_open_work: team, assignee, priority, resolution SLA, creation), index-only, or the
+    agent's own small ranges: the dashboard's backlog and workload at a million tickets."""
+    is_open = RawSQL(_open_sql(), [], output_field=BooleanField())
+    facts = TicketFact.objects.filter(is_open)
+    if counts_all(actor):
+        return [facts]
+    teams = team_ids_of(actor)
+    parts = [facts.filter(team_id__in=teams)] if teams else []
+    outside = outside_teams(actor, facts)
+    assert outside is not None
+    return [*parts, outside]
 
 
 def add(into: dict[Any, dict[str, Any]], more: dict[Any, dict[str, Any]]) -> None:

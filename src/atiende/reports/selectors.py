@@ -270,7 +270,8 @@ def _from_daily(
     if ranges:
         qs = _population(base, metric, dimension, period, ranges)
         daily.add(found, _counted(qs.annotate(k=_dimension_expr(dimension, metric, now)), metric))
-    outside = daily.outside_teams(actor, base)
+    # The agent's facts outside their teams: the filters, not the access rule (it is that).
+    outside = daily.outside_teams(actor, _apply_filters(TicketFact.objects.all(), filters))
     if outside is not None:
         inner = Period(daily.instant(days[0]), daily.instant(days[1]))
         qs = _population(outside, metric, dimension, inner)
