@@ -154,7 +154,11 @@ def kpis(
         if sums:
             # Both periods' days in the WHERE (the (dimension, day, …) key's range), not only
             # in the conditional sums: else every day's rows are read.
-            span = [d for p, _tag in ((period, ""), (before, "")) for d in daily.whole_days(p.start, p.end) or ()]
+            span = [
+                d
+                for p, _tag in ((period, ""), (before, ""))
+                for d in daily.whole_days(p.start, p.end) or ()
+            ]
             rows = daily.scoped(
                 actor,
                 DailyFact.objects.filter(dimension="kind", day__gte=min(span), day__lt=max(span)),
