@@ -169,10 +169,10 @@ def outside_teams(actor: User, qs: QuerySet[TicketFact]) -> QuerySet[TicketFact]
     if counts_all(actor):
         return None
     teams = team_ids_of(actor)
+    outside = Q(team_id__isnull=True) | ~Q(team_id__in=teams)
+    assigned = TicketFact.objects.filter(outside, assignee_id=actor.pk).values("pk")
     requested = Ticket.objects.filter(requester_id=actor.pk).values("pk")
-    return qs.filter(Q(team_id__isnull=True) | ~Q(team_id__in=teams)).filter(
-        Q(assignee_id=actor.pk) | Q(ticket_id__in=Subquery(requested))
-    )
+    return qs.filter(outside, ticket_id__in=Subquery(assigned.union(requested, all=True)))
 
 
 def _open_sql() -> str:

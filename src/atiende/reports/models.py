@@ -76,7 +76,7 @@ class TicketFact(models.Model):
             models.Index(fields=["closed_at"], name="fact_closed"),
             models.Index(fields=["status", "created_at"], name="fact_status"),
             # An agent's facts outside their teams start here (reports.daily.outside_teams).
-            models.Index(fields=["assignee", "team"], name="fact_assignee_team"),
+            models.Index(fields=["assignee", "team", "ticket"], name="fact_assignee_team"),
             # The open work (a few percent of the facts): what the dashboard's backlog and
             # workload panels read, index-only (reports.daily.open_facts).
             models.Index(

@@ -1,6 +1,7 @@
-"""Two indexes on the ticket facts: (assignee, team), where an agent's facts outside their
-teams start (reports.daily.outside_teams); and the partial index of the open facts (a few
-percent of them) that the dashboard's backlog and workload panels read index-only.
+"""Two indexes on the ticket facts: (assignee, team, ticket), where an agent's facts outside
+their teams start, index-only (reports.daily.outside_teams); and the partial index of the
+open facts (a few percent of them) that the dashboard's backlog and workload panels read
+index-only (reports.daily.open_facts).
 
 The assignee's own index is dropped (led by the new one) without SQLite's table rebuild that
 an AlterField would cause: the state changes, the database drops the index by name."""
@@ -46,7 +47,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="ticketfact",
-            index=models.Index(fields=["assignee", "team"], name="fact_assignee_team"),
+            index=models.Index(fields=["assignee", "team", "ticket"], name="fact_assignee_team"),
         ),
         migrations.AddIndex(
             model_name="ticketfact",
