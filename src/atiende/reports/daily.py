@@ -7,6 +7,8 @@ Used by selectors.report and the dashboard; docs/metrics.md, "Daily aggregates".
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -168,11 +170,43 @@ def outside_teams(actor: User, qs: QuerySet[TicketFact]) -> QuerySet[TicketFact]
     same transaction."""
     if counts_all(actor):
         return None
-    teams = team_ids_of(actor)
-    outside = Q(team_id__isnull=True) | ~Q(team_id__in=teams)
+    outside = Q(team_id__isnull=True) | ~Q(team_id__in=team_ids_of(actor))
+    known = getattr(actor, "_outside_ids", None)
+    if known is not None:  # read once for a whole page (`outside_read_once`)
+        return qs.filter(outside, ticket_id__in=known) if known else qs.none()
+    return qs.filter(outside, ticket_id__in=Subquery(_outside_candidates(actor)))
+
+
+def _outside_candidates(actor: User) -> QuerySet[Any]:
+    """The ids of the tickets that may be the agent's outside their teams: the facts assigned
+    to them outside their teams, and the tickets they requested (index-only, both)."""
+    outside = Q(team_id__isnull=True) | ~Q(team_id__in=team_ids_of(actor))
     assigned = TicketFact.objects.filter(outside, assignee_id=actor.pk).values("pk")
     requested = Ticket.objects.filter(requester_id=actor.pk).values("pk")
-    return qs.filter(outside, ticket_id__in=Subquery(assigned.union(requested, all=True)))
+    return assigned.union(requested, all=True)
+
+
+OUTSIDE_LIST_MAX = 2000
+
+
+@contextmanager
+def outside_read_once(actor: User) -> Iterator[None]:
+    """Within the block, `outside_teams` filters by the candidates' ids read ONCE (one query)
+    instead of repeating their subquery in every panel's or period's query, and answers no
+    query at all when there are none (the usual case: an agent's tickets are in their
+    teams). More than OUTSIDE_LIST_MAX candidates: the subquery, as without the block."""
+    if counts_all(actor) or getattr(actor, "_outside_ids", None) is not None:
+        yield
+        return
+    ids = list(_outside_candidates(actor).values_list("pk", flat=True)[: OUTSIDE_LIST_MAX + 1])
+    if len(ids) > OUTSIDE_LIST_MAX:
+        yield
+        return
+    actor._outside_ids = ids  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        del actor._outside_ids  # type: ignore[attr-defined]
 
 
 def _open_sql() -> str:

@@ -403,6 +403,19 @@ def dashboard(actor: User, *, days: int = 30, now: datetime | None = None) -> Da
     now = now or clock.now()
     days = days if days in DAYS else DAYS[0]
     start, end, period = period_of(days, timezone.localtime(now).date())
+    with daily.outside_read_once(actor):
+        return _dashboard(actor, facts, days, start, end, period, now)
+
+
+def _dashboard(
+    actor: User,
+    facts: QuerySet[TicketFact],
+    days: int,
+    start: date,
+    end: date,
+    period: Period,
+    now: datetime,
+) -> Dashboard:
     current, before = kpis(facts, period, actor)
     survey = csat_summary(
         actor, filters=SurveyFilters(start=period.start, end=period.end), previous=True
