@@ -225,7 +225,7 @@ def open_facts(actor: User) -> list[QuerySet[TicketFact]]:
     """The open facts `actor` counts, as disjoint querysets to count separately and add:
     every open fact (managers), or those of the agent's teams plus their open facts outside
     their teams (`outside_teams`). Each reads the partial index of the open facts
-    (fact_open_work: team, assignee, priority, resolution SLA, creation), index-only, or the
+    (fact_open_work: status, team, assignee, priority, resolution SLA, creation), index-only, or the
     agent's own small ranges: the dashboard's backlog and workload at a million tickets."""
     # The SQL is built from OPEN_STATUSES (constants), no input.
     is_open = RawSQL(_open_sql(), [], output_field=BooleanField())  # noqa: S611

@@ -80,7 +80,7 @@ class TicketFact(models.Model):
             # The open work (a few percent of the facts): what the dashboard's backlog and
             # workload panels read, index-only (reports.daily.open_facts).
             models.Index(
-                fields=["team", "assignee", "priority", "resolution_sla", "created_at"],
+                fields=["status", "team", "assignee", "priority", "resolution_sla", "created_at"],
                 name="fact_open_work",
                 condition=OPEN_CONDITION,
             ),

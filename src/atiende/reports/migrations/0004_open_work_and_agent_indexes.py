@@ -74,7 +74,7 @@ class Migration(migrations.Migration):
                         ),
                     )
                 ),
-                fields=["team", "assignee", "priority", "resolution_sla", "created_at"],
+                fields=["status", "team", "assignee", "priority", "resolution_sla", "created_at"],
                 name="fact_open_work",
             ),
         ),
