@@ -111,6 +111,11 @@ def _same_dashboard(actor, period):
     assert dash.kpis(facts, period, actor) == dash.kpis(facts, period)
     assert dash.flow(facts, period, actor) == dash.flow(facts, period)
     assert dash.top(facts, "category", period, actor) == dash.top(facts, "category", period)
+    # Backlog and workload over the open facts' partial index (and, for agents, their open
+    # facts outside their teams) equal the same panels over the visible facts.
+    for now in (period.start, period.end, at(3, 20)):
+        assert dash.backlog_by_age(facts, now, actor) == dash.backlog_by_age(facts, now)
+    assert [vars(r) for r in dash.workload(facts, actor)] == [vars(r) for r in dash.workload(facts)]
 
 
 def _apply(step, tickets, teams, requester, agent, boss):
@@ -186,3 +191,16 @@ def test_the_job_walks_the_days_back_and_wraps(committed, requester):
     from atiende.reports.models import ReconcileCursor
 
     assert ReconcileCursor.objects.get(pk=1).daily_before == date(2026, 3, 14)
+
+
+def test_open_work_reads_the_partial_index_condition():
+    """The open-work queries filter by the partial index's own condition, literally (SQLite
+    uses a partial index only then), and that condition is the open statuses."""
+    from atiende.reports.models import OPEN_CONDITION, TicketFact
+    from atiende.tickets.models import OPEN_STATUSES
+
+    index = next(i for i in TicketFact._meta.indexes if i.name == "fact_open_work")
+    assert index.condition == OPEN_CONDITION
+    assert tuple(OPEN_CONDITION.children[0][1]) == tuple(OPEN_STATUSES)
+    sql = daily._open_sql()
+    assert sql.endswith("IN ({})".format(", ".join(f"'{s}'" for s in OPEN_STATUSES)))

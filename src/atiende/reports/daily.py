@@ -7,13 +7,17 @@ Used by selectors.report and the dashboard; docs/metrics.md, "Daily aggregates".
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import BooleanField, Q, QuerySet, Subquery, Sum
+from django.db.models.expressions import RawSQL
 
 from atiende.accounts.models import User
 from atiende.accounts.selectors import team_ids_of
+from atiende.tickets.models import OPEN_STATUSES, Ticket
 
 from .metrics import Metric
 from .models import DailyFact, TicketFact
@@ -154,15 +158,85 @@ def group_expr(group: str) -> Any:
 
 
 def outside_teams(actor: User, qs: QuerySet[TicketFact]) -> QuerySet[TicketFact] | None:
-    """For an agent who does not see every ticket: their visible facts outside their teams
-    (assigned to them or requested by them), which the aggregate rows of their teams miss.
-    None for readers who count every ticket."""
+    """For an agent who does not see every ticket: their facts outside their teams (the
+    fact's team is not theirs, or none) that are assigned to them or requested by them, which
+    the aggregate rows of their teams miss. None for readers who count every ticket.
+
+    `qs`: the facts with the report's filters but NOT the access rule (this IS the rule's
+    remaining part; joining the ticket here would walk every visible ticket). The query starts
+    from two small index ranges: the facts assigned to the agent (`fact_assignee_team`:
+    (assignee, team), the team tested in the index) and the tickets they requested (the
+    tickets' requester index); a fact's assignee and team are its ticket's, copied in the
+    same transaction."""
     if counts_all(actor):
         return None
+    outside = Q(team_id__isnull=True) | ~Q(team_id__in=team_ids_of(actor))
+    known = getattr(actor, "_outside_ids", None)
+    if known is not None:  # read once for a whole page (`outside_read_once`)
+        return qs.filter(outside, ticket_id__in=known) if known else qs.none()
+    return qs.filter(outside, ticket_id__in=Subquery(_outside_candidates(actor)))
+
+
+def _outside_candidates(actor: User) -> QuerySet[Any]:
+    """The ids of the tickets that may be the agent's outside their teams: the facts assigned
+    to them outside their teams, and the tickets they requested (index-only, both)."""
+    outside = Q(team_id__isnull=True) | ~Q(team_id__in=team_ids_of(actor))
+    assigned = TicketFact.objects.filter(outside, assignee_id=actor.pk).values("pk")
+    requested = Ticket.objects.filter(requester_id=actor.pk).values("pk")
+    return assigned.union(requested, all=True)
+
+
+OUTSIDE_LIST_MAX = 2000
+
+
+@contextmanager
+def outside_read_once(actor: User) -> Iterator[None]:
+    """Within the block, `outside_teams` filters by the candidates' ids read ONCE (one query)
+    instead of repeating their subquery in every panel's or period's query, and answers no
+    query at all when there are none (the usual case: an agent's tickets are in their
+    teams). More than OUTSIDE_LIST_MAX candidates: the subquery, as without the block."""
+    if counts_all(actor) or getattr(actor, "_outside_ids", None) is not None:
+        yield
+        return
+    ids = list(_outside_candidates(actor).values_list("pk", flat=True)[: OUTSIDE_LIST_MAX + 1])
+    if len(ids) > OUTSIDE_LIST_MAX:
+        yield
+        return
+    actor._outside_ids = ids  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        del actor._outside_ids  # type: ignore[attr-defined]
+
+
+def _open_sql() -> str:
+    """OPEN_CONDITION as literal SQL on the facts' table, the same terms in the same order as
+    the partial index fact_open_work, so that SQLite (and PostgreSQL) may read that index."""
+    from django.db import connection
+
+    # OPEN_CONDITION is Q(status__in=OPEN_STATUSES): the same values, in the same order.
+    values = ", ".join("'{}'".format(str(v).replace("'", "''")) for v in OPEN_STATUSES)
+    column = connection.ops.quote_name("status")
+    table = connection.ops.quote_name(TicketFact._meta.db_table)
+    return f"{table}.{column} IN ({values})"
+
+
+def open_facts(actor: User) -> list[QuerySet[TicketFact]]:
+    """The open facts `actor` counts, as disjoint querysets to count separately and add:
+    every open fact (managers), or those of the agent's teams plus their open facts outside
+    their teams (`outside_teams`). Each reads the partial index of the open facts
+    (fact_open_work: status, team, assignee, priority, resolution SLA, creation), index-only, or the
+    agent's own small ranges: the dashboard's backlog and workload at a million tickets."""
+    # The SQL is built from OPEN_STATUSES (constants), no input.
+    is_open = RawSQL(_open_sql(), [], output_field=BooleanField())  # noqa: S611
+    facts = TicketFact.objects.filter(is_open)
+    if counts_all(actor):
+        return [facts]
     teams = team_ids_of(actor)
-    return qs.filter(Q(team_id__isnull=True) | ~Q(team_id__in=teams)).filter(
-        Q(ticket__assignee_id=actor.pk) | Q(ticket__requester_id=actor.pk)
-    )
+    parts = [facts.filter(team_id__in=teams)] if teams else []
+    outside = outside_teams(actor, facts)
+    assert outside is not None
+    return [*parts, outside]
 
 
 def add(into: dict[Any, dict[str, Any]], more: dict[Any, dict[str, Any]]) -> None:

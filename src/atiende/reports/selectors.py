@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -270,7 +271,8 @@ def _from_daily(
     if ranges:
         qs = _population(base, metric, dimension, period, ranges)
         daily.add(found, _counted(qs.annotate(k=_dimension_expr(dimension, metric, now)), metric))
-    outside = daily.outside_teams(actor, base)
+    # The agent's facts outside their teams: the filters, not the access rule (it is that).
+    outside = daily.outside_teams(actor, _apply_filters(TicketFact.objects.all(), filters))
     if outside is not None:
         inner = Period(daily.instant(days[0]), daily.instant(days[1]))
         qs = _population(outside, metric, dimension, inner)
@@ -404,14 +406,16 @@ def report(
         found = run(period, "all").get("all")
         return found or Row(key="all", label="", value=_empty(chosen), count=0)
 
-    rows = run(period, dimension)
-    total = total_of(rows, period)
-    if compare and chosen.date_field and dimension not in ("day", "week", "month"):
-        before = run(period.previous(), dimension)
-        for key, row in rows.items():
-            if key in before:
-                row.previous = before[key].value
-        total.previous = total_of(before, period.previous()).value
+    read_once = use_daily and daily.plan(chosen, dimension, filters) is not None
+    with daily.outside_read_once(actor) if read_once else nullcontext():
+        rows = run(period, dimension)
+        total = total_of(rows, period)
+        if compare and chosen.date_field and dimension not in ("day", "week", "month"):
+            before = run(period.previous(), dimension)
+            for key, row in rows.items():
+                if key in before:
+                    row.previous = before[key].value
+            total.previous = total_of(before, period.previous()).value
     labels = _labels(dimension, list(rows))
     for key, row in rows.items():
         row.label = labels.get(key, "—" if key is None else str(key))

@@ -152,11 +152,21 @@ def kpis(
             for name, column in DAILY_KPIS.items():
                 sums[f"{tag}_{name}"] = Sum(column, filter=in_days)
         if sums:
-            rows = daily.scoped(actor, DailyFact.objects.filter(dimension="kind"))
+            # Both periods' days in the WHERE (the (dimension, day, …) key's range), not only
+            # in the conditional sums: else every day's rows are read.
+            span = [
+                d
+                for p, _tag in ((period, ""), (before, ""))
+                for d in daily.whole_days(p.start, p.end) or ()
+            ]
+            rows = daily.scoped(
+                actor,
+                DailyFact.objects.filter(dimension="kind", day__gte=min(span), day__lt=max(span)),
+            )
             daily.add_counts(found, rows.aggregate(**sums))
         if ragged:
             daily.add_counts(found, kpi_counts(facts, period, ragged))
-        outside = daily.outside_teams(actor, facts)
+        outside = daily.outside_teams(actor, TicketFact.objects.all())
         if outside is not None and interior:
             daily.add_counts(found, kpi_counts(outside, period, interior))
 
@@ -179,15 +189,22 @@ def kpis(
     return of("now"), of("before")
 
 
-def backlog_by_age(facts: QuerySet[TicketFact], now: datetime) -> list[tuple[str, str, int]]:
-    """(bucket code, label, open tickets) for every age bucket, youngest first: one query."""
-    counts = dict(
-        facts.filter(status__in=OPEN_STATUSES)
-        .annotate(k=_dimension_expr("age", METRICS["backlog"], now))
-        .values_list("k")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+def backlog_by_age(
+    facts: QuerySet[TicketFact], now: datetime, actor: User | None = None
+) -> list[tuple[str, str, int]]:
+    """(bucket code, label, open tickets) for every age bucket, youngest first: one query
+    over `facts`; with `actor`, one per part of `daily.open_facts` (the partial index of the
+    open facts, index-only), the same numbers."""
+    parts = [facts.filter(status__in=OPEN_STATUSES)] if actor is None else daily.open_facts(actor)
+    counts: dict[str, int] = {}
+    for part in parts:
+        for code, n in (
+            part.annotate(k=_dimension_expr("age", METRICS["backlog"], now))
+            .values_list("k")
+            .annotate(n=Count("*"))
+            .order_by()
+        ):
+            counts[code] = counts.get(code, 0) + n
     return [(code, str(label), counts.get(code, 0)) for code, label, _lo, _hi in AGE_BUCKETS]
 
 
@@ -263,7 +280,7 @@ def _flow_daily(
             local = timezone.localtime(moment, tz).date()
             created[local] = created.get(local, 0) + (c or 0)
             resolved[local] = resolved.get(local, 0) + (r or 0)
-    outside = daily.outside_teams(actor, facts)
+    outside = daily.outside_teams(actor, TicketFact.objects.all())
     if outside is not None:
         for day, c_, r_ in flow(outside, period):
             created[day] = created.get(day, 0) + c_
@@ -284,23 +301,32 @@ class AgentLoad:
     breached: int  # resolution clock breached
 
 
-def workload(facts: QuerySet[TicketFact]) -> list[AgentLoad]:
+def workload(facts: QuerySet[TicketFact], actor: User | None = None) -> list[AgentLoad]:
     """Open tickets per assignee (unassigned as one row), with the urgent and the breached
-    among them: one grouped query, and one naming the agents."""
-    rows = list(
-        facts.filter(status__in=OPEN_STATUSES)
-        .values_list("assignee_id")
-        .annotate(
-            n=Count("pk"),
-            urgent=Count("pk", filter=Q(priority__lte=2)),
-            breached=Count("pk", filter=Q(resolution_sla=ClockState.BREACHED)),
-        )
-        .order_by()
-    )
-    labels = _labels("agent", [r[0] for r in rows])
+    among them: one grouped query (with `actor`: one per part of `daily.open_facts`, each
+    index-only over the open facts' partial index), and one naming the agents."""
+    parts = [facts.filter(status__in=OPEN_STATUSES)] if actor is None else daily.open_facts(actor)
+    found: dict[int | None, list[int]] = {}
+    for part in parts:
+        for key, n, urgent, breached in (
+            part.values_list("assignee_id")
+            .annotate(
+                # COUNT(*) and of `priority` (never null), not of the key: the open-work
+                # index holds no ticket id, and only what it holds keeps the scan index-only.
+                n=Count("*"),
+                urgent=Count("priority", filter=Q(priority__lte=2)),
+                breached=Count("priority", filter=Q(resolution_sla=ClockState.BREACHED)),
+            )
+            .order_by()
+        ):
+            row = found.setdefault(key, [0, 0, 0])
+            row[0] += n
+            row[1] += urgent
+            row[2] += breached
+    labels = _labels("agent", list(found))
     loads = [
         AgentLoad(key, labels.get(key, "—") if key is not None else "", n, urgent, breached)
-        for key, n, urgent, breached in rows
+        for key, (n, urgent, breached) in found.items()
     ]
     return sorted(loads, key=lambda r: (r.key is None, -r.open, r.label.lower()))
 
@@ -377,6 +403,19 @@ def dashboard(actor: User, *, days: int = 30, now: datetime | None = None) -> Da
     now = now or clock.now()
     days = days if days in DAYS else DAYS[0]
     start, end, period = period_of(days, timezone.localtime(now).date())
+    with daily.outside_read_once(actor):
+        return _dashboard(actor, facts, days, start, end, period, now)
+
+
+def _dashboard(
+    actor: User,
+    facts: QuerySet[TicketFact],
+    days: int,
+    start: date,
+    end: date,
+    period: Period,
+    now: datetime,
+) -> Dashboard:
     current, before = kpis(facts, period, actor)
     survey = csat_summary(
         actor, filters=SurveyFilters(start=period.start, end=period.end), previous=True
@@ -388,9 +427,9 @@ def dashboard(actor: User, *, days: int = 30, now: datetime | None = None) -> Da
         period=period,
         now=current,
         before=before,
-        backlog=backlog_by_age(facts, now),
+        backlog=backlog_by_age(facts, now, actor),
         flow=flow(facts, period, actor),
-        workload=workload(facts),
+        workload=workload(facts, actor),
         categories=top(facts, "category", period, actor),
         services=top(facts, "service", period),
         risk=sla_risk(actor, now),
