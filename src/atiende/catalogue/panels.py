@@ -49,24 +49,24 @@ ADDABLE = ("new", "assigned", "in_progress", "pending")
 
 
 def load_tasks(actor: User, tickets: Sequence[Ticket]) -> dict[int, dict]:
-    """The agents' card: a request's approvals and tasks, and on every open service request
-    the form to add a task by hand (the teams and agents to choose from are the desk's
-    pickers, kept in memory)."""
+    """The agents' card on requests with approvals or tasks (the page's probe says which)."""
     found = progress_of_tickets(actor, tickets)
-    addable = [t for t in tickets if t.kind == "request" and t.status in ADDABLE]
-    choices = task_choices(actor) if addable else None
-    result = {}
-    for ticket in tickets:
-        progress = found.get(ticket.pk)
-        may_add = ticket in addable
-        if may_add or (progress and (progress.approvals or progress.tasks)):
-            result[ticket.pk] = {
-                "progress": progress,
-                "ticket_id": ticket.pk,
-                "may_add": may_add,
-                "choices": choices,
-            }
-    return result
+    return {
+        ticket.pk: {**tasks_empty(actor, ticket), "progress": found.get(ticket.pk)}
+        for ticket in tickets
+    }
+
+
+def tasks_empty(actor: User, ticket: Ticket) -> dict:
+    """Without approvals or tasks: on an open service request, only the form to add a task
+    by hand (the teams and agents to choose from are the desk's pickers, kept in memory)."""
+    may_add = ticket.kind == "request" and ticket.status in ADDABLE
+    return {
+        "progress": None,
+        "ticket_id": ticket.pk,
+        "may_add": may_add,
+        "choices": task_choices(actor) if may_add else None,
+    }
 
 
 def register_panels() -> None:
@@ -89,6 +89,8 @@ def register_panels() -> None:
             order=110,
             audience=Audience.AGENTS,
             load=load_tasks,
+            only_with=("catalogue.FulfilmentTask.ticket", "changes.Approval.ticket"),
+            empty=tasks_empty,
             jump=_("Tasks"),
         )
     )

@@ -41,7 +41,7 @@ KNOWN_ERROR_ROWS = (
 )
 
 
-def known_errors_empty(ticket: Any) -> dict:
+def known_errors_empty(actor: Any, ticket: Any) -> dict:
     """The card without rows: a problem still offers to link its workaround article."""
     return {"rows": [], "is_problem": ticket.kind == TicketKind.PROBLEM}
 

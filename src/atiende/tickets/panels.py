@@ -59,10 +59,10 @@ class Panel:
     # The loader finds something for a ticket only where one of these columns
     # ("app_label.Model.field", indexed) holds the ticket's id, e.g.
     # ("automation.TicketTag.ticket",): for the tickets without such rows the loader is not
-    # called and their context is `empty(ticket)` ({} without it), which must render as the
+    # called and their context is `empty(actor, ticket)` ({} without it), which must render as the
     # loader's answer for no rows would. One query probes every panel of a page (`load`).
     only_with: tuple[str, ...] = ()
-    empty: Callable[[Ticket], Any] | None = None
+    empty: Callable[[User, Ticket], Any] | None = None
 
     def shown_to(self, actor: User) -> bool:
         if self.audience == Audience.EVERYONE:
@@ -125,7 +125,7 @@ def _load(
         for ticket in tickets:
             context = contexts.get(ticket.pk)
             if context is None:
-                context = panel.empty(ticket) if panel.empty is not None else {}
+                context = panel.empty(actor, ticket) if panel.empty is not None else {}
             found[ticket.pk].append(Shown(panel.name, panel.template, panel.jump, context))
     return found
 
