@@ -139,6 +139,20 @@ def approval_kind(kind: str) -> ApprovalKind | None:
     return _KINDS.get(kind)
 
 
+def _approval_and_kind(
+    pk: int | None,
+) -> tuple[tuple[int, int, str] | None, ApprovalKind | None]:
+    """(ticket id, approver id, ticket kind) of an approval, and the kind's handler."""
+    found = (
+        Approval.objects.filter(pk=pk)
+        .values_list("ticket_id", "approver_id", "ticket__kind")
+        .first()
+        if pk is not None
+        else None
+    )
+    return found, approval_kind(found[2]) if found else None
+
+
 def approval_decide(
     *, actor: User, approval_id: int | str, decision: str, comment: str = ""
 ) -> Approval:
@@ -150,14 +164,7 @@ def approval_decide(
     if actor is None or not actor.is_active:
         raise NotFound()
     pk = parse_id(approval_id)
-    found = (
-        Approval.objects.filter(pk=pk)
-        .values_list("ticket_id", "approver_id", "ticket__kind")
-        .first()
-        if pk is not None
-        else None
-    )
-    handler = approval_kind(found[2]) if found else None
+    found, handler = _approval_and_kind(pk)
     if handler is None or found is None:
         if not actor.is_agent:
             raise NotFound()
@@ -309,14 +316,7 @@ def approval_delegate(
         raise NotFound()
     comment = _text(comment, "comment")
     pk = parse_id(approval_id)
-    found = (
-        Approval.objects.filter(pk=pk)
-        .values_list("ticket_id", "approver_id", "ticket__kind")
-        .first()
-        if pk is not None
-        else None
-    )
-    handler = approval_kind(found[2]) if found else None
+    found, handler = _approval_and_kind(pk)
     if handler is None or found is None:
         raise NotFound()
     if handler.agents_only:
