@@ -35,6 +35,7 @@ BASELINES: dict[tuple[str, str], dict[str, Any]] = {
         "measured_at": START,
     },
     ("patch", "/api/v1/assignment/agents/{user_id}"): {"away_from": START, "away_until": END},
+    ("post", "/api/v1/catalogue/requests/{ticket_id}/tasks"): {"title": "Probe", "due_at": START},
     ("patch", "/api/v1/improvement/items/{item_id}"): {
         "baseline_start": "2026-11-01", "baseline_end": "2026-12-31", "measured_at": START,
     },
@@ -128,6 +129,13 @@ def _send(user, method: str, path: str, where: str, field: str, value: Any):
 
         item = item_create(actor=user, title="Probe")
         path = path.replace("{item_id}", str(item.pk))
+    if "/catalogue/requests/{ticket_id}" in path:  # an open service request, a task added
+        from ..factories import RequesterFactory, make_ticket
+
+        team_id = user.teams.values_list("pk", flat=True).first()
+        ticket = make_ticket(RequesterFactory(), actor=user, kind="request", team_id=team_id)
+        path = path.replace("{ticket_id}", str(ticket.pk))
+        data["team"] = team_id
     if "{user_id}" in path:  # the caller's own availability
         path = path.replace("{user_id}", str(user.pk))
     data[field] = value

@@ -202,5 +202,5 @@ def test_open_work_reads_the_partial_index_condition():
     index = next(i for i in TicketFact._meta.indexes if i.name == "fact_open_work")
     assert index.condition == OPEN_CONDITION
     assert tuple(OPEN_CONDITION.children[0][1]) == tuple(OPEN_STATUSES)
-    sql = daily._open_sql()
+    sql = daily._open_condition().sql
     assert sql.endswith("IN ({})".format(", ".join(f"'{s}'" for s in OPEN_STATUSES)))

@@ -16,7 +16,17 @@ from ninja import Status as Reply
 from pydantic import Field
 
 from atiende.accounts.models import User
-from atiende.core.api import Id, PersonRef, Ref, TeamRef, errors, next_url, person_ref
+from atiende.core.api import (
+    Id,
+    InputSchema,
+    Moment,
+    PersonRef,
+    Ref,
+    TeamRef,
+    errors,
+    next_url,
+    person_ref,
+)
 from atiende.core.errors import NotFound, ValidationFailed
 from atiende.core.i18n import in_language
 from atiende.core.pagination import check_cursor, paginate
@@ -304,12 +314,12 @@ class TaskCompleteIn(Schema):
     note: str = Field("", max_length=2000, description="Internal note (agents only read it).")
 
 
-class TaskAddIn(Schema):
+class TaskAddIn(InputSchema):
     title: str = Field(max_length=200)
-    team: int = Field(description="The team's id.")
-    assignee: int | None = Field(None, description="An agent's id (optional).")
-    due_at: datetime | None = Field(
-        None, description="When it is due (optional; with a time zone)."
+    team: Id = Field(description="The team's id.")
+    assignee: Id | None = Field(None, description="An agent's id (optional).")
+    due_at: Moment | None = Field(
+        None, description="When it is due (optional; read in your time zone without one)."
     )
 
 

@@ -7,7 +7,8 @@ from functools import cache
 from typing import TypeVar
 
 from django.db import connection
-from django.db.models import Model, QuerySet
+from django.db.models import BooleanField, Field, Model, QuerySet
+from django.db.models.expressions import RawSQL
 
 M = TypeVar("M", bound=Model)
 
@@ -98,3 +99,17 @@ def _referenced_sql(references: tuple[str, ...], count: int) -> str:
         # Names from the models, quoted; every value is a parameter.
         parts.append(f"SELECT DISTINCT {k}, {column} FROM {table} WHERE {column} IN ({marks})")  # noqa: S608
     return " UNION ALL ".join(parts)
+
+
+def literal_in(model: type[Model], field: str, values: Sequence[str]) -> RawSQL:
+    """`table.column IN ('a', 'b')` with the values written into the SQL, as a filter.
+
+    For a partial index whose WHERE is that same list: SQLite only uses a partial index when
+    the query's condition matches the index's terms literally, never for bound parameters.
+    The values are code constants (never input); quotes are doubled all the same."""
+    quote = connection.ops.quote_name
+    found = model._meta.get_field(field)
+    assert isinstance(found, Field)  # a concrete column, not a relation's reverse side
+    column = f"{quote(model._meta.db_table)}.{quote(found.get_attname_column()[1])}"
+    listed = ", ".join("'{}'".format(str(v).replace("'", "''")) for v in values)
+    return RawSQL(f"{column} IN ({listed})", [], output_field=BooleanField())  # noqa: S611

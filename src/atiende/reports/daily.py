@@ -12,11 +12,11 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import BooleanField, Q, QuerySet, Subquery, Sum
-from django.db.models.expressions import RawSQL
+from django.db.models import Expression, Q, QuerySet, Subquery, Sum
 
 from atiende.accounts.models import User
 from atiende.accounts.selectors import team_ids_of
+from atiende.core.queries import literal_in
 from atiende.tickets.models import OPEN_STATUSES, Ticket
 
 from .metrics import Metric
@@ -209,16 +209,10 @@ def outside_read_once(actor: User) -> Iterator[None]:
         del actor._outside_ids  # type: ignore[attr-defined]
 
 
-def _open_sql() -> str:
-    """OPEN_CONDITION as literal SQL on the facts' table, the same terms in the same order as
-    the partial index fact_open_work, so that SQLite (and PostgreSQL) may read that index."""
-    from django.db import connection
-
-    # OPEN_CONDITION is Q(status__in=OPEN_STATUSES): the same values, in the same order.
-    values = ", ".join("'{}'".format(str(v).replace("'", "''")) for v in OPEN_STATUSES)
-    column = connection.ops.quote_name("status")
-    table = connection.ops.quote_name(TicketFact._meta.db_table)
-    return f"{table}.{column} IN ({values})"
+def _open_condition() -> Expression:
+    """The open statuses as literal SQL on the facts' table, the same terms in the same order
+    as the partial index fact_open_work, so that SQLite (and PostgreSQL) may read that index."""
+    return literal_in(TicketFact, "status", OPEN_STATUSES)
 
 
 def open_facts(actor: User) -> list[QuerySet[TicketFact]]:
@@ -227,9 +221,7 @@ def open_facts(actor: User) -> list[QuerySet[TicketFact]]:
     their teams (`outside_teams`). Each reads the partial index of the open facts
     (fact_open_work: status, team, assignee, priority, resolution SLA, creation), index-only, or the
     agent's own small ranges: the dashboard's backlog and workload at a million tickets."""
-    # The SQL is built from OPEN_STATUSES (constants), no input.
-    is_open = RawSQL(_open_sql(), [], output_field=BooleanField())  # noqa: S611
-    facts = TicketFact.objects.filter(is_open)
+    facts = TicketFact.objects.filter(_open_condition())
     if counts_all(actor):
         return [facts]
     teams = team_ids_of(actor)
