@@ -57,9 +57,11 @@ def test_the_sweep_closes_a_batch_with_the_rows_of_one_at_a_time(
 
     def sweep() -> dict[str, list[str]]:
         with transaction.atomic():
-            with time_machine.travel(later, tick=False):
-                with django_capture_on_commit_callbacks(execute=True):
-                    assert actions.sweep_time_rules().acted == 5
+            with (
+                time_machine.travel(later, tick=False),
+                django_capture_on_commit_callbacks(execute=True),
+            ):
+                assert actions.sweep_time_rules().acted == 5
             rows = _every_row()
             transaction.set_rollback(True)
         return rows
