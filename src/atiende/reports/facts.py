@@ -20,6 +20,7 @@ from typing import Any
 from django.db import transaction
 
 from atiende.accounts.models import Role
+from atiende.core import bulk
 from atiende.sla.models import ClockKind, ClockState, SlaClock
 from atiende.tickets.models import OPEN_STATUSES, EventType, Status, Ticket, TicketEvent
 
@@ -261,7 +262,7 @@ def on_status_many(moves: Sequence[tuple[int, str, str, int | None]]) -> None:
             _counted(fact, reply[1])
         deltas.append((before, aggregates.snapshot(fact)))
     if facts:
-        TicketFact.objects.bulk_update(list(facts.values()), SAVED_FIELDS)
+        bulk.update(list(facts.values()), SAVED_FIELDS)
     aggregates.apply_many(deltas)
 
 
@@ -345,6 +346,6 @@ def refresh_sla(ticket_ids: Sequence[int]) -> int:
                 names.update(wanted)
                 written += 1
         if changed:  # one UPDATE for all of them
-            TicketFact.objects.bulk_update(changed, sorted(names))
+            bulk.update(changed, sorted(names))
         aggregates.apply_many(deltas)
     return written

@@ -202,7 +202,7 @@ def clocks_follow_status_many(moves: Sequence[tuple[int, str, str]]) -> None:
             if any(c.state == ClockState.RUNNING for c in found.get(ticket_id, ())):
                 running.append(ticket_id)
         if changed:
-            SlaClock.objects.bulk_update(changed, CLOCK_FIELDS)
+            bulk.update(changed, CLOCK_FIELDS)
     for ticket_id in running:  # (a clock not running is never due)
         _act_now(ticket_id, now)
 
