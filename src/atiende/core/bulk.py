@@ -65,6 +65,22 @@ def update(objs: Sequence[models.Model], fields: Sequence[str]) -> int:
     row = "(" + ", ".join(mark(f) for f in [pk, *columns]) + ")"
     table = quote(meta.db_table)
     sets = ", ".join(f"{quote(f.column)} = v.column{i}" for i, f in enumerate(columns, start=2))
+    if typed and not any(isinstance(f, models.JSONField) for f in columns):
+        # One array a column (UNNEST): a statement of a few parameters, whatever the rows
+        # (psycopg parses every placeholder of a statement on the client).
+        arrays = ", ".join(f"CAST(%s AS {f.db_type(connection)}[])" for f in [pk, *columns])
+        names = ", ".join(f"column{i}" for i in range(1, len(columns) + 2))
+        sql = (
+            f"UPDATE {table} SET {sets} FROM UNNEST({arrays}) AS v({names}) "  # noqa: S608
+            f"WHERE {table}.{quote(pk.column)} = v.column1"
+        )
+        params = [
+            [field.get_db_prep_save(getattr(obj, field.attname), connection) for obj in objs]
+            for field in [pk, *columns]
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+        return len(objs)
     for start in range(0, len(objs), VALUES_BATCH):
         part = objs[start : start + VALUES_BATCH]
         params = [
