@@ -248,12 +248,15 @@ def on_status_many(moves: Sequence[tuple[int, str, str, int | None]]) -> None:
     }
     replies = _agent_replies([m[3] for m in moves if m[3] is not None and m[0] in facts])
     deltas: list[tuple[Any, Any]] = []
+    changed: list[TicketFact] = []
+    names: set[str] = set()
     for ticket_id, old, new, reply_event_id in moves:
         fact = facts.get(ticket_id)
         if fact is None:
             continue  # no fact yet (a ticket older than the store): reconciliation adds it
         row = {name: getattr(fact.ticket, name) for name in TICKET_COLUMNS}
         before = aggregates.snapshot(fact)
+        was = [getattr(fact, name) for name in SAVED_FIELDS]
         if old in FINISHED_FOR_REOPEN and new in OPEN_STATUSES:
             fact.reopen_count += 1
         _copy(fact, row)
@@ -261,8 +264,12 @@ def on_status_many(moves: Sequence[tuple[int, str, str, int | None]]) -> None:
         if reply is not None and reply[0] != row["requester_id"]:
             _counted(fact, reply[1])
         deltas.append((before, aggregates.snapshot(fact)))
-    if facts:
-        bulk.update(list(facts.values()), SAVED_FIELDS)
+        moved = {n for n, v in zip(SAVED_FIELDS, was, strict=True) if getattr(fact, n) != v}
+        if moved:
+            changed.append(fact)
+            names |= moved
+    if changed:  # the columns that changed, in one UPDATE
+        bulk.update(changed, [n for n in SAVED_FIELDS if n in names])
     aggregates.apply_many(deltas)
 
 
