@@ -348,7 +348,7 @@ def sweep_time_rules(*, now: datetime | None = None) -> SweepResult:
         except DomainError:
             continue
         loaded = engine.LoadedRule(rule.pk, rule.name, spec)
-        batched = all(a.type in engine.BATCHED for a in spec.actions)
+        batched = engine.batchable(spec)
         after = None
         while True:
             batch = list(due_tickets(rule, now, after=after))

@@ -881,6 +881,25 @@ def request_ended(*, ticket_id: int) -> None:
         _cancel_tasks(ticket, now)
 
 
+def with_something_to_end(ticket_ids: Sequence[int]) -> list[int]:
+    """Of these tickets, those `request_ended` would change: a pending approval or an
+    unfinished task (two indexed queries), in the order given."""
+    from atiende.changes.models import Approval, ApprovalStatus
+
+    if not ticket_ids:
+        return []
+    found = set(
+        Approval.objects.filter(ticket_id__in=ticket_ids, status=ApprovalStatus.PENDING)
+        .values_list("ticket_id", flat=True)
+        .union(
+            FulfilmentTask.objects.filter(
+                ticket_id__in=ticket_ids, status__in=[TaskStatus.WAITING, TaskStatus.OPEN]
+            ).values_list("ticket_id", flat=True)
+        )
+    )
+    return [pk for pk in ticket_ids if pk in found]
+
+
 # --- fulfilment tasks -------------------------------------------------------------------------
 
 

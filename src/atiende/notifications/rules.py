@@ -8,7 +8,7 @@ activity never reaches a requester. Preferences decide app and e-mail (preferenc
 from __future__ import annotations
 
 from atiende.accounts.models import TeamMembership, User
-from atiende.core.events import subscribe
+from atiende.core.events import batch_form, subscribe
 from atiende.tickets import routing, workflow
 from atiende.tickets.events import (
     TicketCommented,
@@ -17,7 +17,7 @@ from atiende.tickets.events import (
     TicketUpdated,
     TicketViewed,
 )
-from atiende.tickets.models import Status, Ticket, TicketParticipant
+from atiende.tickets.models import Status, Ticket, TicketFollower, TicketParticipant
 from atiende.tickets.selectors import followers_seeing, who_sees
 
 from . import actions
@@ -131,6 +131,36 @@ def status_changed(event: TicketStatusChanged) -> None:
     told |= _followers_told(ticket, event.actor_id, exclude=told)
     if event.new == Status.RESOLVED and not workflow.has_own_lifecycle(ticket.kind):
         _participants_told(ticket, event.actor_id, exclude=told)
+
+
+@batch_form(status_changed)
+def status_changed_many(events: list[TicketStatusChanged]) -> None:
+    """`status_changed` for a batch (a time rule closing tickets): one query finds the
+    tickets someone would be told of (followed, a change, reopened or resolved); only those
+    go through `status_changed`, the others tell nobody."""
+    moves = [e for e in events if not e.by_reply]
+    if not moves:
+        return
+    ids = [e.ticket_id for e in moves]
+    followed = set(
+        TicketFollower.objects.filter(ticket_id__in=ids).values_list("ticket_id", flat=True)
+    )
+    plain = {
+        e.ticket_id
+        for e in moves
+        if e.ticket_id not in followed
+        and e.new != Status.RESOLVED
+        and not workflow.is_reopen(e.old, e.new)
+    }
+    if plain:  # a change tells its owner of any move: those go one by one too
+        plain -= set(
+            Ticket.objects.filter(
+                pk__in=list(plain), kind__in=list(workflow.OWN_LIFECYCLE_KINDS)
+            ).values_list("pk", flat=True)
+        )
+    for event in moves:
+        if event.ticket_id not in plain:
+            status_changed(event)
 
 
 @subscribe(TicketCommented, in_transaction=True)

@@ -20,6 +20,7 @@ from typing import Any
 from django.db import transaction
 
 from atiende.accounts.models import Role
+from atiende.core import bulk
 from atiende.sla.models import ClockKind, ClockState, SlaClock
 from atiende.tickets.models import OPEN_STATUSES, EventType, Status, Ticket, TicketEvent
 
@@ -233,18 +234,66 @@ def on_updated(ticket_id: int, fields: Iterable[str]) -> None:
 def on_status(ticket_id: int, old: str, new: str, reply_event_id: int | None) -> None:
     """A status move: a reopen is a move from resolved or closed to an open status; the
     public reply given with a transition counts as a reply."""
-    loaded = _load(ticket_id)
-    if loaded is None:
-        return
-    fact, row = loaded
-    before = aggregates.snapshot(fact)
-    if old in FINISHED_FOR_REOPEN and new in OPEN_STATUSES:
-        fact.reopen_count += 1
-    _copy(fact, row)
-    if reply_event_id is not None:
-        _count_reply(fact, row, reply_event_id)
-    fact.save()
-    aggregates.apply(before, aggregates.snapshot(fact))
+    on_status_many([(ticket_id, old, new, reply_event_id)])
+
+
+def on_status_many(moves: Sequence[tuple[int, str, str, int | None]]) -> None:
+    """`on_status` of many tickets' moves (ticket id, old, new, reply event id): the facts
+    and their tickets in one query, the replies in one more, one UPDATE of the facts and one
+    write of the summed deltas."""
+    ids = [move[0] for move in moves]
+    facts = {
+        f.pk: f
+        for f in TicketFact.objects.select_related("ticket").only(*LOADED_FIELDS).filter(pk__in=ids)
+    }
+    replies = _agent_replies([m[3] for m in moves if m[3] is not None and m[0] in facts])
+    deltas: list[tuple[Any, Any]] = []
+    changed: list[TicketFact] = []
+    names: set[str] = set()
+    for ticket_id, old, new, reply_event_id in moves:
+        fact = facts.get(ticket_id)
+        if fact is None:
+            continue  # no fact yet (a ticket older than the store): reconciliation adds it
+        row = {name: getattr(fact.ticket, name) for name in TICKET_COLUMNS}
+        before = aggregates.snapshot(fact)
+        was = [getattr(fact, name) for name in SAVED_FIELDS]
+        if old in FINISHED_FOR_REOPEN and new in OPEN_STATUSES:
+            fact.reopen_count += 1
+        _copy(fact, row)
+        reply = replies.get(reply_event_id) if reply_event_id is not None else None
+        if reply is not None and reply[0] != row["requester_id"]:
+            _counted(fact, reply[1])
+        deltas.append((before, aggregates.snapshot(fact)))
+        moved = {n for n, v in zip(SAVED_FIELDS, was, strict=True) if getattr(fact, n) != v}
+        if moved:
+            changed.append(fact)
+            names |= moved
+    if changed:  # the columns that changed, in one UPDATE
+        bulk.update(changed, [n for n in SAVED_FIELDS if n in names])
+    aggregates.apply_many(deltas)
+
+
+# What the incremental handlers may change in a loaded fact (LOADED_FIELDS, the fact's own).
+SAVED_FIELDS = [name for name in LOADED_FIELDS if "__" not in name and name != "ticket_id"]
+
+
+def _agent_replies(event_ids: Sequence[int]) -> dict[int, tuple[int | None, Any]]:
+    """Public comments by someone who is not a requester: {id: (actor id, time)}."""
+    if not event_ids:
+        return {}
+    found = (
+        TicketEvent.objects.filter(pk__in=list(event_ids), public=True, type=EventType.COMMENT)
+        .exclude(actor__role=Role.REQUESTER)
+        .values_list("pk", "actor_id", "created_at")
+    )
+    return {pk: (actor_id, at) for pk, actor_id, at in found}
+
+
+def _counted(fact: TicketFact, event) -> None:
+    fact.agent_replies += 1
+    if fact.first_response_at is None or event < fact.first_response_at:
+        fact.first_response_at = event
+        fact.first_response_wall = _seconds(fact.created_at, event)
 
 
 def on_commented(
@@ -274,12 +323,8 @@ def _count_reply(fact: TicketFact, row: dict[str, Any], event_id: int) -> None:
         .values_list("created_at", flat=True)
         .first()
     )
-    if event is None:
-        return
-    fact.agent_replies += 1
-    if fact.first_response_at is None or event < fact.first_response_at:
-        fact.first_response_at = event
-        fact.first_response_wall = _seconds(fact.created_at, event)
+    if event is not None:
+        _counted(fact, event)
 
 
 def _copy(fact: TicketFact, row: dict[str, Any]) -> None:
@@ -292,6 +337,8 @@ def refresh_sla(ticket_ids: Sequence[int]) -> int:
     for the clocks the sweep breached). Writes values: running it twice changes nothing."""
     written = 0
     deltas: list[tuple[Any, Any]] = []
+    changed: list[TicketFact] = []
+    names: set[str] = set()
     with transaction.atomic():
         facts = TicketFact.objects.select_for_update().in_bulk(list(ticket_ids))
         for pk, clocks in _clocks_of(list(facts)).items():
@@ -299,10 +346,13 @@ def refresh_sla(ticket_ids: Sequence[int]) -> int:
             wanted = _sla_facts(clocks, fact.first_response_at)
             if differs(fact, wanted):
                 before = aggregates.snapshot(fact)
-                TicketFact.objects.filter(pk=pk).update(**wanted)
                 for name, value in wanted.items():
                     setattr(fact, name, value)
                 deltas.append((before, aggregates.snapshot(fact)))
+                changed.append(fact)
+                names.update(wanted)
                 written += 1
+        if changed:  # one UPDATE for all of them
+            bulk.update(changed, sorted(names))
         aggregates.apply_many(deltas)
     return written

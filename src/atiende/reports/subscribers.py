@@ -11,7 +11,7 @@ copies the clocks' states. The sweep's breaches publish no event: the periodic j
 
 from __future__ import annotations
 
-from atiende.core.events import subscribe
+from atiende.core.events import batch_form, subscribe
 from atiende.tickets.events import (
     TicketCommented,
     TicketCreated,
@@ -38,6 +38,11 @@ def fact_status(event: TicketStatusChanged) -> None:
     facts.on_status(event.ticket_id, event.old, event.new, event.comment_id)
 
 
+@batch_form(fact_status)
+def fact_status_many(events: list[TicketStatusChanged]) -> None:
+    facts.on_status_many([(e.ticket_id, e.old, e.new, e.comment_id) for e in events])
+
+
 @subscribe(TicketCommented, in_transaction=True)
 def fact_commented(event: TicketCommented) -> None:
     facts.on_commented(
@@ -60,6 +65,11 @@ def clocks_after_update(event: TicketUpdated) -> None:
 @subscribe(TicketStatusChanged)
 def clocks_after_status(event: TicketStatusChanged) -> None:
     facts.refresh_sla([event.ticket_id])
+
+
+@batch_form(clocks_after_status)
+def clocks_after_status_many(events: list[TicketStatusChanged]) -> None:
+    facts.refresh_sla([e.ticket_id for e in events])
 
 
 @subscribe(TicketCommented)

@@ -109,11 +109,13 @@ def _calendar(policy: SlaPolicy | None) -> Calendar:
     return policy.calendar.to_calendar() if policy else Calendar.always_open()
 
 
-def _locked_clocks(ticket_id: int) -> list[SlaClock]:
+def _locked_clocks(ticket_id: int | Sequence[int]) -> list[SlaClock]:
+    """A ticket's clocks (or several tickets': a list of ids), locked, in id order."""
+    ids = [ticket_id] if isinstance(ticket_id, int) else list(ticket_id)
     return list(
         SlaClock.objects.select_for_update(of=("self",))
         .select_related("policy__calendar")
-        .filter(ticket_id=ticket_id)
+        .filter(ticket_id__in=ids)
         .order_by("id")
     )
 
@@ -179,29 +181,53 @@ def clocks_start_new(*, ticket: Ticket) -> list[SlaClock]:
 def clocks_follow_status(*, ticket_id: int, old: str, new: str) -> None:
     """Pause in a pausing status, resume when leaving it, meet resolution at resolved, resume
     resolution on reopen (elapsed time kept), stop everything when cancelled or closed."""
+    clocks_follow_status_many([(ticket_id, old, new)])
+
+
+def clocks_follow_status_many(moves: Sequence[tuple[int, str, str]]) -> None:
+    """`clocks_follow_status` of many tickets' moves (ticket id, old, new): their clocks
+    locked in one query, the changed ones written in one UPDATE; a ticket left with a running
+    clock is then checked at once for a warning or breach due (`_act_now`)."""
     now = wallclock.now()
+    running: list[int] = []
     with transaction.atomic():
-        for clock in _locked_clocks(ticket_id):
-            calendar = _calendar(clock.policy)
-            pausing = set(clock.policy.pause_statuses or []) if clock.policy else set()
-            changed = False
-            if new == Status.RESOLVED:
-                # Resolving answers the requester too: it meets first and next response.
-                changed = clocks.finish(clock, calendar, now, ClockState.MET)
-            elif new in (Status.CANCELLED, Status.CLOSED):
-                changed = clocks.finish(clock, calendar, now, ClockState.STOPPED)
-            elif old in (Status.RESOLVED, Status.CLOSED):
-                if clock.kind == ClockKind.RESOLUTION:
-                    changed = clocks.reopen(clock, calendar, now)
-                    if changed and new in pausing:
-                        clocks.pause(clock, calendar, now)
-            elif new in pausing and old not in pausing:
-                changed = clocks.pause(clock, calendar, now)
-            elif old in pausing and new not in pausing:
-                changed = clocks.resume(clock, calendar, now)
-            if changed:
-                _save(clock)
-    _act_now(ticket_id, now)
+        found: dict[int, list[SlaClock]] = defaultdict(list)
+        for clock in _locked_clocks([move[0] for move in moves]):
+            found[clock.ticket_id].append(clock)
+        changed = []
+        for ticket_id, old, new in moves:
+            for clock in found.get(ticket_id, ()):
+                if _follow(clock, old, new, now):
+                    changed.append(clock)
+            if any(c.state == ClockState.RUNNING for c in found.get(ticket_id, ())):
+                running.append(ticket_id)
+        if changed:
+            bulk.update(changed, CLOCK_FIELDS)
+    for ticket_id in running:  # (a clock not running is never due)
+        _act_now(ticket_id, now)
+
+
+def _follow(clock: SlaClock, old: str, new: str, now: datetime) -> bool:
+    """Move one clock for a status move; answers whether it changed."""
+    calendar = _calendar(clock.policy)
+    pausing = set(clock.policy.pause_statuses or []) if clock.policy else set()
+    if new == Status.RESOLVED:
+        # Resolving answers the requester too: it meets first and next response.
+        return clocks.finish(clock, calendar, now, ClockState.MET)
+    if new in (Status.CANCELLED, Status.CLOSED):
+        return clocks.finish(clock, calendar, now, ClockState.STOPPED)
+    if old in (Status.RESOLVED, Status.CLOSED):
+        changed = False
+        if clock.kind == ClockKind.RESOLUTION:
+            changed = clocks.reopen(clock, calendar, now)
+            if changed and new in pausing:
+                clocks.pause(clock, calendar, now)
+        return changed
+    if new in pausing and old not in pausing:
+        return clocks.pause(clock, calendar, now)
+    if old in pausing and new not in pausing:
+        return clocks.resume(clock, calendar, now)
+    return False
 
 
 def clocks_follow_reply(

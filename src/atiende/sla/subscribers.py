@@ -9,7 +9,7 @@ re-matched)."""
 
 from __future__ import annotations
 
-from atiende.core.events import subscribe
+from atiende.core.events import batch_form, subscribe
 from atiende.tickets.events import (
     TicketCommented,
     TicketCreated,
@@ -34,6 +34,11 @@ def follow_fields(event: TicketUpdated) -> None:
 @subscribe(TicketStatusChanged)
 def follow_status(event: TicketStatusChanged) -> None:
     actions.clocks_follow_status(ticket_id=event.ticket_id, old=event.old, new=event.new)
+
+
+@batch_form(follow_status)
+def follow_status_many(events: list[TicketStatusChanged]) -> None:
+    actions.clocks_follow_status_many([(e.ticket_id, e.old, e.new) for e in events])
 
 
 @subscribe(TicketCommented)

@@ -16,7 +16,7 @@ pyproject.toml) refuses those models outside this module and the read-only ones 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -49,9 +49,11 @@ __all__ = [
     "field_label",
     "index_new",
     "index_text",
+    "index_text_many",
     "move_entries",
     "record",
     "record_many",
+    "record_returning",
     "register_field",
     "value_label",
 ]
@@ -106,6 +108,13 @@ def record_many(rows: Iterable[Row]) -> int:
     return bulk.insert(TicketEvent, Row._fields, list(rows))
 
 
+def record_returning(rows: Sequence[Row]) -> list[int]:
+    """`record_many` answering the new entries' ids, in the order of `rows` (one INSERT …
+    RETURNING): the comments a batched transition gives, which its events name."""
+    made = TicketEvent.objects.bulk_create([TicketEvent(**row._asdict()) for row in rows])
+    return [event.pk for event in made]
+
+
 def index_new(ticket: Ticket, text: str) -> None:
     """The search document of a ticket being created: `text` is public (number, title,
     description). One INSERT, on the path of every ticket's creation."""
@@ -125,6 +134,17 @@ def index_text(ticket: Ticket | int, text: str, *, public: bool) -> None:
     column = "public_terms" if public else "internal_terms"
     ticket_id = ticket.pk if isinstance(ticket, Ticket) else ticket
     TicketSearchDocument.objects.filter(ticket_id=ticket_id).update(
+        **{column: Concat(F(column), Value(" " + new_terms))}
+    )
+
+
+def index_text_many(ticket_ids: Sequence[int], text: str, *, public: bool) -> None:
+    """`index_text` of the same `text` in many tickets (one UPDATE)."""
+    new_terms = search.terms(text)
+    if not new_terms or not ticket_ids:
+        return
+    column = "public_terms" if public else "internal_terms"
+    TicketSearchDocument.objects.filter(ticket_id__in=list(ticket_ids)).update(
         **{column: Concat(F(column), Value(" " + new_terms))}
     )
 

@@ -23,7 +23,7 @@ from atiende.changes.events import (
     ChangeTransitioned,
 )
 from atiende.core import clock
-from atiende.core.events import subscribe
+from atiende.core.events import batch_form, subscribe
 from atiende.sla.events import SlaBreached, SlaWarned
 from atiende.tickets import selectors as ticket_selectors
 from atiende.tickets.events import (
@@ -188,6 +188,14 @@ def on_status(event: TicketStatusChanged) -> None:
         actor_id=event.actor_id,
         data={"old": event.old, "new": event.new},
     )
+
+
+@batch_form(on_status)
+def on_status_many(events: list[TicketStatusChanged]) -> None:
+    """One query when no webhook wants status changes (the usual case); otherwise each."""
+    if _wanting("ticket.status_changed", internal=False):
+        for event in events:
+            on_status(event)
 
 
 @subscribe(TicketCommented, in_transaction=True)

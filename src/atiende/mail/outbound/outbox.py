@@ -105,17 +105,22 @@ def queue_many(rows: Iterable[dict[str, Any]], *, thread: bool = False) -> int:
     ]
     if not objects:
         return 0
-    OutboundMessage.objects.bulk_create(objects)
+    # core.bulk (COPY on PostgreSQL for many): bulk_create cost more than the database for
+    # the 500 replies of a time rule's batch.
+    bulk.insert(OutboundMessage, NEW_MESSAGE_FIELDS,
+                [tuple(getattr(o, name) for name in NEW_MESSAGE_FIELDS) for o in objects])  # fmt: skip
     if thread:
-        MessageReference.objects.bulk_create(
-            MessageReference(
-                message_id=o.message_id, ticket_id=o.ticket_id, direction=Direction.OUTBOUND,
-                created_at=now,
-            )
-            for o in objects
-            if o.ticket_id is not None
+        bulk.insert(
+            MessageReference, ("message_id", "ticket_id", "direction", "created_at"),
+            [(o.message_id, o.ticket_id, Direction.OUTBOUND, now)
+             for o in objects if o.ticket_id is not None],
         )  # fmt: skip
     return len(objects)
+
+
+NEW_MESSAGE_FIELDS = tuple(
+    f.attname for f in OutboundMessage._meta.concrete_fields if not f.primary_key
+)
 
 
 def is_machine_address(address: str) -> bool:
