@@ -55,8 +55,12 @@ def update(objs: Sequence[models.Model], fields: Sequence[str]) -> int:
         return 0
     meta = type(objs[0])._meta
     quote = connection.ops.quote_name
-    columns = [meta.get_field(name) for name in fields]
+    by_name = {f.name: f for f in meta.concrete_fields} | {
+        f.attname: f for f in meta.concrete_fields
+    }
+    columns = [by_name[name] for name in fields]  # KeyError: not a column of this model
     pk = meta.pk
+    assert pk is not None
     typed = connection.vendor == "postgresql"  # VALUES' columns typed like the table's
 
     def mark(field: models.Field) -> str:

@@ -26,6 +26,8 @@ decision of what a message says is taken at delivery.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db.models import F
 
@@ -145,7 +147,7 @@ def status_changed_many(events: list[TicketStatusChanged]) -> None:
             "pk", "requester_id"
         )
     )
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"kind": OutboundKind.REPLY, "ticket_id": e.ticket_id, "recipient_id": requester_id,
          "event_id": e.comment_id, "params": {}}
         for e in replies
