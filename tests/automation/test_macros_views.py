@@ -170,9 +170,7 @@ def test_macro_pages_in_spanish(manager):
     assert page.status_code == 200
 
 
-def test_the_macros_card_is_remembered_per_agent_and_forgotten_on_change(
-    agent, other_team, ticket
-):
+def test_the_macros_card_is_remembered_per_agent_and_forgotten_on_change(agent, other_team, ticket):
     """The card's list is kept in process memory per agent and teams (no query on the next
     page): a new, renamed or deleted macro shows on the next page load, and so does a team
     the agent joins or leaves."""
