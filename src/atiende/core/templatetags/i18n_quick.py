@@ -28,13 +28,11 @@ class QuickTranslateNode(TranslateNode):
     msgctxt: str | None
 
     def render(self, context: template.Context) -> str:
-        if self.msgctxt is None:
-            value = gettext(self.msgid)
-        else:
-            value = pgettext(self.msgctxt, self.msgid)
+        ctxt = self.msgctxt
+        value = gettext(self.msgid) if ctxt is None else pgettext(ctxt, self.msgid)
         is_safe = isinstance(value, SafeData)
         value = value.replace("%%", "%")
-        value = mark_safe(value) if is_safe else value
+        value = mark_safe(value) if is_safe else value  # noqa: S308 - as Django's node
         if self.asvar:
             context[self.asvar] = value
             return ""
@@ -50,7 +48,7 @@ def _quick(node: TranslateNode) -> TranslateNode:
         return node  # a variable, or a number
     msgctxt = None
     if node.message_context is not None:
-        if node.message_context.is_var or node.message_context.filters:
+        if node.message_context.is_var or node.message_context.filters:  # type: ignore[attr-defined]
             return node
         msgctxt = node.message_context.var
         if not isinstance(msgctxt, str):
@@ -58,7 +56,8 @@ def _quick(node: TranslateNode) -> TranslateNode:
     # As Variable.resolve does for a translated literal: percent signs doubled, still safe.
     msgid = var.literal.replace("%", "%%")
     node.__class__ = QuickTranslateNode
-    node.msgid = mark_safe(msgid) if isinstance(var.literal, SafeData) else msgid  # type: ignore[attr-defined]
+    literal_safe = isinstance(var.literal, SafeData)  # a template's own text: always
+    node.msgid = mark_safe(msgid) if literal_safe else msgid  # type: ignore[attr-defined]  # noqa: S308
     node.msgctxt = msgctxt  # type: ignore[attr-defined]
     return node
 
