@@ -375,9 +375,10 @@ def ticket_page(
     )
 
 
-def timeline_for(actor: User, ticket: Ticket) -> QuerySet[TicketEvent]:
+def timeline_for(actor: User, ticket: Ticket, *, narrowed: bool = False) -> QuerySet[TicketEvent]:
     """The ticket's events the actor may read: requesters never get internal notes or
-    internal field changes."""
+    internal field changes. `narrowed`: the authors' rows narrowed to PAGE_PERSON_FIELDS (the
+    desk ticket page, which names them)."""
     attachments = Attachment.objects.order_by("id")
     if not actor.is_agent:
         # Belt and braces: even on a public event, an internal file stays hidden.
@@ -385,6 +386,9 @@ def timeline_for(actor: User, ticket: Ticket) -> QuerySet[TicketEvent]:
     events = ticket.events.select_related("actor").prefetch_related(
         Prefetch("attachments", queryset=attachments)
     )
+    if narrowed:
+        own = [f.attname for f in TicketEvent._meta.concrete_fields]
+        events = events.only(*own, *(f"actor__{name}" for name in PAGE_PERSON_FIELDS))
     if not actor.is_agent:
         events = events.filter(public=True)
     return events.order_by("created_at", "id")

@@ -323,7 +323,7 @@ def _render_ticket(
             initial={"to": target, "version": ticket.version},
         )
 
-    events = list(selectors.timeline_for(user, ticket))
+    events = list(selectors.timeline_for(user, ticket, narrowed=True))
     seen = live.last_event_id(events)
     composer_targets = _composer_targets(ticket, targets)
     codes = _resolution_codes(choices, targets)
