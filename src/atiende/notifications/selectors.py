@@ -35,18 +35,19 @@ def unread_on_ticket(user_id: int, ticket_id: int) -> tuple[int, int]:
     # Written out (one statement on every ticket page, the ORM's aggregate() cost it more
     # than the database's work); the same condition as the top bar's COUNT, on its index.
     with connection.cursor() as cursor:
-        cursor.execute(_UNREAD_ON_TICKET_SQL(), [ticket_id, user_id])
+        cursor.execute(_unread_on_ticket_sql(), [ticket_id, user_id])
         total, here = cursor.fetchone()
     return total, here or 0
 
 
 @cache
-def _UNREAD_ON_TICKET_SQL() -> str:
+def _unread_on_ticket_sql() -> str:
     quote = connection.ops.quote_name
     meta = Notification._meta
     table = quote(meta.db_table)
     ticket, user, read_at = (
-        quote(meta.get_field(name).column) for name in ("ticket", "user", "read_at")
+        quote(meta.get_field(name).column)  # type: ignore[union-attr,arg-type]
+        for name in ("ticket", "user", "read_at")
     )
     # Names from the model, quoted; the values are parameters.
     return (
