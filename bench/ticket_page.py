@@ -73,7 +73,9 @@ def main() -> None:
         with CaptureQueriesContext(connection) as captured:
             get(0)
         for query in captured.captured_queries:
-            print(f"{query['time']:>6}  {query['sql'][:400]}")
+            print(
+                f"{query['time']:>6}  {query['sql'][: 400 if not os.environ.get('FULL_SQL') else None]}"
+            )
         print(len(captured.captured_queries), "queries")
     if args.requests >= 0:
         for i in range(args.requests):

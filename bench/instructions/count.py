@@ -1,6 +1,7 @@
 """Instructions per request for the desk scenarios, counted by callgrind (load-independent).
 
     bench/instructions/run.sh [N]          # from the tree to measure; data from ATIENDE_* env
+    bench/instructions/run.sh 10 --only "ticket page"   # one scenario
 
 Wall-clock medians on a shared machine cannot settle a 5 % question; instruction counts can.
 Run under `valgrind --tool=callgrind --instr-atstart=no` (run.sh does it): each scenario gets
@@ -52,6 +53,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=10)
     parser.add_argument("--control", required=True, help="the compiled callgrind helper (.so)")
     parser.add_argument("--sql", help="write each scenario's masked statements here (JSON)")
+    parser.add_argument("--only", help="count this scenario alone (its name, e.g. 'ticket page')")
     args = parser.parse_args()
     keep_memos()
 
@@ -104,6 +106,8 @@ def main() -> None:
         "API list": lambda i: get("/api/v1/tickets", on=api, **auth),
         "ticket creation (API)": lambda i: create(10_000 + i),
     }
+    if args.only:
+        scenarios = {args.only: scenarios[args.only]}
     for run in scenarios.values():
         for i in range(3):
             run(1000 + i)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Instructions per request for the desk scenarios of this tree (see count.py).
-# Usage, from the tree's root: bench/instructions/run.sh [requests] [--sql FILE]
+# Usage, from the tree's root: bench/instructions/run.sh [requests] [--sql FILE] [--only NAME]
 # Needs valgrind and a C compiler; data from ATIENDE_DATA_DIR / ATIENDE_DATABASE_URL.
 set -euo pipefail
 requests=${1:-10}; shift || true

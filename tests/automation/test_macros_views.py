@@ -168,3 +168,46 @@ def test_macro_pages_in_spanish(manager):
     manager.save()
     page = signed_in(manager).get(reverse("automation:macros"))
     assert page.status_code == 200
+
+
+def test_the_macros_card_is_remembered_per_agent_and_forgotten_on_change(agent, other_team, ticket):
+    """The card's list is kept in process memory per agent and teams (no query on the next
+    page): a new, renamed or deleted macro shows on the next page load, and so does a team
+    the agent joins or leaves."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from atiende.accounts.models import TeamMembership
+
+    client = signed_in(agent)
+    url = reverse("desk:ticket", args=[ticket.number])
+    first = new_macro(agent)
+    assert f'value="{first.pk}"' in client.get(url).content.decode()
+    with CaptureQueriesContext(connection) as read:
+        client.get(url)
+    assert not any("automation_macro" in q["sql"] for q in read.captured_queries)
+
+    second = new_macro(agent, name="Second one")
+    assert "Second one" in client.get(url).content.decode()
+    actions.macro_update(
+        actor=agent,
+        macro_id=second.pk,
+        data={"name": "Renamed", "scope": "personal", "actions": second.actions},
+        version=second.version,
+    )
+    html = client.get(url).content.decode()
+    assert "Renamed" in html and "Second one" not in html
+    actions.macro_delete(actor=agent, macro_id=second.pk)
+    assert "Renamed" not in client.get(url).content.decode()
+
+    # A team macro of a team the agent is not in: shown at once when they join, gone when
+    # they leave (the memo is keyed by the agent's teams; a membership sends no forget).
+    Macro.objects.create(
+        name="Networks only", scope="team", team=other_team, actions=[], created_by=agent,
+        created_at=first.created_at, updated_at=first.created_at,
+    )  # fmt: skip
+    assert "Networks only" not in client.get(url).content.decode()
+    TeamMembership.objects.create(user=agent, team=other_team)
+    assert "Networks only" in client.get(url).content.decode()
+    TeamMembership.objects.filter(user=agent, team=other_team).delete()
+    assert "Networks only" not in client.get(url).content.decode()

@@ -106,6 +106,40 @@ def test_opening_the_ticket_marks_its_notifications_read(
     assert read[ticket.pk] is not None and read[other.pk] is None
 
 
+def test_the_top_bar_counts_what_is_left_unread_after_opening(
+    client, agent, manager, requester, desk_default_team
+):
+    """Opening a ticket counts the reader's unread notifications once (those about the ticket
+    apart), updates only if some are about it, and the top bar shows the rest."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ticket, other, third = (make_ticket(requester) for _ in range(3))
+    _assign(manager, ticket, agent)
+    _assign(manager, other, agent)
+    _assign(manager, third, agent)
+    client.force_login(agent)
+
+    def badge(number) -> tuple[str, list[str]]:
+        with CaptureQueriesContext(connection) as seen:
+            html = client.get(reverse("desk:ticket", args=[number])).content.decode()
+        ours = [q["sql"] for q in seen.captured_queries if "notifications_notification" in q["sql"]]
+        return html.split('class="badge-count"', 1)[1].split("</span>", 1)[0], ours
+
+    shown, queries = badge(ticket.number)
+    assert shown.endswith(">2") and len(queries) == 2  # the count, the UPDATE
+    shown, queries = badge(ticket.number)  # nothing left about it: no UPDATE
+    assert shown.endswith(">2") and len(queries) == 1 and queries[0].startswith("SELECT")
+    badge(other.number)
+    html = client.get(reverse("desk:ticket", args=[third.number])).content.decode()
+    assert 'class="badge-count"' not in html
+    assert not Notification.objects.filter(user=agent, read_at__isnull=True).exists()
+    # Another page of the same process counts afresh (the remembered count was this request's).
+    _assign(manager, ticket, manager)
+    _assign(manager, ticket, agent)
+    assert 'class="badge-count"' in client.get(reverse("desk:queue")).content.decode()
+
+
 def test_email_follows_the_preference_in_the_outbox(agent, manager, requester, desk_default_team):
     ticket = make_ticket(requester)
     _assign(manager, ticket, agent)

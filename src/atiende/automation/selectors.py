@@ -11,7 +11,7 @@ from atiende.accounts.models import Organization, Role, Team, TeamMembership, Us
 from atiende.accounts.selectors import people, team_ids_of
 from atiende.core.errors import NotFound
 from atiende.core.ids import parse_id
-from atiende.core.memo import ProcessMemo
+from atiende.core.memo import KeyedMemo, ProcessMemo
 from atiende.core.queries import one_or_none
 from atiende.tickets.models import Category, Kind, Ticket
 
@@ -212,8 +212,25 @@ def macro_kept(actor: User, macro_id: int) -> Macro:
 
 
 def macro_choices(actor: User) -> list[tuple[int, str]]:
-    """(id, name) of the macros the actor may apply, for the pickers (one query)."""
+    """(id, name) of the macros the actor may apply, for the pickers (one query, or none:
+    see `_macro_choices`)."""
+    if not _is_agent(actor):
+        return []
+    key = (actor.pk, tuple(sorted(team_ids_of(actor))))
+    return _macro_choices.get(key, lambda: _macro_choices_read(actor))
+
+
+def _macro_choices_read(actor: User) -> list[tuple[int, str]]:
     return list(macros_visible_to(actor).values_list("pk", "name")[:500])
+
+
+# What an agent may apply depends only on the agent and their teams (the key: a change of
+# teams is a new key at once) and on the macros, whose saves and deletes forget every entry
+# (automation/apps.py; other worker processes within `seconds`, as every ProcessMemo).
+_macro_choices: KeyedMemo[tuple[int, tuple[int, ...]], list[tuple[int, str]]] = KeyedMemo(
+    seconds=30.0
+)
+forget_macro_choices = _macro_choices.forget
 
 
 # --- tags -------------------------------------------------------------------------------------

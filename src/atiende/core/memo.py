@@ -15,8 +15,9 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+K = TypeVar("K")
 
-_memos: list[ProcessMemo] = []
+_memos: list[Any] = []  # ProcessMemo and KeyedMemo: forget_all() calls their forget()
 
 
 class ProcessMemo(Generic[T]):
@@ -39,6 +40,32 @@ class ProcessMemo(Generic[T]):
 
     def forget(self, **_signal_kwargs: Any) -> None:
         self._value = None
+
+
+class KeyedMemo(Generic[K, T]):
+    """A ProcessMemo per key (an agent's macros: keyed by the agent and their teams), each
+    entry held `seconds`; `forget()` clears every entry. At most `limit` entries: past that
+    the memo starts again empty (a few hundred agents fit many times over)."""
+
+    def __init__(self, *, seconds: float = 30.0, limit: int = 2000) -> None:
+        self.seconds = seconds
+        self.limit = limit
+        self._values: dict[K, tuple[float, T]] = {}
+        _memos.append(self)
+
+    def get(self, key: K, load: Callable[[], T]) -> T:
+        held = self._values.get(key)
+        if held is not None and time.monotonic() - held[0] < self.seconds:
+            return held[1]
+        loaded_at = time.monotonic()
+        value = load()
+        if len(self._values) >= self.limit:
+            self._values = {}
+        self._values[key] = (loaded_at, value)
+        return value
+
+    def forget(self, **_signal_kwargs: Any) -> None:
+        self._values = {}
 
 
 _other_forgets: list[Callable[[], None]] = []

@@ -8,9 +8,15 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
+        from django.core.signals import request_finished, request_started
+
         from atiende.accounts import profile_cards
 
         from . import rules  # noqa: F401 - registers the notification rules (core.events)
+        from .selectors import forget_unread
+
+        for signal in (request_started, request_finished):
+            signal.connect(forget_unread, dispatch_uid=f"forget-unread-{id(signal)}")
         from .cards import preferences_card
 
         profile_cards.register(

@@ -20,7 +20,7 @@ from atiende.tickets.events import (
 from atiende.tickets.models import Status, Ticket, TicketFollower, TicketParticipant
 from atiende.tickets.selectors import followers_seeing, who_sees
 
-from . import actions
+from . import actions, selectors
 
 
 def _ticket(ticket_id: int) -> Ticket | None:
@@ -233,6 +233,11 @@ def _participants_told(
         )  # fmt: skip
 
 
-@subscribe(TicketViewed, in_transaction=True)  # one UPDATE, at once
+@subscribe(TicketViewed, in_transaction=True)  # at once
 def viewed(event: TicketViewed) -> None:
-    actions.mark_ticket_read(user_id=event.user_id, ticket_id=event.ticket_id)
+    """One COUNT (the person's unread, and how many are about the ticket: the page's top bar
+    shows the rest without counting again), and an UPDATE only if some are about it."""
+    total, here = selectors.unread_on_ticket(event.user_id, event.ticket_id)
+    if here:
+        here = actions.mark_ticket_read(user_id=event.user_id, ticket_id=event.ticket_id)
+    selectors.remember_unread(event.user_id, max(0, total - here))

@@ -4,7 +4,7 @@ search, attachment download, export and API call."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
@@ -228,9 +228,26 @@ def resolution_label(code: str) -> str:
     return found.label() if found else code
 
 
-def ticket_get(actor: User, ticket_id: int | str) -> Ticket:
+# What the desk ticket page reads of the people in a ticket (names, address, role): not
+# their passwords, preferences and the rest of a user row, twice.
+PAGE_PERSON_FIELDS = ("id", "username", "first_name", "last_name", "email", "role", "is_active")
+
+
+def ticket_for_page(actor: User, number: str) -> Ticket:
+    """`ticket_get` for the desk ticket page: the requester's and assignee's rows narrowed to
+    PAGE_PERSON_FIELDS (any other field would be one more query: the query-count tests)."""
+    people = [f"{who}__{name}" for who in ("requester", "assignee") for name in PAGE_PERSON_FIELDS]
+    ticket_fields = [f.attname for f in Ticket._meta.concrete_fields]
+    return ticket_get(
+        actor, number, narrowed=(*ticket_fields, *people, "team", "category", "organization")
+    )
+
+
+def ticket_get(actor: User, ticket_id: int | str, *, narrowed: Sequence[str] = ()) -> Ticket:
     """One visible ticket by id or number; NotFound for missing and denied alike."""
     tickets = tickets_visible_to(actor).select_related(*LIST_RELATED)
+    if narrowed:
+        tickets = tickets.only(*narrowed)
     key = str(ticket_id).strip()
     if isinstance(ticket_id, int) or key.isdigit():
         pk = parse_id(ticket_id if isinstance(ticket_id, int) else key)
@@ -358,9 +375,10 @@ def ticket_page(
     )
 
 
-def timeline_for(actor: User, ticket: Ticket) -> QuerySet[TicketEvent]:
+def timeline_for(actor: User, ticket: Ticket, *, narrowed: bool = False) -> QuerySet[TicketEvent]:
     """The ticket's events the actor may read: requesters never get internal notes or
-    internal field changes."""
+    internal field changes. `narrowed`: the authors' rows narrowed to PAGE_PERSON_FIELDS (the
+    desk ticket page, which names them)."""
     attachments = Attachment.objects.order_by("id")
     if not actor.is_agent:
         # Belt and braces: even on a public event, an internal file stays hidden.
@@ -368,6 +386,9 @@ def timeline_for(actor: User, ticket: Ticket) -> QuerySet[TicketEvent]:
     events = ticket.events.select_related("actor").prefetch_related(
         Prefetch("attachments", queryset=attachments)
     )
+    if narrowed:
+        own = [f.attname for f in TicketEvent._meta.concrete_fields]
+        events = events.only(*own, *(f"actor__{name}" for name in PAGE_PERSON_FIELDS))
     if not actor.is_agent:
         events = events.filter(public=True)
     return events.order_by("created_at", "id")

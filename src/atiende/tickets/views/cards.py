@@ -14,7 +14,6 @@ from atiende.accounts.models import User
 from .. import selectors
 from ..models import Ticket
 from ..panels import Audience, Panel, Placement, register
-from ..selectors import TicketFilters
 
 OTHER_TICKETS_SHOWN = 5
 
@@ -24,7 +23,8 @@ def load_requester(actor: User, tickets: Sequence[Ticket]) -> dict[int, dict]:
     return {
         ticket.pk: {
             "other_tickets": list(
-                selectors.tickets_filtered(actor, TicketFilters(requester=ticket.requester_id))
+                selectors.tickets_visible_to(actor)
+                .filter(requester_id=ticket.requester_id)
                 .exclude(pk=ticket.pk)
                 .only("id", "number", "title", "status", "updated_at")
                 .order_by("-updated_at", "-id")[:OTHER_TICKETS_SHOWN]

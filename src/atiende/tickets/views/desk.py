@@ -323,7 +323,7 @@ def _render_ticket(
             initial={"to": target, "version": ticket.version},
         )
 
-    events = list(selectors.timeline_for(user, ticket))
+    events = list(selectors.timeline_for(user, ticket, narrowed=True))
     seen = live.last_event_id(events)
     composer_targets = _composer_targets(ticket, targets)
     codes = _resolution_codes(choices, targets)
@@ -410,7 +410,7 @@ def _conflict_response(request, number: str, exc: Conflict, unsaved=None):
 
 @agents_only
 def ticket_detail(request, number: str):
-    ticket = _ticket_or_404(request.user, number)
+    ticket = selectors.ticket_for_page(request.user, number)  # NotFound: the middleware's 404
     # Opening the ticket is acting on it: what its reader was told of it is read.
     events.publish(TicketViewed(ticket_id=ticket.pk, user_id=request.user.pk))
     return _render_ticket(request, ticket)
