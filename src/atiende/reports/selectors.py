@@ -55,7 +55,7 @@ from .metrics import (
     Metric,
     Unit,
 )
-from .models import TicketFact
+from .models import BUCKET_COLUMNS, TicketFact, bucket_of
 
 RESOLVED = (Status.RESOLVED, Status.CLOSED)
 
@@ -283,6 +283,57 @@ def _from_daily(
     return _rows_of(metric, found)
 
 
+# Duration reports over periods of at most this many days read the facts (exact nearest-rank
+# percentiles: at most a month of facts); longer ones the histograms (daily.histograms).
+EXACT_DURATION_DAYS = 31
+
+
+def _durations_from_daily(
+    actor: User,
+    base: QuerySet[TicketFact],
+    metric: Metric,
+    dimension: str,
+    period: Period,
+    filters: dict[str, Any],
+    now: datetime,
+) -> dict[Any, Row] | None:
+    """A long period's median and 90th percentile from the duration histograms (whole UTC
+    days) plus the bucketed durations of the ragged ends' facts and, for agents, of their
+    facts outside their teams; None when the facts answer (short periods, or a split or
+    filter the histograms do not hold)."""
+    if period.end - period.start <= timedelta(days=EXACT_DURATION_DAYS):
+        return None
+    plan = daily.plan(metric, dimension, filters)
+    days = daily.whole_days(period.start, period.end) if plan else None
+    if plan is None or days is None:
+        return None
+    found = daily.histograms(actor, metric, dimension, filters, days, *plan)
+
+    def add_facts(qs: QuerySet[TicketFact]) -> None:
+        values = (
+            qs.filter(**{f"{metric.value_field}__isnull": False})
+            .annotate(k=_dimension_expr(dimension, metric, now))
+            .values_list("k", metric.value_field)
+        )
+        for value_key, seconds in values:
+            buckets = found.setdefault(value_key, [0] * len(BUCKET_COLUMNS))
+            buckets[bucket_of(seconds)] += 1
+
+    ranges = daily.edges(period.start, period.end, days)
+    if ranges:
+        add_facts(_population(base, metric, dimension, period, ranges))
+    outside = daily.outside_teams(actor, _apply_filters(TicketFact.objects.all(), filters))
+    if outside is not None:
+        inner = Period(daily.instant(days[0]), daily.instant(days[1]))
+        add_facts(_population(outside, metric, dimension, inner))
+    rows: dict[Any, Row] = {}
+    for key, buckets in found.items():
+        rows[key] = Row(key=key, label="", value=daily.percentile(buckets, PERCENTILES[0]),
+                        count=sum(buckets),
+                        parts={"p90": daily.percentile(buckets, PERCENTILES[1])})  # fmt: skip
+    return rows
+
+
 def _measure(qs: QuerySet[TicketFact], metric: Metric) -> dict[Any, Row]:
     rows: dict[Any, Row] = {}
     if metric.unit == Unit.SECONDS:
@@ -381,7 +432,10 @@ def report(
 
     def run(period: Period, dimension: str) -> dict[Any, Row]:
         if use_daily:
-            rows = _from_daily(actor, base, chosen, dimension, period, filters, now)
+            if chosen.unit == Unit.SECONDS:
+                rows = _durations_from_daily(actor, base, chosen, dimension, period, filters, now)
+            else:
+                rows = _from_daily(actor, base, chosen, dimension, period, filters, now)
             if rows is not None:
                 return rows
         qs = _population(base, chosen, dimension, period).annotate(
