@@ -288,6 +288,10 @@ def _from_daily(
 EXACT_DURATION_DAYS = 31
 
 
+def _long(period: Period) -> bool:
+    return period.end - period.start > timedelta(days=EXACT_DURATION_DAYS)
+
+
 def _durations_from_daily(
     actor: User,
     base: QuerySet[TicketFact],
@@ -301,7 +305,7 @@ def _durations_from_daily(
     days) plus the bucketed durations of the ragged ends' facts and, for agents, of their
     facts outside their teams; None when the facts answer (short periods, or a split or
     filter the histograms do not hold)."""
-    if period.end - period.start <= timedelta(days=EXACT_DURATION_DAYS):
+    if not _long(period):
         return None
     plan = daily.plan(metric, dimension, filters)
     days = daily.whole_days(period.start, period.end) if plan else None
@@ -328,10 +332,15 @@ def _durations_from_daily(
         add_facts(_population(outside, metric, dimension, inner))
     rows: dict[Any, Row] = {}
     for key, buckets in found.items():
-        rows[key] = Row(key=key, label="", value=daily.percentile(buckets, PERCENTILES[0]),
-                        count=sum(buckets),
-                        parts={"p90": daily.percentile(buckets, PERCENTILES[1])})  # fmt: skip
+        rows[key] = _from_buckets(key, buckets)
     return rows
+
+
+def _from_buckets(key: Any, buckets: list[int]) -> Row:
+    row = Row(key=key, label="", value=daily.percentile(buckets, PERCENTILES[0]),
+              count=sum(buckets), parts={"p90": daily.percentile(buckets, PERCENTILES[1])})  # fmt: skip
+    row.buckets = buckets  # type: ignore[attr-defined]  # the total adds them (report.total_of)
+    return row
 
 
 def _measure(qs: QuerySet[TicketFact], metric: Metric) -> dict[Any, Row]:
@@ -457,10 +466,19 @@ def report(
             parts = {k: v for k, v in counts.items() if k != "n"}
             return Row(key="all", label="", value=_value_of(chosen, counts),
                        count=counts.get("n", 0), parts=parts)  # fmt: skip
+        if rows and all(hasattr(row, "buckets") for row in rows.values()):
+            # Histograms add up over a dimension that partitions the tickets (the only
+            # splits they answer): the total's buckets are the rows' sums, no second query.
+            summed = [
+                sum(counts) for counts in zip(*(r.buckets for r in rows.values()), strict=True)
+            ]  # type: ignore[attr-defined]
+            return _from_buckets("all", summed)
         found = run(period, "all").get("all")
         return found or Row(key="all", label="", value=_empty(chosen), count=0)
 
     read_once = use_daily and daily.plan(chosen, dimension, filters) is not None
+    if chosen.unit == Unit.SECONDS and not _long(period):
+        read_once = False  # the facts answer (exact), with the access rule
     with daily.outside_read_once(actor) if read_once else nullcontext():
         rows = run(period, dimension)
         total = total_of(rows, period)
