@@ -241,6 +241,8 @@ class DailyDuration(models.Model):
         locals()[_column] = models.IntegerField(default=0)
     del _column
 
+    objects: models.Manager[DailyDuration] = models.Manager()
+
     class Meta:
         verbose_name = _("daily duration histogram")
         verbose_name_plural = _("daily duration histograms")

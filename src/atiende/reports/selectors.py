@@ -77,6 +77,8 @@ class Row:
     count: int
     parts: dict[str, Any] = field(default_factory=dict)
     previous: float | None = None
+    # A duration row read from the histograms: its bucket counts (the total adds them).
+    buckets: list[int] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -337,10 +339,9 @@ def _durations_from_daily(
 
 
 def _from_buckets(key: Any, buckets: list[int]) -> Row:
-    row = Row(key=key, label="", value=daily.percentile(buckets, PERCENTILES[0]),
-              count=sum(buckets), parts={"p90": daily.percentile(buckets, PERCENTILES[1])})  # fmt: skip
-    row.buckets = buckets  # type: ignore[attr-defined]  # the total adds them (report.total_of)
-    return row
+    return Row(key=key, label="", value=daily.percentile(buckets, PERCENTILES[0]),
+               count=sum(buckets), parts={"p90": daily.percentile(buckets, PERCENTILES[1])},
+               buckets=buckets)  # fmt: skip
 
 
 def _measure(qs: QuerySet[TicketFact], metric: Metric) -> dict[Any, Row]:
@@ -466,12 +467,11 @@ def report(
             parts = {k: v for k, v in counts.items() if k != "n"}
             return Row(key="all", label="", value=_value_of(chosen, counts),
                        count=counts.get("n", 0), parts=parts)  # fmt: skip
-        if rows and all(hasattr(row, "buckets") for row in rows.values()):
+        histograms = [row.buckets for row in rows.values() if row.buckets is not None]
+        if rows and len(histograms) == len(rows):
             # Histograms add up over a dimension that partitions the tickets (the only
             # splits they answer): the total's buckets are the rows' sums, no second query.
-            summed = [
-                sum(counts) for counts in zip(*(r.buckets for r in rows.values()), strict=True)
-            ]  # type: ignore[attr-defined]
+            summed = [sum(counts) for counts in zip(*histograms, strict=True)]
             return _from_buckets("all", summed)
         found = run(period, "all").get("all")
         return found or Row(key="all", label="", value=_empty(chosen), count=0)
