@@ -6,7 +6,9 @@ One report = one metric x one dimension x one period (+ filters), and the same r
 the previous period of the same length, for comparison. Each is one or two aggregate
 queries over the fact table's date indexes; percentiles are exact (nearest rank) and
 computed by the database on both engines with window functions (ROW_NUMBER and COUNT over a
-partition per dimension value; the rows at ranks ceil(0.5·n) and ceil(0.9·n) are read)."""
+partition per dimension value; the rows at ranks ceil(0.5·n) and ceil(0.9·n) are read) for
+periods up to EXACT_DURATION_DAYS, and estimated from the daily duration histograms for longer
+ones (within the exact value's bucket: docs/metrics.md, "Duration histograms")."""
 
 from __future__ import annotations
 
