@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from atiende.reports import aggregates, facts, selectors
 from atiende.reports.models import TicketFact
@@ -140,3 +142,38 @@ def test_reconciliation_repairs_drift_and_is_idempotent(data, manager):
     # job's other half, the days' rebuild from the facts, repairs them.
     assert aggregates.rebuild(date(2026, 1, 1), date(2026, 12, 31)) > 0
     assert run(manager, "created").total.value == 5
+
+
+YEAR = Period(at(1, 0, month=4).replace(year=2025), at(1, 0, month=4))
+
+
+@pytest.mark.parametrize(
+    "metric", ["first_response_wall", "first_response_business", "resolution_wall",
+               "resolution_business"],
+)  # fmt: skip
+def test_a_long_period_reads_the_duration_histograms(data, manager, metric):
+    """Over more than EXACT_DURATION_DAYS the median and 90th percentile come from the
+    histograms (docs/metrics.md, "Duration histograms"): the same counts as the facts, each
+    figure in the bucket of the exact one (so within the documented error), and no fact
+    read for the whole days."""
+    from atiende.reports.models import BUCKET_EDGES, bucket_of
+
+    exact = selectors.report(manager, metric=metric, dimension="team", period=YEAR,
+                             now=NOW, use_daily=False)  # fmt: skip
+    with CaptureQueriesContext(connection) as queries:
+        approx = selectors.report(manager, metric=metric, dimension="team", period=YEAR, now=NOW)
+    # Whole UTC days, a manager: no ragged end, no ticket outside their teams.
+    assert not [q for q in queries if "reports_ticketfact" in q["sql"]]
+    assert [(r.key, r.count) for r in approx.rows] == [(r.key, r.count) for r in exact.rows]
+    assert approx.total.count == exact.total.count > 0
+    for got, want in zip([*approx.rows, approx.total], [*exact.rows, exact.total], strict=True):
+        for a, b in ((got.value, want.value), (got.parts["p90"], want.parts["p90"])):
+            assert bucket_of(a) == bucket_of(b)
+            k = bucket_of(b)
+            assert BUCKET_EDGES[k] <= a < BUCKET_EDGES[k + 1]
+    # First response (wall) over the year: 1,800, 1,800 and 3,600 s; exact median 1,800 s
+    # (rank 2 of 3). Both 1,800 s fall in the bucket [1,705, 2,132) s, so rank 2 is the
+    # second of its 2 counts, at (2 - 0 - ½) / 2 = ¾ of it geometrically:
+    # 1,705 · (2,132 / 1,705)^¾ = 2,016 s (+12 %, within the +25 % / -20 % bound).
+    if metric == "first_response_wall":
+        assert (exact.total.value, approx.total.value) == (1800, 2016)

@@ -7,6 +7,7 @@ Used by selectors.report and the dashboard; docs/metrics.md, "Daily aggregates".
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
@@ -20,7 +21,7 @@ from atiende.core.queries import literal_in
 from atiende.tickets.models import OPEN_STATUSES, Ticket
 
 from .metrics import Metric
-from .models import DailyFact, TicketFact
+from .models import BUCKET_COLUMNS, BUCKET_EDGES, DURATIONS, DailyDuration, DailyFact, TicketFact
 
 # Metric -> {name in selectors._counted: DailyFact column(s) summed}.
 COUNTS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -55,7 +56,7 @@ def plan(metric: Metric, dimension: str, filters: dict[str, Any]) -> tuple[str, 
     """(stored dimension, filtered key or None) when the aggregates can answer this report,
     else None. Team filters always can; one other filter when the split is all, team, or
     that same dimension."""
-    if metric.name not in COUNTS or dimension not in SPLITS:
+    if (metric.name not in COUNTS and metric.name not in DURATIONS) or dimension not in SPLITS:
         return None
     others = [name for name in filters if name != "team"]
     if not others:
@@ -134,6 +135,66 @@ def counted(
             continue
         out[_key(dimension, value)] = {k: v or 0 for k, v in counts.items()}
     return out
+
+
+def histograms(
+    actor: User,
+    metric: Metric,
+    dimension: str,
+    filters: dict[str, Any],
+    days: tuple[date, date],
+    stored: str,
+    key: str | None,
+) -> dict[Any, list[int]]:
+    """key -> the duration metric's bucket counts (BUCKET_COLUMNS' order) over the whole UTC
+    days [first, last), from the histogram rows of the teams `actor` counts."""
+    _stored, group = SPLITS[dimension]
+    qs: Any = DailyDuration.objects.filter(
+        metric=DURATIONS[metric.name][0], dimension=stored, day__gte=days[0], day__lt=days[1]
+    )
+    if key is not None:
+        qs = qs.filter(key=key)
+    if filters.get("team") not in (None, ""):
+        qs = qs.filter(team_id=int(filters["team"]))
+    qs = scoped(actor, qs)
+    sums = {name: Sum(name) for name in BUCKET_COLUMNS}
+    if group is None:
+        found = qs.aggregate(**sums)
+        rows = [("all", found)]
+    else:
+        rows = [(r.pop("g"), r) for r in qs.values(g=group_expr(group)).annotate(**sums).order_by()]
+    out: dict[Any, list[int]] = {}
+    for value, counts in rows:
+        buckets = [counts[name] or 0 for name in BUCKET_COLUMNS]
+        if any(buckets):
+            out[_key(dimension, value)] = buckets
+    return out
+
+
+def percentile(buckets: list[int], p: float) -> int | None:
+    """The p-quantile (nearest rank: rank ceil(p·n), as over the facts) estimated from
+    bucket counts: the bucket holding that rank, and within it the rank's place among the
+    bucket's counts spread evenly, (rank - counts below - ½) / count, interpolated
+    geometrically between the bucket's edges (linearly in the first bucket, [0, 60 s); the
+    last, open-ended bucket answers its lower edge). The answer is in the same bucket as the
+    true value: docs/metrics.md, "Duration histograms", gives the error."""
+    n = sum(buckets)
+    if not n:
+        return None
+    rank = max(1, math.ceil(n * p))
+    below = 0
+    for k, count in enumerate(buckets):
+        if below + count >= rank:
+            place = (rank - below - 0.5) / count
+            low = BUCKET_EDGES[k]
+            if k + 1 >= len(BUCKET_EDGES):
+                return low
+            high = BUCKET_EDGES[k + 1]
+            if k == 0:
+                return math.floor(low + place * (high - low))
+            return math.floor(low * (high / low) ** place)
+        below += count
+    return None  # pragma: no cover - the ranks are within n
 
 
 def counts_all(actor: User) -> bool:

@@ -200,3 +200,65 @@ class SavedReport(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# -- duration histograms (docs/metrics.md, "Duration histograms") ------------------------------
+
+# Bucket k's lower edge in seconds: 0, then 60 · 1.25^(k-1) for k ≥ 1; the last bucket is
+# open-ended (from about 1.9 years). A value's bucket is the last edge it reaches.
+BUCKET_RATIO = 1.25
+BUCKETS = 64
+BUCKET_EDGES: tuple[int, ...] = (
+    0,
+    *(round(60 * BUCKET_RATIO ** (k - 1)) for k in range(1, BUCKETS)),
+)
+BUCKET_COLUMNS = tuple(f"b{k:02d}" for k in range(BUCKETS))
+# Duration metric -> its code in the rows, the fact column measured, and the day it counts on.
+DURATIONS: dict[str, tuple[str, str, str]] = {
+    "first_response_wall": ("frw", "first_response_wall", "created_at"),
+    "first_response_business": ("frb", "first_response_business", "created_at"),
+    "resolution_wall": ("rsw", "resolution_wall", "resolved_at"),
+    "resolution_business": ("rsb", "resolution_business", "resolved_at"),
+}
+# The stored dimensions (DAILY_DIMENSIONS without "hour": a period's ragged ends are read
+# from the facts, under a day each).
+DURATION_DIMENSIONS = ("kind", "agent", "category", "organization", "channel", "priority")
+
+
+class DailyDuration(models.Model):
+    """How many durations fell in each bucket (b00…b63, BUCKET_EDGES), per UTC day, team, one
+    dimension value and duration metric: what a long report's median and 90th percentile
+    are read from (docs/metrics.md, "Duration histograms"). Kept like DailyFact: deltas in
+    the fact's own transaction (aggregates.py), rebuilt from the facts by the
+    reconciliation job. `team_id` 0 is "no team"; `key` "" is "none"."""
+
+    metric = models.CharField(max_length=4)
+    dimension = models.CharField(max_length=16)
+    day = models.DateField()
+    team_id = models.BigIntegerField()
+    key = models.CharField(max_length=32)
+    for _column in BUCKET_COLUMNS:
+        locals()[_column] = models.IntegerField(default=0)
+    del _column
+
+    objects: models.Manager[DailyDuration] = models.Manager()
+
+    class Meta:
+        verbose_name = _("daily duration histogram")
+        verbose_name_plural = _("daily duration histograms")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "dimension", "day", "team_id", "key"],
+                name="daily_duration_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.day} {self.team_id} {self.dimension}={self.key}"
+
+
+def bucket_of(seconds: int | float) -> int:
+    """The bucket of a duration (bisect over BUCKET_EDGES)."""
+    import bisect
+
+    return max(0, bisect.bisect_right(BUCKET_EDGES, seconds) - 1)

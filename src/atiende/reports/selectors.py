@@ -6,7 +6,9 @@ One report = one metric x one dimension x one period (+ filters), and the same r
 the previous period of the same length, for comparison. Each is one or two aggregate
 queries over the fact table's date indexes; percentiles are exact (nearest rank) and
 computed by the database on both engines with window functions (ROW_NUMBER and COUNT over a
-partition per dimension value; the rows at ranks ceil(0.5·n) and ceil(0.9·n) are read)."""
+partition per dimension value; the rows at ranks ceil(0.5·n) and ceil(0.9·n) are read) for
+periods up to EXACT_DURATION_DAYS, and estimated from the daily duration histograms for longer
+ones (within the exact value's bucket: docs/metrics.md, "Duration histograms")."""
 
 from __future__ import annotations
 
@@ -55,7 +57,7 @@ from .metrics import (
     Metric,
     Unit,
 )
-from .models import TicketFact
+from .models import BUCKET_COLUMNS, TicketFact, bucket_of
 
 RESOLVED = (Status.RESOLVED, Status.CLOSED)
 
@@ -77,6 +79,8 @@ class Row:
     count: int
     parts: dict[str, Any] = field(default_factory=dict)
     previous: float | None = None
+    # A duration row read from the histograms: its bucket counts (the total adds them).
+    buckets: list[int] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -283,6 +287,65 @@ def _from_daily(
     return _rows_of(metric, found)
 
 
+# Duration reports over periods of at most this many days read the facts (exact nearest-rank
+# percentiles: at most a month of facts); longer ones the histograms (daily.histograms).
+EXACT_DURATION_DAYS = 31
+
+
+def _long(period: Period) -> bool:
+    return period.end - period.start > timedelta(days=EXACT_DURATION_DAYS)
+
+
+def _durations_from_daily(
+    actor: User,
+    base: QuerySet[TicketFact],
+    metric: Metric,
+    dimension: str,
+    period: Period,
+    filters: dict[str, Any],
+    now: datetime,
+) -> dict[Any, Row] | None:
+    """A long period's median and 90th percentile from the duration histograms (whole UTC
+    days) plus the bucketed durations of the ragged ends' facts and, for agents, of their
+    facts outside their teams; None when the facts answer (short periods, or a split or
+    filter the histograms do not hold)."""
+    if not _long(period):
+        return None
+    plan = daily.plan(metric, dimension, filters)
+    days = daily.whole_days(period.start, period.end) if plan else None
+    if plan is None or days is None:
+        return None
+    found = daily.histograms(actor, metric, dimension, filters, days, *plan)
+
+    def add_facts(qs: QuerySet[TicketFact]) -> None:
+        values = (
+            qs.filter(**{f"{metric.value_field}__isnull": False})
+            .annotate(k=_dimension_expr(dimension, metric, now))
+            .values_list("k", metric.value_field)
+        )
+        for value_key, seconds in values:
+            buckets = found.setdefault(value_key, [0] * len(BUCKET_COLUMNS))
+            buckets[bucket_of(seconds)] += 1
+
+    ranges = daily.edges(period.start, period.end, days)
+    if ranges:
+        add_facts(_population(base, metric, dimension, period, ranges))
+    outside = daily.outside_teams(actor, _apply_filters(TicketFact.objects.all(), filters))
+    if outside is not None:
+        inner = Period(daily.instant(days[0]), daily.instant(days[1]))
+        add_facts(_population(outside, metric, dimension, inner))
+    rows: dict[Any, Row] = {}
+    for key, buckets in found.items():
+        rows[key] = _from_buckets(key, buckets)
+    return rows
+
+
+def _from_buckets(key: Any, buckets: list[int]) -> Row:
+    return Row(key=key, label="", value=daily.percentile(buckets, PERCENTILES[0]),
+               count=sum(buckets), parts={"p90": daily.percentile(buckets, PERCENTILES[1])},
+               buckets=buckets)  # fmt: skip
+
+
 def _measure(qs: QuerySet[TicketFact], metric: Metric) -> dict[Any, Row]:
     rows: dict[Any, Row] = {}
     if metric.unit == Unit.SECONDS:
@@ -381,7 +444,10 @@ def report(
 
     def run(period: Period, dimension: str) -> dict[Any, Row]:
         if use_daily:
-            rows = _from_daily(actor, base, chosen, dimension, period, filters, now)
+            if chosen.unit == Unit.SECONDS:
+                rows = _durations_from_daily(actor, base, chosen, dimension, period, filters, now)
+            else:
+                rows = _from_daily(actor, base, chosen, dimension, period, filters, now)
             if rows is not None:
                 return rows
         qs = _population(base, chosen, dimension, period).annotate(
@@ -403,10 +469,18 @@ def report(
             parts = {k: v for k, v in counts.items() if k != "n"}
             return Row(key="all", label="", value=_value_of(chosen, counts),
                        count=counts.get("n", 0), parts=parts)  # fmt: skip
+        histograms = [row.buckets for row in rows.values() if row.buckets is not None]
+        if rows and len(histograms) == len(rows):
+            # Histograms add up over a dimension that partitions the tickets (the only
+            # splits they answer): the total's buckets are the rows' sums, no second query.
+            summed = [sum(counts) for counts in zip(*histograms, strict=True)]
+            return _from_buckets("all", summed)
         found = run(period, "all").get("all")
         return found or Row(key="all", label="", value=_empty(chosen), count=0)
 
     read_once = use_daily and daily.plan(chosen, dimension, filters) is not None
+    if chosen.unit == Unit.SECONDS and not _long(period):
+        read_once = False  # the facts answer (exact), with the access rule
     with daily.outside_read_once(actor) if read_once else nullcontext():
         rows = run(period, dimension)
         total = total_of(rows, period)
