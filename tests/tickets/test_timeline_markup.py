@@ -101,6 +101,9 @@ def test_the_entries_are_the_templates_markup(rich, agent, requester, who, split
         after = _current(viewer, rich, events, split_allowed=split_allowed)
     assert _normalise(after) == _normalise(before)
     assert after.count('id="event-') == len(events) >= (14 if who == "agent" else 7)
+    # Both sides read the catalogue: the verbs must be in it (they once fell out of it).
+    assert ("abrió el ticket" if language == "es" else "opened the ticket") in after
+    assert ("respondió" if language == "es" else "replied") in after
 
 
 def test_what_people_typed_is_escaped(rich, agent):

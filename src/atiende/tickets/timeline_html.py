@@ -109,13 +109,17 @@ class _Writer:
         merged = event.field == "merged_from"
         if merged:
             number = escape_text(event.new_value)
-            said = f"<span>{_('opened %(number)s, merged into this ticket') % {'number': number}}</span>"
+            opened = _("opened %(number)s, merged into this ticket") % {"number": number}
+            said = f"<span>{opened}</span>"
         elif event.type == "created":
-            said = f"<span>{escape_text(_('opened the ticket'))}</span>"
+            opened = escape_text(_("opened the ticket"))
+            said = f"<span>{opened}</span>"
         elif event.type == "note":
-            said = f'<span class="tag-internal">{escape_text(_("Internal note"))}</span>'
+            internal_note = escape_text(_("Internal note"))
+            said = f'<span class="tag-internal">{internal_note}</span>'
         else:
-            said = f"<span>{escape_text(_('replied'))}</span>"
+            replied = escape_text(_("replied"))
+            said = f"<span>{replied}</span>"
         body = ""
         if merged or event.type != "created":
             if event.body:
@@ -135,11 +139,12 @@ class _Writer:
         split = ""
         if self.split_allowed and event.type != "created" and self.ticket is not None:
             confirm = escape_text(_("Open a new ticket from this reply?"))
+            label = escape_text(_("Split into a new ticket"))
             action = self.url("desk:ticket_split", self.ticket.number, event.pk)
             split = (
                 f'\n      <form method="post" action="{action}" class="inline-form split-form" '
                 f'data-confirm="{confirm}">\n        {self.csrf_input()}<button type="submit" '
-                f'class="link">{escape_text(_("Split into a new ticket"))}</button>\n      </form>'
+                f'class="link">{label}</button>\n      </form>'
             )
         note = "" if event.public else " note"
         return (
@@ -156,9 +161,10 @@ class _Writer:
             for f in event.attachments.all()
         )
         internal = "" if event.public else f'<span class="tag-internal">{self.internal}</span>'
+        attached = escape_text(_("attached"))
         return (
             f'\n  <li class="change" id="event-{event.pk}">\n'
-            f"    <strong>{self.name(event)}</strong> {escape_text(_('attached'))}\n"
+            f"    <strong>{self.name(event)}</strong> {attached}\n"
             f"    {files}\n    {internal}\n    · {self.time(event)}\n  </li>"
         )
 
@@ -166,15 +172,11 @@ class _Writer:
         from .templatetags.tickets_tags import link_text
 
         if event.new_value:
-            what = (
-                f"{escape_text(_('linked this ticket'))}: "
-                f"<ins>{escape_text(link_text(event.field, event.new_value))}</ins>"
-            )
+            linked = escape_text(_("linked this ticket"))
+            what = f"{linked}: <ins>{escape_text(link_text(event.field, event.new_value))}</ins>"
         else:
-            what = (
-                f"{escape_text(_('removed the link'))}: "
-                f"<del>{escape_text(link_text(event.field, event.old_value))}</del>"
-            )
+            removed = escape_text(_("removed the link"))
+            what = f"{removed}: <del>{escape_text(link_text(event.field, event.old_value))}</del>"
         return (
             f'\n  <li class="change" id="event-{event.pk}">\n'
             f"    <strong>{self.name(event)}</strong>\n    {what}\n"
@@ -189,10 +191,11 @@ class _Writer:
         note = ""
         if event.body:
             note = f'\n    <div class="change-note">{render_markdown(event.body)}</div>'
+        changed = _("changed %(field)s") % {"field": field}
         return (
             f'\n  <li class="change" id="event-{event.pk}">\n'
             f"    <strong>{self.name(event)}</strong>\n"
-            f"    {_('changed %(field)s') % {'field': field}}:\n"
+            f"    {changed}:\n"
             f"    <del>{old}</del> → <ins>{new}</ins>\n"
             f"    · {self.time(event)}{note}\n  </li>"
         )

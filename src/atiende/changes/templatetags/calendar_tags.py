@@ -54,7 +54,7 @@ def cal_entry(entry, pattern: str, day=None, until: bool = False) -> SafeString:
     mark: SafeString = mark_safe("")
     if entry.has_conflict:
         classes += " has-conflict"
-        title += f" · {_('conflict')}"
+        title += " · " + _("conflict")
         mark = format_html(
             '<span class="cal-conflict-mark" aria-hidden="true">⚠</span>'
             '<span class="visually-hidden">{} </span>',
