@@ -186,7 +186,7 @@ TIME_RULES = {
 }  # fmt: skip
 
 
-def time_rule(kind: str, due: int, write: bool) -> None:
+def time_rule(kind: str, due: int, write: bool, statements: bool = False) -> None:
     """One time rule's sweep over the whole database, about `due` tickets due."""
     from datetime import UTC, datetime
 
@@ -273,10 +273,31 @@ def time_rule(kind: str, due: int, write: bool) -> None:
     finding = time.perf_counter() - start
     due_now = not_done(automation_actions._candidates(rule, now)).count()
     tickets = Ticket.objects.count()
+    spent: dict[str, list[float]] = {}
+
+    def timed_statement(execute, sql, params, many, context):
+        t0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            shape = " ".join(sql.split())[:90]
+            spent.setdefault(shape, []).append(time.perf_counter() - t0)
+
     start = time.perf_counter()
-    result = automation_actions.sweep_time_rules(now=now)
+    if statements:
+        with connection.execute_wrapper(timed_statement):
+            result = automation_actions.sweep_time_rules(now=now)
+    else:
+        result = automation_actions.sweep_time_rules(now=now)
     elapsed = time.perf_counter() - start
     load = os.getloadavg()
+    if statements:  # where the database time went, by statement shape
+        total_db = sum(sum(v) for v in spent.values())
+        print(
+            f"statements: {sum(len(v) for v in spent.values())}, {total_db:.1f} s in the database"
+        )
+        for shape, times in sorted(spent.items(), key=lambda kv: -sum(kv[1]))[:15]:
+            print(f"  {sum(times):6.2f} s {len(times):5d}x  {shape}")
     print(plan)
     line = (
         f"| {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} | {connection.vendor} | "
@@ -298,10 +319,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=31)
     parser.add_argument("--tickets", type=int, default=2000)
     parser.add_argument("--write", action="store_true")
+    parser.add_argument(
+        "--statements", action="store_true", help="time rule: database time per statement"
+    )
     args = parser.parse_args()
     setup()
     if args.time_rule:
-        time_rule(args.time_rule, args.due, args.write)
+        time_rule(args.time_rule, args.due, args.write, args.statements)
         return
     from django.db import connection
 

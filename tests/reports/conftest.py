@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
+from atiende.reports.actions import facts_catch_up
 from atiende.sla.models import BusinessCalendar, SlaPolicy, SlaTarget
 
 
@@ -19,13 +20,15 @@ def at(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
 
 @pytest.fixture
 def committed(django_capture_on_commit_callbacks):
+    """Run the block at `when` with its after-commit handlers, then what the periodic job
+    does next: recompute the facts of the tickets the block queued."""
+
     @contextmanager
     def run(when: datetime):
-        with (
-            time_machine.travel(when, tick=False),
-            django_capture_on_commit_callbacks(execute=True),
-        ):
-            yield
+        with time_machine.travel(when, tick=False):
+            with django_capture_on_commit_callbacks(execute=True):
+                yield
+            facts_catch_up()
 
     return run
 

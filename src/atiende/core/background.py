@@ -52,6 +52,11 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     # so every run of a day gives the same answer; running a few times a day only makes a
     # new day's trends appear sooner after midnight.
     PeriodicJob("atiende.improvement.trends", timedelta(hours=6), setting="TREND_SCAN_SECONDS"),
+    # Recompute the report facts of the tickets changed since the last run (reports/tasks.py):
+    # what keeps dashboards current when nobody reads them (a reader catches up first).
+    PeriodicJob(
+        "atiende.reports.catch_up", timedelta(seconds=10), setting="REPORTS_CATCH_UP_SECONDS"
+    ),
     # Keep the report facts equal to the raw rows: lately breached SLA clocks, and the next
     # slice of tickets (reports/tasks.py).
     PeriodicJob(

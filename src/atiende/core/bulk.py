@@ -225,14 +225,20 @@ def insert_instance(
 
 
 def insert_spread(
-    model: type[models.Model], common: dict[str, Any], spread: str, values: Sequence[Any]
+    model: type[models.Model],
+    common: dict[str, Any],
+    spread: str,
+    values: Sequence[Any],
+    *,
+    unless_conflict: bool = False,
 ) -> int:
     """Rows that differ in one column only (one notification to many people): one
     `INSERT … SELECT` whose varying column comes from a single array parameter (`unnest` on
     PostgreSQL, `json_each` on SQLite), so a fan-out of N rows sends len(common) + 1 values
     instead of N times the columns, each prepared once. `common` maps attribute names to the value
     every row shares; `spread` names the varying column. Columns come from the model, as in
-    `insert`."""
+    `insert`. With `unless_conflict`, rows that would break a unique constraint are skipped
+    (ON CONFLICT DO NOTHING, on both databases): queueing an id already queued."""
     if not values:
         return 0
     db = connections[DEFAULT_DB_ALIAS]
@@ -256,6 +262,10 @@ def insert_spread(
     sql = (
         f"INSERT INTO {table} ({columns}) SELECT {', '.join(selected)}, spread.value FROM {source}"  # noqa: S608
     )
+    if unless_conflict:
+        # SQLite needs a WHERE to tell the upsert clause from a join's ON (its documented
+        # parsing ambiguity of INSERT … SELECT … ON CONFLICT).
+        sql += " WHERE true ON CONFLICT DO NOTHING"
     with db.cursor() as cursor:
         cursor.execute(sql, params)
     return len(values)

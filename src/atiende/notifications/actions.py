@@ -139,6 +139,48 @@ def tell(
     return count
 
 
+def tell_many(
+    *,
+    verb: str,
+    told: Sequence[tuple[int | None, Iterable[int], int | None, dict[str, Any]]],
+) -> int:
+    """`tell` of many tickets at once (ticket id, user ids, actor id, params): the people's
+    choices read once for all of them and one INSERT of every in-app notification; e-mail
+    as `tell` sends it, one NotificationsMailed per ticket. Answers how many were told in the
+    app."""
+    from .events import NotificationsMailed
+    from .preferences import MAILED_ELSEWHERE, VERB_EVENT, wanted_by_channel
+
+    if verb not in MESSAGES:
+        raise ValueError(f"unknown notification {verb!r}")
+    wanted = [
+        (ticket_id, {pk for pk in ids if pk is not None and pk != actor_id}, params)
+        for ticket_id, ids, actor_id, params in told
+    ]
+    everyone = set().union(*(ids for _t, ids, _p in wanted)) if wanted else set()
+    if not everyone:
+        return 0
+    chosen = wanted_by_channel(everyone, VERB_EVENT[verb])
+    now = clock.now()
+    rows = [
+        (pk, ticket_id, verb, params, now, None)
+        for ticket_id, ids, params in wanted
+        for pk in sorted(ids & chosen[Channel.APP])
+    ]
+    count = notify_many(rows) if rows else 0
+    if verb not in MAILED_ELSEWHERE:
+        for ticket_id, ids, params in wanted:
+            mail = ids & chosen[Channel.EMAIL]
+            if mail:
+                events.publish(
+                    NotificationsMailed(
+                        verb=verb, ticket_id=ticket_id, params=params,
+                        user_ids=tuple(sorted(mail)),
+                    )
+                )  # fmt: skip
+    return count
+
+
 def mark_ticket_read(
     *, user_id: int | Sequence[int], ticket_id: int, verbs: Sequence[str] = ()
 ) -> int:

@@ -17,8 +17,8 @@ from atiende.tickets.events import (
     TicketUpdated,
     TicketViewed,
 )
-from atiende.tickets.models import Status, Ticket, TicketFollower, TicketParticipant
-from atiende.tickets.selectors import followers_seeing, who_sees
+from atiende.tickets.models import Status, Ticket, TicketParticipant
+from atiende.tickets.selectors import followers_seeing, followers_who_see_many, who_sees
 
 from . import actions, selectors
 
@@ -36,6 +36,12 @@ def _name(user_id: int | None) -> str:
         return ""
     user = User.objects.filter(pk=user_id).only("first_name", "last_name", "username").first()
     return user.display_name if user else ""
+
+
+def _names(user_ids: set[int | None]) -> dict[int, str]:
+    """`_name` of several people: one query."""
+    people = User.objects.filter(pk__in=[pk for pk in user_ids if pk is not None])
+    return {u.pk: u.display_name for u in people.only("first_name", "last_name", "username")}
 
 
 def _actor_name(ticket: Ticket, actor_id: int | None) -> str:
@@ -135,32 +141,47 @@ def status_changed(event: TicketStatusChanged) -> None:
 
 @batch_form(status_changed)
 def status_changed_many(events: list[TicketStatusChanged]) -> None:
-    """`status_changed` for a batch (a time rule closing tickets): one query finds the
-    tickets someone would be told of (followed, a change, reopened or resolved); only those
-    go through `status_changed`, the others tell nobody."""
+    """`status_changed` for a batch (a time rule closing tickets). Moves that tell someone
+    besides followers (a change's owner, a reopen, a resolution) go one by one through
+    `status_changed`; the others tell only the followers who see the ticket, found for the
+    whole batch in one query and told in one INSERT (`tell_many`)."""
     moves = [e for e in events if not e.by_reply]
     if not moves:
         return
     ids = [e.ticket_id for e in moves]
-    followed = set(
-        TicketFollower.objects.filter(ticket_id__in=ids).values_list("ticket_id", flat=True)
-    )
-    plain = {
-        e.ticket_id
-        for e in moves
-        if e.ticket_id not in followed
-        and e.new != Status.RESOLVED
-        and not workflow.is_reopen(e.old, e.new)
-    }
-    if plain:  # a change tells its owner of any move: those go one by one too
-        plain -= set(
-            Ticket.objects.filter(
-                pk__in=list(plain), kind__in=list(workflow.OWN_LIFECYCLE_KINDS)
-            ).values_list("pk", flat=True)
-        )
+    own_lifecycle = set(
+        Ticket.objects.filter(pk__in=ids, kind__in=list(workflow.OWN_LIFECYCLE_KINDS))
+        .values_list("pk", flat=True)
+    )  # fmt: skip
+    plain = []
     for event in moves:
-        if event.ticket_id not in plain:
+        special = (
+            event.ticket_id in own_lifecycle
+            or event.new == Status.RESOLVED
+            or workflow.is_reopen(event.old, event.new)
+        )
+        if special:
             status_changed(event)
+        else:
+            plain.append(event)
+    if not plain:
+        return
+    seeing = followers_who_see_many([e.ticket_id for e in plain])
+    if not seeing:
+        return
+    told = [e for e in plain if e.ticket_id in seeing]
+    numbers = dict(
+        Ticket.objects.filter(pk__in=[e.ticket_id for e in told]).values_list("pk", "number")
+    )
+    names = _names({e.actor_id for e in told})
+    actions.tell_many(
+        verb="ticket_activity",
+        told=[
+            (e.ticket_id, seeing[e.ticket_id], e.actor_id,
+             {"number": numbers.get(e.ticket_id, ""), "actor": names.get(e.actor_id, "")})
+            for e in told
+        ],
+    )  # fmt: skip
 
 
 @subscribe(TicketCommented, in_transaction=True)

@@ -18,6 +18,7 @@ from atiende.core.dates import check_range
 from atiende.core.errors import NotFound
 
 from . import selectors
+from .actions import READ_CATCH_UP, facts_catch_up
 from .metrics import DIMENSIONS, FILTERS, METRICS
 
 router = Router(tags=["reports"])
@@ -135,6 +136,7 @@ def _row(row: selectors.Row) -> dict[str, Any]:
 )
 def report(request, query: Query[ReportQuery]):
     actor = _actor(request)
+    facts_catch_up(limit=READ_CATCH_UP)
     end = (query.end or clock.now()) + timedelta(microseconds=1)
     start = query.start or end - timedelta(days=30)
     check_range(start, end, max_days=MAX_DAYS)

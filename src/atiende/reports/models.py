@@ -2,8 +2,9 @@
 
 Every metric of docs/metrics.md is an aggregate over these rows (and, for services and CIs,
 their join to cmdb.TicketItem). A row holds the ticket's current dimensions and what was
-measured about its history; it is kept current inside the ticket's own transactions
-(subscribers.py) and checked against the raw rows by the reconciliation job (tasks.py)."""
+measured about its history; the ticket's own transactions queue it for recomputation
+(PendingFact), the catch-up recomputes it from the raw rows, and the reconciliation job
+(tasks.py) checks every row against them in slices."""
 
 from __future__ import annotations
 
@@ -138,6 +139,29 @@ class DailyFact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.team_id} {self.dimension}={self.key}"
+
+
+class PendingFact(models.Model):
+    """A ticket whose fact waits to be recomputed (docs/metrics.md, "How the facts are kept").
+
+    Written inside the transaction of the ticket's change (subscribers.py: one INSERT … ON
+    CONFLICT DO NOTHING, committed or rolled back with the change), consumed by
+    `actions.facts_catch_up`, which deletes the row, recomputes the fact from the raw rows
+    and writes it with its aggregates' delta in one transaction: a crash anywhere leaves the
+    row queued, and a fact is never counted twice. No foreign key: a deleted ticket's row
+    is consumed like any other (its fact went with the ticket)."""
+
+    ticket_id = models.BigIntegerField(primary_key=True)
+    # When first queued (a later change of the same ticket finds the row and leaves it):
+    # the age of the oldest row is how far behind the reports are.
+    queued_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("ticket fact waiting for recomputation")
+        verbose_name_plural = _("ticket facts waiting for recomputation")
+
+    def __str__(self) -> str:
+        return f"pending {self.ticket_id}"
 
 
 class ReconcileCursor(models.Model):

@@ -121,6 +121,7 @@ def _table_rows(query: QueryDict, report: Report) -> list[dict[str, Any]]:
 
 
 @agents_only
+@actions.facts_current
 def report_page(request) -> HttpResponse:
     return _report_page(request, request.GET)
 
@@ -206,6 +207,7 @@ def _clock_label(state: str) -> str:
 
 
 @agents_only
+@actions.facts_current
 def drill(request) -> HttpResponse:
     """The tickets behind one number of the report (GET: the report's parameters and `key`)."""
     form = ReportForm(request.GET or None)
@@ -260,6 +262,7 @@ def _csv(rows: Iterable[Iterable[Any]]) -> Iterator[str]:
 
 
 @agents_only
+@actions.facts_current
 def report_csv(request) -> HttpResponse | StreamingHttpResponse:
     form, result = _read(request)
     if result is None:
@@ -272,6 +275,7 @@ def report_csv(request) -> HttpResponse | StreamingHttpResponse:
 
 
 @agents_only
+@actions.facts_current
 def facts_csv(request) -> HttpResponse | StreamingHttpResponse:
     """Every ticket fact of the period (created in it) that the reader may count, one row per
     ticket: streamed in chunks from a server-side cursor, so memory stays constant however
@@ -335,6 +339,7 @@ def _xlsx_response(
 
 
 @agents_only
+@actions.facts_current
 def report_xlsx(request) -> HttpResponse | StreamingHttpResponse:
     form, result = _read(request)
     if result is None:
@@ -345,6 +350,7 @@ def report_xlsx(request) -> HttpResponse | StreamingHttpResponse:
 
 
 @agents_only
+@actions.facts_current
 def facts_xlsx(request) -> HttpResponse | StreamingHttpResponse:
     """The ticket facts of facts_csv as a workbook, streamed in constant memory."""
     form = ReportForm(request.GET or None)

@@ -40,7 +40,7 @@ from atiende.tickets.models import EventType, Status, Ticket
 
 from . import clocks
 from .calendar import Calendar
-from .events import SlaBreached, SlaWarned
+from .events import ClocksMoved, SlaBreached, SlaWarned
 from .models import (
     BusinessCalendar,
     CalendarClosure,
@@ -178,6 +178,10 @@ def clocks_start_new(*, ticket: Ticket) -> list[SlaClock]:
     return started
 
 
+def _moved(ticket_ids: Iterable[int]) -> None:
+    events.publish(ClocksMoved(ticket_ids=tuple(sorted(set(ticket_ids)))))
+
+
 def clocks_follow_status(*, ticket_id: int, old: str, new: str) -> None:
     """Pause in a pausing status, resume when leaving it, meet resolution at resolved, resume
     resolution on reopen (elapsed time kept), stop everything when cancelled or closed."""
@@ -203,6 +207,7 @@ def clocks_follow_status_many(moves: Sequence[tuple[int, str, str]]) -> None:
                 running.append(ticket_id)
         if changed:
             bulk.update(changed, CLOCK_FIELDS)
+            _moved(c.ticket_id for c in changed)
     for ticket_id in running:  # (a clock not running is never due)
         _act_now(ticket_id, now)
 
@@ -247,10 +252,14 @@ def clocks_follow_reply(
     with transaction.atomic():
         existing = _locked_clocks(ticket_id)
         if by_agent:
+            met = False
             for clock in existing:
                 answered = clock.kind in (ClockKind.FIRST_RESPONSE, ClockKind.NEXT_RESPONSE)
                 if answered and clocks.finish(clock, _calendar(clock.policy), now, ClockState.MET):
                     _save(clock)
+                    met = True
+            if met:
+                _moved([ticket_id])
             return
         first = next((c for c in existing if c.kind == ClockKind.FIRST_RESPONSE), None)
         waiting = any(
@@ -268,6 +277,7 @@ def clocks_follow_reply(
         _new_clock(
             ticket, ClockKind.NEXT_RESPONSE, first.policy, target.next_response_minutes, now
         ).save()
+        _moved([ticket_id])
 
 
 def clocks_follow_policy(*, ticket_id: int) -> None:
@@ -290,8 +300,10 @@ def clocks_follow_policy(*, ticket_id: int) -> None:
         policy, target = matched
         if not existing:
             _start_clocks(ticket, policy, target, now)
+            _moved([ticket_id])
             return
         happenings = []
+        moved = False
         for clock in existing:
             if clock.state in FINISHED:
                 continue
@@ -299,9 +311,11 @@ def clocks_follow_policy(*, ticket_id: int) -> None:
             if minutes is None:  # the new target has no next response: stop waiting for one
                 clocks.finish(clock, _calendar(clock.policy), now, ClockState.STOPPED)
                 _save(clock)
+                moved = True
                 continue
             if clock.policy_id == policy.pk and clock.target_minutes == minutes:
                 continue
+            moved = True
             before = f"{clock.policy.name if clock.policy else '-'}: {clock.target_minutes} min"
             clocks.fold(clock, _calendar(clock.policy), now)  # count on the old calendar
             clocks.retarget(clock, _calendar(policy), now, policy, minutes)
@@ -317,6 +331,8 @@ def clocks_follow_policy(*, ticket_id: int) -> None:
                 )
             )
         record(happenings)
+        if moved:
+            _moved([ticket_id])
     _act_now(ticket_id, now)
 
 

@@ -24,3 +24,12 @@ class SlaBreached:
     ticket_id: int
     clock: str
     deadline: datetime | None
+
+
+@dataclass(frozen=True)
+class ClocksMoved:
+    """Clocks of these tickets changed state or target after their ticket's own change (the
+    clocks follow status moves, replies and policy re-matches once the ticket's change has
+    committed): published inside the transaction that moved them."""
+
+    ticket_ids: tuple[int, ...]

@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from atiende.accounts.models import Role, User
@@ -100,17 +101,28 @@ def visibility(actor: User, via: str = "") -> Q:
 
 def _sees(ticket: Ticket) -> Q:
     """`visibility` asked the other way round: the people who may see `ticket`."""
-    agent = ~Q(role=Role.REQUESTER)
-    sees = (
-        Q(role=Role.ADMIN)
-        | (agent & Q(sees_all_tickets=True))
-        | (agent & Q(pk=ticket.assignee_id))
-        | Q(pk=ticket.requester_id)
+    return _sees_rule(
+        "", ticket.assignee_id, ticket.requester_id, ticket.team_id, ticket.organization_id
     )
-    if ticket.team_id:  # (a None team would match everyone outside any team)
-        sees |= agent & Q(teammembership__team_id=ticket.team_id)
-    if ticket.organization_id:
-        sees |= Q(is_organization_manager=True, organization_id=ticket.organization_id)
+
+
+def _sees_rule(user: str, assignee: Any, requester: Any, team: Any, organization: Any) -> Q:
+    """The rule of `_sees` on the user reached by the path `user` ("" for User itself), with
+    the ticket's columns as values (one ticket) or as F() expressions (a row per ticket: a
+    NULL column matches nobody, as a missing value is left out here)."""
+    agent = ~Q(**{f"{user}role": Role.REQUESTER})
+    sees = (
+        Q(**{f"{user}role": Role.ADMIN})
+        | (agent & Q(**{f"{user}sees_all_tickets": True}))
+        | (agent & Q(**{f"{user}pk": assignee}))
+        | Q(**{f"{user}pk": requester})
+    )
+    if team:  # (a None team would match everyone outside any team)
+        sees |= agent & Q(**{f"{user}teammembership__team_id": team})
+    if organization:
+        sees |= Q(
+            **{f"{user}is_organization_manager": True, f"{user}organization_id": organization}
+        )
     return sees
 
 
@@ -201,6 +213,25 @@ def followers_seeing(ticket: Ticket) -> QuerySet[User]:
 def followers_who_see(ticket: Ticket) -> set[int]:
     """The ids of `followers_seeing`: one query."""
     return set(followers_seeing(ticket).values_list("pk", flat=True).distinct())
+
+
+def followers_who_see_many(ticket_ids: Iterable[int]) -> dict[int, set[int]]:
+    """`followers_who_see` of many tickets in one query (a time rule closing hundreds of
+    followed tickets): {ticket id: follower ids}, tickets without any left out."""
+    rule = _sees_rule(
+        "user__", F("ticket__assignee_id"), F("ticket__requester_id"), F("ticket__team_id"),
+        F("ticket__organization_id"),
+    )  # fmt: skip
+    rows = (
+        TicketFollower.objects.filter(rule, ticket_id__in=list(ticket_ids), user__is_active=True)
+        .exclude(user__role=Role.REQUESTER)
+        .values_list("ticket_id", "user_id")
+        .distinct()
+    )
+    found: dict[int, set[int]] = {}
+    for ticket_id, user_id in rows:
+        found.setdefault(ticket_id, set()).add(user_id)
+    return found
 
 
 def followers_of(actor: User, ticket: Ticket) -> list[User]:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from atiende.core.http import agents_only
 
+from ..actions import facts_current
 from ..metrics import Unit
 from ..views import show
 from . import charts, selectors
@@ -42,6 +43,7 @@ def _kpi(label: str, now: float | None, before: float | None, unit: str, link: s
 
 
 @agents_only(others_to="portal:home")
+@facts_current
 def dashboard(request) -> HttpResponse:
     try:
         days = int(request.GET.get("days", selectors.DAYS[0]))
