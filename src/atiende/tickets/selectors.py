@@ -375,11 +375,21 @@ def ticket_page(
     )
 
 
-def timeline_for(actor: User, ticket: Ticket, *, narrowed: bool = False) -> QuerySet[TicketEvent]:
+# The column that tells whether a ticket has attachments at all (the ticket pages' probe).
+ATTACHMENTS_REFERENCE = "tickets.Attachment.ticket"
+
+
+def timeline_for(
+    actor: User, ticket: Ticket, *, narrowed: bool = False, attachments_exist: bool = True
+) -> QuerySet[TicketEvent]:
     """The ticket's events the actor may read: requesters never get internal notes or
     internal field changes. `narrowed`: the authors' rows narrowed to PAGE_PERSON_FIELDS (the
-    desk ticket page, which names them)."""
+    desk ticket page, which names them). `attachments_exist=False`: the caller knows the
+    ticket has no attachment (its page's probe, ATTACHMENTS_REFERENCE), so none is read and
+    each event's `attachments.all()` is empty without a query."""
     attachments = Attachment.objects.order_by("id")
+    if not attachments_exist:
+        attachments = attachments.none()  # prefetched as nothing: no query
     if not actor.is_agent:
         # Belt and braces: even on a public event, an internal file stays hidden.
         attachments = attachments.filter(public=True)
