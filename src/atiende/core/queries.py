@@ -56,6 +56,42 @@ def _reading(model: type[Model]) -> tuple[list, list]:
     return fields, converters
 
 
+def row_with_related(
+    model: type[M], pk: int, through: type[Model], key: str, value: str
+) -> tuple[M | None, list]:
+    """The `model` row whose primary key is `pk` (None if there is none) and the `value`
+    column of the `through` rows whose foreign key `key` points at it (in `value` order), in
+    one statement: e.g. a user and their team ids (accounts' session user, every request).
+    A LEFT JOIN, so one row per related row (or one with NULL when there is none)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_row_with_related_sql(model, through, key, value), [pk])
+        rows = cursor.fetchall()
+    if not rows:
+        return None, []
+    instance, end = from_row(model, rows[0])
+    return instance, [row[end] for row in rows if row[end] is not None]
+
+
+@cache
+def _row_with_related_sql(model: type[Model], through: type[Model], key: str, value: str) -> str:
+    quote = connection.ops.quote_name
+
+    def column(of: type[Model], name: str) -> str:
+        found = of._meta.get_field(name)
+        assert isinstance(found, Field)  # a concrete column, not a relation's reverse side
+        return quote(found.get_attname_column()[1])
+
+    table, related = quote(model._meta.db_table), quote(through._meta.db_table)
+    key_column, value_column = column(through, key), column(through, value)
+    pk_column = column(model, model._meta.pk.name)  # type: ignore[union-attr]
+    # Names from the models, quoted; the key is a parameter.
+    return (
+        f"SELECT {column_list(model, 'r')}, j.{value_column} FROM {table} r "  # noqa: S608
+        f"LEFT JOIN {related} j ON j.{key_column} = r.{pk_column} "
+        f"WHERE r.{pk_column} = %s ORDER BY j.{value_column}"
+    )
+
+
 def loaded_related(instance: Model, name: str, objects: Sequence[Model]) -> None:
     """Put the rows of `instance`'s reverse relation `name` that the caller has just written
     where `prefetch_related` would have put them, so `instance.<name>.all()` answers them
