@@ -16,7 +16,7 @@ from atiende.core.errors import NotFound
 from atiende.core.ids import parse_id
 from atiende.core.memo import ProcessMemo
 from atiende.core.pagination import Page, paginate
-from atiende.core.queries import one_or_none
+from atiende.core.queries import loaded_related, one_or_none
 
 from . import search
 from .models import (
@@ -379,23 +379,36 @@ def ticket_page(
 ATTACHMENTS_REFERENCE = "tickets.Attachment.ticket"
 
 
-def timeline_for(
-    actor: User, ticket: Ticket, *, narrowed: bool = False, attachments_exist: bool = True
-) -> QuerySet[TicketEvent]:
+def timeline_for(actor: User, ticket: Ticket, *, narrowed: bool = False) -> QuerySet[TicketEvent]:
     """The ticket's events the actor may read: requesters never get internal notes or
     internal field changes. `narrowed`: the authors' rows narrowed to PAGE_PERSON_FIELDS (the
-    desk ticket page, which names them). `attachments_exist=False`: the caller knows the
-    ticket has no attachment (its page's probe, ATTACHMENTS_REFERENCE), so none is read and
-    each event's `attachments.all()` is empty without a query."""
-    attachments = Attachment.objects.order_by("id")
+    desk ticket page, which names them)."""
+    return _timeline(actor, ticket, narrowed=narrowed, attachments=True)
+
+
+def timeline_list(
+    actor: User, ticket: Ticket, *, narrowed: bool = False, attachments_exist: bool = True
+) -> list[TicketEvent]:
+    """`timeline_for`, read. `attachments_exist=False`: the caller knows the ticket has no
+    attachment (its page's probe, ATTACHMENTS_REFERENCE), so none is read: each event's
+    `attachments.all()` answers [] without a query."""
+    events = list(_timeline(actor, ticket, narrowed=narrowed, attachments=attachments_exist))
     if not attachments_exist:
-        attachments = attachments.none()  # prefetched as nothing: no query
-    if not actor.is_agent:
-        # Belt and braces: even on a public event, an internal file stays hidden.
-        attachments = attachments.filter(public=True)
-    events = ticket.events.select_related("actor").prefetch_related(
-        Prefetch("attachments", queryset=attachments)
-    )
+        for event in events:
+            loaded_related(event, "attachments", ())
+    return events
+
+
+def _timeline(
+    actor: User, ticket: Ticket, *, narrowed: bool, attachments: bool
+) -> QuerySet[TicketEvent]:
+    events = ticket.events.select_related("actor")
+    if attachments:
+        files = Attachment.objects.order_by("id")
+        if not actor.is_agent:
+            # Belt and braces: even on a public event, an internal file stays hidden.
+            files = files.filter(public=True)
+        events = events.prefetch_related(Prefetch("attachments", queryset=files))
     if narrowed:
         own = [f.attname for f in TicketEvent._meta.concrete_fields]
         events = events.only(*own, *(f"actor__{name}" for name in PAGE_PERSON_FIELDS))

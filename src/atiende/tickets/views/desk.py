@@ -330,13 +330,8 @@ def _render_ticket(
         (panels.Placement.SIDE, panels.Placement.MAIN),
         probe=(selectors.ATTACHMENTS_REFERENCE,),
     )
-    events = list(
-        selectors.timeline_for(
-            user,
-            ticket,
-            narrowed=True,
-            attachments_exist=selectors.ATTACHMENTS_REFERENCE in present,
-        )
+    events = selectors.timeline_list(
+        user, ticket, narrowed=True, attachments_exist=selectors.ATTACHMENTS_REFERENCE in present
     )
     seen = live.last_event_id(events)
     composer_targets = _composer_targets(ticket, targets)

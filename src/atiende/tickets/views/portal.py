@@ -199,12 +199,8 @@ def _render_ticket(
         (panels.Placement.MAIN, panels.Placement.SIDE),
         probe=(selectors.ATTACHMENTS_REFERENCE,),
     )
-    timeline = list(
-        selectors.timeline_for(
-            request.user,
-            ticket,
-            attachments_exist=selectors.ATTACHMENTS_REFERENCE in present,
-        )
+    timeline = selectors.timeline_list(
+        request.user, ticket, attachments_exist=selectors.ATTACHMENTS_REFERENCE in present
     )
     reopen = _reopen_state(ticket)
     if others_ticket:
