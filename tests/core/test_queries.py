@@ -67,7 +67,9 @@ def test_one_with_related_reads_what_select_related_reads(db, requester, agent, 
         assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
     assert found.organization == expected.organization
     # The caller's condition is the one applied: another team's view finds nothing.
-    assert one_with_related(Ticket.objects.filter(team_id=-1, number=ticket.number), related) is None
+    assert (
+        one_with_related(Ticket.objects.filter(team_id=-1, number=ticket.number), related) is None
+    )
     assert one_with_related(Ticket.objects.filter(pk__in=[]), related) is None  # nothing to match
     # A condition on another table (a join of its own) is read the ORM's way, same answer.
     joined = Ticket.objects.filter(requester__email=requester.email, number=ticket.number)
