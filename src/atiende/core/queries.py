@@ -59,12 +59,24 @@ def _reading(model: type[Model]) -> tuple[list, list]:
 
 def one_with_related(queryset: QuerySet[M], related: Sequence[str]) -> M | None:
     """`one_or_none(queryset.select_related(*related))` for a lookup by a unique key (a ticket
-    by its number), read by one hand-written join: compiling the ORM's select_related query
-    cost more than running it (the desk ticket page). Of `queryset` only its WHERE is used,
-    compiled by the ORM, so the caller's condition (an access rule) is the one applied;
-    `related` are foreign keys of its model, whose rows (all columns) are cached on the
-    instance as select_related caches them. A queryset that is more than a condition on its
-    own table goes the ORM's way."""
+    by its number), read by `rows_with_related`'s hand-written join."""
+    rows = rows_with_related(queryset, related, limit=1)
+    return rows[0] if rows else None
+
+
+def rows_with_related(
+    queryset: QuerySet[M],
+    related: Sequence[str],
+    order_by: Sequence[str] = (),
+    limit: int | None = None,
+) -> list[M]:
+    """`list(queryset.select_related(*related).order_by(*order_by)[:limit])`, read by one
+    hand-written join: on the desk ticket page, compiling the ORM's select_related queries
+    cost more than running them. Of `queryset` only its WHERE is used, compiled by the ORM, so
+    the caller's condition (an access rule) is the one applied; `related` are foreign keys of
+    its model, whose rows (all columns) are cached on each instance as select_related caches
+    them; `order_by` names its own fields ("-" for descending). A queryset that is more than
+    a condition on its own table goes the ORM's way."""
     query = queryset.query
     used = [alias for alias in query.alias_map if query.alias_refcount[alias]]
     if (
@@ -77,36 +89,49 @@ def one_with_related(queryset: QuerySet[M], related: Sequence[str]) -> M | None:
         or query.deferred_loading != (frozenset(), True)
         or query.select_related is not False
         or query.select_for_update
+        or queryset._prefetch_related_lookups  # type: ignore[attr-defined]
+        or queryset._known_related_objects  # type: ignore[attr-defined]
     ):
-        return one_or_none(queryset.select_related(*related))
+        found = queryset.select_related(*related).order_by(*order_by)
+        return list(found[:limit] if limit is not None else found)
     try:
         where, params = query.get_compiler(connection=connection).compile(query.where)
     except EmptyResultSet:
-        return None
+        return []
     except FullResultSet:
         where, params = "", ()
     model = queryset.model
-    select, fields = _joined_sql(model, tuple(related))
-    sql = f"{select} WHERE {where} LIMIT 1" if where else f"{select} LIMIT 1"
+    select, fields, columns = _joined_sql(model, tuple(related))
+    sql = f"{select} WHERE {where}" if where else select
+    if order_by:
+        sql += " ORDER BY " + ", ".join(
+            f"{columns[name.lstrip('-')]} {'DESC' if name.startswith('-') else 'ASC'}"
+            for name in order_by
+        )
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    instance, end = from_row(model, row)
-    assert instance is not None
-    for field, target in fields:
-        joined, end = from_row(target, row, end)
-        field.set_cached_value(instance, joined)
-    return instance
+        rows = cursor.fetchall()
+    found_rows = []
+    for row in rows:
+        instance, end = from_row(model, row)
+        assert instance is not None
+        for field, target in fields:
+            joined, end = from_row(target, row, end)
+            field.set_cached_value(instance, joined)
+        found_rows.append(instance)
+    return found_rows
 
 
 @cache
 def _joined_sql(
     model: type[Model], related: tuple[str, ...]
-) -> tuple[str, list[tuple[ForeignKey, type[Model]]]]:
+) -> tuple[str, list[tuple[ForeignKey, type[Model]]], dict[str, str]]:
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)  # unaliased: the ORM's WHERE names its columns so
+    own = {f.name: f"{table}.{quote(f.column)}" for f in model._meta.concrete_fields}
+    own["pk"] = own[model._meta.pk.name]  # type: ignore[union-attr]
     columns, joins, fields = [column_list(model, table)], [], []
     for k, name in enumerate(related):
         field = model._meta.get_field(name)
@@ -122,7 +147,8 @@ def _joined_sql(
         )
         fields.append((field, target))
     # Names from the models, quoted; every value is a parameter of the ORM's WHERE.
-    return f"SELECT {', '.join(columns)} FROM {table} {' '.join(joins)}", fields  # noqa: S608
+    select = f"SELECT {', '.join(columns)} FROM {table} {' '.join(joins)}"  # noqa: S608
+    return select, fields, own
 
 
 def row_with_related(

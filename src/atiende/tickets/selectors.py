@@ -7,7 +7,15 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    prefetch_related_objects,
+)
 from django.utils.translation import gettext_lazy as _
 
 from atiende.accounts.models import Role, User
@@ -16,7 +24,7 @@ from atiende.core.errors import NotFound
 from atiende.core.ids import parse_id
 from atiende.core.memo import ProcessMemo
 from atiende.core.pagination import Page, paginate
-from atiende.core.queries import loaded_related, one_or_none, one_with_related
+from atiende.core.queries import loaded_related, one_or_none, one_with_related, rows_with_related
 
 from . import search
 from .models import (
@@ -228,11 +236,6 @@ def resolution_label(code: str) -> str:
     return found.label() if found else code
 
 
-# What the desk ticket page reads of the authors of its timeline (names, address, role): not
-# their passwords, preferences and the rest of a user row, for every event.
-PAGE_PERSON_FIELDS = ("id", "username", "first_name", "last_name", "email", "role", "is_active")
-
-
 def ticket_for_page(actor: User, number: str) -> Ticket:
     """`ticket_get` for the desk ticket page, by one hand-written join of the ticket and its
     LIST_RELATED rows (core.queries.one_with_related): the ORM compiling its select_related
@@ -385,42 +388,45 @@ def ticket_page(
 ATTACHMENTS_REFERENCE = "tickets.Attachment.ticket"
 
 
-def timeline_for(actor: User, ticket: Ticket, *, narrowed: bool = False) -> QuerySet[TicketEvent]:
+def timeline_for(actor: User, ticket: Ticket) -> QuerySet[TicketEvent]:
     """The ticket's events the actor may read: requesters never get internal notes or
-    internal field changes. `narrowed`: the authors' rows narrowed to PAGE_PERSON_FIELDS (the
-    desk ticket page, which names them)."""
-    return _timeline(actor, ticket, narrowed=narrowed, attachments=True)
-
-
-def timeline_list(
-    actor: User, ticket: Ticket, *, narrowed: bool = False, attachments_exist: bool = True
-) -> list[TicketEvent]:
-    """`timeline_for`, read. `attachments_exist=False`: the caller knows the ticket has no
-    attachment (its page's probe, ATTACHMENTS_REFERENCE), so none is read: each event's
-    `attachments.all()` answers [] without a query."""
-    events = list(_timeline(actor, ticket, narrowed=narrowed, attachments=attachments_exist))
-    if not attachments_exist:
-        for event in events:
-            loaded_related(event, "attachments", ())
-    return events
-
-
-def _timeline(
-    actor: User, ticket: Ticket, *, narrowed: bool, attachments: bool
-) -> QuerySet[TicketEvent]:
-    events = ticket.events.select_related("actor")
-    if attachments:
-        files = Attachment.objects.order_by("id")
-        if not actor.is_agent:
-            # Belt and braces: even on a public event, an internal file stays hidden.
-            files = files.filter(public=True)
-        events = events.prefetch_related(Prefetch("attachments", queryset=files))
-    if narrowed:
-        own = [f.attname for f in TicketEvent._meta.concrete_fields]
-        events = events.only(*own, *(f"actor__{name}" for name in PAGE_PERSON_FIELDS))
+    internal field changes."""
+    events = ticket.events.select_related("actor").prefetch_related(
+        Prefetch("attachments", queryset=_event_files(actor))
+    )
     if not actor.is_agent:
         events = events.filter(public=True)
     return events.order_by("created_at", "id")
+
+
+def timeline_list(
+    actor: User, ticket: Ticket, *, attachments_exist: bool = True
+) -> list[TicketEvent]:
+    """`list(timeline_for(actor, ticket))` for the ticket pages: the same events (the same
+    condition), order, authors and files, read by one hand-written join
+    (core.queries.rows_with_related; compiling the ORM's query cost more than running it).
+    `attachments_exist=False`: the caller knows the ticket has no attachment (its page's
+    probe, ATTACHMENTS_REFERENCE), so none is read: each event's `attachments.all()` answers
+    [] without a query."""
+    readable = TicketEvent.objects.filter(ticket_id=ticket.pk)
+    if not actor.is_agent:
+        readable = readable.filter(public=True)
+    events = rows_with_related(readable, ("actor",), ("created_at", "id"))
+    for event in events:
+        TicketEvent.ticket.field.set_cached_value(event, ticket)  # as `ticket.events` does
+        if not attachments_exist:
+            loaded_related(event, "attachments", ())
+    if attachments_exist:
+        prefetch_related_objects(events, Prefetch("attachments", queryset=_event_files(actor)))
+    return events
+
+
+def _event_files(actor: User) -> QuerySet[Attachment]:
+    files = Attachment.objects.order_by("id")
+    if not actor.is_agent:
+        # Belt and braces: even on a public event, an internal file stays hidden.
+        files = files.filter(public=True)
+    return files
 
 
 def has_timeline_entry(*, type: str, old: str = "") -> Exists:

@@ -331,7 +331,7 @@ def _render_ticket(
         probe=(selectors.ATTACHMENTS_REFERENCE,),
     )
     events = selectors.timeline_list(
-        user, ticket, narrowed=True, attachments_exist=selectors.ATTACHMENTS_REFERENCE in present
+        user, ticket, attachments_exist=selectors.ATTACHMENTS_REFERENCE in present
     )
     seen = live.last_event_id(events)
     composer_targets = _composer_targets(ticket, targets)
