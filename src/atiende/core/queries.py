@@ -10,6 +10,7 @@ from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connection
 from django.db.models import BooleanField, Field, ForeignKey, Model, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.query import ModelIterable
 
 M = TypeVar("M", bound=Model)
 
@@ -91,6 +92,7 @@ def rows_with_related(
         or query.select_for_update
         or queryset._prefetch_related_lookups  # type: ignore[attr-defined]
         or queryset._known_related_objects  # type: ignore[attr-defined]
+        or queryset._iterable_class is not ModelIterable  # type: ignore[attr-defined]
     ):
         found = queryset.select_related(*related).order_by(*order_by)
         return list(found[:limit] if limit is not None else found)
