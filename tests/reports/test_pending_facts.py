@@ -78,8 +78,9 @@ def test_a_catch_up_between_the_commit_and_the_clocks_move_is_followed_by_anothe
 ):
     """The SLA clocks move after the ticket's commit: a catch-up that runs in between reads
     the clock still running; the clocks' move queues the ticket again (ClocksMoved)."""
-    with time_machine.travel(at(2, 9), tick=False), django_capture_on_commit_callbacks(
-        execute=True
+    with (
+        time_machine.travel(at(2, 9), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
     ):
         ticket = make_ticket(requester, actor=agent)
     actions.facts_catch_up()

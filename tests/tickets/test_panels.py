@@ -240,7 +240,10 @@ def test_cards_without_rows_render_as_their_loaders_would(client, agent, request
             else reverse("portal:ticket", args=[ticket.number]))  # fmt: skip
     probed = _page(client, path)
     every = {ref for p in panels._registry.values() for ref in p.only_with}
-    monkeypatch.setattr(panels, "_present", lambda ps, ts: {(r, t.pk) for r in every for t in ts})
+    # Every reference answered present, the page's own (its attachments) included.
+    monkeypatch.setattr(
+        panels, "_present", lambda ps, ts, also=(): {(r, t.pk) for r in every | {*also} for t in ts}
+    )
     loaded = _page(client, path)
     assert probed == loaded
 

@@ -126,3 +126,38 @@ def test_reclassifying_keeps_the_number(ticket, agent):
         actor=agent, ticket_id=ticket.pk, version=1, changes={"kind": "request"}
     )
     assert (changed.kind, changed.number) == ("request", ticket.number)
+
+
+@pytest.mark.parametrize("who", ["agent", "requester"])
+def test_timeline_list_reads_what_timeline_for_reads(ticket, agent, requester, who):
+    """The ticket pages' hand-written read: the same events in the same order (requesters:
+    public ones only), their authors, their ticket and their files, without more queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from atiende.tickets import selectors
+
+    actions.comment_add(actor=agent, ticket_id=ticket.pk, body="Between us", public=False,
+                        attachments=[SimpleUploadedFile("dump.txt", b"secret")])  # fmt: skip
+    actions.comment_add(actor=agent, ticket_id=ticket.pk, body="On it", public=True,
+                        attachments=[SimpleUploadedFile("shot.png", b"x")])  # fmt: skip
+    reader = agent if who == "agent" else requester
+    expected = list(selectors.timeline_for(reader, ticket))
+    for exists in (True, False):
+        with CaptureQueriesContext(connection) as captured:
+            found = selectors.timeline_list(reader, ticket, attachments_exist=exists)
+            drawn = [
+                (e.pk, e.type, e.public, e.actor and e.actor.username, e.ticket.number,
+                 [a.filename for a in e.attachments.all()])
+                for e in found
+            ]  # fmt: skip
+        assert len(captured) == (2 if exists else 1)
+        want = [
+            (e.pk, e.type, e.public, e.actor and e.actor.username, e.ticket.number,
+             [a.filename for a in e.attachments.all()] if exists else [])
+            for e in expected
+        ]  # fmt: skip
+        assert drawn == want
+    assert ("On it" in [e.body for e in found]) and (
+        ("Between us" in [e.body for e in found]) == (who == "agent")
+    )

@@ -6,18 +6,39 @@ from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Concat, Upper
 
 from atiende.core.memo import ProcessMemo
+from atiende.core.queries import row_with_related
 from atiende.core.text import fold
 
-from .models import SYSTEM_USERNAME, ApiToken, Role, Team, User
+from .models import SYSTEM_USERNAME, ApiToken, Role, Team, TeamMembership, User
 
 
 def team_ids_of(user: User) -> list[int]:
-    """The ids of the user's teams, cached on the user object for the request."""
+    """The ids of the user's teams (in id order), cached on the user object for the request
+    (`user_with_team_ids` fills it for the signed-in user)."""
     cached = getattr(user, "_team_ids", None)
     if cached is None:
-        cached = list(user.teams.values_list("id", flat=True)) if user.pk else []
+        cached = (
+            list(
+                TeamMembership.objects.filter(user_id=user.pk)
+                .order_by("team_id")
+                .values_list("team_id", flat=True)
+            )
+            if user.pk
+            else []
+        )
         user._team_ids = cached  # type: ignore[attr-defined]
     return cached
+
+
+def user_with_team_ids(pk: int) -> User | None:
+    """The user with primary key `pk` (None if there is none), their team ids read in the same
+    statement and cached for `team_ids_of`: what a signed-in request loads
+    (accounts.middleware), where it saves the team query that every agent page's access
+    rule runs."""
+    user, teams = row_with_related(User, pk, TeamMembership, "user", "team")
+    if user is not None:
+        user._team_ids = teams  # type: ignore[attr-defined]
+    return user
 
 
 def people() -> QuerySet[User]:

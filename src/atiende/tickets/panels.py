@@ -130,11 +130,16 @@ def _load(
     return found
 
 
-def _present(panels: Sequence[Panel], tickets: Sequence[Ticket]) -> set[tuple[str, int]]:
-    """Which tickets have rows in the columns the panels' `only_with` name: one query."""
+def _present(
+    panels: Sequence[Panel], tickets: Sequence[Ticket], also: Sequence[str] = ()
+) -> set[tuple[str, int]]:
+    """Which tickets have rows in the columns the panels' `only_with` (and `also`) name: one
+    query."""
     from atiende.core.queries import referenced
 
-    references = sorted({ref for p in panels if p.load is not None for ref in p.only_with})
+    references = sorted(
+        {ref for p in panels if p.load is not None for ref in p.only_with}.union(also)
+    )
     return referenced(references, [t.pk for t in tickets]) if references and tickets else set()
 
 
@@ -145,9 +150,19 @@ def for_ticket(actor: User, ticket: Ticket, placement: Placement) -> list[Shown]
 
 def for_ticket_page(actor: User, ticket: Ticket, *placements: Placement) -> list[list[Shown]]:
     """A ticket page's panels of several placements (side and main), one probe for all."""
+    return ticket_page_panels(actor, ticket, placements)[0]
+
+
+def ticket_page_panels(
+    actor: User, ticket: Ticket, placements: Sequence[Placement], probe: Sequence[str] = ()
+) -> tuple[list[list[Shown]], set[str]]:
+    """`for_ticket_page`, and which of the references in `probe` ("app_label.Model.field",
+    indexed) hold the ticket's id, asked in the panels' probe query: the page's own optional
+    reads (its timeline's attachments) skip their query when there is nothing to read."""
     chosen = [registered(placement, actor) for placement in placements]
-    present = _present([p for panels in chosen for p in panels], [ticket])
-    return [_load(actor, [ticket], panels, present)[ticket.pk] for panels in chosen]
+    present = _present([p for panels in chosen for p in panels], [ticket], probe)
+    shown = [_load(actor, [ticket], panels, present)[ticket.pk] for panels in chosen]
+    return shown, {ref for ref in probe if (ref, ticket.pk) in present}
 
 
 def columns(actor: User, tickets: Sequence[Ticket]) -> tuple[list[Panel], list[tuple]]:

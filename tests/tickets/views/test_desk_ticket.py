@@ -317,3 +317,22 @@ def test_ticket_page_query_count_is_constant(
         response = desk.get(url(ticket))
     assert response.content.decode().count("note 1") >= 6
     assert response.content.decode().count("Related to") >= 15
+
+
+def test_attachments_are_read_only_when_the_ticket_has_some(desk, agent, ticket):
+    """The panels' probe says whether there are attachments: none, no attachment query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rows = 'SELECT "tickets_attachment"."id"'  # the rows themselves, not the probe
+    with CaptureQueriesContext(connection) as captured:
+        assert desk.get(url(ticket)).status_code == 200
+    assert not any(rows in q["sql"] for q in captured)
+    actions.attachment_add(
+        actor=agent, ticket_id=ticket.pk, file=SimpleUploadedFile("trace-5c1.txt", b"x")
+    )
+    with CaptureQueriesContext(connection) as captured:
+        body = desk.get(url(ticket)).content.decode()
+    assert any(rows in q["sql"] for q in captured)
+    (stored,) = Attachment.objects.filter(ticket=ticket)
+    assert "trace-5c1.txt" in body and reverse("attachment", args=[stored.pk]) in body

@@ -323,7 +323,16 @@ def _render_ticket(
             initial={"to": target, "version": ticket.version},
         )
 
-    events = list(selectors.timeline_for(user, ticket, narrowed=True))
+    # The panels' probe also says whether the ticket has attachments: none, no attachment query.
+    (side_panels, main_panels), present = panels.ticket_page_panels(
+        user,
+        ticket,
+        (panels.Placement.SIDE, panels.Placement.MAIN),
+        probe=(selectors.ATTACHMENTS_REFERENCE,),
+    )
+    events = selectors.timeline_list(
+        user, ticket, attachments_exist=selectors.ATTACHMENTS_REFERENCE in present
+    )
     seen = live.last_event_id(events)
     composer_targets = _composer_targets(ticket, targets)
     codes = _resolution_codes(choices, targets)
@@ -337,9 +346,6 @@ def _render_ticket(
             targets=composer_targets,
             resolution_codes=codes,
         )
-    side_panels, main_panels = panels.for_ticket_page(
-        user, ticket, panels.Placement.SIDE, panels.Placement.MAIN
-    )
     context = {
         "nav": "queue",
         "ticket": ticket,

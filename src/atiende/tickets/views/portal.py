@@ -192,13 +192,19 @@ def _render_ticket(
     status: int = 200,
 ) -> HttpResponse:
     others_ticket = ticket.requester_id != request.user.pk
-    timeline = list(selectors.timeline_for(request.user, ticket))
+    # The panels' probe also says whether the ticket has attachments: none, no attachment query.
+    (main_panels, side_panels), present = panels.ticket_page_panels(
+        request.user,
+        ticket,
+        (panels.Placement.MAIN, panels.Placement.SIDE),
+        probe=(selectors.ATTACHMENTS_REFERENCE,),
+    )
+    timeline = selectors.timeline_list(
+        request.user, ticket, attachments_exist=selectors.ATTACHMENTS_REFERENCE in present
+    )
     reopen = _reopen_state(ticket)
     if others_ticket:
         reopen["can_reopen"] = False
-    main_panels, side_panels = panels.for_ticket_page(
-        request.user, ticket, panels.Placement.MAIN, panels.Placement.SIDE
-    )
     context = {
         "nav": "mine",
         "ticket": ticket,
