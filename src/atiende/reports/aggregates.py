@@ -285,26 +285,12 @@ def recompute_durations(first: date, last: date) -> dict[DKey, Counter[str]]:
 
 
 def stored_durations(first: date, last: date, *, lock: bool = False) -> dict[DKey, Counter[str]]:
-    qs = DailyDuration.objects.filter(day__gte=first, day__lte=last)
-    if lock:
-        qs = qs.select_for_update()
-    out: dict[DKey, Counter[str]] = {}
-    for row in qs.values_list(*DKEYS, *BUCKET_COLUMNS):
-        out[tuple(row[:5])] = Counter(  # type: ignore[index]
-            {name: n for name, n in zip(BUCKET_COLUMNS, row[5:], strict=True) if n}
-        )
-    return out
+    return _stored(DailyDuration, DKEYS, BUCKET_COLUMNS, first, last, lock)  # type: ignore[return-value]
 
 
 def _rebuild_durations(first: date, last: date) -> int:
     have = stored_durations(first, last, lock=connection.vendor == "postgresql")
-    want = recompute_durations(first, last)
-    changes: dict[DKey, Counter[str]] = {}
-    for key in set(have) | set(want):
-        diff = Counter(want.get(key, Counter()))
-        diff.subtract(have.get(key, Counter()))
-        if any(diff.values()):
-            changes[key] = diff
+    changes = _difference(have, recompute_durations(first, last))
     if changes:
         _write_durations(changes)
     zero = Q(**dict.fromkeys(BUCKET_COLUMNS, 0))
@@ -405,15 +391,33 @@ def _as_date(value: Any) -> date:
 
 
 def stored(first: date, last: date, *, lock: bool = False) -> dict[Key, Counter[str]]:
-    qs = DailyFact.objects.filter(day__gte=first, day__lte=last)
+    return _stored(DailyFact, KEYS, DAILY_COUNTS, first, last, lock)  # type: ignore[return-value]
+
+
+def _stored(
+    model: Any, keys: Sequence[str], columns: Sequence[str], first: date, last: date, lock: bool
+) -> dict[tuple, Counter[str]]:
+    """The rows of `model` (DailyFact or DailyDuration) for the UTC days first..last, keyed by
+    `keys`, their nonzero `columns` (locked with `lock`: a rebuild's read)."""
+    qs = model.objects.filter(day__gte=first, day__lte=last)
     if lock:
         qs = qs.select_for_update()
-    out: dict[Key, Counter[str]] = {}
-    for row in qs.values_list(*KEYS, *DAILY_COUNTS):
-        out[tuple(row[:4])] = Counter(  # type: ignore[index]
-            {name: n for name, n in zip(DAILY_COUNTS, row[4:], strict=True) if n}
-        )
-    return out
+    n = len(keys)
+    return {
+        tuple(row[:n]): Counter({name: v for name, v in zip(columns, row[n:], strict=True) if v})
+        for row in qs.values_list(*keys, *columns)
+    }
+
+
+def _difference(have: dict[Any, Counter[str]], want: dict[Any, Counter[str]]) -> dict:
+    """What to add to the stored rows `have` to make them `want` (rows that differ only)."""
+    changes = {}
+    for key in set(have) | set(want):
+        diff = Counter(want.get(key, Counter()))
+        diff.subtract(have.get(key, Counter()))
+        if any(diff.values()):
+            changes[key] = diff
+    return changes
 
 
 def rebuild(first: date, last: date) -> int:
@@ -424,13 +428,7 @@ def rebuild(first: date, last: date) -> int:
     end at zero are deleted. Answers the rows changed."""
     with transaction.atomic():
         have = stored(first, last, lock=connection.vendor == "postgresql")
-        want = recompute(first, last)
-        changes: dict[Key, Counter[str]] = {}
-        for key in set(have) | set(want):
-            diff = Counter(want.get(key, Counter()))
-            diff.subtract(have.get(key, Counter()))
-            if any(diff.values()):
-                changes[key] = diff
+        changes = _difference(have, recompute(first, last))
         if changes:
             _write(changes)
         zero = Q(**dict.fromkeys(DAILY_COUNTS, 0))

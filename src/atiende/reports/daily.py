@@ -116,19 +116,9 @@ def counted(
 ) -> dict[Any, dict[str, Any]]:
     """key -> the metric's counts over the whole UTC days [first, last), read from the
     aggregate rows of the teams `actor` counts (every team for managers)."""
-    _stored, group = SPLITS[dimension]
     qs = DailyFact.objects.filter(dimension=stored, day__gte=days[0], day__lt=days[1])
-    if key is not None:
-        qs = qs.filter(key=key)
-    if filters.get("team") not in (None, ""):
-        qs = qs.filter(team_id=int(filters["team"]))
-    qs = scoped(actor, qs)
     sums = {name: Sum(columns[0]) for name, columns in COUNTS[metric.name].items()}
-    if group is None:
-        found = qs.aggregate(**sums)
-        rows = [("all", found)] if found.get("n") else []
-    else:
-        rows = [(r.pop("g"), r) for r in qs.values(g=group_expr(group)).annotate(**sums).order_by()]
+    rows = _summed(actor, qs, dimension, filters, key, sums)
     out: dict[Any, dict[str, Any]] = {}
     for value, counts in rows:
         if not counts.get("n"):
@@ -148,27 +138,39 @@ def histograms(
 ) -> dict[Any, list[int]]:
     """key -> the duration metric's bucket counts (BUCKET_COLUMNS' order) over the whole UTC
     days [first, last), from the histogram rows of the teams `actor` counts."""
-    _stored, group = SPLITS[dimension]
-    qs: Any = DailyDuration.objects.filter(
+    qs = DailyDuration.objects.filter(
         metric=DURATIONS[metric.name][0], dimension=stored, day__gte=days[0], day__lt=days[1]
     )
-    if key is not None:
-        qs = qs.filter(key=key)
-    if filters.get("team") not in (None, ""):
-        qs = qs.filter(team_id=int(filters["team"]))
-    qs = scoped(actor, qs)
     sums = {name: Sum(name) for name in BUCKET_COLUMNS}
-    if group is None:
-        found = qs.aggregate(**sums)
-        rows = [("all", found)]
-    else:
-        rows = [(r.pop("g"), r) for r in qs.values(g=group_expr(group)).annotate(**sums).order_by()]
+    rows = _summed(actor, qs, dimension, filters, key, sums)
     out: dict[Any, list[int]] = {}
     for value, counts in rows:
         buckets = [counts[name] or 0 for name in BUCKET_COLUMNS]
         if any(buckets):
             out[_key(dimension, value)] = buckets
     return out
+
+
+def _summed(
+    actor: User,
+    qs: QuerySet[Any],
+    dimension: str,
+    filters: dict[str, Any],
+    key: str | None,
+    sums: dict[str, Sum],
+) -> list[tuple[Any, dict[str, Any]]]:
+    """The aggregate rows `qs` (one stored dimension, some days) narrowed to `key` and the team
+    filter, of the teams `actor` counts, summed per value of `dimension` (one "all" row when
+    it is not split): the shared read of `counted` and `histograms`."""
+    _stored, group = SPLITS[dimension]
+    if key is not None:
+        qs = qs.filter(key=key)
+    if filters.get("team") not in (None, ""):
+        qs = qs.filter(team_id=int(filters["team"]))
+    qs = scoped(actor, qs)
+    if group is None:
+        return [("all", qs.aggregate(**sums))]
+    return [(r.pop("g"), r) for r in qs.values(g=group_expr(group)).annotate(**sums).order_by()]
 
 
 def percentile(buckets: list[int], p: float) -> int | None:

@@ -16,7 +16,7 @@ import math
 from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import (
@@ -271,20 +271,36 @@ def _from_daily(
     if plan is None or days is None:
         return None
     found = daily.counted(actor, metric, dimension, filters, days, *plan)
-    ranges = daily.edges(period.start, period.end, days)
-    if ranges:
-        qs = _population(base, metric, dimension, period, ranges)
-        daily.add(found, _counted(qs.annotate(k=_dimension_expr(dimension, metric, now)), metric))
-    # The agent's facts outside their teams: the filters, not the access rule (it is that).
-    outside = daily.outside_teams(actor, _apply_filters(TicketFact.objects.all(), filters))
-    if outside is not None:
-        inner = Period(daily.instant(days[0]), daily.instant(days[1]))
-        qs = _population(outside, metric, dimension, inner)
+    for qs in _facts_beside(actor, base, metric, dimension, period, filters, days):
         daily.add(found, _counted(qs.annotate(k=_dimension_expr(dimension, metric, now)), metric))
     if dimension == "all" and "all" not in found:
         # As over the facts: "all" is one row even when nothing is counted.
         found["all"] = dict.fromkeys(daily.COUNTS[metric.name], 0)
     return _rows_of(metric, found)
+
+
+def _facts_beside(
+    actor: User,
+    base: QuerySet[TicketFact],
+    metric: Metric,
+    dimension: str,
+    period: Period,
+    filters: dict[str, Any],
+    days: tuple[date, date],
+) -> list[QuerySet[TicketFact]]:
+    """The facts a report read from the aggregates counts itself: those of the period's
+    ragged ends (outside the whole UTC days `days`) and, for an agent, those of their tickets
+    outside their teams over the whole days (the aggregates hold their teams' rows)."""
+    found = []
+    ranges = daily.edges(period.start, period.end, days)
+    if ranges:
+        found.append(_population(base, metric, dimension, period, ranges))
+    # The agent's facts outside their teams: the filters, not the access rule (it is that).
+    outside = daily.outside_teams(actor, _apply_filters(TicketFact.objects.all(), filters))
+    if outside is not None:
+        inner = Period(daily.instant(days[0]), daily.instant(days[1]))
+        found.append(_population(outside, metric, dimension, inner))
+    return found
 
 
 # Duration reports over periods of at most this many days read the facts (exact nearest-rank
@@ -327,13 +343,8 @@ def _durations_from_daily(
             buckets = found.setdefault(value_key, [0] * len(BUCKET_COLUMNS))
             buckets[bucket_of(seconds)] += 1
 
-    ranges = daily.edges(period.start, period.end, days)
-    if ranges:
-        add_facts(_population(base, metric, dimension, period, ranges))
-    outside = daily.outside_teams(actor, _apply_filters(TicketFact.objects.all(), filters))
-    if outside is not None:
-        inner = Period(daily.instant(days[0]), daily.instant(days[1]))
-        add_facts(_population(outside, metric, dimension, inner))
+    for qs in _facts_beside(actor, base, metric, dimension, period, filters, days):
+        add_facts(qs)
     rows: dict[Any, Row] = {}
     for key, buckets in found.items():
         rows[key] = _from_buckets(key, buckets)
