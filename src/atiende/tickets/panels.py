@@ -148,15 +148,11 @@ def for_ticket(actor: User, ticket: Ticket, placement: Placement) -> list[Shown]
     return load(actor, [ticket], placement)[1][ticket.pk]
 
 
-def for_ticket_page(actor: User, ticket: Ticket, *placements: Placement) -> list[list[Shown]]:
-    """A ticket page's panels of several placements (side and main), one probe for all."""
-    return ticket_page_panels(actor, ticket, placements)[0]
-
-
 def ticket_page_panels(
     actor: User, ticket: Ticket, placements: Sequence[Placement], probe: Sequence[str] = ()
 ) -> tuple[list[list[Shown]], set[str]]:
-    """`for_ticket_page`, and which of the references in `probe` ("app_label.Model.field",
+    """A ticket page's panels of several placements (side and main), one probe for all, and
+    which of the references in `probe` ("app_label.Model.field",
     indexed) hold the ticket's id, asked in the panels' probe query: the page's own optional
     reads (its timeline's attachments) skip their query when there is nothing to read."""
     chosen = [registered(placement, actor) for placement in placements]
