@@ -18,9 +18,13 @@ bench/generate.py (e.g. a copy of the 1,000,000-ticket one; the sweep writes to 
 public reply telling the requester) or "remind the requester of a pending ticket after 3
 days" (a notice). The sweep's `now` is chosen so that about `--due` tickets are due (the
 oldest untouched ones: each run finds the next ones, so runs can be repeated on one copy).
+`--workers N` runs N sweeps at once, each in its own process with its own connection (as N
+Celery workers would), and reports the wall time from their common start until the last one
+finishes and the tickets each acted on (their sum is the due count: each ticket once); 1,
+the default, sweeps in this process as before.
 
     ATIENDE_DATABASE_URL=postgres://postgres@127.0.0.1:5432/copy_of_1m \
-        .venv/bin/python bench/automation.py --time-rule close --due 10000 [--write]
+        .venv/bin/python bench/automation.py --time-rule close --due 10000 [--workers 2] [--write]
 """
 
 from __future__ import annotations
@@ -186,8 +190,9 @@ TIME_RULES = {
 }  # fmt: skip
 
 
-def time_rule(kind: str, due: int, write: bool, statements: bool = False) -> None:
-    """One time rule's sweep over the whole database, about `due` tickets due."""
+def time_rule(kind: str, due: int, write: bool, statements: bool = False, workers: int = 1) -> None:
+    """One time rule's sweep over the whole database, about `due` tickets due, by `workers`
+    sweeps at once (separate processes, as Celery workers)."""
     from datetime import UTC, datetime
 
     from django.db import connection
@@ -283,14 +288,27 @@ def time_rule(kind: str, due: int, write: bool, statements: bool = False) -> Non
             shape = " ".join(sql.split())[:90]
             spent.setdefault(shape, []).append(time.perf_counter() - t0)
 
-    start = time.perf_counter()
-    if statements:
-        with connection.execute_wrapper(timed_statement):
-            result = automation_actions.sweep_time_rules(now=now)
+    if workers > 1:
+        acted_each, elapsed, spent = concurrent_sweeps(workers, now, statements)
+        result = automation_actions.SweepResult(acted=sum(acted_each))
     else:
-        result = automation_actions.sweep_time_rules(now=now)
-    elapsed = time.perf_counter() - start
+        start = time.perf_counter()
+        if statements:
+            with connection.execute_wrapper(timed_statement):
+                result = automation_actions.sweep_time_rules(now=now)
+        else:
+            result = automation_actions.sweep_time_rules(now=now)
+        elapsed = time.perf_counter() - start
+        acted_each = [result.acted]
     load = os.getloadavg()
+    # Every due ticket acted on once: one claim row per ticket for this sweep (`at` = now).
+    runs = RuleRun.objects.filter(rule=rule, at=now)
+    once = runs.values("ticket_id").distinct().count() == runs.count()
+    print(
+        f"workers: {workers}, acted each: {acted_each} (sum {sum(acted_each):,} of {due_now:,} "
+        f"due), claims {runs.count():,}, {'each ticket once' if once else 'A TICKET TWICE'}, "
+        f"wall {elapsed:.1f} s"
+    )
     if statements:  # where the database time went, by statement shape
         total_db = sum(sum(v) for v in spent.values())
         print(
@@ -305,10 +323,72 @@ def time_rule(kind: str, due: int, write: bool, statements: bool = False) -> Non
         f"{data['name'][7:]} | {due_now:,} | {finding:.2f} s | {result.acted:,} | "
         f"{elapsed:.1f} s | {result.acted / elapsed:,.0f} | {load[0]:.2f} |"
     )
+    if workers > 1:
+        line += f" {workers} workers: {' + '.join(f'{n:,}' for n in acted_each)} |"
     print(line)
     if write:
         with DOC.open("a") as doc:
             doc.write(line + "\n")
+
+
+def _worker(now, statements: bool, ready, results) -> None:
+    """One sweep in its own process and database connection (forked: Django is set up, the
+    parent's connections were closed before the fork)."""
+    from django.db import connection
+
+    from atiende.automation import actions as automation_actions
+
+    spent: dict[str, list[float]] = {}
+
+    def timed_statement(execute, sql, params, many, context):
+        t0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent.setdefault(" ".join(sql.split())[:90], []).append(time.perf_counter() - t0)
+
+    connection.ensure_connection()
+    ready.wait(timeout=120)  # every worker connected: all start together
+    if statements:
+        with connection.execute_wrapper(timed_statement):
+            result = automation_actions.sweep_time_rules(now=now)
+    else:
+        result = automation_actions.sweep_time_rules(now=now)
+    results.put((os.getpid(), result.acted, result.skipped, time.perf_counter(), spent))
+    connection.close()
+
+
+def concurrent_sweeps(
+    workers: int, now, statements: bool
+) -> tuple[list[int], float, dict[str, list[float]]]:
+    """`workers` sweeps at once, each in its own process: the tickets each acted on, the wall
+    time from their common start until the last one finishes, their statements' times."""
+    import multiprocessing
+
+    from django.db import connections
+
+    connections.close_all()  # no connection shared across the fork
+    context = multiprocessing.get_context("fork")
+    ready = context.Barrier(workers + 1)
+    results = context.Queue()
+    procs = [
+        context.Process(target=_worker, args=(now, statements, ready, results))
+        for _ in range(workers)
+    ]
+    for proc in procs:
+        proc.start()
+    ready.wait(timeout=120)  # a worker that failed to start breaks the barrier: an error
+    start = time.perf_counter()
+    done = [results.get(timeout=1800) for _ in procs]
+    for proc in procs:
+        proc.join()
+    elapsed = max(end for _pid, _acted, _skipped, end, _spent in done) - start
+    spent: dict[str, list[float]] = {}
+    for pid, acted, skipped, end, times in done:
+        print(f"  worker {pid}: acted on {acted:,}, skipped {skipped:,}, {end - start:.1f} s")
+        for shape, each in times.items():
+            spent.setdefault(shape, []).extend(each)
+    return [acted for _pid, acted, _skipped, _end, _spent in done], elapsed, spent
 
 
 def main() -> None:
@@ -322,10 +402,13 @@ def main() -> None:
     parser.add_argument(
         "--statements", action="store_true", help="time rule: database time per statement"
     )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="time rule: sweeps at once (processes)"
+    )
     args = parser.parse_args()
     setup()
     if args.time_rule:
-        time_rule(args.time_rule, args.due, args.write, args.statements)
+        time_rule(args.time_rule, args.due, args.write, args.statements, args.workers)
         return
     from django.db import connection
 

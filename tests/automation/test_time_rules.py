@@ -63,7 +63,8 @@ def test_close_resolved_tickets_after_n_days_once_and_tell_the_requester(
     told = Ticket.objects.get(pk=old.pk).events.filter(type="comment", public=True)
     assert told.get().body == "Closed: no answer for a while."
     assert RuleRun.objects.filter(rule=rule).count() == 1
-    # One query finds the due tickets, one reads back (and locks) those this worker claimed.
+    # One query finds the due tickets, one reads back those this worker claimed (the lock
+    # before the claim reads tickets only).
     finding = [q["sql"] for q in queries.captured_queries if "automation_rulerun" in q["sql"]]
     assert len([q for q in finding if q.lstrip().upper().startswith("SELECT")]) == 2
     assert len([q for q in finding if q.lstrip().upper().startswith("INSERT")]) == 1
@@ -204,6 +205,74 @@ def test_two_workers_act_on_each_ticket_once(rule_actions):
 
         told = Notification.objects.filter(verb="automation_notice")
         assert sorted(told.values_list("ticket_id", flat=True)) == sorted(t.pk for t in tickets)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_worker_takes_the_next_tickets_instead_of_waiting(
+    monkeypatch, make_rule, requester, agent, team
+):
+    """Two sweeps at once share the work: while the first holds its first batch (its
+    transaction open, its claims not committed), the second passes over those tickets
+    (FOR UPDATE SKIP LOCKED) and acts on all the others, without waiting for the first;
+    together they act on every due ticket exactly once."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer at a time: a second sweep cannot run alongside")
+    from atiende.automation import engine
+
+    monkeypatch.setattr(actions, "SWEEP_BATCH", 5)
+    monkeypatch.setattr(actions, "SWEEP_CHUNK", 5)
+    make_rule(
+        name="Close", trigger="scheduled", conditions=RESOLVED, rule_actions=CLOSE,
+        wait=1, wait_unit="hours",
+    )  # fmt: skip
+    with time_machine.travel(clock.now() - timedelta(hours=2), tick=False):
+        tickets = [make_ticket(requester, actor=agent, team_id=team.pk) for _ in range(20)]
+        for ticket in tickets:
+            _resolve(agent, ticket)
+    holding, second_done = threading.Event(), threading.Event()
+    results: dict[str, actions.SweepResult] = {}
+    errors: list[BaseException] = []
+    waited_out = []
+    apply_many = engine.apply_many
+
+    def held_apply_many(rule, ticket_ids, *, bot):
+        # The first worker, in its first batch's transaction: hold it open until the second
+        # worker has finished (or 15 s, the second waiting on the first: the old behaviour).
+        if threading.current_thread().name == "first" and not holding.is_set():
+            holding.set()
+            waited_out.append(not second_done.wait(15))
+        return apply_many(rule, ticket_ids, bot=bot)
+
+    monkeypatch.setattr(engine, "apply_many", held_apply_many)
+
+    def work(name: str) -> None:
+        try:
+            results[name] = actions.sweep_time_rules()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            if name == "second":
+                second_done.set()
+            connections.close_all()
+
+    first = threading.Thread(target=work, args=("first",), name="first")
+    first.start()
+    assert holding.wait(30)
+    second = threading.Thread(target=work, args=("second",), name="second")
+    second.start()
+    second.join(timeout=60)
+    first.join(timeout=60)
+    close_old_connections()
+    assert errors == []
+    assert waited_out == [False]  # the second finished while the first held its batch
+    assert (results["first"].acted, results["second"].acted) == (5, 15)
+    assert RuleRun.objects.count() == 20
+    assert not RuleRun.objects.filter(outcome__startswith="claim:").exists()
+    assert Ticket.objects.filter(status=Status.CLOSED).count() == 20
+    for ticket in tickets:  # one closing reply and one trace each, never two
+        events = Ticket.objects.get(pk=ticket.pk).events
+        assert events.filter(type="comment").count() == 1
+        assert events.filter(field="automation").count() == 1
 
 
 def test_the_sweep_is_a_periodic_job_and_a_celery_task():

@@ -327,7 +327,7 @@ def is_due(rule: Rule, ticket: Ticket, now: datetime) -> bool:
 @dataclass
 class SweepResult:
     acted: int = 0
-    skipped: int = 0  # claimed by another worker, or changed meanwhile
+    skipped: int = 0  # held or claimed by another worker, or changed meanwhile
     failed: list[str] = field(default_factory=list)
 
 
@@ -335,9 +335,11 @@ def sweep_time_rules(*, now: datetime | None = None) -> SweepResult:
     """Run every enabled time rule on all its due tickets, each exactly once per ticket and
     period, however many workers sweep at once. Batch by batch (SWEEP_BATCH tickets, one
     query each, going on from the last one seen, so tickets a text condition leaves alone
-    never hold the sweep up): the batch's RuleRun rows (unique on rule, ticket, period) are
-    inserted at once, first, in the transaction of the actions; a second worker's INSERT of
-    the same rows waits for the first and then skips them, and it leaves those tickets alone."""
+    never hold the sweep up), each chunk in one transaction: its tickets locked first,
+    passing over those another transaction holds (FOR UPDATE SKIP LOCKED on PostgreSQL: a
+    second worker goes on to the next tickets instead of waiting), then the locked ones'
+    RuleRun rows (unique on rule, ticket, period) inserted at once, conflicts skipped: the
+    claim stays the guarantee of once, the lock only keeps workers out of each other's way."""
     now = now or clock.now()
     result = SweepResult()
     bot = system_actor()
@@ -370,23 +372,38 @@ CLAIM = "claim:"
 
 
 def _run_batch(rule: engine.LoadedRule, tickets: list[Ticket], now: datetime, bot: User) -> int:
-    """Claim the tickets (one INSERT, conflicts skipped), act on those this worker claimed
-    whose period is still current, each rule's actions in a savepoint (engine.apply: a refusal
-    undoes that ticket's actions only, traced), and record the outcomes; one transaction.
-    Answers how many tickets were acted on."""
+    """Lock the tickets no other transaction holds, claim those (one INSERT, conflicts
+    skipped), act on those this worker claimed whose period is still current, each rule's
+    actions in a savepoint (engine.apply: a refusal undoes that ticket's actions only,
+    traced), and record the outcomes; one transaction. Answers how many tickets were acted
+    on."""
     periods = {t.pk: t.updated_at for t in tickets}
     token = CLAIM + uuid.uuid4().hex
     with transaction.atomic():
+        # Locked first, in id order, without waiting: a ticket another worker holds is being
+        # acted on by it (its claim is not committed yet; claiming it too would wait for that
+        # commit, and the workers would take turns instead of sharing the work), one a person
+        # holds is being changed (a new period). Touched since found (updated_at later than
+        # every period): acted on meanwhile, nothing to lock. SQLite ignores the lock (one
+        # writer at a time anyway).
+        free = (
+            Ticket.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=list(periods), updated_at__lte=max(periods.values()))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        locked = list(free)
         RuleRun.objects.bulk_create(
-            [RuleRun(rule_id=rule.id, ticket_id=pk, period=at, at=now, outcome=token)
-             for pk, at in periods.items()],
+            [RuleRun(rule_id=rule.id, ticket_id=pk, period=periods[pk], at=now, outcome=token)
+             for pk in locked],
             ignore_conflicts=True,
         )  # fmt: skip
-        # Ours (the others were claimed by another worker), locked in id order, and still
-        # untouched since they were found: a ticket changed meanwhile has a new period.
-        ours = Ticket.objects.select_for_update().filter(
+        # Ours (the others were claimed by another worker, committed before we locked them),
+        # and still untouched since they were found: a ticket changed meanwhile has a new
+        # period.
+        ours = Ticket.objects.filter(
             Exists(RuleRun.objects.filter(rule_id=rule.id, ticket=OuterRef("pk"), outcome=token)),
-            pk__in=list(periods),
+            pk__in=locked,
         )
         claimed = list(ours.order_by("pk").values_list("pk", "updated_at"))
         current = [pk for pk, at in claimed if at == periods[pk]]
