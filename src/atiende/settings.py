@@ -346,6 +346,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(env("TASK_VISIBILITY_SECONDS", "3600"))
 }
+# How many workers share each time-rule sweep on PostgreSQL (automation/tasks.py): the
+# periodic task sends this many minus one more, and they split the due tickets.
+AUTOMATION_SWEEPERS = max(1, int(env("AUTOMATION_SWEEPERS", "2")))
 CELERY_BEAT_SCHEDULE = beat_schedule(periodic_jobs())  # ATIENDE_SLA_SWEEP_SECONDS, ...
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = TIME_ZONE

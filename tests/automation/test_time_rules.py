@@ -285,6 +285,36 @@ def test_the_sweep_is_a_periodic_job_and_a_celery_task():
     assert app.tasks["atiende.automation.sweep"].name == tasks.automation_sweep.name
 
 
+@pytest.mark.parametrize(
+    ("broker", "vendor", "sent"),
+    [("redis://x", "postgresql", 2), ("", "postgresql", 0), ("redis://x", "sqlite", 0)],
+)
+def test_on_workers_with_postgresql_the_sweep_sends_its_sharers(
+    settings, monkeypatch, broker, vendor, sent
+):
+    """AUTOMATION_SWEEPERS workers share the periodic sweep (they split the due tickets:
+    test_a_second_worker_takes_the_next_tickets_instead_of_waiting); inline (no broker) or on SQLite, one."""
+    from types import SimpleNamespace
+
+    from atiende.automation import tasks
+
+    settings.BROKER_URL, settings.AUTOMATION_SWEEPERS = broker, 3
+    calls = {"delay": 0, "run": 0}
+
+    def run():
+        calls["run"] += 1
+        return {"acted": 0, "skipped": 0}
+
+    def delay():
+        calls["delay"] += 1
+
+    run.delay = delay  # type: ignore[attr-defined]
+    monkeypatch.setattr(tasks, "automation_sweep_part", run)
+    monkeypatch.setattr(tasks, "connection", SimpleNamespace(vendor=vendor))
+    assert tasks.automation_sweep() == {"acted": 0, "skipped": 0}
+    assert calls == {"delay": sent, "run": 1}
+
+
 @pytest.mark.django_db
 def test_one_sweep_goes_through_every_batch_past_tickets_left_alone(
     make_rule, requester, agent, team, monkeypatch
