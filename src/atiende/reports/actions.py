@@ -80,10 +80,11 @@ def facts_current(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def facts_refresh_breaches(*, now: datetime | None = None) -> int:
-    """Queue the tickets whose SLA clock the sweep breached (the sweep publishes no clock
-    event) and whose fact does not say so yet: breached clocks whose deadline lies in the
-    look-back window (a range of the index sla_clock_state_deadline). Exact however late the
-    job runs; cheap, as only a month's breaches are read. Answers the tickets queued."""
+    """Queue the tickets whose SLA clock the sweep breached and whose fact does not say so
+    yet (a safety net: the sweep's SlaBreached queues them as it breaches): breached clocks
+    whose deadline lies in the look-back window (a range of the index
+    sla_clock_state_deadline). Exact however late the job runs; cheap, as only a month's
+    breaches are read. Answers the tickets queued."""
     now = now or clock.now()
     breached = ClockState.BREACHED
     not_yet = (Q(kind=ClockKind.FIRST_RESPONSE) & ~Q(ticket__fact__first_response_sla=breached)) | (
