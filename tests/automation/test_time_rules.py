@@ -208,6 +208,34 @@ def test_two_workers_act_on_each_ticket_once(rule_actions):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_the_embedded_runners_sweep_is_shared_by_threads(
+    settings, make_rule, requester, agent, team
+):
+    """Without a broker on PostgreSQL, the periodic task's sharers are threads with their own
+    connections: together they act on every due ticket once."""
+    if connection.vendor != "postgresql":
+        pytest.skip("on SQLite the sweep runs alone (one writer at a time)")
+    from atiende.automation import tasks
+
+    settings.BROKER_URL, settings.AUTOMATION_SWEEPERS = "", 2
+    make_rule(
+        name="Close", trigger="scheduled", conditions=RESOLVED, rule_actions=CLOSE,
+        wait=1, wait_unit="hours",
+    )  # fmt: skip
+    start = clock.now() - timedelta(hours=2)
+    with time_machine.travel(start, tick=False):
+        tickets = [make_ticket(requester, actor=agent, team_id=team.pk) for _ in range(12)]
+        for ticket in tickets:
+            _resolve(agent, ticket)
+    answered = tasks.automation_sweep()
+    close_old_connections()
+    assert answered["acted"] == 12
+    assert Ticket.objects.filter(pk__in=[t.pk for t in tickets], status=Status.CLOSED).count() == 12
+    for ticket in tickets:  # one closing reply each, never two
+        assert Ticket.objects.get(pk=ticket.pk).events.filter(type="comment").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_second_worker_takes_the_next_tickets_instead_of_waiting(
     monkeypatch, make_rule, requester, agent, team
 ):
@@ -286,24 +314,31 @@ def test_the_sweep_is_a_periodic_job_and_a_celery_task():
 
 
 @pytest.mark.parametrize(
-    ("broker", "vendor", "sent"),
-    [("redis://x", "postgresql", 2), ("", "postgresql", 0), ("redis://x", "sqlite", 0)],
+    ("broker", "vendor", "sent", "runs"),
+    [
+        ("redis://x", "postgresql", 2, 1),  # workers: two more sent to them
+        ("", "postgresql", 0, 3),  # inline: two more in threads
+        ("redis://x", "sqlite", 0, 1),  # one writer at a time: alone
+        ("", "sqlite", 0, 1),
+    ],
 )
-def test_on_workers_with_postgresql_the_sweep_sends_its_sharers(
-    settings, monkeypatch, broker, vendor, sent
+def test_on_postgresql_the_sweep_is_shared_by_its_sweepers(
+    settings, monkeypatch, broker, vendor, sent, runs
 ):
-    """AUTOMATION_SWEEPERS workers share the periodic sweep (they split the due tickets:
-    test_a_second_worker_takes_the_next_tickets_instead_of_waiting); inline (no broker) or on SQLite, one."""
+    """AUTOMATION_SWEEPERS sweeps share the periodic sweep on PostgreSQL (they split the due
+    tickets: test_a_second_worker_takes_the_next_tickets_instead_of_waiting)."""
     from types import SimpleNamespace
 
     from atiende.automation import tasks
 
     settings.BROKER_URL, settings.AUTOMATION_SWEEPERS = broker, 3
     calls = {"delay": 0, "run": 0}
+    lock = threading.Lock()
 
     def run():
-        calls["run"] += 1
-        return {"acted": 0, "skipped": 0}
+        with lock:
+            calls["run"] += 1
+        return {"acted": 2, "skipped": 1}
 
     def delay():
         calls["delay"] += 1
@@ -311,8 +346,10 @@ def test_on_workers_with_postgresql_the_sweep_sends_its_sharers(
     run.delay = delay  # type: ignore[attr-defined]
     monkeypatch.setattr(tasks, "automation_sweep_part", run)
     monkeypatch.setattr(tasks, "connection", SimpleNamespace(vendor=vendor))
-    assert tasks.automation_sweep() == {"acted": 0, "skipped": 0}
-    assert calls == {"delay": sent, "run": 1}
+    answered = tasks.automation_sweep()
+    assert calls == {"delay": sent, "run": runs}
+    # What was acted on here: this worker's share, or inline every sharer's.
+    assert answered == {"acted": 2 * runs, "skipped": runs}
 
 
 @pytest.mark.django_db
