@@ -279,15 +279,7 @@ def time_rule(kind: str, due: int, write: bool, statements: bool = False, worker
     due_now = not_done(automation_actions._candidates(rule, now)).count()
     tickets = Ticket.objects.count()
     spent: dict[str, list[float]] = {}
-
-    def timed_statement(execute, sql, params, many, context):
-        t0 = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            shape = " ".join(sql.split())[:90]
-            spent.setdefault(shape, []).append(time.perf_counter() - t0)
-
+    timed_statement = statement_timer(spent)
     if workers > 1:
         acted_each, elapsed, spent = concurrent_sweeps(workers, now, statements)
         result = automation_actions.SweepResult(acted=sum(acted_each))
@@ -331,14 +323,8 @@ def time_rule(kind: str, due: int, write: bool, statements: bool = False, worker
             doc.write(line + "\n")
 
 
-def _worker(now, statements: bool, ready, results) -> None:
-    """One sweep in its own process and database connection (forked: Django is set up, the
-    parent's connections were closed before the fork)."""
-    from django.db import connection
-
-    from atiende.automation import actions as automation_actions
-
-    spent: dict[str, list[float]] = {}
+def statement_timer(spent: dict[str, list[float]]):
+    """A database execute wrapper adding each statement's time to `spent`, by its shape."""
 
     def timed_statement(execute, sql, params, many, context):
         t0 = time.perf_counter()
@@ -347,6 +333,18 @@ def _worker(now, statements: bool, ready, results) -> None:
         finally:
             spent.setdefault(" ".join(sql.split())[:90], []).append(time.perf_counter() - t0)
 
+    return timed_statement
+
+
+def _worker(now, statements: bool, ready, results) -> None:
+    """One sweep in its own process and database connection (forked: Django is set up, the
+    parent's connections were closed before the fork)."""
+    from django.db import connection
+
+    from atiende.automation import actions as automation_actions
+
+    spent: dict[str, list[float]] = {}
+    timed_statement = statement_timer(spent)
     connection.ensure_connection()
     ready.wait(timeout=120)  # every worker connected: all start together
     if statements:
