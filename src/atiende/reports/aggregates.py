@@ -143,19 +143,18 @@ def snapshot(fact: Any) -> dict[str, Any] | None:
 
 def delta(before: Any, after: Any) -> dict[Key, Counter[str]]:
     """New contribution minus old, without the rows that do not change."""
-    out: dict[Key, Counter[str]] = defaultdict(Counter)
-    for key, counts in contribution(after).items():
-        out[key].update(counts)
-    for key, counts in contribution(before).items():
-        out[key].subtract(counts)
-    return {key: c for key, c in out.items() if any(c.values())}
+    return _difference(contribution(before), contribution(after))
 
 
 def _write(changes: dict[Key, Counter[str]]) -> None:
-    names = DAILY_COUNTS
-    rows = [(*key, *[c.get(name, 0) for name in names]) for key, c in changes.items()]
+    _add(DailyFact, KEYS, DAILY_COUNTS, changes)
+
+
+def _add(model: Any, keys: Sequence[str], columns: Sequence[str], changes: dict) -> None:
+    """Add `changes` ({key: counts}) to the rows of `model` in one insert-or-add."""
+    rows = [(*key, *[c.get(name, 0) for name in columns]) for key, c in changes.items()]
     rows.sort()  # one order for every writer: fewer deadlocks on PostgreSQL
-    bulk.add_to(DailyFact, KEYS, names, rows)
+    bulk.add_to(model, keys, columns, rows)
 
 
 def apply(before: Any, after: Any) -> None:
@@ -221,18 +220,11 @@ def duration_contribution(fact: Any) -> dict[DKey, Counter[str]]:
 def duration_delta(before: Any, after: Any) -> dict[DKey, Counter[str]]:
     """New histogram contribution minus old: a duration that changes moves one count from
     its old bucket (or row) to its new one."""
-    out: dict[DKey, Counter[str]] = defaultdict(Counter)
-    for key, counts in duration_contribution(after).items():
-        out[key].update(counts)
-    for key, counts in duration_contribution(before).items():
-        out[key].subtract(counts)
-    return {key: c for key, c in out.items() if any(c.values())}
+    return _difference(duration_contribution(before), duration_contribution(after))
 
 
 def _write_durations(changes: dict[DKey, Counter[str]]) -> None:
-    rows = [(*key, *[c.get(name, 0) for name in BUCKET_COLUMNS]) for key, c in changes.items()]
-    rows.sort()  # one order for every writer: fewer deadlocks on PostgreSQL
-    bulk.add_to(DailyDuration, DKEYS, BUCKET_COLUMNS, rows)
+    _add(DailyDuration, DKEYS, BUCKET_COLUMNS, changes)
 
 
 def _duration_query(code: str, dimension: str, start: datetime, end: datetime) -> Any:
